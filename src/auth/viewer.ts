@@ -1,0 +1,20 @@
+import type { Role } from '../registry/user/user.ts';
+
+/** Who is calling: resolved from the bearer token once per request. */
+export interface Viewer {
+  userId: string;
+  orgId: string;
+  role: Role;
+  tokenId: string;
+}
+
+/** Which roles grant each capability. ADMIN can do everything; REVIEWER reviews but does not edit. */
+export function viewerScopes(viewer: Viewer) {
+  const role = viewer.role;
+  return {
+    viewer: true,
+    editor: role === 'EDITOR' || role === 'ADMIN',
+    reviewer: role === 'REVIEWER' || role === 'ADMIN',
+    admin: role === 'ADMIN',
+  };
+}

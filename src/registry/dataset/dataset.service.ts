@@ -1,0 +1,59 @@
+import type { Viewer } from '../../auth/viewer.ts';
+import { runBatch } from '../../db/batch.ts';
+import type { Db } from '../../db/client.ts';
+import { ConflictError } from '../errors.ts';
+import { insertAuditEvent } from '../governance/audit.repository.ts';
+import { newId, nowIso } from '../ids.ts';
+import { serializeJsonObject } from '../json.ts';
+import { optionalText, requireName } from '../validate.ts';
+import { findDatasetByName, insertDataset } from './dataset.repository.ts';
+import { type Dataset, toDataset } from './dataset.ts';
+
+export interface DatasetRegisterInput {
+  name: string;
+  description?: string | null;
+  uri?: string | null;
+  format?: string | null;
+  metadata?: unknown;
+}
+
+export async function registerDataset(
+  deps: { db: Db; d1: D1Database },
+  viewer: Viewer,
+  input: DatasetRegisterInput,
+): Promise<Dataset> {
+  const name = requireName(input.name, ['input', 'name']);
+  const row = {
+    id: newId(),
+    org_id: viewer.orgId,
+    name,
+    description: optionalText(input.description, ['input', 'description']),
+    uri: optionalText(input.uri, ['input', 'uri'], 2048),
+    format: input.format ? requireName(input.format, ['input', 'format'], { max: 64 }) : null,
+    metadata: serializeJsonObject(input.metadata, ['input', 'metadata']),
+    created_at: nowIso(),
+    created_by: viewer.userId,
+  };
+  if (await findDatasetByName(deps.db, viewer.orgId, name)) {
+    throw new ConflictError(`A dataset named "${name}" already exists`, ['input', 'name']);
+  }
+  try {
+    await runBatch(deps.d1, [
+      insertDataset(deps.db, row),
+      insertAuditEvent(deps.db, {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: 'dataset.register',
+        subjectId: row.id,
+        subjectKind: 'Dataset',
+        after: { name, uri: row.uri },
+      }),
+    ]);
+  } catch (error) {
+    if (String(error).includes('UNIQUE constraint failed: dataset.org_id, dataset.name')) {
+      throw new ConflictError(`A dataset named "${name}" already exists`, ['input', 'name']);
+    }
+    throw error;
+  }
+  return toDataset(row);
+}

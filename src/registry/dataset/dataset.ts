@@ -1,0 +1,30 @@
+import { parseJson } from '../json.ts';
+import type { DatasetTable } from './dataset.table.ts';
+
+export interface Dataset {
+  kind: 'Dataset';
+  id: string;
+  orgId: string;
+  name: string;
+  description: string | null;
+  uri: string | null;
+  format: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: Date;
+  createdById: string | null;
+}
+
+export function toDataset(row: DatasetTable): Dataset {
+  return {
+    kind: 'Dataset',
+    id: row.id,
+    orgId: row.org_id,
+    name: row.name,
+    description: row.description,
+    uri: row.uri,
+    format: row.format,
+    metadata: parseJson(row.metadata),
+    createdAt: new Date(row.created_at),
+    createdById: row.created_by,
+  };
+}

@@ -1,0 +1,99 @@
+import type { Viewer } from '../../auth/viewer.ts';
+import type { Db } from '../../db/client.ts';
+import { ConflictError } from '../errors.ts';
+import { newId, nowIso } from '../ids.ts';
+import { serializeJsonObject } from '../json.ts';
+import { edgeRow, requireNodes, writeEdges } from '../lineage/lineage.service.ts';
+import { optionalText, requireName } from '../validate.ts';
+import { findDeploymentByName, insertDeployment } from './deployment.repository.ts';
+import { type Deployment, ENVIRONMENT_PATTERN, toDeployment } from './deployment.ts';
+
+export interface DeploymentCreateInput {
+  name: string;
+  environment: string;
+  description?: string | null;
+  endpointUrl?: string | null;
+  region?: string | null;
+  metadata?: unknown;
+  /** Versions served by the new deployment, each with its edge properties (traffic share...). */
+  modelVersions?: readonly { versionId: string; properties?: unknown }[] | null;
+}
+
+/** Creates a deployment and, in the same batch, the DEPLOYED_TO edges of the versions it serves. */
+export async function createDeployment(
+  deps: { db: Db; d1: D1Database },
+  viewer: Viewer,
+  input: DeploymentCreateInput,
+): Promise<Deployment> {
+  const name = requireName(input.name, ['input', 'name']);
+  const environment = requireName(input.environment.toLowerCase(), ['input', 'environment'], {
+    max: 32,
+    pattern: ENVIRONMENT_PATTERN,
+    patternHint: 'Must be a lowercase slug such as production, staging or canary',
+  });
+  const now = nowIso();
+  const row = {
+    id: newId(),
+    org_id: viewer.orgId,
+    name,
+    environment,
+    description: optionalText(input.description, ['input', 'description']),
+    endpoint_url: optionalText(input.endpointUrl, ['input', 'endpointUrl'], 2048),
+    region: input.region ? requireName(input.region, ['input', 'region'], { max: 64 }) : null,
+    metadata: serializeJsonObject(input.metadata, ['input', 'metadata']),
+    created_at: now,
+    created_by: viewer.userId,
+  };
+  const served = input.modelVersions ?? [];
+  const deploymentRef = { kind: 'Deployment' as const, id: row.id };
+  const edges = served.map((link, index) =>
+    edgeRow(
+      viewer,
+      {
+        type: 'DEPLOYED_TO',
+        from: { kind: 'ModelVersion', id: link.versionId },
+        to: deploymentRef,
+      },
+      serializeJsonObject(link.properties, ['input', 'modelVersions', String(index), 'properties']),
+      now,
+    ),
+  );
+  if (await findDeploymentByName(deps.db, viewer.orgId, name)) {
+    throw new ConflictError(`A deployment named "${name}" already exists`, ['input', 'name']);
+  }
+  await requireNodes(
+    deps.db,
+    viewer.orgId,
+    served.map((link, index) => ({
+      ref: { kind: 'ModelVersion' as const, id: link.versionId },
+      path: ['input', 'modelVersions', String(index), 'versionId'],
+    })),
+  );
+  try {
+    await writeEdges(
+      deps,
+      edges,
+      [
+        {
+          orgId: viewer.orgId,
+          actorId: viewer.userId,
+          action: 'deployment.create',
+          subjectId: row.id,
+          subjectKind: 'Deployment',
+          after: { name, environment, modelVersions: served.map((link) => link.versionId) },
+        },
+      ],
+      { type: ['input'], from: ['input', 'modelVersions'], to: ['input'], properties: ['input'] },
+      [insertDeployment(deps.db, row)],
+    );
+  } catch (error) {
+    if (String(error).includes('UNIQUE constraint failed: deployment.org_id, deployment.name')) {
+      throw new ConflictError(`A deployment named "${name}" already exists`, ['input', 'name']);
+    }
+    if (String(error).includes('UNIQUE constraint failed: edge')) {
+      throw new ConflictError('A version is listed twice', ['input', 'modelVersions']);
+    }
+    throw error;
+  }
+  return toDeployment(row);
+}

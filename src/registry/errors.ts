@@ -1,0 +1,71 @@
+/**
+ * Expected failures of the registry, returned to clients as data. Each carries the path of the input
+ * field it is about (for example ['input', 'metadata']), empty when it is about the request as a
+ * whole. The GraphQL layer maps each class to an object type implementing `Error`.
+ */
+export class RegistryError extends Error {
+  readonly path: readonly string[];
+
+  constructor(message: string, path: readonly string[] = []) {
+    super(message);
+    this.name = new.target.name;
+    this.path = path;
+  }
+}
+
+/** The input is malformed or out of range. */
+export class ValidationError extends RegistryError {}
+
+/** A referenced node does not exist, belongs to another organization, or is of the wrong kind. */
+export class NotFoundError extends RegistryError {
+  readonly resourceId: string | null;
+
+  constructor(message: string, path: readonly string[] = [], resourceId: string | null = null) {
+    super(message, path);
+    this.resourceId = resourceId;
+  }
+}
+
+/** The change collides with existing state (a duplicate name or version, an existing edge). */
+export class ConflictError extends RegistryError {}
+
+/** The edge type may not join these two kinds of node. */
+export class EdgeNotAllowedError extends RegistryError {
+  readonly edgeType: string;
+  readonly fromKind: string;
+  readonly toKind: string;
+
+  constructor(edgeType: string, fromKind: string, toKind: string, path: readonly string[]) {
+    super(`An edge of type ${edgeType} may not go from a ${fromKind} to a ${toKind}`, path);
+    this.edgeType = edgeType;
+    this.fromKind = fromKind;
+    this.toKind = toKind;
+  }
+}
+
+/** Adding the edge would close a cycle in an edge type that must stay acyclic. */
+export class LineageCycleError extends RegistryError {
+  readonly edgeType: string;
+  /** The kind of every node on the cycle (acyclic edge types join nodes of one kind). */
+  readonly nodeKind: string;
+  /** Ids of the nodes on the existing path from the edge's target back to its source. */
+  readonly cycle: readonly string[];
+
+  constructor(
+    edgeType: string,
+    nodeKind: string,
+    cycle: readonly string[],
+    path: readonly string[],
+  ) {
+    super(
+      `Adding this ${edgeType} edge would close a cycle through ${cycle.length} node(s); ${edgeType} must stay acyclic`,
+      path,
+    );
+    this.edgeType = edgeType;
+    this.nodeKind = nodeKind;
+    this.cycle = cycle;
+  }
+}
+
+/** The caller's role does not allow the action. */
+export class ForbiddenError extends RegistryError {}

@@ -1,0 +1,55 @@
+import type { Viewer } from '../../auth/viewer.ts';
+import { runBatch } from '../../db/batch.ts';
+import type { Db } from '../../db/client.ts';
+import { ConflictError } from '../errors.ts';
+import { insertAuditEvent } from '../governance/audit.repository.ts';
+import { newId, nowIso } from '../ids.ts';
+import { serializeJsonObject } from '../json.ts';
+import { optionalText, requireName } from '../validate.ts';
+import { findExperimentByName, insertExperiment } from './experiment.repository.ts';
+import { type Experiment, toExperiment } from './experiment.ts';
+
+export interface ExperimentCreateInput {
+  name: string;
+  description?: string | null;
+  metadata?: unknown;
+}
+
+export async function createExperiment(
+  deps: { db: Db; d1: D1Database },
+  viewer: Viewer,
+  input: ExperimentCreateInput,
+): Promise<Experiment> {
+  const name = requireName(input.name, ['input', 'name']);
+  const row = {
+    id: newId(),
+    org_id: viewer.orgId,
+    name,
+    description: optionalText(input.description, ['input', 'description']),
+    metadata: serializeJsonObject(input.metadata, ['input', 'metadata']),
+    created_at: nowIso(),
+    created_by: viewer.userId,
+  };
+  if (await findExperimentByName(deps.db, viewer.orgId, name)) {
+    throw new ConflictError(`An experiment named "${name}" already exists`, ['input', 'name']);
+  }
+  try {
+    await runBatch(deps.d1, [
+      insertExperiment(deps.db, row),
+      insertAuditEvent(deps.db, {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: 'experiment.create',
+        subjectId: row.id,
+        subjectKind: 'Experiment',
+        after: { name },
+      }),
+    ]);
+  } catch (error) {
+    if (String(error).includes('UNIQUE constraint failed: experiment.org_id, experiment.name')) {
+      throw new ConflictError(`An experiment named "${name}" already exists`, ['input', 'name']);
+    }
+    throw error;
+  }
+  return toExperiment(row);
+}

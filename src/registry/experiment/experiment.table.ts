@@ -1,0 +1,9 @@
+export interface ExperimentTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  metadata: string | null;
+  created_at: string;
+  created_by: string | null;
+}

@@ -1,0 +1,241 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import { jsonKeys } from '../keys.ts';
+import type { PageRequest } from '../paging.ts';
+import type { EdgeTable } from './lineage.table.ts';
+import type { EdgeType, NodeKind } from './lineage.ts';
+
+const KIND_TABLES = {
+  Model: 'model',
+  ModelVersion: 'model_version',
+  Dataset: 'dataset',
+  Deployment: 'deployment',
+  Experiment: 'experiment',
+  User: 'user',
+} as const satisfies Record<NodeKind, string>;
+
+/** Which of `ids` exist as nodes of `kind` in the organization. */
+export async function findExistingNodeIds(
+  db: Db,
+  orgId: string,
+  kind: NodeKind,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom(KIND_TABLES[kind] as 'model')
+    .select('id')
+    .where('id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .execute();
+  return new Set(rows.map((row) => row.id));
+}
+
+export type EdgeEndpoint = 'src' | 'dst';
+
+/**
+ * One page of live edges for each of many nodes, in one statement. `endpoint` says which end of the
+ * edge the given ids are on: 'src' lists outgoing edges (a version's trainedOn), 'dst' incoming ones
+ * (a dataset's trainedModels).
+ */
+export function findEdgePages(
+  db: Db,
+  orgId: string,
+  query: { endpoint: EdgeEndpoint; types: readonly EdgeType[]; ids: readonly string[] },
+  page: PageRequest,
+) {
+  const key = query.endpoint === 'src' ? 'src_id' : 'dst_id';
+  const direction = page.inverted ? 'desc' : 'asc';
+  let inner = db
+    .selectFrom('edge')
+    .selectAll()
+    .select((eb) => eb.ref(key).as('group_id'))
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy(key).orderBy('id', direction))
+        .as('rn'),
+    )
+    .where(key, 'in', jsonKeys(query.ids))
+    .where('type', 'in', jsonKeys(query.types))
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null);
+  if (page.after) inner = inner.where('id', '>', page.after);
+  if (page.before) inner = inner.where('id', '<', page.before);
+  return db
+    .selectFrom(inner.as('e'))
+    .selectAll()
+    .where('rn', '<=', page.limit)
+    .orderBy('group_id')
+    .orderBy('rn')
+    .execute() as Promise<(EdgeTable & { group_id: string; rn: number })[]>;
+}
+
+/**
+ * The outgoing edges of every version of each model, paged per model: Model.trainedOn and
+ * Model.deployedTo aggregate over versions, and each edge still says which version it came through.
+ */
+export function findEdgePagesByModelIds(
+  db: Db,
+  orgId: string,
+  query: { types: readonly EdgeType[]; modelIds: readonly string[] },
+  page: PageRequest,
+) {
+  const direction = page.inverted ? 'desc' : 'asc';
+  let inner = db
+    .selectFrom('edge')
+    .innerJoin('model_version', 'model_version.id', 'edge.src_id')
+    .selectAll('edge')
+    .select('model_version.model_id as group_id')
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy('model_version.model_id').orderBy('edge.id', direction))
+        .as('rn'),
+    )
+    .where('model_version.model_id', 'in', jsonKeys(query.modelIds))
+    .where('edge.type', 'in', jsonKeys(query.types))
+    .where('edge.org_id', '=', orgId)
+    .where('edge.removed_at', 'is', null);
+  if (page.after) inner = inner.where('edge.id', '>', page.after);
+  if (page.before) inner = inner.where('edge.id', '<', page.before);
+  return db
+    .selectFrom(inner.as('e'))
+    .selectAll()
+    .where('rn', '<=', page.limit)
+    .orderBy('group_id')
+    .orderBy('rn')
+    .execute() as Promise<(EdgeTable & { group_id: string; rn: number })[]>;
+}
+
+/** All live edges of the given types at one end of each node, unpaged (short lists only). */
+export function findEdgesByEndpoint(
+  db: Db,
+  orgId: string,
+  endpoint: EdgeEndpoint,
+  types: readonly EdgeType[],
+  ids: readonly string[],
+) {
+  const key = endpoint === 'src' ? 'src_id' : 'dst_id';
+  return db
+    .selectFrom('edge')
+    .selectAll()
+    .where(key, 'in', jsonKeys(ids))
+    .where('type', 'in', jsonKeys(types))
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
+export function findEdgeById(db: Db, orgId: string, id: string) {
+  return db
+    .selectFrom('edge')
+    .selectAll()
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+}
+
+export function findLiveEdge(db: Db, orgId: string, type: EdgeType, srcId: string, dstId: string) {
+  return db
+    .selectFrom('edge')
+    .selectAll()
+    .where('src_id', '=', srcId)
+    .where('dst_id', '=', dstId)
+    .where('type', '=', type)
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function findLiveOutgoing(db: Db, orgId: string, type: EdgeType, srcId: string) {
+  return db
+    .selectFrom('edge')
+    .selectAll()
+    .where('src_id', '=', srcId)
+    .where('type', '=', type)
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/**
+ * The path from `fromId` to `toId` along live edges of `type`, or null when `toId` is unreachable.
+ * Recurses on node ids only (with a parent column) so UNION's de-duplication bounds the work by the
+ * number of edges walked, not the number of paths.
+ */
+export async function findPath(
+  db: Db,
+  type: EdgeType,
+  fromId: string,
+  toId: string,
+): Promise<string[] | null> {
+  const reached = await sql<{ id: string; parent: string | null }>`
+    WITH RECURSIVE reach(id, parent) AS (
+      SELECT ${fromId}, NULL
+      UNION
+      SELECT e.dst_id, e.src_id FROM edge AS e JOIN reach AS r ON e.src_id = r.id
+      WHERE e.type = ${type} AND e.removed_at IS NULL
+    )
+    SELECT id, parent FROM reach
+  `.execute(db);
+  const parents = new Map<string, string | null>();
+  for (const row of reached.rows) if (!parents.has(row.id)) parents.set(row.id, row.parent);
+  if (!parents.has(toId)) return null;
+  const path = [toId];
+  let current = parents.get(toId) ?? null;
+  while (current !== null && path.length <= parents.size) {
+    path.push(current);
+    current = parents.get(current) ?? null;
+  }
+  return path.reverse();
+}
+
+export function insertEdge(db: Db, row: EdgeTable) {
+  return db.insertInto('edge').values(row);
+}
+
+/**
+ * Inserts an edge of an acyclic type, checking inside the same statement that its source is not
+ * reachable from its target, so two concurrent inserts cannot together close a cycle (D1 runs one
+ * statement at a time). A refused insert must fail the whole batch, not just insert nothing, and
+ * SQLite has no RAISE outside triggers: the guard writes NULL into the NOT NULL src_id, which fails
+ * with "NOT NULL constraint failed: edge.src_id" and rolls the batch back. See CYCLE_GUARD_FAILURE.
+ */
+export function insertEdgeIfAcyclic(db: Db, row: EdgeTable) {
+  return sql`
+    INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, properties, created_at, created_by, removed_at, removed_by)
+    SELECT ${row.id}, ${row.org_id}, ${row.type},
+      CASE WHEN EXISTS (
+        WITH RECURSIVE reach(id) AS (
+          SELECT ${row.dst_id}
+          UNION
+          SELECT e.dst_id FROM edge AS e JOIN reach AS r ON e.src_id = r.id
+          WHERE e.type = ${row.type} AND e.removed_at IS NULL
+        )
+        SELECT 1 FROM reach WHERE id = ${row.src_id}
+      ) THEN NULL ELSE ${row.src_id} END,
+      ${row.src_kind}, ${row.dst_id}, ${row.dst_kind}, ${row.properties}, ${row.created_at}, ${row.created_by}, NULL, NULL
+  `.compile(db);
+}
+
+/** The error D1 reports when insertEdgeIfAcyclic refused an edge. */
+export const CYCLE_GUARD_FAILURE = 'NOT NULL constraint failed: edge.src_id';
+
+export function endEdge(db: Db, orgId: string, id: string, now: string, by: string) {
+  return db
+    .updateTable('edge')
+    .set({ removed_at: now, removed_by: by })
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null);
+}
+
+export function findEdgesByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('edge')
+    .selectAll()
+    .where('id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .execute();
+}

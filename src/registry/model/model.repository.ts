@@ -1,0 +1,227 @@
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import type { Database } from '../../db/database.ts';
+import { jsonKeys } from '../keys.ts';
+import type { PageRequest } from '../paging.ts';
+import type { ModelAliasTable, ModelTable, ModelVersionTable } from './model.table.ts';
+
+export function findModelsByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('model')
+    .selectAll()
+    .where('id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
+export function findModelsByNames(db: Db, orgId: string, names: readonly string[]) {
+  return db
+    .selectFrom('model')
+    .selectAll()
+    .where('name', 'in', jsonKeys(names))
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
+export interface ModelSearch {
+  tagsAny: readonly string[] | null;
+  tagsAll: readonly string[] | null;
+  statuses: readonly string[] | null;
+  providers: readonly string[] | null;
+  frameworks: readonly string[] | null;
+  modelTypes: readonly string[] | null;
+  text: string | null;
+  createdAfter: string | null;
+  createdBefore: string | null;
+}
+
+export type ModelSortColumn = 'created_at' | 'updated_at' | 'name';
+
+/** Keyset boundary for a sorted model list: the sort column's value and the id that breaks ties. */
+export interface ModelKey {
+  value: string;
+  id: string;
+}
+
+export function searchModels(
+  db: Db,
+  orgId: string,
+  search: ModelSearch,
+  sort: { column: ModelSortColumn; descending: boolean },
+  page: { after: ModelKey | null; before: ModelKey | null; limit: number; inverted: boolean },
+) {
+  let query = db.selectFrom('model').selectAll().where('org_id', '=', orgId);
+  if (search.statuses) query = query.where('status', 'in', jsonKeys(search.statuses));
+  if (search.providers) query = query.where('provider', 'in', jsonKeys(search.providers));
+  if (search.frameworks) query = query.where('framework', 'in', jsonKeys(search.frameworks));
+  if (search.modelTypes) query = query.where('model_type', 'in', jsonKeys(search.modelTypes));
+  if (search.createdAfter) query = query.where('created_at', '>=', search.createdAfter);
+  if (search.createdBefore) query = query.where('created_at', '<', search.createdBefore);
+  if (search.text) {
+    const pattern = `%${search.text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    query = query.where(
+      sql<boolean>`(model.name LIKE ${pattern} ESCAPE '\\' OR model.description LIKE ${pattern} ESCAPE '\\')`,
+    );
+  }
+  if (search.tagsAny) {
+    const tags = JSON.stringify(search.tagsAny);
+    query = query.where(
+      sql<boolean>`EXISTS (SELECT 1 FROM json_each(model.tags) AS t WHERE t.value IN (SELECT value FROM json_each(${tags})))`,
+    );
+  }
+  if (search.tagsAll) {
+    const tags = [...new Set(search.tagsAll)];
+    query = query.where(
+      sql<boolean>`(SELECT count(DISTINCT t.value) FROM json_each(model.tags) AS t WHERE t.value IN (SELECT value FROM json_each(${JSON.stringify(tags)}))) = ${tags.length}`,
+    );
+  }
+  // Rows come in sort order, then id, so that equal sort values still page stably.
+  const forward = sort.descending !== page.inverted;
+  const column = sort.column;
+  const beyond = (key: ModelKey, direction: 'after' | 'before') => {
+    const greater = (direction === 'after') !== sort.descending;
+    const op = greater ? '>' : '<';
+    return (eb: ExpressionBuilder<Database, 'model'>) =>
+      eb.or([
+        eb(column, op, key.value),
+        eb.and([eb(column, '=', key.value), eb('id', op, key.id)]),
+      ]);
+  };
+  if (page.after) query = query.where(beyond(page.after, 'after'));
+  if (page.before) query = query.where(beyond(page.before, 'before'));
+  return query
+    .orderBy(column, forward ? 'asc' : 'desc')
+    .orderBy('id', forward ? 'asc' : 'desc')
+    .limit(page.limit)
+    .execute();
+}
+
+export function findVersionsByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('model_version')
+    .selectAll()
+    .where('id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
+/**
+ * One page of versions for each of many models, in one statement: a window numbers each model's
+ * versions and the outer query keeps the first `limit` of each.
+ */
+export function findVersionPagesByModelIds(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  page: PageRequest,
+) {
+  const direction = page.inverted ? 'desc' : 'asc';
+  let inner = db
+    .selectFrom('model_version')
+    .selectAll()
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy('model_id').orderBy('id', direction))
+        .as('rn'),
+    )
+    .where('model_id', 'in', jsonKeys(modelIds))
+    .where('org_id', '=', orgId);
+  if (page.after) inner = inner.where('id', '>', page.after);
+  if (page.before) inner = inner.where('id', '<', page.before);
+  return db
+    .selectFrom(inner.as('v'))
+    .selectAll()
+    .where('rn', '<=', page.limit)
+    .orderBy('model_id')
+    .orderBy('rn')
+    .execute() as Promise<(ModelVersionTable & { rn: number })[]>;
+}
+
+export function findVersionsByModelIdsAndVersion(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  version: string,
+) {
+  return db
+    .selectFrom('model_version')
+    .selectAll()
+    .where('model_id', 'in', jsonKeys(modelIds))
+    .where('version', '=', version)
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
+export function findVersionByModelAndVersion(
+  db: Db,
+  orgId: string,
+  modelId: string,
+  version: string,
+) {
+  return db
+    .selectFrom('model_version')
+    .select('id')
+    .where('model_id', '=', modelId)
+    .where('version', '=', version)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+}
+
+export function findAliasesByVersionIds(db: Db, orgId: string, versionIds: readonly string[]) {
+  return db
+    .selectFrom('model_alias')
+    .selectAll()
+    .where('version_id', 'in', jsonKeys(versionIds))
+    .where('org_id', '=', orgId)
+    .orderBy('name')
+    .execute();
+}
+
+export function findAliasesByModelIds(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  name: string | null,
+) {
+  let query = db
+    .selectFrom('model_alias')
+    .selectAll()
+    .where('model_id', 'in', jsonKeys(modelIds))
+    .where('org_id', '=', orgId);
+  if (name !== null) query = query.where('name', '=', name);
+  return query.orderBy('model_id').orderBy('name').execute();
+}
+
+export function insertModel(db: Db, row: ModelTable) {
+  return db.insertInto('model').values(row);
+}
+
+export function insertModelVersion(db: Db, row: ModelVersionTable) {
+  return db.insertInto('model_version').values(row);
+}
+
+export function upsertAlias(db: Db, row: ModelAliasTable) {
+  return db
+    .insertInto('model_alias')
+    .values(row)
+    .onConflict((conflict) =>
+      conflict.columns(['model_id', 'name']).doUpdateSet({
+        version_id: row.version_id,
+        updated_at: row.updated_at,
+        updated_by: row.updated_by,
+      }),
+    );
+}
+
+export function deleteAlias(db: Db, modelId: string, name: string) {
+  return db.deleteFrom('model_alias').where('model_id', '=', modelId).where('name', '=', name);
+}
+
+export function updateModelStatus(db: Db, modelId: string, status: string, now: string) {
+  return db.updateTable('model').set({ status, updated_at: now }).where('id', '=', modelId);
+}
+
+export function touchModel(db: Db, modelId: string, now: string) {
+  return db.updateTable('model').set({ updated_at: now }).where('id', '=', modelId);
+}

@@ -1,0 +1,449 @@
+import type { Viewer } from '../../auth/viewer.ts';
+import { runBatch } from '../../db/batch.ts';
+import type { Db } from '../../db/client.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { insertAuditEvent } from '../governance/audit.repository.ts';
+import { newId, nowIso } from '../ids.ts';
+import { serializeJsonObject } from '../json.ts';
+import { findLiveOutgoing } from '../lineage/lineage.repository.ts';
+import {
+  checkEdgeShape,
+  type EdgeAddInput,
+  edgeRow,
+  requireNodes,
+  writeEdges,
+} from '../lineage/lineage.service.ts';
+import { optionalText, requireName } from '../validate.ts';
+import {
+  findAliasesByModelIds,
+  findModelsByIds,
+  findModelsByNames,
+  findVersionByModelAndVersion,
+  findVersionsByIds,
+  insertModel,
+  insertModelVersion,
+  touchModel,
+  updateModelStatus,
+  upsertAlias,
+} from './model.repository.ts';
+import {
+  ALIAS_PATTERN,
+  type Model,
+  type ModelVersion,
+  PRODUCTION_ALIAS,
+  SEMVER_PATTERN,
+  toModel,
+  toModelVersion,
+} from './model.ts';
+
+export interface Deps {
+  db: Db;
+  d1: D1Database;
+}
+
+export const MAX_TAGS = 50;
+export const MAX_TAG_LENGTH = 64;
+/** Cap on the datasets or parents given in one modelVersionCreate, to keep one batch bounded. */
+export const MAX_LINKS_PER_VERSION = 100;
+
+const DESCRIPTOR_MAX = 100;
+
+export interface ModelRegisterInput {
+  name: string;
+  description?: string | null;
+  tags?: readonly string[] | null;
+  metadata?: unknown;
+  provider?: string | null;
+  framework?: string | null;
+  modelType?: string | null;
+}
+
+export async function registerModel(
+  deps: Deps,
+  viewer: Viewer,
+  input: ModelRegisterInput,
+): Promise<Model> {
+  const name = requireName(input.name, ['input', 'name']);
+  const description = optionalText(input.description, ['input', 'description']);
+  const metadataText = serializeJsonObject(input.metadata, ['input', 'metadata']);
+  const metadata = (metadataText ? JSON.parse(metadataText) : {}) as Record<string, unknown>;
+  // The seed's clients put framework, provider, model_type and tags inside metadata; explicit
+  // input fields win, metadata fills the gaps, and both end up in indexed columns.
+  const tags = normalizeTags(
+    input.tags ?? metadataTags(metadata),
+    input.tags ? ['input', 'tags'] : ['input', 'metadata', 'tags'],
+  );
+  const provider = descriptor(input.provider ?? metadata.provider, ['input', 'provider']);
+  const framework = descriptor(input.framework ?? metadata.framework, ['input', 'framework']);
+  const modelType = descriptor(input.modelType ?? metadata.model_type, ['input', 'modelType']);
+
+  const [existing] = await findModelsByNames(deps.db, viewer.orgId, [name]);
+  if (existing)
+    throw new ConflictError(`A model named "${name}" already exists`, ['input', 'name']);
+
+  const now = nowIso();
+  const row = {
+    id: newId(),
+    org_id: viewer.orgId,
+    name,
+    description,
+    tags: JSON.stringify(tags),
+    metadata: metadataText,
+    provider,
+    framework,
+    model_type: modelType,
+    status: 'ACTIVE',
+    created_at: now,
+    created_by: viewer.userId,
+    updated_at: now,
+  };
+  try {
+    await runBatch(deps.d1, [
+      insertModel(deps.db, row),
+      insertAuditEvent(deps.db, {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: 'model.register',
+        subjectId: row.id,
+        subjectKind: 'Model',
+        after: { name, provider, framework, modelType, tags },
+      }),
+    ]);
+  } catch (error) {
+    if (String(error).includes('UNIQUE constraint failed: model.org_id, model.name')) {
+      throw new ConflictError(`A model named "${name}" already exists`, ['input', 'name']);
+    }
+    throw error;
+  }
+  return toModel(row);
+}
+
+export interface DatasetLinkInput {
+  datasetId: string;
+  properties?: unknown;
+}
+
+export interface ModelVersionCreateInput {
+  modelId: string;
+  version: string;
+  description?: string | null;
+  metadata?: unknown;
+  derivedFrom?: readonly string[] | null;
+  trainedOn?: readonly DatasetLinkInput[] | null;
+  evaluatedOn?: readonly DatasetLinkInput[] | null;
+}
+
+/**
+ * Creates an immutable version with its lineage (derivedFrom parents, trainedOn and evaluatedOn
+ * datasets with edge properties) in one batch: the version never exists without its edges.
+ */
+export async function createModelVersion(
+  deps: Deps,
+  viewer: Viewer,
+  input: ModelVersionCreateInput,
+): Promise<ModelVersion> {
+  const version = requireName(input.version, ['input', 'version'], {
+    max: 128,
+    pattern: SEMVER_PATTERN,
+    patternHint: 'Must be a semantic version such as 1.2.0 or 2.0.0-rc.1 (semver.org)',
+  });
+  const description = optionalText(input.description, ['input', 'description']);
+  const metadata = serializeJsonObject(input.metadata, ['input', 'metadata']);
+  const derivedFrom = input.derivedFrom ?? [];
+  const trainedOn = input.trainedOn ?? [];
+  const evaluatedOn = input.evaluatedOn ?? [];
+  for (const [field, list] of [
+    ['derivedFrom', derivedFrom],
+    ['trainedOn', trainedOn],
+    ['evaluatedOn', evaluatedOn],
+  ] as const) {
+    if (list.length > MAX_LINKS_PER_VERSION) {
+      throw new ValidationError(`At most ${MAX_LINKS_PER_VERSION} entries`, ['input', field]);
+    }
+  }
+
+  const id = newId();
+  const versionRef = { kind: 'ModelVersion' as const, id };
+  const links: { edge: EdgeAddInput; path: readonly string[] }[] = [
+    ...derivedFrom.map((parentId, index) => ({
+      edge: {
+        type: 'DERIVED_FROM' as const,
+        from: versionRef,
+        to: { kind: 'ModelVersion' as const, id: parentId },
+      },
+      path: ['input', 'derivedFrom', String(index)],
+    })),
+    ...datasetLinks('TRAINED_ON', 'trainedOn', trainedOn, versionRef),
+    ...datasetLinks('EVALUATED_ON', 'evaluatedOn', evaluatedOn, versionRef),
+  ];
+  const seen = new Set<string>();
+  const edgeProperties = links.map(({ edge, path }) => {
+    const key = `${edge.type}:${edge.to.id}`;
+    if (seen.has(key)) throw new ValidationError('Listed twice', path);
+    seen.add(key);
+    return checkEdgeShape(edge, {
+      type: path,
+      from: ['input', 'modelId'],
+      to: path,
+      properties: [...path, 'properties'],
+    });
+  });
+
+  const [model] = await findModelsByIds(deps.db, viewer.orgId, [input.modelId]);
+  if (!model) throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId);
+  if (await findVersionByModelAndVersion(deps.db, viewer.orgId, model.id, version)) {
+    throw new ConflictError(`Version ${version} of "${model.name}" already exists`, [
+      'input',
+      'version',
+    ]);
+  }
+  await requireNodes(
+    deps.db,
+    viewer.orgId,
+    links.map(({ edge, path }) => ({ ref: edge.to, path })),
+  );
+
+  const now = nowIso();
+  const row = {
+    id,
+    org_id: viewer.orgId,
+    model_id: model.id,
+    version,
+    description,
+    metadata,
+    created_at: now,
+    created_by: viewer.userId,
+  };
+  const edges = links.map(({ edge }, index) =>
+    edgeRow(viewer, edge, edgeProperties[index] ?? null, now),
+  );
+  try {
+    await writeEdges(
+      deps,
+      edges,
+      [
+        {
+          orgId: viewer.orgId,
+          actorId: viewer.userId,
+          action: 'modelVersion.create',
+          subjectId: id,
+          subjectKind: 'ModelVersion',
+          after: {
+            modelId: model.id,
+            version,
+            derivedFrom,
+            trainedOn: trainedOn.map((link) => link.datasetId),
+            evaluatedOn: evaluatedOn.map((link) => link.datasetId),
+          },
+        },
+      ],
+      { type: ['input'], from: ['input', 'modelId'], to: ['input'], properties: ['input'] },
+      [insertModelVersion(deps.db, row), touchModel(deps.db, model.id, now)],
+    );
+  } catch (error) {
+    if (
+      String(error).includes(
+        'UNIQUE constraint failed: model_version.model_id, model_version.version',
+      )
+    ) {
+      throw new ConflictError(`Version ${version} of "${model.name}" already exists`, [
+        'input',
+        'version',
+      ]);
+    }
+    throw error;
+  }
+  return toModelVersion(row);
+}
+
+function datasetLinks(
+  type: 'TRAINED_ON' | 'EVALUATED_ON',
+  field: string,
+  links: readonly DatasetLinkInput[],
+  versionRef: { kind: 'ModelVersion'; id: string },
+) {
+  return links.map((link, index) => ({
+    edge: {
+      type,
+      from: versionRef,
+      to: { kind: 'Dataset' as const, id: link.datasetId },
+      properties: link.properties,
+    },
+    path: ['input', field, String(index), 'datasetId'],
+  }));
+}
+
+export interface AliasMove {
+  model: Model;
+  version: ModelVersion;
+  previousVersionId: string | null;
+}
+
+/** Moves the production alias to a version: exactly one production version per model. */
+export function promoteModelVersion(
+  deps: Deps,
+  viewer: Viewer,
+  input: { versionId: string; reason?: string | null },
+): Promise<AliasMove> {
+  return moveAlias(deps, viewer, {
+    versionId: input.versionId,
+    alias: PRODUCTION_ALIAS,
+    reason: input.reason,
+    action: 'model.promote',
+  });
+}
+
+export function setModelAlias(
+  deps: Deps,
+  viewer: Viewer,
+  input: { versionId: string; alias: string; reason?: string | null },
+): Promise<AliasMove> {
+  const alias = requireName(input.alias, ['input', 'alias'], {
+    max: 64,
+    pattern: ALIAS_PATTERN,
+    patternHint: 'Must be lowercase letters, digits, "-" or "_", starting with a letter',
+  });
+  if (alias === PRODUCTION_ALIAS) {
+    throw new ValidationError(
+      'The production alias is moved only by modelVersionPromote, which applies the promotion policy',
+      ['input', 'alias'],
+    );
+  }
+  return moveAlias(deps, viewer, { ...input, alias, action: 'model.aliasSet' });
+}
+
+async function moveAlias(
+  deps: Deps,
+  viewer: Viewer,
+  input: { versionId: string; alias: string; reason?: string | null; action: string },
+): Promise<AliasMove> {
+  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
+  const [versionRow] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
+  if (!versionRow) {
+    throw new NotFoundError(
+      'No model version with this id',
+      ['input', 'versionId'],
+      input.versionId,
+    );
+  }
+  const [modelRow] = await findModelsByIds(deps.db, viewer.orgId, [versionRow.model_id]);
+  if (!modelRow) throw new NotFoundError('The version has no model', ['input', 'versionId']);
+  const [current] = await findAliasesByModelIds(deps.db, viewer.orgId, [modelRow.id], input.alias);
+  if (current?.version_id === versionRow.id) {
+    throw new ConflictError(
+      `Version ${versionRow.version} already has the alias "${input.alias}"`,
+      ['input', 'versionId'],
+    );
+  }
+  const now = nowIso();
+  await runBatch(deps.d1, [
+    upsertAlias(deps.db, {
+      model_id: modelRow.id,
+      name: input.alias,
+      version_id: versionRow.id,
+      org_id: viewer.orgId,
+      updated_at: now,
+      updated_by: viewer.userId,
+    }),
+    touchModel(deps.db, modelRow.id, now),
+    insertAuditEvent(deps.db, {
+      orgId: viewer.orgId,
+      actorId: viewer.userId,
+      action: input.action,
+      subjectId: modelRow.id,
+      subjectKind: 'Model',
+      before: { alias: input.alias, versionId: current?.version_id ?? null },
+      after: { alias: input.alias, versionId: versionRow.id, version: versionRow.version },
+      reason,
+    }),
+  ]);
+  return {
+    model: toModel({ ...modelRow, updated_at: now }),
+    version: toModelVersion(versionRow),
+    previousVersionId: current?.version_id ?? null,
+  };
+}
+
+/** Marks a model replaced by another (a REPLACED_BY edge) and deprecates it, in one batch. */
+export async function replaceModel(
+  deps: Deps,
+  viewer: Viewer,
+  input: { modelId: string; replacedById: string; reason?: string | null },
+): Promise<{ model: Model; replacement: Model }> {
+  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
+  if (input.modelId === input.replacedById) {
+    throw new ValidationError('A model cannot replace itself', ['input', 'replacedById']);
+  }
+  const rows = await findModelsByIds(deps.db, viewer.orgId, [input.modelId, input.replacedById]);
+  const model = rows.find((row) => row.id === input.modelId);
+  const replacement = rows.find((row) => row.id === input.replacedById);
+  if (!model) throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId);
+  if (!replacement) {
+    throw new NotFoundError('No model with this id', ['input', 'replacedById'], input.replacedById);
+  }
+  if (await findLiveOutgoing(deps.db, viewer.orgId, 'REPLACED_BY', model.id)) {
+    throw new ConflictError(`"${model.name}" is already replaced`, ['input', 'modelId']);
+  }
+  const now = nowIso();
+  const edge = edgeRow(
+    viewer,
+    {
+      type: 'REPLACED_BY',
+      from: { kind: 'Model', id: model.id },
+      to: { kind: 'Model', id: replacement.id },
+    },
+    reason === null ? null : JSON.stringify({ reason }),
+    now,
+  );
+  await writeEdges(
+    deps,
+    [edge],
+    [
+      {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: 'model.replace',
+        subjectId: model.id,
+        subjectKind: 'Model',
+        before: { status: model.status, replacedById: null },
+        after: { status: 'DEPRECATED', replacedById: replacement.id },
+        reason,
+      },
+    ],
+    {
+      type: ['input'],
+      from: ['input', 'modelId'],
+      to: ['input', 'replacedById'],
+      properties: ['input', 'reason'],
+    },
+    [updateModelStatus(deps.db, model.id, 'DEPRECATED', now)],
+  );
+  return {
+    model: toModel({ ...model, status: 'DEPRECATED', updated_at: now }),
+    replacement: toModel(replacement),
+  };
+}
+
+function metadataTags(metadata: Record<string, unknown>): readonly string[] {
+  const tags = metadata.tags;
+  if (tags === undefined || tags === null) return [];
+  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) {
+    throw new ValidationError('Must be a list of strings', ['input', 'metadata', 'tags']);
+  }
+  return tags as string[];
+}
+
+export function normalizeTags(tags: readonly string[], path: readonly string[]): string[] {
+  if (tags.length > MAX_TAGS) throw new ValidationError(`At most ${MAX_TAGS} tags`, path);
+  const normalized = new Set<string>();
+  tags.forEach((tag, index) => {
+    normalized.add(requireName(tag, [...path, String(index)], { max: MAX_TAG_LENGTH }));
+  });
+  return [...normalized];
+}
+
+function descriptor(value: unknown, path: readonly string[]): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new ValidationError('Must be a string', path);
+  return requireName(value, path, { max: DESCRIPTOR_MAX });
+}

@@ -1,0 +1,225 @@
+import { generateToken, hashToken } from '../../auth/token.ts';
+import type { Viewer } from '../../auth/viewer.ts';
+import { runBatch } from '../../db/batch.ts';
+import type { Db } from '../../db/client.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { insertAuditEvent } from '../governance/audit.repository.ts';
+import { newId, nowIso } from '../ids.ts';
+import { requireName } from '../validate.ts';
+import {
+  findActiveTokenByHash,
+  findTokenById,
+  findUserByEmail,
+  findUsersByIds,
+  insertApiToken,
+  insertOrganization,
+  insertUser,
+  revokeApiToken,
+  touchApiToken,
+} from './user.repository.ts';
+import { type ApiToken, type Role, toApiToken, toUser, type User } from './user.ts';
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
+
+export interface Deps {
+  db: Db;
+  d1: D1Database;
+}
+
+/**
+ * Resolves a bearer token to the caller. Unknown, revoked and expired tokens all give null. The
+ * token is looked up by its hash, so no comparison of secrets happens in our code.
+ */
+export async function authenticate(
+  db: Db,
+  token: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<Viewer | null> {
+  const now = nowIso();
+  const found = await findActiveTokenByHash(db, await hashToken(token), now);
+  if (!found) return null;
+  if (
+    !found.last_used_at ||
+    Date.parse(now) - Date.parse(found.last_used_at) > LAST_USED_RESOLUTION_MS
+  ) {
+    // Recorded at most hourly and off the request path: a write per request would double D1 load.
+    waitUntil(touchApiToken(db, found.token_id, now).catch(() => undefined));
+  }
+  return {
+    userId: found.user_id,
+    orgId: found.org_id,
+    role: found.role as Role,
+    tokenId: found.token_id,
+  };
+}
+
+export interface UserCreateInput {
+  name: string;
+  email?: string | null;
+  role: Role;
+}
+
+export async function createUser(
+  deps: Deps,
+  viewer: Viewer,
+  input: UserCreateInput,
+): Promise<User> {
+  const name = requireName(input.name, ['input', 'name']);
+  const email = normalizeEmail(input.email);
+  if (email && (await findUserByEmail(deps.db, viewer.orgId, email))) {
+    throw new ConflictError(`A user with email ${email} already exists`, ['input', 'email']);
+  }
+  const row = {
+    id: newId(),
+    org_id: viewer.orgId,
+    name,
+    email,
+    role: input.role,
+    created_at: nowIso(),
+    created_by: viewer.userId,
+  };
+  await runUnique(deps, [
+    insertUser(deps.db, row),
+    insertAuditEvent(deps.db, {
+      orgId: viewer.orgId,
+      actorId: viewer.userId,
+      action: 'user.create',
+      subjectId: row.id,
+      subjectKind: 'User',
+      after: { name, email, role: input.role },
+    }),
+  ]);
+  return toUser(row);
+}
+
+export interface ApiTokenCreateInput {
+  userId: string;
+  name: string;
+  expiresAt?: Date | null;
+}
+
+/** Creates a token for a user of the caller's organization; the secret is returned only here. */
+export async function createApiToken(
+  deps: Deps,
+  viewer: Viewer,
+  input: ApiTokenCreateInput,
+): Promise<{ token: string; apiToken: ApiToken }> {
+  const name = requireName(input.name, ['input', 'name']);
+  const [user] = await findUsersByIds(deps.db, viewer.orgId, [input.userId]);
+  if (!user) throw new NotFoundError('No such user', ['input', 'userId'], input.userId);
+  const now = nowIso();
+  if (input.expiresAt && input.expiresAt.toISOString() <= now) {
+    throw new ValidationError('Must be in the future', ['input', 'expiresAt']);
+  }
+  const { token, prefix } = generateToken();
+  const row = {
+    id: newId(),
+    org_id: viewer.orgId,
+    user_id: user.id,
+    name,
+    token_hash: await hashToken(token),
+    prefix,
+    created_at: now,
+    created_by: viewer.userId,
+    expires_at: input.expiresAt ? input.expiresAt.toISOString() : null,
+    revoked_at: null,
+    last_used_at: null,
+  };
+  await runBatch(deps.d1, [
+    insertApiToken(deps.db, row),
+    insertAuditEvent(deps.db, {
+      orgId: viewer.orgId,
+      actorId: viewer.userId,
+      action: 'apiToken.create',
+      subjectId: row.id,
+      subjectKind: 'ApiToken',
+      after: { userId: user.id, name, prefix, expiresAt: row.expires_at },
+    }),
+  ]);
+  return { token, apiToken: toApiToken(row) };
+}
+
+export async function revokeApiTokenById(
+  deps: Deps,
+  viewer: Viewer,
+  tokenId: string,
+): Promise<ApiToken> {
+  const existing = await findTokenById(deps.db, viewer.orgId, tokenId);
+  if (!existing) throw new NotFoundError('No such API token', ['input', 'id'], tokenId);
+  if (existing.revoked_at) throw new ConflictError('The token is already revoked', ['input', 'id']);
+  const now = nowIso();
+  await runBatch(deps.d1, [
+    revokeApiToken(deps.db, viewer.orgId, tokenId, now),
+    insertAuditEvent(deps.db, {
+      orgId: viewer.orgId,
+      actorId: viewer.userId,
+      action: 'apiToken.revoke',
+      subjectId: tokenId,
+      subjectKind: 'ApiToken',
+      before: { revokedAt: null },
+      after: { revokedAt: now },
+    }),
+  ]);
+  return toApiToken({ ...existing, revoked_at: now });
+}
+
+/**
+ * Creates an organization with its first admin and token. Used by local set-up and by tests; there
+ * is deliberately no GraphQL mutation for it (organizations are provisioned by operators).
+ */
+export async function bootstrapOrganization(
+  deps: Deps,
+  input: { organizationName: string; adminName: string; adminEmail?: string | null },
+): Promise<{ orgId: string; userId: string; token: string }> {
+  const now = nowIso();
+  const orgId = newId();
+  const userId = newId();
+  const { token, prefix } = generateToken();
+  await runBatch(deps.d1, [
+    insertOrganization(deps.db, { id: orgId, name: input.organizationName, created_at: now }),
+    insertUser(deps.db, {
+      id: userId,
+      org_id: orgId,
+      name: input.adminName,
+      email: input.adminEmail ?? null,
+      role: 'ADMIN',
+      created_at: now,
+      created_by: null,
+    }),
+    insertApiToken(deps.db, {
+      id: newId(),
+      org_id: orgId,
+      user_id: userId,
+      name: 'bootstrap',
+      token_hash: await hashToken(token),
+      prefix,
+      created_at: now,
+      created_by: null,
+      expires_at: null,
+      revoked_at: null,
+      last_used_at: null,
+    }),
+  ]);
+  return { orgId, userId, token };
+}
+
+function normalizeEmail(email: string | null | undefined): string | null {
+  if (email === null || email === undefined) return null;
+  const trimmed = email.trim().toLowerCase();
+  if (!EMAIL_PATTERN.test(trimmed) || trimmed.length > 320) {
+    throw new ValidationError('Must be an email address', ['input', 'email']);
+  }
+  return trimmed;
+}
+
+async function runUnique(deps: Deps, queries: Parameters<typeof runBatch>[1]) {
+  try {
+    await runBatch(deps.d1, queries);
+  } catch (error) {
+    if (String(error).includes('UNIQUE constraint failed: user.org_id, user.email')) {
+      throw new ConflictError('A user with this email already exists', ['input', 'email']);
+    }
+    throw error;
+  }
+}

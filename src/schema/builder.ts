@@ -1,0 +1,81 @@
+import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
+import { viewerScopes } from '../auth/viewer.ts';
+import type { Context } from '../context.ts';
+
+/** Query limits, enforced while validating each operation (before anything runs). */
+export const QUERY_LIMITS = {
+  /** Deepest selection allowed. Lineage of any depth is one field, so this does not limit it. */
+  depth: 12,
+  /** Fields selected in one operation, counting every alias. */
+  breadth: 400,
+  /** Estimated cost: each field 1, times 10 per list/connection level unless `first` says less. */
+  complexity: 20_000,
+} as const;
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: ReturnType<typeof viewerScopes>;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+}>({
+  // Fields are non-null unless they say `nullable: true`: absence is then always deliberate.
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DataloaderPlugin, ComplexityPlugin],
+  scopeAuth: {
+    authScopes: (context) => viewerScopes(context.viewer),
+    unauthorizedError: (_parent, _context, info) =>
+      new GraphQLError(`Your role does not allow ${info.parentType.name}.${info.fieldName}`, {
+        extensions: { code: 'FORBIDDEN' },
+      }),
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: false, description: 'The entries of this page.' },
+    nodeFieldOptions: { nullable: false, description: 'The entry.' },
+    cursorFieldOptions: { description: 'Opaque position of this entry, for `after`/`before`.' },
+    pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },
+    hasNextPageFieldOptions: { description: 'Whether entries follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'Whether entries precede this page.' },
+    startCursorFieldOptions: { description: 'Cursor of the first entry of this page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last entry of this page.' },
+    firstArgOptions: { description: 'Page size from the start (0-100, default 20).' },
+    lastArgOptions: { description: 'Page size from the end (0-100).' },
+    afterArgOptions: { description: 'Return entries after this cursor.' },
+    beforeArgOptions: { description: 'Return entries before this cursor.' },
+    idFieldOptions: { description: 'Globally unique, opaque ID; refetch with node(id:).' },
+    nodeTypeOptions: { description: 'An object with a global, opaque, refetchable ID.' },
+    pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list.' },
+    nodeQueryOptions: {
+      description: 'Fetches any node by its global ID; null when missing or not visible to you.',
+    },
+    nodesQueryOptions: {
+      description:
+        'Fetches several nodes by global ID, in order; null where missing or not visible.',
+    },
+    defaultConnectionTypeOptions: { description: 'A page of a list, with keyset cursors.' },
+    defaultEdgeTypeOptions: { description: 'An entry of a page, with its cursor.' },
+  },
+  errors: {
+    directResult: true,
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result`,
+    },
+  },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: { ...QUERY_LIMITS },
+  },
+});

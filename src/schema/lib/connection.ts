@@ -1,0 +1,108 @@
+import { GraphQLError } from 'graphql';
+import type { PageRequest } from '../../registry/paging.ts';
+
+export const DEFAULT_PAGE_SIZE = 20;
+/** Largest page any connection returns; larger requests are refused, not silently cut. */
+export const MAX_PAGE_SIZE = 100;
+
+export interface ConnectionArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+export interface ConnectionShape<Edge> {
+  edges: Edge[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+}
+
+function badInput(message: string, argument: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
+}
+
+/** Cursors are opaque to clients: base64url of a versioned key. */
+export function encodeCursor(key: string): string {
+  return btoa(`c1:${key}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function decodeCursor(cursor: string, argument: string): string {
+  try {
+    const text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+    if (text.startsWith('c1:') && text.length > 3) return text.slice(3);
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput(`"${argument}" is not a cursor returned by this API`, argument);
+}
+
+/** Validates `first`/`last`/`after`/`before` and turns them into a repository page request. */
+export function parsePageArgs(
+  args: ConnectionArgs,
+  decode: (cursor: string, argument: string) => string = decodeCursor,
+): PageRequest & { size: number } {
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value !== null && value !== undefined && (value < 0 || value > MAX_PAGE_SIZE)) {
+      throw badInput(`"${name}" must be between 0 and ${MAX_PAGE_SIZE} (the page size cap)`, name);
+    }
+  }
+  if (args.first != null && args.last != null) {
+    throw badInput('Pass either "first" or "last", not both', 'last');
+  }
+  const inverted = args.last != null;
+  const size = (inverted ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+  return {
+    after: args.after ? decode(args.after, 'after') : null,
+    before: args.before ? decode(args.before, 'before') : null,
+    limit: size + 1,
+    inverted,
+    size,
+  };
+}
+
+/**
+ * Shapes rows fetched with `limit = size + 1` into a connection. `toEdge` builds each edge (node,
+ * edge properties); `toCursor` gives the row's cursor.
+ */
+export function toConnection<Row, Edge extends { cursor: string }>(
+  rows: readonly Row[],
+  page: PageRequest & { size: number },
+  toEdge: (row: Row, cursor: string) => Edge,
+  toCursor: (row: Row) => string,
+): ConnectionShape<Edge> {
+  const hasMore = rows.length > page.size;
+  const kept = rows.slice(0, page.size);
+  if (page.inverted) kept.reverse();
+  const edges = kept.map((row) => toEdge(row, toCursor(row)));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.inverted ? page.before !== null : hasMore,
+      hasPreviousPage: page.inverted ? hasMore : page.after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+/** Groups rows of a per-parent window query by parent id, in the order of `ids`. */
+export function groupRows<Row>(
+  ids: readonly string[],
+  rows: readonly Row[],
+  groupOf: (row: Row) => string,
+): Row[][] {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = groupOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return ids.map((id) => groups.get(id) ?? []);
+}

@@ -1,0 +1,38 @@
+import { revokeApiTokenById } from '../../registry/user/user.service.ts';
+import type { ApiToken } from '../../registry/user/user.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { ApiTokenRef } from '../nodes/User.ts';
+
+const ApiTokenRevokeInput = builder.inputType('ApiTokenRevokeInput', {
+  description: 'The token to revoke.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'Global ID of the token (ApiToken.id).' }),
+  }),
+});
+
+const ApiTokenRevokePayload = builder.objectRef<{ apiToken: ApiToken }>('ApiTokenRevokePayload');
+ApiTokenRevokePayload.implement({
+  description: 'The revoked token.',
+  fields: (t) => ({
+    apiToken: t.field({ type: ApiTokenRef, description: 'The token.', resolve: (p) => p.apiToken }),
+  }),
+});
+
+builder.mutationField('apiTokenRevoke', (t) =>
+  t.field({
+    type: ApiTokenRevokePayload,
+    description: 'Revokes a token at once: the next request with it is refused. Admins only.',
+    authScopes: { admin: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: ApiTokenRevokeInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({
+      apiToken: await revokeApiTokenById(
+        deps(context),
+        context.viewer,
+        decodeIdOf(input.id, ['ApiToken'], ['input', 'id']).id,
+      ),
+    }),
+  }),
+);

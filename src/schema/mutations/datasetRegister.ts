@@ -1,0 +1,42 @@
+import { registerDataset } from '../../registry/dataset/dataset.service.ts';
+import type { Dataset } from '../../registry/dataset/dataset.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { deps } from '../lib/ids.ts';
+import { DatasetRef } from '../objects/refs.ts';
+
+const DatasetRegisterInput = builder.inputType('DatasetRegisterInput', {
+  description: 'A new dataset.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Unique within your organization.' }),
+    description: t.string({ description: 'Free text.' }),
+    uri: t.string({ description: 'Where the data lives.' }),
+    format: t.string({ description: 'Storage format (parquet, jsonl, csv...).' }),
+    metadata: t.field({ type: 'JSON', description: 'A JSON object up to 64 KiB.' }),
+  }),
+});
+
+const DatasetRegisterPayload = builder.objectRef<{ dataset: Dataset }>('DatasetRegisterPayload');
+DatasetRegisterPayload.implement({
+  description: 'The registered dataset.',
+  fields: (t) => ({
+    dataset: t.field({
+      type: DatasetRef,
+      description: 'The new dataset.',
+      resolve: (p) => p.dataset,
+    }),
+  }),
+});
+
+builder.mutationField('datasetRegister', (t) =>
+  t.field({
+    type: DatasetRegisterPayload,
+    description: 'Registers a dataset.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: DatasetRegisterInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({
+      dataset: await registerDataset(deps(context), context.viewer, input),
+    }),
+  }),
+);

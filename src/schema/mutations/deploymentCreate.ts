@@ -1,0 +1,74 @@
+import { createDeployment } from '../../registry/deployment/deployment.service.ts';
+import type { Deployment } from '../../registry/deployment/deployment.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { DeploymentRef } from '../objects/refs.ts';
+
+const DeployedVersionInput = builder.inputType('DeployedVersionInput', {
+  description: 'A version served by a deployment, with the DEPLOYED_TO edge’s properties.',
+  fields: (t) => ({
+    versionId: t.id({ required: true, description: 'Global ID of the version.' }),
+    properties: t.field({
+      type: 'JSON',
+      description: 'A JSON object stored on the edge, e.g. { "trafficShare": 0.1 }.',
+    }),
+  }),
+});
+
+const DeploymentCreateInput = builder.inputType('DeploymentCreateInput', {
+  description: 'A new deployment.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Unique within your organization.' }),
+    environment: t.string({
+      required: true,
+      description: 'Lowercase environment such as production, staging or canary.',
+    }),
+    description: t.string({ description: 'Free text.' }),
+    endpointUrl: t.string({ description: 'Where it answers.' }),
+    region: t.string({ description: 'Where it runs.' }),
+    metadata: t.field({ type: 'JSON', description: 'A JSON object up to 64 KiB.' }),
+    modelVersions: t.field({
+      type: [DeployedVersionInput],
+      description: 'Versions it serves (DEPLOYED_TO edges), written in the same batch.',
+    }),
+  }),
+});
+
+const DeploymentCreatePayload = builder.objectRef<{ deployment: Deployment }>(
+  'DeploymentCreatePayload',
+);
+DeploymentCreatePayload.implement({
+  description: 'The created deployment.',
+  fields: (t) => ({
+    deployment: t.field({
+      type: DeploymentRef,
+      description: 'The new deployment.',
+      resolve: (p) => p.deployment,
+    }),
+  }),
+});
+
+builder.mutationField('deploymentCreate', (t) =>
+  t.field({
+    type: DeploymentCreatePayload,
+    description: 'Records a deployment and the versions it serves.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
+    args: { input: t.arg({ type: DeploymentCreateInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({
+      deployment: await createDeployment(deps(context), context.viewer, {
+        ...input,
+        modelVersions:
+          input.modelVersions?.map((entry, index) => ({
+            versionId: decodeIdOf(
+              entry.versionId,
+              ['ModelVersion'],
+              ['input', 'modelVersions', String(index), 'versionId'],
+            ).id,
+            properties: entry.properties,
+          })) ?? null,
+      }),
+    }),
+  }),
+);

@@ -1,0 +1,42 @@
+import { createExperiment } from '../../registry/experiment/experiment.service.ts';
+import type { Experiment } from '../../registry/experiment/experiment.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { deps } from '../lib/ids.ts';
+import { ExperimentRef } from '../objects/refs.ts';
+
+const ExperimentCreateInput = builder.inputType('ExperimentCreateInput', {
+  description: 'A new experiment.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Unique within your organization.' }),
+    description: t.string({ description: 'Free text.' }),
+    metadata: t.field({ type: 'JSON', description: 'A JSON object up to 64 KiB.' }),
+  }),
+});
+
+const ExperimentCreatePayload = builder.objectRef<{ experiment: Experiment }>(
+  'ExperimentCreatePayload',
+);
+ExperimentCreatePayload.implement({
+  description: 'The created experiment.',
+  fields: (t) => ({
+    experiment: t.field({
+      type: ExperimentRef,
+      description: 'The new experiment.',
+      resolve: (p) => p.experiment,
+    }),
+  }),
+});
+
+builder.mutationField('experimentCreate', (t) =>
+  t.field({
+    type: ExperimentCreatePayload,
+    description: 'Records an experiment.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: ExperimentCreateInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({
+      experiment: await createExperiment(deps(context), context.viewer, input),
+    }),
+  }),
+);

@@ -1,0 +1,40 @@
+import { removeEdge } from '../../registry/lineage/lineage.service.ts';
+import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf, decodeNodeId, deps } from '../lib/ids.ts';
+import { EdgeTypeEnum } from '../objects/enums.ts';
+import { LineageEdgePayload } from './lineageEdgeAdd.ts';
+
+const LineageEdgeRemoveInput = builder.inputType('LineageEdgeRemoveInput', {
+  description: 'The edge to end: by its ID, or by type and both ends.',
+  fields: (t) => ({
+    edgeId: t.id({ description: 'Global ID of the edge (a GraphEdge).' }),
+    type: t.field({ type: EdgeTypeEnum, description: 'The edge type, with fromId and toId.' }),
+    fromId: t.id({ description: 'Global ID of the source node.' }),
+    toId: t.id({ description: 'Global ID of the target node.' }),
+    reason: t.string({ description: 'Why, for the audit trail.' }),
+  }),
+});
+
+builder.mutationField('lineageEdgeRemove', (t) =>
+  t.field({
+    type: LineageEdgePayload,
+    description:
+      'Ends a live edge. The edge is kept with removedAt set, so lineage history stays readable.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: LineageEdgeRemoveInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({
+      edge: await removeEdge(deps(context), context.viewer, {
+        edgeId: input.edgeId
+          ? decodeIdOf(input.edgeId, ['GraphEdge'], ['input', 'edgeId']).id
+          : null,
+        type: input.type ?? null,
+        from: input.fromId ? decodeNodeId(input.fromId, NODE_KINDS, ['input', 'fromId']) : null,
+        to: input.toId ? decodeNodeId(input.toId, NODE_KINDS, ['input', 'toId']) : null,
+        reason: input.reason,
+      }),
+    }),
+  }),
+);

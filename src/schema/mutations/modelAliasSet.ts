@@ -1,0 +1,38 @@
+import { setModelAlias } from '../../registry/model/model.service.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { aliasMovePayload } from '../objects/AliasMove.ts';
+
+const ModelAliasSetInput = builder.inputType('ModelAliasSetInput', {
+  description: 'Point a named alias of a model at one of its versions.',
+  fields: (t) => ({
+    versionId: t.id({ required: true, description: 'Global ID of the version.' }),
+    alias: t.string({
+      required: true,
+      description: 'Lowercase name such as "champion" or "challenger"; "production" is reserved.',
+    }),
+    reason: t.string({ description: 'Why, for the audit trail.' }),
+  }),
+});
+
+const ModelAliasSetPayload = aliasMovePayload(
+  'ModelAliasSetPayload',
+  'The version the alias now points at, and the one it pointed at before.',
+);
+
+builder.mutationField('modelAliasSet', (t) =>
+  t.field({
+    type: ModelAliasSetPayload,
+    description: 'Moves (or creates) a named alias: one version per alias per model; audited.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: ModelAliasSetInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      setModelAlias(deps(context), context.viewer, {
+        versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+        alias: input.alias,
+        reason: input.reason,
+      }),
+  }),
+);

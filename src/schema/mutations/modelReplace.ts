@@ -1,0 +1,47 @@
+import { replaceModel } from '../../registry/model/model.service.ts';
+import type { Model } from '../../registry/model/model.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { ModelRef } from '../objects/refs.ts';
+
+const ModelReplaceInput = builder.inputType('ModelReplaceInput', {
+  description: 'Record that one model replaces another.',
+  fields: (t) => ({
+    modelId: t.id({ required: true, description: 'Global ID of the model being replaced.' }),
+    replacedById: t.id({ required: true, description: 'Global ID of its replacement.' }),
+    reason: t.string({ description: 'Why, for the audit trail and the edge.' }),
+  }),
+});
+
+const ModelReplacePayload = builder.objectRef<{ model: Model; replacement: Model }>(
+  'ModelReplacePayload',
+);
+ModelReplacePayload.implement({
+  description: 'The replaced (now DEPRECATED) model and its replacement.',
+  fields: (t) => ({
+    model: t.field({ type: ModelRef, description: 'The replaced model.', resolve: (p) => p.model }),
+    replacement: t.field({
+      type: ModelRef,
+      description: 'The replacement.',
+      resolve: (p) => p.replacement,
+    }),
+  }),
+});
+
+builder.mutationField('modelReplace', (t) =>
+  t.field({
+    type: ModelReplacePayload,
+    description:
+      'Adds a REPLACED_BY edge and deprecates the replaced model, in one batch. Refuses cycles.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
+    args: { input: t.arg({ type: ModelReplaceInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      replaceModel(deps(context), context.viewer, {
+        modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,
+        replacedById: decodeIdOf(input.replacedById, ['Model'], ['input', 'replacedById']).id,
+        reason: input.reason,
+      }),
+  }),
+);

@@ -1,0 +1,80 @@
+import { createModelVersion } from '../../registry/model/model.service.ts';
+import type { ModelVersion } from '../../registry/model/model.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { ModelVersionRef } from '../objects/refs.ts';
+
+const DatasetLinkInput = builder.inputType('DatasetLinkInput', {
+  description: 'A dataset a version was trained or evaluated on, with the edge’s properties.',
+  fields: (t) => ({
+    datasetId: t.id({ required: true, description: 'Global ID of the dataset.' }),
+    properties: t.field({
+      type: 'JSON',
+      description: 'A JSON object stored on the edge, e.g. { "split": "train", "rows": 120000 }.',
+    }),
+  }),
+});
+
+const ModelVersionCreateInput = builder.inputType('ModelVersionCreateInput', {
+  description: 'A new, immutable version of a model, with its lineage.',
+  fields: (t) => ({
+    modelId: t.id({ required: true, description: 'Global ID of the model.' }),
+    version: t.string({ required: true, description: 'Semantic version, e.g. 1.2.0.' }),
+    description: t.string({ description: 'Free text.' }),
+    metadata: t.field({ type: 'JSON', description: 'A JSON object up to 64 KiB.' }),
+    derivedFrom: t.idList({ description: 'Global IDs of versions this one derives from.' }),
+    trainedOn: t.field({ type: [DatasetLinkInput], description: 'Training datasets.' }),
+    evaluatedOn: t.field({ type: [DatasetLinkInput], description: 'Evaluation datasets.' }),
+  }),
+});
+
+const ModelVersionCreatePayload = builder.objectRef<{ modelVersion: ModelVersion }>(
+  'ModelVersionCreatePayload',
+);
+ModelVersionCreatePayload.implement({
+  description: 'The created version.',
+  fields: (t) => ({
+    modelVersion: t.field({
+      type: ModelVersionRef,
+      description: 'The new version.',
+      resolve: (p) => p.modelVersion,
+    }),
+  }),
+});
+
+builder.mutationField('modelVersionCreate', (t) =>
+  t.field({
+    type: ModelVersionCreatePayload,
+    description:
+      'Creates a version with its derivedFrom, trainedOn and evaluatedOn edges, all or nothing.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
+    args: { input: t.arg({ type: ModelVersionCreateInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const link = (field: 'trainedOn' | 'evaluatedOn') =>
+        input[field]?.map((entry, index) => ({
+          datasetId: decodeIdOf(
+            entry.datasetId,
+            ['Dataset'],
+            ['input', field, String(index), 'datasetId'],
+          ).id,
+          properties: entry.properties,
+        })) ?? null;
+      const modelVersion = await createModelVersion(deps(context), context.viewer, {
+        modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,
+        version: input.version,
+        description: input.description,
+        metadata: input.metadata,
+        derivedFrom:
+          input.derivedFrom?.map(
+            (id, index) =>
+              decodeIdOf(id, ['ModelVersion'], ['input', 'derivedFrom', String(index)]).id,
+          ) ?? null,
+        trainedOn: link('trainedOn'),
+        evaluatedOn: link('evaluatedOn'),
+      });
+      return { modelVersion };
+    },
+  }),
+);

@@ -1,0 +1,34 @@
+import { promoteModelVersion } from '../../registry/model/model.service.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { aliasMovePayload } from '../objects/AliasMove.ts';
+
+const ModelVersionPromoteInput = builder.inputType('ModelVersionPromoteInput', {
+  description: 'The version to make its model’s production version.',
+  fields: (t) => ({
+    versionId: t.id({ required: true, description: 'Global ID of the version.' }),
+    reason: t.string({ description: 'Why, for the audit trail (up to 2,000 characters).' }),
+  }),
+});
+
+const ModelVersionPromotePayload = aliasMovePayload(
+  'ModelVersionPromotePayload',
+  'The promoted version and the one it displaced.',
+);
+
+builder.mutationField('modelVersionPromote', (t) =>
+  t.field({
+    type: ModelVersionPromotePayload,
+    description:
+      'Makes a version its model’s production version (exactly one per model); the move is audited.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: ModelVersionPromoteInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      promoteModelVersion(deps(context), context.viewer, {
+        versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+        reason: input.reason,
+      }),
+  }),
+);

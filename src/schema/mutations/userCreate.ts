@@ -1,0 +1,37 @@
+import { createUser } from '../../registry/user/user.service.ts';
+import type { Role, User } from '../../registry/user/user.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { deps } from '../lib/ids.ts';
+import { RoleEnum } from '../objects/enums.ts';
+import { UserRef } from '../objects/refs.ts';
+
+const UserCreateInput = builder.inputType('UserCreateInput', {
+  description: 'A new user of your organization.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Display name.' }),
+    email: t.string({ description: 'Unique in the organization.' }),
+    role: t.field({ type: RoleEnum, required: true, description: 'What they may do.' }),
+  }),
+});
+
+const UserCreatePayload = builder.objectRef<{ user: User }>('UserCreatePayload');
+UserCreatePayload.implement({
+  description: 'The created user.',
+  fields: (t) => ({
+    user: t.field({ type: UserRef, description: 'The new user.', resolve: (p) => p.user }),
+  }),
+});
+
+builder.mutationField('userCreate', (t) =>
+  t.field({
+    type: UserCreatePayload,
+    description: 'Adds a user to your organization. Admins only.',
+    authScopes: { admin: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: { input: t.arg({ type: UserCreateInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({
+      user: await createUser(deps(context), context.viewer, { ...input, role: input.role as Role }),
+    }),
+  }),
+);

@@ -1,0 +1,115 @@
+import { findTokensByUserIds, findUserPage } from '../../registry/user/user.repository.ts';
+import type { User } from '../../registry/user/user.ts';
+import { toApiToken, toUser } from '../../registry/user/user.ts';
+import { builder } from '../builder.ts';
+import { loadRelationPages } from '../lib/edge-loaders.ts';
+import { idOrderedConnection } from '../lib/lists.ts';
+import { RoleEnum } from '../objects/enums.ts';
+import { LineageNodeRef } from '../objects/LineageNode.ts';
+import { OrganizationRef, UserRef } from '../objects/refs.ts';
+import { ModelVersionConnection } from '../objects/relations.ts';
+
+export const ApiTokenRef = builder.objectRef<ReturnType<typeof toApiToken>>('ApiToken');
+ApiTokenRef.implement({
+  description: 'An API token. The secret is shown once, when created; only its hash is stored.',
+  fields: (t) => ({
+    id: t.globalID({
+      description: 'The token’s global ID (for revoking).',
+      resolve: (token) => ({ type: 'ApiToken', id: token.id }),
+    }),
+    name: t.exposeString('name', { description: 'What the token is for.' }),
+    prefix: t.exposeString('prefix', { description: 'The first characters, to recognise it.' }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When it was created.',
+      resolve: (token) => token.createdAt,
+    }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it stops working; null for never.',
+      resolve: (token) => token.expiresAt,
+    }),
+    revokedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was revoked.',
+      resolve: (token) => token.revokedAt,
+    }),
+    lastUsedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was last used (recorded at most hourly).',
+      resolve: (token) => token.lastUsedAt,
+    }),
+  }),
+});
+
+UserRef.implement({
+  description: 'A person or service account in one organization, with one role.',
+  interfaces: [LineageNodeRef],
+  isTypeOf: (value) => (value as User).kind === 'User',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Display name.' }),
+    email: t.exposeString('email', { nullable: true, description: 'Unique in the organization.' }),
+    role: t.field({
+      type: RoleEnum,
+      description: 'What they may do.',
+      resolve: (user) => user.role,
+    }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When the user was added.',
+      resolve: (user) => user.createdAt,
+    }),
+    organization: t.field({
+      type: OrganizationRef,
+      description: 'The organization the user belongs to.',
+      resolve: (user) => user.orgId,
+    }),
+    approvedVersions: t.loadable({
+      type: ModelVersionConnection,
+      description: 'Versions this user approved (inverse of approvedBy).',
+      byPath: true,
+      args: { ...t.arg.connectionArgs() },
+      load: (ids: string[], context, args) =>
+        loadRelationPages(context, ids, { endpoint: 'dst', types: ['APPROVED_BY'] }, args),
+      resolve: (user) => user.id,
+    }),
+    apiTokens: t.field({
+      type: [ApiTokenRef],
+      description: 'The user’s API tokens; visible to the user themself and to admins.',
+      resolve: async (user, _args, context) => {
+        if (context.viewer.userId !== user.id && context.viewer.role !== 'ADMIN') return [];
+        const rows = await findTokensByUserIds(context.db, context.viewer.orgId, [user.id]);
+        return rows.map(toApiToken);
+      },
+    }),
+  }),
+});
+
+builder.queryField('viewer', (t) =>
+  t.field({
+    type: UserRef,
+    nullable: true,
+    description: 'The user the request’s token belongs to.',
+    resolve: (_root, _args, context) => context.viewer.userId,
+  }),
+);
+
+builder.queryField('users', (t) =>
+  t.connection(
+    {
+      type: UserRef,
+      description: 'Users of your organization, oldest first.',
+      resolve: (_root, args, context) =>
+        idOrderedConnection(
+          args,
+          (page) => findUserPage(context.db, context.viewer.orgId, page),
+          toUser,
+        ),
+    },
+    { name: 'UserConnection', description: 'A page of users.' },
+    { name: 'UserEdge', description: 'A User in a page.' },
+  ),
+);

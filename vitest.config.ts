@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
+  return {
+    plugins: [
+      cloudflareTest({
+        // Local bindings only: no Cloudflare account, no network.
+        remoteBindings: false,
+        wrangler: { configPath: './wrangler.jsonc' },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+      }),
+    ],
+    test: {
+      include: ['test/**/*.test.ts'],
+      setupFiles: ['./test/apply-migrations.ts'],
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+      testTimeout: 30_000,
+    },
+  };
+});
