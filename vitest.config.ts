@@ -16,7 +16,8 @@ export default defineConfig(async () => {
     test: {
       include: ['test/**/*.test.ts'],
       setupFiles: ['./test/apply-migrations.ts'],
-      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+      reporters: ['default', 'json'],
+      outputFile: { json: 'test-results/vitest.json' },
       testTimeout: 30_000,
     },
   };

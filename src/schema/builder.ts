@@ -59,10 +59,12 @@ export const builder = new SchemaBuilder<{
     pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list.' },
     nodeQueryOptions: {
       description: 'Fetches any node by its global ID; null when missing or not visible to you.',
+      args: { id: { description: 'A global ID, as returned in any `id` field.' } },
     },
     nodesQueryOptions: {
       description:
         'Fetches several nodes by global ID, in order; null where missing or not visible.',
+      args: { ids: { description: 'Global IDs, as returned in `id` fields.' } },
     },
     defaultConnectionTypeOptions: { description: 'A page of a list, with keyset cursors.' },
     defaultEdgeTypeOptions: { description: 'An entry of a page, with its cursor.' },
@@ -70,6 +72,7 @@ export const builder = new SchemaBuilder<{
   errors: {
     directResult: true,
     defaultUnionOptions: {
+      description: 'What the mutation returns: its payload on success, or an error as data.',
       name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result`,
     },
   },

@@ -37,7 +37,9 @@ builder.mutationField('apiTokenCreate', (t) =>
     description: 'Creates an API token for a user. Admins only; audited.',
     authScopes: { admin: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: ApiTokenCreateInput, required: true }) },
+    args: {
+      input: t.arg({ type: ApiTokenCreateInput, required: true, description: 'What to do.' }),
+    },
     resolve: (_root, { input }, context) =>
       createApiToken(deps(context), context.viewer, {
         userId: decodeIdOf(input.userId, ['User'], ['input', 'userId']).id,

@@ -26,7 +26,9 @@ builder.mutationField('apiTokenRevoke', (t) =>
     description: 'Revokes a token at once: the next request with it is refused. Admins only.',
     authScopes: { admin: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: ApiTokenRevokeInput, required: true }) },
+    args: {
+      input: t.arg({ type: ApiTokenRevokeInput, required: true, description: 'What to do.' }),
+    },
     resolve: async (_root, { input }, context) => ({
       apiToken: await revokeApiTokenById(
         deps(context),

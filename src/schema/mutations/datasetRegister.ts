@@ -34,7 +34,9 @@ builder.mutationField('datasetRegister', (t) =>
     description: 'Registers a dataset.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: DatasetRegisterInput, required: true }) },
+    args: {
+      input: t.arg({ type: DatasetRegisterInput, required: true, description: 'What to do.' }),
+    },
     resolve: async (_root, { input }, context) => ({
       dataset: await registerDataset(deps(context), context.viewer, input),
     }),

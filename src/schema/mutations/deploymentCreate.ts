@@ -55,7 +55,9 @@ builder.mutationField('deploymentCreate', (t) =>
     description: 'Records a deployment and the versions it serves.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
-    args: { input: t.arg({ type: DeploymentCreateInput, required: true }) },
+    args: {
+      input: t.arg({ type: DeploymentCreateInput, required: true, description: 'What to do.' }),
+    },
     resolve: async (_root, { input }, context) => ({
       deployment: await createDeployment(deps(context), context.viewer, {
         ...input,

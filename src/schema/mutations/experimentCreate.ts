@@ -34,7 +34,9 @@ builder.mutationField('experimentCreate', (t) =>
     description: 'Records an experiment.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: ExperimentCreateInput, required: true }) },
+    args: {
+      input: t.arg({ type: ExperimentCreateInput, required: true, description: 'What to do.' }),
+    },
     resolve: async (_root, { input }, context) => ({
       experiment: await createExperiment(deps(context), context.viewer, input),
     }),

@@ -32,7 +32,9 @@ builder.mutationField('lineageEdgeAdd', (t) =>
       'Adds an edge of an allowed type between two nodes. Refuses duplicates, disallowed kinds and cycles in DERIVED_FROM/REPLACED_BY.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
-    args: { input: t.arg({ type: LineageEdgeAddInput, required: true }) },
+    args: {
+      input: t.arg({ type: LineageEdgeAddInput, required: true, description: 'What to do.' }),
+    },
     resolve: async (_root, { input }, context) => ({
       edge: await addEdge(deps(context), context.viewer, {
         type: input.type,

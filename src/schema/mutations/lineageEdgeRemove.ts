@@ -24,7 +24,9 @@ builder.mutationField('lineageEdgeRemove', (t) =>
       'Ends a live edge. The edge is kept with removedAt set, so lineage history stays readable.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: LineageEdgeRemoveInput, required: true }) },
+    args: {
+      input: t.arg({ type: LineageEdgeRemoveInput, required: true, description: 'What to do.' }),
+    },
     resolve: async (_root, { input }, context) => ({
       edge: await removeEdge(deps(context), context.viewer, {
         edgeId: input.edgeId

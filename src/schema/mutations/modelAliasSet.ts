@@ -27,7 +27,9 @@ builder.mutationField('modelAliasSet', (t) =>
     description: 'Moves (or creates) a named alias: one version per alias per model; audited.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: ModelAliasSetInput, required: true }) },
+    args: {
+      input: t.arg({ type: ModelAliasSetInput, required: true, description: 'What to do.' }),
+    },
     resolve: (_root, { input }, context) =>
       setModelAlias(deps(context), context.viewer, {
         versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,

@@ -36,7 +36,9 @@ builder.mutationField('modelRegister', (t) =>
     description: 'Registers a model. Errors: duplicate name, bad metadata or tags.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: ModelRegisterInput, required: true }) },
+    args: {
+      input: t.arg({ type: ModelRegisterInput, required: true, description: 'What to do.' }),
+    },
     resolve: async (_root, { input }, context) => ({
       model: await registerModel(deps(context), context.viewer, input),
     }),

@@ -36,7 +36,7 @@ builder.mutationField('modelReplace', (t) =>
       'Adds a REPLACED_BY edge and deprecates the replaced model, in one batch. Refuses cycles.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
-    args: { input: t.arg({ type: ModelReplaceInput, required: true }) },
+    args: { input: t.arg({ type: ModelReplaceInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
       replaceModel(deps(context), context.viewer, {
         modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,

@@ -50,7 +50,9 @@ builder.mutationField('modelVersionCreate', (t) =>
       'Creates a version with its derivedFrom, trainedOn and evaluatedOn edges, all or nothing.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
-    args: { input: t.arg({ type: ModelVersionCreateInput, required: true }) },
+    args: {
+      input: t.arg({ type: ModelVersionCreateInput, required: true, description: 'What to do.' }),
+    },
     resolve: async (_root, { input }, context) => {
       const link = (field: 'trainedOn' | 'evaluatedOn') =>
         input[field]?.map((entry, index) => ({

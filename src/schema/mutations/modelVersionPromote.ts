@@ -24,7 +24,9 @@ builder.mutationField('modelVersionPromote', (t) =>
       'Makes a version its model’s production version (exactly one per model); the move is audited.',
     authScopes: { editor: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: ModelVersionPromoteInput, required: true }) },
+    args: {
+      input: t.arg({ type: ModelVersionPromoteInput, required: true, description: 'What to do.' }),
+    },
     resolve: (_root, { input }, context) =>
       promoteModelVersion(deps(context), context.viewer, {
         versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,

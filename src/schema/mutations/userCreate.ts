@@ -29,7 +29,7 @@ builder.mutationField('userCreate', (t) =>
     description: 'Adds a user to your organization. Admins only.',
     authScopes: { admin: true },
     errors: { types: [...COMMON_ERRORS] },
-    args: { input: t.arg({ type: UserCreateInput, required: true }) },
+    args: { input: t.arg({ type: UserCreateInput, required: true, description: 'What to do.' }) },
     resolve: async (_root, { input }, context) => ({
       user: await createUser(deps(context), context.viewer, { ...input, role: input.role as Role }),
     }),
