@@ -1,0 +1,196 @@
+// Worker startup cost, measured two ways without the network:
+// 1. `wrangler check startup`: builds the Worker (deploy --dry-run) and CPU-profiles its module
+//    evaluation in a local workerd. We parse what it prints and attribute the profile's time to the
+//    functions that spent it.
+// 2. Unprofiled: the same bundle in a fresh Miniflare (workerd) instance whose fetch handler
+//    imports it; the first dispatch's time minus that of an identical instance importing an empty
+//    module is the cost of parsing, compiling and evaluating the Worker's modules.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Summary, summarize } from './stats.ts';
+import { mustRunWrangler } from './wrangler.ts';
+
+export interface CheckStartupResult {
+  ok: boolean;
+  error?: string;
+  wallMs: number;
+  bundleKiB?: number;
+  gzipKiB?: number;
+  profileWindowMs?: number;
+  sampledMs?: number;
+  activeMs?: number;
+  gcMs?: number;
+  idleMs?: number;
+  samples?: number;
+  /** Inclusive time of the heaviest functions (a function counted once per sample). */
+  hotFunctions?: { name: string; inclusiveMs: number; selfMs: number }[];
+}
+
+const number = (text: string, pattern: RegExp): number | undefined => {
+  const match = pattern.exec(text);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+};
+
+export async function checkStartup(workDir: string, run: number): Promise<CheckStartupResult> {
+  const outfile = join(workDir, `worker-startup-${run}.cpuprofile`);
+  const started = performance.now();
+  try {
+    const result = await mustRunWrangler(['check', 'startup', '--outfile', outfile], {
+      timeoutMs: 120_000,
+    });
+    const text = `${result.stdout}\n${result.stderr}`;
+    return {
+      ok: true,
+      wallMs: performance.now() - started,
+      bundleKiB: number(text, /Bundle: ([\d.]+) KiB/),
+      gzipKiB: number(text, /gzip: ([\d.]+) KiB/),
+      profileWindowMs: number(text, /Profile window: ([\d.]+) ms/),
+      sampledMs: number(text, /Sampled time: ([\d.]+) ms/),
+      activeMs: number(text, /Active: ([\d.]+) ms/),
+      gcMs: number(text, /including ([\d.]+) ms garbage collection/),
+      idleMs: number(text, /Idle: ([\d.]+) ms/),
+      samples: number(text, /Samples: (\d+)/),
+      hotFunctions: hotFunctions(outfile),
+    };
+  } catch (error) {
+    return { ok: false, error: String(error), wallMs: performance.now() - started };
+  }
+}
+
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Functions worth following across runs: schema build, its sorting, graphql 17's tracing hook. */
+export const WATCHED_FUNCTIONS = [
+  'toSchema',
+  'lexicographicSortSchema',
+  'resolveDiagnosticsChannel',
+  'createYoga',
+];
+
+/**
+ * Self and inclusive time per function name (bundle line numbers are meaningless, so by name): the
+ * heaviest ones, plus WATCHED_FUNCTIONS.
+ */
+function hotFunctions(file: string, limit = 15) {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const name = (id: number) => byId.get(id)?.callFrame.functionName || '(anonymous)';
+  const inclusive = new Map<string, number>();
+  const self = new Map<string, number>();
+  const skip = new Set(['(root)', '(idle)', '(program)', '(anonymous)', 'fetch', 'startup']);
+  (profile.samples ?? []).forEach((sample, index) => {
+    const delta = (profile.timeDeltas?.[index] ?? 0) / 1000;
+    self.set(name(sample), (self.get(name(sample)) ?? 0) + delta);
+    const seen = new Set<string>();
+    for (let id: number | undefined = sample; id !== undefined; id = parentOf.get(id)) {
+      const n = name(id);
+      if (seen.has(n)) continue;
+      seen.add(n);
+      inclusive.set(n, (inclusive.get(n) ?? 0) + delta);
+    }
+  });
+  const heaviest = [...inclusive]
+    .filter(([n]) => !skip.has(n))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit);
+  for (const watched of WATCHED_FUNCTIONS) {
+    if (!heaviest.some(([n]) => n === watched))
+      heaviest.push([watched, inclusive.get(watched) ?? 0]);
+  }
+  return heaviest.map(([n, t]) => ({
+    name: n,
+    inclusiveMs: Math.round(t * 10) / 10,
+    selfMs: Math.round((self.get(n) ?? 0) * 10) / 10,
+  }));
+}
+
+export interface ModuleEvalResult {
+  ok: boolean;
+  error?: string;
+  rounds: number;
+  /** First request to an instance that imports the Worker bundle on that request. */
+  firstRequestWithWorker?: Summary;
+  /** First request to an identical instance that imports an empty module. */
+  firstRequestBaseline?: Summary;
+  /** Per round: with-worker minus baseline. */
+  moduleEvaluation?: Summary;
+  /** Second request to the with-worker instance (module already evaluated). */
+  secondRequestWithWorker?: Summary;
+}
+
+/** Builds the local Worker bundle and times its module evaluation in fresh workerd instances. */
+export async function measureModuleEvaluation(
+  workDir: string,
+  rounds: number,
+  compatibilityDate: string,
+): Promise<ModuleEvalResult> {
+  const outdir = join(workDir, 'dist');
+  try {
+    await mustRunWrangler(['deploy', '--dry-run', '--env=', '--outdir', outdir], {
+      timeoutMs: 120_000,
+    });
+    const bundle = readFileSync(join(outdir, 'index.js'), 'utf8');
+    const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
+    const firstRequest = async (importPath: string) => {
+      const mf = new Miniflare(
+        convertV4MiniflareOptions({
+          compatibilityDate,
+          modulesRoot: '/',
+          modules: [
+            {
+              type: 'ESModule',
+              path: '/entry.mjs',
+              contents: `export default { async fetch() { await import(${JSON.stringify(importPath)}); return new Response('ok'); } };`,
+            },
+            { type: 'ESModule', path: '/worker.js', contents: bundle },
+            { type: 'ESModule', path: '/empty.js', contents: 'export default {};' },
+          ],
+        }),
+      );
+      try {
+        await mf.ready;
+        let started = performance.now();
+        await (await mf.dispatchFetch('http://127.0.0.1/')).text();
+        const first = performance.now() - started;
+        started = performance.now();
+        await (await mf.dispatchFetch('http://127.0.0.1/')).text();
+        return { first, second: performance.now() - started };
+      } finally {
+        await mf.dispose();
+      }
+    };
+    const withWorker: number[] = [];
+    const baseline: number[] = [];
+    const second: number[] = [];
+    const difference: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const app = await firstRequest('./worker.js');
+      const empty = await firstRequest('./empty.js');
+      withWorker.push(app.first);
+      second.push(app.second);
+      baseline.push(empty.first);
+      difference.push(app.first - empty.first);
+    }
+    return {
+      ok: true,
+      rounds,
+      firstRequestWithWorker: summarize(withWorker),
+      firstRequestBaseline: summarize(baseline),
+      moduleEvaluation: summarize(difference),
+      secondRequestWithWorker: summarize(second),
+    };
+  } catch (error) {
+    return { ok: false, error: String(error), rounds };
+  }
+}
