@@ -19,10 +19,21 @@ export class ValidationError extends RegistryError {}
 /** A referenced node does not exist, belongs to another organization, or is of the wrong kind. */
 export class NotFoundError extends RegistryError {
   readonly resourceId: string | null;
+  /**
+   * The kind the id was looked up as, when `resourceId` is a row id: the GraphQL layer turns the
+   * pair back into the global ID the client sent. Null when `resourceId` is already as sent.
+   */
+  readonly resourceKind: string | null;
 
-  constructor(message: string, path: readonly string[] = [], resourceId: string | null = null) {
+  constructor(
+    message: string,
+    path: readonly string[] = [],
+    resourceId: string | null = null,
+    resourceKind: string | null = null,
+  ) {
     super(message, path);
     this.resourceId = resourceId;
+    this.resourceKind = resourceKind;
   }
 }
 

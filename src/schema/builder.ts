@@ -57,15 +57,10 @@ export const builder = new SchemaBuilder<{
     idFieldOptions: { description: 'Globally unique, opaque ID; refetch with node(id:).' },
     nodeTypeOptions: { description: 'An object with a global, opaque, refetchable ID.' },
     pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list.' },
-    nodeQueryOptions: {
-      description: 'Fetches any node by its global ID; null when missing or not visible to you.',
-      args: { id: { description: 'A global ID, as returned in any `id` field.' } },
-    },
-    nodesQueryOptions: {
-      description:
-        'Fetches several nodes by global ID, in order; null where missing or not visible.',
-      args: { ids: { description: 'Global IDs, as returned in `id` fields.' } },
-    },
+    // Defined in nodes/Node.ts instead: the plugin's fields fail on a well-formed global ID of a
+    // type that is no Node (an ApiToken's, which the API hands out) rather than giving null.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
     defaultConnectionTypeOptions: { description: 'A page of a list, with keyset cursors.' },
     defaultEdgeTypeOptions: { description: 'An entry of a page, with its cursor.' },
   },
@@ -80,5 +75,13 @@ export const builder = new SchemaBuilder<{
     defaultComplexity: 1,
     defaultListMultiplier: 10,
     limit: { ...QUERY_LIMITS },
+    // Checked when the operation starts, before any resolver runs; answered like the alias limit.
+    complexityError: (kind, result) => {
+      const limit = kind.toLowerCase() as keyof typeof QUERY_LIMITS;
+      return new GraphQLError(
+        `Query ${limit} ${result[limit]} exceeds the limit of ${QUERY_LIMITS[limit]} (limit: ${limit})`,
+        { extensions: { code: 'QUERY_TOO_COMPLEX', limit, max: QUERY_LIMITS[limit] } },
+      );
+    },
   },
 });

@@ -37,9 +37,13 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof NotFoundError,
   fields: (t) => ({
-    resourceId: t.exposeString('resourceId', {
+    resourceId: t.string({
       nullable: true,
       description: 'The id that was not found, as sent.',
+      resolve: (error) =>
+        error.resourceId !== null && error.resourceKind !== null
+          ? encodeGlobalID(error.resourceKind, error.resourceId)
+          : error.resourceId,
     }),
   }),
 });

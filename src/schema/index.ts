@@ -4,6 +4,8 @@ import './scalars.ts';
 import './errors.ts';
 import './objects/enums.ts';
 import './objects/LineageNode.ts';
+import './objects/ImpactReport.ts';
+import './nodes/Node.ts';
 import './nodes/Model.ts';
 import './nodes/ModelVersion.ts';
 import './nodes/Dataset.ts';

@@ -1,6 +1,6 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Db } from '../../db/client.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { edgeRow, requireNodes, writeEdges } from '../lineage/lineage.service.ts';
@@ -45,6 +45,20 @@ export async function createDeployment(
     created_by: viewer.userId,
   };
   const served = input.modelVersions ?? [];
+  // Checked here, with the exact entry, rather than left to the edge's unique index: the batch
+  // would fail on it too, but could then only say that some edge already exists.
+  const listed = new Set<string>();
+  served.forEach((link, index) => {
+    if (listed.has(link.versionId)) {
+      throw new ValidationError('Listed twice', [
+        'input',
+        'modelVersions',
+        String(index),
+        'versionId',
+      ]);
+    }
+    listed.add(link.versionId);
+  });
   const deploymentRef = { kind: 'Deployment' as const, id: row.id };
   const edges = served.map((link, index) =>
     edgeRow(
@@ -89,9 +103,6 @@ export async function createDeployment(
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: deployment.org_id, deployment.name')) {
       throw new ConflictError(`A deployment named "${name}" already exists`, ['input', 'name']);
-    }
-    if (String(error).includes('UNIQUE constraint failed: edge')) {
-      throw new ConflictError('A version is listed twice', ['input', 'modelVersions']);
     }
     throw error;
   }

@@ -136,7 +136,7 @@ export async function requireNodes(
   );
   for (const { ref, path } of refs) {
     if (!found.get(ref.kind)?.has(ref.id)) {
-      throw new NotFoundError(`No ${ref.kind} with this id`, path, ref.id);
+      throw new NotFoundError(`No ${ref.kind} with this id`, path, ref.id, ref.kind);
     }
   }
 }
@@ -247,7 +247,12 @@ export async function removeEdge(
   if (input.edgeId) {
     row = await findEdgeById(deps.db, viewer.orgId, input.edgeId);
     if (!row || row.removed_at) {
-      throw new NotFoundError('No live edge with this id', ['input', 'edgeId'], input.edgeId);
+      throw new NotFoundError(
+        'No live edge with this id',
+        ['input', 'edgeId'],
+        input.edgeId,
+        'GraphEdge',
+      );
     }
   } else if (input.type && input.from && input.to) {
     row = await findLiveEdge(deps.db, viewer.orgId, input.type, input.from.id, input.to.id);
@@ -259,8 +264,11 @@ export async function removeEdge(
     throw new ValidationError('APPROVED_BY edges are part of the approval record', ['input']);
   }
   const now = nowIso();
+  // The audit event goes first, written only while the edge is still live: the batch runs as one
+  // transaction, so the edge is then ended by this request. (Matching the ended row on removed_at
+  // and removed_by instead would also match a concurrent removal by the same user in the same
+  // millisecond, recording one change twice.)
   const results = await runBatch(deps.d1, [
-    endEdge(deps.db, viewer.orgId, row.id, now, viewer.userId),
     insertAuditEventWhere(
       deps.db,
       {
@@ -272,11 +280,11 @@ export async function removeEdge(
         before: { edgeId: row.id, type: row.type, toId: row.dst_id, toKind: row.dst_kind },
         reason: input.reason ?? null,
       },
-      // Only if it was this request that ended the edge.
-      sql`EXISTS (SELECT 1 FROM edge WHERE id = ${row.id} AND removed_at = ${now} AND removed_by = ${viewer.userId})`,
+      sql`EXISTS (SELECT 1 FROM edge WHERE id = ${row.id} AND removed_at IS NULL)`,
     ),
+    endEdge(deps.db, viewer.orgId, row.id, now, viewer.userId),
   ]);
-  if (results[0]?.meta.changes === 0) {
+  if (results[1]?.meta.changes === 0) {
     throw new NotFoundError('The edge was removed concurrently', ['input']);
   }
   return toGraphEdge({ ...row, removed_at: now, removed_by: viewer.userId });

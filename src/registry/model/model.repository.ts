@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type ExpressionBuilder, type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import type { Database } from '../../db/database.ts';
 import { jsonKeys } from '../keys.ts';
@@ -75,8 +75,9 @@ export function searchModels(
       sql<boolean>`(SELECT count(DISTINCT t.value) FROM json_each(model.tags) AS t WHERE t.value IN (SELECT value FROM json_each(${JSON.stringify(tags)}))) = ${tags.length}`,
     );
   }
-  // Rows come in sort order, then id, so that equal sort values still page stably.
-  const forward = sort.descending !== page.inverted;
+  // Rows come in sort order, then id, so that equal sort values still page stably. `last` reads
+  // from the end of the list, so it fetches in the opposite order (the page is reversed later).
+  const ascending = sort.descending === page.inverted;
   const column = sort.column;
   const beyond = (key: ModelKey, direction: 'after' | 'before') => {
     const greater = (direction === 'after') !== sort.descending;
@@ -90,8 +91,8 @@ export function searchModels(
   if (page.after) query = query.where(beyond(page.after, 'after'));
   if (page.before) query = query.where(beyond(page.before, 'before'));
   return query
-    .orderBy(column, forward ? 'asc' : 'desc')
-    .orderBy('id', forward ? 'asc' : 'desc')
+    .orderBy(column, ascending ? 'asc' : 'desc')
+    .orderBy('id', ascending ? 'asc' : 'desc')
     .limit(page.limit)
     .execute();
 }
@@ -201,17 +202,40 @@ export function insertModelVersion(db: Db, row: ModelVersionTable) {
   return db.insertInto('model_version').values(row);
 }
 
-export function upsertAlias(db: Db, row: ModelAliasTable) {
+/**
+ * Points an alias at `row.version_id`, provided it still points at `expectedVersionId` (null: the
+ * model has no such alias yet); otherwise changes nothing. See aliasPointsAt.
+ */
+export function upsertAlias(db: Db, row: ModelAliasTable, expectedVersionId: string | null) {
   return db
     .insertInto('model_alias')
     .values(row)
     .onConflict((conflict) =>
-      conflict.columns(['model_id', 'name']).doUpdateSet({
-        version_id: row.version_id,
-        updated_at: row.updated_at,
-        updated_by: row.updated_by,
-      }),
+      conflict
+        .columns(['model_id', 'name'])
+        .doUpdateSet({
+          version_id: row.version_id,
+          updated_at: row.updated_at,
+          updated_by: row.updated_by,
+        })
+        // version_id is NOT NULL, so "IS NULL" (no alias expected) never updates an existing one.
+        .where(
+          'model_alias.version_id',
+          expectedVersionId === null ? 'is' : '=',
+          expectedVersionId,
+        ),
     );
+}
+
+/**
+ * True while a model's alias points at `versionId` (null: while the model has no such alias). An
+ * alias move reads the alias, then writes in a batch; guarding the batch's statements with this
+ * makes the move compare-and-set, so two moves at once cannot both record the same "before".
+ */
+export function aliasPointsAt(modelId: string, name: string, versionId: string | null) {
+  return versionId === null
+    ? sql<boolean>`NOT EXISTS (SELECT 1 FROM model_alias WHERE model_id = ${modelId} AND name = ${name})`
+    : sql<boolean>`EXISTS (SELECT 1 FROM model_alias WHERE model_id = ${modelId} AND name = ${name} AND version_id = ${versionId})`;
 }
 
 export function deleteAlias(db: Db, modelId: string, name: string) {
@@ -222,6 +246,15 @@ export function updateModelStatus(db: Db, modelId: string, status: string, now: 
   return db.updateTable('model').set({ status, updated_at: now }).where('id', '=', modelId);
 }
 
-export function touchModel(db: Db, modelId: string, now: string) {
-  return db.updateTable('model').set({ updated_at: now }).where('id', '=', modelId);
+export function touchModel(
+  db: Db,
+  modelId: string,
+  now: string,
+  condition: RawBuilder<boolean> = sql<boolean>`1`,
+) {
+  return db
+    .updateTable('model')
+    .set({ updated_at: now })
+    .where('id', '=', modelId)
+    .where(condition);
 }

@@ -2,7 +2,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { insertAuditEvent } from '../governance/audit.repository.ts';
+import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { findLiveOutgoing } from '../lineage/lineage.repository.ts';
@@ -15,6 +15,7 @@ import {
 } from '../lineage/lineage.service.ts';
 import { optionalText, requireName } from '../validate.ts';
 import {
+  aliasPointsAt,
   findAliasesByModelIds,
   findModelsByIds,
   findModelsByNames,
@@ -164,7 +165,11 @@ export async function createModelVersion(
 
   const id = newId();
   const versionRef = { kind: 'ModelVersion' as const, id };
-  const links: { edge: EdgeAddInput; path: readonly string[] }[] = [
+  const links: {
+    edge: EdgeAddInput;
+    path: readonly string[];
+    propertiesPath: readonly string[];
+  }[] = [
     ...derivedFrom.map((parentId, index) => ({
       edge: {
         type: 'DERIVED_FROM' as const,
@@ -172,12 +177,13 @@ export async function createModelVersion(
         to: { kind: 'ModelVersion' as const, id: parentId },
       },
       path: ['input', 'derivedFrom', String(index)],
+      propertiesPath: ['input', 'derivedFrom', String(index)],
     })),
     ...datasetLinks('TRAINED_ON', 'trainedOn', trainedOn, versionRef),
     ...datasetLinks('EVALUATED_ON', 'evaluatedOn', evaluatedOn, versionRef),
   ];
   const seen = new Set<string>();
-  const edgeProperties = links.map(({ edge, path }) => {
+  const edgeProperties = links.map(({ edge, path, propertiesPath }) => {
     const key = `${edge.type}:${edge.to.id}`;
     if (seen.has(key)) throw new ValidationError('Listed twice', path);
     seen.add(key);
@@ -185,12 +191,14 @@ export async function createModelVersion(
       type: path,
       from: ['input', 'modelId'],
       to: path,
-      properties: [...path, 'properties'],
+      properties: propertiesPath,
     });
   });
 
   const [model] = await findModelsByIds(deps.db, viewer.orgId, [input.modelId]);
-  if (!model) throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId);
+  if (!model) {
+    throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId, 'Model');
+  }
   if (await findVersionByModelAndVersion(deps.db, viewer.orgId, model.id, version)) {
     throw new ConflictError(`Version ${version} of "${model.name}" already exists`, [
       'input',
@@ -270,6 +278,7 @@ function datasetLinks(
       properties: link.properties,
     },
     path: ['input', field, String(index), 'datasetId'],
+    propertiesPath: ['input', field, String(index), 'properties'],
   }));
 }
 
@@ -324,6 +333,7 @@ async function moveAlias(
       'No model version with this id',
       ['input', 'versionId'],
       input.versionId,
+      'ModelVersion',
     );
   }
   const [modelRow] = await findModelsByIds(deps.db, viewer.orgId, [versionRow.model_id]);
@@ -335,32 +345,51 @@ async function moveAlias(
       ['input', 'versionId'],
     );
   }
+  const previousVersionId = current?.version_id ?? null;
   const now = nowIso();
-  await runBatch(deps.d1, [
-    upsertAlias(deps.db, {
-      model_id: modelRow.id,
-      name: input.alias,
-      version_id: versionRow.id,
-      org_id: viewer.orgId,
-      updated_at: now,
-      updated_by: viewer.userId,
-    }),
-    touchModel(deps.db, modelRow.id, now),
-    insertAuditEvent(deps.db, {
-      orgId: viewer.orgId,
-      actorId: viewer.userId,
-      action: input.action,
-      subjectId: modelRow.id,
-      subjectKind: 'Model',
-      before: { alias: input.alias, versionId: current?.version_id ?? null },
-      after: { alias: input.alias, versionId: versionRow.id, version: versionRow.version },
-      reason,
-    }),
+  // Compare-and-set: every statement applies only if the alias still points where it did when
+  // read above, so the audit's "before" is true even when two moves race. The guarded statements
+  // come before the move itself, which would falsify the guard; the batch is one transaction.
+  const unmoved = aliasPointsAt(modelRow.id, input.alias, previousVersionId);
+  const results = await runBatch(deps.d1, [
+    insertAuditEventWhere(
+      deps.db,
+      {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: input.action,
+        subjectId: modelRow.id,
+        subjectKind: 'Model',
+        before: { alias: input.alias, versionId: previousVersionId },
+        after: { alias: input.alias, versionId: versionRow.id, version: versionRow.version },
+        reason,
+      },
+      unmoved,
+    ),
+    touchModel(deps.db, modelRow.id, now, unmoved),
+    upsertAlias(
+      deps.db,
+      {
+        model_id: modelRow.id,
+        name: input.alias,
+        version_id: versionRow.id,
+        org_id: viewer.orgId,
+        updated_at: now,
+        updated_by: viewer.userId,
+      },
+      previousVersionId,
+    ),
   ]);
+  if (results[0]?.meta.changes === 0) {
+    throw new ConflictError(
+      `The alias "${input.alias}" was moved by another request meanwhile; read it and try again`,
+      ['input', 'versionId'],
+    );
+  }
   return {
     model: toModel({ ...modelRow, updated_at: now }),
     version: toModelVersion(versionRow),
-    previousVersionId: current?.version_id ?? null,
+    previousVersionId,
   };
 }
 
@@ -377,9 +406,16 @@ export async function replaceModel(
   const rows = await findModelsByIds(deps.db, viewer.orgId, [input.modelId, input.replacedById]);
   const model = rows.find((row) => row.id === input.modelId);
   const replacement = rows.find((row) => row.id === input.replacedById);
-  if (!model) throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId);
+  if (!model) {
+    throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId, 'Model');
+  }
   if (!replacement) {
-    throw new NotFoundError('No model with this id', ['input', 'replacedById'], input.replacedById);
+    throw new NotFoundError(
+      'No model with this id',
+      ['input', 'replacedById'],
+      input.replacedById,
+      'Model',
+    );
   }
   if (await findLiveOutgoing(deps.db, viewer.orgId, 'REPLACED_BY', model.id)) {
     throw new ConflictError(`"${model.name}" is already replaced`, ['input', 'modelId']);

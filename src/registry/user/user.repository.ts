@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { jsonKeys } from '../keys.ts';
 import type { ApiTokenTable, OrganizationTable, UserTable } from './user.table.ts';
@@ -123,6 +124,11 @@ export function revokeApiToken(db: Db, orgId: string, id: string, now: string) {
     .where('id', '=', id)
     .where('org_id', '=', orgId)
     .where('revoked_at', 'is', null);
+}
+
+/** True while the token is not revoked: the condition of the revocation's audit event. */
+export function tokenIsLive(id: string) {
+  return sql<boolean>`EXISTS (SELECT 1 FROM api_token WHERE id = ${id} AND revoked_at IS NULL)`;
 }
 
 export function touchApiToken(db: Db, id: string, now: string) {

@@ -3,7 +3,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { insertAuditEvent } from '../governance/audit.repository.ts';
+import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
 import { newId, nowIso } from '../ids.ts';
 import { requireName } from '../validate.ts';
 import {
@@ -15,6 +15,7 @@ import {
   insertOrganization,
   insertUser,
   revokeApiToken,
+  tokenIsLive,
   touchApiToken,
 } from './user.repository.ts';
 import { type ApiToken, type Role, toApiToken, toUser, type User } from './user.ts';
@@ -107,7 +108,7 @@ export async function createApiToken(
 ): Promise<{ token: string; apiToken: ApiToken }> {
   const name = requireName(input.name, ['input', 'name']);
   const [user] = await findUsersByIds(deps.db, viewer.orgId, [input.userId]);
-  if (!user) throw new NotFoundError('No such user', ['input', 'userId'], input.userId);
+  if (!user) throw new NotFoundError('No such user', ['input', 'userId'], input.userId, 'User');
   const now = nowIso();
   if (input.expiresAt && input.expiresAt.toISOString() <= now) {
     throw new ValidationError('Must be in the future', ['input', 'expiresAt']);
@@ -146,21 +147,32 @@ export async function revokeApiTokenById(
   tokenId: string,
 ): Promise<ApiToken> {
   const existing = await findTokenById(deps.db, viewer.orgId, tokenId);
-  if (!existing) throw new NotFoundError('No such API token', ['input', 'id'], tokenId);
+  if (!existing) {
+    throw new NotFoundError('No such API token', ['input', 'id'], tokenId, 'ApiToken');
+  }
   if (existing.revoked_at) throw new ConflictError('The token is already revoked', ['input', 'id']);
   const now = nowIso();
-  await runBatch(deps.d1, [
+  // The audit event first, written only while the token is still live: the batch is one
+  // transaction, so it is then this request that revokes it. Two revocations at once record one.
+  const results = await runBatch(deps.d1, [
+    insertAuditEventWhere(
+      deps.db,
+      {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: 'apiToken.revoke',
+        subjectId: tokenId,
+        subjectKind: 'ApiToken',
+        before: { revokedAt: null },
+        after: { revokedAt: now },
+      },
+      tokenIsLive(tokenId),
+    ),
     revokeApiToken(deps.db, viewer.orgId, tokenId, now),
-    insertAuditEvent(deps.db, {
-      orgId: viewer.orgId,
-      actorId: viewer.userId,
-      action: 'apiToken.revoke',
-      subjectId: tokenId,
-      subjectKind: 'ApiToken',
-      before: { revokedAt: null },
-      after: { revokedAt: now },
-    }),
   ]);
+  if (results[1]?.meta.changes === 0) {
+    throw new ConflictError('The token is already revoked', ['input', 'id']);
+  }
   return toApiToken({ ...existing, revoked_at: now });
 }
 

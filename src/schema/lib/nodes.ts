@@ -1,11 +1,14 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../../context.ts';
 import type { NodeKind } from '../../registry/lineage/lineage.ts';
 import {
   DatasetRef,
   DeploymentRef,
   ExperimentRef,
+  GraphEdgeRef,
   ModelRef,
   ModelVersionRef,
+  OrganizationRef,
   UserRef,
 } from '../objects/refs.ts';
 
@@ -26,3 +29,28 @@ export function loadNode(context: Context, kind: NodeKind, id: string) {
 }
 
 export const LINEAGE_KINDS = Object.keys(REFS) as NodeKind[];
+
+const REFETCHABLE: Readonly<Record<string, { getDataloader: (context: Context) => unknown }>> = {
+  ...REFS,
+  Organization: OrganizationRef,
+  GraphEdge: GraphEdgeRef,
+};
+
+/**
+ * The node a global ID names, through its type's batched loader (one statement per type for a
+ * whole `nodes` list). Null, as for a missing node, when the ID is malformed or names a type that
+ * is no Node: mutations treat such IDs as not found too.
+ */
+export function loadNodeByGlobalId(context: Context, globalId: string) {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(globalId);
+  } catch {
+    return null;
+  }
+  if (!Object.hasOwn(REFETCHABLE, decoded.typename)) return null;
+  const loader = REFETCHABLE[decoded.typename]?.getDataloader(context) as {
+    load: (id: string) => Promise<{ id: string; kind: string } | null>;
+  };
+  return loader.load(decoded.id);
+}

@@ -1,3 +1,4 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { findModelsByNames } from '../../registry/model/model.repository.ts';
 import { type Model, PRODUCTION_ALIAS, type toModelAlias } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
@@ -175,11 +176,18 @@ builder.queryField('model', (t) =>
     nullable: true,
     description: 'One model by global ID or by name; null when missing or not visible to you.',
     args: {
-      id: t.arg.globalID({ description: 'The model’s global ID.' }),
+      id: t.arg.id({ description: 'The model’s global ID.' }),
       name: t.arg.string({ description: 'The model’s name.' }),
     },
     resolve: async (_root, args, context) => {
-      if (args.id) return args.id.typename === 'Model' ? args.id.id : null;
+      if (args.id) {
+        try {
+          const decoded = decodeGlobalID(String(args.id));
+          return decoded.typename === 'Model' ? decoded.id : null;
+        } catch {
+          return null; // a malformed id names nothing, like an unknown one
+        }
+      }
       if (args.name) {
         const [row] = await findModelsByNames(context.db, context.viewer.orgId, [args.name]);
         return row?.id ?? null;

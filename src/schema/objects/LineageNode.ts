@@ -1,4 +1,13 @@
+import { walkLineage } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
+import { withUserErrors } from '../lib/user-errors.ts';
+import { EdgeTypeEnum } from './enums.ts';
+import {
+  LineageDirectionEnum,
+  LineageGraphRef,
+  pageLineage,
+  parseLineagePage,
+} from './LineageGraph.ts';
 
 /** Anything that can take part in lineage: every node of the registry graph. */
 export const LineageNodeRef = builder.interfaceRef<{ id: string; kind: string }>('LineageNode');
@@ -11,6 +20,45 @@ LineageNodeRef.implement({
       description: 'The global ID of this node.',
       nullable: false,
       resolve: (node) => ({ type: node.kind, id: node.id }),
+    }),
+    lineage: t.field({
+      type: LineageGraphRef,
+      description:
+        'Every node reachable from this one, walked in one request to any depth: each node once, each edge once with the depth at which it was first reached.',
+      args: {
+        direction: t.arg({
+          type: LineageDirectionEnum,
+          required: true,
+          defaultValue: 'BOTH',
+          description: 'Upstream, downstream or both.',
+        }),
+        edgeTypes: t.arg({
+          type: [EdgeTypeEnum],
+          description: 'Follow only these edge types (default: all).',
+        }),
+        maxDepth: t.arg.int({ description: 'Stop after this many hops; null for no limit.' }),
+        asOf: t.arg({
+          type: 'DateTime',
+          description: 'Read the graph as it was at this instant (edges are ended, not deleted).',
+        }),
+        first: t.arg.int({ description: 'Nodes per page (1-10,000, default 1,000).' }),
+        after: t.arg.string({ description: 'Continue after this cursor (pageInfo.endCursor).' }),
+      },
+      resolve: (node, args, context) => {
+        const page = parseLineagePage(args);
+        return withUserErrors(async () =>
+          pageLineage(
+            await walkLineage(context.db, context.viewer.orgId, {
+              root: { kind: node.kind as never, id: node.id },
+              direction: args.direction,
+              edgeTypes: args.edgeTypes,
+              maxDepth: args.maxDepth,
+              asOf: args.asOf,
+            }),
+            page,
+          ),
+        );
+      },
     }),
   }),
 });

@@ -1,0 +1,366 @@
+import type { Db } from '../../db/client.ts';
+import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
+import { toDeployment } from '../deployment/deployment.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
+import { findExistingNodeIds } from './lineage.repository.ts';
+import { EDGE_TYPES, type EdgeType, type NodeKind } from './lineage.ts';
+import {
+  findVersionIdsOfModel,
+  TARGET_IS_DOWNSTREAM,
+  type WalkDirection,
+  type WalkEdgeRow,
+  walkEdges,
+} from './traversal.repository.ts';
+
+/** Nodes one lineage request may visit before it answers with a truncated page. */
+export const DEFAULT_NODE_BUDGET = 100_000;
+/** Largest maxDepth accepted; deeper asks are almost certainly mistakes (null means unlimited). */
+export const MAX_DEPTH_LIMIT = 1_000_000;
+
+export type LineageDirection = WalkDirection | 'BOTH';
+
+export interface NodeRef {
+  kind: NodeKind;
+  id: string;
+}
+
+export interface LineageEdgeEntry {
+  id: string;
+  type: EdgeType;
+  /** The stored edge's ends: `source` TYPE `target` (a version TRAINED_ON a dataset). */
+  source: NodeRef;
+  target: NodeRef;
+  /** The same ends as the walk crossed them: from the node it knew to the node it reached. */
+  from: NodeRef;
+  to: NodeRef;
+  properties: Record<string, unknown> | null;
+  createdAt: Date;
+  /** Hops from the root to the node this edge reached. */
+  depth: number;
+}
+
+export interface LineageNodeEntry extends NodeRef {
+  depth: number;
+  /** Which walk reached it first; the root (and a Model root's versions) are ROOT. */
+  reachedBy: WalkDirection | 'ROOT';
+}
+
+export interface LineageWalk {
+  root: NodeRef;
+  /** Every node reached within maxDepth and the budget, ordered by depth then id. */
+  nodes: LineageNodeEntry[];
+  /** Every edge between them, once, with the depth at which it was first reached. */
+  edges: LineageEdgeEntry[];
+  depthReached: number;
+  /** The walk stopped at maxDepth with more graph beyond it, or ran out of node budget. */
+  isTruncated: boolean;
+  /** For each reached node, the edge it was first reached through (shortest-path tree). */
+  parents: Map<string, LineageEdgeEntry>;
+}
+
+export interface LineageRequest {
+  root: NodeRef;
+  direction: LineageDirection;
+  edgeTypes?: readonly EdgeType[] | null;
+  maxDepth?: number | null;
+  asOf?: Date | null;
+  nodeBudget?: number;
+  /** The argument that named the root, for a NotFoundError: `of` for impact, `from` for a path. */
+  rootPath?: readonly string[];
+}
+
+export function validateMaxDepth(maxDepth: number | null | undefined, path: readonly string[]) {
+  if (maxDepth === null || maxDepth === undefined) return;
+  if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_LIMIT) {
+    throw new ValidationError(
+      `maxDepth must be an integer from 0 to ${MAX_DEPTH_LIMIT}, or null for unlimited`,
+      path,
+    );
+  }
+}
+
+/**
+ * Walks the lineage of a node to any depth: one recursive statement per direction, then depths
+ * and the shortest-path tree in memory. A Model's lineage is that of the model and its versions
+ * (all at depth 0), since graph edges attach to versions.
+ */
+export async function walkLineage(
+  db: Db,
+  orgId: string,
+  request: LineageRequest,
+): Promise<LineageWalk> {
+  validateMaxDepth(request.maxDepth, ['maxDepth']);
+  const budget = request.nodeBudget ?? DEFAULT_NODE_BUDGET;
+  const edgeTypes = request.edgeTypes?.length ? [...new Set(request.edgeTypes)] : [...EDGE_TYPES];
+  const root = request.root;
+  const exists = await findExistingNodeIds(db, orgId, root.kind, [root.id]);
+  if (!exists.has(root.id))
+    throw new NotFoundError(
+      `No ${root.kind} with this id`,
+      request.rootPath ?? ['id'],
+      root.id,
+      root.kind,
+    );
+  const seeds =
+    root.kind === 'Model'
+      ? [root.id, ...(await findVersionIdsOfModel(db, orgId, root.id))]
+      : [root.id];
+  const directions: WalkDirection[] =
+    request.direction === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [request.direction];
+
+  const nodes = new Map<string, LineageNodeEntry>();
+  for (const id of seeds) {
+    nodes.set(id, {
+      kind: id === root.id ? root.kind : 'ModelVersion',
+      id,
+      depth: 0,
+      reachedBy: 'ROOT',
+    });
+  }
+  const edges = new Map<string, LineageEdgeEntry>();
+  const parents = new Map<string, LineageEdgeEntry>();
+  let isTruncated = false;
+
+  for (const direction of directions) {
+    // The budget is per request: a BOTH walk's second direction gets what the first left.
+    const limit = budget - (nodes.size - seeds.length);
+    if (limit <= seeds.length) {
+      isTruncated = true;
+      break;
+    }
+    const rows = await walkEdges(db, {
+      orgId,
+      seeds,
+      direction,
+      edgeTypes,
+      nodeLimit: limit + 1,
+      asOf: request.asOf ? request.asOf.toISOString() : null,
+    });
+    if ((rows[0]?.reached ?? seeds.length) > limit) isTruncated = true;
+    const result = breadthFirst(seeds, rows, direction, request.maxDepth ?? null, limit);
+    if (result.cut) isTruncated = true;
+    for (const node of result.nodes) {
+      const known = nodes.get(node.id);
+      if (!known || known.depth > node.depth) nodes.set(node.id, node);
+    }
+    for (const edge of result.edges) {
+      const known = edges.get(edge.id);
+      if (!known || known.depth > edge.depth) edges.set(edge.id, edge);
+    }
+    for (const [id, edge] of result.parents) if (!parents.has(id)) parents.set(id, edge);
+  }
+
+  const sortedNodes = [...nodes.values()].sort(byDepthThenId);
+  const sortedEdges = [...edges.values()].sort(byDepthThenId);
+  return {
+    root,
+    nodes: sortedNodes,
+    edges: sortedEdges,
+    depthReached: sortedNodes.reduce((deepest, node) => Math.max(deepest, node.depth), 0),
+    isTruncated,
+    parents,
+  };
+}
+
+function byDepthThenId(a: { depth: number; id: string }, b: { depth: number; id: string }) {
+  return a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The end of an edge a walk in `direction` comes from, and the end it goes to. */
+function orient(row: WalkEdgeRow, direction: WalkDirection) {
+  const downstreamFromSource = TARGET_IS_DOWNSTREAM.has(row.type) === (direction === 'DOWNSTREAM');
+  const source = { kind: row.src_kind, id: row.src_id };
+  const target = { kind: row.dst_kind, id: row.dst_id };
+  return downstreamFromSource
+    ? { source, target, from: source, to: target }
+    : { source, target, from: target, to: source };
+}
+
+function breadthFirst(
+  seeds: readonly string[],
+  rows: readonly WalkEdgeRow[],
+  direction: WalkDirection,
+  maxDepth: number | null,
+  budget: number,
+) {
+  const outgoing = new Map<string, { row: WalkEdgeRow; ends: ReturnType<typeof orient> }[]>();
+  for (const row of rows) {
+    const ends = orient(row, direction);
+    const list = outgoing.get(ends.from.id);
+    if (list) list.push({ row, ends });
+    else outgoing.set(ends.from.id, [{ row, ends }]);
+  }
+  const depth = new Map<string, number>(seeds.map((id) => [id, 0]));
+  const nodes: LineageNodeEntry[] = [];
+  const edges: LineageEdgeEntry[] = [];
+  const parents = new Map<string, LineageEdgeEntry>();
+  let cut = false;
+  let frontier = [...seeds];
+  let level = 0;
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      for (const { row, ends } of outgoing.get(id) ?? []) {
+        const to = ends.to;
+        if (maxDepth !== null && level + 1 > maxDepth) {
+          cut = true;
+          continue;
+        }
+        const entry: LineageEdgeEntry = {
+          id: row.id,
+          type: row.type,
+          ...ends,
+          properties: row.properties === null ? null : JSON.parse(row.properties),
+          createdAt: new Date(row.created_at),
+          depth: level + 1,
+        };
+        if (!depth.has(to.id)) {
+          if (depth.size >= budget) {
+            cut = true;
+            continue;
+          }
+          depth.set(to.id, level + 1);
+          nodes.push({ ...to, depth: level + 1, reachedBy: direction });
+          parents.set(to.id, entry);
+          next.push(to.id);
+        }
+        edges.push(entry);
+      }
+    }
+    frontier = next;
+    level += 1;
+  }
+  return { nodes, edges: edges.filter((edge) => depth.has(edge.to.id)), parents, cut };
+}
+
+/** The edges from the root to `target` along the shortest-path tree of a walk. */
+export function pathTo(walk: LineageWalk, target: string): LineageEdgeEntry[] | null {
+  if (target === walk.root.id) return [];
+  const path: LineageEdgeEntry[] = [];
+  let current = target;
+  const rootIds = new Set(walk.nodes.filter((node) => node.depth === 0).map((node) => node.id));
+  while (!rootIds.has(current)) {
+    const edge = walk.parents.get(current);
+    if (!edge || path.length > walk.nodes.length) return null;
+    path.push(edge);
+    current = edge.from.id;
+  }
+  return path.reverse();
+}
+
+/** Edge types along which a change propagates to what depends on it. */
+export const IMPACT_EDGE_TYPES: readonly EdgeType[] = [
+  'TRAINED_ON',
+  'EVALUATED_ON',
+  'DERIVED_FROM',
+  'DEPLOYED_TO',
+];
+
+export interface ImpactReport {
+  walk: LineageWalk;
+  affectedVersionIds: string[];
+  affectedModelIds: string[];
+  affectedDeployments: {
+    deploymentId: string;
+    environment: string;
+    depth: number;
+    path: LineageEdgeEntry[];
+  }[];
+  ownerIds: string[];
+}
+
+/**
+ * What a change to a dataset, version or model would affect downstream: versions (and their
+ * models), deployments ordered production first, and who to notify (whoever created them).
+ */
+export async function analyzeImpact(
+  db: Db,
+  orgId: string,
+  request: { root: NodeRef; maxDepth?: number | null; nodeBudget?: number },
+): Promise<ImpactReport> {
+  const walk = await walkLineage(db, orgId, {
+    root: request.root,
+    rootPath: ['of'],
+    direction: 'DOWNSTREAM',
+    edgeTypes: IMPACT_EDGE_TYPES,
+    maxDepth: request.maxDepth,
+    nodeBudget: request.nodeBudget,
+  });
+  const affected = walk.nodes.filter((node) => node.id !== walk.root.id);
+  const versionIds = affected.filter((node) => node.kind === 'ModelVersion').map((node) => node.id);
+  const deploymentNodes = affected.filter((node) => node.kind === 'Deployment');
+  const [versions, deployments] = await Promise.all([
+    versionIds.length ? findVersionsByIds(db, orgId, versionIds) : [],
+    deploymentNodes.length
+      ? findDeploymentsByIds(
+          db,
+          orgId,
+          deploymentNodes.map((node) => node.id),
+        )
+      : [],
+  ]);
+  const modelIds = [...new Set(versions.map((version) => version.model_id))];
+  const models = modelIds.length ? await findModelsByIds(db, orgId, modelIds) : [];
+  const depthOf = new Map(affected.map((node) => [node.id, node.depth]));
+  const affectedDeployments = deployments
+    .map(toDeployment)
+    .map((deployment) => ({
+      deploymentId: deployment.id,
+      environment: deployment.environment,
+      depth: depthOf.get(deployment.id) ?? 0,
+      path: pathTo(walk, deployment.id) ?? [],
+    }))
+    .sort(
+      (a, b) =>
+        Number(b.environment === 'production') - Number(a.environment === 'production') ||
+        a.environment.localeCompare(b.environment) ||
+        a.depth - b.depth ||
+        (a.deploymentId < b.deploymentId ? -1 : 1),
+    );
+  const owners = new Set<string>();
+  for (const row of [...versions, ...deployments, ...models]) {
+    if (row.created_by) owners.add(row.created_by);
+  }
+  return {
+    walk,
+    affectedVersionIds: versionIds,
+    affectedModelIds: modelIds,
+    affectedDeployments,
+    ownerIds: [...owners].sort(),
+  };
+}
+
+/** A shortest path between two nodes, following lineage downstream from `from` or upstream. */
+export async function findLineagePath(
+  db: Db,
+  orgId: string,
+  request: {
+    from: NodeRef;
+    to: NodeRef;
+    edgeTypes?: readonly EdgeType[] | null;
+    nodeBudget?: number;
+  },
+): Promise<{ edges: LineageEdgeEntry[]; walk: LineageWalk } | null> {
+  const targetExists = await findExistingNodeIds(db, orgId, request.to.kind, [request.to.id]);
+  if (!targetExists.has(request.to.id)) {
+    throw new NotFoundError(
+      `No ${request.to.kind} with this id`,
+      ['to'],
+      request.to.id,
+      request.to.kind,
+    );
+  }
+  for (const direction of ['DOWNSTREAM', 'UPSTREAM'] as const) {
+    const walk = await walkLineage(db, orgId, {
+      root: request.from,
+      rootPath: ['from'],
+      direction,
+      edgeTypes: request.edgeTypes,
+      nodeBudget: request.nodeBudget,
+    });
+    const edges = pathTo(walk, request.to.id);
+    if (edges) return { edges, walk };
+  }
+  return null;
+}
