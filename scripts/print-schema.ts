@@ -1,11 +1,11 @@
 // Prints the Pothos schema, sorted, to schema.graphql; with --check, fails when the committed file
 // differs from the code. Runs under the project's Node (type stripping: imports carry .ts).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { printSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema } from 'graphql';
 import { schema } from '../src/schema/index.ts';
 
 const file = new URL('../schema.graphql', import.meta.url);
-const printed = `${printSchema(schema)}\n`;
+const printed = `${printSchema(lexicographicSortSchema(schema))}\n`;
 
 if (process.argv.includes('--check')) {
   let committed = '';

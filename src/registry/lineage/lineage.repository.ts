@@ -239,3 +239,29 @@ export function findEdgesByIds(db: Db, orgId: string, ids: readonly string[]) {
     .where('org_id', '=', orgId)
     .execute();
 }
+
+/**
+ * The versions at the far end of live edges from each of `ids`, joined in the same statement, so a
+ * nested walk such as derivedFrom { derivedFrom { ... } } costs one statement per level.
+ */
+export function findLinkedVersions(
+  db: Db,
+  orgId: string,
+  endpoint: EdgeEndpoint,
+  types: readonly EdgeType[],
+  ids: readonly string[],
+) {
+  const [near, far] =
+    endpoint === 'src' ? (['src_id', 'dst_id'] as const) : (['dst_id', 'src_id'] as const);
+  return db
+    .selectFrom('edge')
+    .innerJoin('model_version', 'model_version.id', `edge.${far}`)
+    .selectAll('model_version')
+    .select(`edge.${near} as group_id`)
+    .where(`edge.${near}`, 'in', jsonKeys(ids))
+    .where('edge.type', 'in', jsonKeys(types))
+    .where('edge.org_id', '=', orgId)
+    .where('edge.removed_at', 'is', null)
+    .orderBy('edge.id')
+    .execute();
+}

@@ -6,9 +6,11 @@ import {
   findEdgePages,
   findEdgePagesByModelIds,
   findEdgesByEndpoint,
+  findLinkedVersions,
 } from '../../registry/lineage/lineage.repository.ts';
 import type { EdgeTable } from '../../registry/lineage/lineage.table.ts';
 import { type EdgeType, type GraphEdge, toGraphEdge } from '../../registry/lineage/lineage.ts';
+import { type ModelVersion, toModelVersion } from '../../registry/model/model.ts';
 import {
   type ConnectionArgs,
   encodeCursor,
@@ -106,4 +108,29 @@ export async function loadModelRelationPages(
     page,
   );
   return relationConnections(modelIds, rows, args, page, (edge) => edge.dstId);
+}
+
+const versionLoaderCache = createContextCache(
+  (_context: Context) => new Map<string, DataLoader<string, ModelVersion[]>>(),
+);
+
+/** Versions linked to each node by live edges of the given types, one statement per level. */
+export function linkedVersions(
+  context: Context,
+  endpoint: EdgeEndpoint,
+  types: readonly EdgeType[],
+): DataLoader<string, ModelVersion[]> {
+  const loaders = versionLoaderCache(context);
+  const key = `${endpoint}:${types.join(',')}`;
+  let loader = loaders.get(key);
+  if (!loader) {
+    loader = new DataLoader(async (ids: readonly string[]) => {
+      const rows = await findLinkedVersions(context.db, context.viewer.orgId, endpoint, types, ids);
+      return groupRows(ids, rows, (row) => row.group_id).map((group) =>
+        group.map(({ group_id: _group, ...row }) => toModelVersion(row)),
+      );
+    });
+    loaders.set(key, loader);
+  }
+  return loader;
 }

@@ -1,6 +1,6 @@
 import { type ModelVersion, PRODUCTION_ALIAS } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
-import { edgesAt, loadRelationPages } from '../lib/edge-loaders.ts';
+import { edgesAt, linkedVersions, loadRelationPages } from '../lib/edge-loaders.ts';
 import { aliasesOfVersion } from '../lib/model-loaders.ts';
 import { LineageNodeRef } from '../objects/LineageNode.ts';
 import { ExperimentRef, ModelRef, ModelVersionRef, UserRef } from '../objects/refs.ts';
@@ -73,10 +73,9 @@ ModelVersionRef.implement({
     derivedFrom: t.field({
       type: [ModelVersionRef],
       description: 'Versions this one was fine-tuned, distilled or otherwise derived from.',
-      resolve: async (version, _args, context) =>
-        (await edgesAt(context, 'src', ['DERIVED_FROM']).load(version.id))
-          .filter((edge) => edge.dstKind === 'ModelVersion')
-          .map((edge) => edge.dstId),
+      // Edge and version in one statement: nested derivedFrom costs one statement per level.
+      resolve: (version, _args, context) =>
+        linkedVersions(context, 'src', ['DERIVED_FROM']).load(version.id),
     }),
     experiments: t.field({
       type: [ExperimentRef],
