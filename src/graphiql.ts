@@ -40,3 +40,43 @@ mutation RegisterModel {
   }
 }
 `;
+
+/**
+ * GraphiQL's page, loading its script, styles and editor workers from the Worker's static assets
+ * (public/graphiql/, written by `npm run graphiql:assets`) instead of Yoga's default CDN.
+ */
+export function renderGraphiQLPage(options: Record<string, unknown> & { title?: string }): string {
+  // JSON inside <script>: escape "<" so no value can close the element.
+  const config = JSON.stringify(options).replace(/</g, '\\u003c');
+  const title = (options.title ?? 'GraphiQL').replace(/[<>&"]/g, '');
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>${title}</title>
+    <link rel="icon" href="/graphiql/favicon.ico" />
+    <link rel="stylesheet" href="/graphiql/graphiql.css" />
+  </head>
+  <body id="body" class="no-focus-outline">
+    <noscript>You need to enable JavaScript to run GraphiQL.</noscript>
+    <div id="root"></div>
+    <script>
+      self.MonacoEnvironment = {
+        globalAPI: false,
+        getWorkerUrl: function (_moduleId, label) {
+          return {
+            editorWorkerService: '/graphiql/editor.worker.js',
+            json: '/graphiql/json.worker.js',
+            graphql: '/graphiql/graphql.worker.js',
+          }[label];
+        },
+      };
+    </script>
+    <script src="/graphiql/graphiql.js"></script>
+    <script>
+      YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'), ${config});
+    </script>
+  </body>
+</html>
+`;
+}

@@ -3,7 +3,7 @@ import { createYoga } from 'graphql-yoga';
 import { bearerToken } from './auth/token.ts';
 import type { Context } from './context.ts';
 import { countingD1, createDb, type StatementCounter } from './db/client.ts';
-import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.ts';
+import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQLPage } from './graphiql.ts';
 import { useMaxAliases } from './limits.ts';
 import { authenticate } from './registry/user/user.service.ts';
 import { schema } from './schema/index.ts';
@@ -24,7 +24,7 @@ function unauthenticated(message: string): GraphQLError {
   });
 }
 
-async function createContext(request: Request, server: ServerContext): Promise<Context> {
+export async function createContext(request: Request, server: ServerContext): Promise<Context> {
   const d1 = countingD1(server.env.DB, server.statements);
   const db = createDb(d1);
   const token = bearerToken(request);
@@ -56,6 +56,7 @@ export const yoga = createYoga<ServerContext>({
       headers: localToken ? JSON.stringify({ Authorization: `Bearer ${localToken}` }) : undefined,
     };
   },
+  renderGraphiQL: (options) => renderGraphiQLPage({ ...options }),
   context: ({ request, ...server }) => createContext(request, server as ServerContext),
   plugins: [useMaxAliases()],
 });
