@@ -28,6 +28,11 @@ import { type DevServer, mustRunWrangler, REPO_ROOT, startDev } from './lib/wran
 
 const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   'core-registry': async () => (await import('./scenarios/core-registry.ts')).scenario,
+  'lineage-chain': async () => (await import('./scenarios/lineage.ts')).chainScenario,
+  'lineage-dag': async () => (await import('./scenarios/lineage.ts')).dagScenario,
+  lineage: async () => (await import('./scenarios/lineage.ts')).lineageScenario,
+  usage: async () => (await import('./scenarios/usage.ts')).scenario,
+  similarity: async () => (await import('./scenarios/similarity.ts')).scenario,
 };
 
 /** Requests any one run may send; the scenario sizes stay far below it. */
@@ -306,7 +311,7 @@ async function main() {
 
   let startup: StartupResults | null = null;
   let startupReport = '';
-  if (!flags.has('--no-startup')) {
+  if (!flags.has('--no-startup') && !scenario.skipStartup) {
     // Before any server runs, so nothing else competes for the CPU.
     log('Profiling Worker startup: wrangler check startup (3 runs)');
     const checks = [];

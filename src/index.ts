@@ -1,10 +1,20 @@
 import type { StatementCounter } from './db/client.ts';
+import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
+import { handleArtifactRequest } from './routes/artifacts.ts';
+import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
 import { yoga } from './yoga.ts';
 
 export default {
   async fetch(request, env, ctx): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === '/') return Response.redirect(new URL('/graphql', url).toString(), 302);
+    if (url.pathname.startsWith(ARTIFACT_ROUTE_PREFIX)) {
+      return handleArtifactRequest(request, env, ctx);
+    }
+    // Static assets (public/) are answered before the Worker runs, so /lineage/lineage.js and
+    // /lineage/lineage.css never get here; /lineage/<id> matches no asset (global IDs hold no ".")
+    // and does.
+    if (isLineagePagePath(url.pathname)) return handleLineagePage(request, env);
     if (url.pathname !== '/graphql') {
       return Response.json({ error: 'Not found. The API is at /graphql.' }, { status: 404 });
     }

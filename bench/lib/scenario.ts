@@ -57,5 +57,7 @@ export interface ScenarioOutput {
 export interface Scenario {
   name: string;
   description: string;
+  /** Skip the runner's Worker startup measurements (they do not concern this scenario). */
+  skipStartup?: boolean;
   run(context: ScenarioContext): Promise<ScenarioOutput>;
 }

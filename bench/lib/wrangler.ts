@@ -114,6 +114,8 @@ export function freePort(): Promise<number> {
 export interface DevServer {
   url: string;
   port: number;
+  /** Pid of the `wrangler dev` node process (the leader of its process group). */
+  pid: number | undefined;
   /** performance.now() when the process was spawned. */
   spawnedAt: number;
   logFile: string;
@@ -176,6 +178,7 @@ export async function startDev(options: {
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
+    pid: child.pid,
     spawnedAt,
     logFile: options.logFile,
     log: () => {

@@ -4,6 +4,26 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A column of a dataset, scanned for personal data. */
+export type DatasetColumnInput = {
+  /** The column name. */
+  name: string;
+  /** Up to 20 example values. */
+  sampleValues?: Array<string> | null | undefined;
+};
+
+/** A dataset’s GDPR declarations. */
+export type DatasetGovernanceInput = {
+  /** Its columns with sample values (up to 500), scanned for undeclared personal data. */
+  columns?: Array<DatasetColumnInput> | null | undefined;
+  /** Whether it holds personal data (GDPR Art. 4(1)). */
+  containsPersonalData: boolean;
+  /** The lawful basis; required in effect when it holds personal data. */
+  lawfulBasis?: LawfulBasis | null | undefined;
+  /** How long it is kept, in days (1-36,500); required in effect for personal data. */
+  retentionDays?: number | null | undefined;
+};
+
 /** A dataset a version was trained or evaluated on, with the edge’s properties. */
 export type DatasetLinkInput = {
   /** Global ID of the dataset. */
@@ -18,6 +38,8 @@ export type DatasetRegisterInput = {
   description?: string | null | undefined;
   /** Storage format (parquet, jsonl, csv...). */
   format?: string | null | undefined;
+  /** GDPR declarations: personal data, lawful basis, retention, columns. */
+  governance?: DatasetGovernanceInput | null | undefined;
   /** A JSON object up to 64 KiB. */
   metadata?: unknown;
   /** Unique within your organization. */
@@ -25,6 +47,21 @@ export type DatasetRegisterInput = {
   /** Where the data lives. */
   uri?: string | null | undefined;
 };
+
+/** The GDPR Art. 6 lawful basis for processing personal data. */
+export type LawfulBasis =
+  /** GDPR Art. 6(1)(a): the data subject consented. */
+  | 'CONSENT'
+  /** GDPR Art. 6(1)(b): needed for a contract with the data subject. */
+  | 'CONTRACT'
+  /** GDPR Art. 6(1)(c): needed to comply with a legal obligation. */
+  | 'LEGAL_OBLIGATION'
+  /** GDPR Art. 6(1)(f): legitimate interests, balanced against the data subject’s. */
+  | 'LEGITIMATE_INTERESTS'
+  /** GDPR Art. 6(1)(e): needed for a task in the public interest. */
+  | 'PUBLIC_TASK'
+  /** GDPR Art. 6(1)(d): needed to protect someone’s vital interests. */
+  | 'VITAL_INTERESTS';
 
 /** Which models to list. Conditions are AND-ed; values within one list are OR-ed. */
 export type ModelFilter = {
@@ -161,6 +198,7 @@ export type ModelVersionPromoteMutationVariables = Exact<{
 
 
 export type ModelVersionPromoteMutation = { modelVersionPromote:
+    | { __typename: 'ApprovalRequiredError', message: string, path: Array<string> }
     | { __typename: 'ConflictError', message: string, path: Array<string> }
     | { __typename: 'ModelVersionPromotePayload', modelVersion: { version: string, isProduction: boolean }, previousVersion: { version: string } | null }
     | { __typename: 'NotFoundError', message: string, path: Array<string> }

@@ -1,13 +1,31 @@
+import type { ArtifactPartTable, ArtifactTable } from '../registry/artifact/artifact.table.ts';
 import type { DatasetTable } from '../registry/dataset/dataset.table.ts';
 import type { DeploymentTable } from '../registry/deployment/deployment.table.ts';
 import type { ExperimentTable } from '../registry/experiment/experiment.table.ts';
 import type { AuditEventTable } from '../registry/governance/audit.table.ts';
+import type { MetricPointTable } from '../registry/metrics/metrics.table.ts';
+import type {
+  ApprovalTable,
+  ComplianceCheckTable,
+  DatasetGovernanceTable,
+  ErasureRequestTable,
+  PromotionPolicyTable,
+} from '../registry/governance/governance.table.ts';
 import type { EdgeTable } from '../registry/lineage/lineage.table.ts';
 import type {
   ModelAliasTable,
   ModelTable,
   ModelVersionTable,
 } from '../registry/model/model.table.ts';
+import type {
+  AutoPromotionRuleTable,
+  InferenceRequestTable,
+  ModelPriceTable,
+} from '../registry/usage/usage.table.ts';
+import type {
+  ModelVersionEmbeddingTable,
+  VectorEntryTable,
+} from '../registry/search/search.table.ts';
 import type { ApiTokenTable, OrganizationTable, UserTable } from '../registry/user/user.table.ts';
 
 export interface Database {
@@ -22,4 +40,17 @@ export interface Database {
   experiment: ExperimentTable;
   edge: EdgeTable;
   audit_event: AuditEventTable;
+  metric_point: MetricPointTable;
+  model_price: ModelPriceTable;
+  inference_request: InferenceRequestTable;
+  auto_promotion_rule: AutoPromotionRuleTable;
+  approval: ApprovalTable;
+  compliance_check: ComplianceCheckTable;
+  promotion_policy: PromotionPolicyTable;
+  dataset_governance: DatasetGovernanceTable;
+  erasure_request: ErasureRequestTable;
+  artifact: ArtifactTable;
+  artifact_part: ArtifactPartTable;
+  model_version_embedding: ModelVersionEmbeddingTable;
+  vector_entry: VectorEntryTable;
 }

@@ -2,6 +2,7 @@ import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
 import type { Role } from '../../src/registry/user/user.ts';
+import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
 import {
   expectNothingWritten,
   fieldOf,
@@ -111,8 +112,12 @@ interface Seed {
   spareToken: string;
 }
 
-/** Two models, two versions (v1 trained on a dataset) and a spare API token. */
+/**
+ * Two models, two versions (v1 trained on a dataset) and a spare API token. Promotion needs no
+ * approval here: these tests are about roles, and test/governance covers the promotion gate.
+ */
 async function givenSeed(org: TestOrg): Promise<Seed> {
+  await allowPromotionWithoutApproval(org);
   const modelA = await seedModel(org, 'model-a');
   const modelB = await seedModel(org, 'model-b');
   const dataset = await seedDataset(org, 'dataset');

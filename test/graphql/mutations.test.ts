@@ -2,6 +2,7 @@
 // their audit events), and the graph as the read fields show it afterwards.
 import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/auth/token.ts';
+import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
 import {
   auditEvents,
   expectNothingWritten,
@@ -461,9 +462,11 @@ describe('modelVersionCreate', () => {
 });
 
 describe('modelVersionPromote', () => {
+  // These tests are about the production alias; the promotion gate is tested in test/governance.
   it('keeps exactly one production version and audits each move with before and after', async () => {
     // given
     const org = await createTestOrg();
+    await allowPromotionWithoutApproval(org);
     const model = await seedModel(org, 'ranker');
     const v1 = await seedVersion(org, model.id, '1.0.0');
     const v2 = await seedVersion(org, model.id, '2.0.0');
@@ -558,6 +561,7 @@ describe('modelVersionPromote', () => {
   it('refuses to promote the version that is already in production, writing nothing', async () => {
     // given
     const org = await createTestOrg();
+    await allowPromotionWithoutApproval(org);
     const model = await seedModel(org, 'stable');
     const v1 = await seedVersion(org, model.id, '1.0.0');
     const input = { versionId: globalId('ModelVersion', v1.id) };

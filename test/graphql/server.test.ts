@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_ALIASES } from '../../src/limits.ts';
 import { promoteModelVersion } from '../../src/registry/model/model.service.ts';
 import { QUERY_LIMITS } from '../../src/schema/builder.ts';
+import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
 import {
   expectNothingWritten,
   fieldOf,
@@ -73,6 +74,8 @@ const NodesByIds = /* GraphQL */ `
  * deployment, the second promoted to production. Built through the services: fast and valid.
  */
 async function givenModels(org: TestOrg, count: number) {
+  // Promotion here sets up data to read; the promotion gate is tested in test/governance.
+  await allowPromotionWithoutApproval(org);
   await Promise.all(
     Array.from({ length: count }, async (_, index) => {
       const name = `model-${String(index).padStart(3, '0')}`;

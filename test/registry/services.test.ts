@@ -19,6 +19,7 @@ import {
 import { insertModel } from '../../src/registry/model/model.repository.ts';
 import { promoteModelVersion, setModelAlias } from '../../src/registry/model/model.service.ts';
 import { createApiToken, revokeApiTokenById } from '../../src/registry/user/user.service.ts';
+import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
 import {
   auditEvents,
   expectNothingWritten,
@@ -255,8 +256,9 @@ describe('concurrent writes', () => {
   });
 
   it('never records the same "before" for two promotions that race', async () => {
-    // given a model with no production version yet
+    // given a model with no production version yet, in an organization that promotes freely
     const org = await createTestOrg();
+    await allowPromotionWithoutApproval(org);
     const model = await seedModel(org, 'raced');
     const v1 = await seedVersion(org, model.id, '1.0.0');
     const v2 = await seedVersion(org, model.id, '2.0.0');

@@ -3,6 +3,11 @@ import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { ConflictError } from '../errors.ts';
 import { insertAuditEvent } from '../governance/audit.repository.ts';
+import {
+  type DatasetGovernanceInput,
+  datasetGovernanceRow,
+  insertDatasetGovernance,
+} from '../governance/dataset-governance.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { optionalText, requireName } from '../validate.ts';
@@ -15,6 +20,8 @@ export interface DatasetRegisterInput {
   uri?: string | null;
   format?: string | null;
   metadata?: unknown;
+  /** GDPR declarations; a dataset without them fails the GDPR check of versions trained on it. */
+  governance?: DatasetGovernanceInput | null;
 }
 
 export async function registerDataset(
@@ -34,6 +41,15 @@ export async function registerDataset(
     created_at: nowIso(),
     created_by: viewer.userId,
   };
+  const governance = input.governance
+    ? datasetGovernanceRow(
+        viewer,
+        row.id,
+        input.governance,
+        ['input', 'governance'],
+        row.created_at,
+      )
+    : null;
   if (await findDatasetByName(deps.db, viewer.orgId, name)) {
     throw new ConflictError(`A dataset named "${name}" already exists`, ['input', 'name']);
   }
@@ -46,8 +62,17 @@ export async function registerDataset(
         action: 'dataset.register',
         subjectId: row.id,
         subjectKind: 'Dataset',
-        after: { name, uri: row.uri },
+        after: {
+          name,
+          uri: row.uri,
+          ...(governance && {
+            containsPersonalData: governance.contains_personal_data === 1,
+            lawfulBasis: governance.lawful_basis,
+            retentionDays: governance.retention_days,
+          }),
+        },
       }),
+      ...(governance ? [insertDatasetGovernance(deps.db, governance)] : []),
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: dataset.org_id, dataset.name')) {

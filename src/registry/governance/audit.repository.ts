@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { newId, nowIso } from '../ids.ts';
+import { jsonKeys } from '../keys.ts';
 
 export interface AuditEntry {
   orgId: string;
@@ -64,4 +65,91 @@ export function insertAuditEventWhere(db: Db, entry: AuditEntry, condition: RawB
       ${entry.reason ?? null}, ${nowIso()}
     WHERE ${condition}
   `.compile(db);
+}
+
+/** The audit trail of an organization, or of one subject in it, oldest first. */
+export function findAuditEventPage(
+  db: Db,
+  orgId: string,
+  filter: { subjectId: string | null; actions: readonly string[] | null },
+  page: { after: string | null; before: string | null; limit: number; inverted: boolean },
+) {
+  let query = db.selectFrom('audit_event').selectAll().where('org_id', '=', orgId);
+  if (filter.subjectId) query = query.where('subject_id', '=', filter.subjectId);
+  if (filter.actions) query = query.where('action', 'in', jsonKeys(filter.actions));
+  if (page.after) query = query.where('id', '>', page.after);
+  if (page.before) query = query.where('id', '<', page.before);
+  return query
+    .orderBy('id', page.inverted ? 'desc' : 'asc')
+    .limit(page.limit)
+    .execute();
+}
+
+/** Audit actions that move an alias; their before/after are { alias, versionId }. */
+export const ALIAS_MOVE_ACTIONS = ['model.promote', 'model.aliasSet'] as const;
+
+/** One page of alias moves per model (optionally of one alias), oldest first, for many models. */
+export function findAliasMovePages(
+  db: Db,
+  orgId: string,
+  query: { modelIds: readonly string[]; alias: string | null },
+  page: { after: string | null; before: string | null; limit: number; inverted: boolean },
+) {
+  const direction = page.inverted ? 'desc' : 'asc';
+  let inner = db
+    .selectFrom('audit_event')
+    .selectAll()
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy('subject_id').orderBy('id', direction))
+        .as('rn'),
+    )
+    .where('subject_id', 'in', jsonKeys(query.modelIds))
+    .where('org_id', '=', orgId)
+    .where('action', 'in', jsonKeys(ALIAS_MOVE_ACTIONS));
+  if (query.alias !== null) {
+    inner = inner.where(sql<string>`json_extract(after, '$.alias')`, '=', query.alias);
+  }
+  if (page.after) inner = inner.where('id', '>', page.after);
+  if (page.before) inner = inner.where('id', '<', page.before);
+  return db
+    .selectFrom(inner.as('m'))
+    .selectAll()
+    .where('rn', '<=', page.limit)
+    .orderBy('subject_id')
+    .orderBy('rn')
+    .execute();
+}
+
+/**
+ * For each model, the last move of `alias` at or before `at`: the move in effect at that time. One
+ * statement for many models.
+ */
+export function findAliasMovesInEffect(
+  db: Db,
+  orgId: string,
+  query: { modelIds: readonly string[]; alias: string; at: string },
+) {
+  const inner = db
+    .selectFrom('audit_event')
+    .selectAll()
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy('subject_id').orderBy('id', 'desc'))
+        .as('rn'),
+    )
+    .where('subject_id', 'in', jsonKeys(query.modelIds))
+    .where('org_id', '=', orgId)
+    .where('action', 'in', jsonKeys(ALIAS_MOVE_ACTIONS))
+    .where(sql<string>`json_extract(after, '$.alias')`, '=', query.alias)
+    .where('created_at', '<=', query.at);
+  return db
+    .selectFrom(inner.as('m'))
+    .selectAll()
+    .where('rn', '=', 1)
+    .orderBy('subject_id')
+    .orderBy('id')
+    .execute();
 }

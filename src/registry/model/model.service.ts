@@ -3,6 +3,7 @@ import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
+import { requirePromotionApproval } from '../governance/promotion.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { findLiveOutgoing } from '../lineage/lineage.repository.ts';
@@ -288,17 +289,28 @@ export interface AliasMove {
   previousVersionId: string | null;
 }
 
-/** Moves the production alias to a version: exactly one production version per model. */
-export function promoteModelVersion(
+/**
+ * Moves the production alias to a version: exactly one production version per model. The
+ * organization's promotion policy gates it (an ApprovalRequiredError names what is missing); the
+ * audit event cites the approved request that allowed it.
+ */
+export async function promoteModelVersion(
   deps: Deps,
   viewer: Viewer,
   input: { versionId: string; reason?: string | null },
 ): Promise<AliasMove> {
+  optionalText(input.reason, ['input', 'reason'], 2000);
+  const [version] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
+  // An unknown version is reported by moveAlias as NotFoundError, like any other alias move.
+  const gate = version
+    ? await requirePromotionApproval(deps.db, viewer.orgId, version, ['input', 'versionId'])
+    : null;
   return moveAlias(deps, viewer, {
     versionId: input.versionId,
     alias: PRODUCTION_ALIAS,
     reason: input.reason,
     action: 'model.promote',
+    auditAfter: gate?.approvalId ? { approvalId: gate.approvalId } : {},
   });
 }
 
@@ -324,7 +336,13 @@ export function setModelAlias(
 async function moveAlias(
   deps: Deps,
   viewer: Viewer,
-  input: { versionId: string; alias: string; reason?: string | null; action: string },
+  input: {
+    versionId: string;
+    alias: string;
+    reason?: string | null;
+    action: string;
+    auditAfter?: Record<string, unknown>;
+  },
 ): Promise<AliasMove> {
   const reason = optionalText(input.reason, ['input', 'reason'], 2000);
   const [versionRow] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
@@ -361,7 +379,12 @@ async function moveAlias(
         subjectId: modelRow.id,
         subjectKind: 'Model',
         before: { alias: input.alias, versionId: previousVersionId },
-        after: { alias: input.alias, versionId: versionRow.id, version: versionRow.version },
+        after: {
+          alias: input.alias,
+          versionId: versionRow.id,
+          version: versionRow.version,
+          ...input.auditAfter,
+        },
         reason,
       },
       unmoved,

@@ -30,11 +30,21 @@ export function loadNode(context: Context, kind: NodeKind, id: string) {
 
 export const LINEAGE_KINDS = Object.keys(REFS) as NodeKind[];
 
-const REFETCHABLE: Readonly<Record<string, { getDataloader: (context: Context) => unknown }>> = {
+type LoaderRef = { getDataloader: (context: Context) => unknown };
+
+const REFETCHABLE: Record<string, LoaderRef> = {
   ...REFS,
   Organization: OrganizationRef,
   GraphEdge: GraphEdgeRef,
 };
+
+/**
+ * Makes a node type defined outside the core (Approval, Artifact...) refetchable through
+ * node(id:)/nodes(ids:); called from the type's own file.
+ */
+export function registerRefetchable(typename: string, ref: LoaderRef): void {
+  REFETCHABLE[typename] = ref;
+}
 
 /**
  * The node a global ID names, through its type's batched loader (one statement per type for a

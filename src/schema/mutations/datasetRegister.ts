@@ -3,6 +3,7 @@ import type { Dataset } from '../../registry/dataset/dataset.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { deps } from '../lib/ids.ts';
+import { DatasetGovernanceInput } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
 const DatasetRegisterInput = builder.inputType('DatasetRegisterInput', {
@@ -13,6 +14,10 @@ const DatasetRegisterInput = builder.inputType('DatasetRegisterInput', {
     uri: t.string({ description: 'Where the data lives.' }),
     format: t.string({ description: 'Storage format (parquet, jsonl, csv...).' }),
     metadata: t.field({ type: 'JSON', description: 'A JSON object up to 64 KiB.' }),
+    governance: t.field({
+      type: DatasetGovernanceInput,
+      description: 'GDPR declarations: personal data, lawful basis, retention, columns.',
+    }),
   }),
 });
 

@@ -1,3 +1,4 @@
+import { ApprovalRequiredError } from '../../registry/governance/governance-errors.ts';
 import { promoteModelVersion } from '../../registry/model/model.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
@@ -21,9 +22,9 @@ builder.mutationField('modelVersionPromote', (t) =>
   t.field({
     type: ModelVersionPromotePayload,
     description:
-      'Makes a version its model’s production version (exactly one per model); the move is audited.',
+      'Makes a version its model’s production version (exactly one per model) if the promotion policy is met; the move is audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
+    errors: { types: [...COMMON_ERRORS, ApprovalRequiredError] },
     args: {
       input: t.arg({ type: ModelVersionPromoteInput, required: true, description: 'What to do.' }),
     },

@@ -1,0 +1,323 @@
+// Raw SQLite floors for the lineage benchmarks: the same queries as the Worker, with no GraphQL, no
+// Worker and no D1 around them, against the very file `wrangler dev --local --persist-to <dir>`
+// keeps (<dir>/v3/d1/miniflare-D1DatabaseObject/*.sqlite), opened read-only with Node's built-in
+// node:sqlite. Each job runs in a child process of its own, so a runaway query (node:sqlite is
+// synchronous and cannot be interrupted from JavaScript) is stopped by killing the process at the
+// time limit, and the runner's event loop and deadline keep working meanwhile.
+//
+// As a child: `node bench/lib/sqlite-raw.ts <job.json>` prints one JSON result line.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface WalkParams {
+  file: string;
+  orgId: string;
+  seeds: string[];
+  /** Edge types followed from source to target, and from target to source (as in walkEdges). */
+  bySource: string[];
+  byTarget: string[];
+  nodeLimit: number;
+}
+
+/**
+ * `api`: the Worker's statement as it is. `unindexed`: the same statement with the second membership
+ * test of each branch written `+e.dst_id IN (...)` / `+e.src_id IN (...)`, so that SQLite cannot
+ * use it as an index constraint (see ALT_WALK_SQL). `reach`: the recursion alone, counted.
+ */
+export type WalkVariant = 'api' | 'unindexed' | 'reach';
+
+export type RawJob =
+  | ({ kind: 'walk'; variant: WalkVariant; runs: number; budgetMs: number } & WalkParams)
+  | ({ kind: 'naive-bfs'; runs: number; budgetMs: number } & WalkParams)
+  | ({ kind: 'depth-variant' } & WalkParams)
+  | { kind: 'info'; file: string };
+
+/**
+ * The statement of src/registry/lineage/traversal.repository.ts `walkEdges` (asOf = null), with
+ * its parameters in the same order: ids only in the recursion, UNION, then the edges among the
+ * reached nodes.
+ */
+export const WALK_SQL = `
+    WITH RECURSIVE reach(id) AS (
+      SELECT value FROM json_each(?)
+      UNION
+      SELECT e.dst_id FROM edge AS e JOIN reach ON e.src_id = reach.id
+      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.removed_at IS NULL
+      UNION
+      SELECT e.src_id FROM edge AS e JOIN reach ON e.dst_id = reach.id
+      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.removed_at IS NULL
+      LIMIT ?
+    ),
+    reached AS (SELECT count(*) AS n FROM reach)
+    SELECT e.id, e.type, e.src_id, e.src_kind, e.dst_id, e.dst_kind, e.properties, e.created_at,
+      (SELECT n FROM reached) AS reached
+    FROM edge AS e
+    WHERE e.org_id = ? AND e.removed_at IS NULL AND (
+      (e.type IN (SELECT value FROM json_each(?))
+        AND e.src_id IN (SELECT id FROM reach) AND e.dst_id IN (SELECT id FROM reach))
+      OR (e.type IN (SELECT value FROM json_each(?))
+        AND e.dst_id IN (SELECT id FROM reach) AND e.src_id IN (SELECT id FROM reach))
+    )
+    ORDER BY e.id
+  `;
+
+const walkArgs = (p: WalkParams) => [
+  JSON.stringify(p.seeds),
+  JSON.stringify(p.bySource),
+  JSON.stringify(p.byTarget),
+  p.nodeLimit,
+  p.orgId,
+  JSON.stringify(p.bySource),
+  JSON.stringify(p.byTarget),
+];
+
+/**
+ * WALK_SQL with one character added to each branch's second membership test (`+e.dst_id`,
+ * `+e.src_id`). Without it SQLite's planner turns `src_id IN (reach) AND type IN (...) AND dst_id IN
+ * (reach)` into a probe of edge_live_unique (src_id, type, dst_id) for every combination: reached
+ * nodes x types x reached nodes, quadratic in the size of the walk. With it, it looks the edges up
+ * by src_id and type and checks dst_id against the reached set (a bloom filter, then the list).
+ */
+export const ALT_WALK_SQL = WALK_SQL.replace(
+  'AND e.src_id IN (SELECT id FROM reach) AND e.dst_id IN (SELECT id FROM reach))',
+  'AND e.src_id IN (SELECT id FROM reach) AND +e.dst_id IN (SELECT id FROM reach))',
+).replace(
+  'AND e.dst_id IN (SELECT id FROM reach) AND e.src_id IN (SELECT id FROM reach))',
+  'AND e.dst_id IN (SELECT id FROM reach) AND +e.src_id IN (SELECT id FROM reach))',
+);
+if (ALT_WALK_SQL === WALK_SQL || ALT_WALK_SQL.split('+e.').length !== 3) {
+  throw new Error('ALT_WALK_SQL: WALK_SQL changed shape');
+}
+
+/** The recursion alone: how many nodes it reaches. */
+export const REACH_ONLY_SQL = `
+    WITH RECURSIVE reach(id) AS (
+      SELECT value FROM json_each(?)
+      UNION
+      SELECT e.dst_id FROM edge AS e JOIN reach ON e.src_id = reach.id
+      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.removed_at IS NULL
+      UNION
+      SELECT e.src_id FROM edge AS e JOIN reach ON e.dst_id = reach.id
+      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.removed_at IS NULL
+      LIMIT ?
+    )
+    SELECT count(*) AS n FROM reach
+  `;
+
+/** The known-bad variant: the same recursion carrying a depth column, min depth per node after. */
+export const DEPTH_VARIANT_SQL = `
+    WITH RECURSIVE reach(id, depth) AS (
+      SELECT value, 0 FROM json_each(?)
+      UNION
+      SELECT e.dst_id, reach.depth + 1 FROM edge AS e JOIN reach ON e.src_id = reach.id
+      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.removed_at IS NULL
+      UNION
+      SELECT e.src_id, reach.depth + 1 FROM edge AS e JOIN reach ON e.dst_id = reach.id
+      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.removed_at IS NULL
+    )
+    SELECT count(*) AS nodes, max(depth) AS depth, sum(paths) AS rows
+    FROM (SELECT id, min(depth) AS depth, count(*) AS paths FROM reach GROUP BY id)
+  `;
+
+/** One BFS level: the live edges leaving the frontier, in the walk's direction (one statement). */
+const LEVEL_SQL = `
+    SELECT e.id, e.type, e.src_id, e.dst_id, e.src_id AS from_id, e.dst_id AS to_id FROM edge AS e
+    WHERE e.src_id IN (SELECT value FROM json_each(?)) AND e.type IN (SELECT value FROM json_each(?))
+      AND e.removed_at IS NULL AND e.org_id = ?
+    UNION ALL
+    SELECT e.id, e.type, e.src_id, e.dst_id, e.dst_id AS from_id, e.src_id AS to_id FROM edge AS e
+    WHERE e.dst_id IN (SELECT value FROM json_each(?)) AND e.type IN (SELECT value FROM json_each(?))
+      AND e.removed_at IS NULL AND e.org_id = ?
+  `;
+
+/** The D1 database file under a --persist-to directory: the .sqlite file that has an `edge` table. */
+export function findD1File(persistTo: string): string {
+  const dir = join(persistTo, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.sqlite'))
+    .map((name) => join(dir, name));
+  if (files.length === 0) throw new Error(`No .sqlite file in ${dir}`);
+  // The largest one: D1 keeps one file per database (there is only one here).
+  return files.sort((a, b) => statSync(b).size - statSync(a).size)[0] as string;
+}
+
+export interface RawResult {
+  ok: boolean;
+  timedOut?: boolean;
+  error?: string;
+  wallMs: number;
+  [key: string]: unknown;
+}
+
+/** Runs a job in a child process, killed (whole process group) at `timeoutMs`. */
+export function runRawJob(job: RawJob, workDir: string, timeoutMs: number): Promise<RawResult> {
+  const jobFile = join(workDir, `raw-job-${job.kind}-${Date.now()}.json`);
+  writeFileSync(jobFile, JSON.stringify(job));
+  const started = performance.now();
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), jobFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  let timedOut = false;
+  const kill = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, timeoutMs);
+  process.once('exit', kill);
+  return new Promise((resolve) => {
+    child.on('close', () => {
+      clearTimeout(timer);
+      process.removeListener('exit', kill);
+      const wallMs = performance.now() - started;
+      if (timedOut) {
+        resolve({ ok: false, timedOut: true, wallMs, error: `killed after ${timeoutMs} ms` });
+        return;
+      }
+      try {
+        resolve({
+          ...(JSON.parse(stdout.trim().split('\n').pop() ?? '') as object),
+          ok: true,
+          wallMs,
+        });
+      } catch {
+        resolve({ ok: false, wallMs, error: `${stdout}\n${stderr}`.trim().slice(-2000) });
+      }
+    });
+  });
+}
+
+// ---- The child side.
+
+async function childMain(jobFile: string) {
+  const job = JSON.parse(readFileSync(jobFile, 'utf8')) as RawJob;
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(job.file, { readOnly: true });
+  const out: Record<string, unknown> = {};
+  const time = <T>(fn: () => T): { ms: number; value: T } => {
+    const t0 = performance.now();
+    const value = fn();
+    return { ms: performance.now() - t0, value };
+  };
+  if (job.kind === 'info') {
+    out.sqliteVersion = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    out.fileBytes = statSync(job.file).size;
+    out.journalMode = (
+      db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }
+    ).journal_mode;
+    out.counts = Object.fromEntries(
+      ['model', 'model_version', 'dataset', 'deployment', 'edge'].map((table) => [
+        table,
+        (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n,
+      ]),
+    );
+  } else if (job.kind === 'walk') {
+    const text =
+      job.variant === 'api'
+        ? WALK_SQL
+        : job.variant === 'unindexed'
+          ? ALT_WALK_SQL
+          : REACH_ONLY_SQL;
+    const statement = db.prepare(text);
+    const args = job.variant === 'reach' ? walkArgs(job).slice(0, 4) : walkArgs(job);
+    out.plan = (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...args) as { detail: string }[]).map(
+      (row) => row.detail,
+    );
+    const runsMs: number[] = [];
+    let rows = 0;
+    let reached = 0;
+    const t0 = performance.now();
+    // Repeats until `runs` or the budget: a run is only started if the last one would still fit.
+    while (runsMs.length < job.runs) {
+      const last = runsMs[runsMs.length - 1] ?? 0;
+      if (runsMs.length > 0 && performance.now() - t0 + last > job.budgetMs) break;
+      const result = time(() => statement.all(...args) as { reached?: number; n?: number }[]);
+      runsMs.push(result.ms);
+      rows = job.variant === 'reach' ? 0 : result.value.length;
+      reached = result.value[0]?.reached ?? result.value[0]?.n ?? 0;
+    }
+    Object.assign(out, { runsMs, edges: rows, reached });
+  } else if (job.kind === 'naive-bfs') {
+    const level = db.prepare(LEVEL_SQL);
+    const runsMs: number[] = [];
+    let statements = 0;
+    let nodes = 0;
+    let edges = 0;
+    let depth = 0;
+    const started = performance.now();
+    for (let run = 0; run < job.runs; run++) {
+      const last = runsMs[runsMs.length - 1] ?? 0;
+      if (run > 0 && performance.now() - started + last > job.budgetMs) break;
+      const t0 = performance.now();
+      const seen = new Set(job.seeds);
+      const edgeIds = new Set<string>();
+      let frontier = [...job.seeds];
+      let levels = 0;
+      statements = 0;
+      while (frontier.length > 0 && seen.size < job.nodeLimit) {
+        const found = level.all(
+          JSON.stringify(frontier),
+          JSON.stringify(job.bySource),
+          job.orgId,
+          JSON.stringify(frontier),
+          JSON.stringify(job.byTarget),
+          job.orgId,
+        ) as { id: string; to_id: string }[];
+        statements += 1;
+        const next: string[] = [];
+        for (const row of found) {
+          edgeIds.add(row.id);
+          if (!seen.has(row.to_id)) {
+            seen.add(row.to_id);
+            next.push(row.to_id);
+          }
+        }
+        if (next.length > 0) levels += 1;
+        frontier = next;
+      }
+      runsMs.push(performance.now() - t0);
+      nodes = seen.size;
+      edges = edgeIds.size;
+      depth = levels;
+    }
+    Object.assign(out, { runsMs, statements, nodes, edges, depth });
+  } else if (job.kind === 'depth-variant') {
+    const result = time(
+      () =>
+        db
+          .prepare(DEPTH_VARIANT_SQL)
+          .get(
+            JSON.stringify(job.seeds),
+            JSON.stringify(job.bySource),
+            JSON.stringify(job.byTarget),
+          ) as {
+          nodes: number;
+          depth: number;
+          rows: number;
+        },
+    );
+    Object.assign(out, { ms: result.ms, ...result.value });
+  }
+  db.close();
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await childMain(process.argv[2] as string);
+}

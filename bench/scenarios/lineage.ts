@@ -1,0 +1,1429 @@
+// Lineage at scale: the one-statement recursive walk of src/registry/lineage against wrangler dev,
+// compared with the same statement run raw on the same SQLite file (the floor), with a naive
+// one-statement-per-hop BFS (the baseline), and with the known-bad variant that carries a depth
+// column through the recursion.
+//
+//   lineage-chain  A: a 10,000-hop DERIVED_FROM chain (v0 <- v1 <- ... <- v10000); full upstream
+//                  lineage of the tip (10,001 nodes: a page of 10,000 plus a page of 1).
+//   lineage-dag    B: 500 datasets, 19,000 versions of 475 models in 40 layers (layer 0 TRAINED_ON
+//                  1-3 datasets; above it DERIVED_FROM 3-6 versions of the 3 previous layers, 40% of
+//                  them also TRAINED_ON 1-3 datasets), 500 deployments each DEPLOYED_TO by 2 versions
+//                  of the last 5 layers: 20,000 nodes, ~100,600 edges. Full downstream lineage (2
+//                  pages) and impact of the dataset with the most layer-0 versions.
+//   lineage        both, in one database and one server run.
+//
+// Per request: client-side time, D1 statements (x-d1-statements), response size, and the peak memory
+// of the wrangler dev process tree (VmHWM after resetting it through /proc/<pid>/clear_refs).
+import { encodeGlobalId } from '../lib/graphql.ts';
+import {
+  processTree,
+  readMemory,
+  type TreeMemoryDuringRequest,
+  watchMemory,
+} from '../lib/procmem.ts';
+import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
+import { iso, prng, SqlWriter, Uuid7Clock } from '../lib/sql.ts';
+import { findD1File, type RawResult, runRawJob, type WalkParams } from '../lib/sqlite-raw.ts';
+import { ms, type Summary, summarize, table } from '../lib/stats.ts';
+
+const SIZES = {
+  full: {
+    chainHops: 10_000,
+    pageSize: 10_000,
+    datasets: 500,
+    layers: 40,
+    perLayer: 475,
+    parentLayers: 3,
+    deployments: 500,
+    /** Warm repetitions after the first request, as far as seriesBudgetS allows. */
+    warm: 5,
+    otherPages: 3,
+    /** Time one series of requests (or of raw runs) may take: runs stop when the next would not fit. */
+    seriesBudgetS: 150,
+    /** Client-side limit of one request; past it the server is restarted (it keeps working). */
+    requestTimeoutS: 90,
+    rawRuns: 5,
+    /** The API's walk statement, raw: one run may take this long before the child is killed. */
+    rawWalkTimeoutS: 120,
+    naiveRuns: 3,
+    nestRuns: 3,
+    depthVariantTimeoutS: 60,
+  },
+  quick: {
+    chainHops: 1_000,
+    pageSize: 500,
+    datasets: 50,
+    layers: 10,
+    perLayer: 200,
+    parentLayers: 3,
+    deployments: 50,
+    warm: 2,
+    otherPages: 1,
+    seriesBudgetS: 20,
+    requestTimeoutS: 30,
+    rawRuns: 2,
+    rawWalkTimeoutS: 30,
+    naiveRuns: 1,
+    nestRuns: 1,
+    depthVariantTimeoutS: 20,
+  },
+};
+type Size = (typeof SIZES)['full'];
+
+/**
+ * LINEAGE_REQUEST_TIMEOUT_S and LINEAGE_RAW_TIMEOUT_S override requestTimeoutS and rawWalkTimeoutS,
+ * to let a slow walk finish once (such a run takes longer than the default ~10 minutes: pass
+ * --timeout-min as well).
+ */
+function sizeFor(quick: boolean): Size {
+  const size = { ...(quick ? SIZES.quick : SIZES.full) };
+  const env = (name: string) => {
+    const value = Number(process.env[name]);
+    return Number.isFinite(value) && value > 0 ? value : null;
+  };
+  size.requestTimeoutS = env('LINEAGE_REQUEST_TIMEOUT_S') ?? size.requestTimeoutS;
+  size.rawWalkTimeoutS = env('LINEAGE_RAW_TIMEOUT_S') ?? size.rawWalkTimeoutS;
+  return size;
+}
+
+/** Share of the versions above layer 0 that are also TRAINED_ON 1-3 datasets. */
+const EXTRA_TRAINING = 0.4;
+
+/** Rows per SQL file: ~25,000 rows is 6-8 MB of SQL. */
+const ROWS_PER_FILE = 25_000;
+const MAX_REQUESTS = 400;
+/** Deepest `derivedFrom { derivedFrom { ... } }` nesting tried (QUERY_LIMITS.depth is 12). */
+const MAX_NESTING = 12;
+
+const ALL_EDGE_TYPES = [
+  'TRAINED_ON',
+  'DERIVED_FROM',
+  'DEPLOYED_TO',
+  'REPLACED_BY',
+  'EVALUATED_ON',
+  'APPROVED_BY',
+];
+const TARGET_IS_DOWNSTREAM = new Set(['DEPLOYED_TO', 'REPLACED_BY']);
+/** bySource/byTarget as walkEdges derives them for all edge types. */
+function directionTypes(direction: 'UPSTREAM' | 'DOWNSTREAM', edgeTypes = ALL_EDGE_TYPES) {
+  const forward = edgeTypes.filter((type) => TARGET_IS_DOWNSTREAM.has(type));
+  const backward = edgeTypes.filter((type) => !TARGET_IS_DOWNSTREAM.has(type));
+  return direction === 'DOWNSTREAM'
+    ? { bySource: forward, byTarget: backward }
+    : { bySource: backward, byTarget: forward };
+}
+/** src/registry/lineage/traversal.service.ts: DEFAULT_NODE_BUDGET + 1. */
+const NODE_LIMIT = 100_001;
+/** The edge types `impact` follows (IMPACT_EDGE_TYPES). */
+const IMPACT_EDGE_TYPES = ['TRAINED_ON', 'EVALUATED_ON', 'DERIVED_FROM', 'DEPLOYED_TO'];
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/** Rows split into SQL files of ROWS_PER_FILE rows, in insertion order (parents before children). */
+class SqlFiles {
+  readonly writers: SqlWriter[] = [new SqlWriter()];
+  private rows = 0;
+  insert(tableName: string, row: Record<string, string | number | null>) {
+    if (this.rows >= ROWS_PER_FILE) {
+      this.writers.push(new SqlWriter());
+      this.rows = 0;
+    }
+    (this.writers[this.writers.length - 1] as SqlWriter).insert(tableName, row);
+    this.rows += 1;
+  }
+}
+
+interface Edge {
+  type: string;
+  src: string;
+  dst: string;
+}
+
+interface Graph {
+  nodes: Map<string, string>; // id -> kind
+  versionModel: Map<string, string>;
+  edges: Edge[];
+}
+
+interface Expected {
+  nodes: number;
+  edges: number;
+  depth: number;
+  versions: number;
+  models: number;
+  deployments: number;
+}
+
+/** What the walk should return: BFS in memory over the same edges (all types, or `types`). */
+function expectedWalk(
+  graph: Graph,
+  root: string,
+  direction: 'UPSTREAM' | 'DOWNSTREAM',
+  types = ALL_EDGE_TYPES,
+): Expected {
+  const next = new Map<string, string[]>();
+  const add = (from: string, to: string) => {
+    const list = next.get(from);
+    if (list) list.push(to);
+    else next.set(from, [to]);
+  };
+  const typeSet = new Set(types);
+  for (const edge of graph.edges) {
+    if (!typeSet.has(edge.type)) continue;
+    const sourceToTarget = TARGET_IS_DOWNSTREAM.has(edge.type) === (direction === 'DOWNSTREAM');
+    if (sourceToTarget) add(edge.src, edge.dst);
+    else add(edge.dst, edge.src);
+  }
+  const depth = new Map([[root, 0]]);
+  let frontier = [root];
+  let level = 0;
+  while (frontier.length > 0) {
+    const following: string[] = [];
+    for (const id of frontier) {
+      for (const to of next.get(id) ?? []) {
+        if (!depth.has(to)) {
+          depth.set(to, level + 1);
+          following.push(to);
+        }
+      }
+    }
+    if (following.length > 0) level += 1;
+    frontier = following;
+  }
+  const edges = graph.edges.filter(
+    (edge) => typeSet.has(edge.type) && depth.has(edge.src) && depth.has(edge.dst),
+  ).length;
+  const reached = [...depth.keys()];
+  const versions = reached.filter((id) => id !== root && graph.nodes.get(id) === 'ModelVersion');
+  return {
+    nodes: depth.size,
+    edges,
+    depth: level,
+    versions: versions.length,
+    models: new Set(versions.map((id) => graph.versionModel.get(id))).size,
+    deployments: reached.filter((id) => graph.nodes.get(id) === 'Deployment').length,
+  };
+}
+
+interface Base {
+  clock: Uuid7Clock;
+  orgId: string;
+  userId: string;
+}
+
+function modelRow(base: Base, id: string, name: string, atMs: number, updatedMs: number) {
+  return {
+    id,
+    org_id: base.orgId,
+    name,
+    description: `Lineage benchmark model ${name}`,
+    tags: JSON.stringify(['bench', 'lineage']),
+    metadata: JSON.stringify({ framework: 'pytorch', provider: 'in-house', model_type: 'llm' }),
+    provider: 'in-house',
+    framework: 'pytorch',
+    model_type: 'llm',
+    status: 'ACTIVE',
+    created_at: iso(atMs),
+    created_by: base.userId,
+    updated_at: iso(updatedMs),
+  };
+}
+
+function versionRow(base: Base, id: string, modelId: string, version: string, atMs: number) {
+  return {
+    id,
+    org_id: base.orgId,
+    model_id: modelId,
+    version,
+    description: null,
+    metadata: JSON.stringify({ epochs: 3 }),
+    created_at: iso(atMs),
+    created_by: base.userId,
+  };
+}
+
+function edgeRow(
+  base: Base,
+  atMs: number,
+  type: string,
+  src: { id: string; kind: string },
+  dst: { id: string; kind: string },
+  properties: unknown = null,
+) {
+  if (src.id === dst.id) throw new Error('An edge may not join a node to itself');
+  return {
+    id: base.clock.next(atMs).id,
+    org_id: base.orgId,
+    type,
+    src_id: src.id,
+    src_kind: src.kind,
+    dst_id: dst.id,
+    dst_kind: dst.kind,
+    properties: properties === null ? null : JSON.stringify(properties),
+    created_at: iso(atMs),
+    created_by: base.userId,
+    removed_at: null,
+    removed_by: null,
+  };
+}
+
+interface ChainData {
+  files: SqlFiles;
+  tipId: string;
+  rootId: string;
+  expected: Expected;
+  graph: Graph;
+}
+
+/** A: v0 <- v1 <- ... <- vN, each version DERIVED_FROM its predecessor, all of one model. */
+export function buildChain(base: Base, size: Size, startMs: number): ChainData {
+  const files = new SqlFiles();
+  const graph: Graph = { nodes: new Map(), versionModel: new Map(), edges: [] };
+  const model = base.clock.next(startMs);
+  const versions = size.chainHops + 1;
+  files.insert(
+    'model',
+    modelRow(base, model.id, 'lineage-chain', model.ms, model.ms + versions * 1000),
+  );
+  let previous: { id: string; ms: number } | null = null;
+  let first = '';
+  for (let i = 0; i < versions; i++) {
+    const version = base.clock.next(model.ms + (i + 1) * 1000);
+    files.insert('model_version', versionRow(base, version.id, model.id, `1.0.${i}`, version.ms));
+    graph.nodes.set(version.id, 'ModelVersion');
+    graph.versionModel.set(version.id, model.id);
+    if (previous) {
+      files.insert(
+        'edge',
+        edgeRow(
+          base,
+          version.ms,
+          'DERIVED_FROM',
+          { id: version.id, kind: 'ModelVersion' },
+          { id: previous.id, kind: 'ModelVersion' },
+        ),
+      );
+      graph.edges.push({ type: 'DERIVED_FROM', src: version.id, dst: previous.id });
+    } else {
+      first = version.id;
+    }
+    previous = version;
+  }
+  const tipId = (previous as { id: string }).id;
+  return { files, tipId, rootId: first, graph, expected: expectedWalk(graph, tipId, 'UPSTREAM') };
+}
+
+interface DagData {
+  files: SqlFiles;
+  rootDatasetId: string;
+  leafVersionId: string;
+  expected: Expected;
+  expectedImpact: Expected;
+  graph: Graph;
+  counts: Record<string, number>;
+  endMs: number;
+}
+
+/**
+ * B: datasets, then `layers` layers of `perLayer` versions (one version of each model per layer),
+ * then deployments. Deterministic shape (seeded PRNG); ids are time-ordered UUIDv7.
+ */
+export function buildDag(base: Base, size: Size, startMs: number): DagData {
+  const random = prng(20261127);
+  const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const pickDistinct = <T>(from: readonly T[], count: number): T[] => {
+    const picked = new Set<number>();
+    while (picked.size < Math.min(count, from.length))
+      picked.add(Math.floor(random() * from.length));
+    return [...picked].map((index) => from[index] as T);
+  };
+  const files = new SqlFiles();
+  const graph: Graph = { nodes: new Map(), versionModel: new Map(), edges: [] };
+  const counts: Record<string, number> = { TRAINED_ON: 0, DERIVED_FROM: 0, DEPLOYED_TO: 0 };
+  const addEdge = (
+    atMs: number,
+    type: string,
+    src: { id: string; kind: string },
+    dst: { id: string; kind: string },
+    properties: unknown = null,
+  ) => {
+    files.insert('edge', edgeRow(base, atMs, type, src, dst, properties));
+    graph.edges.push({ type, src: src.id, dst: dst.id });
+    counts[type] = (counts[type] ?? 0) + 1;
+  };
+  let t = startMs;
+  const datasets: string[] = [];
+  for (let d = 0; d < size.datasets; d++) {
+    t += 1000;
+    const { id, ms: at } = base.clock.next(t);
+    datasets.push(id);
+    graph.nodes.set(id, 'Dataset');
+    files.insert('dataset', {
+      id,
+      org_id: base.orgId,
+      name: `dag-dataset-${String(d).padStart(4, '0')}`,
+      description: null,
+      uri: `r2://bench/lineage/${d}.parquet`,
+      format: 'parquet',
+      metadata: null,
+      created_at: iso(at),
+      created_by: base.userId,
+    });
+  }
+  const models: string[] = [];
+  const lastMs = t + (size.layers + 2) * 3_600_000;
+  for (let m = 0; m < size.perLayer; m++) {
+    t += 1000;
+    const { id, ms: at } = base.clock.next(t);
+    models.push(id);
+    files.insert(
+      'model',
+      modelRow(base, id, `dag-model-${String(m).padStart(4, '0')}`, at, lastMs),
+    );
+  }
+  const layers: string[][] = [];
+  const layer0Trainees = new Map<string, number>();
+  for (let layer = 0; layer < size.layers; layer++) {
+    const ids: string[] = [];
+    const layerMs = t + (layer + 1) * 3_600_000;
+    for (let m = 0; m < size.perLayer; m++) {
+      const version = base.clock.next(layerMs + m * 10);
+      const modelId = models[m] as string;
+      ids.push(version.id);
+      graph.nodes.set(version.id, 'ModelVersion');
+      graph.versionModel.set(version.id, modelId);
+      files.insert(
+        'model_version',
+        versionRow(base, version.id, modelId, `${layer}.0.0`, version.ms),
+      );
+      const self = { id: version.id, kind: 'ModelVersion' };
+      // Layer 0 is trained on datasets; above it, versions derive from earlier ones and some are
+      // also trained on more data (these are shortcuts from the datasets into the middle).
+      const trainOn = layer === 0 || random() < EXTRA_TRAINING ? int(1, 3) : 0;
+      for (const dataset of pickDistinct(datasets, trainOn)) {
+        addEdge(
+          version.ms,
+          'TRAINED_ON',
+          self,
+          { id: dataset, kind: 'Dataset' },
+          { split: 'train' },
+        );
+        if (layer === 0) layer0Trainees.set(dataset, (layer0Trainees.get(dataset) ?? 0) + 1);
+      }
+      if (layer > 0) {
+        const earlier = layers.slice(Math.max(0, layer - size.parentLayers)).flat();
+        for (const parent of pickDistinct(earlier, int(3, 6))) {
+          addEdge(version.ms, 'DERIVED_FROM', self, { id: parent, kind: 'ModelVersion' });
+        }
+      }
+    }
+    layers.push(ids);
+  }
+  t += (size.layers + 1) * 3_600_000;
+  const environments = ['production', 'staging', 'canary'];
+  const late = layers.slice(-5).flat();
+  for (let d = 0; d < size.deployments; d++) {
+    t += 1000;
+    const { id, ms: at } = base.clock.next(t);
+    graph.nodes.set(id, 'Deployment');
+    files.insert('deployment', {
+      id,
+      org_id: base.orgId,
+      name: `dag-deployment-${String(d).padStart(4, '0')}`,
+      environment: environments[d % environments.length] as string,
+      description: null,
+      endpoint_url: `https://dag-${d}.bench.example/v1`,
+      region: d % 2 === 0 ? 'weur' : 'enam',
+      metadata: null,
+      created_at: iso(at),
+      created_by: base.userId,
+    });
+    for (const version of pickDistinct(late, 2)) {
+      addEdge(
+        at,
+        'DEPLOYED_TO',
+        { id: version, kind: 'ModelVersion' },
+        { id, kind: 'Deployment' },
+        {
+          trafficShare: 0.5,
+        },
+      );
+    }
+  }
+  // The root: the dataset most layer-0 versions were trained on (the first such, for ties).
+  let rootDatasetId = datasets[0] as string;
+  for (const dataset of datasets) {
+    if ((layer0Trainees.get(dataset) ?? 0) > (layer0Trainees.get(rootDatasetId) ?? 0))
+      rootDatasetId = dataset;
+  }
+  return {
+    files,
+    rootDatasetId,
+    leafVersionId: (layers[layers.length - 1] as string[])[0] as string,
+    expected: expectedWalk(graph, rootDatasetId, 'DOWNSTREAM'),
+    expectedImpact: expectedWalk(graph, rootDatasetId, 'DOWNSTREAM', IMPACT_EDGE_TYPES),
+    graph,
+    counts,
+    endMs: t,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+interface Response<T> {
+  ok: boolean;
+  timedOut: boolean;
+  status: number;
+  ms: number;
+  statements: number;
+  bytes: number;
+  data: T | null;
+  error: string | null;
+}
+
+type Measured = Omit<Response<unknown>, 'data'> & { memory: TreeMemoryDuringRequest | null };
+
+/** GraphQL over HTTP with the wrangler dev process tree watched; can move to a restarted server. */
+class Api {
+  sent = 0;
+  private url = '';
+  private pid: number | undefined;
+  private readonly token: string;
+  private readonly signal: AbortSignal;
+  private readonly timeoutMs: number;
+  constructor(token: string, signal: AbortSignal, timeoutMs: number) {
+    this.token = token;
+    this.signal = signal;
+    this.timeoutMs = timeoutMs;
+  }
+
+  use(server: { url: string; pid: number | undefined }) {
+    this.url = server.url;
+    this.pid = server.pid;
+  }
+
+  tree() {
+    return this.pid === undefined ? [] : processTree(this.pid);
+  }
+
+  async post<T>(query: string, variables: Record<string, unknown> = {}): Promise<Response<T>> {
+    if (this.sent >= MAX_REQUESTS) throw new Error(`Request budget of ${MAX_REQUESTS} exhausted`);
+    this.sent += 1;
+    const started = performance.now();
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let response: globalThis.Response;
+    let text: string;
+    try {
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          authorization: `Bearer ${this.token}`,
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.any([this.signal, timeout]),
+      });
+      text = await response.text();
+    } catch (error) {
+      if (!timeout.aborted) throw error;
+      return {
+        ok: false,
+        timedOut: true,
+        status: 0,
+        ms: performance.now() - started,
+        statements: Number.NaN,
+        bytes: 0,
+        data: null,
+        error: `no answer within ${this.timeoutMs / 1000} s (client gave up)`,
+      };
+    }
+    const elapsed = performance.now() - started;
+    let body: { data?: T; errors?: { message: string }[] } | null = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+    const error =
+      !response.ok || !body || body.errors?.length || !body.data
+        ? `HTTP ${response.status}: ${(body?.errors ? JSON.stringify(body.errors) : text).slice(0, 600)}`
+        : null;
+    return {
+      ok: error === null,
+      timedOut: false,
+      status: response.status,
+      ms: elapsed,
+      statements: Number(response.headers.get('x-d1-statements') ?? Number.NaN),
+      bytes: Buffer.byteLength(text),
+      data: body?.data ?? null,
+      error,
+    };
+  }
+
+  /** Requests that had to be sent again because wrangler dev reloaded (src/ changed) under them. */
+  reloadRetries = 0;
+
+  /**
+   * One request with the memory of the wrangler dev tree watched. If wrangler dev reloads the Worker
+   * under it (someone saved a file in src/), workerd answers 503 "Your worker restarted
+   * mid-request": that attempt is dropped and the request sent again (at most twice).
+   */
+  async measured<T>(query: string, variables: Record<string, unknown>) {
+    for (let attempt = 1; ; attempt++) {
+      const pids = this.tree();
+      const { result, memory } = await watchMemory(pids, () => this.post<T>(query, variables), 25);
+      if (attempt <= 2 && reloaded(result)) {
+        this.reloadRetries += 1;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        continue;
+      }
+      const { data, ...rest } = result;
+      return { data, measured: { ...rest, memory: pids.length ? memory : null } as Measured };
+    }
+  }
+
+  /** post(), sent again (at most twice) when wrangler dev reloaded under it. */
+  async postRetrying<T>(query: string, variables: Record<string, unknown>) {
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.post<T>(query, variables);
+      if (attempt > 2 || !reloaded(result)) return result;
+      this.reloadRetries += 1;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
+const reloaded = (response: { status: number; error: string | null }) =>
+  response.status === 503 && (response.error ?? '').includes('restarted mid-request');
+
+interface LineageData {
+  node: {
+    lineage: {
+      totalNodes: number;
+      totalEdges: number;
+      depthReached: number;
+      isTruncated: boolean;
+      nodes: { id: string }[];
+      edges: { depth: number }[];
+      pageInfo: { endCursor: string | null; hasNextPage: boolean };
+    };
+  } | null;
+}
+
+const lineageQuery = (typename: string, direction: string, first: number) => /* GraphQL */ `
+  query Lineage($id: ID!, $after: String) {
+    node(id: $id) {
+      ... on ${typename} {
+        lineage(direction: ${direction}, first: ${first}, after: $after) {
+          totalNodes totalEdges depthReached isTruncated
+          nodes { id }
+          edges { depth }
+          pageInfo { endCursor hasNextPage }
+        }
+      }
+    }
+  }
+`;
+
+const IMPACT = /* GraphQL */ `
+  query Impact($id: ID!) {
+    impact(of: $id) {
+      depthReached isTruncated
+      affectedModelVersions { id }
+      affectedModels { id }
+      affectedDeployments { deployment { id } environment depth path { depth } }
+      owners { id }
+    }
+  }
+`;
+
+interface ImpactData {
+  impact: {
+    depthReached: number;
+    isTruncated: boolean;
+    affectedModelVersions: { id: string }[];
+    affectedModels: { id: string }[];
+    affectedDeployments: { deployment: { id: string }; depth: number; path: { depth: number }[] }[];
+    owners: { id: string }[];
+  };
+}
+
+/** `node(id:) { ... on ModelVersion { id derivedFrom { id derivedFrom { ... } } } }`, `depth` levels. */
+function nestedDerivedFrom(depth: number): string {
+  let inner = 'id';
+  for (let i = 0; i < depth; i++) inner = `id derivedFrom { ${inner} }`;
+  return `query Nested($id: ID!) { node(id: $id) { ... on ModelVersion { ${inner} } } }`;
+}
+
+interface Nested {
+  id: string;
+  derivedFrom?: Nested[];
+}
+
+/** Distinct versions at each level of a nested derivedFrom answer. */
+function nestedLevels(root: Nested, depth: number): number[] {
+  const levels: number[] = [];
+  let frontier = [root];
+  for (let level = 0; level < depth; level++) {
+    const next = new Map<string, Nested>();
+    for (const node of frontier)
+      for (const parent of node.derivedFrom ?? []) next.set(parent.id, parent);
+    levels.push(next.size);
+    frontier = [...next.values()];
+  }
+  return levels;
+}
+
+/** A request measured several times: the first apart, then warm ones. */
+interface Series {
+  label: string;
+  first: Measured | null;
+  warm: Measured[];
+  /** Why the series stopped early, if it did. */
+  stopped: string | null;
+}
+
+const newSeries = (label: string): Series => ({ label, first: null, warm: [], stopped: null });
+
+const isWorkerd = (p: { name: string }) => p.name === 'workerd';
+/** Per request: the highest peak of any workerd process, and the RSS that process had before. */
+function workerdPeak(memory: TreeMemoryDuringRequest | null) {
+  const procs = (memory?.processes ?? []).filter(isWorkerd);
+  if (procs.length === 0)
+    return { beforeKiB: Number.NaN, peakKiB: Number.NaN, sumPeakKiB: Number.NaN };
+  const top = procs.reduce((a, b) => (b.peakKiB > a.peakKiB ? b : a));
+  return {
+    beforeKiB: top.rssBeforeKiB,
+    peakKiB: top.peakKiB,
+    sumPeakKiB: procs.reduce((sum, p) => sum + p.peakKiB, 0),
+  };
+}
+
+const mib = (kib: number) => (Number.isNaN(kib) ? 'n/a' : `${(kib / 1024).toFixed(0)} MiB`);
+
+function seriesRow(series: Series): string[] {
+  const all = [series.first, ...series.warm].filter((m): m is Measured => m !== null);
+  const ok = all.filter((m) => m.ok);
+  const warm = summarize(series.warm.filter((m) => m.ok).map((m) => m.ms));
+  const mem = all.map((m) => workerdPeak(m.memory));
+  const top = mem.reduce((a, b) => (b.peakKiB > a.peakKiB ? b : a), mem[0] ?? workerdPeak(null));
+  const first = series.first;
+  return [
+    series.label,
+    String(warm.n),
+    warm.n ? `${ms(warm.p50)} (${ms(warm.min)}-${ms(warm.max)})` : 'n/a',
+    first
+      ? first.ok
+        ? ms(first.ms)
+        : first.timedOut
+          ? `> ${(first.ms / 1000).toFixed(0)} s`
+          : 'error'
+      : '',
+    [...new Set(ok.map((m) => m.statements))].join(', ') || 'n/a',
+    ok.length ? `${(Math.max(...ok.map((m) => m.bytes)) / 1e6).toFixed(2)} MB` : 'n/a',
+    `${mib(top.beforeKiB)} -> ${mib(top.peakKiB)}`,
+    mib(Math.max(...all.map((m) => m.memory?.totalPeakKiB ?? Number.NaN))),
+  ];
+}
+
+const SERIES_HEADERS = [
+  'request',
+  'warm n',
+  'warm p50 (min-max)',
+  'first',
+  'D1 stmts',
+  'response',
+  'workerd RSS before -> peak',
+  'tree peak (sum)',
+];
+
+function describeSeries(series: Series) {
+  const ok = series.warm.filter((m) => m.ok);
+  return {
+    label: series.label,
+    first: series.first,
+    warmLatencyMs: summarize(ok.map((m) => m.ms)),
+    warm: series.warm,
+    stopped: series.stopped,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Measuring {
+  api: Api;
+  context: ScenarioContext;
+  size: Size;
+  /** Called after a request timed out: the server keeps working on it, so start a fresh one. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Sends `query` once (the first, reported apart), then repeats it `warm` times as long as the
+ * series budget allows. Stops on a timeout (after restarting the server) or an error.
+ */
+async function series<T>(
+  m: Measuring,
+  label: string,
+  query: string,
+  variables: Record<string, unknown>,
+  warm: number,
+): Promise<{ series: Series; data: T | null }> {
+  const out = newSeries(label);
+  const started = performance.now();
+  let data: T | null = null;
+  for (let run = 0; run <= warm; run++) {
+    const last = out.warm[out.warm.length - 1] ?? out.first;
+    if (run > 0 && last && performance.now() - started + last.ms > m.size.seriesBudgetS * 1000) {
+      out.stopped = `series budget of ${m.size.seriesBudgetS} s`;
+      break;
+    }
+    const result = await m.api.measured<T>(query, variables);
+    if (run === 0) out.first = result.measured;
+    else out.warm.push(result.measured);
+    if (!result.measured.ok) {
+      out.stopped = result.measured.error;
+      m.context.log(`${label}: ${result.measured.error} (after ${ms(result.measured.ms)})`);
+      if (result.measured.timedOut) await m.restart();
+      break;
+    }
+    data = result.data;
+  }
+  const w = summarize(out.warm.map((x) => x.ms));
+  if (data) {
+    m.context.log(
+      `${label}: first ${ms(out.first?.ms)}, warm p50 ${ms(w.p50)} (n=${w.n}), ${out.first?.statements} statements, ` +
+        `workerd peak ${mib(workerdPeak(out.first?.memory ?? null).peakKiB)}`,
+    );
+  }
+  return { series: out, data };
+}
+
+interface PagedCheck {
+  pages: number;
+  nodes: number;
+  edges: number;
+  totalNodes: number;
+  totalEdges: number;
+  depthReached: number;
+  isTruncatedFirstPage: boolean;
+  isTruncatedLastPage: boolean;
+  maxEdgeDepth: number;
+  complete: boolean;
+  expected: Expected;
+  error?: string;
+}
+
+/** The full lineage of the root, page after page; checks the union of the pages against `expected`. */
+async function measureLineage(
+  m: Measuring,
+  label: string,
+  query: string,
+  rootGlobalId: string,
+  expected: Expected,
+) {
+  const pageSeries: Series[] = [];
+  const seen = new Set<string>();
+  let edges = 0;
+  let maxEdgeDepth = 0;
+  let after: string | null = null;
+  const check: PagedCheck = {
+    pages: 0,
+    nodes: 0,
+    edges: 0,
+    totalNodes: 0,
+    totalEdges: 0,
+    depthReached: 0,
+    isTruncatedFirstPage: false,
+    isTruncatedLastPage: true,
+    maxEdgeDepth: 0,
+    complete: false,
+    expected,
+  };
+  for (let page = 1; page <= 25; page++) {
+    const { series: s, data }: { series: Series; data: LineageData | null } =
+      await series<LineageData>(
+        m,
+        `${label}, page ${page}`,
+        query,
+        { id: rootGlobalId, after },
+        page === 1 ? m.size.warm : m.size.otherPages - 1,
+      );
+    pageSeries.push(s);
+    if (!data?.node) {
+      check.error = `page ${page}: ${s.stopped ?? 'node(id:) returned null'}`;
+      break;
+    }
+    const lineage: NonNullable<LineageData['node']>['lineage'] = data.node.lineage;
+    for (const node of lineage.nodes) seen.add(node.id);
+    edges += lineage.edges.length;
+    for (const edge of lineage.edges) maxEdgeDepth = Math.max(maxEdgeDepth, edge.depth);
+    Object.assign(check, {
+      pages: page,
+      nodes: seen.size,
+      edges,
+      totalNodes: lineage.totalNodes,
+      totalEdges: lineage.totalEdges,
+      depthReached: lineage.depthReached,
+      isTruncatedLastPage: lineage.isTruncated,
+      maxEdgeDepth,
+    });
+    if (page === 1) check.isTruncatedFirstPage = lineage.isTruncated;
+    m.context.log(
+      `${label}, page ${page}: ${lineage.nodes.length} nodes, ${lineage.edges.length} edges; totalNodes ${lineage.totalNodes}, ` +
+        `totalEdges ${lineage.totalEdges}, depthReached ${lineage.depthReached}, isTruncated ${lineage.isTruncated}, ` +
+        `hasNextPage ${lineage.pageInfo.hasNextPage}`,
+    );
+    if (!lineage.pageInfo.hasNextPage) break;
+    after = lineage.pageInfo.endCursor;
+  }
+  check.complete =
+    !check.error &&
+    check.totalNodes === expected.nodes &&
+    check.nodes === expected.nodes &&
+    check.totalEdges === expected.edges &&
+    check.edges === expected.edges &&
+    check.depthReached === expected.depth &&
+    !check.isTruncatedLastPage;
+  m.context.log(
+    `${label}: ${check.complete ? `all ${check.nodes} nodes and ${check.edges} edges in ${check.pages} page(s), as expected` : `INCOMPLETE: ${JSON.stringify(check)}`}`,
+  );
+  return { pageSeries, check };
+}
+
+async function measureImpact(m: Measuring, rootGlobalId: string, expected: Expected) {
+  const { series: s, data } = await series<ImpactData>(
+    m,
+    'impact(of: root dataset)',
+    IMPACT,
+    { id: rootGlobalId },
+    m.size.warm,
+  );
+  if (!data) return { series: s, check: { complete: false, expected, error: s.stopped } };
+  const impact = data.impact;
+  const got = {
+    versions: impact.affectedModelVersions.length,
+    models: impact.affectedModels.length,
+    deployments: impact.affectedDeployments.length,
+    depth: impact.depthReached,
+    isTruncated: impact.isTruncated,
+    pathEdges: impact.affectedDeployments.reduce((sum, d) => sum + d.path.length, 0),
+  };
+  const complete =
+    got.versions === expected.versions &&
+    got.models === expected.models &&
+    got.deployments === expected.deployments &&
+    got.depth === expected.depth &&
+    !got.isTruncated;
+  m.context.log(
+    `impact: ${JSON.stringify(got)} (${complete ? 'as expected' : `EXPECTED ${JSON.stringify(expected)}`})`,
+  );
+  return { series: s, check: { ...got, complete, expected } };
+}
+
+interface NestingRow {
+  depth: number;
+  accepted: boolean;
+  ms?: Summary;
+  statements?: number[];
+  distinctPerLevel?: number[];
+  bytes?: number;
+  error?: string;
+}
+
+/** Nested derivedFrom, depth 1, 2, ... until the API refuses the query (or MAX_NESTING). */
+async function measureNesting(
+  m: Measuring,
+  label: string,
+  versionGlobalId: string,
+): Promise<NestingRow[]> {
+  const rows: NestingRow[] = [];
+  for (let depth = 1; depth <= MAX_NESTING; depth++) {
+    const query = nestedDerivedFrom(depth);
+    const times: number[] = [];
+    const statements = new Set<number>();
+    let levels: number[] = [];
+    let bytes = 0;
+    let error: string | null = null;
+    for (let run = 0; run <= m.size.nestRuns; run++) {
+      const response = await m.api.postRetrying<{ node: Nested | null }>(query, {
+        id: versionGlobalId,
+      });
+      if (!response.ok) {
+        error = response.error;
+        if (response.timedOut) await m.restart();
+        break;
+      }
+      if (run > 0) times.push(response.ms); // the first one also warms Yoga's parse/validate caches
+      statements.add(response.statements);
+      bytes = response.bytes;
+      levels = nestedLevels(response.data?.node as Nested, depth);
+    }
+    if (error) {
+      rows.push({ depth, accepted: false, error });
+      m.context.log(`${label}: nesting ${depth} refused: ${error.slice(0, 200)}`);
+      break;
+    }
+    rows.push({
+      depth,
+      accepted: true,
+      ms: summarize(times),
+      statements: [...statements],
+      distinctPerLevel: levels,
+      bytes,
+    });
+  }
+  const deepest = rows.filter((row) => row.accepted).pop();
+  m.context.log(
+    `${label}: deepest accepted nesting ${deepest?.depth ?? 0}` +
+      (deepest
+        ? ` (${deepest.statements?.join(', ')} statements, p50 ${ms(deepest.ms?.p50)})`
+        : ''),
+  );
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenario
+
+async function runLineage(
+  context: ScenarioContext,
+  parts: { chain: boolean; dag: boolean },
+): Promise<ScenarioOutput> {
+  const size = sizeFor(context.quick);
+  const base: Base = {
+    clock: new Uuid7Clock(),
+    orgId: context.seed.orgId,
+    userId: context.seed.userId,
+  };
+  let t = context.seed.createdAtMs + 24 * 3600_000;
+
+  // ---- Data, bulk-loaded as SQL files (the server is not running).
+  const loads: { name: string; ms: number; bytes: number; rows: Record<string, number> }[] = [];
+  const load = async (name: string, files: SqlFiles) => {
+    for (const [index, writer] of files.writers.entries()) {
+      const fileName = `${name}-${index + 1}`;
+      const result = await context.execSql(fileName, writer.toSql());
+      loads.push({ name: fileName, ...result, rows: writer.rowCounts() });
+      context.log(
+        `Loaded ${fileName}: ${Object.entries(writer.rowCounts())
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')} ` + `(${(result.bytes / 1e6).toFixed(1)} MB, ${ms(result.ms)})`,
+      );
+    }
+  };
+  let chain: ChainData | null = null;
+  let dag: DagData | null = null;
+  if (parts.chain) {
+    chain = buildChain(base, size, t);
+    t += (size.chainHops + 10) * 1000;
+    context.log(
+      `Chain: ${chain.graph.nodes.size} versions, ${chain.graph.edges.length} DERIVED_FROM edges`,
+    );
+    await load('chain', chain.files);
+  }
+  if (parts.dag) {
+    dag = buildDag(base, size, t);
+    t = dag.endMs;
+    context.log(
+      `DAG: ${dag.graph.nodes.size} nodes, ${dag.graph.edges.length} edges (${JSON.stringify(dag.counts)}); ` +
+        `root dataset reaches ${dag.expected.nodes} nodes, ${dag.expected.edges} edges, depth ${dag.expected.depth}`,
+    );
+    await load('dag', dag.files);
+  }
+  const dbFile = findD1File(context.persistTo);
+  const info = await runRawJob({ kind: 'info', file: dbFile }, context.workDir, 60_000);
+  context.log(
+    `D1 file <persist-to>${dbFile.slice(context.persistTo.length)}: ${JSON.stringify(info)}`,
+  );
+
+  // ---- Through GraphQL, on wrangler dev.
+  const api = new Api(context.seed.token, context.signal, size.requestTimeoutS * 1000);
+  let requestsSent = 0;
+  const servers: { label: string; tree: unknown }[] = [];
+  const start = async (label: string) => {
+    const started = await context.startServer(label);
+    api.use(started.server);
+    requestsSent += 21; // the runner's own requests while starting it
+    const tree = api
+      .tree()
+      .map((pid) => readMemory(pid))
+      .filter((p) => p !== null);
+    servers.push({ label, tree });
+    context.log(
+      `wrangler dev tree: ${tree.map((p) => `${p.pid} ${p.name} ${(p.rssKiB / 1024).toFixed(0)} MiB`).join(', ')}`,
+    );
+  };
+  await start('lineage');
+  const measuring: Measuring = {
+    api,
+    context,
+    size,
+    restart: async () => {
+      context.log('Restarting wrangler dev: it is still working on the abandoned request');
+      await context.stopServer();
+      await start('after a timeout');
+    },
+  };
+  const series: Series[] = [];
+  const checks: Record<string, unknown> = {};
+  let chainNesting: NestingRow[] = [];
+  let dagNesting: NestingRow[] = [];
+
+  if (chain) {
+    const tip = encodeGlobalId('ModelVersion', chain.tipId);
+    const lineage = await measureLineage(
+      measuring,
+      'chain: upstream lineage of the tip',
+      lineageQuery('ModelVersion', 'UPSTREAM', size.pageSize),
+      tip,
+      chain.expected,
+    );
+    series.push(...lineage.pageSeries);
+    checks.chain = lineage.check;
+    chainNesting = await measureNesting(measuring, 'chain: nested derivedFrom from the tip', tip);
+  }
+  if (dag) {
+    const root = encodeGlobalId('Dataset', dag.rootDatasetId);
+    const lineage = await measureLineage(
+      measuring,
+      'dag: downstream lineage of the root dataset',
+      lineageQuery('Dataset', 'DOWNSTREAM', size.pageSize),
+      root,
+      dag.expected,
+    );
+    series.push(...lineage.pageSeries);
+    checks.dag = lineage.check;
+    const impact = await measureImpact(measuring, root, dag.expectedImpact);
+    series.push(impact.series);
+    checks.impact = impact.check;
+    dagNesting = await measureNesting(
+      measuring,
+      'dag: nested derivedFrom from a last-layer version',
+      encodeGlobalId('ModelVersion', dag.leafVersionId),
+    );
+  }
+  const treeAtEnd = api
+    .tree()
+    .map((pid) => readMemory(pid))
+    .filter((p) => p !== null);
+  requestsSent += api.sent;
+  await context.stopServer();
+
+  // ---- Raw, on the same SQLite file, no server running.
+  const raw: Record<string, RawResult> = {};
+  const rawJob = async (name: string, job: Parameters<typeof runRawJob>[0], timeoutS: number) => {
+    const result = await runRawJob(job, context.workDir, timeoutS * 1000);
+    raw[name] = result;
+    const summary = Object.entries(result)
+      .filter(([key]) => key !== 'plan')
+      .map(
+        ([key, value]) =>
+          `${key}=${Array.isArray(value) ? value.map((v) => (typeof v === 'number' ? v.toFixed(1) : v)).join('/') : typeof value === 'number' ? Math.round(value * 10) / 10 : value}`,
+      )
+      .join(' ');
+    context.log(`raw ${name}: ${summary}`);
+  };
+  const walkParams = (
+    seed: string,
+    direction: 'UPSTREAM' | 'DOWNSTREAM',
+    types = ALL_EDGE_TYPES,
+  ): WalkParams => ({
+    file: dbFile,
+    orgId: base.orgId,
+    seeds: [seed],
+    ...directionTypes(direction, types),
+    nodeLimit: NODE_LIMIT,
+  });
+  const budgetMs = size.seriesBudgetS * 1000;
+  const walks = async (prefix: string, params: WalkParams, naive: boolean) => {
+    await rawJob(
+      `${prefix}Reach`,
+      { kind: 'walk', variant: 'reach', runs: size.rawRuns, budgetMs, ...params },
+      60,
+    );
+    await rawJob(
+      `${prefix}Unindexed`,
+      { kind: 'walk', variant: 'unindexed', runs: size.rawRuns, budgetMs, ...params },
+      60,
+    );
+    if (naive)
+      await rawJob(
+        `${prefix}NaiveBfs`,
+        { kind: 'naive-bfs', runs: size.naiveRuns, budgetMs, ...params },
+        120,
+      );
+    await rawJob(
+      `${prefix}Walk`,
+      { kind: 'walk', variant: 'api', runs: size.rawRuns, budgetMs, ...params },
+      size.rawWalkTimeoutS,
+    );
+  };
+  if (chain) await walks('chain', walkParams(chain.tipId, 'UPSTREAM'), true);
+  if (dag) {
+    const params = walkParams(dag.rootDatasetId, 'DOWNSTREAM');
+    await walks('dag', params, true);
+    await rawJob(
+      'dagDepthVariant',
+      { kind: 'depth-variant', ...params },
+      size.depthVariantTimeoutS,
+    );
+    // impact walks the same nodes with 4 edge types; run it raw only if the API could answer.
+    if ((checks.impact as { complete?: boolean })?.complete) {
+      await rawJob(
+        'impactWalk',
+        {
+          kind: 'walk',
+          variant: 'api',
+          runs: size.rawRuns,
+          budgetMs,
+          ...walkParams(dag.rootDatasetId, 'DOWNSTREAM', IMPACT_EDGE_TYPES),
+        },
+        size.rawWalkTimeoutS,
+      );
+    }
+  }
+
+  // ---- Report.
+  const rawMs = (name: string) => {
+    const result = raw[name];
+    if (!result) return { text: 'not run', ms: Number.NaN };
+    if (result.timedOut)
+      return { text: `> ${Math.round(result.wallMs / 1000)} s (killed)`, ms: Number.NaN };
+    const runs = (result.runsMs as number[] | undefined) ?? [];
+    if (!result.ok || runs.length === 0)
+      return { text: `failed: ${String(result.error).slice(0, 80)}`, ms: Number.NaN };
+    const s = summarize(runs);
+    return { text: runs.length > 1 ? `${ms(s.p50)} (n=${s.n})` : ms(s.p50), ms: s.p50 };
+  };
+  const warmP50 = (label: string) => {
+    const s = series.find((x) => x.label === label);
+    if (!s) return Number.NaN;
+    const ok = s.warm.filter((m) => m.ok).map((m) => m.ms);
+    if (ok.length) return summarize(ok).p50;
+    return s.first?.ok ? s.first.ms : Number.NaN;
+  };
+  const fullLineage = (prefix: string) => {
+    const pages = series.filter((s) => s.label.startsWith(prefix));
+    if (pages.some((s) => !s.first?.ok)) return Number.NaN;
+    return pages.reduce((sum, s) => sum + warmP50(s.label), 0);
+  };
+  const ratio = (a: number, b: number) =>
+    Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(1)}x` : 'n/a';
+
+  const lines: string[] = [];
+  if (chain) {
+    lines.push(
+      `Chain: ${chain.graph.nodes.size} versions of one model, ${chain.graph.edges.length} DERIVED_FROM edges.`,
+    );
+    lines.push(`  upstream lineage of the tip: ${JSON.stringify(checks.chain)}`);
+  }
+  if (dag) {
+    lines.push(
+      `DAG: ${dag.graph.nodes.size} nodes (${size.datasets} datasets, ${size.layers * size.perLayer} versions of ${size.perLayer} models ` +
+        `in ${size.layers} layers, ${size.deployments} deployments), ${dag.graph.edges.length} edges ${JSON.stringify(dag.counts)}.`,
+    );
+    lines.push(`  downstream lineage of the root dataset: ${JSON.stringify(checks.dag)}`);
+    lines.push(`  impact: ${JSON.stringify(checks.impact)}`);
+  }
+  lines.push(
+    `Bulk load: ${loads.map((l) => `${l.name} ${(l.bytes / 1e6).toFixed(1)} MB ${ms(l.ms)}`).join(', ')}.`,
+  );
+  lines.push('');
+  lines.push(
+    'Through GraphQL on wrangler dev (client-side time; memory: VmHWM of each process after resetting it before the request)',
+  );
+  lines.push(table(SERIES_HEADERS, series.map(seriesRow)));
+  lines.push('');
+
+  const rawRows: string[][] = [];
+  const ratioRows: string[][] = [];
+  const result = (name: string) => {
+    const r = raw[name];
+    if (!r?.ok) return '';
+    if (r.nodes !== undefined) return `${r.nodes} nodes, ${r.edges} edges, ${r.depth} levels`;
+    return r.edges ? `${r.reached} nodes, ${r.edges} edges` : `${r.reached} nodes`;
+  };
+  const rawBlock = (prefix: string, label: string) => {
+    rawRows.push([
+      `${label}: the API's walk statement (reach + edges)`,
+      rawMs(`${prefix}Walk`).text,
+      '1',
+      result(`${prefix}Walk`),
+    ]);
+    rawRows.push([
+      `${label}: its recursion alone (count of reach)`,
+      rawMs(`${prefix}Reach`).text,
+      '1',
+      result(`${prefix}Reach`),
+    ]);
+    rawRows.push([
+      `${label}: the statement with +e.dst_id / +e.src_id`,
+      rawMs(`${prefix}Unindexed`).text,
+      '1',
+      result(`${prefix}Unindexed`),
+    ]);
+    const naive = raw[`${prefix}NaiveBfs`];
+    rawRows.push([
+      `${label}: naive BFS, one SELECT per level`,
+      rawMs(`${prefix}NaiveBfs`).text,
+      String(naive?.statements ?? ''),
+      result(`${prefix}NaiveBfs`),
+    ]);
+  };
+  if (chain) {
+    rawBlock('chain', 'chain');
+    const full = fullLineage('chain: upstream lineage of the tip');
+    const walk = rawMs('chainWalk').ms;
+    ratioRows.push([
+      'chain: full lineage (all pages) / API statement raw',
+      `${ms(full)} / ${ms(walk)}`,
+      ratio(full, walk),
+    ]);
+    ratioRows.push([
+      'chain: page 1 / API statement raw',
+      `${ms(warmP50('chain: upstream lineage of the tip, page 1'))} / ${ms(walk)}`,
+      ratio(warmP50('chain: upstream lineage of the tip, page 1'), walk),
+    ]);
+    ratioRows.push([
+      'chain: full lineage / statement with +e.* raw',
+      `${ms(full)} / ${ms(rawMs('chainUnindexed').ms)}`,
+      ratio(full, rawMs('chainUnindexed').ms),
+    ]);
+    ratioRows.push([
+      'chain: naive BFS raw / API statement raw',
+      `${ms(rawMs('chainNaiveBfs').ms)} / ${ms(walk)}`,
+      ratio(rawMs('chainNaiveBfs').ms, walk),
+    ]);
+  }
+  if (dag) {
+    rawBlock('dag', 'dag');
+    const depth = raw.dagDepthVariant;
+    rawRows.push([
+      'dag: recursion carrying a depth column (UNION on (id, depth))',
+      !depth
+        ? 'not run'
+        : depth.timedOut
+          ? `> ${size.depthVariantTimeoutS} s (killed)`
+          : depth.ok
+            ? ms(depth.ms as number)
+            : `failed: ${String(depth.error).slice(0, 80)}`,
+      '1',
+      depth?.ok ? `${depth.nodes} nodes, depth ${depth.depth}, ${depth.rows} (id, depth) rows` : '',
+    ]);
+    if (raw.impactWalk)
+      rawRows.push([
+        'dag: impact walk statement (4 edge types)',
+        rawMs('impactWalk').text,
+        '1',
+        result('impactWalk'),
+      ]);
+    const full = fullLineage('dag: downstream lineage of the root dataset');
+    const walk = rawMs('dagWalk').ms;
+    const page1 = warmP50('dag: downstream lineage of the root dataset, page 1');
+    ratioRows.push([
+      'dag: full lineage (all pages) / API statement raw',
+      `${ms(full)} / ${rawMs('dagWalk').text}`,
+      ratio(full, walk),
+    ]);
+    ratioRows.push([
+      'dag: page 1 / API statement raw',
+      `${ms(page1)} / ${rawMs('dagWalk').text}`,
+      ratio(page1, walk),
+    ]);
+    ratioRows.push([
+      'dag: full lineage / statement with +e.* raw',
+      `${ms(full)} / ${ms(rawMs('dagUnindexed').ms)}`,
+      ratio(full, rawMs('dagUnindexed').ms),
+    ]);
+    const impact = warmP50('impact(of: root dataset)');
+    ratioRows.push([
+      'dag: impact / impact statement raw',
+      `${ms(impact)} / ${rawMs('impactWalk').text}`,
+      ratio(impact, rawMs('impactWalk').ms),
+    ]);
+    ratioRows.push([
+      'dag: naive BFS raw / API statement raw',
+      `${ms(rawMs('dagNaiveBfs').ms)} / ${rawMs('dagWalk').text}`,
+      ratio(rawMs('dagNaiveBfs').ms, walk),
+    ]);
+  }
+  lines.push(
+    `Raw on the same SQLite file (node:sqlite, SQLite ${String((info as { sqliteVersion?: string }).sqliteVersion)}, read-only, ` +
+      `server stopped; median of up to ${size.rawRuns} runs within ${size.seriesBudgetS} s)`,
+  );
+  lines.push(table(['query', 'time', 'statements', 'result'], rawRows));
+  lines.push('');
+  lines.push('End-to-end / raw (target: within 2x)');
+  lines.push(table(['comparison', 'times', 'ratio'], ratioRows));
+  const nestingRows = (label: string, rows: NestingRow[]) =>
+    rows.map((row) => [
+      label,
+      String(row.depth),
+      row.accepted ? ms(row.ms?.p50) : 'refused',
+      row.accepted ? (row.statements ?? []).join(', ') : '',
+      row.accepted ? (row.distinctPerLevel ?? []).join(' ') : (row.error ?? '').slice(0, 120),
+    ]);
+  if (chainNesting.length || dagNesting.length) {
+    lines.push('');
+    lines.push(
+      'Naive through GraphQL: node(id:) { ... on ModelVersion { id derivedFrom { id derivedFrom { ... } } } }',
+    );
+    lines.push(
+      table(
+        ['from', 'levels', 'p50', 'D1 stmts', 'distinct versions per level / error'],
+        [...nestingRows('chain tip', chainNesting), ...nestingRows('dag last layer', dagNesting)],
+      ),
+    );
+  }
+
+  return {
+    report: lines.join('\n'),
+    results: {
+      sizes: size,
+      extraTraining: EXTRA_TRAINING,
+      loads,
+      dbInfo: info,
+      servers,
+      checks,
+      graphql: series.map(describeSeries),
+      raw,
+      nesting: { chain: chainNesting, dag: dagNesting },
+      treeAtEnd,
+      requestsSent,
+      reloadRetries: api.reloadRetries,
+      queries: {
+        chain: lineageQuery('ModelVersion', 'UPSTREAM', size.pageSize),
+        dag: lineageQuery('Dataset', 'DOWNSTREAM', size.pageSize),
+        impact: IMPACT,
+        nested: nestedDerivedFrom(2),
+      },
+    },
+  };
+}
+
+export const chainScenario: Scenario = {
+  name: 'lineage-chain',
+  description: 'A: full upstream lineage of the tip of a 10,000-hop DERIVED_FROM chain, vs raw SQL',
+  skipStartup: true,
+  run: (context) => runLineage(context, { chain: true, dag: false }),
+};
+
+export const dagScenario: Scenario = {
+  name: 'lineage-dag',
+  description:
+    'B: downstream lineage and impact of a dataset in a 20,000-node / ~100,000-edge DAG, vs raw SQL',
+  skipStartup: true,
+  run: (context) => runLineage(context, { chain: false, dag: true }),
+};
+
+export const lineageScenario: Scenario = {
+  name: 'lineage',
+  description: 'lineage-chain and lineage-dag in one database and one server run',
+  skipStartup: true,
+  run: (context) => runLineage(context, { chain: true, dag: true }),
+};

@@ -1,0 +1,120 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import { jsonKeys } from '../keys.ts';
+import type { PageRequest } from '../paging.ts';
+import type { ArtifactPartTable, ArtifactTable } from './artifact.table.ts';
+
+export function findArtifactsByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('artifact')
+    .selectAll()
+    .where('id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
+export function findArtifactByVersionAndName(
+  db: Db,
+  orgId: string,
+  versionId: string,
+  name: string,
+) {
+  return db
+    .selectFrom('artifact')
+    .selectAll()
+    .where('version_id', '=', versionId)
+    .where('name', '=', name)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+}
+
+/** One page of complete artifacts for each of many versions, in one statement (see model pages). */
+export function findArtifactPagesByVersionIds(
+  db: Db,
+  orgId: string,
+  versionIds: readonly string[],
+  page: PageRequest,
+) {
+  const direction = page.inverted ? 'desc' : 'asc';
+  let inner = db
+    .selectFrom('artifact')
+    .selectAll()
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy('version_id').orderBy('id', direction))
+        .as('rn'),
+    )
+    .where('version_id', 'in', jsonKeys(versionIds))
+    .where('status', '=', 'COMPLETE')
+    .where('org_id', '=', orgId);
+  if (page.after) inner = inner.where('id', '>', page.after);
+  if (page.before) inner = inner.where('id', '<', page.before);
+  return db
+    .selectFrom(inner.as('a'))
+    .selectAll()
+    .where('rn', '<=', page.limit)
+    .orderBy('version_id')
+    .orderBy('rn')
+    .execute() as Promise<(ArtifactTable & { rn: number })[]>;
+}
+
+export function findPartsByArtifactIds(db: Db, orgId: string, artifactIds: readonly string[]) {
+  return db
+    .selectFrom('artifact_part')
+    .selectAll()
+    .where('artifact_id', 'in', jsonKeys(artifactIds))
+    .where('org_id', '=', orgId)
+    .orderBy('artifact_id')
+    .orderBy('part_number')
+    .execute();
+}
+
+export function insertArtifact(db: Db, row: ArtifactTable) {
+  return db.insertInto('artifact').values(row);
+}
+
+/** Records a received part (replacing an earlier try), only while its upload is still pending. */
+export function upsertArtifactPart(db: Db, row: ArtifactPartTable) {
+  return sql`
+    INSERT INTO artifact_part (artifact_id, part_number, org_id, etag, size_bytes, sha256, uploaded_at)
+    SELECT ${row.artifact_id}, ${row.part_number}, ${row.org_id}, ${row.etag}, ${row.size_bytes}, ${row.sha256}, ${row.uploaded_at}
+    WHERE EXISTS (SELECT 1 FROM artifact WHERE id = ${row.artifact_id} AND status = 'PENDING')
+    ON CONFLICT (artifact_id, part_number) DO UPDATE SET
+      etag = excluded.etag, size_bytes = excluded.size_bytes, sha256 = excluded.sha256,
+      uploaded_at = excluded.uploaded_at
+  `.compile(db);
+}
+
+export function deleteArtifactPart(db: Db, artifactId: string, partNumber: number) {
+  return db
+    .deleteFrom('artifact_part')
+    .where('artifact_id', '=', artifactId)
+    .where('part_number', '=', partNumber);
+}
+
+/** PENDING to COMPLETE; matches nothing when the upload was aborted or completed meanwhile. */
+export function markArtifactComplete(db: Db, id: string, now: string) {
+  return db
+    .updateTable('artifact')
+    .set({ status: 'COMPLETE', completed_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'PENDING');
+}
+
+/** True while the artifact is still pending: guards the audit row of a completion. */
+export function artifactIsPending(id: string) {
+  return sql<boolean>`EXISTS (SELECT 1 FROM artifact WHERE id = ${id} AND status = 'PENDING')`;
+}
+
+export function artifactExists(id: string) {
+  return sql<boolean>`EXISTS (SELECT 1 FROM artifact WHERE id = ${id})`;
+}
+
+export function deleteArtifactParts(db: Db, artifactId: string) {
+  return db.deleteFrom('artifact_part').where('artifact_id', '=', artifactId);
+}
+
+export function deleteArtifact(db: Db, id: string) {
+  return db.deleteFrom('artifact').where('id', '=', id);
+}

@@ -1,0 +1,194 @@
+import type { Db } from '../../db/client.ts';
+import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
+import { ValidationError } from '../errors.ts';
+import { parseJson } from '../json.ts';
+import { walkLineage } from '../lineage/traversal.service.ts';
+import type { ModelTable, ModelVersionTable } from '../model/model.table.ts';
+import { type AiActEvidence, runAiActCheck, validateAiActEvidence } from './ai-act.check.ts';
+import {
+  type FairnessEvidence,
+  runFairnessCheck,
+  validateFairnessEvidence,
+} from './fairness.check.ts';
+import { runGdprCheck, type UpstreamDataset } from './gdpr.check.ts';
+import {
+  findDatasetGovernanceByIds,
+  findErasureRequestsByDatasetIds,
+} from './governance.repository.ts';
+import {
+  CHECK_TYPES,
+  type CheckOutcome,
+  type CheckType,
+  toDatasetGovernance,
+} from './governance.ts';
+import {
+  type ArtifactPresence,
+  artifactRecordOf,
+  modelCardOwnerOf,
+  r2KeyOf,
+  runSecurityCheck,
+} from './security.check.ts';
+
+export interface GovernanceDeps {
+  db: Db;
+  d1: D1Database;
+  /** The artifact store, to verify that a recorded artifact is present. */
+  artifacts?: R2Bucket | null;
+}
+
+/** The evidence a request carries for the checks that need more than the registry knows. */
+export interface CheckEvidence {
+  fairness?: FairnessEvidence | null;
+  aiAct?: AiActEvidence | null;
+}
+
+/** Which evidence key each check reads; GDPR and SECURITY read the registry itself. */
+const EVIDENCE_KEY: Partial<Record<CheckType, keyof CheckEvidence>> = {
+  FAIRNESS: 'fairness',
+  AI_ACT: 'aiAct',
+};
+
+/** The lineage a version's data comes through: trained, evaluated and derived-from, any depth. */
+export const GDPR_EDGE_TYPES = ['TRAINED_ON', 'EVALUATED_ON', 'DERIVED_FROM'] as const;
+
+export function requireCheckList(
+  checks: readonly string[] | null | undefined,
+  path: readonly string[],
+): CheckType[] {
+  if (!checks || checks.length === 0) throw new ValidationError('Name at least one check', path);
+  const seen = new Set<string>();
+  checks.forEach((check, index) => {
+    if (!(CHECK_TYPES as readonly string[]).includes(check)) {
+      throw new ValidationError('Unknown check type', [...path, String(index)]);
+    }
+    if (seen.has(check)) throw new ValidationError('Listed twice', [...path, String(index)]);
+    seen.add(check);
+  });
+  return [...seen] as CheckType[];
+}
+
+/**
+ * Validates new evidence and merges it over what a request already holds; every check in `checks`
+ * that reads evidence must end up with some. Evidence for a check not run is refused.
+ */
+export function prepareEvidence(
+  checks: readonly CheckType[],
+  given: CheckEvidence | null | undefined,
+  path: readonly string[],
+  existing: CheckEvidence = {},
+  allowed: readonly CheckType[] = checks,
+): CheckEvidence {
+  const merged: CheckEvidence = { ...existing };
+  if (given?.fairness) {
+    if (!allowed.includes('FAIRNESS')) {
+      throw new ValidationError('FAIRNESS is not among the checks', [...path, 'fairness']);
+    }
+    merged.fairness = validateFairnessEvidence(given.fairness, [...path, 'fairness']);
+  }
+  if (given?.aiAct) {
+    if (!allowed.includes('AI_ACT')) {
+      throw new ValidationError('AI_ACT is not among the checks', [...path, 'aiAct']);
+    }
+    merged.aiAct = validateAiActEvidence(given.aiAct, [...path, 'aiAct']);
+  }
+  for (const check of checks) {
+    const key = EVIDENCE_KEY[check];
+    if (key && !merged[key]) {
+      throw new ValidationError(`The ${check} check needs evidence`, [...path, key]);
+    }
+  }
+  return merged;
+}
+
+/** Runs the checks on a version with their evidence; reads only, writes nothing. */
+export async function runChecks(
+  deps: GovernanceDeps,
+  orgId: string,
+  subject: { version: ModelVersionTable; model: ModelTable },
+  checks: readonly CheckType[],
+  evidence: CheckEvidence,
+): Promise<CheckOutcome[]> {
+  const outcomes: CheckOutcome[] = [];
+  for (const check of checks) {
+    switch (check) {
+      case 'FAIRNESS':
+        outcomes.push(runFairnessCheck(evidence.fairness as FairnessEvidence));
+        break;
+      case 'AI_ACT':
+        outcomes.push(runAiActCheck(evidence.aiAct as AiActEvidence));
+        break;
+      case 'GDPR':
+        outcomes.push(await gdprCheck(deps.db, orgId, subject.version.id));
+        break;
+      case 'SECURITY':
+        outcomes.push(await securityCheck(deps, subject));
+        break;
+    }
+  }
+  return outcomes;
+}
+
+async function gdprCheck(db: Db, orgId: string, versionId: string): Promise<CheckOutcome> {
+  const walk = await walkLineage(db, orgId, {
+    root: { kind: 'ModelVersion', id: versionId },
+    direction: 'UPSTREAM',
+    edgeTypes: GDPR_EDGE_TYPES,
+  });
+  const reached = walk.nodes.filter((node) => node.kind === 'Dataset');
+  if (reached.length === 0) return runGdprCheck([], walk);
+  const ids = reached.map((node) => node.id);
+  const [datasets, declarations, erasures] = await Promise.all([
+    findDatasetsByIds(db, orgId, ids),
+    findDatasetGovernanceByIds(db, orgId, ids),
+    findErasureRequestsByDatasetIds(db, orgId, ids),
+  ]);
+  const nameOf = new Map(datasets.map((row) => [row.id, row.name]));
+  const declared = new Map(declarations.map((row) => [row.dataset_id, toDatasetGovernance(row)]));
+  const erased = new Map(erasures.map((row) => [row.dataset_id, new Date(row.created_at)]));
+  const upstream: UpstreamDataset[] = reached.map((node) => ({
+    id: node.id,
+    name: nameOf.get(node.id) ?? node.id,
+    depth: node.depth,
+    governance: declared.get(node.id) ?? null,
+    erasureRequestedAt: erased.get(node.id) ?? null,
+  }));
+  return runGdprCheck(upstream, walk);
+}
+
+function hex(buffer: ArrayBuffer): string {
+  return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+async function securityCheck(
+  deps: GovernanceDeps,
+  subject: { version: ModelVersionTable; model: ModelTable },
+): Promise<CheckOutcome> {
+  const versionMetadata = parseJson<Record<string, unknown>>(subject.version.metadata);
+  const artifact = artifactRecordOf(versionMetadata);
+  let presence: ArtifactPresence | null = null;
+  if (artifact?.uri) {
+    const key = r2KeyOf(artifact.uri);
+    if (!key) {
+      presence = {
+        state: 'UNVERIFIABLE',
+        reason: `${artifact.uri} is outside the registry’s artifact store (r2://<key>): presence not verified`,
+      };
+    } else if (!deps.artifacts) {
+      presence = { state: 'UNVERIFIABLE', reason: 'No artifact store is bound to verify presence' };
+    } else {
+      const object = await deps.artifacts.head(key);
+      presence = object
+        ? {
+            state: 'FOUND',
+            sizeBytes: object.size,
+            sha256: object.checksums.sha256 ? hex(object.checksums.sha256) : null,
+          }
+        : { state: 'MISSING' };
+    }
+  }
+  return runSecurityCheck({
+    artifact,
+    presence,
+    owner: modelCardOwnerOf(versionMetadata, parseJson(subject.model.metadata)),
+  });
+}

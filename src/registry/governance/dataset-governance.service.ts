@@ -1,0 +1,171 @@
+import type { Viewer } from '../../auth/viewer.ts';
+import { runBatch } from '../../db/batch.ts';
+import type { Db } from '../../db/client.ts';
+import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { newId, nowIso } from '../ids.ts';
+import { analyzeImpact } from '../lineage/traversal.service.ts';
+import { optionalText, requireName } from '../validate.ts';
+import { insertAuditEvent } from './audit.repository.ts';
+import {
+  findErasureRequestsByDatasetIds,
+  insertErasureRequest,
+  upsertDatasetGovernance,
+} from './governance.repository.ts';
+import type { DatasetGovernanceTable } from './governance.table.ts';
+import {
+  type ErasureRequest,
+  LAWFUL_BASES,
+  type LawfulBasis,
+  toErasureRequest,
+} from './governance.ts';
+
+export interface DatasetGovernanceInput {
+  containsPersonalData: boolean;
+  lawfulBasis?: string | null;
+  retentionDays?: number | null;
+  columns?: readonly { name: string; sampleValues?: readonly string[] | null }[] | null;
+}
+
+export const MAX_DECLARED_COLUMNS = 500;
+export const MAX_SAMPLE_VALUES = 20;
+
+/** Validates a GDPR declaration and returns its row for `datasetId`. */
+export function datasetGovernanceRow(
+  viewer: Viewer,
+  datasetId: string,
+  input: DatasetGovernanceInput,
+  path: readonly string[],
+  declaredAt: string,
+): DatasetGovernanceTable {
+  const lawfulBasis = input.lawfulBasis ?? null;
+  if (lawfulBasis !== null && !(LAWFUL_BASES as readonly string[]).includes(lawfulBasis)) {
+    throw new ValidationError('Unknown lawful basis', [...path, 'lawfulBasis']);
+  }
+  const retention = input.retentionDays ?? null;
+  if (retention !== null && (!Number.isInteger(retention) || retention < 1 || retention > 36_500)) {
+    throw new ValidationError('Must be a whole number of days from 1 to 36,500', [
+      ...path,
+      'retentionDays',
+    ]);
+  }
+  const columns = input.columns ?? [];
+  if (columns.length > MAX_DECLARED_COLUMNS) {
+    throw new ValidationError(`At most ${MAX_DECLARED_COLUMNS} columns`, [...path, 'columns']);
+  }
+  const names = new Set<string>();
+  const declared = columns.map((column, index) => {
+    const columnPath = [...path, 'columns', String(index)];
+    const name = requireName(column.name, [...columnPath, 'name']);
+    if (names.has(name)) throw new ValidationError('Listed twice', [...columnPath, 'name']);
+    names.add(name);
+    const samples = column.sampleValues ?? [];
+    if (samples.length > MAX_SAMPLE_VALUES) {
+      throw new ValidationError(`At most ${MAX_SAMPLE_VALUES} sample values`, [
+        ...columnPath,
+        'sampleValues',
+      ]);
+    }
+    samples.forEach((value, valueIndex) => {
+      optionalText(value, [...columnPath, 'sampleValues', String(valueIndex)], 500);
+    });
+    return { name, sampleValues: [...samples] };
+  });
+  return {
+    dataset_id: datasetId,
+    org_id: viewer.orgId,
+    contains_personal_data: input.containsPersonalData ? 1 : 0,
+    lawful_basis: lawfulBasis as LawfulBasis | null,
+    retention_days: retention,
+    columns: JSON.stringify(declared),
+    declared_at: declaredAt,
+    declared_by: viewer.userId,
+  };
+}
+
+/** The insert of a validated declaration, for the batch that registers the dataset. */
+export function insertDatasetGovernance(db: Db, row: DatasetGovernanceTable) {
+  return upsertDatasetGovernance(db, row);
+}
+
+export interface ErasureWorkList {
+  erasureRequest: ErasureRequest;
+  affectedVersionIds: string[];
+  affectedModelIds: string[];
+  affectedDeploymentIds: string[];
+  isTruncated: boolean;
+}
+
+/**
+ * Right to be forgotten (GDPR Art. 17): marks a dataset as under erasure, so that the GDPR check
+ * fails every version trained on it, and returns, by impact analysis, every version (any depth,
+ * through derivedFrom) and deployment to retrain or withdraw.
+ */
+export async function requestDatasetErasure(
+  deps: { db: Db; d1: D1Database },
+  viewer: Viewer,
+  input: { datasetId: string; reason?: string | null },
+): Promise<ErasureWorkList> {
+  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
+  const [dataset] = await findDatasetsByIds(deps.db, viewer.orgId, [input.datasetId]);
+  if (!dataset) {
+    throw new NotFoundError(
+      'No dataset with this id',
+      ['input', 'datasetId'],
+      input.datasetId,
+      'Dataset',
+    );
+  }
+  const conflict = () =>
+    new ConflictError(`"${dataset.name}" is already under an erasure request`, [
+      'input',
+      'datasetId',
+    ]);
+  if ((await findErasureRequestsByDatasetIds(deps.db, viewer.orgId, [dataset.id])).length) {
+    throw conflict();
+  }
+  const impact = await analyzeImpact(deps.db, viewer.orgId, {
+    root: { kind: 'Dataset', id: dataset.id },
+  });
+  const deploymentIds = impact.affectedDeployments.map((entry) => entry.deploymentId);
+  const row = {
+    id: newId(),
+    org_id: viewer.orgId,
+    dataset_id: dataset.id,
+    reason,
+    affected_version_ids: JSON.stringify(impact.affectedVersionIds),
+    affected_deployment_ids: JSON.stringify(deploymentIds),
+    requested_by: viewer.userId,
+    created_at: nowIso(),
+  };
+  try {
+    await runBatch(deps.d1, [
+      insertErasureRequest(deps.db, row),
+      insertAuditEvent(deps.db, {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: 'dataset.erasureRequest',
+        subjectId: dataset.id,
+        subjectKind: 'Dataset',
+        after: {
+          erasureRequestId: row.id,
+          affectedVersionIds: impact.affectedVersionIds,
+          affectedDeploymentIds: deploymentIds,
+        },
+        reason,
+      }),
+    ]);
+  } catch (error) {
+    if (String(error).includes('UNIQUE constraint failed: erasure_request.dataset_id')) {
+      throw conflict();
+    }
+    throw error;
+  }
+  return {
+    erasureRequest: toErasureRequest(row),
+    affectedVersionIds: impact.affectedVersionIds,
+    affectedModelIds: impact.affectedModelIds,
+    affectedDeploymentIds: deploymentIds,
+    isTruncated: impact.walk.isTruncated,
+  };
+}

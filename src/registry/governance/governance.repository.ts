@@ -1,0 +1,289 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import { jsonKeys } from '../keys.ts';
+import type { PageRequest } from '../paging.ts';
+import type {
+  ApprovalTable,
+  ComplianceCheckTable,
+  DatasetGovernanceTable,
+  ErasureRequestTable,
+  PromotionPolicyTable,
+} from './governance.table.ts';
+
+// Approvals
+
+export function insertApproval(db: Db, row: ApprovalTable) {
+  return db.insertInto('approval').values(row);
+}
+
+export function findApprovalsByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('approval')
+    .selectAll()
+    .where('id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
+/** Pending requests of an organization, oldest first (ids are time-ordered). */
+export function findPendingApprovalPage(db: Db, orgId: string, page: PageRequest) {
+  let query = db
+    .selectFrom('approval')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('state', '=', 'PENDING');
+  if (page.after) query = query.where('id', '>', page.after);
+  if (page.before) query = query.where('id', '<', page.before);
+  return query
+    .orderBy('id', page.inverted ? 'desc' : 'asc')
+    .limit(page.limit)
+    .execute();
+}
+
+/** One page of approvals per version (or per model), for a whole level of parents at once. */
+export function findApprovalPages(
+  db: Db,
+  orgId: string,
+  query: { groupBy: 'model_version_id' | 'model_id'; ids: readonly string[] },
+  page: PageRequest,
+) {
+  const direction = page.inverted ? 'desc' : 'asc';
+  let inner = db
+    .selectFrom('approval')
+    .selectAll()
+    .select((eb) => eb.ref(query.groupBy).as('group_id'))
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy(query.groupBy).orderBy('id', direction))
+        .as('rn'),
+    )
+    .where(query.groupBy, 'in', jsonKeys(query.ids))
+    .where('org_id', '=', orgId);
+  if (page.after) inner = inner.where('id', '>', page.after);
+  if (page.before) inner = inner.where('id', '<', page.before);
+  return db
+    .selectFrom(inner.as('a'))
+    .selectAll()
+    .where('rn', '<=', page.limit)
+    .orderBy('group_id')
+    .orderBy('rn')
+    .execute() as Promise<(ApprovalTable & { group_id: string; rn: number })[]>;
+}
+
+export function findApprovalsOfVersion(
+  db: Db,
+  orgId: string,
+  versionId: string,
+  states: readonly string[],
+) {
+  return db
+    .selectFrom('approval')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('model_version_id', '=', versionId)
+    .where('state', 'in', jsonKeys(states))
+    .orderBy('id')
+    .execute();
+}
+
+/** True while the approval is still pending, evaluated when the statement runs. */
+export function approvalIsPending(approvalId: string): RawBuilder<unknown> {
+  return sql`EXISTS (SELECT 1 FROM approval WHERE id = ${approvalId} AND state = 'PENDING')`;
+}
+
+/** Records the decision, only if nobody decided first (the compare-and-set of a review). */
+export function decideApproval(
+  db: Db,
+  decision: {
+    id: string;
+    state: 'APPROVED' | 'REJECTED';
+    reviewedBy: string;
+    reviewedAt: string;
+    notes: string | null;
+  },
+) {
+  return db
+    .updateTable('approval')
+    .set({
+      state: decision.state,
+      reviewed_by: decision.reviewedBy,
+      reviewed_at: decision.reviewedAt,
+      review_notes: decision.notes,
+    })
+    .where('id', '=', decision.id)
+    .where('state', '=', 'PENDING');
+}
+
+export function updateApprovalEvidence(db: Db, approvalId: string, evidence: string) {
+  return db
+    .updateTable('approval')
+    .set({ evidence })
+    .where('id', '=', approvalId)
+    .where('state', '=', 'PENDING');
+}
+
+/**
+ * The APPROVED_BY edge of a decision, inserted only while the approval is still pending (so a lost
+ * race writes no edge) and only if the reviewer has no live APPROVED_BY edge to the version yet
+ * (an earlier approval by the same reviewer already records it).
+ */
+export function insertApprovedByEdgeWhilePending(
+  db: Db,
+  edge: {
+    id: string;
+    orgId: string;
+    versionId: string;
+    reviewerId: string;
+    approvalId: string;
+    createdAt: string;
+  },
+) {
+  return sql`
+    INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, properties, created_at, created_by)
+    SELECT ${edge.id}, ${edge.orgId}, 'APPROVED_BY', ${edge.versionId}, 'ModelVersion',
+      ${edge.reviewerId}, 'User', ${JSON.stringify({ approvalId: edge.approvalId })},
+      ${edge.createdAt}, ${edge.reviewerId}
+    WHERE ${approvalIsPending(edge.approvalId)}
+      AND NOT EXISTS (
+        SELECT 1 FROM edge WHERE src_id = ${edge.versionId} AND type = 'APPROVED_BY'
+          AND dst_id = ${edge.reviewerId} AND removed_at IS NULL
+      )
+  `.compile(db);
+}
+
+// Compliance checks
+
+export function insertComplianceCheck(db: Db, row: ComplianceCheckTable) {
+  return db.insertInto('compliance_check').values(row);
+}
+
+/** A check row written only while its approval is still pending (re-runs race with reviews). */
+export function insertComplianceCheckWhilePending(db: Db, row: ComplianceCheckTable) {
+  return sql`
+    INSERT INTO compliance_check (id, org_id, model_version_id, approval_id, check_type, status, summary, findings, details, run_by, created_at)
+    SELECT ${row.id}, ${row.org_id}, ${row.model_version_id}, ${row.approval_id}, ${row.check_type},
+      ${row.status}, ${row.summary}, ${row.findings}, ${row.details}, ${row.run_by}, ${row.created_at}
+    WHERE ${approvalIsPending(row.approval_id ?? '')}
+  `.compile(db);
+}
+
+/** The latest result of each check type of each approval, in one statement for many approvals. */
+export function findLatestChecksByApprovalIds(db: Db, orgId: string, ids: readonly string[]) {
+  const inner = db
+    .selectFrom('compliance_check')
+    .selectAll()
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy(['approval_id', 'check_type']).orderBy('id', 'desc'))
+        .as('rn'),
+    )
+    .where('approval_id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId);
+  return db
+    .selectFrom(inner.as('c'))
+    .selectAll()
+    .where('rn', '=', 1)
+    .orderBy('approval_id')
+    .orderBy('check_type')
+    .orderBy('id')
+    .execute() as Promise<(ComplianceCheckTable & { rn: number })[]>;
+}
+
+/** One page of every check run of each version, oldest first. */
+export function findCheckPagesByVersionIds(
+  db: Db,
+  orgId: string,
+  ids: readonly string[],
+  page: PageRequest,
+) {
+  const direction = page.inverted ? 'desc' : 'asc';
+  let inner = db
+    .selectFrom('compliance_check')
+    .selectAll()
+    .select((eb) => eb.ref('model_version_id').as('group_id'))
+    .select((eb) =>
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy('model_version_id').orderBy('id', direction))
+        .as('rn'),
+    )
+    .where('model_version_id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId);
+  if (page.after) inner = inner.where('id', '>', page.after);
+  if (page.before) inner = inner.where('id', '<', page.before);
+  return db
+    .selectFrom(inner.as('c'))
+    .selectAll()
+    .where('rn', '<=', page.limit)
+    .orderBy('group_id')
+    .orderBy('rn')
+    .execute() as Promise<(ComplianceCheckTable & { group_id: string; rn: number })[]>;
+}
+
+// Promotion policy
+
+export function findPromotionPolicy(db: Db, orgId: string) {
+  return db
+    .selectFrom('promotion_policy')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+}
+
+export function upsertPromotionPolicy(db: Db, row: PromotionPolicyTable) {
+  return db
+    .insertInto('promotion_policy')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('org_id').doUpdateSet({
+        require_approval: row.require_approval,
+        required_checks: row.required_checks,
+        updated_at: row.updated_at,
+        updated_by: row.updated_by,
+      }),
+    );
+}
+
+// Dataset governance and erasure
+
+export function findDatasetGovernanceByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('dataset_governance')
+    .selectAll()
+    .where('dataset_id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .orderBy('dataset_id')
+    .execute();
+}
+
+export function upsertDatasetGovernance(db: Db, row: DatasetGovernanceTable) {
+  return db
+    .insertInto('dataset_governance')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('dataset_id').doUpdateSet({
+        contains_personal_data: row.contains_personal_data,
+        lawful_basis: row.lawful_basis,
+        retention_days: row.retention_days,
+        columns: row.columns,
+        declared_at: row.declared_at,
+        declared_by: row.declared_by,
+      }),
+    );
+}
+
+export function findErasureRequestsByDatasetIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('erasure_request')
+    .selectAll()
+    .where('dataset_id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .orderBy('id')
+    .execute();
+}
+
+export function insertErasureRequest(db: Db, row: ErasureRequestTable) {
+  return db.insertInto('erasure_request').values(row);
+}

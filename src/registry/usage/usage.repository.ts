@@ -1,0 +1,397 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import { jsonKeys } from '../keys.ts';
+import { findDistributions } from '../metrics/distribution.repository.ts';
+import { bucketExpression } from '../metrics/metrics.repository.ts';
+import type { Granularity, TimeRange } from '../metrics/metrics.ts';
+import type { PageRequest } from '../paging.ts';
+import type {
+  AutoPromotionRuleTable,
+  InferenceRequestTable,
+  ModelPriceTable,
+} from './usage.table.ts';
+import { EMPTY_TOTALS, type UsageTotals } from './usage.ts';
+
+/** Requests per INSERT statement: the rows travel as one JSON parameter (D1: 100 parameters). */
+export const REQUESTS_PER_STATEMENT = 250;
+
+const INFERENCE_COLUMNS = [
+  'id',
+  'org_id',
+  'model_id',
+  'version_id',
+  'deployment_id',
+  'experiment_id',
+  'provider',
+  'provider_model',
+  'latency_ms',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'cost_source',
+  'price_id',
+  'quality',
+  'status',
+  'idempotency_key',
+  'requested_at',
+  'created_at',
+  'created_by',
+] as const satisfies readonly (keyof InferenceRequestTable)[];
+
+/**
+ * Inserts many requests from one JSON parameter. A request whose idempotency key is already stored
+ * (or repeated earlier in the same statement) is skipped: the same key records once.
+ */
+export function insertInferenceRequests(db: Db, rows: readonly InferenceRequestTable[]) {
+  const columns = sql.raw(INFERENCE_COLUMNS.join(', '));
+  const values = sql.raw(INFERENCE_COLUMNS.map((column) => `r.value ->> '$.${column}'`).join(', '));
+  return sql`
+    INSERT INTO inference_request (${columns})
+    SELECT ${values} FROM json_each(${JSON.stringify(rows)}) AS r WHERE true
+    ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  `.compile(db);
+}
+
+export function findRequestsByIdempotencyKeys(db: Db, orgId: string, keys: readonly string[]) {
+  return db
+    .selectFrom('inference_request')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('idempotency_key', 'in', jsonKeys(keys))
+    .execute();
+}
+
+/** Every price of these providers; matching patterns happens in code (GLOB on few rows). */
+export function findPricesOfProviders(db: Db, orgId: string, providers: readonly string[]) {
+  return db
+    .selectFrom('model_price')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('provider', 'in', jsonKeys(providers))
+    .orderBy('provider')
+    .orderBy('model_pattern')
+    .orderBy('effective_from')
+    .orderBy('id')
+    .execute();
+}
+
+export function findPrice(
+  db: Db,
+  orgId: string,
+  key: { provider: string; modelPattern: string; effectiveFrom: string },
+) {
+  return db
+    .selectFrom('model_price')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('provider', '=', key.provider)
+    .where('model_pattern', '=', key.modelPattern)
+    .where('effective_from', '=', key.effectiveFrom)
+    .executeTakeFirst();
+}
+
+/** Adds a price, or replaces the one with the same provider, pattern and effective date. */
+export function upsertPrice(db: Db, row: ModelPriceTable) {
+  return db
+    .insertInto('model_price')
+    .values(row)
+    .onConflict((conflict) =>
+      conflict.columns(['org_id', 'provider', 'model_pattern', 'effective_from']).doUpdateSet({
+        input_per_million: row.input_per_million,
+        output_per_million: row.output_per_million,
+        cached_input_per_million: row.cached_input_per_million,
+        reasoning_per_million: row.reasoning_per_million,
+        created_at: row.created_at,
+        created_by: row.created_by,
+      }),
+    );
+}
+
+export function findPricePage(db: Db, orgId: string, provider: string | null, page: PageRequest) {
+  let query = db.selectFrom('model_price').selectAll().where('org_id', '=', orgId);
+  if (provider !== null) query = query.where('provider', '=', provider);
+  if (page.after) query = query.where('id', '>', page.after);
+  if (page.before) query = query.where('id', '<', page.before);
+  return query
+    .orderBy('id', page.inverted ? 'desc' : 'asc')
+    .limit(page.limit)
+    .execute();
+}
+
+/** The requests of these models in [from, to): the range every usage figure reads. */
+function modelRange(orgId: string, modelIds: readonly string[], range: TimeRange) {
+  return sql`org_id = ${orgId} AND model_id IN (SELECT value FROM json_each(${JSON.stringify(modelIds)}))
+    AND requested_at >= ${range.from} AND requested_at < ${range.to}`;
+}
+
+const TOTALS_COLUMNS = sql`
+  count(*) AS requests,
+  coalesce(sum(status = 'SUCCESS'), 0) AS successful,
+  coalesce(sum(status = 'ERROR'), 0) AS errors,
+  coalesce(sum(input_tokens), 0) AS input_tokens,
+  coalesce(sum(output_tokens), 0) AS output_tokens,
+  coalesce(sum(cached_tokens), 0) AS cached_tokens,
+  coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens,
+  sum(cost_usd) AS cost,
+  count(cost_usd) AS priced,
+  coalesce(sum(CASE WHEN cost_usd IS NOT NULL THEN input_tokens + output_tokens END), 0) AS priced_tokens,
+  avg(latency_ms) AS mean_latency,
+  avg(quality) AS mean_quality,
+  count(quality) AS quality_n,
+  count(CASE WHEN cost_usd IS NOT NULL THEN quality END) AS roi_n,
+  avg(CASE WHEN cost_usd IS NOT NULL THEN quality END) AS roi_quality,
+  avg(CASE WHEN quality IS NOT NULL THEN cost_usd END) AS roi_cost,
+  coalesce(sum(status = 'SUCCESS' AND cost_usd IS NOT NULL), 0) AS priced_successful
+`;
+
+interface TotalsRow {
+  requests: number;
+  successful: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  cost: number | null;
+  priced: number;
+  priced_tokens: number;
+  mean_latency: number | null;
+  mean_quality: number | null;
+  quality_n: number;
+  roi_n: number;
+  roi_quality: number | null;
+  roi_cost: number | null;
+  priced_successful: number;
+}
+
+function toTotals(row: TotalsRow | undefined): UsageTotals {
+  if (!row) return EMPTY_TOTALS;
+  return {
+    requests: row.requests,
+    successfulRequests: row.successful,
+    errorRequests: row.errors,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    cachedTokens: row.cached_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    totalCostUsd: row.priced > 0 ? row.cost : null,
+    pricedRequests: row.priced,
+    unpricedRequests: row.requests - row.priced,
+    pricedTokens: row.priced_tokens,
+    meanLatencyMs: row.mean_latency,
+    meanQuality: row.mean_quality,
+    qualityScored: row.quality_n,
+    roiRequests: row.roi_n,
+    roiMeanQuality: row.roi_quality,
+    roiMeanCostUsd: row.roi_cost,
+    pricedSuccessfulRequests: row.priced_successful,
+  };
+}
+
+/** Totals per model over a range, one statement for any number of models. */
+export async function findUsageTotals(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  range: TimeRange,
+): Promise<Map<string, UsageTotals>> {
+  const result = await sql<TotalsRow & { g: string }>`
+    SELECT model_id AS g, ${TOTALS_COLUMNS} FROM inference_request
+    WHERE ${modelRange(orgId, modelIds, range)}
+    GROUP BY model_id ORDER BY model_id
+  `.execute(db);
+  return new Map(result.rows.map((row) => [row.g, toTotals(row)]));
+}
+
+/** Exact latency distributions per model over a range. */
+export function findLatencyDistributions(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  range: TimeRange,
+) {
+  return findDistributions(
+    db,
+    sql`SELECT model_id AS g, latency_ms AS v FROM inference_request
+      WHERE ${modelRange(orgId, modelIds, range)}`,
+  );
+}
+
+export type BreakdownColumn = 'provider' | 'deployment_id';
+
+/** Totals per model and provider (or deployment), one statement. */
+export async function findUsageBreakdowns(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  range: TimeRange,
+  by: BreakdownColumn,
+) {
+  const result = await sql<TotalsRow & { g: string; k: string | null }>`
+    SELECT model_id AS g, ${sql.ref(by)} AS k, ${TOTALS_COLUMNS} FROM inference_request
+    WHERE ${modelRange(orgId, modelIds, range)}
+    GROUP BY model_id, ${sql.ref(by)} ORDER BY model_id, count(*) DESC, k
+  `.execute(db);
+  return result.rows.map((row) => ({ modelId: row.g, key: row.k, totals: toTotals(row) }));
+}
+
+/** Totals per model and time bucket, one statement. */
+export async function findUsageTrends(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  range: TimeRange,
+  granularity: Granularity,
+) {
+  const bucket = bucketExpression('requested_at', granularity);
+  const result = await sql<TotalsRow & { g: string; bucket: string }>`
+    SELECT model_id AS g, ${bucket} AS bucket, ${TOTALS_COLUMNS} FROM inference_request
+    WHERE ${modelRange(orgId, modelIds, range)}
+    GROUP BY model_id, bucket ORDER BY model_id, bucket
+  `.execute(db);
+  return result.rows.map((row) => ({
+    modelId: row.g,
+    start: row.bucket,
+    totals: toTotals(row),
+  }));
+}
+
+/** Which requests make up the arms of an A/B comparison, and what tells the arms apart. */
+export type ArmSelection =
+  | {
+      kind: 'experiment';
+      experimentId: string;
+      armColumn: 'model_id' | 'version_id';
+      modelId?: string | null;
+    }
+  | { kind: 'models'; ids: readonly string[] }
+  | { kind: 'versions'; modelId: string | null; ids: readonly string[] | null };
+
+function armSource(orgId: string, arms: ArmSelection, range: TimeRange): RawBuilder<unknown> {
+  const time = sql`requested_at >= ${range.from} AND requested_at < ${range.to}`;
+  switch (arms.kind) {
+    case 'experiment': {
+      const model = arms.modelId ? sql`AND model_id = ${arms.modelId}` : sql``;
+      return sql`SELECT ${sql.ref(arms.armColumn)} AS g, * FROM inference_request
+        WHERE experiment_id = ${arms.experimentId} AND org_id = ${orgId} AND ${time}
+          AND ${sql.ref(arms.armColumn)} IS NOT NULL ${model}`;
+    }
+    case 'models':
+      return sql`SELECT model_id AS g, * FROM inference_request WHERE ${modelRange(orgId, arms.ids, range)}`;
+    case 'versions': {
+      const model = arms.modelId === null ? sql`` : sql`AND model_id = ${arms.modelId}`;
+      const ids =
+        arms.ids === null
+          ? sql``
+          : sql`AND version_id IN (SELECT value FROM json_each(${JSON.stringify(arms.ids)}))`;
+      return sql`SELECT version_id AS g, * FROM inference_request
+        WHERE org_id = ${orgId} AND version_id IS NOT NULL ${model} ${ids} AND ${time}`;
+    }
+  }
+}
+
+export interface ArmMomentsRow {
+  g: string;
+  n: number;
+  errors: number;
+  quality_n: number;
+  quality_mean: number | null;
+  quality_ss: number | null;
+  latency_mean: number;
+  latency_ss: number;
+  cost_n: number;
+  cost_mean: number | null;
+  cost_ss: number | null;
+  qpd_n: number;
+  qpd_mean: number | null;
+  qpd_ss: number | null;
+}
+
+/**
+ * Per arm, in one statement: request and error counts, and count, mean and sum of squared
+ * deviations (two-pass) of quality, latency, cost and quality per dollar (per request, where the
+ * request has a quality score and a positive cost).
+ */
+export async function findArmMoments(db: Db, orgId: string, arms: ArmSelection, range: TimeRange) {
+  const result = await sql<ArmMomentsRow>`
+    WITH r AS (
+      SELECT g, status, quality, latency_ms, cost_usd,
+        CASE WHEN cost_usd > 0 THEN quality / cost_usd END AS qpd
+      FROM (${armSource(orgId, arms, range)})
+    ),
+    agg AS (
+      SELECT g, count(*) AS n, coalesce(sum(status = 'ERROR'), 0) AS errors,
+        count(quality) AS quality_n, avg(quality) AS quality_mean,
+        avg(latency_ms) AS latency_mean,
+        count(cost_usd) AS cost_n, avg(cost_usd) AS cost_mean,
+        count(qpd) AS qpd_n, avg(qpd) AS qpd_mean
+      FROM r GROUP BY g
+    ),
+    dev AS (
+      SELECT r.g AS g,
+        sum((r.quality - agg.quality_mean) * (r.quality - agg.quality_mean)) AS quality_ss,
+        sum((r.latency_ms - agg.latency_mean) * (r.latency_ms - agg.latency_mean)) AS latency_ss,
+        sum((r.cost_usd - agg.cost_mean) * (r.cost_usd - agg.cost_mean)) AS cost_ss,
+        sum((r.qpd - agg.qpd_mean) * (r.qpd - agg.qpd_mean)) AS qpd_ss
+      FROM r JOIN agg ON agg.g = r.g GROUP BY r.g
+    )
+    SELECT agg.*, dev.quality_ss, dev.latency_ss, dev.cost_ss, dev.qpd_ss
+    FROM agg JOIN dev ON dev.g = agg.g
+    ORDER BY agg.g
+  `.execute(db);
+  return result.rows;
+}
+
+export function findArmLatencyDistributions(
+  db: Db,
+  orgId: string,
+  arms: ArmSelection,
+  range: TimeRange,
+) {
+  return findDistributions(
+    db,
+    sql`SELECT g, latency_ms AS v FROM (${armSource(orgId, arms, range)})`,
+  );
+}
+
+/** Priced cost and request counts per model and UTC day. */
+export async function findDailyCosts(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  range: TimeRange,
+) {
+  const result = await sql<{
+    g: string;
+    day: string;
+    cost: number | null;
+    requests: number;
+    priced: number;
+  }>`
+    SELECT model_id AS g, substr(requested_at, 1, 10) AS day, sum(cost_usd) AS cost,
+      count(*) AS requests, count(cost_usd) AS priced
+    FROM inference_request WHERE ${modelRange(orgId, modelIds, range)}
+    GROUP BY model_id, day ORDER BY model_id, day
+  `.execute(db);
+  return result.rows;
+}
+
+export function findRulesByModelIds(db: Db, orgId: string, modelIds: readonly string[]) {
+  return db
+    .selectFrom('auto_promotion_rule')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('model_id', 'in', jsonKeys(modelIds))
+    .orderBy('model_id')
+    .execute();
+}
+
+export function upsertRule(db: Db, row: AutoPromotionRuleTable) {
+  const { model_id: _model, org_id: _org, ...changes } = row;
+  return db
+    .insertInto('auto_promotion_rule')
+    .values(row)
+    .onConflict((conflict) => conflict.column('model_id').doUpdateSet(changes));
+}

@@ -1,0 +1,368 @@
+import type { Viewer } from '../../auth/viewer.ts';
+import { runBatch } from '../../db/batch.ts';
+import type { EventSink } from '../../ports/event-sink.ts';
+import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
+import { insertAuditEvent } from '../governance/audit.repository.ts';
+import { newId } from '../ids.ts';
+import { requireFinite, requireTimestamp } from '../metrics/metrics.service.ts';
+import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
+import type { Deps } from '../model/model.service.ts';
+import { requireName } from '../validate.ts';
+import {
+  findPrice,
+  findPricesOfProviders,
+  findRequestsByIdempotencyKeys,
+  insertInferenceRequests,
+  REQUESTS_PER_STATEMENT,
+  upsertPrice,
+} from './usage.repository.ts';
+import type { InferenceRequestTable, ModelPriceTable } from './usage.table.ts';
+import {
+  computeCost,
+  type InferenceRequest,
+  type InferenceStatus,
+  type ModelPrice,
+  pickPrice,
+  toInferenceRequest,
+  toModelPrice,
+} from './usage.ts';
+
+/** Requests per inferenceTrack call: one D1 batch of at most four INSERT statements. */
+export const MAX_REQUESTS_PER_BATCH = 1000;
+/** Largest token count of one request; above it the number is a bug, not a request. */
+const MAX_TOKENS = 100_000_000;
+/** Largest latency of one request: a day. */
+const MAX_LATENCY_MS = 86_400_000;
+/** Largest price per million tokens we accept (USD). */
+const MAX_PRICE = 1_000_000;
+
+export interface InferenceTrackInput {
+  modelId: string;
+  versionId?: string | null;
+  deploymentId?: string | null;
+  experimentId?: string | null;
+  provider: string;
+  providerModel: string;
+  latencyMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens?: number | null;
+  reasoningTokens?: number | null;
+  costUsd?: number | null;
+  quality?: number | null;
+  status: InferenceStatus;
+  idempotencyKey?: string | null;
+  timestamp?: Date | null;
+}
+
+export interface TrackedInference {
+  request: InferenceRequest;
+  /** True when the idempotency key was already recorded: this is the first result, not a new row. */
+  deduplicated: boolean;
+}
+
+function tokens(value: number | null | undefined, path: readonly string[]): number {
+  const count = value ?? 0;
+  if (!Number.isInteger(count)) throw new ValidationError('Must be a whole number', path);
+  return requireFinite(count, path, { min: 0, max: MAX_TOKENS });
+}
+
+/**
+ * Records LLM requests, all or nothing, in one D1 batch. The cost is the one given, or computed
+ * from the price table at the request's time, or left unpriced (null, never $0). A request whose
+ * idempotency key is already recorded is not recorded again: the first result is returned, with
+ * `deduplicated`. Each new request is also written to Analytics Engine after the commit.
+ */
+export async function trackInferences(
+  deps: Deps,
+  viewer: Viewer,
+  sink: EventSink,
+  inputs: readonly InferenceTrackInput[],
+  basePath: readonly string[],
+): Promise<TrackedInference[]> {
+  if (inputs.length === 0) throw new ValidationError('Send at least one request', basePath);
+  if (inputs.length > MAX_REQUESTS_PER_BATCH) {
+    throw new ValidationError(
+      `At most ${MAX_REQUESTS_PER_BATCH} requests per call (got ${inputs.length})`,
+      basePath,
+    );
+  }
+  const now = Date.now();
+  const createdAt = new Date(now).toISOString();
+  const drafts = inputs.map((input, index) => {
+    const path =
+      inputs.length === 1 && basePath.at(-1) === 'request'
+        ? [...basePath]
+        : [...basePath, String(index)];
+    const inputTokens = tokens(input.inputTokens, [...path, 'inputTokens']);
+    const outputTokens = tokens(input.outputTokens, [...path, 'outputTokens']);
+    const cachedTokens = tokens(input.cachedTokens, [...path, 'cachedTokens']);
+    const reasoningTokens = tokens(input.reasoningTokens, [...path, 'reasoningTokens']);
+    if (cachedTokens > inputTokens) {
+      throw new ValidationError('Cached tokens are part of the input tokens: at most inputTokens', [
+        ...path,
+        'cachedTokens',
+      ]);
+    }
+    if (reasoningTokens > outputTokens) {
+      throw new ValidationError(
+        'Reasoning tokens are part of the output tokens: at most outputTokens',
+        [...path, 'reasoningTokens'],
+      );
+    }
+    const idempotencyKey =
+      input.idempotencyKey === null || input.idempotencyKey === undefined
+        ? null
+        : requireName(input.idempotencyKey, [...path, 'idempotencyKey']);
+    return {
+      path,
+      input,
+      provider: requireName(input.provider, [...path, 'provider'], { max: 100 }).toLowerCase(),
+      providerModel: requireName(input.providerModel, [...path, 'providerModel']),
+      latencyMs: requireFinite(input.latencyMs, [...path, 'latencyMs'], {
+        min: 0,
+        max: MAX_LATENCY_MS,
+      }),
+      inputTokens,
+      outputTokens,
+      cachedTokens,
+      reasoningTokens,
+      costUsd:
+        input.costUsd === null || input.costUsd === undefined
+          ? null
+          : requireFinite(input.costUsd, [...path, 'costUsd'], { min: 0, max: 1_000_000 }),
+      quality:
+        input.quality === null || input.quality === undefined
+          ? null
+          : requireFinite(input.quality, [...path, 'quality']),
+      idempotencyKey,
+      requestedAt: requireTimestamp(input.timestamp, [...path, 'timestamp'], now),
+    };
+  });
+
+  // Every referenced node, in one statement per kind, scoped to the caller's organization.
+  const unique = (values: (string | null | undefined)[]) => [
+    ...new Set(values.filter((value): value is string => !!value)),
+  ];
+  const [models, versions, deployments, experiments, prices, existing] = await Promise.all([
+    findModelsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.modelId))),
+    findVersionsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.versionId))),
+    findDeploymentsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.deploymentId))),
+    findExperimentsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.experimentId))),
+    findPricesOfProviders(deps.db, viewer.orgId, unique(drafts.map((d) => d.provider))),
+    findRequestsByIdempotencyKeys(
+      deps.db,
+      viewer.orgId,
+      unique(drafts.map((d) => d.idempotencyKey)),
+    ),
+  ]);
+  const modelIds = new Set(models.map((row) => row.id));
+  const versionModel = new Map(versions.map((row) => [row.id, row.model_id]));
+  const deploymentIds = new Set(deployments.map((row) => row.id));
+  const experimentIds = new Set(experiments.map((row) => row.id));
+  const stored = new Map(existing.map((row) => [row.idempotency_key as string, row]));
+
+  const fresh: InferenceRequestTable[] = [];
+  const outcome: { key: string | null; row: InferenceRequestTable | null }[] = [];
+  const batchKeys = new Map<string, InferenceRequestTable>();
+  for (const draft of drafts) {
+    const { input, path } = draft;
+    if (!modelIds.has(input.modelId)) {
+      throw new NotFoundError(
+        'No model with this id',
+        [...path, 'modelId'],
+        input.modelId,
+        'Model',
+      );
+    }
+    if (input.versionId && versionModel.get(input.versionId) !== input.modelId) {
+      throw new NotFoundError(
+        'No version of this model with this id',
+        [...path, 'versionId'],
+        input.versionId,
+        'ModelVersion',
+      );
+    }
+    if (input.deploymentId && !deploymentIds.has(input.deploymentId)) {
+      throw new NotFoundError(
+        'No deployment with this id',
+        [...path, 'deploymentId'],
+        input.deploymentId,
+        'Deployment',
+      );
+    }
+    if (input.experimentId && !experimentIds.has(input.experimentId)) {
+      throw new NotFoundError(
+        'No experiment with this id',
+        [...path, 'experimentId'],
+        input.experimentId,
+        'Experiment',
+      );
+    }
+    if (
+      draft.idempotencyKey &&
+      (stored.has(draft.idempotencyKey) || batchKeys.has(draft.idempotencyKey))
+    ) {
+      outcome.push({ key: draft.idempotencyKey, row: null });
+      continue;
+    }
+    const price =
+      draft.costUsd === null
+        ? pickPrice(prices, draft.provider, draft.providerModel, draft.requestedAt)
+        : null;
+    const row: InferenceRequestTable = {
+      id: newId(),
+      org_id: viewer.orgId,
+      model_id: input.modelId,
+      version_id: input.versionId ?? null,
+      deployment_id: input.deploymentId ?? null,
+      experiment_id: input.experimentId ?? null,
+      provider: draft.provider,
+      provider_model: draft.providerModel,
+      latency_ms: draft.latencyMs,
+      input_tokens: draft.inputTokens,
+      output_tokens: draft.outputTokens,
+      cached_tokens: draft.cachedTokens,
+      reasoning_tokens: draft.reasoningTokens,
+      cost_usd: draft.costUsd ?? (price ? computeCost(draft, price) : null),
+      cost_source: draft.costUsd !== null ? 'PROVIDED' : price ? 'PRICE_TABLE' : null,
+      price_id: price?.id ?? null,
+      quality: draft.quality,
+      status: input.status,
+      idempotency_key: draft.idempotencyKey,
+      requested_at: draft.requestedAt,
+      created_at: createdAt,
+      created_by: viewer.userId,
+    };
+    if (draft.idempotencyKey) batchKeys.set(draft.idempotencyKey, row);
+    fresh.push(row);
+    outcome.push({ key: draft.idempotencyKey, row });
+  }
+
+  const statements = [];
+  for (let start = 0; start < fresh.length; start += REQUESTS_PER_STATEMENT) {
+    statements.push(
+      insertInferenceRequests(deps.db, fresh.slice(start, start + REQUESTS_PER_STATEMENT)),
+    );
+  }
+  await runBatch(deps.d1, statements);
+
+  // A concurrent call may have stored a key between our read and our insert (the insert then
+  // skipped it): read back every keyed request so each answer is the stored first result.
+  const keyed = unique(outcome.map((o) => o.key));
+  const storedAfter = new Map(
+    (keyed.length ? await findRequestsByIdempotencyKeys(deps.db, viewer.orgId, keyed) : []).map(
+      (row) => [row.idempotency_key as string, row],
+    ),
+  );
+  const written = new Set<string>();
+  const results = outcome.map(({ key, row }) => {
+    const storedRow = key ? storedAfter.get(key) : row;
+    if (!storedRow) throw new Error('An inserted request was not found after the batch');
+    const isNew = row !== null && storedRow.id === row.id;
+    if (isNew) written.add(storedRow.id);
+    return { request: toInferenceRequest(storedRow), deduplicated: !isNew };
+  });
+  for (const row of fresh) {
+    if (!written.has(row.id)) continue;
+    sink.write({
+      index: row.org_id,
+      blobs: [
+        'inference',
+        row.model_id,
+        row.version_id ?? '',
+        row.provider,
+        row.provider_model,
+        row.status,
+        row.cost_source ?? 'UNPRICED',
+        row.experiment_id ?? '',
+        row.deployment_id ?? '',
+        row.quality === null ? 'UNSCORED' : 'SCORED',
+      ],
+      // Cost 0 with blob 7 = UNPRICED means "unknown", never "free"; likewise quality and blob 10.
+      doubles: [
+        row.latency_ms,
+        row.input_tokens,
+        row.output_tokens,
+        row.cached_tokens,
+        row.reasoning_tokens,
+        row.cost_usd ?? 0,
+        row.quality ?? 0,
+        Date.parse(row.requested_at),
+      ],
+    });
+  }
+  return results;
+}
+
+export interface PriceSetInput {
+  provider: string;
+  modelPattern: string;
+  inputPerMillion: number;
+  outputPerMillion: number;
+  cachedInputPerMillion?: number | null;
+  reasoningPerMillion?: number | null;
+  effectiveFrom?: Date | null;
+}
+
+/**
+ * Adds a price (or corrects the one with the same provider, pattern and effective date), audited
+ * in the same batch. Costs already recorded keep the price they were computed with.
+ */
+export async function setPrice(
+  deps: Deps,
+  viewer: Viewer,
+  input: PriceSetInput,
+): Promise<ModelPrice> {
+  const provider = requireName(input.provider, ['input', 'provider'], { max: 100 }).toLowerCase();
+  const modelPattern = requireName(input.modelPattern, ['input', 'modelPattern']);
+  const price = (value: number | null | undefined, field: string) =>
+    value === null || value === undefined
+      ? null
+      : requireFinite(value, ['input', field], { min: 0, max: MAX_PRICE });
+  const effective = input.effectiveFrom ?? new Date();
+  if (!Number.isFinite(effective.getTime()) || effective.getTime() < Date.parse('2000-01-01')) {
+    throw new ValidationError('Must be a date after 2000-01-01', ['input', 'effectiveFrom']);
+  }
+  const row: ModelPriceTable = {
+    id: newId(),
+    org_id: viewer.orgId,
+    provider,
+    model_pattern: modelPattern,
+    input_per_million: price(input.inputPerMillion, 'inputPerMillion') as number,
+    output_per_million: price(input.outputPerMillion, 'outputPerMillion') as number,
+    cached_input_per_million: price(input.cachedInputPerMillion, 'cachedInputPerMillion'),
+    reasoning_per_million: price(input.reasoningPerMillion, 'reasoningPerMillion'),
+    effective_from: effective.toISOString(),
+    created_at: new Date().toISOString(),
+    created_by: viewer.userId,
+  };
+  const key = { provider, modelPattern, effectiveFrom: row.effective_from };
+  const before = await findPrice(deps.db, viewer.orgId, key);
+  const snapshot = (p: ModelPriceTable) => ({
+    provider: p.provider,
+    modelPattern: p.model_pattern,
+    inputPerMillion: p.input_per_million,
+    outputPerMillion: p.output_per_million,
+    cachedInputPerMillion: p.cached_input_per_million,
+    reasoningPerMillion: p.reasoning_per_million,
+    effectiveFrom: p.effective_from,
+  });
+  await runBatch(deps.d1, [
+    upsertPrice(deps.db, row),
+    insertAuditEvent(deps.db, {
+      orgId: viewer.orgId,
+      actorId: viewer.userId,
+      action: 'price.set',
+      subjectId: before?.id ?? row.id,
+      subjectKind: 'ModelPrice',
+      before: before ? snapshot(before) : null,
+      after: snapshot(row),
+    }),
+  ]);
+  const saved = await findPrice(deps.db, viewer.orgId, key);
+  if (!saved) throw new Error('The price was not found after it was written');
+  return toModelPrice(saved);
+}

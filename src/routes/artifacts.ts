@@ -1,0 +1,199 @@
+// The artifact byte routes, next to /graphql: GraphQL starts, completes, aborts and lists uploads;
+// the bytes go through these streaming routes, authenticated by the same bearer tokens and scoped
+// to the token's organization (another organization's artifact is 404, like a missing one).
+//
+//   PUT  /artifacts/<id>            the whole file (single-request upload), Content-Length required
+//   PUT  /artifacts/<id>/parts/<n>  part n of a multipart upload (x-part-sha256 optional)
+//   GET  /artifacts/<id>            download, streamed from R2, with Range support (206/416)
+//   HEAD /artifacts/<id>            the same headers without the body
+import { GraphQLError } from 'graphql';
+import { viewerScopes } from '../auth/viewer.ts';
+import type { Context } from '../context.ts';
+import type { StatementCounter } from '../db/client.ts';
+import type { ArtifactDeps } from '../registry/artifact/artifact.service.ts';
+import {
+  readArtifactBytes,
+  readableArtifact,
+  uploadArtifactBody,
+  uploadArtifactPart,
+} from '../registry/artifact/artifact.service.ts';
+import { type Artifact, ChecksumMismatchError } from '../registry/artifact/artifact.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RegistryError,
+  ValidationError,
+} from '../registry/errors.ts';
+import { createContext, type ServerContext } from '../yoga.ts';
+import { parseRange } from './range.ts';
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const ARTIFACT_PATH = new RegExp(`^/artifacts/(${UUID})(?:/parts/(\\d{1,5}))?/?$`, 'i');
+
+type ArtifactEnv = ServerContext['env'] & { ARTIFACT_SSEC_KEYS?: string };
+
+function json(status: number, body: Record<string, unknown>, headers: HeadersInit = {}) {
+  return Response.json(body, { status, headers });
+}
+
+function errorResponse(error: unknown): Response {
+  if (error instanceof ChecksumMismatchError) {
+    return json(422, {
+      error: error.message,
+      code: 'CHECKSUM_MISMATCH',
+      expected: error.expected,
+      actual: error.actual,
+    });
+  }
+  if (error instanceof RegistryError) {
+    const [status, code] =
+      error instanceof ValidationError
+        ? [400, 'BAD_REQUEST']
+        : error instanceof NotFoundError
+          ? [404, 'NOT_FOUND']
+          : error instanceof ConflictError
+            ? [409, 'CONFLICT']
+            : error instanceof ForbiddenError
+              ? [403, 'FORBIDDEN']
+              : [400, 'BAD_REQUEST'];
+    return json(status, { error: error.message, code });
+  }
+  if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
+    return json(
+      401,
+      { error: error.message, code: 'UNAUTHENTICATED' },
+      { 'WWW-Authenticate': 'Bearer' },
+    );
+  }
+  console.error('artifact route failed', error);
+  return json(500, { error: 'Unexpected error.', code: 'INTERNAL' });
+}
+
+function contentLength(request: Request): number | null {
+  const header = request.headers.get('content-length');
+  if (header === null || !/^\d+$/.test(header.trim())) return null;
+  return Number(header);
+}
+
+function depsOf(context: Context, env: ArtifactEnv): ArtifactDeps {
+  return {
+    db: context.db,
+    d1: context.d1,
+    bucket: env.ARTIFACTS,
+    ...(env.ARTIFACT_SSEC_KEYS ? { encryptionKeys: env.ARTIFACT_SSEC_KEYS } : {}),
+  };
+}
+
+function requireEditor(context: Context): void {
+  if (!viewerScopes(context.viewer).editor) {
+    throw new ForbiddenError('Your role does not allow uploading artifacts');
+  }
+}
+
+function artifactHeaders(artifact: Artifact): Headers {
+  return new Headers({
+    'content-type': artifact.contentType,
+    'accept-ranges': 'bytes',
+    etag: `"${artifact.sha256}"`,
+    'x-checksum-sha256': artifact.sha256,
+    'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(artifact.name.split('/').pop() ?? artifact.name)}`,
+    'cache-control': 'private, no-store',
+  });
+}
+
+async function route(
+  request: Request,
+  env: ArtifactEnv,
+  ctx: ExecutionContext,
+  statements: StatementCounter,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const match = ARTIFACT_PATH.exec(url.pathname);
+  if (!match) return json(404, { error: 'Not found.', code: 'NOT_FOUND' });
+  const id = (match[1] as string).toLowerCase();
+  const partNumber = match[2] === undefined ? null : Number(match[2]);
+  const method = request.method.toUpperCase();
+  const allowed = partNumber === null ? 'GET, HEAD, PUT' : 'PUT';
+  if (!allowed.split(', ').includes(method)) {
+    return json(405, { error: `Use ${allowed}`, code: 'METHOD_NOT_ALLOWED' }, { allow: allowed });
+  }
+
+  const context = await createContext(request, { env, ctx, statements });
+  const deps = depsOf(context, env);
+
+  if (method === 'PUT') {
+    requireEditor(context);
+    if (partNumber === null) {
+      const artifact = await uploadArtifactBody(
+        deps,
+        context.viewer,
+        id,
+        request.body,
+        contentLength(request),
+      );
+      return json(201, {
+        id: artifact.id,
+        status: artifact.status,
+        sizeBytes: artifact.sizeBytes,
+        sha256: artifact.sha256,
+      });
+    }
+    const part = await uploadArtifactPart(
+      deps,
+      context.viewer,
+      id,
+      partNumber,
+      request.body,
+      contentLength(request),
+      request.headers.get('x-part-sha256'),
+    );
+    return json(200, {
+      partNumber: part.partNumber,
+      sizeBytes: part.sizeBytes,
+      sha256: part.sha256,
+    });
+  }
+
+  // GET and HEAD: the artifact is looked up first, so its size decides the range.
+  const head = method === 'HEAD';
+  const readable = await readableArtifact(deps, context.viewer, id);
+  const { artifact } = readable;
+  const range = parseRange(request.headers.get('range'), artifact.sizeBytes);
+  const headers = artifactHeaders(artifact);
+  if (range.kind === 'unsatisfiable') {
+    headers.set('content-range', `bytes */${artifact.sizeBytes}`);
+    headers.delete('content-type');
+    return new Response(null, { status: 416, headers });
+  }
+  const partial = range.kind === 'partial' ? { offset: range.offset, length: range.length } : null;
+  const length = partial ? partial.length : artifact.sizeBytes;
+  headers.set('content-length', String(length));
+  if (partial) {
+    headers.set(
+      'content-range',
+      `bytes ${partial.offset}-${partial.offset + partial.length - 1}/${artifact.sizeBytes}`,
+    );
+  }
+  const status = partial ? 206 : 200;
+  if (head) return new Response(null, { status, headers });
+  const object = await readArtifactBytes(deps, readable, partial);
+  return new Response(object.body, { status, headers });
+}
+
+/** Serves one artifact route; every response carries x-d1-statements like /graphql's. */
+export async function handleArtifactRequest(
+  request: Request,
+  env: ArtifactEnv,
+  ctx: ExecutionContext,
+): Promise<Response> {
+  const statements: StatementCounter = { statements: 0, roundTrips: 0 };
+  let response: Response;
+  try {
+    response = await route(request, env, ctx, statements);
+  } catch (error) {
+    response = errorResponse(error);
+  }
+  response.headers.set('x-d1-statements', String(statements.statements));
+  return response;
+}

@@ -1,0 +1,56 @@
+import { ForbiddenError } from '../../registry/errors.ts';
+import { reviewApproval } from '../../registry/governance/approval.service.ts';
+import type { Approval } from '../../registry/governance/governance.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { ApprovalRef } from '../nodes/Approval.ts';
+
+const ReviewDecisionEnum = builder.enumType('ReviewDecision', {
+  description: 'A reviewer’s decision.',
+  values: {
+    APPROVE: { value: 'APPROVE', description: 'Approve the version for production.' },
+    REJECT: { value: 'REJECT', description: 'Reject the request (notes required).' },
+  } as const,
+});
+
+const ApprovalReviewInput = builder.inputType('ApprovalReviewInput', {
+  description: 'A decision on a pending approval request.',
+  fields: (t) => ({
+    approvalId: t.id({ required: true, description: 'Global ID of the request.' }),
+    decision: t.field({ type: ReviewDecisionEnum, required: true, description: 'The decision.' }),
+    notes: t.string({ description: 'Why (required to reject; up to 10,000 characters).' }),
+  }),
+});
+
+const ApprovalReviewPayload = builder.objectRef<{ approval: Approval }>('ApprovalReviewPayload');
+ApprovalReviewPayload.implement({
+  description: 'The decided request.',
+  fields: (t) => ({
+    approval: t.field({
+      type: ApprovalRef,
+      description: 'The request, APPROVED or REJECTED.',
+      resolve: (p) => p.approval,
+    }),
+  }),
+});
+
+builder.mutationField('approvalReview', (t) =>
+  t.field({
+    type: ApprovalReviewPayload,
+    description:
+      'Approves or rejects a pending request (REVIEWER or ADMIN, never the requester); approving writes the APPROVED_BY edge. Decisions are final.',
+    authScopes: { reviewer: true },
+    errors: { types: [...COMMON_ERRORS, ForbiddenError] },
+    args: {
+      input: t.arg({ type: ApprovalReviewInput, required: true, description: 'What to do.' }),
+    },
+    resolve: async (_root, { input }, context) => ({
+      approval: await reviewApproval(deps(context), context.viewer, {
+        approvalId: decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,
+        decision: input.decision,
+        notes: input.notes,
+      }),
+    }),
+  }),
+);

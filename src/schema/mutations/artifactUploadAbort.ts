@@ -1,0 +1,52 @@
+import { abortArtifactUpload } from '../../registry/artifact/artifact.service.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf } from '../lib/ids.ts';
+import { artifactDeps } from '../nodes/Artifact.ts';
+import { ModelVersionRef } from '../objects/refs.ts';
+
+const ArtifactUploadAbortInput = builder.inputType('ArtifactUploadAbortInput', {
+  description: 'A pending upload to abandon.',
+  fields: (t) => ({
+    artifactId: t.id({ required: true, description: 'Global ID of the pending artifact.' }),
+  }),
+});
+
+const ArtifactUploadAbortPayload = builder.objectRef<{ artifactId: string; versionId: string }>(
+  'ArtifactUploadAbortPayload',
+);
+ArtifactUploadAbortPayload.implement({
+  description: 'What was abandoned.',
+  fields: (t) => ({
+    abortedArtifactId: t.id({
+      description: 'Global ID of the upload that no longer exists.',
+      resolve: (payload) => payload.artifactId,
+    }),
+    modelVersion: t.field({
+      type: ModelVersionRef,
+      description: 'The version the upload was for.',
+      resolve: (payload) => payload.versionId,
+    }),
+  }),
+});
+
+builder.mutationField('artifactUploadAbort', (t) =>
+  t.field({
+    type: ArtifactUploadAbortPayload,
+    description:
+      'Abandons a pending upload: R2’s multipart upload is aborted and the name is free again.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      input: t.arg({ type: ArtifactUploadAbortInput, required: true, description: 'What to do.' }),
+    },
+    resolve: async (_root, { input }, context) => {
+      const artifact = await abortArtifactUpload(
+        artifactDeps(context),
+        context.viewer,
+        decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
+      );
+      return { artifactId: input.artifactId, versionId: artifact.versionId };
+    },
+  }),
+);

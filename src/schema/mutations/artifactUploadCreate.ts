@@ -1,0 +1,71 @@
+import { createArtifactUpload } from '../../registry/artifact/artifact.service.ts';
+import type { Artifact } from '../../registry/artifact/artifact.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf } from '../lib/ids.ts';
+import { ArtifactKindEnum, ArtifactRef, artifactDeps } from '../nodes/Artifact.ts';
+
+const ArtifactUploadCreateInput = builder.inputType('ArtifactUploadCreateInput', {
+  description: 'A file to upload to a model version.',
+  fields: (t) => ({
+    versionId: t.id({ required: true, description: 'Global ID of the model version.' }),
+    name: t.string({
+      required: true,
+      description: 'File name or relative path (e.g. "model.safetensors"), unique in the version.',
+    }),
+    kind: t.field({ type: ArtifactKindEnum, required: true, description: 'What the file is.' }),
+    contentType: t.string({ description: 'Media type (default application/octet-stream).' }),
+    sizeBytes: t.float({ required: true, description: 'Exact size of the file in bytes.' }),
+    sha256: t.string({
+      required: true,
+      description: 'SHA-256 of the whole file, 64 hex characters; verified on completion.',
+    }),
+    multipart: t.boolean({
+      description:
+        'Upload in parts (default: only when larger than one request body, 100,000,000 bytes).',
+    }),
+    partSize: t.float({
+      description:
+        'Bytes per part, 5 MiB to 100,000,000 (default 64 MiB, or more for 10,000 parts).',
+    }),
+  }),
+});
+
+const ArtifactUploadCreatePayload = builder.objectRef<{ artifact: Artifact }>(
+  'ArtifactUploadCreatePayload',
+);
+ArtifactUploadCreatePayload.implement({
+  description: 'The pending artifact; its `upload` says where to send the bytes.',
+  fields: (t) => ({
+    artifact: t.field({
+      type: ArtifactRef,
+      description: 'The artifact, PENDING until its bytes arrive and verify.',
+      resolve: (payload) => payload.artifact,
+    }),
+  }),
+});
+
+builder.mutationField('artifactUploadCreate', (t) =>
+  t.field({
+    type: ArtifactUploadCreatePayload,
+    description:
+      'Starts uploading a file to a model version (in parts for large files). Names are write-once per version: an existing one is a ConflictError.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      input: t.arg({ type: ArtifactUploadCreateInput, required: true, description: 'What to do.' }),
+    },
+    resolve: async (_root, { input }, context) => ({
+      artifact: await createArtifactUpload(artifactDeps(context), context.viewer, {
+        versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+        name: input.name,
+        kind: input.kind,
+        contentType: input.contentType,
+        sizeBytes: input.sizeBytes,
+        sha256: input.sha256,
+        multipart: input.multipart,
+        partSize: input.partSize,
+      }),
+    }),
+  }),
+);

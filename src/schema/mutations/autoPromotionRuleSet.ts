@@ -1,0 +1,57 @@
+import { setAutoPromotionRule } from '../../registry/usage/promotion.service.ts';
+import type { AutoPromotionRule } from '../../registry/usage/usage.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { AutoPromotionRuleRef, PromotionObjectiveEnum } from '../objects/UsageReport.ts';
+
+const AutoPromotionRuleSetInput = builder.inputType('AutoPromotionRuleSetInput', {
+  description: 'A model’s automatic promotion rule (replaces any earlier one).',
+  fields: (t) => ({
+    modelId: t.id({ required: true, description: 'Global ID of the model.' }),
+    objective: t.field({
+      type: PromotionObjectiveEnum,
+      required: true,
+      description: 'What to maximise.',
+    }),
+    significanceLevel: t.float({ description: 'Alpha, between 0 and 0.5 (default 0.05).' }),
+    minSamples: t.int({ description: 'Requests each version needs to take part (default 30).' }),
+    maxLatencyMs: t.float({ description: 'p95 latency ceiling, for QUALITY_UNDER_CEILINGS.' }),
+    maxCostUsd: t.float({
+      description: 'Mean cost ceiling per request, for QUALITY_UNDER_CEILINGS.',
+    }),
+    experimentId: t.id({ description: 'Count only this experiment’s requests.' }),
+    enabled: t.boolean({ description: 'Whether runs may promote (default true).' }),
+  }),
+});
+
+const AutoPromotionRuleSetPayload = builder.objectRef<{ rule: AutoPromotionRule }>(
+  'AutoPromotionRuleSetPayload',
+);
+AutoPromotionRuleSetPayload.implement({
+  description: 'The stored rule.',
+  fields: (t) => ({
+    rule: t.field({ type: AutoPromotionRuleRef, description: 'The rule.', resolve: (p) => p.rule }),
+  }),
+});
+
+builder.mutationField('autoPromotionRuleSet', (t) =>
+  t.field({
+    type: AutoPromotionRuleSetPayload,
+    description: 'Opts a model into automatic promotion, or changes its rule; audited.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      input: t.arg({ type: AutoPromotionRuleSetInput, required: true, description: 'The rule.' }),
+    },
+    resolve: async (_root, { input }, context) => ({
+      rule: await setAutoPromotionRule(deps(context), context.viewer, {
+        ...input,
+        modelId: decodeIdOf(String(input.modelId), ['Model'], ['input', 'modelId']).id,
+        experimentId: input.experimentId
+          ? decodeIdOf(String(input.experimentId), ['Experiment'], ['input', 'experimentId']).id
+          : null,
+      }),
+    }),
+  }),
+);

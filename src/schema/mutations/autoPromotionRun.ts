@@ -1,0 +1,60 @@
+import { requireRange } from '../../registry/metrics/metrics.service.ts';
+import {
+  type PromotionDecision,
+  runAutoPromotion,
+} from '../../registry/usage/promotion.service.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { PromotionDecisionRef } from '../objects/AbTest.ts';
+
+const AutoPromotionRunInput = builder.inputType('AutoPromotionRunInput', {
+  description: 'Evaluate a model’s automatic promotion rule over a time range.',
+  fields: (t) => ({
+    modelId: t.id({ required: true, description: 'Global ID of the model.' }),
+    from: t.field({
+      type: 'DateTime',
+      description: 'Start (inclusive); default 30 days before `to`.',
+    }),
+    to: t.field({ type: 'DateTime', description: 'End (exclusive); default now.' }),
+    dryRun: t.boolean({
+      required: true,
+      defaultValue: false,
+      description: 'Show what would happen; write nothing.',
+    }),
+  }),
+});
+
+const AutoPromotionRunPayload = builder.objectRef<{ decision: PromotionDecision }>(
+  'AutoPromotionRunPayload',
+);
+AutoPromotionRunPayload.implement({
+  description: 'The decision.',
+  fields: (t) => ({
+    decision: t.field({
+      type: PromotionDecisionRef,
+      description: 'What was decided.',
+      resolve: (p) => p.decision,
+    }),
+  }),
+});
+
+builder.mutationField('autoPromotionRun', (t) =>
+  t.field({
+    type: AutoPromotionRunPayload,
+    description:
+      'Compares the model’s versions under its rule and promotes a significant winner through the same gate as modelVersionPromote (as you). The decision and its statistics are audited; dryRun writes nothing.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      input: t.arg({ type: AutoPromotionRunInput, required: true, description: 'What to run.' }),
+    },
+    resolve: async (_root, { input }, context) => ({
+      decision: await runAutoPromotion(deps(context), context.viewer, {
+        modelId: decodeIdOf(String(input.modelId), ['Model'], ['input', 'modelId']).id,
+        range: requireRange(input.from, input.to, ['input']),
+        dryRun: input.dryRun,
+      }),
+    }),
+  }),
+);

@@ -1,0 +1,82 @@
+import {
+  type ComplianceCheckRunResult,
+  runComplianceChecks,
+} from '../../registry/governance/approval.service.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
+import { ApprovalRef } from '../nodes/Approval.ts';
+import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
+import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
+import { ModelVersionRef } from '../objects/refs.ts';
+
+const ComplianceCheckRunInput = builder.inputType('ComplianceCheckRunInput', {
+  description: 'Checks to re-run: on a pending request, or on a version outside any request.',
+  fields: (t) => ({
+    approvalId: t.id({
+      description: 'A pending request: re-runs its checks, with new evidence merged over the old.',
+    }),
+    versionId: t.id({
+      description: 'A version, checked outside any request (give one of the two).',
+    }),
+    checks: t.field({
+      type: [CheckTypeEnum],
+      description:
+        'Which checks (default for a request: all it asked for; required for a version).',
+    }),
+    evidence: t.field({
+      type: ApprovalEvidenceInput,
+      description: 'New evidence for FAIRNESS and AI_ACT.',
+    }),
+  }),
+});
+
+const ComplianceCheckRunPayload = builder
+  .objectRef<ComplianceCheckRunResult>('ComplianceCheckRunPayload')
+  .implement({
+    description: 'The results of the checks just run.',
+    fields: (t) => ({
+      approval: t.field({
+        type: ApprovalRef,
+        nullable: true,
+        description: 'The request they belong to; null for a version checked on its own.',
+        resolve: (p) => p.approval,
+      }),
+      modelVersion: t.field({
+        type: ModelVersionRef,
+        description: 'The version checked.',
+        resolve: (p) => p.modelVersion,
+      }),
+      checks: t.field({
+        type: [ComplianceCheckRef],
+        description: 'The results.',
+        resolve: (p) => p.checks,
+      }),
+    }),
+  });
+
+builder.mutationField('complianceCheckRun', (t) =>
+  t.field({
+    type: ComplianceCheckRunPayload,
+    description:
+      'Re-runs compliance checks on demand; results are appended, the latest per check is current.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      input: t.arg({ type: ComplianceCheckRunInput, required: true, description: 'What to do.' }),
+    },
+    resolve: (_root, { input }, context) =>
+      runComplianceChecks({ ...deps(context), artifacts: context.env.ARTIFACTS }, context.viewer, {
+        approvalId:
+          input.approvalId == null
+            ? null
+            : decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,
+        versionId:
+          input.versionId == null
+            ? null
+            : decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+        checks: input.checks,
+        evidence: toCheckEvidence(input.evidence),
+      }),
+  }),
+);

@@ -1,0 +1,51 @@
+import type { PromotionPolicy } from '../../registry/governance/governance.ts';
+import { setPromotionPolicy } from '../../registry/governance/promotion.service.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { deps } from '../lib/ids.ts';
+import { CheckTypeEnum } from '../objects/ComplianceCheck.ts';
+import { PromotionPolicyRef } from '../objects/PromotionPolicy.ts';
+
+const PromotionPolicySetInput = builder.inputType('PromotionPolicySetInput', {
+  description: 'The promotion policy to apply from now on.',
+  fields: (t) => ({
+    requireApproval: t.boolean({
+      required: true,
+      description: 'Whether promotion needs an approved request.',
+    }),
+    requiredChecks: t.field({
+      type: [CheckTypeEnum],
+      required: true,
+      description: 'Checks that must have passed in it (empty: any approved request will do).',
+    }),
+  }),
+});
+
+const PromotionPolicySetPayload = builder.objectRef<{ policy: PromotionPolicy }>(
+  'PromotionPolicySetPayload',
+);
+PromotionPolicySetPayload.implement({
+  description: 'The policy now in force.',
+  fields: (t) => ({
+    policy: t.field({
+      type: PromotionPolicyRef,
+      description: 'The policy.',
+      resolve: (p) => p.policy,
+    }),
+  }),
+});
+
+builder.mutationField('promotionPolicySet', (t) =>
+  t.field({
+    type: PromotionPolicySetPayload,
+    description: 'Sets your organization’s promotion policy (admins); the change is audited.',
+    authScopes: { admin: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      input: t.arg({ type: PromotionPolicySetInput, required: true, description: 'What to do.' }),
+    },
+    resolve: async (_root, { input }, context) => ({
+      policy: await setPromotionPolicy(deps(context), context.viewer, input),
+    }),
+  }),
+);

@@ -1,0 +1,227 @@
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
+import type { Context } from '../../context.ts';
+import {
+  findApprovalPages,
+  findApprovalsByIds,
+  findCheckPagesByVersionIds,
+  findLatestChecksByApprovalIds,
+  findPendingApprovalPage,
+} from '../../registry/governance/governance.repository.ts';
+import {
+  APPROVAL_STATES,
+  type Approval,
+  type ComplianceCheck,
+  toApproval,
+  toComplianceCheck,
+} from '../../registry/governance/governance.ts';
+import { builder } from '../builder.ts';
+import {
+  type ConnectionArgs,
+  encodeCursor,
+  groupRows,
+  parsePageArgs,
+  toConnection,
+} from '../lib/connection.ts';
+import { idOrderedConnection } from '../lib/lists.ts';
+import { registerRefetchable } from '../lib/nodes.ts';
+import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
+import { ModelRef, ModelVersionRef, UserRef } from '../objects/refs.ts';
+
+export const ApprovalRef = builder.loadableNodeRef<Approval, string, string, string, Approval>(
+  'Approval',
+  {
+    id: { resolve: (approval) => approval.id },
+    load: async (ids: string[], context: Context) =>
+      (await findApprovalsByIds(context.db, context.viewer.orgId, ids)).map(toApproval),
+    toKey: (approval) => approval.id,
+    sort: true,
+    cacheResolved: true,
+  },
+);
+
+const STATE_DESCRIPTIONS: Record<(typeof APPROVAL_STATES)[number], string> = {
+  PENDING: 'Waiting for a reviewer.',
+  APPROVED: 'A reviewer approved it; final.',
+  REJECTED: 'A reviewer rejected it; final.',
+};
+
+export const ApprovalStateEnum = builder.enumType('ApprovalState', {
+  description: 'Where an approval request is.',
+  values: Object.fromEntries(
+    APPROVAL_STATES.map((state) => [
+      state,
+      { value: state, description: STATE_DESCRIPTIONS[state] },
+    ]),
+  ) as Record<
+    (typeof APPROVAL_STATES)[number],
+    { value: (typeof APPROVAL_STATES)[number]; description: string }
+  >,
+});
+
+const latestChecksCache = createContextCache(
+  (context: Context) =>
+    new DataLoader<string, ComplianceCheck[]>(async (ids) => {
+      const rows = await findLatestChecksByApprovalIds(context.db, context.viewer.orgId, ids);
+      return groupRows(ids, rows, (row) => row.approval_id ?? '').map((group) =>
+        group.map(toComplianceCheck),
+      );
+    }),
+);
+
+registerRefetchable('Approval', ApprovalRef);
+
+ApprovalRef.implement({
+  description:
+    'A request to approve a model version for production: the automated checks run for it and a reviewer’s decision.',
+  isTypeOf: (value) => (value as Approval).kind === 'Approval',
+  fields: (t) => ({
+    modelVersion: t.field({
+      type: ModelVersionRef,
+      description: 'The version to approve.',
+      resolve: (approval) => approval.modelVersionId,
+    }),
+    model: t.field({
+      type: ModelRef,
+      description: 'The version’s model.',
+      resolve: (approval) => approval.modelId,
+    }),
+    state: t.field({
+      type: ApprovalStateEnum,
+      description: 'Pending, approved or rejected.',
+      resolve: (approval) => approval.state,
+    }),
+    requestedChecks: t.field({
+      type: [CheckTypeEnum],
+      description: 'The checks requested.',
+      resolve: (approval) => approval.requestedChecks,
+    }),
+    checks: t.field({
+      type: [ComplianceCheckRef],
+      description: 'The latest result of each requested check (re-runs replace earlier ones).',
+      resolve: (approval, _args, context) => latestChecksCache(context).load(approval.id),
+    }),
+    evidence: t.field({
+      type: 'JSON',
+      description: 'The evidence the checks read, as last submitted.',
+      resolve: (approval) => approval.evidence,
+    }),
+    requestNotes: t.exposeString('requestNotes', {
+      nullable: true,
+      description: 'What the requester said.',
+    }),
+    requester: t.field({
+      type: UserRef,
+      description: 'Who asked for approval.',
+      resolve: (approval) => approval.requestedById,
+    }),
+    requestedAt: t.field({
+      type: 'DateTime',
+      description: 'When approval was asked for.',
+      resolve: (approval) => approval.requestedAt,
+    }),
+    reviewer: t.field({
+      type: UserRef,
+      nullable: true,
+      description: 'Who decided; null while pending.',
+      resolve: (approval) => approval.reviewedById,
+    }),
+    reviewedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was decided; null while pending.',
+      resolve: (approval) => approval.reviewedAt,
+    }),
+    notes: t.exposeString('reviewNotes', {
+      nullable: true,
+      description: 'The reviewer’s notes on the decision.',
+    }),
+  }),
+});
+
+export const ApprovalConnection = builder.connectionObject(
+  { type: ApprovalRef, name: 'ApprovalConnection', description: 'A page of approval requests.' },
+  { name: 'ApprovalEdge', description: 'An Approval in a page.' },
+);
+
+const ComplianceCheckConnection = builder.connectionObject(
+  {
+    type: ComplianceCheckRef,
+    name: 'ComplianceCheckConnection',
+    description: 'A page of compliance check runs.',
+  },
+  { name: 'ComplianceCheckEdge', description: 'A ComplianceCheck in a page.' },
+);
+
+async function approvalPages(
+  context: Context,
+  groupBy: 'model_version_id' | 'model_id',
+  ids: readonly string[],
+  args: ConnectionArgs,
+) {
+  const page = parsePageArgs(args);
+  const rows = await findApprovalPages(context.db, context.viewer.orgId, { groupBy, ids }, page);
+  return groupRows(ids, rows, (row) => row.group_id).map((group) =>
+    toConnection(
+      group,
+      page,
+      (row, cursor) => ({ cursor, node: toApproval(row) }),
+      (row) => encodeCursor(row.id),
+    ),
+  );
+}
+
+builder.objectFields(ModelVersionRef, (t) => ({
+  approvals: t.loadable({
+    type: ApprovalConnection,
+    description: 'Approval requests of this version, oldest first.',
+    byPath: true,
+    args: { ...t.arg.connectionArgs() },
+    load: (ids: string[], context, args) => approvalPages(context, 'model_version_id', ids, args),
+    resolve: (version) => version.id,
+  }),
+  complianceChecks: t.loadable({
+    type: ComplianceCheckConnection,
+    description: 'Every check run on this version, with or without a request, oldest first.',
+    byPath: true,
+    args: { ...t.arg.connectionArgs() },
+    load: async (ids: string[], context, args) => {
+      const page = parsePageArgs(args);
+      const rows = await findCheckPagesByVersionIds(context.db, context.viewer.orgId, ids, page);
+      return groupRows(ids, rows, (row) => row.group_id).map((group) =>
+        toConnection(
+          group,
+          page,
+          (row, cursor) => ({ cursor, node: toComplianceCheck(row) }),
+          (row) => encodeCursor(row.id),
+        ),
+      );
+    },
+    resolve: (version) => version.id,
+  }),
+}));
+
+builder.objectFields(ModelRef, (t) => ({
+  governanceHistory: t.loadable({
+    type: ApprovalConnection,
+    description: 'Approval requests of all of this model’s versions, oldest first.',
+    byPath: true,
+    args: { ...t.arg.connectionArgs() },
+    load: (ids: string[], context, args) => approvalPages(context, 'model_id', ids, args),
+    resolve: (model) => model.id,
+  }),
+}));
+
+builder.queryField('pendingApprovals', (t) =>
+  t.field({
+    type: ApprovalConnection,
+    description: 'Approval requests of your organization waiting for a reviewer, oldest first.',
+    args: { ...t.arg.connectionArgs() },
+    resolve: (_root, args, context) =>
+      idOrderedConnection(
+        args,
+        (page) => findPendingApprovalPage(context.db, context.viewer.orgId, page),
+        toApproval,
+      ),
+  }),
+);
