@@ -1,3 +1,4 @@
+import { lineageNodeBudget } from '../../config.ts';
 import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import {
   analyzeImpact,
@@ -97,6 +98,7 @@ builder.queryField('impact', (t) =>
         analyzeImpact(context.db, context.viewer.orgId, {
           root: decodeNodeId(args.of, NODE_KINDS, ['of']),
           maxDepth: args.maxDepth,
+          nodeBudget: lineageNodeBudget(context.env),
         }),
       ),
   }),
@@ -145,6 +147,7 @@ builder.queryField('lineagePath', (t) =>
           from: decodeNodeId(args.from, NODE_KINDS, ['from']),
           to: decodeNodeId(args.to, NODE_KINDS, ['to']),
           edgeTypes: args.edgeTypes,
+          nodeBudget: lineageNodeBudget(context.env),
         }),
       ),
   }),

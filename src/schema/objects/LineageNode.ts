@@ -1,3 +1,4 @@
+import { lineageNodeBudget } from '../../config.ts';
 import { walkLineage } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
@@ -54,6 +55,7 @@ LineageNodeRef.implement({
               edgeTypes: args.edgeTypes,
               maxDepth: args.maxDepth,
               asOf: args.asOf,
+              nodeBudget: lineageNodeBudget(context.env),
             }),
             page,
           ),
