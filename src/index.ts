@@ -1,4 +1,5 @@
 import type { StatementCounter } from './db/client.ts';
+import { handleApiRequest, isApiPath } from './routes/api/router.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
@@ -15,6 +16,7 @@ export default {
     // /lineage/lineage.css never get here; /lineage/<id> matches no asset (global IDs hold no ".")
     // and does.
     if (isLineagePagePath(url.pathname)) return handleLineagePage(request, env);
+    if (isApiPath(url.pathname)) return handleApiRequest(request, env, ctx);
     if (url.pathname !== '/graphql') {
       return Response.json({ error: 'Not found. The API is at /graphql.' }, { status: 404 });
     }

@@ -37,6 +37,7 @@ import './mutations/approvalRequest.ts';
 import './mutations/approvalReview.ts';
 import './mutations/complianceCheckRun.ts';
 import './mutations/datasetErasureRequest.ts';
+import './mutations/datasetGovernanceSet.ts';
 import './mutations/promotionPolicySet.ts';
 import './mutations/artifactUploadCreate.ts';
 import './mutations/artifactUploadComplete.ts';

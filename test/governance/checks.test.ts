@@ -270,36 +270,113 @@ describe('GDPR', () => {
 
 describe('SECURITY', () => {
   const sha = 'a'.repeat(64);
-  it('lists everything missing', () => {
+  const weights = { id: 'a1', name: 'model.bin', sha256: sha, sizeBytes: 10, r2Key: 'orgs/o/x' };
+  const none = { artifacts: [], unverifiedCount: 0, pendingCount: 0, external: null };
+
+  it('lists everything missing on one artifact, naming it', () => {
     const outcome = runSecurityCheck({
-      artifact: { uri: 'r2://x', sha256: null, sizeBytes: null },
-      presence: { state: 'MISSING' },
+      ...none,
+      artifacts: [
+        { artifact: { ...weights, sha256: null, sizeBytes: null }, presence: { state: 'MISSING' } },
+      ],
       owner: null,
     });
     expect(outcome.status).toBe('FAILED');
-    expect(outcome.findings.map((f) => f.code)).toEqual([
-      'NO_CHECKSUM',
-      'NO_SIZE',
-      'ARTIFACT_MISSING',
-      'NO_OWNER',
+    expect(outcome.findings.map((f) => [f.code, f.subjectId ?? null])).toEqual([
+      ['NO_CHECKSUM', 'a1'],
+      ['NO_SIZE', 'a1'],
+      ['ARTIFACT_MISSING', 'a1'],
+      ['NO_OWNER', null],
     ]);
+    expect(outcome.summary).toBe('Missing: NO_CHECKSUM, NO_SIZE, ARTIFACT_MISSING, NO_OWNER');
   });
 
   it('fails a stored artifact whose size or checksum differs from the record', () => {
     const outcome = runSecurityCheck({
-      artifact: { uri: 'r2://x', sha256: sha, sizeBytes: 10 },
-      presence: { state: 'FOUND', sizeBytes: 11, sha256: 'b'.repeat(64) },
+      ...none,
+      artifacts: [
+        { artifact: weights, presence: { state: 'FOUND', sizeBytes: 11, sha256: 'b'.repeat(64) } },
+      ],
       owner: 'ml-platform',
     });
     expect(outcome.findings.map((f) => f.code)).toEqual(['SIZE_MISMATCH', 'CHECKSUM_MISMATCH']);
   });
 
-  it('asks for review when the artifact lives outside the store', () => {
+  it('passes a present, matching artifact with an owner', () => {
     const outcome = runSecurityCheck({
-      artifact: { uri: 's3://bucket/model.bin', sha256: sha, sizeBytes: 10 },
-      presence: { state: 'UNVERIFIABLE', reason: 'outside' },
+      ...none,
+      artifacts: [{ artifact: weights, presence: { state: 'FOUND', sizeBytes: 10, sha256: null } }],
       owner: 'ml-platform',
     });
-    expect(outcome.status).toBe('NEEDS_REVIEW');
+    expect(outcome.status).toBe('PASSED');
+    expect(outcome.findings).toEqual([]);
+  });
+
+  it('fails without artifacts, mentioning uploads not completed', () => {
+    const outcome = runSecurityCheck({ ...none, pendingCount: 2, owner: 'ml-platform' });
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.findings.map((f) => f.code)).toEqual(['NO_ARTIFACT']);
+    expect(outcome.findings[0]?.message).toContain('2 upload(s) started but not completed');
+  });
+
+  it('asks for review of a complete external record, and fails an incomplete one', () => {
+    const external = { uri: 's3://bucket/model.bin', sha256: sha, sizeBytes: 10 };
+    const complete = runSecurityCheck({ ...none, external, owner: 'ml-platform' });
+    expect(complete.status).toBe('NEEDS_REVIEW');
+    expect(complete.findings.map((f) => f.code)).toEqual(['EXTERNAL_ARTIFACT']);
+
+    const incomplete = runSecurityCheck({
+      ...none,
+      external: { ...external, sha256: null, sizeBytes: null },
+      owner: 'ml-platform',
+    });
+    expect(incomplete.status).toBe('FAILED');
+    expect(incomplete.findings.map((f) => f.code)).toEqual([
+      'NO_CHECKSUM',
+      'NO_SIZE',
+      'EXTERNAL_ARTIFACT',
+    ]);
+  });
+
+  it('refuses an r2:// metadata record: the registry’s store holds registered artifacts only', () => {
+    const outcome = runSecurityCheck({
+      ...none,
+      external: { uri: 'r2://orgs/o/model.bin', sha256: sha, sizeBytes: 10 },
+      owner: 'ml-platform',
+    });
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.findings.map((f) => f.code)).toEqual(['NO_ARTIFACT']);
+  });
+
+  it('ignores the metadata record when the version has its own artifacts', () => {
+    const outcome = runSecurityCheck({
+      ...none,
+      artifacts: [{ artifact: weights, presence: { state: 'FOUND', sizeBytes: 10, sha256: sha } }],
+      external: { uri: 's3://elsewhere', sha256: null, sizeBytes: null },
+      owner: 'ml-platform',
+    });
+    expect(outcome.status).toBe('PASSED');
+  });
+
+  it('asks for review when the store cannot be consulted or not every artifact was headed', () => {
+    expect(
+      runSecurityCheck({
+        ...none,
+        artifacts: [
+          { artifact: weights, presence: { state: 'UNVERIFIABLE', reason: 'no store bound' } },
+        ],
+        owner: 'ml-platform',
+      }).status,
+    ).toBe('NEEDS_REVIEW');
+    expect(
+      runSecurityCheck({
+        ...none,
+        artifacts: [
+          { artifact: weights, presence: { state: 'FOUND', sizeBytes: 10, sha256: sha } },
+        ],
+        unverifiedCount: 3,
+        owner: 'ml-platform',
+      }).findings.map((f) => f.code),
+    ).toEqual(['NOT_ALL_VERIFIED']);
   });
 });

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { registerDataset } from '../../src/registry/dataset/dataset.service.ts';
+import { uploadFile } from '../artifacts/artifact-client.ts';
 import {
   auditEvents,
   expectNothingWritten,
@@ -133,14 +134,11 @@ const fairEvidence = (groups = FAIR_GROUPS) => ({
   aiAct: { intendedUse: 'Route support tickets to the right team', uses: [] },
 });
 
-/** A version that passes GDPR and SECURITY: declared datasets, an artifact present in R2, an owner. */
+/**
+ * A version that passes GDPR and SECURITY: declared datasets, an artifact uploaded through the
+ * artifact routes (so present in R2 with its checksum), an owner.
+ */
 async function givenCompliantVersion(org: TestOrg, name = 'triage') {
-  const bytes = new TextEncoder().encode(`weights of ${name} ${crypto.randomUUID()}`);
-  const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
-    .map((b) => b.toString(16).padStart(2, '0'))
-    .join('');
-  const key = `models/${org.orgId}/${name}.bin`;
-  await env.ARTIFACTS.put(key, bytes, { sha256: digest });
   const dataset = await registerDataset(serviceDeps(), viewerOf(org), {
     name: `${name}-tickets`,
     governance: {
@@ -152,10 +150,12 @@ async function givenCompliantVersion(org: TestOrg, name = 'triage') {
   });
   const model = await seedModel(org, name, { metadata: { modelCard: { owner: 'ml-platform' } } });
   const version = await seedVersion(org, model.id, '1.0.0', {
-    metadata: { artifact: { uri: `r2://${key}`, sha256: digest, sizeBytes: bytes.byteLength } },
     trainedOn: [{ datasetId: dataset.id }],
   });
-  return { model, version, dataset, versionGid: globalId('ModelVersion', version.id) };
+  const versionGid = globalId('ModelVersion', version.id);
+  const bytes = new TextEncoder().encode(`weights of ${name} ${crypto.randomUUID()}`);
+  await uploadFile(org.tokens.EDITOR, versionGid, 'model.bin', bytes);
+  return { model, version, dataset, versionGid };
 }
 
 async function request(

@@ -1,7 +1,15 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import {
+  createArtifactUpload,
+  uploadArtifactBody,
+  uploadArtifactPart,
+} from '../../src/registry/artifact/artifact.service.ts';
+import { requestApproval } from '../../src/registry/governance/approval.service.ts';
+import { setAutoPromotionRule } from '../../src/registry/usage/promotion.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
 import type { Role } from '../../src/registry/user/user.ts';
+import { schema } from '../../src/schema/index.ts';
 import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
 import {
   expectNothingWritten,
@@ -16,7 +24,7 @@ import {
   unknownId,
   viewerOf,
 } from '../helpers/fixtures.ts';
-import { createTestOrg, gql, type TestOrg } from '../helpers/graphql.ts';
+import { createTestOrg, gql, type TestOrg, testDb } from '../helpers/graphql.ts';
 
 const Viewer = /* GraphQL */ `
   query Viewer {
@@ -36,10 +44,14 @@ const ReadEverything = /* GraphQL */ `
   }
 `;
 
-/** Every mutation with an input that would succeed, and the scope it needs. */
+/**
+ * Every mutation with an input that would succeed, and the scope it needs (src/auth/viewer.ts):
+ * editor (EDITOR, ADMIN), reviewer (REVIEWER, ADMIN), admin (ADMIN). A test below checks that the
+ * list names every mutation of the schema.
+ */
 const MUTATIONS: {
   field: string;
-  scope: 'editor' | 'admin';
+  scope: 'editor' | 'reviewer' | 'admin';
   input: (seed: Seed) => Record<string, unknown>;
 }[] = [
   { field: 'modelRegister', scope: 'editor', input: () => ({ name: 'new-model' }) },
@@ -87,6 +99,103 @@ const MUTATIONS: {
     input: (seed) => ({ userId: seed.viewerUser, name: 'new-token' }),
   },
   { field: 'apiTokenRevoke', scope: 'admin', input: (seed) => ({ id: seed.spareToken }) },
+  {
+    field: 'approvalRequest',
+    scope: 'editor',
+    input: (seed) => ({ versionId: seed.v2, checks: ['SECURITY'] }),
+  },
+  {
+    field: 'approvalReview',
+    scope: 'reviewer',
+    input: (seed) => ({ approvalId: seed.pendingApproval, decision: 'APPROVE', notes: 'ok' }),
+  },
+  {
+    field: 'complianceCheckRun',
+    scope: 'editor',
+    input: (seed) => ({ versionId: seed.v2, checks: ['SECURITY'] }),
+  },
+  {
+    field: 'datasetErasureRequest',
+    scope: 'editor',
+    input: (seed) => ({ datasetId: seed.dataset }),
+  },
+  {
+    field: 'datasetGovernanceSet',
+    scope: 'editor',
+    input: (seed) => ({ datasetId: seed.dataset, governance: { containsPersonalData: false } }),
+  },
+  {
+    field: 'promotionPolicySet',
+    scope: 'admin',
+    input: () => ({ requireApproval: true, requiredChecks: ['SECURITY'] }),
+  },
+  {
+    field: 'inferenceTrack',
+    scope: 'editor',
+    input: (seed) => ({
+      request: {
+        modelId: seed.modelA,
+        versionId: seed.v1,
+        provider: 'openai',
+        providerModel: 'gpt-4o',
+        inputTokens: 100,
+        outputTokens: 20,
+        latencyMs: 350,
+        status: 'SUCCESS',
+      },
+    }),
+  },
+  {
+    field: 'metricsRecord',
+    scope: 'editor',
+    input: (seed) => ({ points: [{ versionId: seed.v1, type: 'LATENCY', value: 120 }] }),
+  },
+  {
+    field: 'priceSet',
+    scope: 'admin',
+    input: () => ({
+      provider: 'openai',
+      modelPattern: 'gpt-4o',
+      inputPerMillion: 2.5,
+      outputPerMillion: 10,
+    }),
+  },
+  {
+    field: 'autoPromotionRuleSet',
+    scope: 'editor',
+    input: (seed) => ({
+      modelId: seed.modelA,
+      objective: 'QUALITY_UNDER_CEILINGS',
+      maxLatencyMs: 2000,
+    }),
+  },
+  { field: 'autoPromotionRun', scope: 'editor', input: (seed) => ({ modelId: seed.modelA }) },
+  {
+    field: 'artifactUploadCreate',
+    scope: 'editor',
+    input: (seed) => ({
+      versionId: seed.v2,
+      name: 'new.bin',
+      kind: 'WEIGHTS',
+      sizeBytes: 3,
+      sha256: 'a'.repeat(64),
+    }),
+  },
+  {
+    field: 'artifactUploadComplete',
+    scope: 'editor',
+    input: (seed) => ({ artifactId: seed.uploadedMultipart }),
+  },
+  {
+    field: 'artifactUploadAbort',
+    scope: 'editor',
+    input: (seed) => ({ artifactId: seed.pendingArtifact }),
+  },
+  {
+    field: 'artifactDelete',
+    scope: 'admin',
+    input: (seed) => ({ artifactId: seed.completeArtifact, reason: 'superseded' }),
+  },
 ];
 
 /** The operation for one mutation field: its result's type name, and the error if any. */
@@ -110,7 +219,41 @@ interface Seed {
   dataset: string;
   viewerUser: string;
   spareToken: string;
+  /** Requested by the EDITOR, so anyone else with the reviewer scope may decide it. */
+  pendingApproval: string;
+  /** A single-request upload started, no bytes sent. */
+  pendingArtifact: string;
+  /** A multipart upload with its only part received, ready to complete. */
+  uploadedMultipart: string;
+  completeArtifact: string;
 }
+
+/** Rows of the organization in the tables the governance, usage and artifact mutations write. */
+const OTHER_TABLES = [
+  'approval',
+  'compliance_check',
+  'promotion_policy',
+  'dataset_governance',
+  'erasure_request',
+  'metric_point',
+  'model_price',
+  'inference_request',
+  'auto_promotion_rule',
+  'artifact',
+  'artifact_part',
+] as const;
+
+async function allRowCounts(orgId: string) {
+  const columns = OTHER_TABLES.map(
+    (table) => `(SELECT count(*) FROM "${table}" WHERE org_id = ?1) AS "${table}"`,
+  );
+  const others = await env.DB.prepare(`SELECT ${columns.join(', ')}`)
+    .bind(orgId)
+    .first<Record<string, number>>();
+  return { ...(await rowCounts(orgId)), ...others };
+}
+
+const bytesOf = (text: string) => new Blob([text]).stream();
 
 /**
  * Two models, two versions (v1 trained on a dataset) and a spare API token. Promotion needs no
@@ -127,6 +270,44 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     userId: org.userIds.VIEWER,
     name: 'spare',
   });
+  const editor = viewerOf(org, 'EDITOR');
+  const approval = await requestApproval(serviceDeps(), editor, {
+    versionId: v1.id,
+    checks: ['SECURITY'],
+  });
+  await setAutoPromotionRule(serviceDeps(), editor, {
+    modelId: modelA.id,
+    objective: 'QUALITY_PER_DOLLAR',
+  });
+  const artifacts = { ...serviceDeps(), bucket: env.ARTIFACTS };
+  const sha256Of = async (text: string) =>
+    [...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))]
+      .map((byte) => byte.toString(16).padStart(2, '0'))
+      .join('');
+  const pending = await createArtifactUpload(artifacts, editor, {
+    versionId: v1.id,
+    name: 'pending.bin',
+    kind: 'WEIGHTS',
+    sizeBytes: 7,
+    sha256: await sha256Of('pending'),
+  });
+  const multipart = await createArtifactUpload(artifacts, editor, {
+    versionId: v1.id,
+    name: 'multipart.bin',
+    kind: 'WEIGHTS',
+    sizeBytes: 9,
+    sha256: await sha256Of('multipart'),
+    multipart: true,
+  });
+  await uploadArtifactPart(artifacts, editor, multipart.id, 1, bytesOf('multipart'), 9, null);
+  const complete = await createArtifactUpload(artifacts, editor, {
+    versionId: v1.id,
+    name: 'complete.bin',
+    kind: 'WEIGHTS',
+    sizeBytes: 8,
+    sha256: await sha256Of('complete'),
+  });
+  await uploadArtifactBody(artifacts, editor, complete.id, bytesOf('complete'), 8);
   return {
     modelA: globalId('Model', modelA.id),
     modelB: globalId('Model', modelB.id),
@@ -135,6 +316,10 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     dataset: globalId('Dataset', dataset.id),
     viewerUser: globalId('User', org.userIds.VIEWER),
     spareToken: globalId('ApiToken', spare.apiToken.id),
+    pendingApproval: globalId('Approval', approval.approval.id),
+    pendingArtifact: globalId('Artifact', pending.id),
+    uploadedMultipart: globalId('Artifact', multipart.id),
+    completeArtifact: globalId('Artifact', complete.id),
   };
 }
 
@@ -151,6 +336,10 @@ function placeholderSeed(): Seed {
     dataset: unknownId('Dataset'),
     viewerUser: unknownId('User'),
     spareToken: unknownId('ApiToken'),
+    pendingApproval: unknownId('Approval'),
+    pendingArtifact: unknownId('Artifact'),
+    uploadedMultipart: unknownId('Artifact'),
+    completeArtifact: unknownId('Artifact'),
   };
 }
 
@@ -160,7 +349,7 @@ async function runMutation(
   mutation: (typeof MUTATIONS)[number],
   seed: Seed,
 ) {
-  const before = await rowCounts(org.orgId);
+  const before = await allRowCounts(org.orgId);
   const result = await gql(org.tokens[role], mutationDocument(mutation.field), {
     input: mutation.input(seed),
   });
@@ -180,7 +369,7 @@ async function expectForbidden(role: Role, mutation: (typeof MUTATIONS)[number])
   expect(error.path).toEqual([mutation.field]);
   expect(error.message).toContain(mutation.field);
   expect(result.data).toBeNull();
-  await expectNothingWritten(org.orgId, before);
+  expect(await allRowCounts(org.orgId)).toEqual(before);
 }
 
 async function expectAllowed(role: Role, mutation: (typeof MUTATIONS)[number]) {
@@ -195,11 +384,13 @@ async function expectAllowed(role: Role, mutation: (typeof MUTATIONS)[number]) {
   expect(payload, JSON.stringify(payload)).toMatchObject({
     __typename: expect.stringMatching(/Payload$/),
   });
-  expect(await rowCounts(org.orgId)).not.toEqual(before);
+  expect(await allRowCounts(org.orgId)).not.toEqual(before);
 }
 
 const editorMutations = MUTATIONS.filter((mutation) => mutation.scope === 'editor');
-const adminMutations = MUTATIONS.filter((mutation) => mutation.scope === 'admin');
+const reviewerMutations = MUTATIONS.filter((mutation) => mutation.scope === 'reviewer');
+const notEditorMutations = MUTATIONS.filter((mutation) => mutation.scope !== 'editor');
+const notReviewerMutations = MUTATIONS.filter((mutation) => mutation.scope !== 'reviewer');
 
 describe('authentication', () => {
   it('refuses a request without a token with 401 and UNAUTHENTICATED', async () => {
@@ -296,9 +487,14 @@ describe('roles', () => {
     (_, mutation) => expectForbidden('VIEWER', mutation),
   );
 
-  it.each(MUTATIONS.map((mutation) => [mutation.field, mutation] as const))(
+  it.each(notReviewerMutations.map((mutation) => [mutation.field, mutation] as const))(
     'refuses %s to a REVIEWER, who reviews but does not edit',
     (_, mutation) => expectForbidden('REVIEWER', mutation),
+  );
+
+  it.each(reviewerMutations.map((mutation) => [mutation.field, mutation] as const))(
+    'lets a REVIEWER run %s',
+    (_, mutation) => expectAllowed('REVIEWER', mutation),
   );
 
   it.each(editorMutations.map((mutation) => [mutation.field, mutation] as const))(
@@ -306,8 +502,8 @@ describe('roles', () => {
     (_, mutation) => expectAllowed('EDITOR', mutation),
   );
 
-  it.each(adminMutations.map((mutation) => [mutation.field, mutation] as const))(
-    'refuses %s to an EDITOR: users and tokens are for admins',
+  it.each(notEditorMutations.map((mutation) => [mutation.field, mutation] as const))(
+    'refuses %s to an EDITOR: it is for admins or reviewers',
     (_, mutation) => expectForbidden('EDITOR', mutation),
   );
 
@@ -315,6 +511,40 @@ describe('roles', () => {
     'lets an ADMIN run %s',
     (_, mutation) => expectAllowed('ADMIN', mutation),
   );
+
+  it('never lets the requester review their own request, even an ADMIN, writing nothing', async () => {
+    // given an approval requested by the ADMIN
+    const org = await createTestOrg();
+    const seed = await givenSeed(org);
+    const own = await gql(org.tokens.ADMIN, mutationDocument('approvalRequest'), {
+      input: { versionId: seed.v2, checks: ['SECURITY'] },
+    });
+    expect(fieldOf(own, 'approvalRequest').__typename).toBe('ApprovalRequestPayload');
+    const [approval] = await testDb()
+      .selectFrom('approval')
+      .select('id')
+      .where('org_id', '=', org.orgId)
+      .where('requested_by', '=', org.userIds.ADMIN)
+      .execute();
+    const before = await allRowCounts(org.orgId);
+
+    // when the same ADMIN reviews it
+    const result = await gql(org.tokens.ADMIN, mutationDocument('approvalReview'), {
+      input: { approvalId: globalId('Approval', approval?.id ?? ''), decision: 'APPROVE' },
+    });
+
+    // then
+    expect(fieldOf(result, 'approvalReview')).toMatchObject({
+      __typename: 'ForbiddenError',
+      path: ['input', 'approvalId'],
+    });
+    expect(await allRowCounts(org.orgId)).toEqual(before);
+  });
+
+  it('covers every mutation of the schema', () => {
+    const fields = Object.keys(schema.getMutationType()?.getFields() ?? {});
+    expect(MUTATIONS.map((mutation) => mutation.field).sort()).toEqual(fields.sort());
+  });
 });
 
 describe('organizations are walled off', () => {

@@ -480,14 +480,17 @@ describe('edge constraints', () => {
     // given
     const org = await createTestOrg();
     const ends = { src_id: newId(), dst_id: newId() };
-    await insertEdgeRow(edge(org, { ...ends, removed_at: nowIso() }));
+    // (fixed instants: removed_at must not precede created_at, and two nowIso() calls can)
+    const ended = {
+      created_at: '2026-01-01T00:00:00.000Z',
+      removed_at: '2026-01-02T00:00:00.000Z',
+    };
+    await insertEdgeRow(edge(org, { ...ends, ...ended }));
     await insertEdgeRow(edge(org, ends));
 
     // when / then
     await expect(insertEdgeRow(edge(org, ends))).rejects.toThrow(/UNIQUE constraint failed/);
-    await expect(
-      insertEdgeRow(edge(org, { ...ends, removed_at: nowIso() })),
-    ).resolves.toBeDefined();
+    await expect(insertEdgeRow(edge(org, { ...ends, ...ended }))).resolves.toBeDefined();
     await expect(insertEdgeRow(edge(org, { ...ends, type: 'REPLACED_BY' }))).resolves.toBeDefined();
   });
 

@@ -14,6 +14,7 @@ import { runGdprCheck, type UpstreamDataset } from './gdpr.check.ts';
 import {
   findDatasetGovernanceByIds,
   findErasureRequestsByDatasetIds,
+  findVersionArtifactsForCheck,
 } from './governance.repository.ts';
 import {
   CHECK_TYPES,
@@ -23,9 +24,9 @@ import {
 } from './governance.ts';
 import {
   type ArtifactPresence,
-  artifactRecordOf,
+  externalArtifactOf,
+  MAX_VERIFIED_ARTIFACTS,
   modelCardOwnerOf,
-  r2KeyOf,
   runSecurityCheck,
 } from './security.check.ts';
 
@@ -121,7 +122,7 @@ export async function runChecks(
         outcomes.push(await gdprCheck(deps.db, orgId, subject.version.id));
         break;
       case 'SECURITY':
-        outcomes.push(await securityCheck(deps, subject));
+        outcomes.push(await securityCheck(deps, orgId, subject));
         break;
     }
   }
@@ -159,36 +160,58 @@ function hex(buffer: ArrayBuffer): string {
   return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
+/** What R2 says about one key: its size, and the SHA-256 it kept (single PUTs with a checksum). */
+async function presenceOf(
+  bucket: R2Bucket | null | undefined,
+  key: string,
+): Promise<ArtifactPresence> {
+  if (!bucket)
+    return { state: 'UNVERIFIABLE', reason: 'no artifact store is bound to verify presence' };
+  const object = await bucket.head(key);
+  return object
+    ? {
+        state: 'FOUND',
+        sizeBytes: object.size,
+        sha256: object.checksums.sha256 ? hex(object.checksums.sha256) : null,
+      }
+    : { state: 'MISSING' };
+}
+
+/**
+ * SECURITY reads the registry's own artifacts (the `artifact` table) and heads each complete one in
+ * R2. `metadata.artifact` is read only when the version has none: for artifacts kept outside R2.
+ */
 async function securityCheck(
   deps: GovernanceDeps,
+  orgId: string,
   subject: { version: ModelVersionTable; model: ModelTable },
 ): Promise<CheckOutcome> {
   const versionMetadata = parseJson<Record<string, unknown>>(subject.version.metadata);
-  const artifact = artifactRecordOf(versionMetadata);
-  let presence: ArtifactPresence | null = null;
-  if (artifact?.uri) {
-    const key = r2KeyOf(artifact.uri);
-    if (!key) {
-      presence = {
-        state: 'UNVERIFIABLE',
-        reason: `${artifact.uri} is outside the registry’s artifact store (r2://<key>): presence not verified`,
-      };
-    } else if (!deps.artifacts) {
-      presence = { state: 'UNVERIFIABLE', reason: 'No artifact store is bound to verify presence' };
-    } else {
-      const object = await deps.artifacts.head(key);
-      presence = object
-        ? {
-            state: 'FOUND',
-            sizeBytes: object.size,
-            sha256: object.checksums.sha256 ? hex(object.checksums.sha256) : null,
-          }
-        : { state: 'MISSING' };
-    }
-  }
+  const rows = await findVersionArtifactsForCheck(
+    deps.db,
+    orgId,
+    subject.version.id,
+    MAX_VERIFIED_ARTIFACTS,
+  );
+  const complete = rows.filter((row) => row.status === 'COMPLETE');
+  const pending = rows.find((row) => row.status === 'PENDING');
+  const artifacts = await Promise.all(
+    complete.map(async (row) => ({
+      artifact: {
+        id: row.id,
+        name: row.name,
+        sha256: row.sha256,
+        sizeBytes: row.size_bytes,
+        r2Key: row.r2_key,
+      },
+      presence: await presenceOf(deps.artifacts, row.r2_key),
+    })),
+  );
   return runSecurityCheck({
-    artifact,
-    presence,
+    artifacts,
+    unverifiedCount: complete.length > 0 ? Number(complete[0]?.of_status) - complete.length : 0,
+    pendingCount: pending ? Number(pending.of_status) : 0,
+    external: externalArtifactOf(versionMetadata),
     owner: modelCardOwnerOf(versionMetadata, parseJson(subject.model.metadata)),
   });
 }

@@ -2,21 +2,27 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
+import { type Dataset, toDataset } from '../dataset/dataset.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import { analyzeImpact } from '../lineage/traversal.service.ts';
 import { optionalText, requireName } from '../validate.ts';
-import { insertAuditEvent } from './audit.repository.ts';
+import { insertAuditEvent, insertAuditEventWhere } from './audit.repository.ts';
 import {
+  datasetGovernanceUnchangedSince,
+  findDatasetGovernanceByIds,
   findErasureRequestsByDatasetIds,
   insertErasureRequest,
   upsertDatasetGovernance,
+  upsertDatasetGovernanceWhere,
 } from './governance.repository.ts';
 import type { DatasetGovernanceTable } from './governance.table.ts';
 import {
+  type DatasetGovernance,
   type ErasureRequest,
   LAWFUL_BASES,
   type LawfulBasis,
+  toDatasetGovernance,
   toErasureRequest,
 } from './governance.ts';
 
@@ -86,6 +92,85 @@ export function datasetGovernanceRow(
 /** The insert of a validated declaration, for the batch that registers the dataset. */
 export function insertDatasetGovernance(db: Db, row: DatasetGovernanceTable) {
   return upsertDatasetGovernance(db, row);
+}
+
+/**
+ * What the audit trail keeps of a declaration: the facts and the column names, never the sample
+ * values (they may be personal data, and audit rows can never be erased).
+ */
+function auditedDeclaration(governance: DatasetGovernance | null) {
+  return (
+    governance && {
+      containsPersonalData: governance.containsPersonalData,
+      lawfulBasis: governance.lawfulBasis,
+      retentionDays: governance.retentionDays,
+      columns: governance.columns.map((column) => column.name),
+    }
+  );
+}
+
+export interface DatasetGovernanceChange {
+  dataset: Dataset;
+  governance: DatasetGovernance;
+  previous: DatasetGovernance | null;
+}
+
+/**
+ * Declares or re-declares the GDPR facts of an existing dataset, replacing the declaration whole
+ * (omitted columns mean none). The declaration and its audit row (before and after) land in one
+ * batch, and only if no other declaration landed since this one read the current state.
+ */
+export async function setDatasetGovernance(
+  deps: { db: Db; d1: D1Database },
+  viewer: Viewer,
+  input: { datasetId: string; governance: DatasetGovernanceInput; reason?: string | null },
+): Promise<DatasetGovernanceChange> {
+  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
+  const now = nowIso();
+  const row = datasetGovernanceRow(
+    viewer,
+    input.datasetId,
+    input.governance,
+    ['input', 'governance'],
+    now,
+  );
+  const [dataset] = await findDatasetsByIds(deps.db, viewer.orgId, [input.datasetId]);
+  if (!dataset) {
+    throw new NotFoundError(
+      'No dataset with this id',
+      ['input', 'datasetId'],
+      input.datasetId,
+      'Dataset',
+    );
+  }
+  const [current] = await findDatasetGovernanceByIds(deps.db, viewer.orgId, [dataset.id]);
+  const previous = current ? toDatasetGovernance(current) : null;
+  const governance = toDatasetGovernance(row);
+  const unchanged = datasetGovernanceUnchangedSince(dataset.id, current?.declared_at ?? null);
+  const results = await runBatch(deps.d1, [
+    insertAuditEventWhere(
+      deps.db,
+      {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: 'dataset.governanceSet',
+        subjectId: dataset.id,
+        subjectKind: 'Dataset',
+        before: auditedDeclaration(previous),
+        after: auditedDeclaration(governance),
+        reason,
+      },
+      unchanged,
+    ),
+    upsertDatasetGovernanceWhere(deps.db, row, unchanged),
+  ]);
+  if (results[1]?.meta.changes === 0) {
+    throw new ConflictError(
+      `The declaration of "${dataset.name}" changed while this one was being written; read it again`,
+      ['input', 'datasetId'],
+    );
+  }
+  return { dataset: toDataset(dataset), governance, previous };
 }
 
 export interface ErasureWorkList {

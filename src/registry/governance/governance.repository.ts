@@ -274,6 +274,35 @@ export function upsertDatasetGovernance(db: Db, row: DatasetGovernanceTable) {
     );
 }
 
+/**
+ * True while a dataset's declaration is still the one read at `declaredAt` (none, when null): the
+ * guard that makes a re-declaration fail, rather than overwrite, when another landed meanwhile.
+ */
+export function datasetGovernanceUnchangedSince(datasetId: string, declaredAt: string | null) {
+  return declaredAt === null
+    ? sql<boolean>`NOT EXISTS (SELECT 1 FROM dataset_governance WHERE dataset_id = ${datasetId})`
+    : sql<boolean>`EXISTS (SELECT 1 FROM dataset_governance WHERE dataset_id = ${datasetId} AND declared_at = ${declaredAt})`;
+}
+
+/** Writes (or replaces) a declaration only when `condition` holds as the statement runs. */
+export function upsertDatasetGovernanceWhere(
+  db: Db,
+  row: DatasetGovernanceTable,
+  condition: RawBuilder<unknown>,
+) {
+  return sql`
+    INSERT INTO dataset_governance
+      (dataset_id, org_id, contains_personal_data, lawful_basis, retention_days, columns, declared_at, declared_by)
+    SELECT ${row.dataset_id}, ${row.org_id}, ${row.contains_personal_data}, ${row.lawful_basis},
+      ${row.retention_days}, ${row.columns}, ${row.declared_at}, ${row.declared_by}
+    WHERE ${condition}
+    ON CONFLICT (dataset_id) DO UPDATE SET
+      contains_personal_data = excluded.contains_personal_data, lawful_basis = excluded.lawful_basis,
+      retention_days = excluded.retention_days, columns = excluded.columns,
+      declared_at = excluded.declared_at, declared_by = excluded.declared_by
+  `.compile(db);
+}
+
 export function findErasureRequestsByDatasetIds(db: Db, orgId: string, ids: readonly string[]) {
   return db
     .selectFrom('erasure_request')
@@ -286,4 +315,40 @@ export function findErasureRequestsByDatasetIds(db: Db, orgId: string, ids: read
 
 export function insertErasureRequest(db: Db, row: ErasureRequestTable) {
   return db.insertInto('erasure_request').values(row);
+}
+
+// Artifacts, as the SECURITY check sees them
+
+/**
+ * A version's artifacts for the SECURITY check, in one statement: up to `limit` of each status
+ * (oldest first), each row carrying how many of its status there are in all.
+ */
+export function findVersionArtifactsForCheck(
+  db: Db,
+  orgId: string,
+  versionId: string,
+  limit: number,
+) {
+  const inner = db
+    .selectFrom('artifact')
+    .select(['id', 'name', 'sha256', 'size_bytes', 'r2_key', 'status'])
+    .select((eb) => [
+      eb.fn
+        .agg<number>('row_number')
+        .over((over) => over.partitionBy('status').orderBy('id'))
+        .as('rn'),
+      eb.fn
+        .countAll<number>()
+        .over((over) => over.partitionBy('status'))
+        .as('of_status'),
+    ])
+    .where('version_id', '=', versionId)
+    .where('org_id', '=', orgId);
+  return db
+    .selectFrom(inner.as('a'))
+    .selectAll()
+    .where('rn', '<=', limit)
+    .orderBy('status')
+    .orderBy('id')
+    .execute();
 }

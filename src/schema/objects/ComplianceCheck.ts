@@ -104,7 +104,7 @@ const FindingRef = builder.objectRef<Finding>('ComplianceFinding').implement({
     message: t.exposeString('message', { description: 'What was found, for people.' }),
     subjectId: t.id({
       nullable: true,
-      description: 'Global ID of the node the finding is about (a dataset), if any.',
+      description: 'Global ID of the node the finding is about (a dataset or an artifact), if any.',
       resolve: (finding) =>
         finding.subjectId && finding.subjectKind
           ? encodeGlobalID(finding.subjectKind, finding.subjectId)

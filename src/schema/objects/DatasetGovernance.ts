@@ -77,40 +77,42 @@ const DatasetColumnRef = builder.objectRef<DatasetColumn>('DatasetColumn').imple
   }),
 });
 
-const DatasetGovernanceRef = builder.objectRef<DatasetGovernance>('DatasetGovernance').implement({
-  description: 'A dataset’s GDPR declarations.',
-  fields: (t) => ({
-    containsPersonalData: t.exposeBoolean('containsPersonalData', {
-      description: 'Whether it holds personal data.',
+export const DatasetGovernanceRef = builder
+  .objectRef<DatasetGovernance>('DatasetGovernance')
+  .implement({
+    description: 'A dataset’s GDPR declarations.',
+    fields: (t) => ({
+      containsPersonalData: t.exposeBoolean('containsPersonalData', {
+        description: 'Whether it holds personal data.',
+      }),
+      lawfulBasis: t.field({
+        type: LawfulBasisEnum,
+        nullable: true,
+        description: 'The lawful basis, if declared.',
+        resolve: (g) => g.lawfulBasis,
+      }),
+      retentionDays: t.exposeInt('retentionDays', {
+        nullable: true,
+        description: 'Retention in days, if declared.',
+      }),
+      columns: t.field({
+        type: [DatasetColumnRef],
+        description: 'Declared columns.',
+        resolve: (g) => g.columns,
+      }),
+      declaredAt: t.field({
+        type: 'DateTime',
+        description: 'When declared.',
+        resolve: (g) => g.declaredAt,
+      }),
+      declaredBy: t.field({
+        type: UserRef,
+        nullable: true,
+        description: 'Who declared.',
+        resolve: (g) => g.declaredById,
+      }),
     }),
-    lawfulBasis: t.field({
-      type: LawfulBasisEnum,
-      nullable: true,
-      description: 'The lawful basis, if declared.',
-      resolve: (g) => g.lawfulBasis,
-    }),
-    retentionDays: t.exposeInt('retentionDays', {
-      nullable: true,
-      description: 'Retention in days, if declared.',
-    }),
-    columns: t.field({
-      type: [DatasetColumnRef],
-      description: 'Declared columns.',
-      resolve: (g) => g.columns,
-    }),
-    declaredAt: t.field({
-      type: 'DateTime',
-      description: 'When declared.',
-      resolve: (g) => g.declaredAt,
-    }),
-    declaredBy: t.field({
-      type: UserRef,
-      nullable: true,
-      description: 'Who declared.',
-      resolve: (g) => g.declaredById,
-    }),
-  }),
-});
+  });
 
 export const ErasureRequestRef = builder.objectRef<ErasureRequest>('ErasureRequest').implement({
   description: 'A right-to-be-forgotten request (GDPR Art. 17) against a dataset.',

@@ -1,0 +1,167 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import type { z } from 'zod';
+import {
+  ConflictError,
+  EdgeNotAllowedError,
+  ForbiddenError,
+  LineageCycleError,
+  NotFoundError,
+  RegistryError,
+  ValidationError,
+} from '../../registry/errors.ts';
+import { ApprovalRequiredError } from '../../registry/governance/governance-errors.ts';
+import { snakeCase } from './route.ts';
+
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'EDGE_NOT_ALLOWED'
+  | 'LINEAGE_CYCLE'
+  | 'APPROVAL_REQUIRED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_IMPLEMENTED'
+  | 'INTERNAL';
+
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'VALIDATION_ERROR',
+  'NOT_FOUND',
+  'CONFLICT',
+  'EDGE_NOT_ALLOWED',
+  'LINEAGE_CYCLE',
+  'APPROVAL_REQUIRED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'METHOD_NOT_ALLOWED',
+  'NOT_IMPLEMENTED',
+  'INTERNAL',
+];
+
+/** An error the REST layer answers with: `{ error: { code, message, path, ...details } }`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly path: readonly string[] = [],
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  toResponse(extraHeaders: Headers): Response {
+    const headers = new Headers(extraHeaders);
+    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
+    return Response.json(
+      {
+        error: { code: this.code, message: this.message, path: [...this.path], ...this.details },
+      },
+      { status: this.status, headers },
+    );
+  }
+}
+
+/** The first zod issue, reported on `[part, ...issue path]` (part: params, query or body). */
+export function validationError(part: string, error: z.ZodError): ApiError {
+  const [first] = error.issues;
+  const path = [part, ...(first?.path ?? []).map(String)];
+  return new ApiError(400, 'VALIDATION_ERROR', first?.message ?? 'Invalid request', path, {
+    issues: error.issues.map((issue) => ({
+      message: issue.message,
+      path: [part, ...issue.path.map(String)],
+    })),
+  });
+}
+
+/**
+ * A service error path is about the GraphQL-shaped input (`['input', 'modelType']`); the REST
+ * client sent `body.model_type` or a path parameter, so say that instead.
+ */
+export function restPath(
+  servicePath: readonly string[],
+  inputPaths: Record<string, readonly string[]> = {},
+): string[] {
+  if (servicePath[0] !== 'input') return [...servicePath];
+  const [, field, ...rest] = servicePath;
+  if (field === undefined) return ['body'];
+  const mapped = inputPaths[field] ?? ['body', snakeCase(field)];
+  return [...mapped, ...rest.map(snakeCase)];
+}
+
+/** Maps the registry's typed errors (the GraphQL error union members) onto status and code. */
+export function fromThrown(
+  error: unknown,
+  inputPaths: Record<string, readonly string[]> = {},
+): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof GraphQLError) {
+    // createContext's answer to a missing or unknown token.
+    if (error.extensions.code === 'UNAUTHENTICATED') {
+      return new ApiError(
+        401,
+        'UNAUTHENTICATED',
+        error.message,
+        [],
+        {},
+        {
+          'WWW-Authenticate': 'Bearer',
+        },
+      );
+    }
+    if (error.extensions.code === 'BAD_USER_INPUT') {
+      const argument = error.extensions.argument;
+      return new ApiError(
+        400,
+        'VALIDATION_ERROR',
+        error.message,
+        typeof argument === 'string' ? ['query', argument] : [],
+      );
+    }
+  }
+  if (!(error instanceof RegistryError)) {
+    console.error(error);
+    return new ApiError(500, 'INTERNAL', 'Unexpected error.');
+  }
+  const path = restPath(error.path, inputPaths);
+  if (error instanceof ValidationError) {
+    return new ApiError(400, 'VALIDATION_ERROR', error.message, path);
+  }
+  if (error instanceof NotFoundError) {
+    const resourceId =
+      error.resourceId !== null && error.resourceKind !== null
+        ? encodeGlobalID(error.resourceKind, error.resourceId)
+        : error.resourceId;
+    return new ApiError(404, 'NOT_FOUND', error.message, path, { resource_id: resourceId });
+  }
+  if (error instanceof ConflictError) return new ApiError(409, 'CONFLICT', error.message, path);
+  if (error instanceof ForbiddenError) return new ApiError(403, 'FORBIDDEN', error.message, path);
+  if (error instanceof EdgeNotAllowedError) {
+    return new ApiError(400, 'EDGE_NOT_ALLOWED', error.message, path, {
+      edge_type: error.edgeType,
+      from_kind: error.fromKind,
+      to_kind: error.toKind,
+    });
+  }
+  if (error instanceof LineageCycleError) {
+    return new ApiError(409, 'LINEAGE_CYCLE', error.message, path, {
+      edge_type: error.edgeType,
+      cycle: error.cycle.map((id) => encodeGlobalID(error.nodeKind, id)),
+    });
+  }
+  if (error instanceof ApprovalRequiredError) {
+    return new ApiError(409, 'APPROVAL_REQUIRED', error.message, path, {
+      missing_checks: error.missingChecks,
+      check_statuses: error.checkStatuses,
+      approved_request_exists: error.approvedRequestExists,
+      pending_approval_id: error.pendingApprovalId
+        ? encodeGlobalID('Approval', error.pendingApprovalId)
+        : null,
+    });
+  }
+  // A registry error class this table does not know yet is still an expected failure.
+  return new ApiError(400, 'VALIDATION_ERROR', error.message, path, { type: error.name });
+}

@@ -1,0 +1,412 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+import type { Context } from '../../context.ts';
+import { NotFoundError } from '../../registry/errors.ts';
+import {
+  findAliasesByModelIds,
+  findAliasesByVersionIds,
+  findModelsByIds,
+  findVersionByModelAndVersion,
+  findVersionPagesByModelIds,
+  findVersionsByIds,
+} from '../../registry/model/model.repository.ts';
+import {
+  createModelVersion,
+  promoteModelVersion,
+  registerModel,
+} from '../../registry/model/model.service.ts';
+import {
+  MODEL_STATUSES,
+  type Model,
+  PRODUCTION_ALIAS,
+  toModel,
+  toModelAlias,
+  toModelVersion,
+} from '../../registry/model/model.ts';
+import { MAX_PAGE_SIZE } from '../../schema/lib/connection.ts';
+import { decodeIdOf } from '../../schema/lib/ids.ts';
+import { listModels } from '../../schema/lib/model-search.ts';
+import {
+  AliasJson,
+  aliasJson,
+  commaList,
+  globalIdOf,
+  ModelJson,
+  ModelVersionJson,
+  modelJson,
+  modelVersionJson,
+} from './present.ts';
+import { defineRoute } from './route.ts';
+
+const deps = (context: Context) => ({ db: context.db, d1: context.d1 });
+
+const jsonObject = z
+  .record(z.string(), z.unknown())
+  .describe('A JSON object (up to 64 KiB once serialized).');
+
+const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PAGE_SIZE)
+  .default(20)
+  .describe(`Page size, 1 to ${MAX_PAGE_SIZE} (default 20).`);
+
+const ModelIdParams = z.object({ id: globalIdOf('Model') });
+
+/** The model a path names, in the caller's organization, or NOT_FOUND on `params.id`. */
+async function modelOfPath(context: Context, id: string): Promise<Model> {
+  const rowId = decodeIdOf(id, ['Model'], ['params', 'id']).id;
+  const [row] = await findModelsByIds(context.db, context.viewer.orgId, [rowId]);
+  if (!row) throw new NotFoundError('No model with this id', ['params', 'id'], id);
+  return toModel(row);
+}
+
+// --- POST /api/models -------------------------------------------------------------------------
+
+const ModelCreateBody = z.strictObject({
+  name: z.string().describe('Unique within your organization.'),
+  description: z.string().nullish().describe('Free text, up to 10,000 characters.'),
+  tags: z.array(z.string()).nullish().describe('Up to 50 tags of up to 64 characters.'),
+  metadata: jsonObject
+    .nullish()
+    .describe(
+      'A JSON object, e.g. { framework, model_type, provider, model_name, tags }; explicit fields win over it.',
+    ),
+  provider: z.string().nullish().describe('Overrides metadata.provider.'),
+  framework: z.string().nullish().describe('Overrides metadata.framework.'),
+  model_type: z.string().nullish().describe('Overrides metadata.model_type.'),
+});
+
+export const modelCreate = defineRoute({
+  method: 'POST',
+  path: '/api/models',
+  operationId: 'modelCreate',
+  summary: 'Register a model.',
+  graphql: 'mutation modelRegister',
+  tag: 'models',
+  scope: 'editor',
+  status: 201,
+  body: ModelCreateBody,
+  response: ModelJson,
+  handler: async ({ body, context }) =>
+    modelJson(
+      await registerModel(deps(context), context.viewer, {
+        name: body.name,
+        description: body.description,
+        tags: body.tags,
+        metadata: body.metadata,
+        provider: body.provider,
+        framework: body.framework,
+        modelType: body.model_type,
+      }),
+    ),
+});
+
+// --- GET /api/models/:id ----------------------------------------------------------------------
+
+const ModelDetailJson = ModelJson.extend({
+  aliases: z.array(AliasJson),
+  production_version: ModelVersionJson.nullable(),
+});
+
+export const modelGet = defineRoute({
+  method: 'GET',
+  path: '/api/models/:id',
+  operationId: 'modelGet',
+  summary: 'One model, with its aliases and production version.',
+  graphql: 'query model(id:) { aliases productionVersion }',
+  tag: 'models',
+  scope: 'viewer',
+  params: ModelIdParams,
+  response: ModelDetailJson,
+  handler: async ({ params, context }) => {
+    const model = await modelOfPath(context, params.id);
+    const aliases = (
+      await findAliasesByModelIds(context.db, context.viewer.orgId, [model.id], null)
+    ).map(toModelAlias);
+    const production = aliases.find((alias) => alias.name === PRODUCTION_ALIAS);
+    let productionVersion: z.infer<typeof ModelVersionJson> | null = null;
+    if (production) {
+      const [row] = await findVersionsByIds(context.db, context.viewer.orgId, [
+        production.versionId,
+      ]);
+      if (row) {
+        productionVersion = modelVersionJson(
+          toModelVersion(row),
+          aliases.filter((alias) => alias.versionId === row.id).map((alias) => alias.name),
+        );
+      }
+    }
+    return {
+      ...modelJson(model),
+      aliases: aliases.map(aliasJson),
+      production_version: productionVersion,
+    };
+  },
+});
+
+// --- GET /api/models/:id/versions -------------------------------------------------------------
+
+const VersionListQuery = z.object({
+  limit,
+  after: globalIdOf('ModelVersion')
+    .optional()
+    .describe('Return versions after this one (the next_cursor of the previous page).'),
+});
+
+export const modelVersionList = defineRoute({
+  method: 'GET',
+  path: '/api/models/:id/versions',
+  operationId: 'modelVersionList',
+  summary: 'The versions of a model, oldest first, a page at a time.',
+  graphql: 'query model(id:) { versions(first:, after:) }',
+  tag: 'models',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: VersionListQuery,
+  response: z.object({
+    versions: z.array(ModelVersionJson),
+    next_cursor: z
+      .string()
+      .nullable()
+      .describe('Pass as ?after= for the next page; null at the end.'),
+  }),
+  handler: async ({ params, query, context }) => {
+    const model = await modelOfPath(context, params.id);
+    const after = query.after
+      ? decodeIdOf(query.after, ['ModelVersion'], ['query', 'after']).id
+      : null;
+    const rows = await findVersionPagesByModelIds(context.db, context.viewer.orgId, [model.id], {
+      after,
+      before: null,
+      limit: query.limit + 1,
+      inverted: false,
+    });
+    const page = rows.slice(0, query.limit);
+    const aliases = page.length
+      ? await findAliasesByVersionIds(
+          context.db,
+          context.viewer.orgId,
+          page.map((row) => row.id),
+        )
+      : [];
+    const last = page[page.length - 1];
+    return {
+      versions: page.map((row) =>
+        modelVersionJson(
+          toModelVersion(row),
+          aliases.filter((alias) => alias.version_id === row.id).map((alias) => alias.name),
+        ),
+      ),
+      next_cursor:
+        rows.length > query.limit && last ? encodeGlobalID('ModelVersion', last.id) : null,
+    };
+  },
+});
+
+// --- POST /api/models/:id/versions ------------------------------------------------------------
+
+const DatasetLink = z.strictObject({
+  dataset_id: globalIdOf('Dataset'),
+  properties: jsonObject
+    .nullish()
+    .describe('Stored on the edge, e.g. { "split": "train", "rows": 120000 }.'),
+});
+
+const VersionCreateBody = z.strictObject({
+  version: z.string().describe('Semantic version, e.g. 1.2.0.'),
+  description: z.string().nullish(),
+  metadata: jsonObject.nullish(),
+  derived_from: z
+    .array(globalIdOf('ModelVersion'))
+    .nullish()
+    .describe('Global IDs of the versions this one derives from.'),
+  trained_on: z.array(DatasetLink).nullish().describe('Training datasets.'),
+  evaluated_on: z.array(DatasetLink).nullish().describe('Evaluation datasets.'),
+});
+
+export const modelVersionCreate = defineRoute({
+  method: 'POST',
+  path: '/api/models/:id/versions',
+  operationId: 'modelVersionCreate',
+  summary:
+    'Create a version with its lineage (derived_from, trained_on, evaluated_on), all or nothing.',
+  graphql: 'mutation modelVersionCreate',
+  tag: 'models',
+  scope: 'editor',
+  status: 201,
+  params: ModelIdParams,
+  body: VersionCreateBody,
+  response: ModelVersionJson,
+  inputPaths: { modelId: ['params', 'id'] },
+  handler: async ({ params, body, context }) => {
+    const link = (field: 'trained_on' | 'evaluated_on') =>
+      body[field]?.map((entry, index) => ({
+        datasetId: decodeIdOf(
+          entry.dataset_id,
+          ['Dataset'],
+          ['body', field, String(index), 'dataset_id'],
+        ).id,
+        properties: entry.properties ?? undefined,
+      })) ?? null;
+    const version = await createModelVersion(deps(context), context.viewer, {
+      modelId: decodeIdOf(params.id, ['Model'], ['params', 'id']).id,
+      version: body.version,
+      description: body.description,
+      metadata: body.metadata,
+      derivedFrom:
+        body.derived_from?.map(
+          (id, index) =>
+            decodeIdOf(id, ['ModelVersion'], ['body', 'derived_from', String(index)]).id,
+        ) ?? null,
+      trainedOn: link('trained_on'),
+      evaluatedOn: link('evaluated_on'),
+    });
+    return modelVersionJson(version, []);
+  },
+});
+
+// --- POST /api/models/:id/promote/:version ----------------------------------------------------
+
+export const modelPromote = defineRoute({
+  method: 'POST',
+  path: '/api/models/:id/promote/:version',
+  operationId: 'modelPromote',
+  summary:
+    'Promote a version (by its version string, e.g. 1.2.0) to production, if the promotion policy is met.',
+  graphql: 'mutation modelVersionPromote',
+  tag: 'models',
+  scope: 'editor',
+  params: z.object({
+    id: globalIdOf('Model'),
+    version: z.string().min(1).max(128).describe('The version string, e.g. 1.2.0.'),
+  }),
+  body: z
+    .strictObject({
+      reason: z.string().nullish().describe('Why, for the audit trail (up to 2,000 characters).'),
+    })
+    .optional(),
+  response: z.object({
+    model: ModelJson,
+    version: ModelVersionJson,
+    previous_version_id: z
+      .string()
+      .nullable()
+      .describe('Global ID of the version that was in production before, if any.'),
+  }),
+  inputPaths: { versionId: ['params', 'version'] },
+  handler: async ({ params, body, context }) => {
+    const model = await modelOfPath(context, params.id);
+    const found = await findVersionByModelAndVersion(
+      context.db,
+      context.viewer.orgId,
+      model.id,
+      params.version,
+    );
+    if (!found) {
+      throw new NotFoundError(`"${model.name}" has no version ${params.version}`, [
+        'params',
+        'version',
+      ]);
+    }
+    const move = await promoteModelVersion(deps(context), context.viewer, {
+      versionId: found.id,
+      reason: body?.reason,
+    });
+    return {
+      model: modelJson(move.model),
+      version: modelVersionJson(move.version, [PRODUCTION_ALIAS]),
+      previous_version_id: move.previousVersionId
+        ? encodeGlobalID('ModelVersion', move.previousVersionId)
+        : null,
+    };
+  },
+});
+
+// --- GET /api/models?tags=&status=&provider= --------------------------------------------------
+
+/** The GraphQL list's argument names, as this route's query parameters. */
+const LIST_ARGUMENTS: Record<string, string> = {
+  'filter.tagsAll': 'tags',
+  'filter.status': 'status',
+  'filter.provider': 'provider',
+  'filter.framework': 'framework',
+  'filter.modelType': 'model_type',
+  'filter.text': 'text',
+  after: 'cursor',
+  first: 'limit',
+};
+
+const ModelListQuery = z.object({
+  tags: commaList('Models having every one of these tags.'),
+  status: commaList('Models in any of these states (ACTIVE, DEPRECATED, ARCHIVED; any case).')
+    .transform((values) => values?.map((value) => value.toUpperCase()))
+    .pipe(z.array(z.enum(MODEL_STATUSES)).optional()),
+  provider: commaList('Models from any of these providers.'),
+  framework: commaList('Models built with any of these frameworks.'),
+  model_type: commaList('Models of any of these types.'),
+  text: z.string().optional().describe('Case-insensitive substring of the name or description.'),
+  limit,
+  cursor: z.string().optional().describe('The next_cursor of the previous page.'),
+});
+
+export const modelList = defineRoute({
+  method: 'GET',
+  path: '/api/models',
+  operationId: 'modelList',
+  summary: 'Models of your organization, filtered, oldest first, a page at a time.',
+  graphql: 'query models(filter: { tagsAll, status, provider }, first:, after:)',
+  tag: 'models',
+  scope: 'viewer',
+  query: ModelListQuery,
+  response: z.object({
+    models: z.array(ModelJson),
+    next_cursor: z
+      .string()
+      .nullable()
+      .describe('Pass as ?cursor= for the next page; null at the end.'),
+  }),
+  handler: async ({ query, context }) => {
+    try {
+      const connection = await listModels(
+        context,
+        { first: query.limit, after: query.cursor ?? null },
+        {
+          filter: {
+            tagsAll: query.tags ?? null,
+            status: query.status ?? null,
+            provider: query.provider ?? null,
+            framework: query.framework ?? null,
+            modelType: query.model_type ?? null,
+            text: query.text ?? null,
+          },
+          orderBy: { field: 'created_at', direction: 'ASC' },
+        },
+      );
+      return {
+        models: connection.edges.map((edge) => modelJson(edge.node)),
+        next_cursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null,
+      };
+    } catch (error) {
+      // The list's own input rules answer with GraphQL argument names; name the query parameter.
+      if (error instanceof GraphQLError && typeof error.extensions.argument === 'string') {
+        const parameter = LIST_ARGUMENTS[error.extensions.argument] ?? error.extensions.argument;
+        throw new GraphQLError(error.message.replace(error.extensions.argument, parameter), {
+          extensions: { ...error.extensions, argument: parameter },
+        });
+      }
+      throw error;
+    }
+  },
+});
+
+export const MODEL_ROUTES = [
+  modelList,
+  modelCreate,
+  modelVersionList,
+  modelVersionCreate,
+  modelPromote,
+  modelGet,
+];

@@ -1,0 +1,177 @@
+// The REST router as a whole: which routes are live, what the others answer, and the OpenAPI
+// document printed from the same route table.
+import { describe, expect, it } from 'vitest';
+import { liveRoutes } from '../../src/routes/api/router.ts';
+import { API_ROUTES } from '../../src/routes/api/routes.ts';
+import { globalId } from '../helpers/fixtures.ts';
+import { createTestOrg } from '../helpers/graphql.ts';
+import { type ApiErrorBody, api } from './api-client.ts';
+
+/** Every route of the original design, as the issue lists it. */
+const ORIGINAL_ROUTES = [
+  'POST /api/models',
+  'GET /api/models/:id',
+  'GET /api/models/:id/versions',
+  'POST /api/models/:id/versions',
+  'POST /api/models/:id/promote/:version',
+  'GET /api/models',
+  'POST /api/lineage/datasets',
+  'POST /api/lineage/deployments',
+  'GET /api/lineage/:modelId',
+  'GET /api/lineage/:modelId/impact',
+  'GET /api/lineage/:modelId/graph',
+  'POST /api/performance/metrics',
+  'GET /api/performance/:modelId/metrics',
+  'GET /api/performance/:modelId/stats',
+  'POST /api/performance/compare',
+  'POST /api/governance/approvals',
+  'POST /api/governance/approvals/:id/review',
+  'GET /api/governance/approvals/pending',
+  'GET /api/governance/:modelId/history',
+  'POST /api/governance/:modelId/check',
+  'POST /api/vibe/track',
+  'GET /api/vibe/:modelId/costs',
+  'POST /api/vibe/compare',
+  'GET /api/vibe/:modelId/trends',
+  'GET /api/vibe/:modelId/roi',
+];
+
+/** The routes that are built; every other route of the original design answers 501. */
+const LIVE_ROUTES = [
+  'GET /api/models',
+  'POST /api/models',
+  'GET /api/models/:id/versions',
+  'POST /api/models/:id/versions',
+  'POST /api/models/:id/promote/:version',
+  'GET /api/models/:id',
+];
+
+const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+
+/** A concrete URL for a route path, with ids of the right kind. */
+function concrete(path: string): string {
+  return path
+    .replace(':modelId', globalId('Model', crypto.randomUUID()))
+    .replace(':id', globalId('Approval', crypto.randomUUID()))
+    .replace(':version', '1.0.0');
+}
+
+describe('the route table', () => {
+  it('holds exactly the routes of the original design', () => {
+    expect(API_ROUTES.map(key).sort()).toEqual([...ORIGINAL_ROUTES].sort());
+  });
+
+  it('lists which routes are live', () => {
+    expect(liveRoutes().map(key)).toEqual(LIVE_ROUTES);
+  });
+
+  it('answers every route that is not built with 501, naming the route and its GraphQL operation', async () => {
+    const org = await createTestOrg();
+    const notBuilt = API_ROUTES.filter((route) => !LIVE_ROUTES.includes(key(route)));
+    expect(notBuilt.length).toBe(ORIGINAL_ROUTES.length - LIVE_ROUTES.length);
+    for (const route of notBuilt) {
+      const response = await api<ApiErrorBody>(
+        org.tokens.ADMIN,
+        route.method,
+        concrete(route.path),
+        route.method === 'POST' ? {} : undefined,
+      );
+      expect(response.status, key(route)).toBe(501);
+      expect(response.body.error.code).toBe('NOT_IMPLEMENTED');
+      expect(response.body.error.message).toContain(key(route));
+      expect(response.body.error.message).toContain(route.graphql);
+    }
+  });
+
+  it('still requires a token on a route that is not built', async () => {
+    const response = await api<ApiErrorBody>(null, 'POST', '/api/vibe/track', {});
+    expect(response.status).toBe(401);
+  });
+
+  it('answers an unknown path with 404 and a wrong method with 405 and Allow', async () => {
+    const org = await createTestOrg();
+    const unknown = await api<ApiErrorBody>(org.tokens.VIEWER, 'GET', '/api/nothing-here');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('NOT_FOUND');
+    const wrong = await api<ApiErrorBody>(org.tokens.VIEWER, 'DELETE', '/api/models');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, POST');
+    expect(wrong.body.error.code).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('reports the D1 statements a request ran, and lists a page of models in a constant number', async () => {
+    const org = await createTestOrg();
+    // The first use of a token also records when it was used: warm up before counting.
+    await api(org.tokens.VIEWER, 'GET', '/api/models');
+    const small = await api(org.tokens.VIEWER, 'GET', '/api/models');
+    for (let index = 0; index < 5; index += 1) {
+      await api(org.tokens.EDITOR, 'POST', '/api/models', { name: `m${index}` });
+    }
+    const large = await api(org.tokens.VIEWER, 'GET', '/api/models');
+    expect(large.body.models).toHaveLength(5);
+    expect(small.statements).toBeGreaterThan(0);
+    expect(large.statements).toBe(small.statements);
+  });
+});
+
+describe('GET /api/openapi.json', () => {
+  it('is an OpenAPI 3.1 document listing exactly the router’s routes', async () => {
+    const response = await api(null, 'GET', '/api/openapi.json');
+    expect(response.status).toBe(200);
+    const document = response.body;
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    const operations: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, any>>(document.paths)) {
+      expect(path.startsWith('/api/')).toBe(true);
+      for (const [method, operation] of Object.entries<any>(item)) {
+        const routePath = path.replace(/\{(\w+)\}/g, ':$1');
+        operations.push(`${method.toUpperCase()} ${routePath}`);
+        // Every templated segment has a required path parameter, and nothing else is in: path.
+        const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+        const pathParameters = operation.parameters.filter((p: any) => p.in === 'path');
+        expect(pathParameters.map((p: any) => p.name).sort()).toEqual(templated.sort());
+        for (const parameter of pathParameters) expect(parameter.required).toBe(true);
+        expect(operation.operationId).toEqual(expect.any(String));
+        expect(Object.keys(operation.responses)).toEqual(
+          expect.arrayContaining(['400', '401', '403', '404', '501']),
+        );
+        expect(operation['x-live']).toBe(
+          LIVE_ROUTES.includes(`${method.toUpperCase()} ${routePath}`),
+        );
+      }
+    }
+    expect(operations.sort()).toEqual(API_ROUTES.map(key).sort());
+    const operationIds = Object.values<Record<string, any>>(document.paths).flatMap((item) =>
+      Object.values<any>(item).map((operation) => operation.operationId),
+    );
+    expect(new Set(operationIds).size).toBe(operationIds.length);
+  });
+
+  it('prints request schemas from the validation schemas, with snake_case fields and global IDs', async () => {
+    const { body: document } = await api(null, 'GET', '/api/openapi.json');
+    const create = document.paths['/api/models'].post;
+    const schema = create.requestBody.content['application/json'].schema;
+    expect(schema.type).toBe('object');
+    expect(schema.required).toEqual(['name']);
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['name', 'tags', 'metadata', 'provider', 'framework', 'model_type']),
+    );
+    expect(schema.additionalProperties).toBe(false);
+    const versions =
+      document.paths['/api/models/{id}/versions'].post.requestBody.content['application/json']
+        .schema;
+    expect(Object.keys(versions.properties)).toEqual(
+      expect.arrayContaining(['version', 'derived_from', 'trained_on', 'evaluated_on']),
+    );
+    const idParameter = document.paths['/api/models/{id}'].get.parameters[0];
+    expect(idParameter).toMatchObject({ name: 'id', in: 'path', required: true });
+    expect(idParameter.description).toContain('Global ID');
+    const list = document.paths['/api/models'].get.parameters.map((p: any) => p.name);
+    expect(list).toEqual(expect.arrayContaining(['tags', 'status', 'provider', 'limit', 'cursor']));
+  });
+});
