@@ -69,17 +69,22 @@ export async function walkEdges(db: Db, query: WalkQuery): Promise<WalkEdgeRow[]
         AND e.org_id = ${query.orgId}
       LIMIT ${query.nodeLimit}
     ),
-    reached AS (SELECT count(*) AS n FROM reach)
+    -- Materialised once: referencing the recursive CTE from the edge selection below made SQLite
+    -- re-walk it per candidate row (22 s instead of 105 ms for a 10,000-hop chain).
+    reached AS MATERIALIZED (SELECT id FROM reach),
+    total AS MATERIALIZED (SELECT count(*) AS n FROM reached)
     SELECT e.id, e.type, e.src_id, e.src_kind, e.dst_id, e.dst_kind, e.properties, e.created_at,
-      (SELECT n FROM reached) AS reached
-    FROM edge AS e
-    WHERE e.org_id = ${query.orgId} AND ${live('e')} AND (
-      (e.type IN (SELECT value FROM json_each(${bySource}))
-        AND e.src_id IN (SELECT id FROM reach) AND e.dst_id IN (SELECT id FROM reach))
-      OR (e.type IN (SELECT value FROM json_each(${byTarget}))
-        AND e.dst_id IN (SELECT id FROM reach) AND e.src_id IN (SELECT id FROM reach))
-    )
-    ORDER BY e.id
+      (SELECT n FROM total) AS reached
+    FROM reached AS r JOIN edge AS e ON e.src_id = r.id
+    WHERE e.type IN (SELECT value FROM json_each(${bySource})) AND e.org_id = ${query.orgId}
+      AND ${live('e')} AND e.dst_id IN (SELECT id FROM reached)
+    UNION ALL
+    SELECT e.id, e.type, e.src_id, e.src_kind, e.dst_id, e.dst_kind, e.properties, e.created_at,
+      (SELECT n FROM total) AS reached
+    FROM reached AS r JOIN edge AS e ON e.dst_id = r.id
+    WHERE e.type IN (SELECT value FROM json_each(${byTarget})) AND e.org_id = ${query.orgId}
+      AND ${live('e')} AND e.src_id IN (SELECT id FROM reached)
+    ORDER BY 1
   `.execute(db);
   return result.rows;
 }
