@@ -210,10 +210,15 @@ async function childMain(jobFile: string) {
   const { DatabaseSync } = await import('node:sqlite');
   const db = new DatabaseSync(job.file, { readOnly: true });
   const out: Record<string, unknown> = {};
+  const cpuMs: number[] = [];
   const time = <T>(fn: () => T): { ms: number; value: T } => {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const value = fn();
-    return { ms: performance.now() - t0, value };
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
+    return { ms, value };
   };
   if (job.kind === 'info') {
     out.sqliteVersion = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
@@ -265,6 +270,7 @@ async function childMain(jobFile: string) {
       const last = runsMs[runsMs.length - 1] ?? 0;
       if (run > 0 && performance.now() - started + last > job.budgetMs) break;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const seen = new Set(job.seeds);
       const edgeIds = new Set<string>();
       let frontier = [...job.seeds];
@@ -292,6 +298,8 @@ async function childMain(jobFile: string) {
         frontier = next;
       }
       runsMs.push(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      cpuMs.push((cpu.user + cpu.system) / 1000);
       nodes = seen.size;
       edges = edgeIds.size;
       depth = levels;
@@ -314,6 +322,7 @@ async function childMain(jobFile: string) {
     );
     Object.assign(out, { ms: result.ms, ...result.value });
   }
+  if (cpuMs.length) out.cpuMs = cpuMs;
   db.close();
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -14,6 +14,10 @@
 //
 // Per request: client-side time, D1 statements (x-d1-statements), response size, and the peak memory
 // of the wrangler dev process tree (VmHWM after resetting it through /proc/<pid>/clear_refs).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { encodeGlobalId } from '../lib/graphql.ts';
 import {
   processTree,
@@ -1044,7 +1048,7 @@ async function runLineage(
   // ---- Through GraphQL, on wrangler dev.
   const api = new Api(context.seed.token, context.signal, size.requestTimeoutS * 1000);
   let requestsSent = 0;
-  const servers: { label: string; tree: unknown }[] = [];
+  const servers: { label: string; pid: number | undefined; tree: unknown }[] = [];
   const start = async (label: string) => {
     const started = await context.startServer(label);
     api.use(started.server);
@@ -1053,7 +1057,7 @@ async function runLineage(
       .tree()
       .map((pid) => readMemory(pid))
       .filter((p) => p !== null);
-    servers.push({ label, tree });
+    servers.push({ label, pid: started.server.pid, tree });
     context.log(
       `wrangler dev tree: ${tree.map((p) => `${p.pid} ${p.name} ${(p.rssKiB / 1024).toFixed(0)} MiB`).join(', ')}`,
     );
@@ -1115,12 +1119,44 @@ async function runLineage(
   await context.stopServer();
 
   // ---- Raw, on the same SQLite file, no server running.
+  const d1Files = () =>
+    Object.fromEntries(
+      readdirSync(dirname(dbFile))
+        .filter((name) => name.startsWith(basename(dbFile)))
+        .map((name) => [
+          name.slice(basename(dbFile).length) || '.sqlite',
+          statSync(join(dirname(dbFile), name)).size,
+        ]),
+    );
+  context.log(`D1 files after the server stopped: ${JSON.stringify(d1Files())}`);
   const raw: Record<string, RawResult> = {};
+  const serverPids = servers.map((server) => server.pid).filter((pid) => pid !== undefined);
   const rawJob = async (name: string, job: Parameters<typeof runRawJob>[0], timeoutS: number) => {
+    // Anything of wrangler dev still alive would compete for the CPU: say so.
+    const leftovers = serverPids.flatMap((pid) => processTree(pid)).map((pid) => readMemory(pid));
+    if (leftovers.some((p) => p !== null)) {
+      context.log(`WARNING: wrangler dev processes still alive: ${JSON.stringify(leftovers)}`);
+    }
+    // What else is using the CPU meanwhile (other people's work on this shared machine shows here).
+    const psTimer = setTimeout(() => {
+      try {
+        const ps = execFileSync('ps', ['-eo', 'pid,ppid,pgid,pcpu,etime,comm', '--sort=-pcpu'], {
+          encoding: 'utf8',
+        });
+        context.log(
+          `raw ${name}, 15 s in, busiest processes:\n${ps.split('\n').slice(0, 8).join('\n')}`,
+        );
+      } catch {
+        // no ps
+      }
+    }, 15_000);
     const result = await runRawJob(job, context.workDir, timeoutS * 1000);
+    clearTimeout(psTimer);
+    result.loadavg = loadavg();
+    result.d1Files = d1Files();
     raw[name] = result;
     const summary = Object.entries(result)
-      .filter(([key]) => key !== 'plan')
+      .filter(([key]) => key !== 'plan' && key !== 'd1Files')
       .map(
         ([key, value]) =>
           `${key}=${Array.isArray(value) ? value.map((v) => (typeof v === 'number' ? v.toFixed(1) : v)).join('/') : typeof value === 'number' ? Math.round(value * 10) / 10 : value}`,
@@ -1198,7 +1234,10 @@ async function runLineage(
     if (!result.ok || runs.length === 0)
       return { text: `failed: ${String(result.error).slice(0, 80)}`, ms: Number.NaN };
     const s = summarize(runs);
-    return { text: runs.length > 1 ? `${ms(s.p50)} (n=${s.n})` : ms(s.p50), ms: s.p50 };
+    const cpu = (result.cpuMs as number[] | undefined)?.length
+      ? `, CPU ${ms(summarize(result.cpuMs as number[]).p50)}`
+      : '';
+    return { text: `${ms(s.p50)} (n=${s.n}${cpu})`, ms: s.p50 };
   };
   const warmP50 = (label: string) => {
     const s = series.find((x) => x.label === label);
