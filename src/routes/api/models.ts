@@ -25,7 +25,7 @@ import {
   toModelVersion,
 } from '../../registry/model/model.ts';
 import { MAX_PAGE_SIZE } from '../../schema/lib/connection.ts';
-import { decodeIdOf } from '../../schema/lib/ids.ts';
+import { decodeIdOf, deps } from '../../schema/lib/ids.ts';
 import { listModels } from '../../schema/lib/model-search.ts';
 import {
   AliasJson,
@@ -38,8 +38,6 @@ import {
   modelVersionJson,
 } from './present.ts';
 import { defineRoute } from './route.ts';
-
-const deps = (context: Context) => ({ db: context.db, d1: context.d1 });
 
 const jsonObject = z
   .record(z.string(), z.unknown())

@@ -19,7 +19,7 @@ import {
   type TimeRange,
 } from '../../registry/metrics/metrics.ts';
 import { builder } from '../builder.ts';
-import { decodeIdOf } from '../lib/ids.ts';
+import { decodeIdOf, deps } from '../lib/ids.ts';
 import { keyedLoader, requestNow } from '../lib/range-loaders.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import {
@@ -283,7 +283,7 @@ builder.queryField('metricAlerts', (t) =>
     },
     resolve: (_root, args, context) =>
       withUserErrors(() =>
-        findMetricAlerts({ db: context.db, d1: context.d1 }, context.viewer, {
+        findMetricAlerts(deps(context), context.viewer, {
           modelId: args.modelId
             ? decodeIdOf(String(args.modelId), ['Model'], ['modelId']).id
             : null,
