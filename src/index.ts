@@ -3,6 +3,7 @@ import { handleApiRequest, isApiPath } from './routes/api/router.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
+import { runScheduledJobs } from './scheduled.ts';
 import { yoga } from './yoga.ts';
 
 export default {
@@ -30,5 +31,9 @@ export default {
       statusText: response.statusText,
       headers,
     });
+  },
+
+  async scheduled(controller, env, ctx): Promise<void> {
+    ctx.waitUntil(runScheduledJobs(env, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<Env>;

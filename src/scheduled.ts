@@ -1,0 +1,32 @@
+/**
+ * Work the Worker does on its cron trigger (wrangler.jsonc `triggers.crons`), outside any request.
+ * Each job is a plain function of the environment and the trigger time; a failing job is logged
+ * and does not stop the others, so one broken job never starves the rest.
+ */
+export interface ScheduledJob {
+  /** Shown in logs. */
+  name: string;
+  run(env: Env, scheduledTime: Date): Promise<void>;
+}
+
+/** Every job, in the order they run on each trigger. */
+export const SCHEDULED_JOBS: ScheduledJob[] = [];
+
+export async function runScheduledJobs(
+  env: Env,
+  scheduledTime: Date,
+  jobs: readonly ScheduledJob[] = SCHEDULED_JOBS,
+): Promise<{ name: string; ok: boolean; error?: string }[]> {
+  const outcomes: { name: string; ok: boolean; error?: string }[] = [];
+  for (const job of jobs) {
+    try {
+      await job.run(env, scheduledTime);
+      outcomes.push({ name: job.name, ok: true });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`scheduled job ${job.name} failed: ${message}`);
+      outcomes.push({ name: job.name, ok: false, error: message });
+    }
+  }
+  return outcomes;
+}
