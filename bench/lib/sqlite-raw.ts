@@ -10,11 +10,23 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import type { EdgeType } from '../../src/registry/lineage/lineage.ts';
+import { walkEdgesStatement } from '../../src/registry/lineage/traversal.repository.ts';
 
 export interface WalkParams {
   file: string;
   orgId: string;
   seeds: string[];
+  /** The walk as walkEdges takes it. */
+  direction: 'UPSTREAM' | 'DOWNSTREAM';
+  edgeTypes: string[];
   /** Edge types followed from source to target, and from target to source (as in walkEdges). */
   bySource: string[];
   byTarget: string[];
@@ -22,11 +34,9 @@ export interface WalkParams {
 }
 
 /**
- * `api`: the Worker's statement as it is. `unindexed`: the same statement with the second membership
- * test of each branch written `+e.dst_id IN (...)` / `+e.src_id IN (...)`, so that SQLite cannot
- * use it as an index constraint (see ALT_WALK_SQL). `reach`: the recursion alone, counted.
+ * `api`: the Worker's statement as it is (compiled from src/). `reach`: the recursion alone, counted.
  */
-export type WalkVariant = 'api' | 'unindexed' | 'reach';
+export type WalkVariant = 'api' | 'reach';
 
 export type RawJob =
   | ({ kind: 'walk'; variant: WalkVariant; runs: number; budgetMs: number } & WalkParams)
@@ -35,61 +45,36 @@ export type RawJob =
   | { kind: 'info'; file: string };
 
 /**
- * The statement of src/registry/lineage/traversal.repository.ts `walkEdges` (asOf = null), with
- * its parameters in the same order: ids only in the recursion, UNION, then the edges among the
- * reached nodes.
+ * The statement of src/registry/lineage/traversal.repository.ts `walkEdges` (asOf = null), compiled
+ * from the source itself (`walkEdgesStatement`) by Kysely's SQLite compiler, so the floor is always
+ * the Worker's current statement with its parameters.
  */
-export const WALK_SQL = `
-    WITH RECURSIVE reach(id) AS (
-      SELECT value FROM json_each(?)
-      UNION
-      SELECT e.dst_id FROM edge AS e JOIN reach ON e.src_id = reach.id
-      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.removed_at IS NULL
-      UNION
-      SELECT e.src_id FROM edge AS e JOIN reach ON e.dst_id = reach.id
-      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.removed_at IS NULL
-      LIMIT ?
-    ),
-    reached AS (SELECT count(*) AS n FROM reach)
-    SELECT e.id, e.type, e.src_id, e.src_kind, e.dst_id, e.dst_kind, e.properties, e.created_at,
-      (SELECT n FROM reached) AS reached
-    FROM edge AS e
-    WHERE e.org_id = ? AND e.removed_at IS NULL AND (
-      (e.type IN (SELECT value FROM json_each(?))
-        AND e.src_id IN (SELECT id FROM reach) AND e.dst_id IN (SELECT id FROM reach))
-      OR (e.type IN (SELECT value FROM json_each(?))
-        AND e.dst_id IN (SELECT id FROM reach) AND e.src_id IN (SELECT id FROM reach))
-    )
-    ORDER BY e.id
-  `;
+function apiWalk(p: WalkParams): { sql: string; parameters: unknown[] } {
+  const compiler = new Kysely<Record<string, never>>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new SqliteIntrospector(db),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  });
+  const compiled = walkEdgesStatement({
+    orgId: p.orgId,
+    seeds: p.seeds,
+    direction: p.direction,
+    edgeTypes: p.edgeTypes as EdgeType[],
+    nodeLimit: p.nodeLimit,
+    asOf: null,
+  }).compile(compiler);
+  return { sql: compiled.sql, parameters: [...compiled.parameters] };
+}
 
 const walkArgs = (p: WalkParams) => [
   JSON.stringify(p.seeds),
   JSON.stringify(p.bySource),
   JSON.stringify(p.byTarget),
   p.nodeLimit,
-  p.orgId,
-  JSON.stringify(p.bySource),
-  JSON.stringify(p.byTarget),
 ];
-
-/**
- * WALK_SQL with one character added to each branch's second membership test (`+e.dst_id`,
- * `+e.src_id`). Without it SQLite's planner turns `src_id IN (reach) AND type IN (...) AND dst_id IN
- * (reach)` into a probe of edge_live_unique (src_id, type, dst_id) for every combination: reached
- * nodes x types x reached nodes, quadratic in the size of the walk. With it, it looks the edges up
- * by src_id and type and checks dst_id against the reached set (a bloom filter, then the list).
- */
-export const ALT_WALK_SQL = WALK_SQL.replace(
-  'AND e.src_id IN (SELECT id FROM reach) AND e.dst_id IN (SELECT id FROM reach))',
-  'AND e.src_id IN (SELECT id FROM reach) AND +e.dst_id IN (SELECT id FROM reach))',
-).replace(
-  'AND e.dst_id IN (SELECT id FROM reach) AND e.src_id IN (SELECT id FROM reach))',
-  'AND e.dst_id IN (SELECT id FROM reach) AND +e.src_id IN (SELECT id FROM reach))',
-);
-if (ALT_WALK_SQL === WALK_SQL || ALT_WALK_SQL.split('+e.').length !== 3) {
-  throw new Error('ALT_WALK_SQL: WALK_SQL changed shape');
-}
 
 /** The recursion alone: how many nodes it reaches. */
 export const REACH_ONLY_SQL = `
@@ -233,14 +218,11 @@ async function childMain(jobFile: string) {
       ]),
     );
   } else if (job.kind === 'walk') {
-    const text =
-      job.variant === 'api'
-        ? WALK_SQL
-        : job.variant === 'unindexed'
-          ? ALT_WALK_SQL
-          : REACH_ONLY_SQL;
+    const api = job.variant === 'api' ? apiWalk(job) : null;
+    const text = api ? api.sql : REACH_ONLY_SQL;
     const statement = db.prepare(text);
-    const args = job.variant === 'reach' ? walkArgs(job).slice(0, 4) : walkArgs(job);
+    const args = (api ? api.parameters : walkArgs(job)) as (string | number)[];
+    out.sql = text;
     out.plan = (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...args) as { detail: string }[]).map(
       (row) => row.detail,
     );

@@ -8,7 +8,9 @@ export interface StatementCounter {
   roundTrips: number;
 }
 
-export type Db = Kysely<Database>;
+import type { Db } from './db.ts';
+
+export type { Db };
 
 /**
  * Wraps the D1 binding so every statement is counted. Tests and the `x-d1-statements` response

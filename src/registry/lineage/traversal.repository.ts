@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import type { EdgeType, NodeKind } from './lineage.ts';
 
 /**
@@ -45,6 +45,11 @@ export interface WalkQuery {
  * recursive queue first-in first-out, so the LIMIT keeps the nodes nearest the seeds.
  */
 export async function walkEdges(db: Db, query: WalkQuery): Promise<WalkEdgeRow[]> {
+  return (await walkEdgesStatement(query).execute(db)).rows;
+}
+
+/** The statement of `walkEdges`, unexecuted: the benchmark runs this very SQL raw on SQLite. */
+export function walkEdgesStatement(query: WalkQuery) {
   const forward = query.edgeTypes.filter((type) => TARGET_IS_DOWNSTREAM.has(type));
   const backward = query.edgeTypes.filter((type) => !TARGET_IS_DOWNSTREAM.has(type));
   // Walking downstream follows forward edges from source to target and backward edges from
@@ -56,7 +61,7 @@ export async function walkEdges(db: Db, query: WalkQuery): Promise<WalkEdgeRow[]
     asOf === null
       ? sql.raw(`${alias}.removed_at IS NULL`)
       : sql`${sql.raw(alias)}.created_at <= ${asOf} AND (${sql.raw(alias)}.removed_at IS NULL OR ${sql.raw(alias)}.removed_at > ${asOf})`;
-  const result = await sql<WalkEdgeRow>`
+  return sql<WalkEdgeRow>`
     WITH RECURSIVE reach(id) AS (
       SELECT value FROM json_each(${JSON.stringify(query.seeds)})
       UNION
@@ -85,8 +90,7 @@ export async function walkEdges(db: Db, query: WalkQuery): Promise<WalkEdgeRow[]
     WHERE e.type IN (SELECT value FROM json_each(${byTarget})) AND e.org_id = ${query.orgId}
       AND ${live('e')} AND e.src_id IN (SELECT id FROM reached)
     ORDER BY 1
-  `.execute(db);
-  return result.rows;
+  `;
 }
 
 /** The versions of a model: a Model's lineage is that of its versions. */

@@ -68,6 +68,8 @@ export interface LineageRequest {
   nodeBudget?: number;
   /** The argument that named the root, for a NotFoundError: `of` for impact, `from` for a path. */
   rootPath?: readonly string[];
+  /** The caller already read the root in this organization (a resolver of that node). */
+  rootExists?: boolean;
 }
 
 export function validateMaxDepth(maxDepth: number | null | undefined, path: readonly string[]) {
@@ -94,7 +96,9 @@ export async function walkLineage(
   const budget = request.nodeBudget ?? DEFAULT_NODE_BUDGET;
   const edgeTypes = request.edgeTypes?.length ? [...new Set(request.edgeTypes)] : [...EDGE_TYPES];
   const root = request.root;
-  const exists = await findExistingNodeIds(db, orgId, root.kind, [root.id]);
+  const exists = request.rootExists
+    ? new Set([root.id])
+    : await findExistingNodeIds(db, orgId, root.kind, [root.id]);
   if (!exists.has(root.id))
     throw new NotFoundError(
       `No ${root.kind} with this id`,
