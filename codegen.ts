@@ -1,6 +1,8 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-// Typed documents for the example client, generated from the committed schema.graphql.
+// Typed documents for the example client, generated from the committed schema.graphql, and the
+// persisted-operations allow-list (examples/gql/persisted-documents.json: SHA-256 hash -> document)
+// that the Worker accepts when PERSISTED_OPERATIONS is "allow" or "require".
 const config: CodegenConfig = {
   schema: 'schema.graphql',
   documents: ['examples/**/*.ts', '!examples/gql/**'],
@@ -15,7 +17,11 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         scalars: { DateTime: 'string', JSON: 'unknown', ID: 'string' },
       },
-      presetConfig: { fragmentMasking: false },
+      presetConfig: {
+        fragmentMasking: false,
+        // Apollo-style `extensions.persistedQuery.sha256Hash`, which Yoga's plugin reads.
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+      },
     },
   },
 };

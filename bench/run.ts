@@ -33,6 +33,8 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   lineage: async () => (await import('./scenarios/lineage.ts')).lineageScenario,
   usage: async () => (await import('./scenarios/usage.ts')).scenario,
   similarity: async () => (await import('./scenarios/similarity.ts')).scenario,
+  artifacts: async () => (await import('./scenarios/artifacts.ts')).scenario,
+  load: async () => (await import('./scenarios/load.ts')).scenario,
 };
 
 /** Requests any one run may send; the scenario sizes stay far below it. */

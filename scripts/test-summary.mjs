@@ -1,8 +1,10 @@
-// Prints the plain "N passed, N failed" line CI reads, from vitest's JSON report and the browser
-// test's (test-results/browser.json). A failed step outside them (schema drift, codegen, type check,
+// Prints the plain "N passed, N failed" line CI reads, from vitest's JSON report, the graphql-http
+// audits' (test-results/http-audits.json, written by scripts/test-http-audits.ts after vitest: a
+// passing audit of any level is a pass, a failing MUST a failure, failing SHOULD/MAY audits are
+// listed but counted as neither) and the browser test's (test-results/browser.json). A failed step outside them (schema drift, codegen, type check,
 // dry-run deploy, a browser test that could not start) counts as one failure.
 // Usage: test-summary.mjs <npm test status> [<browser test status>]
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 
 const status = Number(process.argv[2] ?? '0');
 const browserStatus = process.argv[3] === undefined ? null : Number(process.argv[3]);
@@ -14,6 +16,23 @@ if (existsSync('test-results/vitest.json')) {
   passed = report.numPassedTests ?? 0;
   failed = report.numFailedTests ?? 0;
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+}
+// Only an audit report from this run counts: one older than vitest's is from an earlier run.
+const AUDITS = 'test-results/http-audits.json';
+if (
+  existsSync(AUDITS) &&
+  (!existsSync('test-results/vitest.json') ||
+    statSync(AUDITS).mtimeMs >= statSync('test-results/vitest.json').mtimeMs)
+) {
+  const audits = JSON.parse(readFileSync(AUDITS, 'utf8'));
+  passed += audits.passed ?? 0;
+  failed += audits.failed ?? 0;
+  for (const detail of audits.details ?? []) {
+    if (detail.status !== 'ok') console.log(`graphql-http ${detail.status}: ${detail.name}`);
+  }
+  console.log(
+    `graphql-http audits: ${audits.passed ?? 0} passed, ${audits.failed ?? 0} MUST failed, ${audits.warnings ?? 0} SHOULD warnings, ${audits.notices ?? 0} MAY notices`,
+  );
 }
 if (status !== 0 && failed === 0) failed = 1;
 if (browserStatus !== null) {

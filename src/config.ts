@@ -12,3 +12,81 @@ export function lineageNodeBudget(env: { LINEAGE_NODE_BUDGET?: string }): number
   if (!Number.isInteger(configured) || configured < 1) return DEFAULT_NODE_BUDGET;
   return Math.min(configured, MAX_NODE_BUDGET);
 }
+
+/** What `PERSISTED_OPERATIONS` allows: any document, or only the allow-list's. */
+export type PersistedOperationsMode = 'off' | 'allow' | 'require';
+
+/** The HTTP layer's settings, read from `vars` (wrangler.jsonc); see README "Limits and security". */
+export interface HttpConfig {
+  /** EXPOSE_ERRORS="true": internal errors keep their message and stack (development only). */
+  exposeErrors: boolean;
+  /** GRAPHQL_INTROSPECTION="false" refuses __schema and __type. */
+  introspection: boolean;
+  /** GRAPHIQL="false": GET /graphql from a browser is a 404-like JSON answer, not the IDE. */
+  graphiql: boolean;
+  /** PERSISTED_OPERATIONS: off (default), allow (hashes accepted too), require (hashes only). */
+  persistedOperations: PersistedOperationsMode;
+  /** CORS_ORIGINS: comma-separated origins allowed cross-origin; none by default. */
+  corsOrigins: readonly string[];
+  /** RATE_LIMIT="off" turns the per-token limit off (local default; see wrangler.jsonc). */
+  rateLimit: boolean;
+  /** ENVIRONMENT="production": adds Strict-Transport-Security. */
+  production: boolean;
+}
+
+export interface HttpVars {
+  ENVIRONMENT?: string;
+  EXPOSE_ERRORS?: string;
+  GRAPHQL_INTROSPECTION?: string;
+  GRAPHIQL?: string;
+  PERSISTED_OPERATIONS?: string;
+  CORS_ORIGINS?: string;
+  RATE_LIMIT?: string;
+}
+
+/** A boolean var: only "true"/"false" (any case) count; anything else is the default. */
+function flag(value: string | undefined, fallback: boolean): boolean {
+  const normalized = value?.trim().toLowerCase();
+  if (normalized === 'true' || normalized === 'on') return true;
+  if (normalized === 'false' || normalized === 'off') return false;
+  return fallback;
+}
+
+function persistedOperationsMode(value: string | undefined): PersistedOperationsMode {
+  const normalized = value?.trim().toLowerCase();
+  return normalized === 'allow' || normalized === 'require' ? normalized : 'off';
+}
+
+/** An origin as browsers send it: scheme://host[:port], no path; anything else is dropped. */
+function parseOrigins(value: string | undefined): string[] {
+  const origins: string[] = [];
+  for (const entry of (value ?? '').split(',')) {
+    const trimmed = entry.trim();
+    if (!trimmed) continue;
+    try {
+      const url = new URL(trimmed);
+      if ((url.protocol === 'https:' || url.protocol === 'http:') && url.origin === trimmed) {
+        origins.push(url.origin);
+      }
+    } catch {
+      // not a URL: ignored rather than allowing something unintended
+    }
+  }
+  return origins;
+}
+
+/**
+ * The HTTP settings from the Worker's vars. Safe when a var is missing: errors masked,
+ * introspection and GraphiQL on, persisted operations off, no cross-origin access, rate limit on.
+ */
+export function httpConfig(env: HttpVars): HttpConfig {
+  return {
+    exposeErrors: flag(env.EXPOSE_ERRORS, false),
+    introspection: flag(env.GRAPHQL_INTROSPECTION, true),
+    graphiql: flag(env.GRAPHIQL, true),
+    persistedOperations: persistedOperationsMode(env.PERSISTED_OPERATIONS),
+    corsOrigins: parseOrigins(env.CORS_ORIGINS),
+    rateLimit: flag(env.RATE_LIMIT, true),
+    production: env.ENVIRONMENT === 'production',
+  };
+}

@@ -1,36 +1,42 @@
 import type { StatementCounter } from './db/client.ts';
+import { guard } from './http/guard.ts';
 import { handleApiRequest, isApiPath } from './routes/api/router.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
 import { runScheduledJobs } from './scheduled.ts';
-import { yoga } from './yoga.ts';
+import { yogaFor } from './yoga.ts';
+
+/** The routes, each answering one family of paths; src/http/guard.ts wraps them all. */
+async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname === '/') return Response.redirect(new URL('/graphql', url).toString(), 302);
+  if (url.pathname.startsWith(ARTIFACT_ROUTE_PREFIX)) {
+    return handleArtifactRequest(request, env, ctx);
+  }
+  // Static assets (public/) are answered before the Worker runs, so /lineage/lineage.js and
+  // /lineage/lineage.css never get here; /lineage/<id> matches no asset (global IDs hold no ".")
+  // and does.
+  if (isLineagePagePath(url.pathname)) return handleLineagePage(request, env);
+  if (isApiPath(url.pathname)) return handleApiRequest(request, env, ctx);
+  if (url.pathname !== '/graphql') {
+    return Response.json({ error: 'Not found. The API is at /graphql.' }, { status: 404 });
+  }
+  const statements: StatementCounter = { statements: 0, roundTrips: 0 };
+  const response = await yogaFor(env).fetch(request, { env, ctx, statements });
+  // How many D1 statements the request ran: tests and benchmarks read it; it reveals nothing.
+  const headers = new Headers(response.headers);
+  headers.set('x-d1-statements', String(statements.statements));
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
 
 export default {
-  async fetch(request, env, ctx): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === '/') return Response.redirect(new URL('/graphql', url).toString(), 302);
-    if (url.pathname.startsWith(ARTIFACT_ROUTE_PREFIX)) {
-      return handleArtifactRequest(request, env, ctx);
-    }
-    // Static assets (public/) are answered before the Worker runs, so /lineage/lineage.js and
-    // /lineage/lineage.css never get here; /lineage/<id> matches no asset (global IDs hold no ".")
-    // and does.
-    if (isLineagePagePath(url.pathname)) return handleLineagePage(request, env);
-    if (isApiPath(url.pathname)) return handleApiRequest(request, env, ctx);
-    if (url.pathname !== '/graphql') {
-      return Response.json({ error: 'Not found. The API is at /graphql.' }, { status: 404 });
-    }
-    const statements: StatementCounter = { statements: 0, roundTrips: 0 };
-    const response = await yoga.fetch(request, { env, ctx, statements });
-    // How many D1 statements the request ran: tests and benchmarks read it; it reveals nothing.
-    const headers = new Headers(response.headers);
-    headers.set('x-d1-statements', String(statements.statements));
-    return new Response(response.body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    });
+  fetch(request, env, ctx): Promise<Response> {
+    return guard(request, env, (admitted) => route(admitted, env, ctx));
   },
 
   async scheduled(controller, env, ctx): Promise<void> {

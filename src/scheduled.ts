@@ -1,3 +1,9 @@
+import { expireArtifactUploadsJob } from './registry/artifact/artifact.service.ts';
+import { deleteExpiredIdempotencyKeys } from './registry/idempotency/idempotency.service.ts';
+import { embeddingRefreshJob } from './registry/search/search.service.ts';
+import { autoPromotionJob } from './registry/usage/promotion.service.ts';
+import { repricingJob } from './registry/usage/usage.service.ts';
+
 /**
  * Work the Worker does on its cron trigger (wrangler.jsonc `triggers.crons`), outside any request.
  * Each job is a plain function of the environment and the trigger time; a failing job is logged
@@ -10,7 +16,13 @@ export interface ScheduledJob {
 }
 
 /** Every job, in the order they run on each trigger. */
-export const SCHEDULED_JOBS: ScheduledJob[] = [];
+export const SCHEDULED_JOBS: ScheduledJob[] = [
+  { name: 'idempotency-key-expiry', run: deleteExpiredIdempotencyKeys },
+  { name: 'artifact-upload-expiry', run: expireArtifactUploadsJob },
+  { name: 'usage-auto-promotion', run: autoPromotionJob },
+  { name: 'usage-late-price-repricing', run: repricingJob },
+  { name: 'search-embedding-refresh', run: embeddingRefreshJob },
+];
 
 export async function runScheduledJobs(
   env: Env,

@@ -1,12 +1,16 @@
-import { GraphQLError } from 'graphql';
-import { createYoga } from 'graphql-yoga';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import persistedDocuments from '../examples/gql/persisted-documents.json' with { type: 'json' };
 import { bearerToken } from './auth/token.ts';
+import { type HttpConfig, type HttpVars, httpConfig } from './config.ts';
 import type { Context } from './context.ts';
 import { countingD1, createDb, type StatementCounter } from './db/client.ts';
 import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQLPage } from './graphiql.ts';
-import { useMaxAliases } from './limits.ts';
+import { useMaxAliases, useMaxDirectives, useMaxTokens, useSingleOperation } from './limits.ts';
 import { authenticate } from './registry/user/user.service.ts';
 import { schema } from './schema/index.ts';
+import { useVariableErrorCodes } from './variable-errors.ts';
 
 /** What the Worker entry passes to Yoga with each request. */
 export interface ServerContext {
@@ -37,26 +41,150 @@ export async function createContext(request: Request, server: ServerContext): Pr
   return { env: server.env, d1, db, viewer, statements: server.statements, waitUntil };
 }
 
-/** Created once per isolate; every request reuses it. */
-export const yoga = createYoga<ServerContext>({
-  schema,
-  graphqlEndpoint: '/graphql',
-  landingPage: false,
-  // Internal errors reach clients as "Unexpected error." in every environment; expected failures
-  // are data (mutation results) or GraphQLErrors with a code, which are never masked.
-  maskedErrors: { isDev: false },
-  graphiql: (_request, server) => {
-    const env = server?.env;
-    const localToken =
-      env?.ENVIRONMENT === 'development' && env.LOCAL_ADMIN_TOKEN ? env.LOCAL_ADMIN_TOKEN : null;
-    return {
-      title: 'Model Registry',
-      defaultQuery: GRAPHIQL_DEFAULT_QUERY,
-      // Local development only: the token seeded by `npm start`, so GraphiQL works at once.
-      headers: localToken ? JSON.stringify({ Authorization: `Bearer ${localToken}` }) : undefined,
-    };
-  },
-  renderGraphiQL: (options) => renderGraphiQLPage({ ...options }),
-  context: ({ request, ...server }) => createContext(request, server as ServerContext),
-  plugins: [useMaxAliases()],
-});
+/** Yoga's settings that vary by deployment (vars); the rest is fixed. */
+export type YogaConfig = Pick<
+  HttpConfig,
+  'exposeErrors' | 'introspection' | 'graphiql' | 'persistedOperations'
+>;
+
+/** The allow-list written by codegen (codegen.ts): "sha256:<hex>" -> document. */
+const PERSISTED_DOCUMENTS: Readonly<Record<string, string>> = persistedDocuments;
+
+/** The allow-listed document for a hash sent as `extensions.persistedQuery.sha256Hash`. */
+export function persistedDocument(hash: string): string | null {
+  const key = hash.startsWith('sha256:') ? hash : `sha256:${hash}`;
+  return Object.hasOwn(PERSISTED_DOCUMENTS, key) ? (PERSISTED_DOCUMENTS[key] ?? null) : null;
+}
+
+/** GRAPHQL_INTROSPECTION="false": __schema and __type are validation errors (400). */
+function useNoIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+/** GRAPHIQL="false": a browser opening /graphql learns why there is no IDE, instead of a bare 406. */
+function useGraphiQLTurnedOff(): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      const wantsPage = request.headers.get('accept')?.includes('text/html') ?? false;
+      if (request.method !== 'GET' || !wantsPage || url.searchParams.has('query')) return;
+      endResponse(
+        Response.json(
+          {
+            errors: [
+              {
+                message:
+                  'GraphiQL is turned off in this deployment (GRAPHIQL=false); POST operations to /graphql',
+                extensions: { code: 'GRAPHIQL_DISABLED' },
+              },
+            ],
+          },
+          { status: 404 },
+        ),
+      );
+    },
+  };
+}
+
+function persistedOperationsPlugin(mode: 'allow' | 'require'): Plugin {
+  return usePersistedOperations({
+    getPersistedOperation: (hash) => persistedDocument(hash),
+    allowArbitraryOperations: mode === 'allow',
+    customErrors: {
+      notFound: {
+        message: 'Persisted operation not found: the hash is not in the allow-list',
+        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 400 } },
+      },
+      persistedQueryOnly: {
+        message:
+          'Only persisted operations are allowed (PERSISTED_OPERATIONS=require): send extensions.persistedQuery.sha256Hash of an allow-listed document',
+        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+      },
+    },
+  });
+}
+
+/** EXPOSE_ERRORS="true": the error as it happened, with its cause's message and stack. */
+function exposeError(error: unknown): Error {
+  const cause = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const original =
+    cause instanceof Error
+      ? { name: cause.name, message: cause.message, stack: cause.stack }
+      : { message: String(cause) };
+  const located = error instanceof GraphQLError ? error : null;
+  return new GraphQLError(original.message, {
+    nodes: located?.nodes,
+    source: located?.source,
+    positions: located?.positions,
+    path: located?.path,
+    extensions: { ...located?.extensions, code: 'INTERNAL_SERVER_ERROR', originalError: original },
+  });
+}
+
+/** A Yoga server for one configuration. Tests build one per setting; the Worker uses yogaFor. */
+export function createYogaServer(config: YogaConfig): YogaServerInstance<ServerContext, Context> {
+  const plugins: Plugin[] = [
+    useSingleOperation(),
+    useMaxTokens(),
+    useMaxDirectives(),
+    useMaxAliases(),
+    useVariableErrorCodes(),
+  ];
+  if (!config.introspection) plugins.push(useNoIntrospection());
+  if (!config.graphiql) plugins.push(useGraphiQLTurnedOff());
+  if (config.persistedOperations !== 'off') {
+    plugins.push(persistedOperationsPlugin(config.persistedOperations));
+  }
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // CORS is src/http/cors.ts's, for every route; Yoga's default would allow any origin.
+    cors: false,
+    // One operation per request: a batch would share one invocation's D1 statement budget and
+    // one rate-limit count among many operations.
+    batching: false,
+    // Internal errors reach clients as "Unexpected error." unless EXPOSE_ERRORS="true" (local
+    // debugging only); expected failures are data (mutation results) or GraphQLErrors with a
+    // code, which are never masked.
+    maskedErrors: config.exposeErrors ? { maskError: exposeError } : { isDev: false },
+    graphiql: config.graphiql
+      ? (_request, server) => {
+          const env = server?.env;
+          const localToken =
+            env?.ENVIRONMENT === 'development' && env.LOCAL_ADMIN_TOKEN
+              ? env.LOCAL_ADMIN_TOKEN
+              : null;
+          return {
+            title: 'Model Registry',
+            defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+            // Local development only: the token seeded by `npm start`, so GraphiQL works at once.
+            headers: localToken
+              ? JSON.stringify({ Authorization: `Bearer ${localToken}` })
+              : undefined,
+          };
+        }
+      : false,
+    renderGraphiQL: (options) => renderGraphiQLPage({ ...options }),
+    context: ({ request, ...server }) => createContext(request, server as ServerContext),
+    plugins,
+  });
+}
+
+const servers = new Map<string, YogaServerInstance<ServerContext, Context>>();
+
+/** The Yoga server for this deployment's vars: built on first use, then reused by the isolate. */
+export function yogaFor(env: HttpVars): YogaServerInstance<ServerContext, Context> {
+  const { exposeErrors, introspection, graphiql, persistedOperations } = httpConfig(env);
+  const config: YogaConfig = { exposeErrors, introspection, graphiql, persistedOperations };
+  const key = JSON.stringify(config);
+  let server = servers.get(key);
+  if (!server) {
+    server = createYogaServer(config);
+    servers.set(key, server);
+  }
+  return server;
+}

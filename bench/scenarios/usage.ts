@@ -5,15 +5,20 @@
 //   (c) abTestCompare with 3 arms, by modelIds and by experiment;
 //   (d) usageTrends (DAY) and costForecast of one model;
 //   (e) inferenceTrack batches of 1,000 through the API (writes).
+// Before and after in one run, on the same data: the reads run first against a server started
+// with `--var USAGE_ROLLUP:off` (the raw-row reads, as before the hourly rollup of migration 0006),
+// then against a normal server (rollup); the report gives both and their ratio.
 // The rows are generated inside SQLite (a recursive CTE per model, deterministic arithmetic on the
 // row number), so the SQL file is small; the same formulas run here in JS to check that the API's
 // answers are exact (count, cost sum, latency p50/p95/p99 of one model).
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeGlobalId } from '../lib/graphql.ts';
+import { type Client, createClient, encodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import { iso, SqlWriter, Uuid7Clock } from '../lib/sql.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
+import { freePort, REPO_ROOT, wranglerEnv } from '../lib/wrangler.ts';
 
 const SIZES = {
   full: { models: 20, rowsPerModel: 50_000, repeats: 10, writeBatches: 10 },
@@ -131,6 +136,24 @@ const USAGE_ALL = /* GraphQL */ `
   query UsageAll($from: DateTime!, $to: DateTime!) {
     models(first: 20) { edges { node { name usage(from: $from, to: $to) {
       requests totalCostUsd unpricedRequests latency { p50 p95 p99 }
+    } } } }
+  }
+`;
+
+const USAGE_NO_LATENCY = /* GraphQL */ `
+  query UsageNoLatency($id: ID!, $from: DateTime!, $to: DateTime!) {
+    node(id: $id) { ... on Model { usage(from: $from, to: $to) {
+      requests errorRequests totalTokens totalCostUsd meanCostUsd costPer1kTokens unpricedRequests meanQuality
+      byProvider { provider requests totalCostUsd }
+      byDeployment { deployment { name } requests }
+    } } }
+  }
+`;
+
+const USAGE_ALL_TOTALS = /* GraphQL */ `
+  query UsageAllTotals($from: DateTime!, $to: DateTime!) {
+    models(first: 20) { edges { node { name usage(from: $from, to: $to) {
+      requests totalCostUsd unpricedRequests meanLatencyMs
     } } } }
   }
 `;
@@ -273,47 +296,51 @@ async function run(context: ScenarioContext) {
   const totalRows = size.models * size.rowsPerModel;
   const loadMs = loads.reduce((sum, l) => sum + l.ms, 0);
   const storage = d1Size(context.persistTo);
+  const rollupRows = await countRollupRows(context);
   context.log(
     `${totalRows} rows loaded in ${ms(loadMs)}; D1 file ${(storage.bytes / 1048576).toFixed(1)} MiB`,
   );
 
-  const { client, coldStart } = await context.startServer('usage');
   const range = { from: iso(startMs), to: iso(endMs + 1000) };
   const modelId = (m: number) => encodeGlobalId('Model', models[m]?.id as string);
 
   // Correctness first: the API's answers for model 0 and an unpriced model equal the formulas.
-  const checks: string[] = [];
-  for (const m of [0, UNPRICED_FROM]) {
-    const want = expected(m, size.rowsPerModel);
-    interface UsageAnswer {
-      requests: number;
-      totalCostUsd: number | null;
-      unpricedRequests: number;
-      latency: { p50: number | null; p95: number | null; p99: number | null };
+  const checkExact = async (client: Client, phase: string) => {
+    const checks: string[] = [];
+    for (const m of [0, UNPRICED_FROM]) {
+      const want = expected(m, size.rowsPerModel);
+      interface UsageAnswer {
+        requests: number;
+        totalCostUsd: number | null;
+        unpricedRequests: number;
+        latency: { p50: number | null; p95: number | null; p99: number | null };
+      }
+      const got = (
+        await client.request<{ node: { usage: UsageAnswer } }>(USAGE, {
+          id: modelId(m),
+          ...range,
+        })
+      ).data.node.usage;
+      const close = (a: number | null, b: number | null) =>
+        a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)));
+      const ok =
+        got.requests === want.requests &&
+        close(got.totalCostUsd, want.totalCostUsd) &&
+        close(got.latency.p50, want.p50) &&
+        close(got.latency.p95, want.p95) &&
+        close(got.latency.p99, want.p99) &&
+        got.unpricedRequests === (m >= UNPRICED_FROM ? want.requests : 0);
+      checks.push(
+        `${phase} model ${m}: ${ok ? 'exact' : 'MISMATCH'} (requests ${got.requests}, cost ${got.totalCostUsd}, p50/p95/p99 ${got.latency.p50}/${got.latency.p95}/${got.latency.p99}; expected ${want.requests}, ${want.totalCostUsd}, ${want.p50}/${want.p95}/${want.p99})`,
+      );
+      if (!ok) throw new Error(`usage of model ${m} is not exact: ${checks.at(-1)}`);
     }
-    const got = (
-      await client.request<{ node: { usage: UsageAnswer } }>(USAGE, {
-        id: modelId(m),
-        ...range,
-      })
-    ).data.node.usage;
-    const close = (a: number | null, b: number | null) =>
-      a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)));
-    const ok =
-      got.requests === want.requests &&
-      close(got.totalCostUsd, want.totalCostUsd) &&
-      close(got.latency.p50, want.p50) &&
-      close(got.latency.p95, want.p95) &&
-      close(got.latency.p99, want.p99) &&
-      got.unpricedRequests === (m >= UNPRICED_FROM ? want.requests : 0);
-    checks.push(
-      `model ${m}: ${ok ? 'exact' : 'MISMATCH'} (requests ${got.requests}, cost ${got.totalCostUsd}, p50/p95/p99 ${got.latency.p50}/${got.latency.p95}/${got.latency.p99}; expected ${want.requests}, ${want.totalCostUsd}, ${want.p50}/${want.p95}/${want.p99})`,
-    );
-    if (!ok) throw new Error(`usage of model ${m} is not exact: ${checks.at(-1)}`);
-  }
-  context.log(`Exactness: ${checks.join('; ')}`);
+    context.log(`Exactness: ${checks.join('; ')}`);
+    return checks;
+  };
 
   const measure = async (
+    client: Client,
     label: string,
     query: string,
     variables: (i: number) => Record<string, unknown>,
@@ -321,18 +348,114 @@ async function run(context: ScenarioContext) {
   ) => {
     const times: number[] = [];
     const statements = new Set<number>();
-    await client.request(query, variables(0)); // warm-up
-    for (let i = 0; i < repeats; i++) {
-      const result = await client.request(query, variables(i));
+    const failures: string[] = [];
+    // A request over the client's 30 s limit (the raw reads on a loaded machine) is recorded as
+    // a failure instead of ending the run; three in a row end this measurement.
+    const attempt = async (i: number) => {
+      try {
+        const result = await client.request(query, variables(i));
+        return result;
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+        return null;
+      }
+    };
+    await attempt(0); // warm-up
+    for (let i = 0; i < repeats && failures.length < 3; i++) {
+      const result = await attempt(i);
+      if (!result) continue;
       times.push(result.ms);
       statements.add(result.statements);
     }
-    const summary = summarize(times);
-    context.log(`${label}: p50 ${ms(summary.p50)}, max ${ms(summary.max)}`);
-    return { label, summary, statements: [...statements] };
+    const summary = times.length ? summarize(times) : null;
+    context.log(
+      `${label}: ${summary ? `p50 ${ms(summary.p50)}, max ${ms(summary.max)}` : 'no answer'}${failures.length ? ` (${failures.length} failed: ${failures[0]})` : ''}`,
+    );
+    return { label, summary, failures, statements: [...statements] };
   };
 
-  // Writes: batches of 1,000 requests through the API (priced from the request).
+  const readAll = async (client: Client) => {
+    const reads = [];
+    reads.push(
+      await measure(
+        client,
+        `abTestCompare, 3 arms by experimentId (${(3 * size.rowsPerModel).toLocaleString('en')} requests)`,
+        AB,
+        () => ({ experimentId: encodeGlobalId('Experiment', experiment.id), ...range }),
+      ),
+    );
+    reads.push(
+      await measure(client, 'usageTrends DAY, 30 days, one model', TRENDS, (i) => ({
+        id: modelId(i % 20),
+        ...range,
+      })),
+    );
+    reads.push(
+      await measure(client, 'costForecast, 28 days of history, one model', FORECAST, (i) => ({
+        id: modelId(i % UNPRICED_FROM),
+        at: iso(endMs),
+      })),
+    );
+    reads.push(
+      await measure(
+        client,
+        `Model.usage, 30 days, one model (${size.rowsPerModel.toLocaleString('en')} requests)`,
+        USAGE,
+        (i) => ({ id: modelId(i % UNPRICED_FROM), ...range }),
+      ),
+    );
+    reads.push(
+      await measure(
+        client,
+        `Model.usage without latency, 30 days, one model`,
+        USAGE_NO_LATENCY,
+        (i) => ({ id: modelId(i % UNPRICED_FROM), ...range }),
+      ),
+    );
+    reads.push(
+      await measure(
+        client,
+        `abTestCompare, 3 arms by modelIds (${(3 * size.rowsPerModel).toLocaleString('en')} requests)`,
+        AB,
+        () => ({ modelIds: [0, 1, 2].map(modelId), ...range }),
+      ),
+    );
+    reads.push(
+      await measure(
+        client,
+        `usage of all 20 models in one query (${totalRows.toLocaleString('en')} requests)`,
+        USAGE_ALL,
+        () => range,
+      ),
+    );
+    reads.push(
+      await measure(
+        client,
+        'usage of all 20 models, totals only (no latency percentiles)',
+        USAGE_ALL_TOTALS,
+        () => range,
+      ),
+    );
+    return reads;
+  };
+
+  // Before: the raw-row reads (USAGE_ROLLUP=off), on the same data and the same code.
+  const rawServer = await startServerWithVars(context, 'usage-raw', { USAGE_ROLLUP: 'off' });
+  let before: Awaited<ReturnType<typeof readAll>>;
+  let checksBefore: string[];
+  try {
+    checksBefore = await checkExact(rawServer.client, 'raw');
+    before = await readAll(rawServer.client);
+  } finally {
+    await rawServer.stop();
+  }
+
+  // After: the hourly rollup.
+  const { client, coldStart } = await context.startServer('usage');
+  const checksAfter = await checkExact(client, 'rollup');
+  const after = await readAll(client);
+
+  // Writes: batches of 1,000 requests through the API (the rollup trigger runs on each insert).
   const writeTimes: number[] = [];
   const writeStatements = new Set<number>();
   for (let b = 0; b < size.writeBatches; b++) {
@@ -357,84 +480,53 @@ async function run(context: ScenarioContext) {
     writeTimes.push(result.ms);
     writeStatements.add(result.statements);
   }
-  const reads = [];
-  reads.push(
-    await measure(
-      `abTestCompare, 3 arms by experimentId (${(3 * size.rowsPerModel).toLocaleString('en')} requests)`,
-      AB,
-      () => ({
-        experimentId: encodeGlobalId('Experiment', experiment.id),
-        ...range,
-      }),
-    ),
-  );
-  reads.push(
-    await measure('usageTrends DAY, 30 days, one model', TRENDS, (i) => ({
-      id: modelId(i % 20),
-      ...range,
-    })),
-  );
-  reads.push(
-    await measure('costForecast, 28 days of history, one model', FORECAST, (i) => ({
-      id: modelId(i % UNPRICED_FROM),
-      at: iso(endMs),
-    })),
-  );
-
-  reads.push(
-    await measure(
-      `Model.usage, 30 days, one model (${size.rowsPerModel.toLocaleString('en')} requests)`,
-      USAGE,
-      (i) => ({
-        id: modelId(i % UNPRICED_FROM),
-        ...range,
-      }),
-    ),
-  );
-  reads.push(
-    await measure(
-      `abTestCompare, 3 arms by modelIds (${(3 * size.rowsPerModel).toLocaleString('en')} requests)`,
-      AB,
-      () => ({
-        modelIds: [0, 1, 2].map(modelId),
-        ...range,
-      }),
-    ),
-  );
-  reads.push(
-    await measure(
-      `usage of all 20 models in one query (${totalRows.toLocaleString('en')} requests)`,
-      USAGE_ALL,
-      () => range,
-    ),
-  );
   const writes = summarize(writeTimes);
   await context.stopServer();
+  const sizeAfterWrites = d1Size(context.persistTo);
 
   const rowsTable = table(
-    ['request (client-side, sequential, warm)', 'p50', 'p90', 'max', 'n', 'D1 statements'],
     [
-      ...reads.map((r) => [
-        r.label,
-        ms(r.summary.p50),
-        ms(r.summary.p90),
-        ms(r.summary.max),
-        String(r.summary.n),
-        r.statements.join(', '),
-      ]),
+      'request (client-side, sequential, warm)',
+      'raw p50',
+      'rollup p50',
+      'rollup p90',
+      'rollup max',
+      'raw/rollup',
+      'n',
+      'D1 statements raw / rollup',
+    ],
+    [
+      ...after.map((r, i) => {
+        const b = before[i] as (typeof before)[number];
+        const p50 = (m: typeof r) =>
+          m.summary ? ms(m.summary.p50) : `> 30 s (${m.failures.length} timed out)`;
+        return [
+          r.label,
+          p50(b),
+          p50(r),
+          r.summary ? ms(r.summary.p90) : '',
+          r.summary ? ms(r.summary.max) : '',
+          b.summary && r.summary ? `${(b.summary.p50 / r.summary.p50).toFixed(1)}x` : '',
+          `${r.summary?.n ?? 0}${b.failures.length || r.failures.length ? ` (failed raw ${b.failures.length}, rollup ${r.failures.length})` : ''}`,
+          `${b.statements.join(', ')} / ${r.statements.join(', ')}`,
+        ];
+      }),
       [
-        'inferenceTrack, batch of 1,000 requests',
+        'inferenceTrack, batch of 1,000 requests (rollup trigger on)',
+        '',
         ms(writes.p50),
         ms(writes.p90),
         ms(writes.max),
+        '',
         String(writes.n),
         [...writeStatements].join(', '),
       ],
     ],
   );
+  const checks = [...checksBefore, ...checksAfter];
   const report = [
-    `Data: ${totalRows.toLocaleString('en')} inference_request rows, ${size.models} models, ${DAYS} days; generated in SQLite in ${ms(loadMs)}.`,
-    `D1 storage: ${(storage.bytes / 1048576).toFixed(1)} MiB (${storage.bytes} bytes, the local SQLite file before the API writes).`,
+    `Data: ${totalRows.toLocaleString('en')} inference_request rows, ${size.models} models, ${DAYS} days; generated in SQLite in ${ms(loadMs)} (rollup kept by the insert trigger).`,
+    `D1 storage: ${(storage.bytes / 1048576).toFixed(1)} MiB (${storage.bytes} bytes, the local SQLite file before the API writes); ${rollupRows} usage_rollup_hourly rows.`,
     `Exactness: ${checks.join('; ')}.`,
     rowsTable,
     `wrangler dev start: first answer ${ms(coldStart.spawnToFirstResponseMs)} after spawn.`,
@@ -447,12 +539,118 @@ async function run(context: ScenarioContext) {
       loadMs,
       loads,
       storageBytes: storage.bytes,
+      storageBytesAfterWrites: sizeAfterWrites.bytes,
+      rollupRows,
       exactness: checks,
-      reads,
+      readsRaw: before,
+      reads: after,
       writes: { summary: writes, statements: [...writeStatements] },
       coldStart,
     },
   };
+}
+
+/**
+ * `wrangler dev` with Worker variables (`--var K:V`), for the "before" half of the run: the
+ * runner's startServer takes none. Same flags, readiness wait and process-group stop as the runner.
+ */
+async function startServerWithVars(
+  context: ScenarioContext,
+  label: string,
+  vars: Record<string, string>,
+): Promise<{ client: Client; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const args = [
+    join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+    'dev',
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    '--inspector-ip',
+    '127.0.0.1',
+    '--persist-to',
+    context.persistTo,
+    '--show-interactive-dev-session=false',
+    ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: wranglerEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  child.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = async () => {
+    kill('SIGTERM');
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 5000, 'timeout'));
+    if ((await Promise.race([closed, timeout])) === 'timeout') {
+      kill('SIGKILL');
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    }
+  };
+  context.signal.addEventListener('abort', () => kill('SIGKILL'), { once: true });
+  try {
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const until = performance.now() + 120_000;
+    while (!output.includes('Ready on')) {
+      if (child.exitCode !== null || performance.now() > until) {
+        throw new Error(`wrangler dev (${label}) did not start:\n${output.slice(-3000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (;;) {
+      if (child.exitCode !== null || performance.now() > until) {
+        throw new Error(`wrangler dev (${label}) did not answer:\n${output.slice(-3000)}`);
+      }
+      const ok = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${context.seed.token}`,
+        },
+        body: JSON.stringify({ query: '{ viewer { id } }' }),
+        signal: AbortSignal.timeout(60_000),
+      })
+        .then(
+          async (response) => response.ok && !!((await response.json()) as { data?: unknown }).data,
+        )
+        .catch(() => false);
+      if (ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    context.log(`wrangler dev (${label}, ${JSON.stringify(vars)}) answering`);
+    return {
+      client: createClient({
+        url,
+        token: context.seed.token,
+        signal: context.signal,
+        maxRequests: 2000,
+      }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 export const scenario: Scenario = {
@@ -462,3 +660,15 @@ export const scenario: Scenario = {
   skipStartup: true,
   run,
 };
+
+/** Rows of usage_rollup_hourly, read from the local D1 file (the server is stopped). */
+async function countRollupRows(context: ScenarioContext): Promise<number> {
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(d1Size(context.persistTo).file, { readOnly: true });
+  try {
+    const row = db.prepare('SELECT count(*) AS n FROM usage_rollup_hourly').get() as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}

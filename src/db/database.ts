@@ -3,7 +3,6 @@ import type { DatasetTable } from '../registry/dataset/dataset.table.ts';
 import type { DeploymentTable } from '../registry/deployment/deployment.table.ts';
 import type { ExperimentTable } from '../registry/experiment/experiment.table.ts';
 import type { AuditEventTable } from '../registry/governance/audit.table.ts';
-import type { MetricPointTable } from '../registry/metrics/metrics.table.ts';
 import type {
   ApprovalTable,
   ComplianceCheckTable,
@@ -11,21 +10,25 @@ import type {
   ErasureRequestTable,
   PromotionPolicyTable,
 } from '../registry/governance/governance.table.ts';
+import type { IdempotencyKeyTable } from '../registry/idempotency/idempotency.table.ts';
 import type { EdgeTable } from '../registry/lineage/lineage.table.ts';
+import type { MetricPointTable } from '../registry/metrics/metrics.table.ts';
 import type {
   ModelAliasTable,
   ModelTable,
   ModelVersionTable,
 } from '../registry/model/model.table.ts';
 import type {
-  AutoPromotionRuleTable,
-  InferenceRequestTable,
-  ModelPriceTable,
-} from '../registry/usage/usage.table.ts';
-import type {
   ModelVersionEmbeddingTable,
   VectorEntryTable,
 } from '../registry/search/search.table.ts';
+import type {
+  AutoPromotionRuleTable,
+  InferenceRequestTable,
+  ModelPriceTable,
+  UsageRepricePendingTable,
+  UsageRollupHourlyTable,
+} from '../registry/usage/usage.table.ts';
 import type { ApiTokenTable, OrganizationTable, UserTable } from '../registry/user/user.table.ts';
 
 export interface Database {
@@ -44,6 +47,8 @@ export interface Database {
   model_price: ModelPriceTable;
   inference_request: InferenceRequestTable;
   auto_promotion_rule: AutoPromotionRuleTable;
+  usage_rollup_hourly: UsageRollupHourlyTable;
+  usage_reprice_pending: UsageRepricePendingTable;
   approval: ApprovalTable;
   compliance_check: ComplianceCheckTable;
   promotion_policy: PromotionPolicyTable;
@@ -53,4 +58,5 @@ export interface Database {
   artifact_part: ArtifactPartTable;
   model_version_embedding: ModelVersionEmbeddingTable;
   vector_entry: VectorEntryTable;
+  idempotency_key: IdempotencyKeyTable;
 }

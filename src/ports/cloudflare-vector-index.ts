@@ -25,6 +25,14 @@ export class VectorizeVectorIndex implements VectorIndex {
   }
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
+    // Checked here, as the local index does, rather than left to Vectorize's own refusal.
+    for (const record of records) {
+      if (record.values.length !== this.dimensions) {
+        throw new RangeError(
+          `Vector ${record.id} has ${record.values.length} dimensions, not ${this.dimensions}`,
+        );
+      }
+    }
     for (let i = 0; i < records.length; i += UPSERT_CHUNK) {
       await this.index.upsert(
         records.slice(i, i + UPSERT_CHUNK).map((record) => ({

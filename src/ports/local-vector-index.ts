@@ -7,7 +7,8 @@ import type { Db } from '../db/client.ts';
 import {
   deleteVectorEntries,
   scanVectorEntries,
-  upsertVectorEntry,
+  upsertVectorEntries,
+  VECTOR_WRITE_CHUNK,
 } from '../registry/search/vector.repository.ts';
 import { normalize } from './embedder.ts';
 import {
@@ -20,8 +21,6 @@ import {
 
 /** Rows per statement of a scan: ~4 KiB of base64 each, so one chunk stays near 8 MiB. */
 export const SCAN_CHUNK = 2000;
-/** Upserts per D1 batch. */
-const WRITE_CHUNK = 50;
 
 type Base64Bytes = {
   toBase64?: () => string;
@@ -67,24 +66,27 @@ export class LocalVectorIndex implements VectorIndex {
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
     const now = new Date().toISOString();
-    const statements = records.map((record) => {
+    const rows = records.map((record) => {
       if (record.values.length !== this.dimensions) {
         throw new RangeError(
           `Vector ${record.id} has ${record.values.length} dimensions, not ${this.dimensions}`,
         );
       }
-      return upsertVectorEntry(this.db, {
+      return {
         org_id: record.orgId,
         id: record.id,
         model_id: record.modelId,
         dimensions: this.dimensions,
         vector: encodeVector(normalize(Float32Array.from(record.values))),
         updated_at: now,
-      });
+      };
     });
-    for (let i = 0; i < statements.length; i += WRITE_CHUNK) {
-      await runBatch(this.d1, statements.slice(i, i + WRITE_CHUNK));
+    // One statement per VECTOR_WRITE_CHUNK vectors, all in one batch: all land or none does.
+    const statements = [];
+    for (let i = 0; i < rows.length; i += VECTOR_WRITE_CHUNK) {
+      statements.push(upsertVectorEntries(this.db, rows.slice(i, i + VECTOR_WRITE_CHUNK)));
     }
+    await runBatch(this.d1, statements);
   }
 
   async delete(orgId: string, ids: readonly string[]): Promise<void> {

@@ -9,3 +9,23 @@ export interface PageRequest {
   limit: number;
   inverted: boolean;
 }
+
+export const DEFAULT_PAGE_SIZE = 20;
+/** Largest page any list returns; larger requests are refused, not silently cut. */
+export const MAX_PAGE_SIZE = 100;
+
+/** Cursors are opaque to clients: base64url of a versioned sort key. */
+export function encodeCursorKey(key: string): string {
+  return btoa(`c1:${key}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The sort key inside a cursor this API returned; null when it is not one. */
+export function decodeCursorKey(cursor: string): string | null {
+  try {
+    const text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+    if (text.startsWith('c1:') && text.length > 3) return text.slice(3);
+  } catch {
+    // not base64: not one of ours
+  }
+  return null;
+}

@@ -17,7 +17,12 @@ import {
   uploadArtifactBody,
   uploadArtifactPart,
 } from '../registry/artifact/artifact.service.ts';
-import { type Artifact, ChecksumMismatchError } from '../registry/artifact/artifact.ts';
+import {
+  type Artifact,
+  ChecksumMismatchError,
+  UploadExpiredError,
+  uploadLimits,
+} from '../registry/artifact/artifact.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -31,7 +36,11 @@ import { parseRange } from './range.ts';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ARTIFACT_PATH = new RegExp(`^/artifacts/(${UUID})(?:/parts/(\\d{1,5}))?/?$`, 'i');
 
-type ArtifactEnv = ServerContext['env'] & { ARTIFACT_SSEC_KEYS?: string };
+type ArtifactEnv = ServerContext['env'] & {
+  ARTIFACT_SSEC_KEYS?: string;
+  ARTIFACT_MAX_REQUEST_BYTES?: string;
+  ARTIFACT_UPLOAD_TTL_HOURS?: string;
+};
 
 function json(status: number, body: Record<string, unknown>, headers: HeadersInit = {}) {
   return Response.json(body, { status, headers });
@@ -42,8 +51,16 @@ function errorResponse(error: unknown): Response {
     return json(422, {
       error: error.message,
       code: 'CHECKSUM_MISMATCH',
+      checksum: error.checksum,
       expected: error.expected,
       actual: error.actual,
+    });
+  }
+  if (error instanceof UploadExpiredError) {
+    return json(410, {
+      error: error.message,
+      code: 'UPLOAD_EXPIRED',
+      expiredAt: error.expiredAt.toISOString(),
     });
   }
   if (error instanceof RegistryError) {
@@ -81,6 +98,7 @@ function depsOf(context: Context, env: ArtifactEnv): ArtifactDeps {
     db: context.db,
     d1: context.d1,
     bucket: env.ARTIFACTS,
+    limits: uploadLimits(env),
     ...(env.ARTIFACT_SSEC_KEYS ? { encryptionKeys: env.ARTIFACT_SSEC_KEYS } : {}),
   };
 }

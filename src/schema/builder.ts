@@ -4,9 +4,17 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { GraphQLError } from 'graphql';
+import {
+  GraphQLError,
+  type GraphQLField,
+  getNamedType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+} from 'graphql';
 import { viewerScopes } from '../auth/viewer.ts';
 import type { Context } from '../context.ts';
+import { DEFAULT_PAGE_SIZE } from '../registry/paging.ts';
 
 /** Query limits, enforced while validating each operation (before anything runs). */
 export const QUERY_LIMITS = {
@@ -14,9 +22,33 @@ export const QUERY_LIMITS = {
   depth: 12,
   /** Fields selected in one operation, counting every alias. */
   breadth: 400,
-  /** Estimated cost: each field 1, times 10 per list/connection level unless `first` says less. */
-  complexity: 20_000,
+  /** Estimated cost: each field 1; a connection times its `first`/`last` (default 20), any other list times 10. */
+  complexity: 100_000,
 } as const;
+
+/**
+ * A field's cost: a connection multiplies what it selects by the page it asks for (`first` or
+ * `last`, default 20), so `first: 100` costs ten times `first: 10`; the `edges` of that page are
+ * already counted by it; any other list counts as 10 entries; a field alone costs 1.
+ */
+function pageAwareCost(
+  args: Record<string, unknown>,
+  _context: Context,
+  field: GraphQLField<unknown, Context>,
+): { field: number; multiplier: number } | number {
+  const named = getNamedType(field.type);
+  if (named.name.endsWith('Connection') && isObjectType(named) && named.getFields().pageInfo) {
+    const size = typeof args.first === 'number' ? args.first : args.last;
+    return {
+      field: 1,
+      multiplier: typeof size === 'number' ? Math.max(size, 0) : DEFAULT_PAGE_SIZE,
+    };
+  }
+  const type = isNonNullType(field.type) ? field.type.ofType : field.type;
+  if (!isListType(type)) return 1;
+  const isPageEdge = isObjectType(named) && Boolean(named.getFields().cursor);
+  return { field: 1, multiplier: isPageEdge ? 1 : 10 };
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -74,6 +106,7 @@ export const builder = new SchemaBuilder<{
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
+    fieldComplexity: pageAwareCost,
     limit: { ...QUERY_LIMITS },
     // Checked when the operation starts, before any resolver runs; answered like the alias limit.
     complexityError: (kind, result) => {

@@ -24,8 +24,11 @@ export const ArtifactUploadComplete = /* GraphQL */ `
   mutation ArtifactUploadComplete($input: ArtifactUploadCompleteInput!) {
     artifactUploadComplete(input: $input) {
       __typename
-      ... on ArtifactUploadCompletePayload { artifact { id status sizeBytes sha256 downloadUrl upload { url } } }
-      ... on ChecksumMismatchError { expected actual }
+      ... on ArtifactUploadCompletePayload {
+        artifact { id status sizeBytes sha256 compositeSha256 checksumVerification downloadUrl upload { url } }
+      }
+      ... on ChecksumMismatchError { checksum expected actual }
+      ... on UploadExpiredError { expiredAt }
       ... on Error { message path }
     }
   }
@@ -35,6 +38,15 @@ export async function sha256Hex(bytes: Uint8Array<ArrayBuffer> | string): Promis
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
   const digest = await crypto.subtle.digest('SHA-256', data);
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** The composite checksum a client declares: SHA-256 of the parts' raw SHA-256 digests, in order. */
+export async function compositeOf(parts: readonly Uint8Array<ArrayBuffer>[]): Promise<string> {
+  const joined = new Uint8Array(parts.length * 32);
+  for (const [index, part] of parts.entries()) {
+    joined.set(new Uint8Array(await crypto.subtle.digest('SHA-256', part)), index * 32);
+  }
+  return sha256Hex(joined);
 }
 
 /** Deterministic bytes: part boundaries and ranges can be checked by value. */

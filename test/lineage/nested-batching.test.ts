@@ -11,7 +11,7 @@ function nestedDerivedFrom(levels: number): string {
     selection = `version derivedFrom { ${selection} }`;
   return /* GraphQL */ `
     query NestedDerivedFrom($id: ID!) {
-      node(id: $id) { ... on Model { versions(first: 100) { edges { node { ${selection} } } } } }
+      node(id: $id) { ... on Model { versions(first: 10) { edges { node { ${selection} } } } } }
     }
   `;
 }

@@ -74,16 +74,32 @@ export function insertArtifact(db: Db, row: ArtifactTable) {
   return db.insertInto('artifact').values(row);
 }
 
-/** Records a received part (replacing an earlier try), only while its upload is still pending. */
-export function upsertArtifactPart(db: Db, row: ArtifactPartTable) {
+/**
+ * Records a received part (replacing an earlier try), only while its upload is still pending and
+ * not expired at `now`.
+ */
+export function upsertArtifactPart(db: Db, row: ArtifactPartTable, now: string) {
   return sql`
     INSERT INTO artifact_part (artifact_id, part_number, org_id, etag, size_bytes, sha256, uploaded_at)
     SELECT ${row.artifact_id}, ${row.part_number}, ${row.org_id}, ${row.etag}, ${row.size_bytes}, ${row.sha256}, ${row.uploaded_at}
-    WHERE EXISTS (SELECT 1 FROM artifact WHERE id = ${row.artifact_id} AND status = 'PENDING')
+    WHERE EXISTS (
+      SELECT 1 FROM artifact WHERE id = ${row.artifact_id} AND status = 'PENDING'
+        AND (expires_at IS NULL OR expires_at > ${now})
+    )
     ON CONFLICT (artifact_id, part_number) DO UPDATE SET
       etag = excluded.etag, size_bytes = excluded.size_bytes, sha256 = excluded.sha256,
       uploaded_at = excluded.uploaded_at
   `.compile(db);
+}
+
+/** A part arrived: the pending upload lives on until `expiresAt`, unless it already expired. */
+export function extendUploadExpiry(db: Db, id: string, now: string, expiresAt: string) {
+  return db
+    .updateTable('artifact')
+    .set({ expires_at: expiresAt })
+    .where('id', '=', id)
+    .where('status', '=', 'PENDING')
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
 }
 
 export function deleteArtifactPart(db: Db, artifactId: string, partNumber: number) {
@@ -94,10 +110,20 @@ export function deleteArtifactPart(db: Db, artifactId: string, partNumber: numbe
 }
 
 /** PENDING to COMPLETE; matches nothing when the upload was aborted or completed meanwhile. */
-export function markArtifactComplete(db: Db, id: string, now: string) {
+export function markArtifactComplete(
+  db: Db,
+  id: string,
+  now: string,
+  compositeSha256: string | null,
+) {
   return db
     .updateTable('artifact')
-    .set({ status: 'COMPLETE', completed_at: now })
+    .set({
+      status: 'COMPLETE',
+      completed_at: now,
+      expires_at: null,
+      composite_sha256: compositeSha256,
+    })
     .where('id', '=', id)
     .where('status', '=', 'PENDING');
 }
@@ -117,4 +143,47 @@ export function deleteArtifactParts(db: Db, artifactId: string) {
 
 export function deleteArtifact(db: Db, id: string) {
   return db.deleteFrom('artifact').where('id', '=', id);
+}
+
+/** Pending uploads of every organization that expired at `now`, soonest first. */
+export function findExpiredUploads(db: Db, now: string, limit: number) {
+  return db
+    .selectFrom('artifact')
+    .selectAll()
+    .where('status', '=', 'PENDING')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** True while the artifact is still pending and expired at `now`: guards the expiry's audit row. */
+export function artifactIsExpired(id: string, now: string) {
+  return sql<boolean>`EXISTS (
+    SELECT 1 FROM artifact WHERE id = ${id} AND status = 'PENDING' AND expires_at <= ${now}
+  )`;
+}
+
+/** The parts of those of `ids` that are still pending and expired at `now`. */
+export function deleteExpiredUploadParts(db: Db, ids: readonly string[], now: string) {
+  return db
+    .deleteFrom('artifact_part')
+    .where('artifact_id', 'in', (eb) =>
+      eb
+        .selectFrom('artifact')
+        .select('id')
+        .where('id', 'in', jsonKeys(ids))
+        .where('status', '=', 'PENDING')
+        .where('expires_at', '<=', now),
+    );
+}
+
+/** Those of `ids` that are still pending and expired at `now`. */
+export function deleteExpiredUploads(db: Db, ids: readonly string[], now: string) {
+  return db
+    .deleteFrom('artifact')
+    .where('id', 'in', jsonKeys(ids))
+    .where('status', '=', 'PENDING')
+    .where('expires_at', '<=', now);
 }

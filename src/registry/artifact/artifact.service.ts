@@ -1,18 +1,28 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
-import type { Db } from '../../db/client.ts';
+import { createDb, type Db } from '../../db/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
+import {
+  findAuditEventsBySubject,
+  insertAuditEvent,
+  insertAuditEventWhere,
+} from '../governance/audit.repository.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { findVersionsByIds } from '../model/model.repository.ts';
 import { optionalText, requireName } from '../validate.ts';
 import {
+  artifactIsExpired,
   artifactIsPending,
   deleteArtifact,
   deleteArtifactPart,
   deleteArtifactParts,
+  deleteExpiredUploadParts,
+  deleteExpiredUploads,
+  extendUploadExpiry,
   findArtifactByVersionAndName,
   findArtifactsByIds,
+  findExpiredUploads,
   findPartsByArtifactIds,
   insertArtifact,
   markArtifactComplete,
@@ -25,14 +35,17 @@ import {
   type ArtifactPart,
   artifactKey,
   ChecksumMismatchError,
+  compositeSha256,
   DEFAULT_PART_SIZE,
   expectedPartSize,
   MAX_PARTS,
-  MAX_REQUEST_BODY,
   MIN_PART_SIZE,
   partCount,
   toArtifact,
   toArtifactPart,
+  UploadExpiredError,
+  type UploadLimits,
+  uploadLimits,
 } from './artifact.ts';
 import { type ArtifactKey, artifactKeyFor } from './encryption.ts';
 
@@ -42,6 +55,12 @@ export interface ArtifactDeps {
   bucket: R2Bucket;
   /** The ARTIFACT_SSEC_KEYS secret, if set. */
   encryptionKeys?: string;
+  /** Request body limit and upload time to live (the defaults when absent). */
+  limits?: UploadLimits;
+}
+
+function limitsOf(deps: Pick<ArtifactDeps, 'limits'>): UploadLimits {
+  return deps.limits ?? uploadLimits({});
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -56,6 +75,15 @@ export interface ArtifactUploadCreateInput {
   sha256: string;
   multipart?: boolean | null;
   partSize?: number | null;
+  compositeSha256?: string | null;
+}
+
+function checkSha256(value: string, path: readonly string[], what: string): string {
+  const sha256 = value.trim().toLowerCase();
+  if (!SHA256_HEX.test(sha256)) {
+    throw new ValidationError(`Must be ${what} as 64 hex characters`, path);
+  }
+  return sha256;
 }
 
 function checkName(value: string): string {
@@ -81,6 +109,7 @@ export async function createArtifactUpload(
   deps: ArtifactDeps,
   viewer: Viewer,
   input: ArtifactUploadCreateInput,
+  claim?: IdempotencyClaim,
 ): Promise<Artifact> {
   const name = checkName(input.name);
   if (!(ARTIFACT_KINDS as readonly string[]).includes(input.kind)) {
@@ -97,24 +126,17 @@ export async function createArtifactUpload(
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
     throw new ValidationError('Must be a whole number of bytes, 0 or more', ['input', 'sizeBytes']);
   }
-  const sha256 = input.sha256.trim().toLowerCase();
-  if (!SHA256_HEX.test(sha256)) {
-    throw new ValidationError('Must be the SHA-256 of the file as 64 hex characters', [
-      'input',
-      'sha256',
-    ]);
-  }
-  const multipart = input.multipart ?? (input.partSize != null || sizeBytes > MAX_REQUEST_BODY);
+  const sha256 = checkSha256(input.sha256, ['input', 'sha256'], 'the SHA-256 of the file');
+  const { maxRequestBody, uploadTtlMs } = limitsOf(deps);
+  const multipart = input.multipart ?? (input.partSize != null || sizeBytes > maxRequestBody);
   let partSize: number | null = null;
   if (multipart) {
-    partSize = input.partSize ?? Math.max(DEFAULT_PART_SIZE, Math.ceil(sizeBytes / MAX_PARTS));
-    if (
-      !Number.isSafeInteger(partSize) ||
-      partSize < MIN_PART_SIZE ||
-      partSize > MAX_REQUEST_BODY
-    ) {
+    partSize =
+      input.partSize ??
+      Math.min(maxRequestBody, Math.max(DEFAULT_PART_SIZE, Math.ceil(sizeBytes / MAX_PARTS)));
+    if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE || partSize > maxRequestBody) {
       throw new ValidationError(
-        `Must be from ${MIN_PART_SIZE} (5 MiB, R2's minimum) to ${MAX_REQUEST_BODY} bytes (a Worker request body)`,
+        `Must be from ${MIN_PART_SIZE} (5 MiB, R2's minimum) to ${maxRequestBody} bytes (a Worker request body)`,
         ['input', 'partSize'],
       );
     }
@@ -137,12 +159,26 @@ export async function createArtifactUpload(
         'partSize',
       ]);
     }
-    if (sizeBytes > MAX_REQUEST_BODY) {
+    if (sizeBytes > maxRequestBody) {
       throw new ValidationError(
-        `A single PUT carries at most ${MAX_REQUEST_BODY} bytes; upload larger files in parts (multipart: true)`,
+        `A single PUT carries at most ${maxRequestBody} bytes; upload larger files in parts (multipart: true)`,
         ['input', 'sizeBytes'],
       );
     }
+  }
+  let composite: string | null = null;
+  if (input.compositeSha256 != null) {
+    if (!multipart) {
+      throw new ValidationError('compositeSha256 applies to multipart uploads only', [
+        'input',
+        'compositeSha256',
+      ]);
+    }
+    composite = checkSha256(
+      input.compositeSha256,
+      ['input', 'compositeSha256'],
+      'the SHA-256 of the parts’ SHA-256 digests',
+    );
   }
 
   const [version] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
@@ -173,6 +209,7 @@ export async function createArtifactUpload(
         ...(key ? { ssecKey: key.key } : {}),
       })
     : null;
+  const createdAt = nowIso();
   const row = {
     id,
     org_id: viewer.orgId,
@@ -188,12 +225,18 @@ export async function createArtifactUpload(
     multipart_upload_id: upload?.uploadId ?? null,
     part_size: partSize,
     encryption_key_id: key?.keyId ?? null,
-    created_at: nowIso(),
+    created_at: createdAt,
     created_by: viewer.userId,
     completed_at: null,
+    composite_sha256: composite,
+    expires_at: new Date(Date.parse(createdAt) + uploadTtlMs).toISOString(),
   };
+  const artifact = toArtifact(row);
   try {
-    await insertArtifact(deps.db, row).execute();
+    await runBatch(deps.d1, [
+      ...claimWrites(deps.db, claim, artifact),
+      insertArtifact(deps.db, row),
+    ]);
   } catch (error) {
     await upload?.abort().catch(() => undefined);
     if (String(error).includes('UNIQUE constraint failed: artifact.version_id, artifact.name')) {
@@ -201,7 +244,7 @@ export async function createArtifactUpload(
     }
     throw error;
   }
-  return toArtifact(row);
+  return artifact;
 }
 
 function nameTaken(status: string, name: string, version: string) {
@@ -251,6 +294,40 @@ export async function findArtifactParts(
   return (await findPartsByArtifactIds(deps.db, orgId, [id])).map(toArtifactPart);
 }
 
+/** Refuses an upload past its time to live, even before the scheduled job has removed it. */
+function refuseExpired(artifact: Artifact, path: readonly string[], now = Date.now()): void {
+  if (artifact.status === 'PENDING' && artifact.expiresAt && artifact.expiresAt.getTime() <= now) {
+    throw new UploadExpiredError(artifact.expiresAt, path);
+  }
+}
+
+/**
+ * The artifact an upload request names. When it is gone because it expired, says so
+ * (UploadExpiredError, from its audit trail) rather than a bare NotFoundError.
+ */
+async function findUploadingArtifact(
+  deps: Pick<ArtifactDeps, 'db'>,
+  viewer: Viewer,
+  id: string,
+  path: readonly string[],
+): Promise<Artifact> {
+  try {
+    return await findArtifact(deps, viewer, id, path);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    const events = await findAuditEventsBySubject(deps.db, viewer.orgId, id, {
+      after: null,
+      before: null,
+      limit: 5,
+      inverted: true,
+    });
+    const expiry = events.find((event) => event.action === 'artifact.expire');
+    if (!expiry) throw error;
+    const before = JSON.parse(expiry.before ?? '{}') as { expiresAt?: string };
+    throw new UploadExpiredError(new Date(before.expiresAt ?? expiry.created_at), path);
+  }
+}
+
 async function pendingArtifact(
   deps: ArtifactDeps,
   viewer: Viewer,
@@ -258,13 +335,14 @@ async function pendingArtifact(
   mode: 'single' | 'multipart',
   path: readonly string[] = [],
 ): Promise<Artifact> {
-  const artifact = await findArtifact(deps, viewer, id, path);
+  const artifact = await findUploadingArtifact(deps, viewer, id, path);
   if (artifact.status !== 'PENDING') {
     throw new ConflictError(
       'This artifact is complete; versions are immutable, so it cannot be overwritten',
       path,
     );
   }
+  refuseExpired(artifact, path);
   if (mode === 'single' && artifact.multipartUploadId !== null) {
     throw new ConflictError('This is a multipart upload: PUT its parts to /parts/<n>', path);
   }
@@ -361,14 +439,19 @@ export async function uploadArtifactBody(
     await discardUpload(deps, artifact);
     throw new ChecksumMismatchError(artifact.sha256, actual);
   }
-  return registerCompletion(deps, viewer, artifact);
+  return registerCompletion(deps, viewer, artifact, null);
 }
 
-/** Writes the completion and its audit row together, only if the upload is still pending. */
+/**
+ * Writes the completion and its audit row together, only if the upload is still pending. If it is
+ * gone meanwhile (aborted, expired), the object just written is deleted, so no bytes stay in R2
+ * without a record; if another request completed it, the object is theirs and stays.
+ */
 async function registerCompletion(
   deps: ArtifactDeps,
   viewer: Viewer,
   artifact: Artifact,
+  composite: string | null,
 ): Promise<Artifact> {
   const now = nowIso();
   const results = await runBatch(deps.d1, [
@@ -386,18 +469,29 @@ async function registerCompletion(
           kind: artifact.artifactKind,
           sizeBytes: artifact.sizeBytes,
           sha256: artifact.sha256,
+          ...(composite ? { compositeSha256: composite, parts: partCount(artifact) } : {}),
           encrypted: artifact.encryptionKeyId !== null,
         },
       },
       artifactIsPending(artifact.id),
     ),
-    markArtifactComplete(deps.db, artifact.id, now),
+    markArtifactComplete(deps.db, artifact.id, now, composite),
     deleteArtifactParts(deps.db, artifact.id),
   ]);
   if (results[1]?.meta.changes === 0) {
-    throw new ConflictError('The upload was aborted or completed by another request meanwhile');
+    const [row] = await findArtifactsByIds(deps.db, viewer.orgId, [artifact.id]);
+    if (!row) await deps.bucket.delete(artifact.r2Key);
+    throw new ConflictError(
+      'The upload was aborted, expired or completed by another request meanwhile',
+    );
   }
-  return { ...artifact, status: 'COMPLETE', completedAt: new Date(now) };
+  return {
+    ...artifact,
+    status: 'COMPLETE',
+    completedAt: new Date(now),
+    compositeSha256: composite,
+    expiresAt: null,
+  };
 }
 
 /** Forgets a pending upload: its row and parts go, so nothing of it stays registered. */
@@ -457,7 +551,7 @@ export async function uploadArtifactPart(
   if (declared !== null && declared !== sha256) {
     // R2 holds the bad bytes under this part number, but only recorded parts are completed.
     await deleteArtifactPart(deps.db, artifact.id, partNumber).execute();
-    throw new ChecksumMismatchError(declared, sha256);
+    throw new ChecksumMismatchError(declared, sha256, [], 'PART_SHA256');
   }
   const part = {
     artifact_id: artifact.id,
@@ -468,25 +562,38 @@ export async function uploadArtifactPart(
     sha256,
     uploaded_at: nowIso(),
   };
-  const [result] = await runBatch(deps.d1, [upsertArtifactPart(deps.db, part)]);
+  // The part and the extended time to live land together, and only while the upload is pending and
+  // unexpired: once expired, the scheduled job may already have aborted R2's upload.
+  const now = nowIso();
+  const expiresAt = new Date(Date.parse(now) + limitsOf(deps).uploadTtlMs).toISOString();
+  const [result] = await runBatch(deps.d1, [
+    upsertArtifactPart(deps.db, part, now),
+    extendUploadExpiry(deps.db, artifact.id, now, expiresAt),
+  ]);
   if (result?.meta.changes === 0) {
+    const [row] = await findArtifactsByIds(deps.db, viewer.orgId, [artifact.id]);
+    if (row) refuseExpired(toArtifact(row), [], Date.parse(now));
     throw new ConflictError('The upload was completed or aborted meanwhile');
   }
   return toArtifactPart(part);
 }
 
 /**
- * Completes a multipart upload: every part must be there; R2 assembles them, then the whole object
- * is read back through SHA-256 and compared with the declared checksum. A mismatch deletes the
- * object and the upload (nothing registered).
+ * Completes a multipart upload without reading the object back (a multi-GB read would not fit one
+ * request's CPU time): every part must be there, each hashed by the Worker as it streamed in; with
+ * one part, its SHA-256 must be the file's declared `sha256`; with more, the SHA-256 of the part
+ * digests must be the client's `compositeSha256` (declared now or when the upload started). Only
+ * then does R2 assemble the parts. A mismatch aborts R2's upload and deletes the record: nothing is
+ * registered.
  */
 export async function completeArtifactUpload(
   deps: ArtifactDeps,
   viewer: Viewer,
-  id: string,
+  input: { artifactId: string; compositeSha256?: string | null },
 ): Promise<Artifact> {
   const path = ['input', 'artifactId'];
-  const artifact = await findArtifact(deps, viewer, id, path);
+  const compositePath = ['input', 'compositeSha256'];
+  const artifact = await findUploadingArtifact(deps, viewer, input.artifactId, path);
   if (artifact.status === 'COMPLETE') {
     throw new ConflictError('This upload is already complete', path);
   }
@@ -496,9 +603,32 @@ export async function completeArtifactUpload(
       path,
     );
   }
-  const key = await keyOf(deps, artifact);
-  const parts = await findArtifactParts(deps, viewer.orgId, artifact.id);
+  refuseExpired(artifact, path);
+  let declared = artifact.compositeSha256;
+  if (input.compositeSha256 != null) {
+    const now = checkSha256(
+      input.compositeSha256,
+      compositePath,
+      'the SHA-256 of the parts’ SHA-256 digests',
+    );
+    if (declared !== null && declared !== now) {
+      throw new ValidationError(
+        `Differs from the compositeSha256 declared when the upload started (${declared})`,
+        compositePath,
+      );
+    }
+    declared = now;
+  }
   const count = partCount(artifact);
+  if (count > 1 && declared === null) {
+    throw new ValidationError(
+      `A multipart upload of ${count} parts is verified by its composite checksum: send compositeSha256, the SHA-256 of the ${count} parts’ SHA-256 digests (32 bytes each, in part order)`,
+      compositePath,
+    );
+  }
+  // Refuses when the organization's SSE-C key changed since the parts were written with it.
+  await keyOf(deps, artifact);
+  const parts = await findArtifactParts(deps, viewer.orgId, artifact.id);
   const have = new Set(parts.map((part) => part.partNumber));
   const missing: number[] = [];
   for (let n = 1; n <= count && missing.length < 20; n++) if (!have.has(n)) missing.push(n);
@@ -508,31 +638,37 @@ export async function completeArtifactUpload(
       path,
     );
   }
+  // Parts come back ordered by part number, so the composite is over parts 1..count in order.
+  const actualComposite = await compositeSha256(parts.map((part) => part.sha256));
+  const mismatch =
+    declared !== null && actualComposite !== declared
+      ? new ChecksumMismatchError(declared, actualComposite, path, 'COMPOSITE_SHA256')
+      : count === 1 && parts[0]?.sha256 !== artifact.sha256
+        ? new ChecksumMismatchError(artifact.sha256, parts[0]?.sha256 ?? null, path)
+        : null;
+  if (mismatch) {
+    await discardUpload(deps, artifact);
+    throw mismatch;
+  }
   const upload = deps.bucket.resumeMultipartUpload(artifact.r2Key, artifact.multipartUploadId);
+  let object: R2Object;
   try {
-    await upload.complete(parts.map((part) => ({ partNumber: part.partNumber, etag: part.etag })));
+    object = await upload.complete(
+      parts.map((part) => ({ partNumber: part.partNumber, etag: part.etag })),
+    );
   } catch (error) {
     throw new ConflictError(
       `R2 refused to assemble the parts (${String(error).slice(0, 200)}); upload them again`,
       path,
     );
   }
-  const object = await deps.bucket.get(artifact.r2Key, key ? { ssecKey: key.key } : {});
-  let actual: string | null = null;
-  if (object) {
-    const hashing = hashingStream();
-    await object.body.pipeThrough(hashing.stream).pipeTo(new WritableStream());
-    actual = await hashing.digest();
-  }
-  if (actual !== artifact.sha256 || object?.size !== artifact.sizeBytes) {
+  if (object.size !== artifact.sizeBytes) {
+    // Each recorded part had its exact size, so this means R2 assembled something else.
     await deps.bucket.delete(artifact.r2Key);
-    await runBatch(deps.d1, [
-      deleteArtifactParts(deps.db, artifact.id),
-      deleteArtifact(deps.db, artifact.id).where('status', '=', 'PENDING'),
-    ]);
-    throw new ChecksumMismatchError(artifact.sha256, actual, path);
+    await discardUpload(deps, artifact);
+    throw new ChecksumMismatchError(declared ?? artifact.sha256, null, path);
   }
-  return registerCompletion(deps, viewer, artifact);
+  return registerCompletion(deps, viewer, artifact, declared ?? actualComposite);
 }
 
 /** Abandons a pending upload: R2's multipart upload is aborted and the reservation removed. */
@@ -623,4 +759,87 @@ export async function readArtifactBytes(
   });
   if (!object) throw new Error(`Artifact ${artifact.id} is registered but missing from R2`);
   return object;
+}
+
+/**
+ * At most this many uploads expire per run: one select plus, per upload, its audit row, and two
+ * set-wide deletes stay under the 50 D1 statements a Free-plan invocation allows. The rest wait for
+ * the next trigger (every 15 minutes).
+ */
+export const EXPIRED_UPLOADS_PER_RUN = 40;
+
+export interface ExpiryRun {
+  /** Uploads removed, each with an `artifact.expire` audit event. */
+  expired: string[];
+  /** R2 multipart uploads whose abort failed (R2's lifecycle rule for incomplete uploads is the backstop). */
+  abortFailures: string[];
+}
+
+/**
+ * The scheduled job: removes uploads whose time to live passed at `now`. For each, R2's multipart
+ * upload is aborted first (its parts freed; a failure is logged and R2's lifecycle rule remains the
+ * backstop), then, in one D1 batch, an `artifact.expire` audit event per upload and the removal of
+ * its row and parts, each guarded by "still pending and expired": an upload completed or extended
+ * by a part meanwhile is left alone. A part can no longer extend an upload once it has expired, so
+ * nothing aborted in R2 stays listed as pending.
+ */
+export async function expireArtifactUploads(
+  deps: Pick<ArtifactDeps, 'db' | 'd1' | 'bucket'>,
+  now: Date,
+  limit = EXPIRED_UPLOADS_PER_RUN,
+): Promise<ExpiryRun> {
+  const at = now.toISOString();
+  const rows = (await findExpiredUploads(deps.db, at, limit)).map(toArtifact);
+  const abortFailures: string[] = [];
+  for (const artifact of rows) {
+    if (artifact.multipartUploadId === null) continue;
+    try {
+      await deps.bucket.resumeMultipartUpload(artifact.r2Key, artifact.multipartUploadId).abort();
+    } catch (error) {
+      console.error(`aborting R2 upload of expired artifact ${artifact.id} failed: ${error}`);
+      abortFailures.push(artifact.id);
+    }
+  }
+  if (rows.length === 0) return { expired: [], abortFailures };
+  const ids = rows.map((artifact) => artifact.id);
+  await runBatch(deps.d1, [
+    ...rows.map((artifact) =>
+      insertAuditEventWhere(
+        deps.db,
+        {
+          orgId: artifact.orgId,
+          actorId: null,
+          action: 'artifact.expire',
+          subjectId: artifact.id,
+          subjectKind: 'Artifact',
+          before: {
+            versionId: artifact.versionId,
+            name: artifact.name,
+            sizeBytes: artifact.sizeBytes,
+            multipart: artifact.multipartUploadId !== null,
+            createdAt: artifact.createdAt.toISOString(),
+            expiresAt: artifact.expiresAt?.toISOString() ?? null,
+          },
+          reason: 'Upload not completed within its time to live',
+        },
+        artifactIsExpired(artifact.id, at),
+      ),
+    ),
+    deleteExpiredUploadParts(deps.db, ids, at),
+    deleteExpiredUploads(deps.db, ids, at),
+  ]);
+  return { expired: ids, abortFailures };
+}
+
+/** The scheduled job's entry (src/scheduled.ts): expires uploads in every organization. */
+export async function expireArtifactUploadsJob(env: Env, scheduledTime: Date): Promise<void> {
+  const run = await expireArtifactUploads(
+    { db: createDb(env.DB), d1: env.DB, bucket: env.ARTIFACTS },
+    scheduledTime,
+  );
+  if (run.expired.length > 0) {
+    console.log(
+      `expired ${run.expired.length} artifact upload(s); ${run.abortFailures.length} R2 abort(s) failed`,
+    );
+  }
 }

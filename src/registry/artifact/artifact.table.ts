@@ -16,6 +16,10 @@ export interface ArtifactTable {
   created_at: string;
   created_by: string | null;
   completed_at: string | null;
+  /** Migration 0007: SHA-256 of the part digests, declared by the client (multipart only). */
+  composite_sha256: string | null;
+  /** Migration 0007: when a pending upload expires; null once complete. */
+  expires_at: string | null;
 }
 
 export interface ArtifactPartTable {

@@ -8,6 +8,7 @@ import {
   datasetGovernanceRow,
   insertDatasetGovernance,
 } from '../governance/dataset-governance.service.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { optionalText, requireName } from '../validate.ts';
@@ -28,6 +29,7 @@ export async function registerDataset(
   deps: { db: Db; d1: D1Database },
   viewer: Viewer,
   input: DatasetRegisterInput,
+  claim?: IdempotencyClaim,
 ): Promise<Dataset> {
   const name = requireName(input.name, ['input', 'name']);
   const row = {
@@ -53,8 +55,10 @@ export async function registerDataset(
   if (await findDatasetByName(deps.db, viewer.orgId, name)) {
     throw new ConflictError(`A dataset named "${name}" already exists`, ['input', 'name']);
   }
+  const dataset = toDataset(row);
   try {
     await runBatch(deps.d1, [
+      ...claimWrites(deps.db, claim, dataset),
       insertDataset(deps.db, row),
       insertAuditEvent(deps.db, {
         orgId: viewer.orgId,
@@ -80,5 +84,5 @@ export async function registerDataset(
     }
     throw error;
   }
-  return toDataset(row);
+  return dataset;
 }

@@ -1,12 +1,19 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Db } from '../../db/client.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { edgeRow, requireNodes, writeEdges } from '../lineage/lineage.service.ts';
 import { optionalText, requireName } from '../validate.ts';
 import { findDeploymentByName, insertDeployment } from './deployment.repository.ts';
 import { type Deployment, ENVIRONMENT_PATTERN, toDeployment } from './deployment.ts';
+
+/**
+ * Cap on the versions one deploymentCreate may list: their edges go in one statement, and the list
+ * is bounded so that statement (and the request) stays bounded too.
+ */
+export const MAX_DEPLOYMENT_VERSIONS = 100;
 
 export interface DeploymentCreateInput {
   name: string;
@@ -24,6 +31,7 @@ export async function createDeployment(
   deps: { db: Db; d1: D1Database },
   viewer: Viewer,
   input: DeploymentCreateInput,
+  claim?: IdempotencyClaim,
 ): Promise<Deployment> {
   const name = requireName(input.name, ['input', 'name']);
   const environment = requireName(input.environment.toLowerCase(), ['input', 'environment'], {
@@ -45,6 +53,12 @@ export async function createDeployment(
     created_by: viewer.userId,
   };
   const served = input.modelVersions ?? [];
+  if (served.length > MAX_DEPLOYMENT_VERSIONS) {
+    throw new ValidationError(`At most ${MAX_DEPLOYMENT_VERSIONS} versions`, [
+      'input',
+      'modelVersions',
+    ]);
+  }
   // Checked here, with the exact entry, rather than left to the edge's unique index: the batch
   // would fail on it too, but could then only say that some edge already exists.
   const listed = new Set<string>();
@@ -83,6 +97,7 @@ export async function createDeployment(
       path: ['input', 'modelVersions', String(index), 'versionId'],
     })),
   );
+  const deployment = toDeployment(row);
   try {
     await writeEdges(
       deps,
@@ -98,7 +113,7 @@ export async function createDeployment(
         },
       ],
       { type: ['input'], from: ['input', 'modelVersions'], to: ['input'], properties: ['input'] },
-      [insertDeployment(deps.db, row)],
+      [...claimWrites(deps.db, claim, deployment), insertDeployment(deps.db, row)],
     );
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: deployment.org_id, deployment.name')) {
@@ -106,5 +121,5 @@ export async function createDeployment(
     }
     throw error;
   }
-  return toDeployment(row);
+  return deployment;
 }

@@ -3,6 +3,7 @@ import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { ConflictError } from '../errors.ts';
 import { insertAuditEvent } from '../governance/audit.repository.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { optionalText, requireName } from '../validate.ts';
@@ -19,6 +20,7 @@ export async function createExperiment(
   deps: { db: Db; d1: D1Database },
   viewer: Viewer,
   input: ExperimentCreateInput,
+  claim?: IdempotencyClaim,
 ): Promise<Experiment> {
   const name = requireName(input.name, ['input', 'name']);
   const row = {
@@ -33,8 +35,10 @@ export async function createExperiment(
   if (await findExperimentByName(deps.db, viewer.orgId, name)) {
     throw new ConflictError(`An experiment named "${name}" already exists`, ['input', 'name']);
   }
+  const experiment = toExperiment(row);
   try {
     await runBatch(deps.d1, [
+      ...claimWrites(deps.db, claim, experiment),
       insertExperiment(deps.db, row),
       insertAuditEvent(deps.db, {
         orgId: viewer.orgId,
@@ -51,5 +55,5 @@ export async function createExperiment(
     }
     throw error;
   }
-  return toExperiment(row);
+  return experiment;
 }

@@ -1,6 +1,7 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import { type ModelVersion, toModelVersion } from '../model/model.ts';
@@ -94,6 +95,7 @@ export async function requestApproval(
   deps: GovernanceDeps,
   viewer: Viewer,
   input: ApprovalRequestInput,
+  claim?: IdempotencyClaim,
 ): Promise<ApprovalWithChecks> {
   const checks = requireCheckList(input.checks, ['input', 'checks']);
   const evidence = prepareEvidence(checks, input.evidence, ['input', 'evidence']);
@@ -127,8 +129,10 @@ export async function requestApproval(
   };
   const rows = checkRows(viewer, subject.version.id, row.id, outcomes, now);
   const audit = { orgId: viewer.orgId, actorId: viewer.userId, subjectId: row.id };
+  const requested = { approval: toApproval(row), checks: rows.map(toComplianceCheck) };
   try {
     await runBatch(deps.d1, [
+      ...claimWrites(deps.db, claim, requested),
       insertApproval(deps.db, row),
       ...rows.map((check) => insertComplianceCheck(deps.db, check)),
       insertAuditEvent(deps.db, {
@@ -154,7 +158,7 @@ export async function requestApproval(
     }
     throw error;
   }
-  return { approval: toApproval(row), checks: rows.map(toComplianceCheck) };
+  return requested;
 }
 
 export type ReviewDecision = 'APPROVE' | 'REJECT';

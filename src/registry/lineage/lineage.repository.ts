@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { jsonKeys } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';
 import type { EdgeTable } from './lineage.table.ts';
-import type { EdgeType, NodeKind } from './lineage.ts';
+import { ACYCLIC_EDGE_TYPES, type EdgeType, type NodeKind } from './lineage.ts';
 
 const KIND_TABLES = {
   Model: 'model',
@@ -160,19 +160,21 @@ export function findLiveOutgoing(db: Db, orgId: string, type: EdgeType, srcId: s
 }
 
 /**
- * The path from `fromId` to `toId` along live edges of `type`, or null when `toId` is unreachable.
+ * The path from `fromId` (or from any of several start nodes) to `toId` along live edges of `type`,
+ * or null when `toId` is unreachable; a path found from several starts begins at one of them.
  * Recurses on node ids only (with a parent column) so UNION's de-duplication bounds the work by the
  * number of edges walked, not the number of paths.
  */
 export async function findPath(
   db: Db,
   type: EdgeType,
-  fromId: string,
+  fromId: string | readonly string[],
   toId: string,
 ): Promise<string[] | null> {
+  const starts = typeof fromId === 'string' ? [fromId] : fromId;
   const reached = await sql<{ id: string; parent: string | null }>`
     WITH RECURSIVE reach(id, parent) AS (
-      SELECT ${fromId}, NULL
+      SELECT value, NULL FROM json_each(${JSON.stringify(starts)})
       UNION
       SELECT e.dst_id, e.src_id FROM edge AS e JOIN reach AS r ON e.src_id = r.id
       WHERE e.type = ${type} AND e.removed_at IS NULL
@@ -216,6 +218,62 @@ export function insertEdgeIfAcyclic(db: Db, row: EdgeTable) {
         SELECT 1 FROM reach WHERE id = ${row.src_id}
       ) THEN NULL ELSE ${row.src_id} END,
       ${row.src_kind}, ${row.dst_id}, ${row.dst_kind}, ${row.properties}, ${row.created_at}, ${row.created_by}, NULL, NULL
+  `.compile(db);
+}
+
+/**
+ * Inserts any number of edges with ONE statement: the rows travel as a single JSON parameter (D1
+ * binds at most 100 parameters per statement) and are read back with json_each. Each row still
+ * meets everything a per-row insert met: the table's CHECKs (types, kinds, src <> dst, JSON
+ * properties), its foreign keys, the live-edge unique indexes (a duplicate in the list or in the
+ * table fails the statement, and so the batch), and the AFTER INSERT triggers fire per row.
+ *
+ * Edges of acyclic types carry insertEdgeIfAcyclic's guard, evaluated when the statement runs: one
+ * walk, per type, from the targets of the given acyclic edges along live edges of that type; an
+ * edge whose source is reached gets NULL for src_id, failing with CYCLE_GUARD_FAILURE. That walk is
+ * exact only when the acyclic edges of a type share one endpoint (all leave one node, as a new
+ * version's parents do, or all enter one node): with a shared source S, S is reached from some
+ * target exactly when one of the edges closes a cycle, and no cycle can run through two of the new
+ * edges (they all leave S, and a cycle passes S once); with a shared target the walk starts from
+ * that node alone. sharesAcyclicEndpoint() says whether rows qualify; callers insert the others one
+ * at a time with insertEdgeIfAcyclic.
+ */
+export function insertEdges(db: Db, rows: readonly EdgeTable[]) {
+  const payload = JSON.stringify(
+    rows.map((row) => [
+      row.id,
+      row.org_id,
+      row.type,
+      row.src_id,
+      row.src_kind,
+      row.dst_id,
+      row.dst_kind,
+      row.properties,
+      row.created_at,
+      row.created_by,
+    ]),
+  );
+  return sql`
+    WITH RECURSIVE input AS (
+      SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS org_id,
+        json_extract(value, '$[2]') AS type, json_extract(value, '$[3]') AS src_id,
+        json_extract(value, '$[4]') AS src_kind, json_extract(value, '$[5]') AS dst_id,
+        json_extract(value, '$[6]') AS dst_kind, json_extract(value, '$[7]') AS properties,
+        json_extract(value, '$[8]') AS created_at, json_extract(value, '$[9]') AS created_by
+      FROM json_each(${payload})
+    ),
+    reach(type, id) AS (
+      SELECT type, dst_id FROM input WHERE type IN (SELECT value FROM json_each(${JSON.stringify([...ACYCLIC_EDGE_TYPES])}))
+      UNION
+      SELECT r.type, e.dst_id FROM edge AS e JOIN reach AS r ON e.src_id = r.id
+      WHERE e.type = r.type AND e.removed_at IS NULL
+    )
+    INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, properties, created_at, created_by, removed_at, removed_by)
+    SELECT i.id, i.org_id, i.type,
+      CASE WHEN EXISTS (SELECT 1 FROM reach AS r WHERE r.type = i.type AND r.id = i.src_id)
+        THEN NULL ELSE i.src_id END,
+      i.src_kind, i.dst_id, i.dst_kind, i.properties, i.created_at, i.created_by, NULL, NULL
+    FROM input AS i
   `.compile(db);
 }
 

@@ -11,9 +11,10 @@ import {
 } from '../errors.ts';
 import {
   type AuditEntry,
-  insertAuditEvent,
+  insertAuditEvents,
   insertAuditEventWhere,
 } from '../governance/audit.repository.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import {
@@ -24,8 +25,8 @@ import {
   findLiveEdge,
   findLiveOutgoing,
   findPath,
-  insertEdge,
   insertEdgeIfAcyclic,
+  insertEdges,
 } from './lineage.repository.ts';
 import type { EdgeTable } from './lineage.table.ts';
 import {
@@ -146,6 +147,7 @@ export async function addEdge(
   viewer: Viewer,
   input: EdgeAddInput,
   paths: EdgeInputPaths = LINEAGE_EDGE_ADD_PATHS,
+  claim?: IdempotencyClaim,
 ): Promise<GraphEdge> {
   const properties = checkEdgeShape(input, paths);
   await requireNodes(deps.db, viewer.orgId, [
@@ -172,15 +174,18 @@ export async function addEdge(
     subjectKind: row.src_kind,
     after: { edgeId: row.id, type: row.type, toId: row.dst_id, toKind: row.dst_kind, properties },
   };
-  await writeEdges(deps, [row], [audit], paths);
-  return toGraphEdge(row);
+  const edge = toGraphEdge(row);
+  await writeEdges(deps, [row], [audit], paths, claimWrites(deps.db, claim, edge));
+  return edge;
 }
 
 /**
  * Writes new edges, their audit events and any other queries of the same change in one batch.
  * Edges of acyclic types are checked first, for an error that shows the cycle, and again inside
  * their insert, so that a concurrent writer cannot slip a cycle in between (the batch then fails
- * as a whole).
+ * as a whole). The cost does not grow with the number of edges when they share an endpoint (a new
+ * version's parents and datasets, a new deployment's versions): one cycle check per acyclic type
+ * and one insert for all of them (insertEdges), one audit insert for all the audit events.
  */
 export async function writeEdges(
   deps: Deps,
@@ -189,34 +194,73 @@ export async function writeEdges(
   paths: EdgeInputPaths,
   others: readonly BatchQuery[] = [],
 ): Promise<void> {
-  for (const row of rows) {
-    const type = row.type as EdgeType;
-    if (!ACYCLIC_EDGE_TYPES.has(type)) continue;
-    const cycle = await findPath(deps.db, type, row.dst_id, row.src_id);
-    if (cycle) throw new LineageCycleError(type, row.src_kind, cycle, paths.to);
-  }
+  const { grouped, single } = splitAcyclic(rows);
+  const cycle = await findCycle(deps.db, grouped, single);
+  if (cycle) throw new LineageCycleError(cycle.row.type, cycle.row.src_kind, cycle.path, paths.to);
   const queries: BatchQuery[] = [...others];
-  for (const row of rows) {
-    queries.push(
-      ACYCLIC_EDGE_TYPES.has(row.type as EdgeType)
-        ? insertEdgeIfAcyclic(deps.db, row)
-        : insertEdge(deps.db, row),
-    );
-  }
-  for (const audit of audits) queries.push(insertAuditEvent(deps.db, audit));
+  const bulk = rows.filter((row) => !single.includes(row));
+  if (bulk.length > 0) queries.push(insertEdges(deps.db, bulk));
+  for (const row of single) queries.push(insertEdgeIfAcyclic(deps.db, row));
+  if (audits.length > 0) queries.push(insertAuditEvents(deps.db, audits));
   try {
     await runBatch(deps.d1, queries);
   } catch (error) {
     if (String(error).includes(CYCLE_GUARD_FAILURE)) {
-      const refused = rows.find((row) => ACYCLIC_EDGE_TYPES.has(row.type as EdgeType));
-      const type = (refused?.type ?? 'DERIVED_FROM') as EdgeType;
-      const cycle = refused
-        ? ((await findPath(deps.db, type, refused.dst_id, refused.src_id)) ?? [])
-        : [];
-      throw new LineageCycleError(type, refused?.src_kind ?? 'ModelVersion', cycle, paths.to);
+      // A concurrent writer closed the cycle between the check and the batch: find it again.
+      const found = await findCycle(deps.db, grouped, single);
+      const refused =
+        found?.row ?? rows.find((row) => ACYCLIC_EDGE_TYPES.has(row.type as EdgeType));
+      throw new LineageCycleError(
+        (refused?.type ?? 'DERIVED_FROM') as EdgeType,
+        refused?.src_kind ?? 'ModelVersion',
+        found?.path ?? [],
+        paths.to,
+      );
     }
     throw mapEdgeConstraint(error, paths);
   }
+}
+
+/**
+ * Sorts acyclic edges into groups of one type that leave one node (checked together, inserted by
+ * insertEdges) and the rest, checked and inserted one at a time. A single edge of a type is a group.
+ */
+function splitAcyclic(rows: readonly EdgeTable[]) {
+  const byType = new Map<string, EdgeTable[]>();
+  for (const row of rows) {
+    if (!ACYCLIC_EDGE_TYPES.has(row.type as EdgeType)) continue;
+    byType.set(row.type, [...(byType.get(row.type) ?? []), row]);
+  }
+  const grouped: EdgeTable[][] = [];
+  const single: EdgeTable[] = [];
+  for (const group of byType.values()) {
+    if (group.every((row) => row.src_id === group[0]?.src_id)) grouped.push(group);
+    else single.push(...group);
+  }
+  return { grouped, single };
+}
+
+/** The first edge that would close a cycle, with the existing path from its target to its source. */
+async function findCycle(
+  db: Db,
+  grouped: readonly EdgeTable[][],
+  single: readonly EdgeTable[],
+): Promise<{ row: EdgeTable; path: string[] } | null> {
+  for (const group of grouped) {
+    const first = group[0] as EdgeTable;
+    const path = await findPath(
+      db,
+      first.type as EdgeType,
+      group.map((row) => row.dst_id),
+      first.src_id,
+    );
+    if (path) return { row: group.find((row) => row.dst_id === path[0]) ?? first, path };
+  }
+  for (const row of single) {
+    const path = await findPath(db, row.type as EdgeType, row.dst_id, row.src_id);
+    if (path) return { row, path };
+  }
+  return null;
 }
 
 export function mapEdgeConstraint(error: unknown, paths: EdgeInputPaths): unknown {

@@ -1,12 +1,16 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
+import type { Db } from '../../db/client.ts';
 import type { EventSink } from '../../ports/event-sink.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
-import { findVersionsByIds } from '../model/model.repository.ts';
+import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import type { Deps } from '../model/model.service.ts';
+import { distributionOf } from './distribution.repository.ts';
 import {
+  findMetricDistributions,
   findWindowMoments,
   insertMetricPoints,
   POINTS_PER_STATEMENT,
@@ -14,6 +18,8 @@ import {
 } from './metrics.repository.ts';
 import type { MetricPointTable } from './metrics.table.ts';
 import {
+  type Distribution,
+  type Granularity,
   HIGHER_IS_BETTER,
   type MetricAlert,
   type MetricPoint,
@@ -120,6 +126,7 @@ export async function recordMetrics(
   viewer: Viewer,
   sink: EventSink,
   points: readonly MetricPointInput[],
+  claim?: IdempotencyClaim,
 ): Promise<MetricPoint[]> {
   if (points.length === 0)
     throw new ValidationError('Send at least one point', ['input', 'points']);
@@ -169,7 +176,8 @@ export async function recordMetrics(
       created_by: viewer.userId,
     };
   });
-  const statements = [];
+  const recorded = rows.map(toMetricPoint);
+  const statements = [...claimWrites(deps.db, claim, recorded)];
   for (let start = 0; start < rows.length; start += POINTS_PER_STATEMENT) {
     statements.push(insertMetricPoints(deps.db, rows.slice(start, start + POINTS_PER_STATEMENT)));
   }
@@ -182,7 +190,7 @@ export async function recordMetrics(
       doubles: [row.value, Date.parse(row.recorded_at)],
     });
   }
-  return rows.map(toMetricPoint);
+  return recorded;
 }
 
 export interface AlertOptions {
@@ -295,4 +303,82 @@ export async function findMetricAlerts(
       x.versionId.localeCompare(y.versionId) ||
       x.metric.localeCompare(y.metric),
   );
+}
+
+/** HOUR buckets over a long range would be thousands of rows: the widest HOUR range is 31 days. */
+export function requireBucketSpan(
+  granularity: Granularity,
+  range: TimeRange,
+  path: readonly string[],
+): void {
+  if (granularity === 'HOUR' && Date.parse(range.to) - Date.parse(range.from) > 31 * 86_400_000) {
+    throw new ValidationError('HOUR buckets span at most 31 days; use DAY or WEEK', path);
+  }
+}
+
+/** Models compared in one comparison. */
+export const MAX_COMPARED_MODELS = 50;
+
+export interface ModelComparisonEntry {
+  /** 1 for the best mean; null for a model without points. */
+  rank: number | null;
+  modelId: string;
+  stats: Distribution;
+}
+
+/**
+ * One metric of several models side by side, best first (ties by id), models without points last.
+ * `decodeModelId` turns the n-th id as sent into a model id (and reports a malformed one); errors
+ * are about `modelIds` (the list) or `modelIds.<index>` (an id nobody in the organization has).
+ */
+export async function compareModels(
+  db: Db,
+  orgId: string,
+  request: {
+    modelIds: readonly string[];
+    decodeModelId: (id: string, index: number) => string;
+    type: MetricType;
+    metric: string;
+    range: TimeRange;
+  },
+): Promise<ModelComparisonEntry[]> {
+  if (request.modelIds.length === 0 || request.modelIds.length > MAX_COMPARED_MODELS) {
+    throw new ValidationError(`Give 1 to ${MAX_COMPARED_MODELS} models`, ['modelIds']);
+  }
+  const ids = [...new Set(request.modelIds.map((id, index) => request.decodeModelId(id, index)))];
+  const visible = new Set((await findModelsByIds(db, orgId, ids)).map((row) => row.id));
+  const missing = ids.findIndex((id) => !visible.has(id));
+  if (missing >= 0) {
+    throw new ValidationError('No model with this id', ['modelIds', String(missing)]);
+  }
+  const map = await findMetricDistributions(
+    db,
+    orgId,
+    'model_id',
+    ids,
+    request.metric,
+    request.range,
+  );
+  const higher = HIGHER_IS_BETTER[request.type] ?? true;
+  const entries = ids.map((modelId) => ({
+    modelId,
+    stats: distributionOf(map, modelId),
+    rank: null as number | null,
+  }));
+  entries.sort((a, b) => {
+    if (a.stats.mean === null || b.stats.mean === null) {
+      return (
+        (a.stats.mean === null ? 1 : 0) - (b.stats.mean === null ? 1 : 0) ||
+        a.modelId.localeCompare(b.modelId)
+      );
+    }
+    return (
+      (higher ? b.stats.mean - a.stats.mean : a.stats.mean - b.stats.mean) ||
+      a.modelId.localeCompare(b.modelId)
+    );
+  });
+  entries.forEach((entry, index) => {
+    entry.rank = entry.stats.mean === null ? null : index + 1;
+  });
+  return entries;
 }

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
 import { requirePromotionApproval } from '../governance/promotion.service.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { findLiveOutgoing } from '../lineage/lineage.repository.ts';
@@ -24,6 +25,9 @@ import {
   findVersionsByIds,
   insertModel,
   insertModelVersion,
+  type ModelKey,
+  type ModelSortColumn,
+  searchModels,
   touchModel,
   updateModelStatus,
   upsertAlias,
@@ -64,6 +68,7 @@ export async function registerModel(
   deps: Deps,
   viewer: Viewer,
   input: ModelRegisterInput,
+  claim?: IdempotencyClaim,
 ): Promise<Model> {
   const name = requireName(input.name, ['input', 'name']);
   const description = optionalText(input.description, ['input', 'description']);
@@ -99,8 +104,10 @@ export async function registerModel(
     created_by: viewer.userId,
     updated_at: now,
   };
+  const model = toModel(row);
   try {
     await runBatch(deps.d1, [
+      ...claimWrites(deps.db, claim, model),
       insertModel(deps.db, row),
       insertAuditEvent(deps.db, {
         orgId: viewer.orgId,
@@ -117,7 +124,7 @@ export async function registerModel(
     }
     throw error;
   }
-  return toModel(row);
+  return model;
 }
 
 export interface DatasetLinkInput {
@@ -143,6 +150,7 @@ export async function createModelVersion(
   deps: Deps,
   viewer: Viewer,
   input: ModelVersionCreateInput,
+  claim?: IdempotencyClaim,
 ): Promise<ModelVersion> {
   const version = requireName(input.version, ['input', 'version'], {
     max: 128,
@@ -226,6 +234,7 @@ export async function createModelVersion(
   const edges = links.map(({ edge }, index) =>
     edgeRow(viewer, edge, edgeProperties[index] ?? null, now),
   );
+  const modelVersion = toModelVersion(row);
   try {
     await writeEdges(
       deps,
@@ -247,7 +256,11 @@ export async function createModelVersion(
         },
       ],
       { type: ['input'], from: ['input', 'modelId'], to: ['input'], properties: ['input'] },
-      [insertModelVersion(deps.db, row), touchModel(deps.db, model.id, now)],
+      [
+        ...claimWrites(deps.db, claim, modelVersion),
+        insertModelVersion(deps.db, row),
+        touchModel(deps.db, model.id, now),
+      ],
     );
   } catch (error) {
     if (
@@ -262,7 +275,7 @@ export async function createModelVersion(
     }
     throw error;
   }
-  return toModelVersion(row);
+  return modelVersion;
 }
 
 function datasetLinks(
@@ -505,4 +518,98 @@ function descriptor(value: unknown, path: readonly string[]): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new ValidationError('Must be a string', path);
   return requireName(value, path, { max: DESCRIPTOR_MAX });
+}
+
+/** Values one filter list of the models list may hold (each becomes a json_each key list). */
+export const MAX_FILTER_VALUES = 100;
+
+export interface ModelListFilter {
+  tagsAny?: readonly string[] | null;
+  tagsAll?: readonly string[] | null;
+  status?: readonly string[] | null;
+  provider?: readonly string[] | null;
+  framework?: readonly string[] | null;
+  modelType?: readonly string[] | null;
+  text?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+export interface ModelListRequest {
+  filter: ModelListFilter | null;
+  orderBy: { field: ModelSortColumn; direction: 'ASC' | 'DESC' };
+  /** `after`/`before` are cursor keys (see modelCursorKey), already taken out of their cursors. */
+  page: { after: string | null; before: string | null; limit: number; inverted: boolean };
+}
+
+/** The sort key of a model in a list sorted by `column`: what a cursor of that list carries. */
+export function modelCursorKey(model: Model, column: ModelSortColumn): string {
+  const value =
+    column === 'name'
+      ? model.name
+      : (column === 'created_at' ? model.createdAt : model.updatedAt).toISOString();
+  return JSON.stringify([column, value, model.id]);
+}
+
+/**
+ * The models list of an organization: validates the filter and the cursor keys, then reads one
+ * page (`page.limit` rows, so ask for one more than the page size to learn whether more follow).
+ * Errors name the argument as the GraphQL list spells it (`filter.tagsAll`, `after`).
+ */
+export async function listModels(
+  db: Db,
+  orgId: string,
+  request: ModelListRequest,
+): Promise<Model[]> {
+  const filter = request.filter ?? {};
+  const column = request.orderBy.field;
+  const list = (values: readonly string[] | null | undefined, name: string) => {
+    if (values === null || values === undefined) return null;
+    if (values.length > MAX_FILTER_VALUES) {
+      throw new ValidationError(`filter.${name} takes at most ${MAX_FILTER_VALUES} values`, [
+        `filter.${name}`,
+      ]);
+    }
+    return values;
+  };
+  const toKey = (raw: string | null, argument: string): ModelKey | null => {
+    if (raw === null) return null;
+    try {
+      const [cursorColumn, value, id] = JSON.parse(raw) as [string, string, string];
+      if (cursorColumn === column && typeof value === 'string' && typeof id === 'string') {
+        return { value, id };
+      }
+    } catch {
+      // fall through
+    }
+    throw new ValidationError(`"${argument}" is not a cursor of this list and sort order`, [
+      argument,
+    ]);
+  };
+  if (filter.text && filter.text.length > 200) {
+    throw new ValidationError('filter.text must be at most 200 characters', ['filter.text']);
+  }
+  const rows = await searchModels(
+    db,
+    orgId,
+    {
+      tagsAny: list(filter.tagsAny, 'tagsAny'),
+      tagsAll: list(filter.tagsAll, 'tagsAll'),
+      statuses: list(filter.status, 'status'),
+      providers: list(filter.provider, 'provider'),
+      frameworks: list(filter.framework, 'framework'),
+      modelTypes: list(filter.modelType, 'modelType'),
+      text: filter.text?.trim() || null,
+      createdAfter: filter.createdAfter?.toISOString() ?? null,
+      createdBefore: filter.createdBefore?.toISOString() ?? null,
+    },
+    { column, descending: request.orderBy.direction === 'DESC' },
+    {
+      after: toKey(request.page.after, 'after'),
+      before: toKey(request.page.before, 'before'),
+      limit: request.page.limit,
+      inverted: request.page.inverted,
+    },
+  );
+  return rows.map(toModel);
 }

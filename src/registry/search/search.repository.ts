@@ -23,6 +23,25 @@ export function findStaleEmbeddings(db: Db, orgId: string, embedder: string, lim
     .execute();
 }
 
+/** Organizations with at least one stale embedding (as findStaleEmbeddings sees them), by id. */
+export async function findOrgsWithStaleEmbeddings(db: Db, embedder: string, limit: number) {
+  const rows = await db
+    .selectFrom('model_version_embedding')
+    .select('org_id')
+    .distinct()
+    .where((eb) =>
+      eb.or([
+        eb('embedded_generation', '<', eb.ref('card_generation')),
+        eb('embedder', 'is', null),
+        eb('embedder', '!=', embedder),
+      ]),
+    )
+    .orderBy('org_id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.org_id);
+}
+
 /** Everything a version's model card is built from, with its embedding state, in one statement. */
 export function findCardSources(db: Db, orgId: string, versionIds: readonly string[]) {
   return db
@@ -61,27 +80,32 @@ export function findCardSources(db: Db, orgId: string, versionIds: readonly stri
 export type CardSourceRow = Awaited<ReturnType<typeof findCardSources>>[number];
 
 /**
- * Records that a version's card of `generation` is embedded. Guarded, so that a slower refresh of
- * an older generation never marks a newer card as embedded.
+ * Records that the versions' cards of the given generations are embedded, all in one statement (the
+ * entries travel as one JSON parameter, read back with json_each). Guarded per row, so that a slower
+ * refresh of an older generation never marks a newer card as embedded.
  */
 export function markEmbedded(
   db: Db,
-  entry: { versionId: string; generation: number; cardHash: string; embedder: string; now: string },
+  embedder: string,
+  now: string,
+  entries: readonly { versionId: string; generation: number; cardHash: string }[],
 ) {
-  return db
-    .updateTable('model_version_embedding')
-    .set({
-      embedded_generation: entry.generation,
-      card_hash: entry.cardHash,
-      embedder: entry.embedder,
-      embedded_at: entry.now,
-    })
-    .where('version_id', '=', entry.versionId)
-    .where((eb) =>
-      eb.or([
-        eb('embedded_generation', '<', entry.generation),
-        eb('embedder', 'is', null),
-        eb('embedder', '!=', entry.embedder),
-      ]),
-    );
+  const payload = JSON.stringify(
+    entries.map((entry) => [entry.versionId, entry.generation, entry.cardHash]),
+  );
+  return sql`
+    WITH input AS (
+      SELECT json_extract(value, '$[0]') AS version_id, json_extract(value, '$[1]') AS generation,
+        json_extract(value, '$[2]') AS card_hash
+      FROM json_each(${payload})
+    )
+    UPDATE model_version_embedding
+    SET embedded_generation = input.generation, card_hash = input.card_hash,
+      embedder = ${embedder}, embedded_at = ${now}
+    FROM input
+    WHERE model_version_embedding.version_id = input.version_id
+      AND (model_version_embedding.embedded_generation < input.generation
+        OR model_version_embedding.embedder IS NULL
+        OR model_version_embedding.embedder != ${embedder})
+  `.compile(db);
 }

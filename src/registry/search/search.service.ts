@@ -1,7 +1,8 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
-import type { Db } from '../../db/client.ts';
+import { createDb, type Db } from '../../db/client.ts';
 import type { Embedder } from '../../ports/embedder.ts';
+import { searchPorts } from '../../ports/ports.ts';
 import {
   MAX_FILTER_MODELS,
   MAX_TOP_K,
@@ -15,6 +16,7 @@ import { type ModelVersion, toModelVersion } from '../model/model.ts';
 import {
   type CardSourceRow,
   findCardSources,
+  findOrgsWithStaleEmbeddings,
   findStaleEmbeddings,
   markEmbedded,
 } from './search.repository.ts';
@@ -30,11 +32,14 @@ export interface SearchDeps {
 export const DEFAULT_TOP_K = 10;
 export const MAX_SEARCH_TEXT = 2000;
 /**
- * Versions re-embedded by one request at most. Refresh runs before every search, so a bulk import
- * is caught up over a few requests instead of one request doing it all (D1 allows 1,000 statements
- * per invocation; each 100 versions here cost about 4).
+ * Stale versions one refresh looks at, at most. Refresh runs before every search, so a bulk import
+ * is caught up over a few requests (and by the scheduled embedding-refresh job) instead of one
+ * request doing it all. Whatever the number, a refresh costs a constant number of D1 statements
+ * (D1's Free plan allows 50 per Worker invocation, and the search itself needs some): one read of
+ * the stale list, one of their cards, the vector writes (one statement per 100 vectors in the local
+ * index, none in Vectorize), and one write marking them all embedded.
  */
-export const MAX_REFRESH_PER_REQUEST = 1000;
+export const MAX_REFRESH_PER_REQUEST = 200;
 
 export interface RankedVersion {
   modelVersion: ModelVersion;
@@ -42,65 +47,97 @@ export interface RankedVersion {
 }
 
 /**
- * Brings the organization's embeddings up to date with their cards: every version a trigger marked
- * (new version, changed model, dataset or training edge) or embedded by another embedder is
- * re-embedded, unless its card text hashes to what was embedded before.
+ * Brings the organization's embeddings up to date with their cards, up to `limit` stale versions:
+ * every version a trigger marked (new version, changed model, dataset or training edge) or embedded
+ * by another embedder is re-embedded, unless its card text hashes to what was embedded before.
+ * `checked` equal to `limit` means more may be stale.
  */
 export async function refreshEmbeddings(
   deps: SearchDeps,
   orgId: string,
+  limit = MAX_REFRESH_PER_REQUEST,
 ): Promise<{ embedded: number; checked: number }> {
-  const chunk = Math.min(deps.embedder.maxBatch, 100);
-  let embedded = 0;
-  let checked = 0;
-  while (checked < MAX_REFRESH_PER_REQUEST) {
-    const stale = await findStaleEmbeddings(deps.db, orgId, deps.embedder.id, chunk);
-    if (stale.length === 0) break;
-    const generations = new Map(stale.map((row) => [row.version_id, row.card_generation]));
-    const sources = await findCardSources(
-      deps.db,
-      orgId,
-      stale.map((row) => row.version_id),
-    );
-    const cards = await Promise.all(
-      sources.map(async (row) => {
-        const text = modelCardText(row);
-        return { row, text, hash: await sha256Hex(text) };
-      }),
-    );
-    const changed = cards.filter(
-      (card) => card.hash !== card.row.card_hash || card.row.embedder !== deps.embedder.id,
-    );
-    if (changed.length > 0) {
-      const vectors = await deps.embedder.embed(changed.map((card) => card.text));
-      await deps.vectorIndex.upsert(
-        changed.map((card, index) => ({
-          id: card.row.version_id,
-          orgId,
-          modelId: card.row.model_id,
-          values: vectors[index] as Float32Array,
-        })),
-      );
+  const stale = await findStaleEmbeddings(deps.db, orgId, deps.embedder.id, limit);
+  if (stale.length === 0) return { embedded: 0, checked: 0 };
+  const generations = new Map(stale.map((row) => [row.version_id, row.card_generation]));
+  const sources = await findCardSources(
+    deps.db,
+    orgId,
+    stale.map((row) => row.version_id),
+  );
+  const cards = await Promise.all(
+    sources.map(async (row) => {
+      const text = modelCardText(row);
+      return { row, text, hash: await sha256Hex(text) };
+    }),
+  );
+  const changed = cards.filter(
+    (card) => card.hash !== card.row.card_hash || card.row.embedder !== deps.embedder.id,
+  );
+  if (changed.length > 0) {
+    // Embedder calls are not D1 statements; the index takes all the vectors in one upsert.
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < changed.length; i += deps.embedder.maxBatch) {
+      const texts = changed.slice(i, i + deps.embedder.maxBatch).map((card) => card.text);
+      vectors.push(...(await deps.embedder.embed(texts)));
     }
+    await deps.vectorIndex.upsert(
+      changed.map((card, index) => ({
+        id: card.row.version_id,
+        orgId,
+        modelId: card.row.model_id,
+        values: vectors[index] as Float32Array,
+      })),
+    );
+  }
+  if (cards.length > 0) {
     const now = nowIso();
-    await runBatch(
-      deps.d1,
-      cards.map((card) =>
-        markEmbedded(deps.db, {
+    await runBatch(deps.d1, [
+      markEmbedded(
+        deps.db,
+        deps.embedder.id,
+        now,
+        cards.map((card) => ({
           versionId: card.row.version_id,
           // The generation read with the stale list: a bump since then leaves the row stale.
           generation: generations.get(card.row.version_id) ?? card.row.card_generation,
           cardHash: card.hash,
-          embedder: deps.embedder.id,
-          now,
-        }),
+        })),
       ),
-    );
-    embedded += changed.length;
-    checked += stale.length;
-    if (stale.length < chunk) break;
+    ]);
   }
-  return { embedded, checked };
+  return { embedded: changed.length, checked: stale.length };
+}
+
+/**
+ * Organizations one scheduled run refreshes, at most: each costs about five statements, and the
+ * whole cron invocation (every job) shares D1's per-invocation limit.
+ */
+export const MAX_REFRESH_ORGS_PER_RUN = 4;
+
+/**
+ * Refreshes the embeddings of organizations that have stale ones, so a bulk import is caught up
+ * without waiting for searches to do it, MAX_REFRESH_PER_REQUEST versions per organization.
+ */
+export async function refreshStaleOrganizations(
+  deps: SearchDeps,
+  maxOrgs = MAX_REFRESH_ORGS_PER_RUN,
+): Promise<{ organizations: number; embedded: number; checked: number }> {
+  const orgIds = await findOrgsWithStaleEmbeddings(deps.db, deps.embedder.id, maxOrgs);
+  let embedded = 0;
+  let checked = 0;
+  for (const orgId of orgIds) {
+    const result = await refreshEmbeddings(deps, orgId);
+    embedded += result.embedded;
+    checked += result.checked;
+  }
+  return { organizations: orgIds.length, embedded, checked };
+}
+
+/** The scheduled job (src/scheduled.ts): refreshStaleOrganizations with the Worker's ports. */
+export async function embeddingRefreshJob(env: Env): Promise<void> {
+  const db = createDb(env.DB);
+  await refreshStaleOrganizations({ db, d1: env.DB, ...searchPorts(env, db, env.DB) });
 }
 
 function checkTopK(topK: number | null | undefined, path: readonly string[]): number {

@@ -1,21 +1,37 @@
 // SQL of the local VectorIndex (src/ports/local-vector-index.ts).
+import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { jsonKeys } from '../keys.ts';
 import type { VectorEntryTable } from './search.table.ts';
 
-export function upsertVectorEntry(db: Db, row: VectorEntryTable) {
-  return db
-    .insertInto('vector_entry')
-    .values(row)
-    .onConflict((conflict) =>
-      conflict.columns(['org_id', 'id']).doUpdateSet({
-        model_id: row.model_id,
-        dimensions: row.dimensions,
-        vector: row.vector,
-        updated_at: row.updated_at,
-      }),
-    );
+/**
+ * Inserts or replaces many vectors in ONE statement: the rows travel as one JSON parameter, read
+ * back with json_each. Callers keep a statement's rows to a few hundred KiB (VECTOR_WRITE_CHUNK).
+ */
+export function upsertVectorEntries(db: Db, rows: readonly VectorEntryTable[]) {
+  const payload = JSON.stringify(
+    rows.map((row) => [
+      row.org_id,
+      row.id,
+      row.model_id,
+      row.dimensions,
+      row.vector,
+      row.updated_at,
+    ]),
+  );
+  // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
+  return sql`
+    INSERT INTO vector_entry (org_id, id, model_id, dimensions, vector, updated_at)
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+      json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]')
+    FROM json_each(${payload}) WHERE true
+    ON CONFLICT (org_id, id) DO UPDATE SET model_id = excluded.model_id,
+      dimensions = excluded.dimensions, vector = excluded.vector, updated_at = excluded.updated_at
+  `.compile(db);
 }
+
+/** Vectors per upsertVectorEntries statement: ~4 KiB of base64 each at 768 dimensions. */
+export const VECTOR_WRITE_CHUNK = 100;
 
 export function deleteVectorEntries(db: Db, orgId: string, ids: readonly string[]) {
   return db.deleteFrom('vector_entry').where('org_id', '=', orgId).where('id', 'in', jsonKeys(ids));

@@ -20,30 +20,36 @@ import {
   type ArmMomentsRow,
   type ArmSelection,
   findArmLatencyDistributions,
-  findArmMoments,
-  findDailyCosts,
   findLatencyDistributions,
-  findUsageTotals,
 } from './usage.repository.ts';
 import { EMPTY_TOTALS, type UsageReport, type UsageTotals } from './usage.ts';
+import { USAGE_READS, type UsageSource } from './usage-source.ts';
 
-/** Usage of each model over a range: two statements for any number of models. */
+/**
+ * Usage of each model over a range: two statements for any number of models (one without
+ * `latency`). Totals come from the hourly rollup (or the raw rows, `source`); latency percentiles
+ * always from the raw rows (exact), and only when asked for: they are the costly part.
+ */
 export async function usageReports(
   db: Db,
   orgId: string,
   modelIds: readonly string[],
   range: TimeRange,
+  source: UsageSource = 'ROLLUP',
+  options: { latency: boolean } = { latency: true },
 ): Promise<UsageReport[]> {
   const [totals, latency] = await Promise.all([
-    findUsageTotals(db, orgId, modelIds, range),
-    findLatencyDistributions(db, orgId, modelIds, range),
+    USAGE_READS[source].totals(db, orgId, modelIds, range),
+    options.latency
+      ? findLatencyDistributions(db, orgId, modelIds, range)
+      : new Map<string, Distribution>(),
   ]);
   return modelIds.map((modelId) => ({
     modelId,
     from: new Date(range.from),
     to: new Date(range.to),
     totals: totals.get(modelId) ?? EMPTY_TOTALS,
-    latency: latency.get(modelId) ?? EMPTY_DISTRIBUTION,
+    latency: options.latency ? (latency.get(modelId) ?? EMPTY_DISTRIBUTION) : null,
   }));
 }
 
@@ -249,6 +255,8 @@ export interface AbTestOptions {
   power: number;
   objective: Objective;
   minSamples?: number;
+  /** Where counts, means and variances are read from (latency percentiles: always raw). */
+  source?: UsageSource;
 }
 
 export function checkSignificance(alpha: number, power: number) {
@@ -268,7 +276,7 @@ export async function compareArms(
 ): Promise<AbTestReport> {
   checkSignificance(options.alpha, options.power);
   const [rows, latency] = await Promise.all([
-    findArmMoments(db, orgId, options.arms, options.range),
+    USAGE_READS[options.source ?? 'ROLLUP'].armMoments(db, orgId, options.arms, options.range),
     findArmLatencyDistributions(db, orgId, options.arms, options.range),
   ]);
   const arms = rows.map((row) => armSummary(row, latency.get(row.g) ?? EMPTY_DISTRIBUTION));
@@ -397,7 +405,13 @@ export async function forecastCosts(
   db: Db,
   orgId: string,
   modelIds: readonly string[],
-  options: { at: Date; historyDays: number; horizonDays: number; monthlyBudgetUsd: number | null },
+  options: {
+    at: Date;
+    historyDays: number;
+    horizonDays: number;
+    monthlyBudgetUsd: number | null;
+    source?: UsageSource;
+  },
 ): Promise<CostForecast[]> {
   const { historyDays, horizonDays } = options;
   if (!Number.isInteger(historyDays) || historyDays < 3 || historyDays > 365) {
@@ -418,7 +432,7 @@ export async function forecastCosts(
   const today = Math.floor(at / DAY_MS) * DAY_MS;
   const historyStart = today - historyDays * DAY_MS;
   const monthStart = Date.UTC(new Date(today).getUTCFullYear(), new Date(today).getUTCMonth(), 1);
-  const rows = await findDailyCosts(db, orgId, modelIds, {
+  const rows = await USAGE_READS[options.source ?? 'ROLLUP'].dailyCosts(db, orgId, modelIds, {
     from: new Date(Math.min(historyStart, monthStart)).toISOString(),
     to: new Date(at).toISOString(),
   });

@@ -1,16 +1,30 @@
 // Automatic promotion: an opt-in rule per model; a run compares the model's versions as A/B arms
 // and, when one wins significantly, promotes it through promoteModelVersion, the same gate a
 // person's modelVersionPromote goes through (so an approval gate applies to it alike). Every
-// decision of a real run, promoted or not, is written to the audit trail with its statistics.
+// decision of a real run, promoted or not, is written to the audit trail with its statistics; a
+// promotion and its decision record are one D1 batch. runDueAutoPromotions is the cron job.
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
+import { createDb } from '../../db/client.ts';
 import { ConflictError, NotFoundError, RegistryError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
-import { insertAuditEvent } from '../governance/audit.repository.ts';
+import {
+  type AuditEntry,
+  insertAuditEvent,
+  insertAuditEventWhere,
+} from '../governance/audit.repository.ts';
+import { requirePromotionApproval } from '../governance/promotion.service.ts';
 import { nowIso } from '../ids.ts';
 import type { TimeRange } from '../metrics/metrics.ts';
-import { findAliasesByModelIds, findModelsByIds } from '../model/model.repository.ts';
-import { type Deps, promoteModelVersion } from '../model/model.service.ts';
+import {
+  aliasPointsAt,
+  findAliasesByModelIds,
+  findModelsByIds,
+  findVersionsByIds,
+  touchModel,
+  upsertAlias,
+} from '../model/model.repository.ts';
+import type { Deps } from '../model/model.service.ts';
 import { PRODUCTION_ALIAS } from '../model/model.ts';
 import {
   type AbTestReport,
@@ -18,7 +32,12 @@ import {
   compareArms,
   decideWinner,
 } from './analysis.service.ts';
-import { findRulesByModelIds, upsertRule } from './usage.repository.ts';
+import {
+  findDueRules,
+  findRulesByModelIds,
+  markRuleEvaluated,
+  upsertRule,
+} from './usage.repository.ts';
 import type { AutoPromotionRuleTable } from './usage.table.ts';
 import { type AutoPromotionRule, type PromotionObjective, toAutoPromotionRule } from './usage.ts';
 
@@ -102,9 +121,17 @@ export async function setAutoPromotionRule(
     enabled: input.enabled === false ? 0 : 1,
     updated_at: nowIso(),
     updated_by: viewer.userId,
+    // A new or changed rule is due at the next scheduled run.
+    last_evaluated_at: null,
   };
   const snapshot = (rule: AutoPromotionRuleTable) => {
-    const { org_id: _org, updated_at: _at, updated_by: _by, ...rest } = rule;
+    const {
+      org_id: _org,
+      updated_at: _at,
+      updated_by: _by,
+      last_evaluated_at: _evaluated,
+      ...rest
+    } = rule;
     return rest;
   };
   await runBatch(deps.d1, [
@@ -164,7 +191,13 @@ function withinCeilings(arm: ArmSummary, rule: AutoPromotionRule): boolean {
 export async function runAutoPromotion(
   deps: Deps,
   viewer: Viewer,
-  input: { modelId: string; range: TimeRange; dryRun: boolean },
+  input: {
+    modelId: string;
+    range: TimeRange;
+    dryRun: boolean;
+    /** Outcomes whose decision is audited (default: all); a promotion is always audited. */
+    auditOutcomes?: readonly PromotionOutcome[];
+  },
 ): Promise<PromotionDecision> {
   const [model] = await findModelsByIds(deps.db, viewer.orgId, [input.modelId]);
   if (!model)
@@ -233,12 +266,51 @@ export async function runAutoPromotion(
   }
   if (input.dryRun) return { ...base, outcome, reason };
 
+  const decision = (finalOutcome: PromotionOutcome, finalReason: string) => ({
+    orgId: viewer.orgId,
+    actorId: viewer.userId,
+    action: 'autoPromotion.decide',
+    subjectId: model.id,
+    subjectKind: 'Model',
+    before: { productionVersionId: previousVersionId },
+    after: {
+      outcome: finalOutcome,
+      winnerVersionId: verdict.winner,
+      rule: {
+        objective: rule.objective,
+        significanceLevel: rule.significanceLevel,
+        minSamples: rule.minSamples,
+        maxLatencyMs: rule.maxLatencyMs,
+        maxCostUsd: rule.maxCostUsd,
+        experimentId: rule.experimentId,
+      },
+      range: input.range,
+      verdict,
+      arms: report.arms.map((arm) => ({
+        versionId: arm.key,
+        requests: arm.requests,
+        errorRate: arm.errorRate,
+        quality: { n: arm.quality.n, mean: arm.quality.mean, ci: arm.quality.ci },
+        qualityPerDollar: { n: arm.qualityPerDollar.n, mean: arm.qualityPerDollar.mean },
+        latencyP95: arm.latency.p95,
+        meanCostUsd: arm.cost.n ? arm.cost.mean : null,
+        eligible: eligible.includes(arm),
+      })),
+    },
+    reason: finalReason,
+  });
+  const audited = (o: PromotionOutcome) => !input.auditOutcomes || input.auditOutcomes.includes(o);
+
   if (outcome === 'PROMOTED' && verdict.winner) {
     try {
-      await promoteModelVersion(deps, viewer, {
+      await promoteWithDecision(deps, viewer, {
+        modelId: model.id,
         versionId: verdict.winner,
+        previousVersionId,
         reason: `Automatic promotion: ${verdict.reason}`,
+        decision: decision('PROMOTED', reason),
       });
+      return { ...base, outcome, reason };
     } catch (error) {
       // The gate said no (missing approval, a concurrent move...): recorded as REFUSED, as data.
       if (!(error instanceof RegistryError)) throw error;
@@ -246,40 +318,148 @@ export async function runAutoPromotion(
       reason = `The promotion gate refused: ${error.message}`;
     }
   }
-  await runBatch(deps.d1, [
-    insertAuditEvent(deps.db, {
-      orgId: viewer.orgId,
-      actorId: viewer.userId,
-      action: 'autoPromotion.decide',
-      subjectId: model.id,
-      subjectKind: 'Model',
-      before: { productionVersionId: previousVersionId },
-      after: {
-        outcome,
-        winnerVersionId: verdict.winner,
-        rule: {
-          objective: rule.objective,
-          significanceLevel: rule.significanceLevel,
-          minSamples: rule.minSamples,
-          maxLatencyMs: rule.maxLatencyMs,
-          maxCostUsd: rule.maxCostUsd,
-          experimentId: rule.experimentId,
-        },
-        range: input.range,
-        verdict,
-        arms: report.arms.map((arm) => ({
-          versionId: arm.key,
-          requests: arm.requests,
-          errorRate: arm.errorRate,
-          quality: { n: arm.quality.n, mean: arm.quality.mean, ci: arm.quality.ci },
-          qualityPerDollar: { n: arm.qualityPerDollar.n, mean: arm.qualityPerDollar.mean },
-          latencyP95: arm.latency.p95,
-          meanCostUsd: arm.cost.n ? arm.cost.mean : null,
-          eligible: eligible.includes(arm),
-        })),
-      },
-      reason,
-    }),
-  ]);
+  if (audited(outcome)) {
+    await runBatch(deps.d1, [insertAuditEvent(deps.db, decision(outcome, reason))]);
+  }
   return { ...base, outcome, reason };
+}
+
+/**
+ * Moves the production alias to the winner through the promotion gate a person's
+ * modelVersionPromote uses (requirePromotionApproval: no approval, no promotion), writing in ONE
+ * D1 batch the same statements promoteModelVersion writes (its model.promote audit event, the
+ * model's updated_at, the alias) and the autoPromotion.decide audit event: all of them or none.
+ * Every statement is guarded by "the alias still points where it did when read", so a concurrent
+ * move makes the whole batch a no-op, reported as ConflictError.
+ */
+async function promoteWithDecision(
+  deps: Deps,
+  viewer: Viewer,
+  input: {
+    modelId: string;
+    versionId: string;
+    previousVersionId: string | null;
+    reason: string;
+    decision: AuditEntry;
+  },
+): Promise<void> {
+  const path = ['input', 'modelId'];
+  const [version] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
+  if (!version || version.model_id !== input.modelId) {
+    throw new NotFoundError('The winning version is gone', path, input.versionId, 'ModelVersion');
+  }
+  const gate = await requirePromotionApproval(deps.db, viewer.orgId, version, path);
+  const now = nowIso();
+  const unmoved = aliasPointsAt(input.modelId, PRODUCTION_ALIAS, input.previousVersionId);
+  const results = await runBatch(deps.d1, [
+    insertAuditEventWhere(
+      deps.db,
+      {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: 'model.promote',
+        subjectId: input.modelId,
+        subjectKind: 'Model',
+        before: { alias: PRODUCTION_ALIAS, versionId: input.previousVersionId },
+        after: {
+          alias: PRODUCTION_ALIAS,
+          versionId: version.id,
+          version: version.version,
+          ...(gate.approvalId ? { approvalId: gate.approvalId } : {}),
+        },
+        reason: input.reason,
+      },
+      unmoved,
+    ),
+    insertAuditEventWhere(deps.db, input.decision, unmoved),
+    touchModel(deps.db, input.modelId, now, unmoved),
+    upsertAlias(
+      deps.db,
+      {
+        model_id: input.modelId,
+        name: PRODUCTION_ALIAS,
+        version_id: version.id,
+        org_id: viewer.orgId,
+        updated_at: now,
+        updated_by: viewer.userId,
+      },
+      input.previousVersionId,
+    ),
+  ]);
+  if (results[0]?.meta.changes === 0) {
+    throw new ConflictError(
+      'The production alias was moved by another request meanwhile; nothing was promoted',
+      path,
+    );
+  }
+}
+
+/** Rules one cron run evaluates at most (each costs about 8 D1 statements). */
+export const RULES_PER_SCHEDULED_RUN = 25;
+/** The window a scheduled evaluation compares: the last 7 days before the trigger. */
+export const SCHEDULED_WINDOW_DAYS = 7;
+/**
+ * What a scheduled run writes to the audit trail: promotions and refusals. A rule without a
+ * winner is evaluated every 15 minutes; recording each "no winner" would bury the trail.
+ */
+const SCHEDULED_AUDIT: readonly PromotionOutcome[] = ['PROMOTED', 'REFUSED'];
+
+export interface ScheduledPromotionResult {
+  orgId: string;
+  modelId: string;
+  outcome: PromotionOutcome | 'FAILED';
+  reason: string;
+}
+
+/**
+ * The cron job: evaluates the enabled rules least recently evaluated first (at most
+ * RULES_PER_SCHEDULED_RUN, across organizations) over the last SCHEDULED_WINDOW_DAYS, and promotes
+ * when a rule finds a significant winner, exactly as autoPromotionRun with dryRun false would,
+ * acting as the user who last set the rule (the audit names them, the reason says "Automatic").
+ * A rule that fails is reported and the others still run; each evaluated rule is stamped so the
+ * next run moves on to the others.
+ */
+export async function runDueAutoPromotions(
+  deps: Deps,
+  at: Date,
+  limit = RULES_PER_SCHEDULED_RUN,
+): Promise<ScheduledPromotionResult[]> {
+  const due = await findDueRules(deps.db, limit);
+  const range: TimeRange = {
+    from: new Date(at.getTime() - SCHEDULED_WINDOW_DAYS * 86_400_000).toISOString(),
+    to: at.toISOString(),
+  };
+  const results: ScheduledPromotionResult[] = [];
+  for (const rule of due) {
+    const base = { orgId: rule.org_id, modelId: rule.model_id };
+    try {
+      if (!rule.updated_by) throw new Error('The rule names no user to act as');
+      const viewer: Viewer = {
+        userId: rule.updated_by,
+        orgId: rule.org_id,
+        role: 'ADMIN',
+        tokenId: 'scheduled',
+      };
+      const decision = await runAutoPromotion(deps, viewer, {
+        modelId: rule.model_id,
+        range,
+        dryRun: false,
+        auditOutcomes: SCHEDULED_AUDIT,
+      });
+      results.push({ ...base, outcome: decision.outcome, reason: decision.reason });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`auto-promotion of model ${rule.model_id} failed: ${message}`);
+      results.push({ ...base, outcome: 'FAILED', reason: message });
+    }
+    await markRuleEvaluated(deps.db, rule.model_id, at.toISOString()).execute();
+  }
+  return results;
+}
+
+/** The cron entry (src/scheduled.ts): runDueAutoPromotions on the Worker's D1. */
+export async function autoPromotionJob(env: Env, scheduledTime: Date): Promise<void> {
+  const results = await runDueAutoPromotions({ db: createDb(env.DB), d1: env.DB }, scheduledTime);
+  const failed = results.filter((r) => r.outcome === 'FAILED').length;
+  if (failed) throw new Error(`${failed} of ${results.length} rule(s) failed`);
 }

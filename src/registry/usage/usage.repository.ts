@@ -35,22 +35,24 @@ const INFERENCE_COLUMNS = [
   'quality',
   'status',
   'idempotency_key',
+  'request_hash',
   'requested_at',
   'created_at',
   'created_by',
 ] as const satisfies readonly (keyof InferenceRequestTable)[];
 
 /**
- * Inserts many requests from one JSON parameter. A request whose idempotency key is already stored
- * (or repeated earlier in the same statement) is skipped: the same key records once.
+ * Inserts many requests from one JSON parameter. No ON CONFLICT clause: a key stored by a
+ * concurrent call since the service read the keys fails the statement and the whole batch, and the
+ * service starts over (it then replays or refuses that key) instead of committing the rest of the
+ * batch around a key it had not checked.
  */
 export function insertInferenceRequests(db: Db, rows: readonly InferenceRequestTable[]) {
   const columns = sql.raw(INFERENCE_COLUMNS.join(', '));
   const values = sql.raw(INFERENCE_COLUMNS.map((column) => `r.value ->> '$.${column}'`).join(', '));
   return sql`
     INSERT INTO inference_request (${columns})
-    SELECT ${values} FROM json_each(${JSON.stringify(rows)}) AS r WHERE true
-    ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    SELECT ${values} FROM json_each(${JSON.stringify(rows)}) AS r
   `.compile(db);
 }
 
@@ -146,7 +148,7 @@ const TOTALS_COLUMNS = sql`
   coalesce(sum(status = 'SUCCESS' AND cost_usd IS NOT NULL), 0) AS priced_successful
 `;
 
-interface TotalsRow {
+export interface TotalsRow {
   requests: number;
   successful: number;
   errors: number;
@@ -166,7 +168,7 @@ interface TotalsRow {
   priced_successful: number;
 }
 
-function toTotals(row: TotalsRow | undefined): UsageTotals {
+export function toTotals(row: TotalsRow | undefined): UsageTotals {
   if (!row) return EMPTY_TOTALS;
   return {
     requests: row.requests,
@@ -190,7 +192,10 @@ function toTotals(row: TotalsRow | undefined): UsageTotals {
   };
 }
 
-/** Totals per model over a range, one statement for any number of models. */
+/**
+ * Totals per model over a range, one statement for any number of models, from the raw rows: the
+ * reference the hourly rollup (rollup.repository.ts) is tested against, and USAGE_ROLLUP=off.
+ */
 export async function findUsageTotals(
   db: Db,
   orgId: string,
@@ -269,7 +274,11 @@ export type ArmSelection =
   | { kind: 'models'; ids: readonly string[] }
   | { kind: 'versions'; modelId: string | null; ids: readonly string[] | null };
 
-function armSource(orgId: string, arms: ArmSelection, range: TimeRange): RawBuilder<unknown> {
+export function armSource(
+  orgId: string,
+  arms: ArmSelection,
+  range: TimeRange,
+): RawBuilder<unknown> {
   const time = sql`requested_at >= ${range.from} AND requested_at < ${range.to}`;
   switch (arms.kind) {
     case 'experiment': {
@@ -394,4 +403,103 @@ export function upsertRule(db: Db, row: AutoPromotionRuleTable) {
     .insertInto('auto_promotion_rule')
     .values(row)
     .onConflict((conflict) => conflict.column('model_id').doUpdateSet(changes));
+}
+
+/** Enabled rules of every organization, least recently evaluated first (never evaluated first). */
+export function findDueRules(db: Db, limit: number) {
+  return db
+    .selectFrom('auto_promotion_rule')
+    .selectAll()
+    .where('enabled', '=', 1)
+    .orderBy('last_evaluated_at')
+    .orderBy('model_id')
+    .limit(limit)
+    .execute();
+}
+
+export function markRuleEvaluated(db: Db, modelId: string, at: string) {
+  return db
+    .updateTable('auto_promotion_rule')
+    .set({ last_evaluated_at: at })
+    .where('model_id', '=', modelId);
+}
+
+/** A price pattern as a SQLite GLOB: `*` and `?` as they are, `[` taken literally. */
+export function patternToGlob(pattern: string): string {
+  return pattern.replace(/\[/g, '[[]');
+}
+
+/**
+ * Unpriced requests (no cost given, none computed) of a provider at or after `from` whose provider
+ * model name matches the GLOB: the requests a price added later may cover. Oldest first.
+ */
+export function findUnpricedRequests(
+  db: Db,
+  orgId: string,
+  query: { provider: string; from: string; glob: string },
+  limit: number,
+) {
+  return db
+    .selectFrom('inference_request')
+    .select([
+      'id',
+      'provider',
+      'provider_model',
+      'input_tokens',
+      'output_tokens',
+      'cached_tokens',
+      'reasoning_tokens',
+      'requested_at',
+    ])
+    .where('org_id', '=', orgId)
+    .where('provider', '=', query.provider)
+    .where('cost_usd', 'is', null)
+    .where('requested_at', '>=', query.from)
+    .where(sql<boolean>`provider_model GLOB ${query.glob}`)
+    .orderBy('requested_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Sets the cost of requests that are still unpriced (a request priced meanwhile, or with a
+ * caller-given cost, is never touched): one statement, the costs in one JSON parameter.
+ */
+export function repriceRequests(
+  db: Db,
+  orgId: string,
+  rows: readonly { id: string; cost: number; priceId: string }[],
+) {
+  return sql`
+    UPDATE inference_request SET cost_usd = j.cost, cost_source = 'PRICE_TABLE', price_id = j.price_id
+    FROM (
+      SELECT value ->> '$.id' AS id, value ->> '$.cost' AS cost, value ->> '$.priceId' AS price_id
+      FROM json_each(${JSON.stringify(rows)})
+    ) AS j
+    WHERE inference_request.id = j.id AND inference_request.org_id = ${orgId}
+      AND inference_request.cost_usd IS NULL
+  `.compile(db);
+}
+
+/** Marks a price whose re-pricing is unfinished, for the scheduled job. */
+export function insertRepricePending(db: Db, row: { priceId: string; orgId: string; at: string }) {
+  return sql`
+    INSERT INTO usage_reprice_pending (price_id, org_id, created_at)
+    VALUES (${row.priceId}, ${row.orgId}, ${row.at})
+    ON CONFLICT (price_id) DO NOTHING
+  `.compile(db);
+}
+
+export function deleteRepricePending(db: Db, priceId: string) {
+  return sql`DELETE FROM usage_reprice_pending WHERE price_id = ${priceId}`.compile(db);
+}
+
+/** Prices with unfinished re-pricing, oldest first, with their price rows. */
+export async function findRepricePending(db: Db, limit: number) {
+  const result = await sql<ModelPriceTable>`
+    SELECT p.* FROM usage_reprice_pending AS q JOIN model_price AS p ON p.id = q.price_id
+    ORDER BY q.created_at, q.price_id LIMIT ${limit}
+  `.execute(db);
+  return result.rows;
 }

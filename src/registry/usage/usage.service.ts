@@ -1,21 +1,29 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
+import { createDb } from '../../db/client.ts';
 import type { EventSink } from '../../ports/event-sink.ts';
 import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import { insertAuditEvent } from '../governance/audit.repository.ts';
-import { newId } from '../ids.ts';
+import { hashCanonical, withoutKey } from '../idempotency/idempotency.service.ts';
+import { newId, nowIso } from '../ids.ts';
 import { requireFinite, requireTimestamp } from '../metrics/metrics.service.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import type { Deps } from '../model/model.service.ts';
 import { requireName } from '../validate.ts';
 import {
+  deleteRepricePending,
   findPrice,
   findPricesOfProviders,
+  findRepricePending,
   findRequestsByIdempotencyKeys,
+  findUnpricedRequests,
   insertInferenceRequests,
+  insertRepricePending,
+  patternToGlob,
   REQUESTS_PER_STATEMENT,
+  repriceRequests,
   upsertPrice,
 } from './usage.repository.ts';
 import type { InferenceRequestTable, ModelPriceTable } from './usage.table.ts';
@@ -82,6 +90,27 @@ export async function trackInferences(
   inputs: readonly InferenceTrackInput[],
   basePath: readonly string[],
 ): Promise<TrackedInference[]> {
+  // A key that a concurrent call stored between our read and our batch fails the batch whole
+  // (the insert has no ON CONFLICT): start over, and the key is then replayed or refused.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await trackInferencesOnce(deps, viewer, sink, inputs, basePath);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes(INFERENCE_KEY_COLLISION)) throw error;
+    }
+  }
+}
+
+const INFERENCE_KEY_COLLISION =
+  'UNIQUE constraint failed: inference_request.org_id, inference_request.idempotency_key';
+
+async function trackInferencesOnce(
+  deps: Deps,
+  viewer: Viewer,
+  sink: EventSink,
+  inputs: readonly InferenceTrackInput[],
+  basePath: readonly string[],
+): Promise<TrackedInference[]> {
   if (inputs.length === 0) throw new ValidationError('Send at least one request', basePath);
   if (inputs.length > MAX_REQUESTS_PER_BATCH) {
     throw new ValidationError(
@@ -91,6 +120,15 @@ export async function trackInferences(
   }
   const now = Date.now();
   const createdAt = new Date(now).toISOString();
+  // The same key must come with the same request (its hash, key left out), as for every
+  // idempotency key of the API; the stored row then is the first result.
+  const hashes = await Promise.all(
+    inputs.map((input) =>
+      input.idempotencyKey === null || input.idempotencyKey === undefined
+        ? null
+        : hashCanonical(withoutKey(input)),
+    ),
+  );
   const drafts = inputs.map((input, index) => {
     const path =
       inputs.length === 1 && basePath.at(-1) === 'request'
@@ -138,6 +176,7 @@ export async function trackInferences(
           ? null
           : requireFinite(input.quality, [...path, 'quality']),
       idempotencyKey,
+      requestHash: hashes[index] ?? null,
       requestedAt: requireTimestamp(input.timestamp, [...path, 'timestamp'], now),
     };
   });
@@ -201,10 +240,16 @@ export async function trackInferences(
         'Experiment',
       );
     }
-    if (
-      draft.idempotencyKey &&
-      (stored.has(draft.idempotencyKey) || batchKeys.has(draft.idempotencyKey))
-    ) {
+    const first = draft.idempotencyKey
+      ? (stored.get(draft.idempotencyKey) ?? batchKeys.get(draft.idempotencyKey))
+      : undefined;
+    if (first && draft.idempotencyKey) {
+      if (first.request_hash !== null && first.request_hash !== draft.requestHash) {
+        throw new ConflictError('This idempotency key was already used for a different request', [
+          ...path,
+          'idempotencyKey',
+        ]);
+      }
       outcome.push({ key: draft.idempotencyKey, row: null });
       continue;
     }
@@ -232,6 +277,7 @@ export async function trackInferences(
       quality: draft.quality,
       status: input.status,
       idempotency_key: draft.idempotencyKey,
+      request_hash: draft.requestHash,
       requested_at: draft.requestedAt,
       created_at: createdAt,
       created_by: viewer.userId,
@@ -309,7 +355,11 @@ export interface PriceSetInput {
 
 /**
  * Adds a price (or corrects the one with the same provider, pattern and effective date), audited
- * in the same batch. Costs already recorded keep the price they were computed with.
+ * in the same batch. Costs already recorded keep the price they were computed with. Requests
+ * recorded unpriced that the new price covers (its provider, a matching model name, at or after
+ * its effective date) are re-priced in the same batch, up to REPRICE_BATCH of them; the rest are
+ * left to the scheduled job usage.reprice (runPendingRepricing). Requests with a caller-given cost
+ * or an earlier computed cost are never changed.
  */
 export async function setPrice(
   deps: Deps,
@@ -341,6 +391,9 @@ export async function setPrice(
   };
   const key = { provider, modelPattern, effectiveFrom: row.effective_from };
   const before = await findPrice(deps.db, viewer.orgId, key);
+  // The price as it will be stored (a correction keeps the stored row's id).
+  const stored: ModelPriceTable = { ...row, id: before?.id ?? row.id };
+  const reprice = await repricingStatements(deps, viewer.orgId, stored, [stored]);
   const snapshot = (p: ModelPriceTable) => ({
     provider: p.provider,
     modelPattern: p.model_pattern,
@@ -360,9 +413,96 @@ export async function setPrice(
       subjectKind: 'ModelPrice',
       before: before ? snapshot(before) : null,
       after: snapshot(row),
+      ...(reprice.count
+        ? { reason: `Re-priced ${reprice.count} earlier unpriced request(s)` }
+        : {}),
     }),
+    ...reprice.statements,
   ]);
   const saved = await findPrice(deps.db, viewer.orgId, key);
   if (!saved) throw new Error('The price was not found after it was written');
   return toModelPrice(saved);
+}
+
+/** Unpriced requests re-priced per statement (by priceSet at once, by the job per round). */
+export const REPRICE_BATCH = 500;
+/** Rounds of REPRICE_BATCH one scheduled run spends, over all pending prices. */
+export const REPRICE_ROUNDS_PER_RUN = 20;
+
+/**
+ * The statements that re-price up to REPRICE_BATCH unpriced requests covered by `price`: each
+ * request gets the price the insert-time rule (pickPrice over `prices`, which must include
+ * `price`) would have given it, and a pending mark is written (or removed) for what is left.
+ */
+async function repricingStatements(
+  deps: Deps,
+  orgId: string,
+  price: ModelPriceTable,
+  prices: readonly ModelPriceTable[],
+) {
+  const [candidates, providerPrices] = await Promise.all([
+    findUnpricedRequests(
+      deps.db,
+      orgId,
+      {
+        provider: price.provider,
+        from: price.effective_from,
+        glob: patternToGlob(price.model_pattern),
+      },
+      REPRICE_BATCH + 1,
+    ),
+    findPricesOfProviders(deps.db, orgId, [price.provider]),
+  ]);
+  const known = [...providerPrices.filter((p) => !prices.some((q) => q.id === p.id)), ...prices];
+  const rows = [];
+  for (const request of candidates.slice(0, REPRICE_BATCH)) {
+    const picked = pickPrice(known, request.provider, request.provider_model, request.requested_at);
+    if (!picked) continue;
+    const tokens = {
+      inputTokens: request.input_tokens,
+      outputTokens: request.output_tokens,
+      cachedTokens: request.cached_tokens,
+      reasoningTokens: request.reasoning_tokens,
+    };
+    rows.push({ id: request.id, cost: computeCost(tokens, picked), priceId: picked.id });
+  }
+  const more = candidates.length > REPRICE_BATCH;
+  const statements = [];
+  if (rows.length) statements.push(repriceRequests(deps.db, orgId, rows));
+  statements.push(
+    more
+      ? insertRepricePending(deps.db, { priceId: price.id, orgId, at: nowIso() })
+      : deleteRepricePending(deps.db, price.id),
+  );
+  return { statements, count: rows.length, more };
+}
+
+/**
+ * The scheduled job for late prices: finishes the re-pricing priceSet left pending, REPRICE_BATCH
+ * requests per round (one D1 batch each), at most REPRICE_ROUNDS_PER_RUN rounds per run.
+ */
+export async function runPendingRepricing(deps: Deps): Promise<{ repriced: number; left: number }> {
+  let repriced = 0;
+  let rounds = 0;
+  for (;;) {
+    const pending = await findRepricePending(deps.db, 10);
+    if (pending.length === 0) return { repriced, left: 0 };
+    for (const price of pending) {
+      while (rounds < REPRICE_ROUNDS_PER_RUN) {
+        rounds++;
+        const work = await repricingStatements(deps, price.org_id, price, [price]);
+        await runBatch(deps.d1, work.statements);
+        repriced += work.count;
+        if (!work.more) break;
+      }
+      if (rounds >= REPRICE_ROUNDS_PER_RUN) {
+        return { repriced, left: (await findRepricePending(deps.db, 1000)).length };
+      }
+    }
+  }
+}
+
+/** The cron entry (src/scheduled.ts): runPendingRepricing on the Worker's D1. */
+export async function repricingJob(env: Env): Promise<void> {
+  await runPendingRepricing({ db: createDb(env.DB), d1: env.DB });
 }

@@ -18,6 +18,8 @@ export interface InferenceRequestTable {
   quality: number | null;
   status: string;
   idempotency_key: string | null;
+  /** SHA-256 of the request without its key (0005_idempotency.sql); null on older rows. */
+  request_hash: string | null;
   requested_at: string;
   created_at: string;
   created_by: string | null;
@@ -49,4 +51,48 @@ export interface AutoPromotionRuleTable {
   enabled: number;
   updated_at: string;
   updated_by: string | null;
+  /** When the scheduled job last evaluated the rule (migration 0006); null: not yet. */
+  last_evaluated_at: string | null;
+}
+
+/** Hourly sums of inference_request, kept by triggers (migration 0006). '' stands for NULL ids. */
+export interface UsageRollupHourlyTable {
+  org_id: string;
+  model_id: string;
+  hour: string;
+  version_id: string;
+  provider: string;
+  deployment_id: string;
+  experiment_id: string;
+  status: string;
+  requests: number;
+  error_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  priced_count: number;
+  unpriced_count: number;
+  priced_tokens: number;
+  cost_sum: number;
+  cost_sumsq: number;
+  quality_count: number;
+  quality_sum: number;
+  quality_sumsq: number;
+  latency_count: number;
+  latency_sum: number;
+  latency_sumsq: number;
+  roi_count: number;
+  roi_quality_sum: number;
+  roi_cost_sum: number;
+  qpd_count: number;
+  qpd_sum: number;
+  qpd_sumsq: number;
+}
+
+/** A price whose re-pricing of earlier unpriced requests is unfinished (migration 0006). */
+export interface UsageRepricePendingTable {
+  price_id: string;
+  org_id: string;
+  created_at: string;
 }

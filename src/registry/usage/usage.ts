@@ -209,7 +209,8 @@ export interface UsageReport {
   from: Date;
   to: Date;
   totals: UsageTotals;
-  latency: Distribution;
+  /** Exact latency statistics; null when not read (usageReports with latency: false). */
+  latency: Distribution | null;
 }
 
 export interface UsageBucket {

@@ -85,7 +85,14 @@ export function restPath(
   servicePath: readonly string[],
   inputPaths: Record<string, readonly string[]> = {},
 ): string[] {
-  if (servicePath[0] !== 'input') return [...servicePath];
+  if (servicePath[0] !== 'input') {
+    // A query-style service names a GraphQL argument (`modelIds.0`, `experimentId`): map it too.
+    const [argument, ...rest] = servicePath;
+    // `''` maps an error about the request as a whole (path []), e.g. onto ['body'].
+    const key = argument ?? '';
+    const mapped = Object.hasOwn(inputPaths, key) ? inputPaths[key] : undefined;
+    return mapped ? [...mapped, ...rest.map(snakeCase)] : [...servicePath];
+  }
   const [, field, ...rest] = servicePath;
   if (field === undefined) return ['body'];
   const mapped = inputPaths[field] ?? ['body', snakeCase(field)];
@@ -164,4 +171,29 @@ export function fromThrown(
   }
   // A registry error class this table does not know yet is still an expected failure.
   return new ApiError(400, 'VALIDATION_ERROR', error.message, path, { type: error.name });
+}
+
+/**
+ * Runs a service that reports errors under `prefix` (a batch of one sent as a plain body:
+ * `['input', 'points', '0']`) and reports them on the body field instead, renamed by `fields`
+ * where the REST body spells a field differently (`{ inputTokens: 'tokens_input' }`).
+ */
+export async function withBodyPaths<T>(
+  run: () => Promise<T>,
+  prefix: readonly string[],
+  fields: Record<string, string> = {},
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof RegistryError)) throw error;
+    if (!prefix.every((segment, index) => error.path[index] === segment)) throw error;
+    const [field, ...rest] = error.path.slice(prefix.length);
+    const path =
+      field === undefined
+        ? ['body']
+        : ['body', fields[field] ?? snakeCase(field), ...rest.map(snakeCase)];
+    const mapped = fromThrown(error);
+    throw new ApiError(mapped.status, mapped.code, mapped.message, path, mapped.details);
+  }
 }

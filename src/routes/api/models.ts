@@ -1,18 +1,18 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import type { Context } from '../../context.ts';
-import { NotFoundError } from '../../registry/errors.ts';
+import { decodeIdOf, deps } from '../../global-id.ts';
+import { NotFoundError, ValidationError } from '../../registry/errors.ts';
 import {
   findAliasesByModelIds,
   findAliasesByVersionIds,
-  findModelsByIds,
   findVersionByModelAndVersion,
   findVersionPagesByModelIds,
   findVersionsByIds,
 } from '../../registry/model/model.repository.ts';
 import {
   createModelVersion,
+  listModels,
+  modelCursorKey,
   promoteModelVersion,
   registerModel,
 } from '../../registry/model/model.service.ts';
@@ -20,13 +20,11 @@ import {
   MODEL_STATUSES,
   type Model,
   PRODUCTION_ALIAS,
-  toModel,
   toModelAlias,
   toModelVersion,
 } from '../../registry/model/model.ts';
-import { MAX_PAGE_SIZE } from '../../schema/lib/connection.ts';
-import { decodeIdOf, deps } from '../../schema/lib/ids.ts';
-import { listModels } from '../../schema/lib/model-search.ts';
+import { decodeCursorKey, encodeCursorKey } from '../../registry/paging.ts';
+import { jsonObject, limit, modelOfPath } from './params.ts';
 import {
   AliasJson,
   aliasJson,
@@ -39,27 +37,7 @@ import {
 } from './present.ts';
 import { defineRoute } from './route.ts';
 
-const jsonObject = z
-  .record(z.string(), z.unknown())
-  .describe('A JSON object (up to 64 KiB once serialized).');
-
-const limit = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_PAGE_SIZE)
-  .default(20)
-  .describe(`Page size, 1 to ${MAX_PAGE_SIZE} (default 20).`);
-
 const ModelIdParams = z.object({ id: globalIdOf('Model') });
-
-/** The model a path names, in the caller's organization, or NOT_FOUND on `params.id`. */
-async function modelOfPath(context: Context, id: string): Promise<Model> {
-  const rowId = decodeIdOf(id, ['Model'], ['params', 'id']).id;
-  const [row] = await findModelsByIds(context.db, context.viewer.orgId, [rowId]);
-  if (!row) throw new NotFoundError('No model with this id', ['params', 'id'], id);
-  return toModel(row);
-}
 
 // --- POST /api/models -------------------------------------------------------------------------
 
@@ -120,7 +98,7 @@ export const modelGet = defineRoute({
   params: ModelIdParams,
   response: ModelDetailJson,
   handler: async ({ params, context }) => {
-    const model = await modelOfPath(context, params.id);
+    const model = await modelOfPath(context, params.id, 'id');
     const aliases = (
       await findAliasesByModelIds(context.db, context.viewer.orgId, [model.id], null)
     ).map(toModelAlias);
@@ -172,7 +150,7 @@ export const modelVersionList = defineRoute({
       .describe('Pass as ?after= for the next page; null at the end.'),
   }),
   handler: async ({ params, query, context }) => {
-    const model = await modelOfPath(context, params.id);
+    const model = await modelOfPath(context, params.id, 'id');
     const after = query.after
       ? decodeIdOf(query.after, ['ModelVersion'], ['query', 'after']).id
       : null;
@@ -296,7 +274,7 @@ export const modelPromote = defineRoute({
   }),
   inputPaths: { versionId: ['params', 'version'] },
   handler: async ({ params, body, context }) => {
-    const model = await modelOfPath(context, params.id);
+    const model = await modelOfPath(context, params.id, 'id');
     const found = await findVersionByModelAndVersion(
       context.db,
       context.viewer.orgId,
@@ -367,36 +345,42 @@ export const modelList = defineRoute({
       .describe('Pass as ?cursor= for the next page; null at the end.'),
   }),
   handler: async ({ query, context }) => {
+    const after = query.cursor === undefined ? null : decodeCursorKey(query.cursor);
+    if (query.cursor !== undefined && after === null) {
+      throw new ValidationError('Not a cursor returned by this API', ['query', 'cursor']);
+    }
+    let models: Model[];
     try {
-      const connection = await listModels(
-        context,
-        { first: query.limit, after: query.cursor ?? null },
-        {
-          filter: {
-            tagsAll: query.tags ?? null,
-            status: query.status ?? null,
-            provider: query.provider ?? null,
-            framework: query.framework ?? null,
-            modelType: query.model_type ?? null,
-            text: query.text ?? null,
-          },
-          orderBy: { field: 'created_at', direction: 'ASC' },
+      models = await listModels(context.db, context.viewer.orgId, {
+        filter: {
+          tagsAll: query.tags ?? null,
+          status: query.status ?? null,
+          provider: query.provider ?? null,
+          framework: query.framework ?? null,
+          modelType: query.model_type ?? null,
+          text: query.text ?? null,
         },
-      );
-      return {
-        models: connection.edges.map((edge) => modelJson(edge.node)),
-        next_cursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null,
-      };
+        orderBy: { field: 'created_at', direction: 'ASC' },
+        page: { after, before: null, limit: query.limit + 1, inverted: false },
+      });
     } catch (error) {
-      // The list's own input rules answer with GraphQL argument names; name the query parameter.
-      if (error instanceof GraphQLError && typeof error.extensions.argument === 'string') {
-        const parameter = LIST_ARGUMENTS[error.extensions.argument] ?? error.extensions.argument;
-        throw new GraphQLError(error.message.replace(error.extensions.argument, parameter), {
-          extensions: { ...error.extensions, argument: parameter },
-        });
+      // The list's own input rules name the GraphQL argument; name the query parameter.
+      if (error instanceof ValidationError) {
+        const argument = error.path.join('.');
+        const parameter = LIST_ARGUMENTS[argument] ?? argument;
+        throw new ValidationError(error.message.replace(argument, parameter), ['query', parameter]);
       }
       throw error;
     }
+    const page = models.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      models: page.map(modelJson),
+      next_cursor:
+        models.length > query.limit && last
+          ? encodeCursorKey(modelCursorKey(last, 'created_at'))
+          : null,
+    };
   },
 });
 

@@ -44,7 +44,6 @@ const ERROR_RESPONSES: Record<string, string> = {
   '403': 'Your role does not allow this route (FORBIDDEN).',
   '404': 'A referenced node does not exist or belongs to another organization (NOT_FOUND).',
   '409': 'The change collides with existing state (CONFLICT, LINEAGE_CYCLE, APPROVAL_REQUIRED).',
-  '501': 'The capability behind this route is not built yet (NOT_IMPLEMENTED).',
 };
 
 function parameters(where: 'path' | 'query', schema: z.ZodType | undefined) {
@@ -72,9 +71,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[]): Record<string
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
-      description: route.handler
-        ? `GraphQL: \`${route.graphql}\`. Requires the ${route.scope} scope.`
-        : `Not built yet: answers 501. GraphQL: \`${route.graphql}\`.`,
+      description: `GraphQL: \`${route.graphql}\`. Requires the ${route.scope} scope.`,
       tags: [route.tag],
       'x-graphql': route.graphql,
       'x-live': Boolean(route.handler),

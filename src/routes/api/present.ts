@@ -1,11 +1,26 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
+import type { Dataset } from '../../registry/dataset/dataset.ts';
+import type { Deployment } from '../../registry/deployment/deployment.ts';
+import type { Approval, ComplianceCheck } from '../../registry/governance/governance.ts';
+import type {
+  LineageEdgeEntry,
+  LineageNodeEntry,
+} from '../../registry/lineage/traversal.service.ts';
+import type { Distribution } from '../../registry/metrics/metrics.ts';
 import {
   type Model,
   type ModelAlias,
   type ModelVersion,
   PRODUCTION_ALIAS,
 } from '../../registry/model/model.ts';
+import {
+  costPer1kTokens,
+  costPerSuccessfulRequest,
+  meanCost,
+  qualityPerDollar,
+} from '../../registry/usage/analysis.service.ts';
+import type { InferenceRequest, UsageTotals } from '../../registry/usage/usage.ts';
 
 /** A GraphQL global ID, in a path or body: the REST routes take the IDs GraphQL returns. */
 export function globalIdOf(kind: string) {
@@ -112,4 +127,295 @@ export function commaList(description: string) {
             .map((entry) => entry.trim())
             .filter((entry) => entry !== ''),
     );
+}
+
+const isoTime = z.string().describe('ISO-8601 time.');
+const nullableNumber = z.number().nullable();
+
+export const DatasetJson = z.object({
+  id: globalIdOf('Dataset'),
+  name: z.string(),
+  description: z.string().nullable(),
+  uri: z.string().nullable(),
+  format: z.string().nullable(),
+  metadata: jsonObject.nullable(),
+  created_at: isoTime,
+  created_by: userId,
+});
+
+export function datasetJson(dataset: Dataset): z.infer<typeof DatasetJson> {
+  return {
+    id: encodeGlobalID('Dataset', dataset.id),
+    name: dataset.name,
+    description: dataset.description,
+    uri: dataset.uri,
+    format: dataset.format,
+    metadata: dataset.metadata,
+    created_at: dataset.createdAt.toISOString(),
+    created_by: gid('User', dataset.createdById),
+  };
+}
+
+export const DeploymentJson = z.object({
+  id: globalIdOf('Deployment'),
+  name: z.string(),
+  environment: z.string(),
+  description: z.string().nullable(),
+  endpoint_url: z.string().nullable(),
+  region: z.string().nullable(),
+  metadata: jsonObject.nullable(),
+  created_at: isoTime,
+  created_by: userId,
+});
+
+export function deploymentJson(deployment: Deployment): z.infer<typeof DeploymentJson> {
+  return {
+    id: encodeGlobalID('Deployment', deployment.id),
+    name: deployment.name,
+    environment: deployment.environment,
+    description: deployment.description,
+    endpoint_url: deployment.endpointUrl,
+    region: deployment.region,
+    metadata: deployment.metadata,
+    created_at: deployment.createdAt.toISOString(),
+    created_by: gid('User', deployment.createdById),
+  };
+}
+
+export const ComplianceCheckJson = z.object({
+  id: z.string().describe('The run’s id (UUIDv7).'),
+  type: z.enum(['GDPR', 'AI_ACT', 'FAIRNESS', 'SECURITY']),
+  status: z.enum(['PASSED', 'FAILED', 'NEEDS_REVIEW']),
+  summary: z.string(),
+  findings: z.array(
+    z.object({
+      code: z.string(),
+      message: z.string(),
+      subject_id: z.string().nullable().describe('Global ID of the node it is about, if any.'),
+    }),
+  ),
+  details: jsonObject
+    .nullable()
+    .describe('What the check computed (fairness ratios, AI Act tier).'),
+  version_id: globalIdOf('ModelVersion'),
+  approval_id: z.string().nullable().describe('Global ID of the request it ran for, or null.'),
+  run_by: userId,
+  created_at: isoTime,
+});
+
+export function complianceCheckJson(check: ComplianceCheck): z.infer<typeof ComplianceCheckJson> {
+  return {
+    id: check.id,
+    type: check.type,
+    status: check.status,
+    summary: check.summary,
+    findings: check.findings.map((finding) => ({
+      code: finding.code,
+      message: finding.message,
+      subject_id:
+        finding.subjectId && finding.subjectKind
+          ? encodeGlobalID(finding.subjectKind, finding.subjectId)
+          : null,
+    })),
+    details: check.details,
+    version_id: encodeGlobalID('ModelVersion', check.modelVersionId),
+    approval_id: gid('Approval', check.approvalId),
+    run_by: gid('User', check.runById),
+    created_at: check.createdAt.toISOString(),
+  };
+}
+
+export const ApprovalJson = z.object({
+  id: globalIdOf('Approval'),
+  model_id: globalIdOf('Model'),
+  version_id: globalIdOf('ModelVersion'),
+  state: z.enum(['PENDING', 'APPROVED', 'REJECTED']),
+  requested_checks: z.array(z.string()),
+  checks: z
+    .array(ComplianceCheckJson)
+    .describe('The latest result of each requested check (re-runs replace earlier ones).'),
+  evidence: jsonObject,
+  request_notes: z.string().nullable(),
+  requested_by: globalIdOf('User'),
+  requested_at: isoTime,
+  reviewed_by: userId,
+  reviewed_at: z.string().nullable(),
+  review_notes: z.string().nullable(),
+});
+
+export function approvalJson(
+  approval: Approval,
+  checks: readonly ComplianceCheck[],
+): z.infer<typeof ApprovalJson> {
+  return {
+    id: encodeGlobalID('Approval', approval.id),
+    model_id: encodeGlobalID('Model', approval.modelId),
+    version_id: encodeGlobalID('ModelVersion', approval.modelVersionId),
+    state: approval.state,
+    requested_checks: approval.requestedChecks,
+    checks: checks.map(complianceCheckJson),
+    evidence: approval.evidence,
+    request_notes: approval.requestNotes,
+    requested_by: encodeGlobalID('User', approval.requestedById),
+    requested_at: approval.requestedAt.toISOString(),
+    reviewed_by: gid('User', approval.reviewedById),
+    reviewed_at: approval.reviewedAt?.toISOString() ?? null,
+    review_notes: approval.reviewNotes,
+  };
+}
+
+export const DistributionJson = z.object({
+  count: z.number().int(),
+  mean: nullableNumber,
+  min: nullableNumber,
+  max: nullableNumber,
+  stddev: nullableNumber.describe('Sample standard deviation; null below two values.'),
+  p50: nullableNumber,
+  p95: nullableNumber,
+  p99: nullableNumber,
+});
+
+export function distributionJson(distribution: Distribution): z.infer<typeof DistributionJson> {
+  const { count, mean, min, max, stddev, p50, p95, p99 } = distribution;
+  return { count, mean, min, max, stddev, p50, p95, p99 };
+}
+
+export const UsageTotalsJson = z.object({
+  requests: z.number().int(),
+  successful_requests: z.number().int(),
+  error_requests: z.number().int(),
+  tokens_input: z.number().int(),
+  tokens_output: z.number().int(),
+  tokens_cached: z.number().int(),
+  tokens_reasoning: z.number().int(),
+  total_cost_usd: nullableNumber.describe('Sum over priced requests; null when none is priced.'),
+  priced_requests: z.number().int(),
+  unpriced_requests: z.number().int(),
+  mean_cost_usd: nullableNumber,
+  cost_per_1k_tokens_usd: nullableNumber,
+  mean_latency_ms: nullableNumber,
+  mean_quality_score: nullableNumber,
+});
+
+export function usageTotalsJson(totals: UsageTotals): z.infer<typeof UsageTotalsJson> {
+  return {
+    requests: totals.requests,
+    successful_requests: totals.successfulRequests,
+    error_requests: totals.errorRequests,
+    tokens_input: totals.inputTokens,
+    tokens_output: totals.outputTokens,
+    tokens_cached: totals.cachedTokens,
+    tokens_reasoning: totals.reasoningTokens,
+    total_cost_usd: totals.totalCostUsd,
+    priced_requests: totals.pricedRequests,
+    unpriced_requests: totals.unpricedRequests,
+    mean_cost_usd: meanCost(totals),
+    cost_per_1k_tokens_usd: costPer1kTokens(totals),
+    mean_latency_ms: totals.meanLatencyMs,
+    mean_quality_score: totals.meanQuality,
+  };
+}
+
+export const RoiJson = z.object({
+  quality_per_dollar: nullableNumber.describe('Mean quality / mean cost over requests with both.'),
+  cost_per_successful_request_usd: nullableNumber,
+  mean_quality_score: nullableNumber,
+  mean_cost_usd: nullableNumber,
+  requests: z.number().int().describe('Requests with both a quality score and a cost.'),
+  unpriced_requests: z.number().int(),
+});
+
+export function roiJson(totals: UsageTotals): z.infer<typeof RoiJson> {
+  return {
+    quality_per_dollar: qualityPerDollar(totals),
+    cost_per_successful_request_usd: costPerSuccessfulRequest(totals),
+    mean_quality_score: totals.roiMeanQuality,
+    mean_cost_usd: totals.roiMeanCostUsd,
+    requests: totals.roiRequests,
+    unpriced_requests: totals.unpricedRequests,
+  };
+}
+
+export const InferenceRequestJson = z.object({
+  id: z.string().describe('The request’s id (UUIDv7), as GraphQL gives it.'),
+  model_id: globalIdOf('Model'),
+  version_id: z.string().nullable(),
+  deployment_id: z.string().nullable(),
+  experiment_id: z.string().nullable(),
+  provider: z.string(),
+  provider_model: z.string(),
+  latency_ms: z.number(),
+  tokens_input: z.number().int(),
+  tokens_output: z.number().int(),
+  tokens_cached: z.number().int(),
+  tokens_reasoning: z.number().int(),
+  cost_usd: nullableNumber.describe('Null: unpriced (no cost given, no price matched).'),
+  cost_source: z.enum(['PROVIDED', 'PRICE_TABLE']).nullable(),
+  quality_score: nullableNumber,
+  status: z.enum(['SUCCESS', 'ERROR']),
+  idempotency_key: z.string().nullable(),
+  timestamp: isoTime,
+});
+
+export function inferenceRequestJson(
+  request: InferenceRequest,
+): z.infer<typeof InferenceRequestJson> {
+  return {
+    id: request.id,
+    model_id: encodeGlobalID('Model', request.modelId),
+    version_id: gid('ModelVersion', request.versionId),
+    deployment_id: gid('Deployment', request.deploymentId),
+    experiment_id: gid('Experiment', request.experimentId),
+    provider: request.provider,
+    provider_model: request.providerModel,
+    latency_ms: request.latencyMs,
+    tokens_input: request.inputTokens,
+    tokens_output: request.outputTokens,
+    tokens_cached: request.cachedTokens,
+    tokens_reasoning: request.reasoningTokens,
+    cost_usd: request.costUsd,
+    cost_source: request.costSource,
+    quality_score: request.quality,
+    status: request.status,
+    idempotency_key: request.idempotencyKey,
+    timestamp: request.requestedAt.toISOString(),
+  };
+}
+
+export const LineageNodeJson = z.object({
+  id: z.string().describe('Global ID of the node.'),
+  kind: z.string().describe('Model, ModelVersion, Dataset, Deployment, Experiment or User.'),
+  depth: z.number().int().describe('Hops from the root.'),
+  reached_by: z.enum(['ROOT', 'UPSTREAM', 'DOWNSTREAM']),
+});
+
+export function lineageNodeJson(node: LineageNodeEntry): z.infer<typeof LineageNodeJson> {
+  return {
+    id: encodeGlobalID(node.kind, node.id),
+    kind: node.kind,
+    depth: node.depth,
+    reached_by: node.reachedBy,
+  };
+}
+
+export const LineageEdgeJson = z.object({
+  id: globalIdOf('GraphEdge'),
+  type: z.string().describe('TRAINED_ON, DERIVED_FROM, DEPLOYED_TO, REPLACED_BY, ...'),
+  source: z.string().describe('Global ID of the stored edge’s source (a version TRAINED_ON ...).'),
+  target: z.string().describe('Global ID of the stored edge’s target.'),
+  depth: z.number().int().describe('Hops from the root to the node this edge reached.'),
+  properties: jsonObject.nullable(),
+  created_at: isoTime,
+});
+
+export function lineageEdgeJson(edge: LineageEdgeEntry): z.infer<typeof LineageEdgeJson> {
+  return {
+    id: encodeGlobalID('GraphEdge', edge.id),
+    type: edge.type,
+    source: encodeGlobalID(edge.source.kind, edge.source.id),
+    target: encodeGlobalID(edge.target.kind, edge.target.id),
+    depth: edge.depth,
+    properties: edge.properties,
+    created_at: edge.createdAt.toISOString(),
+  };
 }

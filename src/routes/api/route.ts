@@ -50,8 +50,8 @@ export interface RouteDef<
    * same name in snake_case, e.g. `{ modelId: ['params', 'id'] }`.
    */
   inputPaths?: Record<string, readonly string[]>;
-  /** Missing: the capability is not built yet and the route answers 501. */
-  handler?: Handler<z.infer<P>, z.infer<Q>, z.infer<B>>;
+  /** Every route of the original design is live: each has a handler. */
+  handler: Handler<z.infer<P>, z.infer<Q>, z.infer<B>>;
 }
 
 /** Keeps each route's handler typed by its own schemas. */

@@ -1,5 +1,13 @@
 import { viewerScopes } from '../../auth/viewer.ts';
+import type { Context } from '../../context.ts';
 import type { StatementCounter } from '../../db/client.ts';
+import {
+  hashCanonical,
+  releaseRestKey,
+  requireIdempotencyKey,
+  reserveRestKey,
+  settleRestKey,
+} from '../../registry/idempotency/idempotency.service.ts';
 import { createContext, type ServerContext } from '../../yoga.ts';
 import { ApiError, fromThrown, validationError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -94,20 +102,138 @@ export async function handleApiRequest(
         `${route.method} ${route.path} is not built yet; use the GraphQL operation ${route.graphql} at /graphql`,
       );
     }
-    const params = parsePart(route, 'params', found.params);
-    const query = parsePart(route, 'query', Object.fromEntries(url.searchParams));
-    const body = route.body ? parsePart(route, 'body', await readJson(request)) : undefined;
-    const result = await route.handler({
-      params: params as Record<string, unknown>,
-      query: query as Record<string, unknown>,
-      body,
-      context,
-      request,
-    });
-    if (result instanceof Response) return finish(result);
-    return finish(Response.json(result, { status: route.status ?? 200, headers }));
+    const handler = route.handler;
+    const run = async (): Promise<Response> => {
+      try {
+        const params = parsePart(route, 'params', found.params);
+        const query = parsePart(route, 'query', Object.fromEntries(url.searchParams));
+        const body = route.body ? parsePart(route, 'body', await readJson(request)) : undefined;
+        const result = await handler({
+          params: params as Record<string, unknown>,
+          query: query as Record<string, unknown>,
+          body,
+          context,
+          request,
+        });
+        if (result instanceof Response) return result;
+        return Response.json(result, { status: route.status ?? 200, headers });
+      } catch (error) {
+        return fromThrown(error, route.inputPaths).toResponse(headers);
+      }
+    };
+    const idempotencyKey = request.headers.get(IDEMPOTENCY_KEY_HEADER);
+    if (request.method === 'POST' && idempotencyKey !== null) {
+      return finish(await runIdempotentPost(context, route, request, idempotencyKey, run));
+    }
+    return finish(await run());
   } catch (error) {
     return finish(fromThrown(error, route.inputPaths).toResponse(headers));
+  }
+}
+
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+/** Largest response body kept for replay; a larger 2xx answer is not replayable (key released). */
+const MAX_REPLAY_BODY = 512 * 1024;
+/** How long a duplicate waits for the same request still running before it is told to retry. */
+const IN_PROGRESS_POLLS = 5;
+const IN_PROGRESS_POLL_MS = 200;
+
+/**
+ * `Idempotency-Key` on every POST route, once for all handlers: the same key with the same request
+ * (path, query and body, hashed canonically) replays the first 2xx response, status and body; with
+ * another request it is 409 CONFLICT. The handler's own batch is out of reach here, so the key is
+ * reserved first (a PENDING row, taken by exactly one request through its UNIQUE index), then the
+ * handler runs, then a 2xx response completes the row and anything else deletes it (the key can be
+ * used again). A concurrent duplicate finds the reservation and waits for it, or gets 409 with
+ * Retry-After; it never runs the handler a second time.
+ *
+ * The gap this leaves: a Worker that dies after the handler's batch committed but before the
+ * response is stored leaves the reservation PENDING; after REST_RESERVATION_LEASE_MS a retry runs
+ * the handler again. Closing it takes the GraphQL design: the router would hand an
+ * IdempotencyClaim to the handler (HandlerInput), and each handler would pass it to its service,
+ * which puts `claim.writes(...)` first in its batch, storing the REST body (computable before the
+ * batch from the domain result) instead of the domain result.
+ */
+async function runIdempotentPost(
+  context: Context,
+  route: RouteDef,
+  request: Request,
+  key: string,
+  run: () => Promise<Response>,
+): Promise<Response> {
+  const keyPath = ['headers', IDEMPOTENCY_KEY_HEADER];
+  try {
+    requireIdempotencyKey(key, keyPath);
+  } catch (error) {
+    return fromThrown(error).toResponse(new Headers());
+  }
+  const url = new URL(request.url);
+  const text = await request.clone().text();
+  const requestHash = await hashCanonical({
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    body: parseOrText(text),
+  });
+  const deps = { db: context.db, d1: context.d1 };
+  const address = { orgId: context.viewer.orgId, scope: `POST ${route.path}`, key };
+  let reservation = await reserveRestKey(deps, address, requestHash);
+  for (let poll = 0; reservation.kind === 'in-progress' && poll < IN_PROGRESS_POLLS; poll += 1) {
+    await new Promise((resolve) => setTimeout(resolve, IN_PROGRESS_POLL_MS));
+    reservation = await reserveRestKey(deps, address, requestHash);
+  }
+  switch (reservation.kind) {
+    case 'conflict':
+      return new ApiError(
+        409,
+        'CONFLICT',
+        `This ${IDEMPOTENCY_KEY_HEADER} was already used for ${route.method} ${route.path} with a different request`,
+        keyPath,
+      ).toResponse(new Headers());
+    case 'in-progress':
+      return new ApiError(
+        409,
+        'CONFLICT',
+        `A request with this ${IDEMPOTENCY_KEY_HEADER} is still running; retry shortly`,
+        keyPath,
+        {},
+        { 'Retry-After': '1' },
+      ).toResponse(new Headers());
+    case 'replay': {
+      const replayed = new Response(reservation.body, { status: reservation.status });
+      if (reservation.contentType) replayed.headers.set('content-type', reservation.contentType);
+      replayed.headers.set('Idempotent-Replayed', 'true');
+      return replayed;
+    }
+    case 'reserved':
+      break;
+  }
+  let response: Response;
+  try {
+    response = await run();
+  } catch (error) {
+    await releaseRestKey(context.db, reservation.id);
+    throw error;
+  }
+  const ok = response.status >= 200 && response.status < 300;
+  const body = ok ? await response.clone().text() : '';
+  if (ok && body.length <= MAX_REPLAY_BODY) {
+    await settleRestKey(context.db, reservation.id, {
+      status: response.status,
+      body,
+      contentType: response.headers.get('content-type'),
+    });
+  } else {
+    await releaseRestKey(context.db, reservation.id);
+  }
+  return response;
+}
+
+function parseOrText(text: string): unknown {
+  if (text.trim() === '') return null;
+  try {
+    return { json: JSON.parse(text) };
+  } catch {
+    return { text };
   }
 }
 

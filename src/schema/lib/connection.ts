@@ -1,9 +1,14 @@
 import { GraphQLError } from 'graphql';
-import type { PageRequest } from '../../registry/paging.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  decodeCursorKey,
+  encodeCursorKey,
+  MAX_PAGE_SIZE,
+  type PageRequest,
+} from '../../registry/paging.ts';
 
-export const DEFAULT_PAGE_SIZE = 20;
-/** Largest page any connection returns; larger requests are refused, not silently cut. */
-export const MAX_PAGE_SIZE = 100;
+// The page-size cap and the cursor codec are shared with the REST routes (src/registry/paging.ts).
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -28,16 +33,12 @@ function badInput(message: string, argument: string): GraphQLError {
 
 /** Cursors are opaque to clients: base64url of a versioned key. */
 export function encodeCursor(key: string): string {
-  return btoa(`c1:${key}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return encodeCursorKey(key);
 }
 
 export function decodeCursor(cursor: string, argument: string): string {
-  try {
-    const text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
-    if (text.startsWith('c1:') && text.length > 3) return text.slice(3);
-  } catch {
-    // fall through to the error below
-  }
+  const key = decodeCursorKey(cursor);
+  if (key !== null) return key;
   throw badInput(`"${argument}" is not a cursor returned by this API`, argument);
 }
 

@@ -24,10 +24,31 @@ const edgeLoaderCache = createContextCache(
 );
 
 /**
+ * Outgoing edge types whose lists are short (a node's own parents, its one replacement, its
+ * approvals): edgesAt loads them together with one loader, so a level selecting several of these
+ * fields (experiments, replacedBy, approvedBy...) costs one statement instead of one per type.
+ */
+const SHORT_OUTGOING: readonly EdgeType[] = ['DERIVED_FROM', 'REPLACED_BY', 'APPROVED_BY'];
+
+/**
  * Live edges of the given types at one end of each node, batched across all parents of a level:
- * `edgesAt(ctx, 'src', ['DERIVED_FROM']).load(versionId)` is one statement for the whole level.
+ * `edgesAt(ctx, 'src', ['DERIVED_FROM']).load(versionId)` is one statement for the whole level,
+ * shared by every outgoing type of SHORT_OUTGOING.
  */
 export function edgesAt(
+  context: Context,
+  endpoint: EdgeEndpoint,
+  types: readonly EdgeType[],
+): { load: (id: string) => Promise<GraphEdge[]> } {
+  const shared = endpoint === 'src' && types.every((type) => SHORT_OUTGOING.includes(type));
+  if (!shared) return edgeLoader(context, endpoint, types);
+  const loader = edgeLoader(context, 'src', SHORT_OUTGOING);
+  return {
+    load: async (id) => (await loader.load(id)).filter((edge) => types.includes(edge.type)),
+  };
+}
+
+function edgeLoader(
   context: Context,
   endpoint: EdgeEndpoint,
   types: readonly EdgeType[],

@@ -1,11 +1,12 @@
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.ts';
+import { ValidationError } from '../../registry/errors.ts';
+import type { ModelSortColumn } from '../../registry/model/model.repository.ts';
 import {
-  type ModelKey,
-  type ModelSortColumn,
-  searchModels,
-} from '../../registry/model/model.repository.ts';
-import { type Model, toModel } from '../../registry/model/model.ts';
+  listModels as listModelsOf,
+  type ModelListFilter,
+  modelCursorKey,
+} from '../../registry/model/model.service.ts';
 import {
   type ConnectionArgs,
   decodeCursor,
@@ -14,38 +15,9 @@ import {
   toConnection,
 } from './connection.ts';
 
-const MAX_FILTER_VALUES = 100;
+export type ModelFilterArgs = ModelListFilter;
 
-export interface ModelFilterArgs {
-  tagsAny?: readonly string[] | null;
-  tagsAll?: readonly string[] | null;
-  status?: readonly string[] | null;
-  provider?: readonly string[] | null;
-  framework?: readonly string[] | null;
-  modelType?: readonly string[] | null;
-  text?: string | null;
-  createdAfter?: Date | null;
-  createdBefore?: Date | null;
-}
-
-function badInput(message: string, argument: string) {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
-}
-
-function list(values: readonly string[] | null | undefined, name: string) {
-  if (values === null || values === undefined) return null;
-  if (values.length > MAX_FILTER_VALUES) {
-    throw badInput(`filter.${name} takes at most ${MAX_FILTER_VALUES} values`, `filter.${name}`);
-  }
-  return values;
-}
-
-function sortValue(model: Model, column: ModelSortColumn): string {
-  if (column === 'name') return model.name;
-  return (column === 'created_at' ? model.createdAt : model.updatedAt).toISOString();
-}
-
-/** The `models` list: validates the filter, decodes (column, value, id) cursors, pages. */
+/** The `models` connection: the registry's list, with cursors and its input errors as GraphQL's. */
 export async function listModels(
   context: Context,
   args: ConnectionArgs,
@@ -54,51 +26,25 @@ export async function listModels(
     orderBy: { field: ModelSortColumn; direction: 'ASC' | 'DESC' };
   },
 ) {
-  const filter = options.filter ?? {};
-  const column = options.orderBy.field;
-  const decodeKey = (cursor: string, argument: string): string => decodeCursor(cursor, argument);
-  const page = parsePageArgs(args, decodeKey);
-  const toKey = (raw: string | null, argument: string): ModelKey | null => {
-    if (raw === null) return null;
-    try {
-      const [cursorColumn, value, id] = JSON.parse(raw) as [string, string, string];
-      if (cursorColumn === column && typeof value === 'string' && typeof id === 'string') {
-        return { value, id };
-      }
-    } catch {
-      // fall through
+  const page = parsePageArgs(args, decodeCursor);
+  let models: Awaited<ReturnType<typeof listModelsOf>>;
+  try {
+    models = await listModelsOf(context.db, context.viewer.orgId, {
+      filter: options.filter,
+      orderBy: options.orderBy,
+      page,
+    });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      const argument = error.path.join('.');
+      throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', argument } });
     }
-    throw badInput(`"${argument}" is not a cursor of this list and sort order`, argument);
-  };
-  if (filter.text && filter.text.length > 200) {
-    throw badInput('filter.text must be at most 200 characters', 'filter.text');
+    throw error;
   }
-  const rows = await searchModels(
-    context.db,
-    context.viewer.orgId,
-    {
-      tagsAny: list(filter.tagsAny, 'tagsAny'),
-      tagsAll: list(filter.tagsAll, 'tagsAll'),
-      statuses: list(filter.status, 'status'),
-      providers: list(filter.provider, 'provider'),
-      frameworks: list(filter.framework, 'framework'),
-      modelTypes: list(filter.modelType, 'modelType'),
-      text: filter.text?.trim() || null,
-      createdAfter: filter.createdAfter?.toISOString() ?? null,
-      createdBefore: filter.createdBefore?.toISOString() ?? null,
-    },
-    { column, descending: options.orderBy.direction === 'DESC' },
-    {
-      after: toKey(page.after, 'after'),
-      before: toKey(page.before, 'before'),
-      limit: page.limit,
-      inverted: page.inverted,
-    },
-  );
   return toConnection(
-    rows.map(toModel),
+    models,
     page,
     (model, cursor) => ({ cursor, node: model }),
-    (model) => encodeCursor(JSON.stringify([column, sortValue(model, column), model.id])),
+    (model) => encodeCursor(modelCursorKey(model, options.orderBy.field)),
   );
 }

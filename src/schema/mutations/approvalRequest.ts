@@ -4,6 +4,7 @@ import {
 } from '../../registry/governance/approval.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
@@ -12,6 +13,7 @@ import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts
 const ApprovalRequestInput = builder.inputType('ApprovalRequestInput', {
   description: 'A request to approve a version, with the checks to run and their evidence.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     versionId: t.id({ required: true, description: 'Global ID of the version.' }),
     checks: t.field({
       type: [CheckTypeEnum],
@@ -55,11 +57,18 @@ builder.mutationField('approvalRequest', (t) =>
       input: t.arg({ type: ApprovalRequestInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      requestApproval({ ...deps(context), artifacts: context.env.ARTIFACTS }, context.viewer, {
-        versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-        checks: input.checks,
-        evidence: toCheckEvidence(input.evidence),
-        notes: input.notes,
-      }),
+      idempotent(context, 'approvalRequest', input, (claim) =>
+        requestApproval(
+          { ...deps(context), artifacts: context.env.ARTIFACTS },
+          context.viewer,
+          {
+            versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+            checks: input.checks,
+            evidence: toCheckEvidence(input.evidence),
+            notes: input.notes,
+          },
+          claim,
+        ),
+      ),
   }),
 );

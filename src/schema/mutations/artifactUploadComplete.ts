@@ -1,6 +1,6 @@
 import { completeArtifactUpload } from '../../registry/artifact/artifact.service.ts';
 import type { Artifact } from '../../registry/artifact/artifact.ts';
-import { ChecksumMismatchError } from '../../registry/artifact/artifact.ts';
+import { ChecksumMismatchError, UploadExpiredError } from '../../registry/artifact/artifact.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { decodeIdOf } from '../lib/ids.ts';
@@ -10,6 +10,10 @@ const ArtifactUploadCompleteInput = builder.inputType('ArtifactUploadCompleteInp
   description: 'A multipart upload whose parts have all been sent.',
   fields: (t) => ({
     artifactId: t.id({ required: true, description: 'Global ID of the pending artifact.' }),
+    compositeSha256: t.string({
+      description:
+        'SHA-256 (64 hex) over the concatenated 32-byte SHA-256 digests of parts 1..partCount in order; required when the upload has more than one part and none was declared by artifactUploadCreate (if one was, it must be the same).',
+    }),
   }),
 });
 
@@ -31,9 +35,9 @@ builder.mutationField('artifactUploadComplete', (t) =>
   t.field({
     type: ArtifactUploadCompletePayload,
     description:
-      'Assembles a multipart upload in R2 and verifies its SHA-256; a mismatch discards it (ChecksumMismatchError, nothing registered). The completion is audited.',
+      'Verifies a multipart upload and has R2 assemble it. Each part was hashed (SHA-256) by the Worker as it streamed in; with one part, its digest must equal the declared sha256; with more, the SHA-256 of the part digests must equal compositeSha256. The object is never read back, so files of many GB complete in one short request; for more than one part the whole-file sha256 is recorded as declared (checksumVerification: PARTS). A mismatch aborts the upload (ChecksumMismatchError, nothing registered); an upload past its time to live is refused (UploadExpiredError). The completion is audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS, ChecksumMismatchError] },
+    errors: { types: [...COMMON_ERRORS, ChecksumMismatchError, UploadExpiredError] },
     args: {
       input: t.arg({
         type: ArtifactUploadCompleteInput,
@@ -42,11 +46,10 @@ builder.mutationField('artifactUploadComplete', (t) =>
       }),
     },
     resolve: async (_root, { input }, context) => ({
-      artifact: await completeArtifactUpload(
-        artifactDeps(context),
-        context.viewer,
-        decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
-      ),
+      artifact: await completeArtifactUpload(artifactDeps(context), context.viewer, {
+        artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
+        compositeSha256: input.compositeSha256,
+      }),
     }),
   }),
 );

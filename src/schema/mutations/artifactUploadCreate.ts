@@ -2,12 +2,14 @@ import { createArtifactUpload } from '../../registry/artifact/artifact.service.t
 import type { Artifact } from '../../registry/artifact/artifact.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf } from '../lib/ids.ts';
 import { ArtifactKindEnum, ArtifactRef, artifactDeps } from '../nodes/Artifact.ts';
 
 const ArtifactUploadCreateInput = builder.inputType('ArtifactUploadCreateInput', {
   description: 'A file to upload to a model version.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     versionId: t.id({ required: true, description: 'Global ID of the model version.' }),
     name: t.string({
       required: true,
@@ -18,7 +20,8 @@ const ArtifactUploadCreateInput = builder.inputType('ArtifactUploadCreateInput',
     sizeBytes: t.float({ required: true, description: 'Exact size of the file in bytes.' }),
     sha256: t.string({
       required: true,
-      description: 'SHA-256 of the whole file, 64 hex characters; verified on completion.',
+      description:
+        'SHA-256 of the whole file, 64 hex characters. Verified by the Worker for single-request uploads and one-part multipart uploads; for more parts, recorded as declared while the bytes are verified part by part through compositeSha256.',
     }),
     multipart: t.boolean({
       description:
@@ -26,7 +29,11 @@ const ArtifactUploadCreateInput = builder.inputType('ArtifactUploadCreateInput',
     }),
     partSize: t.float({
       description:
-        'Bytes per part, 5 MiB to 100,000,000 (default 64 MiB, or more for 10,000 parts).',
+        'Bytes per part, 5 MiB to the request body limit (100,000,000 unless ARTIFACT_MAX_REQUEST_BYTES raises it; default 64 MiB, or more for 10,000 parts).',
+    }),
+    compositeSha256: t.string({
+      description:
+        'Multipart only: SHA-256 (64 hex) over the concatenated 32-byte SHA-256 digests of parts 1..partCount in order. Completion checks it against the digests the Worker computed as each part streamed in, without reading the object back; required (here or on artifactUploadComplete) when there is more than one part.',
     }),
   }),
 });
@@ -56,16 +63,24 @@ builder.mutationField('artifactUploadCreate', (t) =>
       input: t.arg({ type: ArtifactUploadCreateInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      artifact: await createArtifactUpload(artifactDeps(context), context.viewer, {
-        versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-        name: input.name,
-        kind: input.kind,
-        contentType: input.contentType,
-        sizeBytes: input.sizeBytes,
-        sha256: input.sha256,
-        multipart: input.multipart,
-        partSize: input.partSize,
-      }),
+      artifact: await idempotent(context, 'artifactUploadCreate', input, (claim) =>
+        createArtifactUpload(
+          artifactDeps(context),
+          context.viewer,
+          {
+            versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+            name: input.name,
+            kind: input.kind,
+            contentType: input.contentType,
+            sizeBytes: input.sizeBytes,
+            sha256: input.sha256,
+            multipart: input.multipart,
+            partSize: input.partSize,
+            compositeSha256: input.compositeSha256,
+          },
+          claim,
+        ),
+      ),
     }),
   }),
 );

@@ -2,6 +2,7 @@ import { registerDataset } from '../../registry/dataset/dataset.service.ts';
 import type { Dataset } from '../../registry/dataset/dataset.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { deps } from '../lib/ids.ts';
 import { DatasetGovernanceInput } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
@@ -9,6 +10,7 @@ import { DatasetRef } from '../objects/refs.ts';
 const DatasetRegisterInput = builder.inputType('DatasetRegisterInput', {
   description: 'A new dataset.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     name: t.string({ required: true, description: 'Unique within your organization.' }),
     description: t.string({ description: 'Free text.' }),
     uri: t.string({ description: 'Where the data lives.' }),
@@ -43,7 +45,9 @@ builder.mutationField('datasetRegister', (t) =>
       input: t.arg({ type: DatasetRegisterInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      dataset: await registerDataset(deps(context), context.viewer, input),
+      dataset: await idempotent(context, 'datasetRegister', input, (claim) =>
+        registerDataset(deps(context), context.viewer, input, claim),
+      ),
     }),
   }),
 );

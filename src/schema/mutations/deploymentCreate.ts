@@ -1,7 +1,11 @@
-import { createDeployment } from '../../registry/deployment/deployment.service.ts';
+import {
+  createDeployment,
+  MAX_DEPLOYMENT_VERSIONS,
+} from '../../registry/deployment/deployment.service.ts';
 import type { Deployment } from '../../registry/deployment/deployment.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { DeploymentRef } from '../objects/refs.ts';
 
@@ -19,6 +23,7 @@ const DeployedVersionInput = builder.inputType('DeployedVersionInput', {
 const DeploymentCreateInput = builder.inputType('DeploymentCreateInput', {
   description: 'A new deployment.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     name: t.string({ required: true, description: 'Unique within your organization.' }),
     environment: t.string({
       required: true,
@@ -30,7 +35,7 @@ const DeploymentCreateInput = builder.inputType('DeploymentCreateInput', {
     metadata: t.field({ type: 'JSON', description: 'A JSON object up to 64 KiB.' }),
     modelVersions: t.field({
       type: [DeployedVersionInput],
-      description: 'Versions it serves (DEPLOYED_TO edges), written in the same batch.',
+      description: `Versions it serves (DEPLOYED_TO edges), written in the same batch; at most ${MAX_DEPLOYMENT_VERSIONS}.`,
     }),
   }),
 });
@@ -59,18 +64,25 @@ builder.mutationField('deploymentCreate', (t) =>
       input: t.arg({ type: DeploymentCreateInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      deployment: await createDeployment(deps(context), context.viewer, {
-        ...input,
-        modelVersions:
-          input.modelVersions?.map((entry, index) => ({
-            versionId: decodeIdOf(
-              entry.versionId,
-              ['ModelVersion'],
-              ['input', 'modelVersions', String(index), 'versionId'],
-            ).id,
-            properties: entry.properties,
-          })) ?? null,
-      }),
+      deployment: await idempotent(context, 'deploymentCreate', input, (claim) =>
+        createDeployment(
+          deps(context),
+          context.viewer,
+          {
+            ...input,
+            modelVersions:
+              input.modelVersions?.map((entry, index) => ({
+                versionId: decodeIdOf(
+                  entry.versionId,
+                  ['ModelVersion'],
+                  ['input', 'modelVersions', String(index), 'versionId'],
+                ).id,
+                properties: entry.properties,
+              })) ?? null,
+          },
+          claim,
+        ),
+      ),
     }),
   }),
 );

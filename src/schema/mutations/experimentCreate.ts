@@ -2,12 +2,14 @@ import { createExperiment } from '../../registry/experiment/experiment.service.t
 import type { Experiment } from '../../registry/experiment/experiment.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { deps } from '../lib/ids.ts';
 import { ExperimentRef } from '../objects/refs.ts';
 
 const ExperimentCreateInput = builder.inputType('ExperimentCreateInput', {
   description: 'A new experiment.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     name: t.string({ required: true, description: 'Unique within your organization.' }),
     description: t.string({ description: 'Free text.' }),
     metadata: t.field({ type: 'JSON', description: 'A JSON object up to 64 KiB.' }),
@@ -38,7 +40,9 @@ builder.mutationField('experimentCreate', (t) =>
       input: t.arg({ type: ExperimentCreateInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      experiment: await createExperiment(deps(context), context.viewer, input),
+      experiment: await idempotent(context, 'experimentCreate', input, (claim) =>
+        createExperiment(deps(context), context.viewer, input, claim),
+      ),
     }),
   }),
 );

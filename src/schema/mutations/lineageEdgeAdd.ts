@@ -3,6 +3,7 @@ import type { GraphEdge } from '../../registry/lineage/lineage.ts';
 import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeNodeId, deps } from '../lib/ids.ts';
 import { EdgeTypeEnum } from '../objects/enums.ts';
 import { GraphEdgeRef } from '../objects/refs.ts';
@@ -10,6 +11,7 @@ import { GraphEdgeRef } from '../objects/refs.ts';
 const LineageEdgeAddInput = builder.inputType('LineageEdgeAddInput', {
   description: 'A new edge of the registry graph.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     type: t.field({ type: EdgeTypeEnum, required: true, description: 'The edge type.' }),
     fromId: t.id({ required: true, description: 'Global ID of the source node.' }),
     toId: t.id({ required: true, description: 'Global ID of the target node.' }),
@@ -36,12 +38,20 @@ builder.mutationField('lineageEdgeAdd', (t) =>
       input: t.arg({ type: LineageEdgeAddInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      edge: await addEdge(deps(context), context.viewer, {
-        type: input.type,
-        from: decodeNodeId(input.fromId, NODE_KINDS, ['input', 'fromId']),
-        to: decodeNodeId(input.toId, NODE_KINDS, ['input', 'toId']),
-        properties: input.properties,
-      }),
+      edge: await idempotent(context, 'lineageEdgeAdd', input, (claim) =>
+        addEdge(
+          deps(context),
+          context.viewer,
+          {
+            type: input.type,
+            from: decodeNodeId(input.fromId, NODE_KINDS, ['input', 'fromId']),
+            to: decodeNodeId(input.toId, NODE_KINDS, ['input', 'toId']),
+            properties: input.properties,
+          },
+          undefined,
+          claim,
+        ),
+      ),
     }),
   }),
 );

@@ -3,6 +3,7 @@ import { recordMetrics } from '../../registry/metrics/metrics.service.ts';
 import type { MetricType } from '../../registry/metrics/metrics.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { MetricTypeEnum } from '../objects/MetricStats.ts';
 
@@ -31,6 +32,7 @@ const MetricPointInput = builder.inputType('MetricPointInput', {
 const MetricsRecordInput = builder.inputType('MetricsRecordInput', {
   description: 'A batch of points, recorded all or nothing.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     points: t.field({
       type: [MetricPointInput],
       required: true,
@@ -58,22 +60,25 @@ builder.mutationField('metricsRecord', (t) =>
       input: t.arg({ type: MetricsRecordInput, required: true, description: 'What to record.' }),
     },
     resolve: async (_root, { input }, context) => {
-      const points = await recordMetrics(
-        deps(context),
-        context.viewer,
-        analyticsEngineSink(context.env.EVENTS),
-        input.points.map((point, index) => ({
-          versionId: decodeIdOf(
-            point.versionId,
-            ['ModelVersion'],
-            ['input', 'points', String(index), 'versionId'],
-          ).id,
-          type: point.type as MetricType,
-          name: point.name,
-          value: point.value,
-          context: point.context,
-          timestamp: point.timestamp,
-        })),
+      const points = await idempotent(context, 'metricsRecord', input, (claim) =>
+        recordMetrics(
+          deps(context),
+          context.viewer,
+          analyticsEngineSink(context.env.EVENTS),
+          input.points.map((point, index) => ({
+            versionId: decodeIdOf(
+              point.versionId,
+              ['ModelVersion'],
+              ['input', 'points', String(index), 'versionId'],
+            ).id,
+            type: point.type as MetricType,
+            name: point.name,
+            value: point.value,
+            context: point.context,
+            timestamp: point.timestamp,
+          })),
+          claim,
+        ),
       );
       return { recorded: points.length };
     },

@@ -2,12 +2,14 @@ import { registerModel } from '../../registry/model/model.service.ts';
 import type { Model } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { deps } from '../lib/ids.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelRegisterInput = builder.inputType('ModelRegisterInput', {
   description: 'A new model. Provider, framework, model type and tags may also come in metadata.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     name: t.string({ required: true, description: 'Unique within your organization.' }),
     description: t.string({ description: 'Free text, up to 10,000 characters.' }),
     tags: t.stringList({ description: 'Up to 50 tags of up to 64 characters.' }),
@@ -40,7 +42,9 @@ builder.mutationField('modelRegister', (t) =>
       input: t.arg({ type: ModelRegisterInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      model: await registerModel(deps(context), context.viewer, input),
+      model: await idempotent(context, 'modelRegister', input, (claim) =>
+        registerModel(deps(context), context.viewer, input, claim),
+      ),
     }),
   }),
 );

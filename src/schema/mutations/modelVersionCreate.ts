@@ -1,7 +1,12 @@
-import { createModelVersion } from '../../registry/model/model.service.ts';
+import {
+  createModelVersion,
+  MAX_LINKS_PER_VERSION,
+  type ModelVersionCreateInput as ServiceInput,
+} from '../../registry/model/model.service.ts';
 import type { ModelVersion } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
@@ -19,13 +24,22 @@ const DatasetLinkInput = builder.inputType('DatasetLinkInput', {
 const ModelVersionCreateInput = builder.inputType('ModelVersionCreateInput', {
   description: 'A new, immutable version of a model, with its lineage.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     modelId: t.id({ required: true, description: 'Global ID of the model.' }),
     version: t.string({ required: true, description: 'Semantic version, e.g. 1.2.0.' }),
     description: t.string({ description: 'Free text.' }),
     metadata: t.field({ type: 'JSON', description: 'A JSON object up to 64 KiB.' }),
-    derivedFrom: t.idList({ description: 'Global IDs of versions this one derives from.' }),
-    trainedOn: t.field({ type: [DatasetLinkInput], description: 'Training datasets.' }),
-    evaluatedOn: t.field({ type: [DatasetLinkInput], description: 'Evaluation datasets.' }),
+    derivedFrom: t.idList({
+      description: `Global IDs of versions this one derives from; at most ${MAX_LINKS_PER_VERSION}.`,
+    }),
+    trainedOn: t.field({
+      type: [DatasetLinkInput],
+      description: `Training datasets; at most ${MAX_LINKS_PER_VERSION}.`,
+    }),
+    evaluatedOn: t.field({
+      type: [DatasetLinkInput],
+      description: `Evaluation datasets; at most ${MAX_LINKS_PER_VERSION}.`,
+    }),
   }),
 });
 
@@ -53,30 +67,35 @@ builder.mutationField('modelVersionCreate', (t) =>
     args: {
       input: t.arg({ type: ModelVersionCreateInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => {
-      const link = (field: 'trainedOn' | 'evaluatedOn') =>
-        input[field]?.map((entry, index) => ({
-          datasetId: decodeIdOf(
-            entry.datasetId,
-            ['Dataset'],
-            ['input', field, String(index), 'datasetId'],
-          ).id,
-          properties: entry.properties,
-        })) ?? null;
-      const modelVersion = await createModelVersion(deps(context), context.viewer, {
-        modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,
-        version: input.version,
-        description: input.description,
-        metadata: input.metadata,
-        derivedFrom:
-          input.derivedFrom?.map(
-            (id, index) =>
-              decodeIdOf(id, ['ModelVersion'], ['input', 'derivedFrom', String(index)]).id,
-          ) ?? null,
-        trainedOn: link('trainedOn'),
-        evaluatedOn: link('evaluatedOn'),
-      });
-      return { modelVersion };
-    },
+    resolve: async (_root, { input }, context) => ({
+      modelVersion: await idempotent(context, 'modelVersionCreate', input, (claim) =>
+        createModelVersion(deps(context), context.viewer, decodeInput(input), claim),
+      ),
+    }),
   }),
 );
+
+/** The input with its global IDs decoded, each bad one reported at its own path. */
+function decodeInput(input: typeof ModelVersionCreateInput.$inferInput): ServiceInput {
+  const link = (field: 'trainedOn' | 'evaluatedOn') =>
+    input[field]?.map((entry, index) => ({
+      datasetId: decodeIdOf(
+        entry.datasetId,
+        ['Dataset'],
+        ['input', field, String(index), 'datasetId'],
+      ).id,
+      properties: entry.properties,
+    })) ?? null;
+  return {
+    modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,
+    version: input.version,
+    description: input.description,
+    metadata: input.metadata,
+    derivedFrom:
+      input.derivedFrom?.map(
+        (id, index) => decodeIdOf(id, ['ModelVersion'], ['input', 'derivedFrom', String(index)]).id,
+      ) ?? null,
+    trainedOn: link('trainedOn'),
+    evaluatedOn: link('evaluatedOn'),
+  };
+}

@@ -10,9 +10,14 @@ import {
   type ARTIFACT_STATUSES,
   type Artifact,
   type ArtifactKind,
+  CHECKSUM_VERIFICATIONS,
   ChecksumMismatchError,
+  type ChecksumVerification,
+  checksumVerification,
   partCount,
   toArtifact,
+  UploadExpiredError,
+  uploadLimits,
 } from '../../registry/artifact/artifact.ts';
 import { artifactPath } from '../../routes/artifact-paths.ts';
 import { builder } from '../builder.ts';
@@ -36,6 +41,39 @@ export const ArtifactKindEnum = builder.enumType('ArtifactKind', {
   values: Object.fromEntries(
     ARTIFACT_KINDS.map((kind) => [kind, { value: kind, description: KIND_DESCRIPTIONS[kind] }]),
   ) as Record<ArtifactKind, { value: ArtifactKind; description: string }>,
+});
+
+const VERIFICATION_DESCRIPTIONS: Record<ChecksumVerification, string> = {
+  WHOLE_FILE:
+    'The Worker hashed every byte as it streamed in and the SHA-256 matched `sha256` (single-request uploads, and multipart uploads of one part).',
+  PARTS:
+    'Each part was hashed by the Worker as it streamed in, and the SHA-256 of those part digests matched the client’s `compositeSha256`: the stored bytes are exactly the bytes the client hashed. The whole-file `sha256` is recorded as the client declared it, not recomputed (that would read GBs in one request).',
+};
+
+export const ChecksumVerificationEnum = builder.enumType('ChecksumVerification', {
+  description:
+    'How the bytes of an artifact were checked against the checksums its client declared.',
+  values: Object.fromEntries(
+    CHECKSUM_VERIFICATIONS.map((value) => [
+      value,
+      { value, description: VERIFICATION_DESCRIPTIONS[value] },
+    ]),
+  ) as Record<ChecksumVerification, { value: ChecksumVerification; description: string }>,
+});
+
+const ChecksumKindEnum = builder.enumType('ChecksumKind', {
+  description: 'Which checksum did not match.',
+  values: {
+    SHA256: { value: 'SHA256' as const, description: 'The whole file’s SHA-256.' },
+    COMPOSITE_SHA256: {
+      value: 'COMPOSITE_SHA256' as const,
+      description: 'The SHA-256 of the parts’ SHA-256 digests (multipart uploads).',
+    },
+    PART_SHA256: {
+      value: 'PART_SHA256' as const,
+      description: 'One part’s SHA-256 (header x-part-sha256).',
+    },
+  },
 });
 
 export const ArtifactStatusEnum = builder.enumType('ArtifactStatus', {
@@ -107,6 +145,13 @@ ArtifactUploadRef.implement({
       description: 'How many parts to send (1 for a single-request upload).',
       resolve: (artifact) => partCount(artifact),
     }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When this upload expires if no further part arrives (ARTIFACT_UPLOAD_TTL_HOURS, default 24, after it started or its last part); an expired upload takes no more bytes, cannot complete (UploadExpiredError) and is removed by a scheduled job, audited as artifact.expire.',
+      resolve: (artifact) => artifact.expiresAt,
+    }),
     uploadedParts: t.field({
       type: [ArtifactPartRef],
       description:
@@ -140,7 +185,20 @@ ArtifactRef.implement({
     sizeBytes: t.exposeFloat('sizeBytes', {
       description: 'Size in bytes (a Float: sizes pass 2^31; exact up to 2^53).',
     }),
-    sha256: t.exposeString('sha256', { description: 'SHA-256 of the file, lowercase hex.' }),
+    sha256: t.exposeString('sha256', {
+      description:
+        'SHA-256 of the whole file, lowercase hex, as declared when the upload started: verified by the Worker when checksumVerification is WHOLE_FILE, recorded as declared when it is PARTS.',
+    }),
+    compositeSha256: t.exposeString('compositeSha256', {
+      nullable: true,
+      description:
+        'Multipart uploads: SHA-256 of the parts’ SHA-256 digests in part order, verified on completion; null for single-request uploads and while pending without one declared.',
+    }),
+    checksumVerification: t.field({
+      type: ChecksumVerificationEnum,
+      description: 'How the stored bytes were (or, while pending, will be) checked.',
+      resolve: (artifact) => checksumVerification(artifact),
+    }),
     status: t.field({
       type: ArtifactStatusEnum,
       description: 'PENDING while uploading, COMPLETE once stored and verified.',
@@ -237,6 +295,11 @@ builder.objectType(ChecksumMismatchError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ChecksumMismatchError,
   fields: (t) => ({
+    checksum: t.field({
+      type: ChecksumKindEnum,
+      description: 'Which checksum did not match.',
+      resolve: (error) => error.checksum,
+    }),
     expected: t.exposeString('expected', { description: 'The declared SHA-256.' }),
     actual: t.exposeString('actual', {
       nullable: true,
@@ -245,13 +308,34 @@ builder.objectType(ChecksumMismatchError, {
   }),
 });
 
+builder.objectType(UploadExpiredError, {
+  name: 'UploadExpiredError',
+  description:
+    'The upload was not completed within its time to live and takes no more parts; start a new one.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof UploadExpiredError,
+  fields: (t) => ({
+    expiredAt: t.field({
+      type: 'DateTime',
+      description: 'When it expired.',
+      resolve: (error) => error.expiredAt,
+    }),
+  }),
+});
+
 /** What the artifact service needs from a request: D1, the R2 bucket and the SSE-C keys secret. */
 export function artifactDeps(context: Context) {
-  const secret = (context.env as Env & { ARTIFACT_SSEC_KEYS?: string }).ARTIFACT_SSEC_KEYS;
+  const env = context.env as Env & {
+    ARTIFACT_SSEC_KEYS?: string;
+    ARTIFACT_MAX_REQUEST_BYTES?: string;
+    ARTIFACT_UPLOAD_TTL_HOURS?: string;
+  };
+  const secret = env.ARTIFACT_SSEC_KEYS;
   return {
     db: context.db,
     d1: context.d1,
     bucket: context.env.ARTIFACTS,
+    limits: uploadLimits(env),
     ...(secret ? { encryptionKeys: secret } : {}),
   };
 }

@@ -1,18 +1,22 @@
 // Performance metrics on Model and ModelVersion (fields added from here, not from their node
 // files), and the root fields that compare models and detect degradation.
 import type { Context } from '../../context.ts';
-import { ValidationError } from '../../registry/errors.ts';
 import { distributionOf } from '../../registry/metrics/distribution.repository.ts';
 import {
   findMetricDistributions,
   findMetricSeries,
   type MetricGroup,
 } from '../../registry/metrics/metrics.repository.ts';
-import { findMetricAlerts, requireRange } from '../../registry/metrics/metrics.service.ts';
+import {
+  compareModels,
+  findMetricAlerts,
+  type ModelComparisonEntry,
+  requireBucketSpan,
+  requireRange,
+} from '../../registry/metrics/metrics.service.ts';
 import {
   type Distribution,
   type Granularity,
-  HIGHER_IS_BETTER,
   type MetricType,
   metricKey,
   type SeriesBucket,
@@ -30,9 +34,6 @@ import {
   MetricTypeEnum,
 } from '../objects/MetricStats.ts';
 import { ModelRef, ModelVersionRef } from '../objects/refs.ts';
-
-/** Models compared in one modelComparison. */
-const MAX_COMPARED_MODELS = 50;
 
 interface MetricArgs {
   type: MetricType;
@@ -140,14 +141,7 @@ function addMetricFields(ref: typeof ModelRef, group: MetricGroup, what: string)
       resolve: (parent, args, context) =>
         withUserErrors(async () => {
           const { metric, range } = parseMetricArgs(args, requestNow(context));
-          if (
-            args.granularity === 'HOUR' &&
-            Date.parse(range.to) - Date.parse(range.from) > 31 * 86_400_000
-          ) {
-            throw new ValidationError('HOUR buckets span at most 31 days; use DAY or WEEK', [
-              'granularity',
-            ]);
-          }
+          requireBucketSpan(args.granularity, range, ['granularity']);
           return seriesLoader(context, group, metric, args.granularity, range).load(parent.id);
         }),
     }),
@@ -157,13 +151,7 @@ function addMetricFields(ref: typeof ModelRef, group: MetricGroup, what: string)
 addMetricFields(ModelRef, 'model_id', 'all versions of this model');
 addMetricFields(ModelVersionRef as unknown as typeof ModelRef, 'version_id', 'this version');
 
-interface ComparisonEntry {
-  rank: number | null;
-  modelId: string;
-  stats: Distribution;
-}
-
-const ModelComparisonEntryRef = builder.objectRef<ComparisonEntry>('ModelComparisonEntry');
+const ModelComparisonEntryRef = builder.objectRef<ModelComparisonEntry>('ModelComparisonEntry');
 ModelComparisonEntryRef.implement({
   description: 'One model’s statistics in a comparison.',
   fields: (t) => ({
@@ -198,54 +186,17 @@ builder.queryField('modelComparison', (t) =>
     },
     resolve: (_root, args, context) =>
       withUserErrors(async () => {
-        if (args.modelIds.length === 0 || args.modelIds.length > MAX_COMPARED_MODELS) {
-          throw new ValidationError(`Give 1 to ${MAX_COMPARED_MODELS} models`, ['modelIds']);
-        }
-        const ids = [
-          ...new Set(
-            args.modelIds.map(
-              (id, index) => decodeIdOf(String(id), ['Model'], ['modelIds', String(index)]).id,
-            ),
-          ),
-        ];
         const { metric, range } = parseMetricArgs(
           { ...args, type: args.metricType },
           requestNow(context),
         );
-        const models = await Promise.all(
-          ids.map((id) =>
-            ModelRef.getDataloader(context)
-              .load(id)
-              .catch(() => null),
-          ),
-        );
-        const missing = models.findIndex((model) => !model);
-        if (missing >= 0) {
-          throw new ValidationError('No model with this id', ['modelIds', String(missing)]);
-        }
-        const stats = await statsLoader(context, 'model_id', metric, range).loadMany(ids);
-        const higher = HIGHER_IS_BETTER[args.metricType] ?? true;
-        const entries = ids.map((modelId, index) => ({
-          modelId,
-          stats: stats[index] as Distribution,
-          rank: null as number | null,
-        }));
-        entries.sort((a, b) => {
-          if (a.stats.mean === null || b.stats.mean === null) {
-            return (
-              (a.stats.mean === null ? 1 : 0) - (b.stats.mean === null ? 1 : 0) ||
-              a.modelId.localeCompare(b.modelId)
-            );
-          }
-          return (
-            (higher ? b.stats.mean - a.stats.mean : a.stats.mean - b.stats.mean) ||
-            a.modelId.localeCompare(b.modelId)
-          );
+        return compareModels(context.db, context.viewer.orgId, {
+          modelIds: args.modelIds.map(String),
+          decodeModelId: (id, index) => decodeIdOf(id, ['Model'], ['modelIds', String(index)]).id,
+          type: args.metricType,
+          metric,
+          range,
         });
-        entries.forEach((entry, index) => {
-          entry.rank = entry.stats.mean === null ? null : index + 1;
-        });
-        return entries;
       }),
   }),
 );

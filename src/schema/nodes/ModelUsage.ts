@@ -1,9 +1,13 @@
 // LLM usage on Model (fields added from here, not from Model.ts), and the root fields for A/B
 // comparison, the cost/quality frontier and the price table.
 import type { Context } from '../../context.ts';
-import { ValidationError } from '../../registry/errors.ts';
-import { requireRange } from '../../registry/metrics/metrics.service.ts';
-import type { Granularity, TimeRange } from '../../registry/metrics/metrics.ts';
+import { requireBucketSpan, requireRange } from '../../registry/metrics/metrics.service.ts';
+import {
+  type Distribution,
+  EMPTY_DISTRIBUTION,
+  type Granularity,
+  type TimeRange,
+} from '../../registry/metrics/metrics.ts';
 import {
   type CostForecast,
   compareArms,
@@ -11,13 +15,12 @@ import {
   paretoFrontier,
   usageReports,
 } from '../../registry/usage/analysis.service.ts';
+import { requireVisibleIds, resolveArms } from '../../registry/usage/arms.service.ts';
 import {
-  type ArmSelection,
   type BreakdownColumn,
+  findLatencyDistributions,
   findPricePage,
   findRulesByModelIds,
-  findUsageBreakdowns,
-  findUsageTrends,
 } from '../../registry/usage/usage.repository.ts';
 import {
   type AutoPromotionRule,
@@ -26,6 +29,7 @@ import {
   type UsageReport,
   type UsageTotals,
 } from '../../registry/usage/usage.ts';
+import { USAGE_READS, usageSourceOf } from '../../registry/usage/usage-source.ts';
 import { builder } from '../builder.ts';
 import { decodeIdOf } from '../lib/ids.ts';
 import { idOrderedConnection } from '../lib/lists.ts';
@@ -33,7 +37,7 @@ import { keyedLoader, requestNow } from '../lib/range-loaders.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import { AbObjectiveEnum, AbTestReportRef, ArmKindEnum } from '../objects/AbTest.ts';
 import { GranularityEnum, MetricStatsRef } from '../objects/MetricStats.ts';
-import { ExperimentRef, ModelRef, ModelVersionRef } from '../objects/refs.ts';
+import { ModelRef } from '../objects/refs.ts';
 import {
   AutoPromotionRuleRef,
   CostForecastRef,
@@ -46,16 +50,25 @@ import {
   UsageTrendPointRef,
 } from '../objects/UsageReport.ts';
 
-/** Arms (models or versions) in one abTestCompare, and models in one roiFrontier. */
-const MAX_ARMS = 20;
+/** Models in one roiFrontier. */
 const MAX_FRONTIER_MODELS = 50;
 
 const rangeKey = (range: TimeRange) => `${range.from}:${range.to}`;
 
 function reportLoader(context: Context, range: TimeRange) {
   return keyedLoader<UsageReport>(context, `usage:${rangeKey(range)}`, (ids) =>
-    usageReports(context.db, context.viewer.orgId, ids, range),
+    usageReports(context.db, context.viewer.orgId, ids, range, usageSourceOf(context.env), {
+      latency: false,
+    }),
   );
+}
+
+/** Exact latency percentiles read from the raw rows, only when a query selects them. */
+function latencyLoader(context: Context, range: TimeRange) {
+  return keyedLoader<Distribution>(context, `usageLatency:${rangeKey(range)}`, async (ids) => {
+    const byModel = await findLatencyDistributions(context.db, context.viewer.orgId, ids, range);
+    return ids.map((id) => byModel.get(id) ?? EMPTY_DISTRIBUTION);
+  });
 }
 
 function breakdownLoader(context: Context, range: TimeRange, by: BreakdownColumn) {
@@ -63,7 +76,13 @@ function breakdownLoader(context: Context, range: TimeRange, by: BreakdownColumn
     context,
     `usageBy:${by}:${rangeKey(range)}`,
     async (ids) => {
-      const rows = await findUsageBreakdowns(context.db, context.viewer.orgId, ids, range, by);
+      const rows = await USAGE_READS[usageSourceOf(context.env)].breakdowns(
+        context.db,
+        context.viewer.orgId,
+        ids,
+        range,
+        by,
+      );
       return ids.map((id) => rows.filter((row) => row.modelId === id));
     },
   );
@@ -74,7 +93,13 @@ function trendLoader(context: Context, range: TimeRange, granularity: Granularit
     context,
     `usageTrends:${granularity}:${rangeKey(range)}`,
     async (ids) => {
-      const rows = await findUsageTrends(context.db, context.viewer.orgId, ids, range, granularity);
+      const rows = await USAGE_READS[usageSourceOf(context.env)].trends(
+        context.db,
+        context.viewer.orgId,
+        ids,
+        range,
+        granularity,
+      );
       return ids.map((id) =>
         rows
           .filter((row) => row.modelId === id)
@@ -103,7 +128,11 @@ UsageReportRef.implement({
     latency: t.field({
       type: MetricStatsRef,
       description: 'Exact latency statistics in milliseconds (p50, p95, p99...).',
-      resolve: (r) => r.latency,
+      resolve: (r, _args, context) =>
+        r.latency ??
+        latencyLoader(context, { from: r.from.toISOString(), to: r.to.toISOString() }).load(
+          r.modelId,
+        ),
     }),
     byProvider: t.field({
       type: [ProviderUsageRef],
@@ -161,14 +190,7 @@ builder.objectFields(ModelRef, (t) => ({
     resolve: (model, args, context) =>
       withUserErrors(async () => {
         const range = requireRange(args.from, args.to, [], requestNow(context));
-        if (
-          args.granularity === 'HOUR' &&
-          Date.parse(range.to) - Date.parse(range.from) > 31 * 86_400_000
-        ) {
-          throw new ValidationError('HOUR buckets span at most 31 days; use DAY or WEEK', [
-            'granularity',
-          ]);
-        }
+        requireBucketSpan(args.granularity, range, ['granularity']);
         return trendLoader(context, range, args.granularity).load(model.id);
       }),
   }),
@@ -219,7 +241,10 @@ builder.objectFields(ModelRef, (t) => ({
         };
         const key = `forecast:${options.at.toISOString()}:${options.historyDays}:${options.horizonDays}:${options.monthlyBudgetUsd}`;
         return keyedLoader<CostForecast>(context, key, (ids) =>
-          forecastCosts(context.db, context.viewer.orgId, ids, options),
+          forecastCosts(context.db, context.viewer.orgId, ids, {
+            ...options,
+            source: usageSourceOf(context.env),
+          }),
         ).load(model.id);
       }),
   }),
@@ -230,36 +255,6 @@ builder.objectFields(ModelRef, (t) => ({
     resolve: (model, _args, context) => ruleLoader(context).load(model.id),
   }),
 }));
-
-/** Global IDs of one kind, decoded, deduplicated, and checked to be visible. */
-async function visibleIds(
-  context: Context,
-  ids: readonly (string | number)[],
-  kind: 'Model' | 'ModelVersion',
-  argument: string,
-  max: number,
-): Promise<string[]> {
-  if (ids.length === 0 || ids.length > max) {
-    throw new ValidationError(`Give 1 to ${max} ids`, [argument]);
-  }
-  const decoded = [
-    ...new Set(
-      ids.map((id, index) => decodeIdOf(String(id), [kind], [argument, String(index)]).id),
-    ),
-  ];
-  const ref = kind === 'Model' ? ModelRef : ModelVersionRef;
-  const loaded = await Promise.all(
-    decoded.map((id) =>
-      (ref.getDataloader(context) as { load: (id: string) => Promise<unknown> })
-        .load(id)
-        .catch(() => null),
-    ),
-  );
-  const missing = loaded.findIndex((node) => !node);
-  if (missing >= 0)
-    throw new ValidationError(`No ${kind} with this id`, [argument, String(missing)]);
-  return decoded;
-}
 
 builder.queryField('abTestCompare', (t) =>
   t.field({
@@ -300,52 +295,20 @@ builder.queryField('abTestCompare', (t) =>
     },
     resolve: (_root, args, context) =>
       withUserErrors(async () => {
-        const given = [args.experimentId, args.modelIds, args.versionIds].filter(
-          (value) => value !== null && value !== undefined,
-        );
-        if (given.length !== 1) {
-          throw new ValidationError('Give exactly one of experimentId, modelIds or versionIds', []);
-        }
-        let arms: ArmSelection;
-        let kind: 'MODEL' | 'VERSION';
-        if (args.experimentId) {
-          const id = decodeIdOf(String(args.experimentId), ['Experiment'], ['experimentId']).id;
-          if (
-            !(await ExperimentRef.getDataloader(context)
-              .load(id)
-              .catch(() => null))
-          ) {
-            throw new ValidationError('No Experiment with this id', ['experimentId']);
-          }
-          kind = args.armsBy;
-          arms = {
-            kind: 'experiment',
-            experimentId: id,
-            armColumn: kind === 'MODEL' ? 'model_id' : 'version_id',
-          };
-        } else if (args.modelIds) {
-          kind = 'MODEL';
-          arms = {
-            kind: 'models',
-            ids: await visibleIds(context, args.modelIds, 'Model', 'modelIds', MAX_ARMS),
-          };
-        } else {
-          kind = 'VERSION';
-          const ids = await visibleIds(
-            context,
-            args.versionIds ?? [],
-            'ModelVersion',
-            'versionIds',
-            MAX_ARMS,
-          );
-          arms = { kind: 'versions', modelId: null, ids };
-        }
+        const { arms, kind } = await resolveArms(context.db, context.viewer.orgId, {
+          experimentId: args.experimentId == null ? null : String(args.experimentId),
+          modelIds: args.modelIds?.map(String) ?? null,
+          versionIds: args.versionIds?.map(String) ?? null,
+          armsBy: args.armsBy,
+          decode: (id, kind, path) => decodeIdOf(id, [kind], path).id,
+        });
         const report = await compareArms(context.db, context.viewer.orgId, {
           arms,
           range: requireRange(args.from, args.to, [], requestNow(context)),
           alpha: args.alpha,
           power: args.power,
           objective: args.objective,
+          source: usageSourceOf(context.env),
         });
         return { ...report, kind };
       }),
@@ -372,18 +335,24 @@ builder.queryField('roiFrontier', (t) =>
     },
     resolve: (_root, args, context) =>
       withUserErrors(async () => {
-        const ids = await visibleIds(
-          context,
-          args.modelIds,
-          'Model',
-          'modelIds',
-          MAX_FRONTIER_MODELS,
+        const ids = await requireVisibleIds(
+          context.db,
+          context.viewer.orgId,
+          {
+            ids: args.modelIds.map(String),
+            kind: 'Model',
+            argument: 'modelIds',
+            max: MAX_FRONTIER_MODELS,
+          },
+          (id, kind, path) => decodeIdOf(id, [kind], path).id,
         );
         const reports = await usageReports(
           context.db,
           context.viewer.orgId,
           ids,
           requireRange(args.from, args.to, [], requestNow(context)),
+          usageSourceOf(context.env),
+          { latency: false },
         );
         return paretoFrontier(reports, args.qualityTolerance);
       }),

@@ -2,6 +2,7 @@ import { findTokensByUserIds, findUserPage } from '../../registry/user/user.repo
 import type { User } from '../../registry/user/user.ts';
 import { toApiToken, toUser } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
+import { groupRows } from '../lib/connection.ts';
 import { loadRelationPages } from '../lib/edge-loaders.ts';
 import { idOrderedConnection } from '../lib/lists.ts';
 import { RoleEnum } from '../objects/enums.ts';
@@ -76,14 +77,20 @@ UserRef.implement({
         loadRelationPages(context, ids, { endpoint: 'dst', types: ['APPROVED_BY'] }, args),
       resolve: (user) => user.id,
     }),
-    apiTokens: t.field({
-      type: [ApiTokenRef],
+    // Loaded for all the users of a list at once (one statement), not one user at a time.
+    apiTokens: t.loadableList({
+      type: ApiTokenRef,
       description: 'The user’s API tokens; visible to the user themself and to admins.',
-      resolve: async (user, _args, context) => {
-        if (context.viewer.userId !== user.id && context.viewer.role !== 'ADMIN') return [];
-        const rows = await findTokensByUserIds(context.db, context.viewer.orgId, [user.id]);
-        return rows.map(toApiToken);
+      load: async (ids: string[], context) => {
+        const visible = ids.filter(
+          (id) => context.viewer.userId === id || context.viewer.role === 'ADMIN',
+        );
+        const rows = visible.length
+          ? await findTokensByUserIds(context.db, context.viewer.orgId, visible)
+          : [];
+        return groupRows(ids, rows, (row) => row.user_id).map((group) => group.map(toApiToken));
       },
+      resolve: (user) => user.id,
     }),
   }),
 });

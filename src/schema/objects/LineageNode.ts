@@ -10,8 +10,8 @@ import {
   parseLineagePage,
 } from './LineageGraph.ts';
 
-/** Query cost of one lineage walk (QUERY_LIMITS.complexity is 20,000). */
-export const LINEAGE_WALK_COMPLEXITY = 2_000;
+/** Query cost of one lineage walk (QUERY_LIMITS.complexity is 100,000): at most 9 walks per operation, none inside a list. */
+export const LINEAGE_WALK_COMPLEXITY = 10_000;
 
 /** Anything that can take part in lineage: every node of the registry graph. */
 export const LineageNodeRef = builder.interfaceRef<{ id: string; kind: string }>('LineageNode');

@@ -1,0 +1,54 @@
+// Request bodies for /graphql and /api are capped before anything parses them: an oversized body
+// is answered 413 with a JSON error naming the limit, whether it declares its length or streams.
+// Artifact uploads (/artifacts) stream to R2 and have their own limits.
+
+/** 1 MiB: a mutation with its largest inputs (64 KiB JSON metadata objects) fits many times. */
+export const MAX_BODY_BYTES = 1_048_576;
+
+export function payloadTooLarge(limit: number): Response {
+  return Response.json(
+    {
+      errors: [
+        {
+          message: `Request body exceeds ${limit} bytes (limit: maxBodyBytes)`,
+          extensions: { code: 'PAYLOAD_TOO_LARGE', limit: 'maxBodyBytes', max: limit },
+        },
+      ],
+    },
+    { status: 413 },
+  );
+}
+
+/**
+ * The request with its body read into memory when it is within `limit` bytes; a 413 response
+ * otherwise. A declared Content-Length over the limit is refused without reading anything; a
+ * body without one (chunked) is read only up to the limit.
+ */
+export async function limitBody(
+  request: Request,
+  limit = MAX_BODY_BYTES,
+): Promise<Request | Response> {
+  if (!request.body) return request;
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) return payloadTooLarge(limit);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return payloadTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new Request(request, { body });
+}

@@ -1,0 +1,94 @@
+// Which requests an A/B comparison compares: an experiment's (arms by model or by version), or
+// those of given models or versions. Shared by the GraphQL abTestCompare and POST /api/vibe/compare.
+import type { Db } from '../../db/client.ts';
+import { ValidationError } from '../errors.ts';
+import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
+import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
+import type { ArmSelection } from './usage.repository.ts';
+
+/** Arms (models or versions) in one comparison. */
+export const MAX_ARMS = 20;
+
+export type ArmKind = 'MODEL' | 'VERSION';
+
+export interface ArmRequest {
+  /** Ids as sent; `decode` turns them into row ids (and reports a malformed one). */
+  experimentId?: string | null;
+  modelIds?: readonly string[] | null;
+  versionIds?: readonly string[] | null;
+  /** With experimentId: whether models or versions are the arms. */
+  armsBy: ArmKind;
+  decode: (
+    id: string,
+    kind: 'Experiment' | 'Model' | 'ModelVersion',
+    path: readonly string[],
+  ) => string;
+}
+
+/**
+ * Resolves the arms of a comparison in the caller's organization. Errors name the argument as
+ * GraphQL spells it (`experimentId`, `modelIds.<index>`, `versionIds`); an id nobody in the
+ * organization has is refused like a malformed one.
+ */
+export async function resolveArms(
+  db: Db,
+  orgId: string,
+  request: ArmRequest,
+): Promise<{ arms: ArmSelection; kind: ArmKind }> {
+  const given = [request.experimentId, request.modelIds, request.versionIds].filter(
+    (value) => value !== null && value !== undefined,
+  );
+  if (given.length !== 1) {
+    throw new ValidationError('Give exactly one of experimentId, modelIds or versionIds', []);
+  }
+  if (request.experimentId) {
+    const id = request.decode(request.experimentId, 'Experiment', ['experimentId']);
+    const [experiment] = await findExperimentsByIds(db, orgId, [id]);
+    if (!experiment) throw new ValidationError('No Experiment with this id', ['experimentId']);
+    return {
+      kind: request.armsBy,
+      arms: {
+        kind: 'experiment',
+        experimentId: id,
+        armColumn: request.armsBy === 'MODEL' ? 'model_id' : 'version_id',
+      },
+    };
+  }
+  if (request.modelIds) {
+    const ids = await requireVisibleIds(
+      db,
+      orgId,
+      { ids: request.modelIds, kind: 'Model', argument: 'modelIds', max: MAX_ARMS },
+      request.decode,
+    );
+    return { kind: 'MODEL', arms: { kind: 'models', ids } };
+  }
+  const ids = await requireVisibleIds(
+    db,
+    orgId,
+    { ids: request.versionIds ?? [], kind: 'ModelVersion', argument: 'versionIds', max: MAX_ARMS },
+    request.decode,
+  );
+  return { kind: 'VERSION', arms: { kind: 'versions', modelId: null, ids } };
+}
+
+/** Ids of one kind, decoded, deduplicated, and checked to be visible, in one statement. */
+export async function requireVisibleIds(
+  db: Db,
+  orgId: string,
+  list: { ids: readonly string[]; kind: 'Model' | 'ModelVersion'; argument: string; max: number },
+  decode: ArmRequest['decode'],
+): Promise<string[]> {
+  const { ids, kind, argument, max } = list;
+  if (ids.length === 0 || ids.length > max) {
+    throw new ValidationError(`Give 1 to ${max} ids`, [argument]);
+  }
+  const decoded = [...new Set(ids.map((id, index) => decode(id, kind, [argument, String(index)])))];
+  const rows = await (kind === 'Model' ? findModelsByIds : findVersionsByIds)(db, orgId, decoded);
+  const visible = new Set(rows.map((row) => row.id));
+  const missing = decoded.findIndex((id) => !visible.has(id));
+  if (missing >= 0) {
+    throw new ValidationError(`No ${kind} with this id`, [argument, String(missing)]);
+  }
+  return decoded;
+}

@@ -1,0 +1,318 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { z } from 'zod';
+import { lineageNodeBudget } from '../../config.ts';
+import { decodeIdOf, deps } from '../../global-id.ts';
+import { registerDataset } from '../../registry/dataset/dataset.service.ts';
+import { createDeployment } from '../../registry/deployment/deployment.service.ts';
+import { LAWFUL_BASES } from '../../registry/governance/governance.ts';
+import { lineageLabels } from '../../registry/lineage/labels.service.ts';
+import { EDGE_TYPES } from '../../registry/lineage/lineage.ts';
+import { analyzeImpact, walkLineage } from '../../registry/lineage/traversal.service.ts';
+import { anyCaseEnum, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
+import {
+  commaList,
+  DatasetJson,
+  DeploymentJson,
+  datasetJson,
+  deploymentJson,
+  globalIdOf,
+  LineageEdgeJson,
+  LineageNodeJson,
+  lineageEdgeJson,
+  lineageNodeJson,
+  ModelJson,
+  modelJson,
+} from './present.ts';
+import { defineRoute } from './route.ts';
+
+// --- POST /api/lineage/datasets ---------------------------------------------------------------
+
+const DatasetGovernanceBody = z.strictObject({
+  contains_personal_data: z.boolean().describe('Whether the dataset holds personal data (GDPR).'),
+  lawful_basis: anyCaseEnum(
+    LAWFUL_BASES,
+    'GDPR Art. 6(1) basis; required with personal data.',
+  ).nullish(),
+  retention_days: z.number().int().nullish().describe('How long the data is kept, in days.'),
+  columns: z
+    .array(
+      z.strictObject({
+        name: z.string().describe('The column.'),
+        sample_values: z
+          .array(z.string())
+          .nullish()
+          .describe('A few values, for the PII scan of the GDPR check.'),
+      }),
+    )
+    .nullish()
+    .describe('Declared columns (up to 500).'),
+});
+
+const DatasetCreateBody = z.strictObject({
+  name: z.string().describe('Unique within your organization.'),
+  description: z.string().nullish().describe('Free text, up to 10,000 characters.'),
+  uri: z.string().nullish().describe('Where the data lives (up to 2,048 characters).'),
+  format: z.string().nullish().describe('Storage format (parquet, jsonl, csv...).'),
+  metadata: jsonObject.nullish(),
+  governance: DatasetGovernanceBody.nullish().describe(
+    'GDPR declarations; a dataset without them fails the GDPR check of versions trained on it.',
+  ),
+});
+
+export const lineageDatasetCreate = defineRoute({
+  method: 'POST',
+  path: '/api/lineage/datasets',
+  operationId: 'lineageDatasetRegister',
+  summary:
+    'Register a dataset (link it to versions with trained_on / evaluated_on when creating a version).',
+  graphql: 'mutation datasetRegister',
+  tag: 'lineage',
+  scope: 'editor',
+  status: 201,
+  body: DatasetCreateBody,
+  response: DatasetJson,
+  handler: async ({ body, context }) =>
+    datasetJson(
+      await registerDataset(deps(context), context.viewer, {
+        name: body.name,
+        description: body.description,
+        uri: body.uri,
+        format: body.format,
+        metadata: body.metadata,
+        governance: body.governance && {
+          containsPersonalData: body.governance.contains_personal_data,
+          lawfulBasis: body.governance.lawful_basis,
+          retentionDays: body.governance.retention_days,
+          columns: body.governance.columns?.map((column) => ({
+            name: column.name,
+            sampleValues: column.sample_values,
+          })),
+        },
+      }),
+    ),
+});
+
+// --- POST /api/lineage/deployments ------------------------------------------------------------
+
+const DeploymentCreateBody = z.strictObject({
+  name: z.string().describe('Unique within your organization.'),
+  environment: z.string().describe('Lowercase environment such as production, staging or canary.'),
+  description: z.string().nullish(),
+  endpoint_url: z.string().nullish().describe('Where it answers.'),
+  region: z.string().nullish().describe('Where it runs.'),
+  metadata: jsonObject.nullish(),
+  model_versions: z
+    .array(
+      z.strictObject({
+        version_id: globalIdOf('ModelVersion'),
+        properties: jsonObject
+          .nullish()
+          .describe('Stored on the DEPLOYED_TO edge, e.g. { "traffic_share": 0.1 }.'),
+      }),
+    )
+    .nullish()
+    .describe('Versions it serves (DEPLOYED_TO edges), written in the same batch.'),
+});
+
+export const lineageDeploymentCreate = defineRoute({
+  method: 'POST',
+  path: '/api/lineage/deployments',
+  operationId: 'lineageDeploymentCreate',
+  summary: 'Create a deployment and its DEPLOYED_TO edges, all or nothing.',
+  graphql: 'mutation deploymentCreate',
+  tag: 'lineage',
+  scope: 'editor',
+  status: 201,
+  body: DeploymentCreateBody,
+  response: DeploymentJson,
+  handler: async ({ body, context }) =>
+    deploymentJson(
+      await createDeployment(deps(context), context.viewer, {
+        name: body.name,
+        environment: body.environment,
+        description: body.description,
+        endpointUrl: body.endpoint_url,
+        region: body.region,
+        metadata: body.metadata,
+        modelVersions:
+          body.model_versions?.map((entry, index) => ({
+            versionId: decodeIdOf(
+              entry.version_id,
+              ['ModelVersion'],
+              ['body', 'model_versions', String(index), 'version_id'],
+            ).id,
+            properties: entry.properties ?? undefined,
+          })) ?? null,
+      }),
+    ),
+});
+
+// --- GET /api/lineage/:modelId/impact ---------------------------------------------------------
+
+const maxDepth = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .describe('Stop after this many hops (default: no limit).');
+
+export const lineageImpact = defineRoute({
+  method: 'GET',
+  path: '/api/lineage/:modelId/impact',
+  operationId: 'lineageImpact',
+  summary:
+    'What a change to the model would affect downstream: versions, models, deployments (production first) and owners.',
+  graphql: 'query impact(of:, maxDepth:)',
+  tag: 'lineage',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: z.object({ max_depth: maxDepth }),
+  inputPaths: { maxDepth: ['query', 'max_depth'] },
+  response: z.object({
+    model: ModelJson,
+    affected_version_ids: z.array(globalIdOf('ModelVersion')),
+    affected_model_ids: z.array(globalIdOf('Model')),
+    affected_deployments: z.array(
+      z.object({
+        deployment_id: globalIdOf('Deployment'),
+        environment: z.string(),
+        depth: z.number().int(),
+        path: z.array(LineageEdgeJson).describe('The edges from the model to the deployment.'),
+      }),
+    ),
+    owner_ids: z.array(globalIdOf('User')).describe('Who created what is affected: who to tell.'),
+    depth_reached: z.number().int(),
+    is_truncated: z.boolean(),
+  }),
+  handler: async ({ params, query, context }) => {
+    const model = await modelOfPath(context, params.modelId);
+    const report = await analyzeImpact(context.db, context.viewer.orgId, {
+      root: { kind: 'Model', id: model.id },
+      maxDepth: query.max_depth,
+      nodeBudget: lineageNodeBudget(context.env),
+    });
+    return {
+      model: modelJson(model),
+      affected_version_ids: report.affectedVersionIds.map((id) =>
+        encodeGlobalID('ModelVersion', id),
+      ),
+      affected_model_ids: report.affectedModelIds.map((id) => encodeGlobalID('Model', id)),
+      affected_deployments: report.affectedDeployments.map((deployment) => ({
+        deployment_id: encodeGlobalID('Deployment', deployment.deploymentId),
+        environment: deployment.environment,
+        depth: deployment.depth,
+        path: deployment.path.map(lineageEdgeJson),
+      })),
+      owner_ids: report.ownerIds.map((id) => encodeGlobalID('User', id)),
+      depth_reached: report.walk.depthReached,
+      is_truncated: report.walk.isTruncated,
+    };
+  },
+});
+
+// --- GET /api/lineage/:modelId and /graph ------------------------------------------------------
+
+const LineageQuery = z.object({
+  direction: anyCaseEnum(['UPSTREAM', 'DOWNSTREAM', 'BOTH'] as const, 'Which way to walk.')
+    .optional()
+    .describe('Which way to walk: UPSTREAM, DOWNSTREAM or BOTH (default), any case.'),
+  edge_types: commaList(`Follow only these edge types (default all): ${EDGE_TYPES.join(', ')}.`)
+    .transform((values) => values?.map((value) => value.toUpperCase()))
+    .pipe(z.array(z.enum(EDGE_TYPES)).optional()),
+  max_depth: maxDepth,
+});
+
+async function walkOfModel(
+  context: Parameters<typeof modelOfPath>[0],
+  modelId: string,
+  query: z.infer<typeof LineageQuery>,
+) {
+  const model = await modelOfPath(context, modelId);
+  const walk = await walkLineage(context.db, context.viewer.orgId, {
+    root: { kind: 'Model', id: model.id },
+    rootExists: true,
+    direction: query.direction ?? 'BOTH',
+    edgeTypes: query.edge_types,
+    maxDepth: query.max_depth,
+    nodeBudget: lineageNodeBudget(context.env),
+  });
+  return { model, walk };
+}
+
+const WalkSummary = {
+  depth_reached: z.number().int().describe('The largest depth of any node.'),
+  is_truncated: z
+    .boolean()
+    .describe('max_depth or the node budget stopped the walk with more graph beyond it.'),
+};
+
+export const lineageGraph = defineRoute({
+  method: 'GET',
+  path: '/api/lineage/:modelId/graph',
+  operationId: 'lineageGraph',
+  summary:
+    'The lineage graph for drawing: every node once with a label (name, or model@version), every edge once.',
+  graphql: 'query model(id:) { lineage { nodeInfo { kind label depth } edges } }',
+  tag: 'lineage',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: LineageQuery,
+  inputPaths: { maxDepth: ['query', 'max_depth'] },
+  response: z.object({
+    nodes: z.array(LineageNodeJson.extend({ label: z.string() })),
+    edges: z.array(LineageEdgeJson),
+    ...WalkSummary,
+  }),
+  handler: async ({ params, query, context }) => {
+    const { walk } = await walkOfModel(context, params.modelId, query);
+    const labels = await lineageLabels(context.db, context.viewer.orgId, walk.nodes);
+    return {
+      nodes: walk.nodes.map((node) => ({
+        ...lineageNodeJson(node),
+        label: labels.get(node.id) ?? node.id,
+      })),
+      edges: walk.edges.map(lineageEdgeJson),
+      depth_reached: walk.depthReached,
+      is_truncated: walk.isTruncated,
+    };
+  },
+});
+
+export const lineageGet = defineRoute({
+  method: 'GET',
+  path: '/api/lineage/:modelId',
+  operationId: 'lineageGet',
+  summary:
+    'The lineage of a model (and its versions), upstream and downstream, to any depth, in one request.',
+  graphql: 'query model(id:) { lineage(direction: BOTH) }',
+  tag: 'lineage',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: LineageQuery,
+  inputPaths: { maxDepth: ['query', 'max_depth'] },
+  response: z.object({
+    model: ModelJson,
+    nodes: z.array(LineageNodeJson).describe('By depth then id; the model and its versions first.'),
+    edges: z.array(LineageEdgeJson),
+    ...WalkSummary,
+  }),
+  handler: async ({ params, query, context }) => {
+    const { model, walk } = await walkOfModel(context, params.modelId, query);
+    return {
+      model: modelJson(model),
+      nodes: walk.nodes.map(lineageNodeJson),
+      edges: walk.edges.map(lineageEdgeJson),
+      depth_reached: walk.depthReached,
+      is_truncated: walk.isTruncated,
+    };
+  },
+});
+
+/** In match order: the literal sub-paths before the bare `/:modelId`. */
+export const LINEAGE_ROUTES = [
+  lineageDatasetCreate,
+  lineageDeploymentCreate,
+  lineageImpact,
+  lineageGraph,
+  lineageGet,
+];

@@ -1,0 +1,70 @@
+// Request pieces several route groups share: page sizes, time ranges, case-insensitive enums, and
+// the model a path names.
+import { z } from 'zod';
+import type { Context } from '../../context.ts';
+import { decodeIdOf } from '../../global-id.ts';
+import { NotFoundError } from '../../registry/errors.ts';
+import { findModelsByIds } from '../../registry/model/model.repository.ts';
+import { type Model, toModel } from '../../registry/model/model.ts';
+import { MAX_PAGE_SIZE } from '../../registry/paging.ts';
+import { globalIdOf } from './present.ts';
+
+export const jsonObject = z
+  .record(z.string(), z.unknown())
+  .describe('A JSON object (up to 64 KiB once serialized).');
+
+export const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PAGE_SIZE)
+  .default(20)
+  .describe(`Page size, 1 to ${MAX_PAGE_SIZE} (default 20).`);
+
+/** One of `values`, in any letter case (`latency`, `LATENCY`). */
+export function anyCaseEnum<const T extends readonly [string, ...string[]]>(
+  values: T,
+  description: string,
+) {
+  return z
+    .string()
+    .describe(`${description} One of ${values.join(', ')} (any case).`)
+    .transform((value) => value.toUpperCase())
+    .pipe(z.enum(values));
+}
+
+/** An ISO-8601 date-time with a zone (`2026-11-01T00:00:00Z`), as a Date. */
+export function isoTime(description: string) {
+  return z.iso
+    .datetime({ offset: true })
+    .describe(`${description} ISO-8601 with a zone, e.g. 2026-11-01T00:00:00Z.`)
+    .transform((value) => new Date(value));
+}
+
+/** `?start=&end=`: the range [start, end); both optional (default: the 30 days before now). */
+export const rangeQuery = {
+  start: isoTime('Start (inclusive); default 30 days before end.').optional(),
+  end: isoTime('End (exclusive); default now.').optional(),
+};
+
+/** Where the services' range errors (`from`, `to`) point in a `?start=&end=` query. */
+export const RANGE_QUERY_PATHS = { from: ['query', 'start'], to: ['query', 'end'] } as const;
+
+export const ModelIdParams = z.object({ modelId: globalIdOf('Model') });
+
+/** The model a path names, in the caller's organization, or NOT_FOUND on that parameter. */
+export async function modelOfPath(
+  context: Context,
+  id: string,
+  parameter = 'modelId',
+): Promise<Model> {
+  const rowId = decodeIdOf(id, ['Model'], ['params', parameter]).id;
+  const [row] = await findModelsByIds(context.db, context.viewer.orgId, [rowId]);
+  if (!row) throw new NotFoundError('No model with this id', ['params', parameter], id);
+  return toModel(row);
+}
+
+/** A `?after=` cursor of an id-ordered list: the global ID of the last item of the previous page. */
+export function afterId(after: string | undefined, kind: string): string | null {
+  return after === undefined ? null : decodeIdOf(after, [kind], ['query', 'after']).id;
+}

@@ -1,0 +1,282 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { z } from 'zod';
+import { decodeIdOf, deps } from '../../global-id.ts';
+import { analyticsEngineSink } from '../../ports/event-sink.ts';
+import { distributionOf } from '../../registry/metrics/distribution.repository.ts';
+import {
+  findMetricDistributions,
+  findMetricSeries,
+} from '../../registry/metrics/metrics.repository.ts';
+import {
+  compareModels,
+  MAX_COMPARED_MODELS,
+  recordMetrics,
+  requireBucketSpan,
+  requireRange,
+} from '../../registry/metrics/metrics.service.ts';
+import {
+  GRANULARITIES,
+  METRIC_TYPES,
+  metricKey,
+  metricTypeOf,
+} from '../../registry/metrics/metrics.ts';
+import { withBodyPaths } from './errors.ts';
+import {
+  anyCaseEnum,
+  isoTime,
+  jsonObject,
+  ModelIdParams,
+  modelOfPath,
+  RANGE_QUERY_PATHS,
+  rangeQuery,
+} from './params.ts';
+import { DistributionJson, distributionJson, globalIdOf } from './present.ts';
+import { defineRoute } from './route.ts';
+
+const metricType = anyCaseEnum(METRIC_TYPES, 'The metric.');
+const customName = z
+  .string()
+  .optional()
+  .describe('The name of a CUSTOM metric (lowercase, e.g. "bleu"); only with CUSTOM.');
+
+const MetricPointJson = z.object({
+  id: z.string().describe('The point’s id (UUIDv7).'),
+  model_id: globalIdOf('Model'),
+  version_id: globalIdOf('ModelVersion'),
+  metric_type: z.enum(METRIC_TYPES),
+  name: z.string().nullable().describe('The CUSTOM metric’s name, else null.'),
+  value: z.number(),
+  context: jsonObject.nullable(),
+  timestamp: z.string().describe('When it was measured (ISO-8601).'),
+});
+
+// --- POST /api/performance/metrics ------------------------------------------------------------
+
+export const metricsRecord = defineRoute({
+  method: 'POST',
+  path: '/api/performance/metrics',
+  operationId: 'metricsRecord',
+  summary:
+    'Record one performance measurement of a model version (and write it to Analytics Engine).',
+  graphql: 'mutation metricsRecord',
+  tag: 'performance',
+  scope: 'editor',
+  status: 201,
+  body: z.strictObject({
+    version_id: globalIdOf('ModelVersion'),
+    metric_type: metricType,
+    name: z
+      .string()
+      .nullish()
+      .describe('The name of a CUSTOM metric (lowercase, e.g. "bleu"); only with CUSTOM.'),
+    value: z
+      .number()
+      .describe('Finite; LATENCY and THROUGHPUT at least 0, ACCURACY and ERROR_RATE from 0 to 1.'),
+    context: jsonObject.nullish().describe('A JSON object about the measurement (up to 64 KiB).'),
+    timestamp: isoTime('When it was measured (default now); not in the future.').nullish(),
+  }),
+  response: MetricPointJson,
+  handler: async ({ body, context }) => {
+    const versionId = decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id;
+    // recordMetrics takes a batch: this route sends a batch of one, and says body.<field>.
+    const [point] = await withBodyPaths(
+      () =>
+        recordMetrics(deps(context), context.viewer, analyticsEngineSink(context.env.EVENTS), [
+          {
+            versionId,
+            type: body.metric_type,
+            name: body.name,
+            value: body.value,
+            context: body.context,
+            timestamp: body.timestamp,
+          },
+        ]),
+      ['input', 'points', '0'],
+      { type: 'metric_type' },
+    );
+    if (!point) throw new Error('recordMetrics returned no point for one input');
+    const { type, name } = metricTypeOf(point.metric);
+    return {
+      id: point.id,
+      model_id: encodeGlobalID('Model', point.modelId),
+      version_id: encodeGlobalID('ModelVersion', point.versionId),
+      metric_type: type,
+      name,
+      value: point.value,
+      context: point.context,
+      timestamp: point.recordedAt.toISOString(),
+    };
+  },
+});
+
+// --- GET /api/performance/:modelId/metrics ----------------------------------------------------
+
+/** `?type=&name=`: the stored metric key, or VALIDATION_ERROR on query.name. */
+function metricOf(query: { type: (typeof METRIC_TYPES)[number]; name?: string }) {
+  return metricKey(query.type, query.name, ['query', 'name']);
+}
+
+export const metricsList = defineRoute({
+  method: 'GET',
+  path: '/api/performance/:modelId/metrics',
+  operationId: 'metricsList',
+  summary:
+    'One metric of all the model’s versions in time buckets (count, mean, min, max), oldest first.',
+  graphql: 'query model(id:) { metricSeries(type:, granularity:, from:, to:) }',
+  tag: 'performance',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: z.object({
+    type: metricType,
+    name: customName,
+    granularity: anyCaseEnum(GRANULARITIES, 'Bucket width (default DAY).').optional(),
+    ...rangeQuery,
+  }),
+  inputPaths: { ...RANGE_QUERY_PATHS, granularity: ['query', 'granularity'] },
+  response: z.object({
+    metric_type: z.enum(METRIC_TYPES),
+    name: z.string().nullable(),
+    granularity: z.enum(GRANULARITIES),
+    start: z.string(),
+    end: z.string(),
+    buckets: z.array(
+      z.object({
+        start: z.string().describe('Start of the bucket (UTC hour, day or ISO week).'),
+        count: z.number().int(),
+        mean: z.number(),
+        min: z.number(),
+        max: z.number(),
+      }),
+    ),
+  }),
+  handler: async ({ params, query, context }) => {
+    const metric = metricOf(query);
+    const range = requireRange(query.start, query.end, []);
+    const granularity = query.granularity ?? 'DAY';
+    requireBucketSpan(granularity, range, ['granularity']);
+    const model = await modelOfPath(context, params.modelId);
+    const rows = await findMetricSeries(
+      context.db,
+      context.viewer.orgId,
+      'model_id',
+      [model.id],
+      metric,
+      granularity,
+      range,
+    );
+    return {
+      metric_type: query.type,
+      name: query.name ?? null,
+      granularity,
+      start: range.from,
+      end: range.to,
+      buckets: rows.map((row) => ({
+        start: new Date(row.bucket).toISOString(),
+        count: row.n,
+        mean: row.mean,
+        min: row.min,
+        max: row.max,
+      })),
+    };
+  },
+});
+
+// --- GET /api/performance/:modelId/stats?type= ------------------------------------------------
+
+export const metricsStats = defineRoute({
+  method: 'GET',
+  path: '/api/performance/:modelId/stats',
+  operationId: 'metricsStats',
+  summary:
+    'Exact statistics (count, mean, min, max, stddev, p50/p95/p99) of one metric over all the model’s versions.',
+  graphql: 'query model(id:) { metricStats(type:, from:, to:) }',
+  tag: 'performance',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: z.object({ type: metricType, name: customName, ...rangeQuery }),
+  inputPaths: RANGE_QUERY_PATHS,
+  response: DistributionJson.extend({
+    metric_type: z.enum(METRIC_TYPES),
+    name: z.string().nullable(),
+    start: z.string(),
+    end: z.string(),
+  }),
+  handler: async ({ params, query, context }) => {
+    const metric = metricOf(query);
+    const range = requireRange(query.start, query.end, []);
+    const model = await modelOfPath(context, params.modelId);
+    const map = await findMetricDistributions(
+      context.db,
+      context.viewer.orgId,
+      'model_id',
+      [model.id],
+      metric,
+      range,
+    );
+    return {
+      metric_type: query.type,
+      name: query.name ?? null,
+      start: range.from,
+      end: range.to,
+      ...distributionJson(distributionOf(map, model.id)),
+    };
+  },
+});
+
+// --- POST /api/performance/compare ------------------------------------------------------------
+
+export const performanceCompare = defineRoute({
+  method: 'POST',
+  path: '/api/performance/compare',
+  operationId: 'performanceCompare',
+  summary:
+    'One metric of several models side by side, best first (lowest for LATENCY and ERROR_RATE); models without points last.',
+  graphql: 'query modelComparison(modelIds:, metricType:, from:, to:)',
+  tag: 'performance',
+  scope: 'viewer',
+  body: z.strictObject({
+    model_ids: z
+      .array(globalIdOf('Model'))
+      .describe(`Global IDs of 1 to ${MAX_COMPARED_MODELS} models.`),
+    metric_type: metricType,
+    name: customName.nullable(),
+    start: isoTime('Start (inclusive); default 30 days before end.').nullish(),
+    end: isoTime('End (exclusive); default now.').nullish(),
+  }),
+  inputPaths: {
+    modelIds: ['body', 'model_ids'],
+    name: ['body', 'name'],
+    from: ['body', 'start'],
+    to: ['body', 'end'],
+  },
+  response: z.object({
+    entries: z.array(
+      z.object({
+        rank: z.number().int().nullable().describe('1 for the best mean; null without points.'),
+        model_id: globalIdOf('Model'),
+        stats: DistributionJson,
+      }),
+    ),
+  }),
+  handler: async ({ body, context }) => {
+    const metric = metricKey(body.metric_type, body.name, ['body', 'name']);
+    const entries = await compareModels(context.db, context.viewer.orgId, {
+      modelIds: body.model_ids,
+      // An id of another kind or a malformed one is refused like an unknown one (as GraphQL does).
+      decodeModelId: (id, index) => decodeIdOf(id, ['Model'], ['modelIds', String(index)]).id,
+      type: body.metric_type,
+      metric,
+      range: requireRange(body.start, body.end, []),
+    });
+    return {
+      entries: entries.map((entry) => ({
+        rank: entry.rank,
+        model_id: encodeGlobalID('Model', entry.modelId),
+        stats: distributionJson(entry.stats),
+      })),
+    };
+  },
+});
+
+/** In match order: the literal `/metrics` and `/compare` before `/:modelId/...`. */
+export const PERFORMANCE_ROUTES = [metricsRecord, performanceCompare, metricsList, metricsStats];

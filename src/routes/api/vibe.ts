@@ -1,0 +1,430 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { z } from 'zod';
+import type { Context } from '../../context.ts';
+import { decodeIdOf, deps } from '../../global-id.ts';
+import { analyticsEngineSink } from '../../ports/event-sink.ts';
+import { requireBucketSpan, requireRange } from '../../registry/metrics/metrics.service.ts';
+import { GRANULARITIES, type TimeRange } from '../../registry/metrics/metrics.ts';
+import type { TestResult } from '../../registry/metrics/statistics.ts';
+import { compareArms, usageReports } from '../../registry/usage/analysis.service.ts';
+import { resolveArms } from '../../registry/usage/arms.service.ts';
+import { trackInferences } from '../../registry/usage/usage.service.ts';
+import { INFERENCE_STATUSES } from '../../registry/usage/usage.ts';
+import { USAGE_READS, usageSourceOf } from '../../registry/usage/usage-source.ts';
+import { withBodyPaths } from './errors.ts';
+import {
+  anyCaseEnum,
+  isoTime,
+  ModelIdParams,
+  modelOfPath,
+  RANGE_QUERY_PATHS,
+  rangeQuery,
+} from './params.ts';
+import {
+  DistributionJson,
+  distributionJson,
+  globalIdOf,
+  InferenceRequestJson,
+  inferenceRequestJson,
+  RoiJson,
+  roiJson,
+  UsageTotalsJson,
+  usageTotalsJson,
+} from './present.ts';
+import { defineRoute } from './route.ts';
+
+const optionalId = (kind: string, what: string) =>
+  globalIdOf(kind).nullish().describe(`Global ID of ${what}.`);
+
+/** The request a client tracks, in the original snake_case. */
+const TrackBody = z.strictObject({
+  model_id: globalIdOf('Model').describe('Global ID of the registered model.'),
+  version_id: optionalId('ModelVersion', 'one of its versions'),
+  deployment_id: optionalId('Deployment', 'the deployment that served it'),
+  experiment_id: optionalId('Experiment', 'the A/B experiment it belongs to'),
+  provider: z.string().describe('The provider (openai, anthropic...); stored lowercase.'),
+  provider_model: z.string().describe('The provider’s model name, e.g. "gpt-4o-2024-08-06".'),
+  latency_ms: z.number().describe('Latency in milliseconds (0 to 86,400,000).'),
+  tokens_input: z.number().describe('Input tokens, cached ones included (a whole number).'),
+  tokens_output: z.number().describe('Output tokens, reasoning ones included (a whole number).'),
+  tokens_cached: z.number().nullish().describe('Of the input tokens, those read from cache.'),
+  tokens_reasoning: z.number().nullish().describe('Of the output tokens, reasoning ones.'),
+  cost_usd: z
+    .number()
+    .nullish()
+    .describe('What it cost in USD; default: from the price table, else unpriced (never $0).'),
+  quality_score: z.number().nullish().describe('A quality score on your own scale.'),
+  status: anyCaseEnum(INFERENCE_STATUSES, 'How it ended (default SUCCESS).').optional(),
+  idempotency_key: z
+    .string()
+    .nullish()
+    .describe('Recorded once: a retry with the same key returns the first result.'),
+  timestamp: isoTime('When it was made (default now).').nullish(),
+});
+
+/** Service field names that the REST body spells differently. */
+const TRACK_FIELDS: Record<string, string> = {
+  inputTokens: 'tokens_input',
+  outputTokens: 'tokens_output',
+  cachedTokens: 'tokens_cached',
+  reasoningTokens: 'tokens_reasoning',
+  quality: 'quality_score',
+};
+
+// --- POST /api/vibe/track ---------------------------------------------------------------------
+
+export const inferenceTrack = defineRoute({
+  method: 'POST',
+  path: '/api/vibe/track',
+  operationId: 'inferenceTrack',
+  summary:
+    'Track one LLM request (latency, tokens, cost, quality); cost from the body, else the price table, else unpriced.',
+  graphql: 'mutation inferenceTrack(input: { request })',
+  tag: 'vibe',
+  scope: 'editor',
+  status: 201,
+  body: TrackBody,
+  response: z.object({
+    request: InferenceRequestJson,
+    deduplicated: z
+      .boolean()
+      .describe('True when the idempotency key was already recorded: this is the first result.'),
+  }),
+  handler: async ({ body, context }) => {
+    const optional = (value: string | null | undefined, kind: string, field: string) =>
+      value == null ? null : decodeIdOf(value, [kind], ['body', field]).id;
+    const input = {
+      modelId: decodeIdOf(body.model_id, ['Model'], ['body', 'model_id']).id,
+      versionId: optional(body.version_id, 'ModelVersion', 'version_id'),
+      deploymentId: optional(body.deployment_id, 'Deployment', 'deployment_id'),
+      experimentId: optional(body.experiment_id, 'Experiment', 'experiment_id'),
+      provider: body.provider,
+      providerModel: body.provider_model,
+      latencyMs: body.latency_ms,
+      inputTokens: body.tokens_input,
+      outputTokens: body.tokens_output,
+      cachedTokens: body.tokens_cached,
+      reasoningTokens: body.tokens_reasoning,
+      costUsd: body.cost_usd,
+      quality: body.quality_score,
+      status: body.status ?? 'SUCCESS',
+      idempotencyKey: body.idempotency_key,
+      timestamp: body.timestamp,
+    };
+    const [tracked] = await withBodyPaths(
+      () =>
+        trackInferences(
+          deps(context),
+          context.viewer,
+          analyticsEngineSink(context.env.EVENTS),
+          [input],
+          ['input', 'request'],
+        ),
+      ['input', 'request'],
+      TRACK_FIELDS,
+    );
+    if (!tracked) throw new Error('trackInferences returned nothing for one request');
+    return { request: inferenceRequestJson(tracked.request), deduplicated: tracked.deduplicated };
+  },
+});
+
+// --- GET /api/vibe/:modelId/costs, /trends, /roi -----------------------------------------------
+
+async function reportOf(context: Context, modelId: string, range: TimeRange, latency: boolean) {
+  const model = await modelOfPath(context, modelId);
+  const [report] = await usageReports(
+    context.db,
+    context.viewer.orgId,
+    [model.id],
+    range,
+    usageSourceOf(context.env),
+    { latency },
+  );
+  if (!report) throw new Error('usageReports returned no report for one model');
+  return report;
+}
+
+const RangeJson = {
+  model_id: globalIdOf('Model'),
+  start: z.string().describe('Start (inclusive), ISO-8601.'),
+  end: z.string().describe('End (exclusive), ISO-8601.'),
+};
+
+export const usageCosts = defineRoute({
+  method: 'GET',
+  path: '/api/vibe/:modelId/costs',
+  operationId: 'usageCosts',
+  summary:
+    'LLM usage and cost of a model over [start, end): requests, tokens, total and mean cost, latency. Costs count priced requests only.',
+  graphql: 'query model(id:) { usage(from:, to:) }',
+  tag: 'vibe',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: z.object(rangeQuery),
+  inputPaths: RANGE_QUERY_PATHS,
+  response: z.object({
+    ...RangeJson,
+    totals: UsageTotalsJson,
+    latency_ms: DistributionJson.nullable().describe(
+      'Exact latency percentiles; null if not read.',
+    ),
+  }),
+  handler: async ({ params, query, context }) => {
+    const range = requireRange(query.start, query.end, []);
+    const report = await reportOf(context, params.modelId, range, true);
+    return {
+      model_id: encodeGlobalID('Model', report.modelId),
+      start: range.from,
+      end: range.to,
+      totals: usageTotalsJson(report.totals),
+      latency_ms: report.latency ? distributionJson(report.latency) : null,
+    };
+  },
+});
+
+export const usageTrends = defineRoute({
+  method: 'GET',
+  path: '/api/vibe/:modelId/trends',
+  operationId: 'usageTrends',
+  summary: 'LLM usage of a model in time buckets over [start, end), oldest first.',
+  graphql: 'query model(id:) { usageTrends(granularity:, from:, to:) }',
+  tag: 'vibe',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: z.object({
+    granularity: anyCaseEnum(GRANULARITIES, 'Bucket width (default DAY).').optional(),
+    ...rangeQuery,
+  }),
+  inputPaths: { ...RANGE_QUERY_PATHS, granularity: ['query', 'granularity'] },
+  response: z.object({
+    ...RangeJson,
+    granularity: z.enum(GRANULARITIES),
+    buckets: z.array(UsageTotalsJson.extend({ start: z.string().describe('Bucket start.') })),
+  }),
+  handler: async ({ params, query, context }) => {
+    const range = requireRange(query.start, query.end, []);
+    const granularity = query.granularity ?? 'DAY';
+    requireBucketSpan(granularity, range, ['granularity']);
+    const model = await modelOfPath(context, params.modelId);
+    const rows = await USAGE_READS[usageSourceOf(context.env)].trends(
+      context.db,
+      context.viewer.orgId,
+      [model.id],
+      range,
+      granularity,
+    );
+    return {
+      model_id: encodeGlobalID('Model', model.id),
+      start: range.from,
+      end: range.to,
+      granularity,
+      buckets: rows
+        .filter((row) => row.modelId === model.id)
+        .map((row) => ({
+          start: new Date(row.start).toISOString(),
+          ...usageTotalsJson(row.totals),
+        })),
+    };
+  },
+});
+
+export const usageRoi = defineRoute({
+  method: 'GET',
+  path: '/api/vibe/:modelId/roi',
+  operationId: 'usageRoi',
+  summary:
+    'Return on spend of a model over [start, end): quality per dollar and cost per successful request.',
+  graphql: 'query model(id:) { roi(from:, to:) }',
+  tag: 'vibe',
+  scope: 'viewer',
+  params: ModelIdParams,
+  query: z.object(rangeQuery),
+  inputPaths: RANGE_QUERY_PATHS,
+  response: RoiJson.extend(RangeJson),
+  handler: async ({ params, query, context }) => {
+    const range = requireRange(query.start, query.end, []);
+    const report = await reportOf(context, params.modelId, range, false);
+    return {
+      model_id: encodeGlobalID('Model', report.modelId),
+      start: range.from,
+      end: range.to,
+      ...roiJson(report.totals),
+    };
+  },
+});
+
+// --- POST /api/vibe/compare -------------------------------------------------------------------
+
+/** NaN and infinities (no variance, different means) are not JSON numbers: null. */
+function finite(value: number | null | undefined): number | null {
+  return value === null || value === undefined || !Number.isFinite(value) ? null : value;
+}
+
+const TestJson = z
+  .object({
+    statistic: z.number().nullable().describe('t or z; null when infinite.'),
+    degrees_of_freedom: z.number().nullable().describe('Welch–Satterthwaite (t-tests only).'),
+    p_value: z.number().describe('Two-sided p-value.'),
+  })
+  .nullable();
+
+function testJson(test: TestResult | null): z.infer<typeof TestJson> {
+  return test
+    ? {
+        statistic: finite(test.statistic),
+        degrees_of_freedom: finite(test.degreesOfFreedom),
+        p_value: test.pValue,
+      }
+    : null;
+}
+
+export const usageCompare = defineRoute({
+  method: 'POST',
+  path: '/api/vibe/compare',
+  operationId: 'usageCompare',
+  summary:
+    'A/B comparison of LLM requests: an experiment’s (arms by model or version), or those of 2-20 models or versions. Welch’s t-test of quality and latency, z-test of error rates, a verdict and the sample size still needed.',
+  graphql: 'query abTestCompare',
+  tag: 'vibe',
+  scope: 'viewer',
+  body: z.strictObject({
+    experiment_id: globalIdOf('Experiment')
+      .nullish()
+      .describe('Compare this experiment’s requests.'),
+    model_ids: z.array(globalIdOf('Model')).nullish().describe('Or: each model is an arm.'),
+    version_ids: z
+      .array(globalIdOf('ModelVersion'))
+      .nullish()
+      .describe('Or: each version is an arm.'),
+    arms_by: anyCaseEnum(
+      ['MODEL', 'VERSION'] as const,
+      'With experiment_id: the arms (default MODEL).',
+    ).optional(),
+    objective: anyCaseEnum(
+      ['QUALITY', 'QUALITY_PER_DOLLAR'] as const,
+      'What the verdict maximises (default QUALITY).',
+    ).optional(),
+    start: isoTime('Start (inclusive); default 30 days before end.').nullish(),
+    end: isoTime('End (exclusive); default now.').nullish(),
+    alpha: z.number().optional().describe('Significance level, between 0 and 0.5 (default 0.05).'),
+    power: z
+      .number()
+      .optional()
+      .describe('Power for the sample size, between 0.5 and 1 (default 0.8).'),
+  }),
+  inputPaths: {
+    '': ['body'],
+    experimentId: ['body', 'experiment_id'],
+    modelIds: ['body', 'model_ids'],
+    versionIds: ['body', 'version_ids'],
+    from: ['body', 'start'],
+    to: ['body', 'end'],
+    alpha: ['body', 'alpha'],
+    power: ['body', 'power'],
+  },
+  response: z.object({
+    arms_by: z.enum(['MODEL', 'VERSION']),
+    arms: z.array(
+      z.object({
+        arm_id: z.string().describe('Global ID of the arm’s model or version.'),
+        requests: z.number().int(),
+        error_rate: z.number(),
+        quality_scored: z.number().int(),
+        mean_quality_score: z.number().nullable(),
+        quality_ci95: z.object({ low: z.number(), high: z.number() }).nullable(),
+        latency_ms: DistributionJson,
+        mean_cost_usd: z.number().nullable(),
+        unpriced_requests: z.number().int(),
+        mean_quality_per_dollar: z.number().nullable(),
+      }),
+    ),
+    comparisons: z.array(
+      z.object({
+        a: z.string(),
+        b: z.string(),
+        objective_difference: z.number().nullable(),
+        objective_test: TestJson,
+        quality_difference: z.number().nullable(),
+        quality_test: TestJson,
+        latency_difference_ms: z.number().nullable(),
+        latency_test: TestJson,
+        error_rate_difference: z.number(),
+        error_rate_test: TestJson,
+      }),
+    ),
+    verdict: z.object({
+      outcome: z.enum(['WINNER', 'NOT_ENOUGH_EVIDENCE']),
+      winner: z.string().nullable(),
+      objective: z.enum(['QUALITY', 'QUALITY_PER_DOLLAR']),
+      adjusted_alpha: z.number(),
+      required_per_arm: z.number().nullable(),
+      additional_per_arm: z.number().nullable(),
+      reason: z.string(),
+    }),
+    alpha: z.number(),
+    power: z.number(),
+    start: z.string(),
+    end: z.string(),
+  }),
+  handler: async ({ body, context }) => {
+    const { arms, kind } = await resolveArms(context.db, context.viewer.orgId, {
+      experimentId: body.experiment_id,
+      modelIds: body.model_ids,
+      versionIds: body.version_ids,
+      armsBy: body.arms_by ?? 'MODEL',
+      decode: (id, idKind, path) => decodeIdOf(id, [idKind], path).id,
+    });
+    const report = await compareArms(context.db, context.viewer.orgId, {
+      arms,
+      range: requireRange(body.start, body.end, []),
+      alpha: body.alpha ?? 0.05,
+      power: body.power ?? 0.8,
+      objective: body.objective ?? 'QUALITY',
+      source: usageSourceOf(context.env),
+    });
+    const armId = (key: string) => encodeGlobalID(kind === 'MODEL' ? 'Model' : 'ModelVersion', key);
+    return {
+      arms_by: kind,
+      arms: report.arms.map((arm) => ({
+        arm_id: armId(arm.key),
+        requests: arm.requests,
+        error_rate: arm.errorRate,
+        quality_scored: arm.quality.n,
+        mean_quality_score: arm.quality.n ? finite(arm.quality.mean) : null,
+        quality_ci95: arm.quality.ci,
+        latency_ms: distributionJson(arm.latency),
+        mean_cost_usd: arm.cost.n ? finite(arm.cost.mean) : null,
+        unpriced_requests: arm.requests - arm.cost.n,
+        mean_quality_per_dollar: arm.qualityPerDollar.n ? finite(arm.qualityPerDollar.mean) : null,
+      })),
+      comparisons: report.comparisons.map((pair) => ({
+        a: armId(pair.a),
+        b: armId(pair.b),
+        objective_difference: finite(pair.objectiveDifference),
+        objective_test: testJson(pair.objectiveTest),
+        quality_difference: finite(pair.qualityDifference),
+        quality_test: testJson(pair.qualityTest),
+        latency_difference_ms: finite(pair.latencyDifference),
+        latency_test: testJson(pair.latencyTest),
+        error_rate_difference: pair.errorRateDifference,
+        error_rate_test: testJson(pair.errorRateTest),
+      })),
+      verdict: {
+        outcome: report.verdict.outcome,
+        winner: report.verdict.winner ? armId(report.verdict.winner) : null,
+        objective: report.verdict.objective,
+        adjusted_alpha: report.verdict.adjustedAlpha,
+        required_per_arm: report.verdict.requiredPerArm,
+        additional_per_arm: report.verdict.additionalPerArm,
+        reason: report.verdict.reason,
+      },
+      alpha: report.alpha,
+      power: report.power,
+      start: report.from.toISOString(),
+      end: report.to.toISOString(),
+    };
+  },
+});
+
+/** In match order: the literal `/track` and `/compare` before `/:modelId/...`. */
+export const VIBE_ROUTES = [inferenceTrack, usageCompare, usageCosts, usageTrends, usageRoi];
