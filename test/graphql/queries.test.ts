@@ -658,6 +658,21 @@ describe('model(id:) and model(name:)', () => {
     expect(fieldOf(byName, 'model')).toEqual(expected);
   });
 
+  it('reads the model once by name: as many statements as by id', async () => {
+    // given (a token's first request also records its last use: keep it out of the comparison)
+    const org = await createTestOrg();
+    const model = await seedModel(org, 'counted');
+    await gql(org.tokens.VIEWER, ModelByIdOrName, { name: 'warm-up' });
+
+    // when
+    const byId = await gql(org.tokens.VIEWER, ModelByIdOrName, { id: globalId('Model', model.id) });
+    const byName = await gql(org.tokens.VIEWER, ModelByIdOrName, { name: 'counted' });
+
+    // then: the token lookup and one read of the model
+    expect(fieldOf(byName, 'model')).toEqual(fieldOf(byId, 'model'));
+    expect([byId.statements, byName.statements]).toEqual([2, 2]);
+  });
+
   it.each([
     ['an unknown id', { id: unknownId('Model') }],
     ['the id of a dataset', { id: unknownId('Dataset') }],

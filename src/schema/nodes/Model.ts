@@ -1,6 +1,11 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { findModelsByNames } from '../../registry/model/model.repository.ts';
-import { type Model, PRODUCTION_ALIAS, type toModelAlias } from '../../registry/model/model.ts';
+import {
+  type Model,
+  PRODUCTION_ALIAS,
+  toModel,
+  type toModelAlias,
+} from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { edgesAt, loadModelRelationPages } from '../lib/edge-loaders.ts';
 import { aliasesOfModel, loadVersionPages, versionIdByString } from '../lib/model-loaders.ts';
@@ -190,7 +195,8 @@ builder.queryField('model', (t) =>
       }
       if (args.name) {
         const [row] = await findModelsByNames(context.db, context.viewer.orgId, [args.name]);
-        return row?.id ?? null;
+        // The row itself, not its id: the loader is primed with it instead of reading it again.
+        return row ? toModel(row) : null;
       }
       return null;
     },

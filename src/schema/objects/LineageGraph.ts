@@ -7,6 +7,7 @@ import {
   type SelectionNode,
 } from 'graphql';
 import type { Context } from '../../context.ts';
+import { lineageLabels } from '../../registry/lineage/labels.service.ts';
 import type {
   LineageEdgeEntry,
   LineageNodeEntry,
@@ -288,23 +289,21 @@ function mermaidId(id: string) {
   return `n${id.replace(/[^a-zA-Z0-9]/g, '')}`;
 }
 
+/** Kind and label of every node a page draws (its nodes and both ends of its edges). */
 async function labels(context: Context, page: LineagePage) {
-  const entries = new Map<
-    string,
-    LineageNodeEntry | { kind: LineageNodeEntry['kind']; id: string }
-  >();
+  const entries = new Map<string, { kind: LineageNodeEntry['kind']; id: string }>();
   for (const node of page.nodes) entries.set(node.id, node);
   for (const edge of page.edges) {
     entries.set(edge.source.id, edge.source);
     entries.set(edge.target.id, edge.target);
   }
-  const pairs = await Promise.all(
-    [...entries.values()].map(
-      async (entry) =>
-        [entry.id, { kind: entry.kind, label: await labelOf(context, entry) }] as const,
-    ),
+  const names = await lineageLabels(context.db, context.viewer.orgId, [...entries.values()]);
+  return new Map(
+    [...entries.values()].map((entry) => [
+      entry.id,
+      { kind: entry.kind, label: names.get(entry.id) ?? entry.id },
+    ]),
   );
-  return new Map(pairs);
 }
 
 export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').implement({
