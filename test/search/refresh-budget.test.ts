@@ -122,8 +122,10 @@ describe('search-embedding-refresh scheduled job', () => {
     expect(result.organizations).toBeGreaterThanOrEqual(1);
     expect(await staleCount(org.orgId)).toBe(0);
     expect(await vectorCount(org.orgId)).toBe(30);
-    // Nothing left anywhere: a second run finds no organization.
-    expect((await refreshStaleOrganizations(searchDeps(), 1_000)).organizations).toBe(0);
+    // Caught up: a second run leaves it as it is (other test files' organizations may be stale).
+    await refreshStaleOrganizations(searchDeps(), 1_000);
+    expect(await staleCount(org.orgId)).toBe(0);
+    expect(await vectorCount(org.orgId)).toBe(30);
   }, 60_000);
 
   it('runs as the Worker runs it, from the environment', async () => {
