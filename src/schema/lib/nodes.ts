@@ -28,15 +28,6 @@ export function loadNode(context: Context, kind: NodeKind, id: string) {
   ) as Promise<{ id: string; kind: string } | null>;
 }
 
-/** Many nodes of one kind through its loader; each is the node, null, or the loader's Error. */
-export function loadNodes(context: Context, kind: NodeKind, ids: readonly string[]) {
-  return (
-    REFS[kind].getDataloader(context) as {
-      loadMany: (ids: readonly string[]) => Promise<unknown[]>;
-    }
-  ).loadMany(ids);
-}
-
 export const LINEAGE_KINDS = Object.keys(REFS) as NodeKind[];
 
 type LoaderRef = { getDataloader: (context: Context) => unknown };

@@ -15,10 +15,9 @@ import type {
 } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../lib/connection.ts';
-import { loadNode, loadNodes } from '../lib/nodes.ts';
+import { loadNode } from '../lib/nodes.ts';
 import { EdgeTypeEnum, NodeKindEnum } from './enums.ts';
 import { LineageNodeRef } from './LineageNode.ts';
-import { ModelRef } from './refs.ts';
 
 /** Lineage pages are larger than connection pages: a graph is read whole more often than not. */
 export const DEFAULT_LINEAGE_PAGE = 1_000;
@@ -153,52 +152,6 @@ export function selectsOnlyIdentity(
   return fieldNodes.every((field) => only(field.selectionSet?.selections ?? [], new Set()));
 }
 
-/** Many nodes at once: one loadMany per kind rather than a load (and a promise) per node. */
-async function loadEntries(
-  context: Context,
-  entries: readonly { kind: LineageNodeEntry['kind']; id: string }[],
-) {
-  const idsByKind = new Map<LineageNodeEntry['kind'], string[]>();
-  for (const entry of entries) {
-    const ids = idsByKind.get(entry.kind);
-    if (ids) ids.push(entry.id);
-    else idsByKind.set(entry.kind, [entry.id]);
-  }
-  const loaded = new Map<string, unknown>();
-  await Promise.all(
-    [...idsByKind].map(async ([kind, ids]) => {
-      const nodes = await loadNodes(context, kind, ids);
-      ids.forEach((id, index) => {
-        loaded.set(id, nodes[index]);
-      });
-    }),
-  );
-  return entries.map((entry) => {
-    const node = loaded.get(entry.id);
-    if (!node || node instanceof Error) {
-      throw new Error(`Lineage node ${entry.kind}:${entry.id} vanished during the request`);
-    }
-    return node as never;
-  });
-}
-
-/** A short human label: the name, or "model@version" for a version. */
-async function labelOf(context: Context, entry: { kind: LineageNodeEntry['kind']; id: string }) {
-  const node = (await loadNode(context, entry.kind, entry.id)) as {
-    name?: string;
-    version?: string;
-    modelId?: string;
-  } | null;
-  if (!node) return entry.id;
-  if (entry.kind === 'ModelVersion' && node.modelId) {
-    const model = (await ModelRef.getDataloader(context).load(node.modelId)) as {
-      name: string;
-    } | null;
-    return `${model?.name ?? '?'}@${node.version}`;
-  }
-  return node.name ?? entry.id;
-}
-
 export const LineageEdgeRef = builder.objectRef<LineageEdgeEntry>('LineageEdge').implement({
   description: 'An edge of a lineage graph, with the depth at which the walk first reached it.',
   fields: (t) => ({
@@ -240,7 +193,10 @@ export const LineageEdgeRef = builder.objectRef<LineageEdgeEntry>('LineageEdge')
   }),
 });
 
-const LineageNodeInfoRef = builder.objectRef<LineageNodeEntry>('LineageNodeInfo').implement({
+/** A node of a page, with its page: labels are read once per page, for all its nodes. */
+type NodeOfPage = LineageNodeEntry & { page: LineagePage };
+
+const LineageNodeInfoRef = builder.objectRef<NodeOfPage>('LineageNodeInfo').implement({
   description: 'A node of a lineage graph with what a picture of it needs.',
   fields: (t) => ({
     node: t.field({
@@ -251,7 +207,8 @@ const LineageNodeInfoRef = builder.objectRef<LineageNodeEntry>('LineageNodeInfo'
     kind: t.field({ type: NodeKindEnum, description: 'Its kind.', resolve: (entry) => entry.kind }),
     label: t.string({
       description: 'A short label: the name, or "model@version" for a version.',
-      resolve: (entry, _args, context) => labelOf(context, entry),
+      resolve: async (entry, _args, context) =>
+        (await labels(context, entry.page)).get(entry.id)?.label ?? entry.id,
     }),
     depth: t.int({
       description: 'Hops from the root (0 for the root).',
@@ -289,8 +246,25 @@ function mermaidId(id: string) {
   return `n${id.replace(/[^a-zA-Z0-9]/g, '')}`;
 }
 
-/** Kind and label of every node a page draws (its nodes and both ends of its edges). */
-async function labels(context: Context, page: LineagePage) {
+const labelsOfPage = new WeakMap<
+  LineagePage,
+  Promise<Map<string, { kind: string; label: string }>>
+>();
+
+/**
+ * Kind and label of every node a page draws (its nodes and both ends of its edges), read once per
+ * page however many fields (nodeInfo, mermaid, dot) ask.
+ */
+function labels(context: Context, page: LineagePage) {
+  let pending = labelsOfPage.get(page);
+  if (!pending) {
+    pending = readLabels(context, page);
+    labelsOfPage.set(page, pending);
+  }
+  return pending;
+}
+
+async function readLabels(context: Context, page: LineagePage) {
   const entries = new Map<string, { kind: LineageNodeEntry['kind']; id: string }>();
   for (const node of page.nodes) entries.set(node.id, node);
   for (const edge of page.edges) {
@@ -323,12 +297,12 @@ export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').im
         // 10,000 rows only to read their ids back.
         selectsOnlyIdentity(info.fieldNodes, info.fragments)
           ? page.nodes.map(({ kind, id }) => ({ kind, id }) as never)
-          : loadEntries(context, page.nodes),
+          : Promise.all(page.nodes.map((entry) => loadEntry(context, entry))),
     }),
     nodeInfo: t.field({
       type: [LineageNodeInfoRef],
       description: 'The same nodes with kind, label, depth and direction, for drawing.',
-      resolve: (page) => page.nodes,
+      resolve: (page) => page.nodes.map((entry) => ({ ...entry, page })),
     }),
     edges: t.field({
       type: [LineageEdgeRef],
