@@ -1,3 +1,5 @@
+import { sha256Hex } from '../registry/sha256.ts';
+
 /** API tokens look like `mr_<43 url-safe characters>`; only their SHA-256 is stored. */
 export const TOKEN_PREFIX = 'mr_';
 const PREFIX_SHOWN_LENGTH = TOKEN_PREFIX.length + 8;
@@ -8,9 +10,8 @@ export function generateToken(): { token: string; prefix: string } {
   return { token, prefix: token.slice(0, PREFIX_SHOWN_LENGTH) };
 }
 
-export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+export function hashToken(token: string): Promise<string> {
+  return sha256Hex(token);
 }
 
 /** Reads `Authorization: Bearer <token>`; null when absent or not of that form. */

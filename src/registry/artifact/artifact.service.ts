@@ -10,6 +10,7 @@ import {
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { findVersionsByIds } from '../model/model.repository.ts';
+import { hex } from '../sha256.ts';
 import { optionalText, requireName } from '../validate.ts';
 import {
   artifactIsExpired,
@@ -374,10 +375,6 @@ function hashingStream() {
     bytes: () => bytes,
     digest: async () => hex(await digest.digest),
   };
-}
-
-function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /**

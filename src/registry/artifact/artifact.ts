@@ -1,4 +1,5 @@
 import { RegistryError } from '../errors.ts';
+import { hex } from '../sha256.ts';
 import type { ArtifactPartTable, ArtifactTable } from './artifact.table.ts';
 
 export const ARTIFACT_KINDS = [
@@ -173,8 +174,7 @@ export async function compositeSha256(partDigestsHex: readonly string[]): Promis
       joined[index * 32 + i] = Number.parseInt(digest.slice(i * 2, i * 2 + 2), 16);
     }
   });
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
-  return [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return hex(await crypto.subtle.digest('SHA-256', joined));
 }
 
 /** Where an artifact's bytes live in R2: under its organization, model and version. */

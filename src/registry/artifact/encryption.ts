@@ -7,7 +7,7 @@
 // Local simulator (Miniflare): the key is checked for length (32 bytes) and then ignored; objects are
 // written in plain text and read back with any key or none. So locally we can test which key each
 // artifact is written with and that reads refuse a changed or missing key, but not R2's decryption.
-import { sha256Hex } from '../search/search.ts';
+import { sha256Hex } from '../sha256.ts';
 
 export interface ArtifactKey {
   /** 64 hex characters, as R2's ssecKey option takes them. */

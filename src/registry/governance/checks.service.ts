@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.ts';
 import { parseJson } from '../json.ts';
 import { walkLineage } from '../lineage/traversal.service.ts';
 import type { ModelTable, ModelVersionTable } from '../model/model.table.ts';
+import { hex } from '../sha256.ts';
 import { type AiActEvidence, runAiActCheck, validateAiActEvidence } from './ai-act.check.ts';
 import {
   type FairnessEvidence,
@@ -154,10 +155,6 @@ async function gdprCheck(db: Db, orgId: string, versionId: string): Promise<Chec
     erasureRequestedAt: erased.get(node.id) ?? null,
   }));
   return runGdprCheck(upstream, walk);
-}
-
-function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** What R2 says about one key: its size, and the SHA-256 it kept (single PUTs with a checksum). */

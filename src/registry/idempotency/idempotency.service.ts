@@ -1,7 +1,8 @@
-import type { BatchQuery } from '../../db/batch.ts';
+import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import { createDb, type Db } from '../../db/client.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { sha256Hex } from '../sha256.ts';
 import {
   completeReservation,
   deleteExpiredKey,
@@ -25,9 +26,6 @@ const SWEEP_MAX_STATEMENTS = 40;
  * request may run (Workers' CPU and D1's 30 s per query), so only a request that died is overtaken.
  */
 export const REST_RESERVATION_LEASE_MS = 120_000;
-
-/** The UNIQUE index that decides between concurrent uses of one key (see 0005_idempotency.sql). */
-const KEY_COLLISION = 'UNIQUE constraint failed: idempotency_key.';
 
 /**
  * JSON with object keys sorted at every level and undefined members dropped, so that two inputs
@@ -53,12 +51,8 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** SHA-256 (hex) of the canonical JSON of `value`. */
-export async function hashCanonical(value: unknown): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    'SHA-256',
-    new TextEncoder().encode(canonicalJson(value)),
-  );
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+export function hashCanonical(value: unknown): Promise<string> {
+  return sha256Hex(canonicalJson(value));
 }
 
 /** The input as hashed: everything the client sent except the key itself. */
@@ -101,10 +95,6 @@ export function requireIdempotencyKey(key: string, path: readonly string[]): str
     throw new ValidationError('An idempotency key may not contain control characters', path);
   }
   return key;
-}
-
-export function isKeyCollision(error: unknown): boolean {
-  return String(error).includes(KEY_COLLISION);
 }
 
 /**
@@ -232,24 +222,21 @@ export async function reserveRestKey(
 ): Promise<Reservation> {
   const id = newId();
   const createdAt = now.toISOString();
-  const results = await deps.d1.batch([
-    compiledStatement(deps, deleteExpiredKey(deps.db, address, createdAt)),
-    compiledStatement(
-      deps,
-      insertKeyIfAbsent(deps.db, {
-        id,
-        org_id: address.orgId,
-        scope: address.scope,
-        key: address.key,
-        request_hash: requestHash,
-        state: 'PENDING',
-        response: null,
-        response_status: null,
-        response_type: null,
-        created_at: createdAt,
-        expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
-      }),
-    ),
+  const results = await runBatch(deps.d1, [
+    deleteExpiredKey(deps.db, address, createdAt),
+    insertKeyIfAbsent(deps.db, {
+      id,
+      org_id: address.orgId,
+      scope: address.scope,
+      key: address.key,
+      request_hash: requestHash,
+      state: 'PENDING',
+      response: null,
+      response_status: null,
+      response_type: null,
+      created_at: createdAt,
+      expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
+    }),
   ]);
   if ((results[1]?.meta.changes ?? 0) > 0) return { kind: 'reserved', id };
   const row = await findLiveKey(deps.db, address, createdAt);
@@ -274,14 +261,6 @@ export async function reserveRestKey(
     body: row.response,
     contentType: row.response_type,
   };
-}
-
-function compiledStatement(
-  deps: { d1: D1Database },
-  query: { compile(): { sql: string; parameters: readonly unknown[] } },
-) {
-  const compiled = query.compile();
-  return deps.d1.prepare(compiled.sql).bind(...(compiled.parameters as unknown[]));
 }
 
 /** Stores the 2xx response of a reserved key; any other answer releases the key instead. */

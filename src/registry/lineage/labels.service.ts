@@ -35,11 +35,10 @@ export async function lineageLabels(
   for (const row of [...models, ...datasets, ...deployments, ...experiments, ...users]) {
     labels.set(row.id, row.name);
   }
-  const known = new Set(models.map((row) => row.id));
-  const missingModels = [
-    ...new Set(versions.map((row) => row.model_id).filter((id) => !known.has(id))),
-  ];
   const modelNames = new Map(models.map((row) => [row.id, row.name]));
+  const missingModels = [
+    ...new Set(versions.map((row) => row.model_id).filter((id) => !modelNames.has(id))),
+  ];
   for (const row of await read(missingModels, findModelsByIds)) modelNames.set(row.id, row.name);
   for (const row of versions) {
     labels.set(row.id, `${modelNames.get(row.model_id) ?? '?'}@${row.version}`);

@@ -13,6 +13,7 @@ import { ValidationError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import { findVersionsByIds } from '../model/model.repository.ts';
 import { type ModelVersion, toModelVersion } from '../model/model.ts';
+import { sha256Hex } from '../sha256.ts';
 import {
   type CardSourceRow,
   findCardSources,
@@ -20,7 +21,7 @@ import {
   findStaleEmbeddings,
   markEmbedded,
 } from './search.repository.ts';
-import { modelCardText, sha256Hex } from './search.ts';
+import { modelCardText } from './search.ts';
 
 export interface SearchDeps {
   db: Db;

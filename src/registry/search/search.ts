@@ -83,8 +83,3 @@ function metadataText(...sources: Record<string, unknown>[]): string | null {
   const text = lines.join('\n').slice(0, MAX_METADATA_TEXT);
   return text || null;
 }
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-}

@@ -434,7 +434,8 @@ export async function forecastCosts(
   const monthStart = Date.UTC(new Date(today).getUTCFullYear(), new Date(today).getUTCMonth(), 1);
   const rows = await USAGE_READS[options.source ?? 'ROLLUP'].dailyCosts(db, orgId, modelIds, {
     from: new Date(Math.min(historyStart, monthStart)).toISOString(),
-    to: new Date(at).toISOString(),
+    // Up to the start of today: today is not used, and whole days come from the rollup alone.
+    to: new Date(today).toISOString(),
   });
   const dayKey = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return modelIds.map((modelId) => {

@@ -204,7 +204,7 @@ async function trackInferencesOnce(
   const stored = new Map(existing.map((row) => [row.idempotency_key as string, row]));
 
   const fresh: InferenceRequestTable[] = [];
-  const outcome: { key: string | null; row: InferenceRequestTable | null }[] = [];
+  const outcome: { row: InferenceRequestTable; deduplicated: boolean }[] = [];
   const batchKeys = new Map<string, InferenceRequestTable>();
   for (const draft of drafts) {
     const { input, path } = draft;
@@ -250,7 +250,7 @@ async function trackInferencesOnce(
           'idempotencyKey',
         ]);
       }
-      outcome.push({ key: draft.idempotencyKey, row: null });
+      outcome.push({ row: first, deduplicated: true });
       continue;
     }
     const price =
@@ -284,7 +284,7 @@ async function trackInferencesOnce(
     };
     if (draft.idempotencyKey) batchKeys.set(draft.idempotencyKey, row);
     fresh.push(row);
-    outcome.push({ key: draft.idempotencyKey, row });
+    outcome.push({ row, deduplicated: false });
   }
 
   const statements = [];
@@ -295,24 +295,13 @@ async function trackInferencesOnce(
   }
   await runBatch(deps.d1, statements);
 
-  // A concurrent call may have stored a key between our read and our insert (the insert then
-  // skipped it): read back every keyed request so each answer is the stored first result.
-  const keyed = unique(outcome.map((o) => o.key));
-  const storedAfter = new Map(
-    (keyed.length ? await findRequestsByIdempotencyKeys(deps.db, viewer.orgId, keyed) : []).map(
-      (row) => [row.idempotency_key as string, row],
-    ),
-  );
-  const written = new Set<string>();
-  const results = outcome.map(({ key, row }) => {
-    const storedRow = key ? storedAfter.get(key) : row;
-    if (!storedRow) throw new Error('An inserted request was not found after the batch');
-    const isNew = row !== null && storedRow.id === row.id;
-    if (isNew) written.add(storedRow.id);
-    return { request: toInferenceRequest(storedRow), deduplicated: !isNew };
-  });
+  // A key stored concurrently since our read fails the batch (UNIQUE index) and the caller starts
+  // over, so after a successful batch every answer is known: our row, or the key's first row.
+  const results = outcome.map(({ row, deduplicated }) => ({
+    request: toInferenceRequest(row),
+    deduplicated,
+  }));
   for (const row of fresh) {
-    if (!written.has(row.id)) continue;
     sink.write({
       index: row.org_id,
       blobs: [

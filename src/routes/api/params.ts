@@ -6,7 +6,7 @@ import { decodeIdOf } from '../../global-id.ts';
 import { NotFoundError } from '../../registry/errors.ts';
 import { findModelsByIds } from '../../registry/model/model.repository.ts';
 import { type Model, toModel } from '../../registry/model/model.ts';
-import { MAX_PAGE_SIZE } from '../../registry/paging.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../registry/paging.ts';
 import { globalIdOf } from './present.ts';
 
 export const jsonObject = z
@@ -18,8 +18,8 @@ export const limit = z.coerce
   .int()
   .min(1)
   .max(MAX_PAGE_SIZE)
-  .default(20)
-  .describe(`Page size, 1 to ${MAX_PAGE_SIZE} (default 20).`);
+  .default(DEFAULT_PAGE_SIZE)
+  .describe(`Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`);
 
 /** One of `values`, in any letter case (`latency`, `LATENCY`). */
 export function anyCaseEnum<const T extends readonly [string, ...string[]]>(

@@ -1,6 +1,4 @@
-import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.ts';
-import { ValidationError } from '../../registry/errors.ts';
 import type { ModelSortColumn } from '../../registry/model/model.repository.ts';
 import {
   listModels as listModelsOf,
@@ -14,6 +12,7 @@ import {
   parsePageArgs,
   toConnection,
 } from './connection.ts';
+import { withUserErrors } from './user-errors.ts';
 
 export type ModelFilterArgs = ModelListFilter;
 
@@ -27,20 +26,13 @@ export async function listModels(
   },
 ) {
   const page = parsePageArgs(args, decodeCursor);
-  let models: Awaited<ReturnType<typeof listModelsOf>>;
-  try {
-    models = await listModelsOf(context.db, context.viewer.orgId, {
+  const models = await withUserErrors(() =>
+    listModelsOf(context.db, context.viewer.orgId, {
       filter: options.filter,
       orderBy: options.orderBy,
       page,
-    });
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      const argument = error.path.join('.');
-      throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', argument } });
-    }
-    throw error;
-  }
+    }),
+  );
   return toConnection(
     models,
     page,
