@@ -199,26 +199,10 @@ export function insertEdge(db: Db, row: EdgeTable) {
 
 /**
  * Inserts an edge of an acyclic type, checking inside the same statement that its source is not
- * reachable from its target, so two concurrent inserts cannot together close a cycle (D1 runs one
- * statement at a time). A refused insert must fail the whole batch, not just insert nothing, and
- * SQLite has no RAISE outside triggers: the guard writes NULL into the NOT NULL src_id, which fails
- * with "NOT NULL constraint failed: edge.src_id" and rolls the batch back. See CYCLE_GUARD_FAILURE.
+ * reachable from its target (insertEdges with one row; see its guard and CYCLE_GUARD_FAILURE).
  */
 export function insertEdgeIfAcyclic(db: Db, row: EdgeTable) {
-  return sql`
-    INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, properties, created_at, created_by, removed_at, removed_by)
-    SELECT ${row.id}, ${row.org_id}, ${row.type},
-      CASE WHEN EXISTS (
-        WITH RECURSIVE reach(id) AS (
-          SELECT ${row.dst_id}
-          UNION
-          SELECT e.dst_id FROM edge AS e JOIN reach AS r ON e.src_id = r.id
-          WHERE e.type = ${row.type} AND e.removed_at IS NULL
-        )
-        SELECT 1 FROM reach WHERE id = ${row.src_id}
-      ) THEN NULL ELSE ${row.src_id} END,
-      ${row.src_kind}, ${row.dst_id}, ${row.dst_kind}, ${row.properties}, ${row.created_at}, ${row.created_by}, NULL, NULL
-  `.compile(db);
+  return insertEdges(db, [row]);
 }
 
 /**

@@ -25,7 +25,6 @@ import {
   findLiveEdge,
   findLiveOutgoing,
   findPath,
-  insertEdgeIfAcyclic,
   insertEdges,
 } from './lineage.repository.ts';
 import type { EdgeTable } from './lineage.table.ts';
@@ -194,20 +193,20 @@ export async function writeEdges(
   paths: EdgeInputPaths,
   others: readonly BatchQuery[] = [],
 ): Promise<void> {
-  const { grouped, single } = splitAcyclic(rows);
-  const cycle = await findCycle(deps.db, grouped, single);
+  const { groups, single } = splitAcyclic(rows);
+  const cycle = await findCycle(deps.db, groups);
   if (cycle) throw new LineageCycleError(cycle.row.type, cycle.row.src_kind, cycle.path, paths.to);
   const queries: BatchQuery[] = [...others];
-  const bulk = rows.filter((row) => !single.includes(row));
+  const bulk = rows.filter((row) => !single.has(row));
   if (bulk.length > 0) queries.push(insertEdges(deps.db, bulk));
-  for (const row of single) queries.push(insertEdgeIfAcyclic(deps.db, row));
+  for (const row of single) queries.push(insertEdges(deps.db, [row]));
   if (audits.length > 0) queries.push(insertAuditEvents(deps.db, audits));
   try {
     await runBatch(deps.d1, queries);
   } catch (error) {
     if (String(error).includes(CYCLE_GUARD_FAILURE)) {
       // A concurrent writer closed the cycle between the check and the batch: find it again.
-      const found = await findCycle(deps.db, grouped, single);
+      const found = await findCycle(deps.db, groups);
       const refused =
         found?.row ?? rows.find((row) => ACYCLIC_EDGE_TYPES.has(row.type as EdgeType));
       throw new LineageCycleError(
@@ -222,8 +221,9 @@ export async function writeEdges(
 }
 
 /**
- * Sorts acyclic edges into groups of one type that leave one node (checked together, inserted by
- * insertEdges) and the rest, checked and inserted one at a time. A single edge of a type is a group.
+ * Sorts acyclic edges into groups of one type that leave one node, which insertEdges' guard checks
+ * together; edges of a type that leave several nodes are groups of one each (`single`: checked and
+ * inserted one at a time).
  */
 function splitAcyclic(rows: readonly EdgeTable[]) {
   const byType = new Map<string, EdgeTable[]>();
@@ -231,22 +231,27 @@ function splitAcyclic(rows: readonly EdgeTable[]) {
     if (!ACYCLIC_EDGE_TYPES.has(row.type as EdgeType)) continue;
     byType.set(row.type, [...(byType.get(row.type) ?? []), row]);
   }
-  const grouped: EdgeTable[][] = [];
-  const single: EdgeTable[] = [];
+  const groups: EdgeTable[][] = [];
+  const single = new Set<EdgeTable>();
   for (const group of byType.values()) {
-    if (group.every((row) => row.src_id === group[0]?.src_id)) grouped.push(group);
-    else single.push(...group);
+    if (group.every((row) => row.src_id === group[0]?.src_id)) {
+      groups.push(group);
+    } else {
+      for (const row of group) {
+        single.add(row);
+        groups.push([row]);
+      }
+    }
   }
-  return { grouped, single };
+  return { groups, single };
 }
 
 /** The first edge that would close a cycle, with the existing path from its target to its source. */
 async function findCycle(
   db: Db,
-  grouped: readonly EdgeTable[][],
-  single: readonly EdgeTable[],
+  groups: readonly EdgeTable[][],
 ): Promise<{ row: EdgeTable; path: string[] } | null> {
-  for (const group of grouped) {
+  for (const group of groups) {
     const first = group[0] as EdgeTable;
     const path = await findPath(
       db,
@@ -255,10 +260,6 @@ async function findCycle(
       first.src_id,
     );
     if (path) return { row: group.find((row) => row.dst_id === path[0]) ?? first, path };
-  }
-  for (const row of single) {
-    const path = await findPath(db, row.type as EdgeType, row.dst_id, row.src_id);
-    if (path) return { row, path };
   }
   return null;
 }

@@ -23,7 +23,6 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'METHOD_NOT_ALLOWED'
-  | 'NOT_IMPLEMENTED'
   | 'INTERNAL';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -36,7 +35,6 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'METHOD_NOT_ALLOWED',
-  'NOT_IMPLEMENTED',
   'INTERNAL',
 ];
 

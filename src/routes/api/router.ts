@@ -1,6 +1,7 @@
 import { viewerScopes } from '../../auth/viewer.ts';
 import type { Context } from '../../context.ts';
 import type { StatementCounter } from '../../db/client.ts';
+import { deps as depsOf } from '../../global-id.ts';
 import {
   hashCanonical,
   releaseRestKey,
@@ -19,7 +20,7 @@ export const OPENAPI_PATH = '/api/openapi.json';
 
 const COMPILED = API_ROUTES.map((route) => ({ route, pattern: compilePath(route.path) }));
 
-/** Routes whose capability is built; the others answer 501. */
+/** Routes with a handler: all of them now (the route table requires one). */
 export function liveRoutes(): { method: string; path: string }[] {
   return API_ROUTES.filter((route) => route.handler).map(({ method, path }) => ({ method, path }));
 }
@@ -95,19 +96,20 @@ export async function handleApiRequest(
         `Your role (${context.viewer.role}) may not call ${route.method} ${route.path}`,
       );
     }
-    if (!route.handler) {
-      throw new ApiError(
-        501,
-        'NOT_IMPLEMENTED',
-        `${route.method} ${route.path} is not built yet; use the GraphQL operation ${route.graphql} at /graphql`,
-      );
-    }
     const handler = route.handler;
+    // Read once: the idempotency hash and the body validation both need it.
+    let bodyText: Promise<string> | null = null;
+    const readBody = () => {
+      bodyText ??= request.text();
+      return bodyText;
+    };
     const run = async (): Promise<Response> => {
       try {
         const params = parsePart(route, 'params', found.params);
         const query = parsePart(route, 'query', Object.fromEntries(url.searchParams));
-        const body = route.body ? parsePart(route, 'body', await readJson(request)) : undefined;
+        const body = route.body
+          ? parsePart(route, 'body', parseJsonBody(await readBody()))
+          : undefined;
         const result = await handler({
           params: params as Record<string, unknown>,
           query: query as Record<string, unknown>,
@@ -123,7 +125,9 @@ export async function handleApiRequest(
     };
     const idempotencyKey = request.headers.get(IDEMPOTENCY_KEY_HEADER);
     if (request.method === 'POST' && idempotencyKey !== null) {
-      return finish(await runIdempotentPost(context, route, request, idempotencyKey, run));
+      return finish(
+        await runIdempotentPost(context, route, url, await readBody(), idempotencyKey, run),
+      );
     }
     return finish(await run());
   } catch (error) {
@@ -157,7 +161,8 @@ const IN_PROGRESS_POLL_MS = 200;
 async function runIdempotentPost(
   context: Context,
   route: RouteDef,
-  request: Request,
+  url: URL,
+  text: string,
   key: string,
   run: () => Promise<Response>,
 ): Promise<Response> {
@@ -167,15 +172,13 @@ async function runIdempotentPost(
   } catch (error) {
     return fromThrown(error).toResponse(new Headers());
   }
-  const url = new URL(request.url);
-  const text = await request.clone().text();
   const requestHash = await hashCanonical({
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
     body: parseOrText(text),
   });
-  const deps = { db: context.db, d1: context.d1 };
   const address = { orgId: context.viewer.orgId, scope: `POST ${route.path}`, key };
+  const deps = depsOf(context);
   let reservation = await reserveRestKey(deps, address, requestHash);
   for (let poll = 0; reservation.kind === 'in-progress' && poll < IN_PROGRESS_POLLS; poll += 1) {
     await new Promise((resolve) => setTimeout(resolve, IN_PROGRESS_POLL_MS));
@@ -246,8 +249,7 @@ function parsePart(route: RouteDef, part: 'params' | 'query' | 'body', value: un
 }
 
 /** The JSON body; undefined when there is none (routes whose body is optional accept that). */
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
+function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
