@@ -80,6 +80,18 @@ function parseOrigins(value: string | undefined): string[] {
  * introspection and GraphiQL on, persisted operations off, no cross-origin access, rate limit on.
  */
 export function httpConfig(env: HttpVars): HttpConfig {
+  // The guard and Yoga both ask on every request; the env object is the same for the isolate.
+  let config = httpConfigs.get(env);
+  if (!config) {
+    config = readHttpConfig(env);
+    httpConfigs.set(env, config);
+  }
+  return config;
+}
+
+const httpConfigs = new WeakMap<HttpVars, HttpConfig>();
+
+function readHttpConfig(env: HttpVars): HttpConfig {
   return {
     exposeErrors: flag(env.EXPOSE_ERRORS, false),
     introspection: flag(env.GRAPHQL_INTROSPECTION, true),

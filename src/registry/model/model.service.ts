@@ -1,5 +1,5 @@
 import type { Viewer } from '../../auth/viewer.ts';
-import { runBatch } from '../../db/batch.ts';
+import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
@@ -378,44 +378,19 @@ async function moveAlias(
   }
   const previousVersionId = current?.version_id ?? null;
   const now = nowIso();
-  // Compare-and-set: every statement applies only if the alias still points where it did when
-  // read above, so the audit's "before" is true even when two moves race. The guarded statements
-  // come before the move itself, which would falsify the guard; the batch is one transaction.
-  const unmoved = aliasPointsAt(modelRow.id, input.alias, previousVersionId);
-  const results = await runBatch(deps.d1, [
-    insertAuditEventWhere(
-      deps.db,
-      {
-        orgId: viewer.orgId,
-        actorId: viewer.userId,
-        action: input.action,
-        subjectId: modelRow.id,
-        subjectKind: 'Model',
-        before: { alias: input.alias, versionId: previousVersionId },
-        after: {
-          alias: input.alias,
-          versionId: versionRow.id,
-          version: versionRow.version,
-          ...input.auditAfter,
-        },
-        reason,
-      },
-      unmoved,
-    ),
-    touchModel(deps.db, modelRow.id, now, unmoved),
-    upsertAlias(
-      deps.db,
-      {
-        model_id: modelRow.id,
-        name: input.alias,
-        version_id: versionRow.id,
-        org_id: viewer.orgId,
-        updated_at: now,
-        updated_by: viewer.userId,
-      },
+  const results = await runBatch(
+    deps.d1,
+    aliasMoveStatements(deps.db, viewer, {
+      modelId: modelRow.id,
+      alias: input.alias,
+      version: versionRow,
       previousVersionId,
-    ),
-  ]);
+      action: input.action,
+      reason,
+      auditAfter: input.auditAfter,
+      now,
+    }),
+  );
   if (results[0]?.meta.changes === 0) {
     throw new ConflictError(
       `The alias "${input.alias}" was moved by another request meanwhile; read it and try again`,
@@ -612,4 +587,65 @@ export async function listModels(
     },
   );
   return rows.map(toModel);
+}
+
+/**
+ * The statements that move an alias, audited: the audit event first (its `changes` tells whether
+ * the move happened), then any `alsoGuarded` statements (another audit row of the same decision),
+ * the model's updated_at and the alias itself. Compare-and-set: every statement applies only if
+ * the alias still points where it did when read, so the audit's "before" is true even when two
+ * moves race; the guarded statements come before the move, which would falsify the guard. Run them
+ * as one batch (one transaction).
+ */
+export function aliasMoveStatements(
+  db: Db,
+  viewer: Viewer,
+  move: {
+    modelId: string;
+    alias: string;
+    version: { id: string; version: string };
+    previousVersionId: string | null;
+    action: string;
+    reason: string | null;
+    auditAfter?: Record<string, unknown>;
+    now: string;
+    alsoGuarded?: (unmoved: ReturnType<typeof aliasPointsAt>) => BatchQuery[];
+  },
+): BatchQuery[] {
+  const unmoved = aliasPointsAt(move.modelId, move.alias, move.previousVersionId);
+  return [
+    insertAuditEventWhere(
+      db,
+      {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: move.action,
+        subjectId: move.modelId,
+        subjectKind: 'Model',
+        before: { alias: move.alias, versionId: move.previousVersionId },
+        after: {
+          alias: move.alias,
+          versionId: move.version.id,
+          version: move.version.version,
+          ...move.auditAfter,
+        },
+        reason: move.reason,
+      },
+      unmoved,
+    ),
+    ...(move.alsoGuarded?.(unmoved) ?? []),
+    touchModel(db, move.modelId, move.now, unmoved),
+    upsertAlias(
+      db,
+      {
+        model_id: move.modelId,
+        name: move.alias,
+        version_id: move.version.id,
+        org_id: viewer.orgId,
+        updated_at: move.now,
+        updated_by: viewer.userId,
+      },
+      move.previousVersionId,
+    ),
+  ];
 }

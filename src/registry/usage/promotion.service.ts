@@ -17,14 +17,11 @@ import { requirePromotionApproval } from '../governance/promotion.service.ts';
 import { nowIso } from '../ids.ts';
 import type { TimeRange } from '../metrics/metrics.ts';
 import {
-  aliasPointsAt,
   findAliasesByModelIds,
   findModelsByIds,
   findVersionsByIds,
-  touchModel,
-  upsertAlias,
 } from '../model/model.repository.ts';
-import type { Deps } from '../model/model.service.ts';
+import { aliasMoveStatements, type Deps } from '../model/model.service.ts';
 import { PRODUCTION_ALIAS } from '../model/model.ts';
 import {
   type AbTestReport,
@@ -349,43 +346,20 @@ async function promoteWithDecision(
     throw new NotFoundError('The winning version is gone', path, input.versionId, 'ModelVersion');
   }
   const gate = await requirePromotionApproval(deps.db, viewer.orgId, version, path);
-  const now = nowIso();
-  const unmoved = aliasPointsAt(input.modelId, PRODUCTION_ALIAS, input.previousVersionId);
-  const results = await runBatch(deps.d1, [
-    insertAuditEventWhere(
-      deps.db,
-      {
-        orgId: viewer.orgId,
-        actorId: viewer.userId,
-        action: 'model.promote',
-        subjectId: input.modelId,
-        subjectKind: 'Model',
-        before: { alias: PRODUCTION_ALIAS, versionId: input.previousVersionId },
-        after: {
-          alias: PRODUCTION_ALIAS,
-          versionId: version.id,
-          version: version.version,
-          ...(gate.approvalId ? { approvalId: gate.approvalId } : {}),
-        },
-        reason: input.reason,
-      },
-      unmoved,
-    ),
-    insertAuditEventWhere(deps.db, input.decision, unmoved),
-    touchModel(deps.db, input.modelId, now, unmoved),
-    upsertAlias(
-      deps.db,
-      {
-        model_id: input.modelId,
-        name: PRODUCTION_ALIAS,
-        version_id: version.id,
-        org_id: viewer.orgId,
-        updated_at: now,
-        updated_by: viewer.userId,
-      },
-      input.previousVersionId,
-    ),
-  ]);
+  const results = await runBatch(
+    deps.d1,
+    aliasMoveStatements(deps.db, viewer, {
+      modelId: input.modelId,
+      alias: PRODUCTION_ALIAS,
+      version,
+      previousVersionId: input.previousVersionId,
+      action: 'model.promote',
+      reason: input.reason,
+      auditAfter: gate.approvalId ? { approvalId: gate.approvalId } : {},
+      now: nowIso(),
+      alsoGuarded: (unmoved) => [insertAuditEventWhere(deps.db, input.decision, unmoved)],
+    }),
+  );
   if (results[0]?.meta.changes === 0) {
     throw new ConflictError(
       'The production alias was moved by another request meanwhile; nothing was promoted',
