@@ -1,36 +1,51 @@
-import { GraphQLError, type ValidationRule } from 'graphql';
+import { type ASTKindToNode, GraphQLError, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /** Aliased fields allowed in one operation: aliases multiply work without adding depth. */
 export const MAX_ALIASES = 30;
 
-const maxAliasesRule =
-  (limit: number): ValidationRule =>
-  (context) => {
-    let aliases = 0;
-    return {
-      Field(node) {
-        if (!node.alias) return;
-        aliases += 1;
-        if (aliases === limit + 1) {
-          context.reportError(
-            new GraphQLError(`Query uses more than ${limit} aliases (limit: maxAliases)`, {
-              nodes: [node],
-              extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxAliases', max: limit },
-            }),
-          );
-        }
-      },
+/**
+ * A validation rule that counts the AST nodes of one kind (those `counts` accepts) and reports once,
+ * on the first node past the limit, naming the limit.
+ */
+function countingRule<K extends 'Field' | 'Directive'>(
+  kind: K,
+  what: string,
+  limitName: string,
+  limit: number,
+  counts: (node: ASTKindToNode[K]) => boolean = () => true,
+): ValidationRule {
+  return (context) => {
+    let seen = 0;
+    const visit = (node: ASTKindToNode[K]) => {
+      if (!counts(node)) return;
+      seen += 1;
+      if (seen === limit + 1) {
+        context.reportError(
+          new GraphQLError(`Query uses more than ${limit} ${what} (limit: ${limitName})`, {
+            nodes: [node],
+            extensions: { code: 'QUERY_TOO_COMPLEX', limit: limitName, max: limit },
+          }),
+        );
+      }
     };
+    return { [kind]: visit };
   };
+}
+
+function useValidationRule(rule: ValidationRule): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(rule);
+    },
+  };
+}
 
 /** Adds the alias limit to GraphQL validation. Depth, breadth and cost are in the Pothos builder. */
 export function useMaxAliases(limit = MAX_ALIASES): Plugin {
-  return {
-    onValidate({ addValidationRule }) {
-      addValidationRule(maxAliasesRule(limit));
-    },
-  };
+  return useValidationRule(
+    countingRule('Field', 'aliases', 'maxAliases', limit, (node) => Boolean(node.alias)),
+  );
 }
 
 /** Lexical tokens allowed in one document: bounds parsing work before validation even starts. */
@@ -70,32 +85,9 @@ export function useMaxTokens(limit = MAX_TOKENS): Plugin {
   };
 }
 
-const maxDirectivesRule =
-  (limit: number): ValidationRule =>
-  (context) => {
-    let directives = 0;
-    return {
-      Directive(node) {
-        directives += 1;
-        if (directives === limit + 1) {
-          context.reportError(
-            new GraphQLError(`Query uses more than ${limit} directives (limit: maxDirectives)`, {
-              nodes: [node],
-              extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxDirectives', max: limit },
-            }),
-          );
-        }
-      },
-    };
-  };
-
 /** Adds the directive limit to GraphQL validation. */
 export function useMaxDirectives(limit = MAX_DIRECTIVES): Plugin {
-  return {
-    onValidate({ addValidationRule }) {
-      addValidationRule(maxDirectivesRule(limit));
-    },
-  };
+  return useValidationRule(countingRule('Directive', 'directives', 'maxDirectives', limit));
 }
 
 /** Operations per request: one (Yoga's batching is off); see useSingleOperation. */
