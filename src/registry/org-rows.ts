@@ -1,0 +1,71 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { Db } from '../db/db.ts';
+import { jsonKeys } from './keys.ts';
+import type { PageRequest } from './paging.ts';
+
+/** Node tables whose rows carry an id, an organization and a name unique within it. */
+export type NamedOrgTable = 'dataset' | 'deployment' | 'experiment';
+
+/** The columns every NamedOrgTable has, which is all the shared look-ups below touch. */
+interface NamedOrgRow {
+  id: string;
+  org_id: string;
+  name: string;
+}
+
+// Kysely cannot resolve column references on a generic table name, so the shared look-ups compile
+// against one stand-in table with the columns the tables have in common (the real name is what is
+// sent) and hand back the concrete row type.
+function common(db: Db, table: NamedOrgTable) {
+  return (db as unknown as Kysely<{ named: NamedOrgRow }>).selectFrom(table as unknown as 'named');
+}
+
+/** Rows of `table` with these ids in the caller's organization (others' ids find nothing). */
+export function findOrgRowsByIds<T extends NamedOrgTable>(
+  db: Db,
+  table: T,
+  orgId: string,
+  ids: readonly string[],
+): Promise<Selectable<Database[T]>[]> {
+  return common(db, table)
+    .selectAll()
+    .where('id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .execute() as Promise<Selectable<Database[T]>[]>;
+}
+
+/** The row of `table` with this name in the caller's organization. */
+export function findOrgRowByName<T extends NamedOrgTable>(
+  db: Db,
+  table: T,
+  orgId: string,
+  name: string,
+): Promise<Selectable<Database[T]> | undefined> {
+  return common(db, table)
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('name', '=', name)
+    .executeTakeFirst() as Promise<Selectable<Database[T]> | undefined>;
+}
+
+/**
+ * One keyset page of `table` in id order, optionally narrowed by one more equality (a
+ * deployment's environment, say).
+ */
+export function findOrgRowPage<T extends NamedOrgTable>(
+  db: Db,
+  table: T,
+  orgId: string,
+  page: PageRequest,
+  filter?: { column: Exclude<keyof Database[T] & string, 'id' | 'org_id'>; value: string },
+): Promise<Selectable<Database[T]>[]> {
+  let query = common(db, table).selectAll().where('org_id', '=', orgId);
+  if (filter) query = query.where(filter.column as 'name', '=', filter.value);
+  if (page.after) query = query.where('id', '>', page.after);
+  if (page.before) query = query.where('id', '<', page.before);
+  return query
+    .orderBy('id', page.inverted ? 'desc' : 'asc')
+    .limit(page.limit)
+    .execute() as Promise<Selectable<Database[T]>[]>;
+}
