@@ -55,21 +55,24 @@ export function findActiveTokenByHash(db: Db, tokenHash: string, now: string) {
     .executeTakeFirst();
 }
 
+/** Every token column but the hash: nothing read for display ever carries the secret's hash. */
+const TOKEN_COLUMNS = [
+  'id',
+  'org_id',
+  'user_id',
+  'name',
+  'prefix',
+  'created_at',
+  'created_by',
+  'expires_at',
+  'revoked_at',
+  'last_used_at',
+] as const;
+
 export function findTokensByUserIds(db: Db, orgId: string, userIds: readonly string[]) {
   return db
     .selectFrom('api_token')
-    .select([
-      'id',
-      'org_id',
-      'user_id',
-      'name',
-      'prefix',
-      'created_at',
-      'created_by',
-      'expires_at',
-      'revoked_at',
-      'last_used_at',
-    ])
+    .select(TOKEN_COLUMNS)
     .where('user_id', 'in', jsonKeys(userIds))
     .where('org_id', '=', orgId)
     .orderBy('id')
@@ -79,18 +82,7 @@ export function findTokensByUserIds(db: Db, orgId: string, userIds: readonly str
 export function findTokenById(db: Db, orgId: string, id: string) {
   return db
     .selectFrom('api_token')
-    .select([
-      'id',
-      'org_id',
-      'user_id',
-      'name',
-      'prefix',
-      'created_at',
-      'created_by',
-      'expires_at',
-      'revoked_at',
-      'last_used_at',
-    ])
+    .select(TOKEN_COLUMNS)
     .where('id', '=', id)
     .where('org_id', '=', orgId)
     .executeTakeFirst();
