@@ -1,7 +1,9 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
+import { selectGroupedPages } from '../grouped-pages.ts';
 import { newId, nowIso } from '../ids.ts';
 import { jsonKeys } from '../keys.ts';
+import type { AuditEventTable } from './audit.table.ts';
 
 export interface AuditEntry {
   orgId: string;
@@ -126,31 +128,16 @@ export function findAliasMovePages(
   query: { modelIds: readonly string[]; alias: string | null },
   page: { after: string | null; before: string | null; limit: number; inverted: boolean },
 ) {
-  const direction = page.inverted ? 'desc' : 'asc';
-  let inner = db
+  let rows = db
     .selectFrom('audit_event')
     .selectAll()
-    .select((eb) =>
-      eb.fn
-        .agg<number>('row_number')
-        .over((over) => over.partitionBy('subject_id').orderBy('id', direction))
-        .as('rn'),
-    )
     .where('subject_id', 'in', jsonKeys(query.modelIds))
     .where('org_id', '=', orgId)
     .where('action', 'in', jsonKeys(ALIAS_MOVE_ACTIONS));
   if (query.alias !== null) {
-    inner = inner.where(sql<string>`json_extract(after, '$.alias')`, '=', query.alias);
+    rows = rows.where(sql<string>`json_extract(after, '$.alias')`, '=', query.alias);
   }
-  if (page.after) inner = inner.where('id', '>', page.after);
-  if (page.before) inner = inner.where('id', '<', page.before);
-  return db
-    .selectFrom(inner.as('m'))
-    .selectAll()
-    .where('rn', '<=', page.limit)
-    .orderBy('subject_id')
-    .orderBy('rn')
-    .execute();
+  return selectGroupedPages<AuditEventTable>(db, rows, { group: 'subject_id', id: 'id' }, page);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
+import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';
 import type {
@@ -47,28 +48,16 @@ export function findApprovalPages(
   query: { groupBy: 'model_version_id' | 'model_id'; ids: readonly string[] },
   page: PageRequest,
 ) {
-  const direction = page.inverted ? 'desc' : 'asc';
-  let inner = db
-    .selectFrom('approval')
-    .selectAll()
-    .select((eb) => eb.ref(query.groupBy).as('group_id'))
-    .select((eb) =>
-      eb.fn
-        .agg<number>('row_number')
-        .over((over) => over.partitionBy(query.groupBy).orderBy('id', direction))
-        .as('rn'),
-    )
-    .where(query.groupBy, 'in', jsonKeys(query.ids))
-    .where('org_id', '=', orgId);
-  if (page.after) inner = inner.where('id', '>', page.after);
-  if (page.before) inner = inner.where('id', '<', page.before);
-  return db
-    .selectFrom(inner.as('a'))
-    .selectAll()
-    .where('rn', '<=', page.limit)
-    .orderBy('group_id')
-    .orderBy('rn')
-    .execute() as Promise<(ApprovalTable & { group_id: string; rn: number })[]>;
+  return selectGroupedPages<ApprovalTable>(
+    db,
+    db
+      .selectFrom('approval')
+      .selectAll()
+      .where(query.groupBy, 'in', jsonKeys(query.ids))
+      .where('org_id', '=', orgId),
+    { group: query.groupBy, id: 'id' },
+    page,
+  );
 }
 
 export function findApprovalsOfVersion(
@@ -198,28 +187,16 @@ export function findCheckPagesByVersionIds(
   ids: readonly string[],
   page: PageRequest,
 ) {
-  const direction = page.inverted ? 'desc' : 'asc';
-  let inner = db
-    .selectFrom('compliance_check')
-    .selectAll()
-    .select((eb) => eb.ref('model_version_id').as('group_id'))
-    .select((eb) =>
-      eb.fn
-        .agg<number>('row_number')
-        .over((over) => over.partitionBy('model_version_id').orderBy('id', direction))
-        .as('rn'),
-    )
-    .where('model_version_id', 'in', jsonKeys(ids))
-    .where('org_id', '=', orgId);
-  if (page.after) inner = inner.where('id', '>', page.after);
-  if (page.before) inner = inner.where('id', '<', page.before);
-  return db
-    .selectFrom(inner.as('c'))
-    .selectAll()
-    .where('rn', '<=', page.limit)
-    .orderBy('group_id')
-    .orderBy('rn')
-    .execute() as Promise<(ComplianceCheckTable & { group_id: string; rn: number })[]>;
+  return selectGroupedPages<ComplianceCheckTable>(
+    db,
+    db
+      .selectFrom('compliance_check')
+      .selectAll()
+      .where('model_version_id', 'in', jsonKeys(ids))
+      .where('org_id', '=', orgId),
+    { group: 'model_version_id', id: 'id' },
+    page,
+  );
 }
 
 // Promotion policy

@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import type { Database } from '../../db/database.ts';
+import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';
 import type { ModelAliasTable, ModelTable, ModelVersionTable } from './model.table.ts';
@@ -116,27 +117,16 @@ export function findVersionPagesByModelIds(
   modelIds: readonly string[],
   page: PageRequest,
 ) {
-  const direction = page.inverted ? 'desc' : 'asc';
-  let inner = db
-    .selectFrom('model_version')
-    .selectAll()
-    .select((eb) =>
-      eb.fn
-        .agg<number>('row_number')
-        .over((over) => over.partitionBy('model_id').orderBy('id', direction))
-        .as('rn'),
-    )
-    .where('model_id', 'in', jsonKeys(modelIds))
-    .where('org_id', '=', orgId);
-  if (page.after) inner = inner.where('id', '>', page.after);
-  if (page.before) inner = inner.where('id', '<', page.before);
-  return db
-    .selectFrom(inner.as('v'))
-    .selectAll()
-    .where('rn', '<=', page.limit)
-    .orderBy('model_id')
-    .orderBy('rn')
-    .execute() as Promise<(ModelVersionTable & { rn: number })[]>;
+  return selectGroupedPages<ModelVersionTable>(
+    db,
+    db
+      .selectFrom('model_version')
+      .selectAll()
+      .where('model_id', 'in', jsonKeys(modelIds))
+      .where('org_id', '=', orgId),
+    { group: 'model_id', id: 'id' },
+    page,
+  );
 }
 
 export function findVersionsByModelIdsAndVersion(
