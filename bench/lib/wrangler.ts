@@ -114,6 +114,8 @@ export function freePort(): Promise<number> {
 export interface DevServer {
   url: string;
   port: number;
+  /** Where workerd's inspector (Chrome DevTools protocol) listens, through wrangler's proxy. */
+  inspectorPort: number;
   /** Pid of the `wrangler dev` node process (the leader of its process group). */
   pid: number | undefined;
   /** performance.now() when the process was spawned. */
@@ -126,15 +128,30 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Starts `wrangler dev --local` on the loopback interface, logging to `logFile`. */
-export async function startDev(options: {
+export interface DevOptions {
   persistTo: string;
   logFile: string;
-}): Promise<DevServer> {
+  /** A Worker entry other than wrangler.jsonc's `main` (e.g. a bundle built beforehand). */
+  entry?: string;
+  /** Serve `entry` as it is (`--no-bundle`): a prebuilt bundle that edits under src/ cannot reload. */
+  noBundle?: boolean;
+  /** Another wrangler config (default: the repository's wrangler.jsonc). */
+  config?: string;
+  /** Worker vars set on the command line (`--var NAME:value`), over the config's. */
+  vars?: Record<string, string>;
+  /** false: wrangler does not watch its config either (WRANGLER_CI_DISABLE_CONFIG_WATCHING). */
+  watchConfig?: boolean;
+}
+
+/** Starts `wrangler dev --local` on the loopback interface, logging to `logFile`. */
+export async function startDev(options: DevOptions): Promise<DevServer> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const args = [
     'dev',
+    ...(options.entry ? [options.entry] : []),
+    ...(options.noBundle ? ['--no-bundle'] : []),
+    ...(options.config ? ['--config', options.config] : []),
     '--local',
     '--ip',
     '127.0.0.1',
@@ -147,13 +164,16 @@ export async function startDev(options: {
     '--persist-to',
     options.persistTo,
     '--show-interactive-dev-session=false',
+    ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ];
   const log = createWriteStream(options.logFile, { flags: 'a' });
   log.write(`$ wrangler ${args.join(' ')}\n`);
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [WRANGLER_JS, ...args], {
     cwd: REPO_ROOT,
-    env: wranglerEnv(),
+    env: wranglerEnv(
+      options.watchConfig === false ? { WRANGLER_CI_DISABLE_CONFIG_WATCHING: 'true' } : {},
+    ),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -178,6 +198,7 @@ export async function startDev(options: {
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
+    inspectorPort,
     pid: child.pid,
     spawnedAt,
     logFile: options.logFile,

@@ -6,7 +6,6 @@
 //   PUT  /artifacts/<id>/parts/<n>  part n of a multipart upload (x-part-sha256 optional)
 //   GET  /artifacts/<id>            download, streamed from R2, with Range support (206/416)
 //   HEAD /artifacts/<id>            the same headers without the body
-import { GraphQLError } from 'graphql';
 import { viewerScopes } from '../auth/viewer.ts';
 import type { Context } from '../context.ts';
 import type { StatementCounter } from '../db/client.ts';
@@ -23,14 +22,9 @@ import {
   UploadExpiredError,
   uploadLimits,
 } from '../registry/artifact/artifact.ts';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  RegistryError,
-  ValidationError,
-} from '../registry/errors.ts';
+import { ForbiddenError } from '../registry/errors.ts';
 import { createContext, type ServerContext } from '../yoga.ts';
+import { ApiError, fromThrown } from './api/errors.ts';
 import { parseRange } from './range.ts';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -42,49 +36,24 @@ type ArtifactEnv = ServerContext['env'] & {
   ARTIFACT_UPLOAD_TTL_HOURS?: string;
 };
 
-function json(status: number, body: Record<string, unknown>, headers: HeadersInit = {}) {
-  return Response.json(body, { status, headers });
-}
-
+/**
+ * Errors take the REST API's shape and mapping (`{ error: { code, message, path, ...details } }`,
+ * src/routes/api/errors.ts); only the two failures particular to byte uploads are mapped here.
+ */
 function errorResponse(error: unknown): Response {
   if (error instanceof ChecksumMismatchError) {
-    return json(422, {
-      error: error.message,
-      code: 'CHECKSUM_MISMATCH',
+    return new ApiError(422, 'CHECKSUM_MISMATCH', error.message, error.path, {
       checksum: error.checksum,
       expected: error.expected,
       actual: error.actual,
-    });
+    }).toResponse(new Headers());
   }
   if (error instanceof UploadExpiredError) {
-    return json(410, {
-      error: error.message,
-      code: 'UPLOAD_EXPIRED',
+    return new ApiError(410, 'UPLOAD_EXPIRED', error.message, error.path, {
       expiredAt: error.expiredAt.toISOString(),
-    });
+    }).toResponse(new Headers());
   }
-  if (error instanceof RegistryError) {
-    const [status, code] =
-      error instanceof ValidationError
-        ? [400, 'BAD_REQUEST']
-        : error instanceof NotFoundError
-          ? [404, 'NOT_FOUND']
-          : error instanceof ConflictError
-            ? [409, 'CONFLICT']
-            : error instanceof ForbiddenError
-              ? [403, 'FORBIDDEN']
-              : [400, 'BAD_REQUEST'];
-    return json(status, { error: error.message, code });
-  }
-  if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
-    return json(
-      401,
-      { error: error.message, code: 'UNAUTHENTICATED' },
-      { 'WWW-Authenticate': 'Bearer' },
-    );
-  }
-  console.error('artifact route failed', error);
-  return json(500, { error: 'Unexpected error.', code: 'INTERNAL' });
+  return fromThrown(error).toResponse(new Headers());
 }
 
 function contentLength(request: Request): number | null {
@@ -128,13 +97,13 @@ async function route(
 ): Promise<Response> {
   const url = new URL(request.url);
   const match = ARTIFACT_PATH.exec(url.pathname);
-  if (!match) return json(404, { error: 'Not found.', code: 'NOT_FOUND' });
+  if (!match) throw new ApiError(404, 'NOT_FOUND', 'Not found.');
   const id = (match[1] as string).toLowerCase();
   const partNumber = match[2] === undefined ? null : Number(match[2]);
   const method = request.method.toUpperCase();
   const allowed = partNumber === null ? 'GET, HEAD, PUT' : 'PUT';
   if (!allowed.split(', ').includes(method)) {
-    return json(405, { error: `Use ${allowed}`, code: 'METHOD_NOT_ALLOWED' }, { allow: allowed });
+    throw new ApiError(405, 'METHOD_NOT_ALLOWED', `Use ${allowed}`, [], {}, { allow: allowed });
   }
 
   const context = await createContext(request, { env, ctx, statements });
@@ -150,12 +119,15 @@ async function route(
         request.body,
         contentLength(request),
       );
-      return json(201, {
-        id: artifact.id,
-        status: artifact.status,
-        sizeBytes: artifact.sizeBytes,
-        sha256: artifact.sha256,
-      });
+      return Response.json(
+        {
+          id: artifact.id,
+          status: artifact.status,
+          sizeBytes: artifact.sizeBytes,
+          sha256: artifact.sha256,
+        },
+        { status: 201 },
+      );
     }
     const part = await uploadArtifactPart(
       deps,
@@ -166,7 +138,7 @@ async function route(
       contentLength(request),
       request.headers.get('x-part-sha256'),
     );
-    return json(200, {
+    return Response.json({
       partNumber: part.partNumber,
       sizeBytes: part.sizeBytes,
       sha256: part.sha256,

@@ -97,7 +97,9 @@ describe('customer-provided keys (SSE-C)', () => {
     for (const other of [rotated, undefined]) {
       const refused = await call(other, org.tokens.VIEWER, artifact.upload.url, { method: 'GET' });
       expect(refused.status).toBe(409);
-      expect(((await refused.json()) as { error: string }).error).toMatch(/no longer configured/);
+      expect(await refused.json()).toMatchObject({
+        error: { code: 'CONFLICT', message: expect.stringMatching(/no longer configured/) },
+      });
     }
   });
 

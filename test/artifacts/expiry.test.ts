@@ -3,7 +3,9 @@
 // aborts R2's multipart upload and removes it, audited. The job is called directly with a fake now.
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/client.ts';
+import { runBatch } from '../../src/db/batch.ts';
+import { countingD1, createDb } from '../../src/db/client.ts';
+import { insertExpiryAuditEvents } from '../../src/registry/artifact/artifact.repository.ts';
 import {
   EXPIRED_UPLOADS_PER_RUN,
   expireArtifactUploads,
@@ -149,7 +151,9 @@ describe('upload time to live', () => {
 
     const part = await putPart(artifact.upload.url, 2);
     expect(part.status).toBe(410);
-    expect(await part.json()).toMatchObject({ code: 'UPLOAD_EXPIRED', expiredAt: expiresAt });
+    expect(await part.json()).toMatchObject({
+      error: { code: 'UPLOAD_EXPIRED', expiredAt: expiresAt },
+    });
     const completed = await complete(artifact.id);
     expect(completed).toMatchObject({
       __typename: 'UploadExpiredError',
@@ -163,7 +167,7 @@ describe('upload time to live', () => {
 
   it('the job aborts R2 uploads and removes expired ones with an audit event each, and only those', async () => {
     // Uploads the tests above left expired go first, so that the counts below are this test's own.
-    await expireArtifactUploads(deps(), new Date(), 1000);
+    await expireArtifactUploads(deps(), new Date(), 1000, 1000);
     const expired = await startMultipart('abandoned.bin');
     expect((await putPart(expired.upload.url, 1)).status).toBe(200);
     const single = await startUpload(org.tokens.EDITOR, {
@@ -182,7 +186,7 @@ describe('upload time to live', () => {
       .bind(new Date(Date.now() + 48 * HOUR).toISOString(), rowId(fresh.id))
       .run();
     const now = new Date(Date.now() + 25 * HOUR);
-    const run = await expireArtifactUploads(deps(), now, 1000);
+    const run = await expireArtifactUploads(deps(), now, 1000, 1000);
     expect(run.abortFailures).toEqual([]);
     expect(run.expired).toEqual(expect.arrayContaining([rowId(expired.id), rowId(single.id)]));
     expect(run.expired).not.toContain(rowId(fresh.id));
@@ -220,15 +224,14 @@ describe('upload time to live', () => {
     const part = await putPart(expired.upload.url, 2);
     expect(part.status).toBe(410);
     expect(await part.json()).toMatchObject({
-      code: 'UPLOAD_EXPIRED',
-      expiredAt: expiredRow?.expires_at,
+      error: { code: 'UPLOAD_EXPIRED', expiredAt: expiredRow?.expires_at },
     });
     expect(await complete(expired.id)).toMatchObject({ __typename: 'UploadExpiredError' });
     const body = await request(org.tokens.EDITOR, 'PUT', single.upload.url, { body: 'abcd' });
     expect(body.status).toBe(410);
 
     // A second run finds nothing more to do.
-    const again = await expireArtifactUploads(deps(), now, 1000);
+    const again = await expireArtifactUploads(deps(), now, 1000, 1000);
     expect(again.expired).not.toContain(rowId(expired.id));
     expect(await artifactCounts(org.orgId)).toEqual(after);
   });
@@ -258,10 +261,115 @@ describe('upload time to live', () => {
     for (const artifact of uploads) expect(removed).toContain(rowId(artifact.id));
     expect(removed).not.toContain(rowId(completeOne.id));
     expect((await row(completeOne.id))?.status).toBe('COMPLETE');
-    expect(EXPIRED_UPLOADS_PER_RUN).toBeLessThanOrEqual(45);
+  });
+
+  it('expires more uploads than the old cap of 40 in one run, in four D1 statements, with one guarded audit event each', async () => {
+    // Earlier tests' leftovers go first, so that the counts below are this test's own.
+    await expireArtifactUploads(deps(), new Date(), 1000, 1000);
+    expect(EXPIRED_UPLOADS_PER_RUN).toBeGreaterThan(40);
+    const singles = [];
+    for (let i = 0; i < 45; i++) {
+      singles.push(
+        await startUpload(org.tokens.EDITOR, {
+          versionId,
+          name: `bulk-${i}.bin`,
+          kind: 'OTHER',
+          sizeBytes: 4,
+          sha256: await sha256Hex(`bulk ${i}`),
+        }),
+      );
+    }
+    const multiparts = [];
+    for (const name of ['bulk-mp-1.bin', 'bulk-mp-2.bin', 'bulk-mp-3.bin']) {
+      multiparts.push(await startMultipart(name));
+    }
+    // A complete artifact with an old expiry is never expired.
+    const completed = await startMultipart('bulk-completed.bin');
+    await putPart(completed.upload.url, 1);
+    await putPart(completed.upload.url, 2);
+    expect((await complete(completed.id)).__typename).toBe('ArtifactUploadCompletePayload');
+    const uploads = [...singles, ...multiparts];
+    // Expired an hour ago, one millisecond apart in this order (the job takes the oldest first);
+    // other tests' uploads are not expired at `now`, so this run is this test's own.
+    const now = new Date();
+    const ids = [...uploads, completed].map((upload) => rowId(upload.id));
+    await env.DB.batch(
+      ids.map((id, index) =>
+        env.DB.prepare('UPDATE artifact SET expires_at = ? WHERE id = ?').bind(
+          new Date(now.getTime() - HOUR + index).toISOString(),
+          id,
+        ),
+      ),
+    );
+    const before = await artifactCounts(org.orgId);
+    const counter = { statements: 0, roundTrips: 0 };
+    const counted = countingD1(env.DB, counter);
+
+    // Abort budget 2: two of the three multipart uploads go now, the third on the next run.
+    const run = await expireArtifactUploads(
+      { db: createDb(counted), d1: counted, bucket: env.ARTIFACTS },
+      now,
+      EXPIRED_UPLOADS_PER_RUN,
+      2,
+    );
+    expect(counter).toEqual({ statements: 4, roundTrips: 2 });
+    expect(run.abortFailures).toEqual([]);
+    expect(run.expired).toEqual(expect.arrayContaining(ids.slice(0, 47)));
+    expect(run.expired).not.toContain(ids[47]);
+    expect(await row(multiparts[2]?.id as string)).not.toBeNull();
+    expect(await artifactCounts(org.orgId)).toMatchObject({
+      artifacts: before.artifacts - 47,
+      audit: before.audit + 47,
+    });
+    const events = await auditEvents(org.orgId, { action: 'artifact.expire' });
+    const bySubject = new Map(events.map((event) => [event.subject_id, event]));
+    for (const [index, id] of ids.slice(0, 47).entries()) {
+      expect(bySubject.get(id), id).toMatchObject({
+        actor_id: null,
+        subject_kind: 'Artifact',
+        reason: 'Upload not completed within its time to live',
+        before: {
+          name: index < 45 ? `bulk-${index}.bin` : `bulk-mp-${index - 44}.bin`,
+          multipart: index >= 45,
+        },
+      });
+    }
+    expect(bySubject.has(rowId(completed.id))).toBe(false);
+    expect((await row(completed.id))?.status).toBe('COMPLETE');
+
+    const next = await expireArtifactUploads(deps(), now, EXPIRED_UPLOADS_PER_RUN, 2);
+    expect(next.expired).toContain(ids[47]);
+    expect(await row(multiparts[2]?.id as string)).toBeNull();
+  });
+
+  it('writes no expiry event for an upload extended between the select and the batch', async () => {
+    await expireArtifactUploads(deps(), new Date(), 1000, 1000);
+    const upload = await startMultipart('raced.bin');
+    await expireNow(upload.id);
+    const before = await artifactCounts(org.orgId);
+    // The job read the row as expired; then a part extended it. Only the batch's guards see that.
+    const db = createDb(env.DB);
+    const at = new Date().toISOString();
+    await env.DB.prepare('UPDATE artifact SET expires_at = ? WHERE id = ?')
+      .bind(new Date(Date.now() + HOUR).toISOString(), rowId(upload.id))
+      .run();
+    await runBatch(env.DB, [
+      insertExpiryAuditEvents(
+        db,
+        [{ auditId: crypto.randomUUID(), artifactId: rowId(upload.id) }],
+        at,
+        at,
+        'test',
+      ),
+    ]);
+    expect(await artifactCounts(org.orgId)).toEqual(before);
+    expect((await row(upload.id))?.status).toBe('PENDING');
   });
 
   it('runs as the scheduled job artifact-upload-expiry', async () => {
+    // Other files' pending uploads (the suite shares one D1) would take the job's per-run budgets
+    // first, being older: they go first, so that this upload is the one the job meets.
+    await expireArtifactUploads(deps(), new Date(Date.now() + 25 * HOUR), 1000, 1000);
     const artifact = await startMultipart('cron.bin');
     const job = SCHEDULED_JOBS.find((entry) => entry.name === 'artifact-upload-expiry');
     expect(job).toBeDefined();

@@ -113,12 +113,16 @@ describe('multipart upload', () => {
     // A wrong part: the last part's bytes sent as part 1 (wrong size), refused before R2.
     const wrongSize = await putPart(url, 1, parts[2] as Uint8Array<ArrayBuffer>);
     expect(wrongSize.status).toBe(400);
-    expect(((await wrongSize.json()) as { error: string }).error).toMatch(
-      /Part 1 of 3 must be exactly 5242880 bytes/,
-    );
+    expect(await wrongSize.json()).toMatchObject({
+      error: {
+        code: 'VALIDATION_ERROR',
+        message: expect.stringMatching(/Part 1 of 3 must be exactly 5242880 bytes/),
+      },
+    });
     // A part out of range.
     const outOfRange = await putPart(url, 4, parts[2] as Uint8Array<ArrayBuffer>);
     expect(outOfRange.status).toBe(400);
+    expect(await outOfRange.json()).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
     // A corrupted part: right size, bytes that do not match the part checksum the client sent.
     const corrupted = (parts[1] as Uint8Array<ArrayBuffer>).slice();
     corrupted[1000] = (corrupted[1000] as number) ^ 0xff;
@@ -126,7 +130,9 @@ describe('multipart upload', () => {
       'x-part-sha256': await sha256Hex(parts[1] as Uint8Array<ArrayBuffer>),
     });
     expect(bad.status).toBe(422);
-    expect(await bad.json()).toMatchObject({ code: 'CHECKSUM_MISMATCH', checksum: 'PART_SHA256' });
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'CHECKSUM_MISMATCH', checksum: 'PART_SHA256', path: [] },
+    });
 
     for (const [index, n] of [
       [0, 1],

@@ -194,7 +194,9 @@ describe('checksums and sizes', () => {
     const keysBefore = await r2Keys(org.orgId);
     const put = await request(org.tokens.EDITOR, 'PUT', artifact.upload.url, { body: bytes });
     expect(put.status).toBe(422);
-    expect(await put.json()).toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+    expect(await put.json()).toMatchObject({
+      error: { code: 'CHECKSUM_MISMATCH', checksum: 'SHA256', path: [] },
+    });
     expect(await artifactRow(rowId(artifact.id))).toBeNull();
     const after = await artifactCounts(org.orgId);
     expect(after).toEqual({ ...before, artifacts: before.artifacts - 1 });
@@ -216,7 +218,9 @@ describe('checksums and sizes', () => {
       body: bytes.slice(0, 999),
     });
     expect(short.status).toBe(400);
-    expect(((await short.json()) as { error: string }).error).toMatch(/exactly 1000 bytes/);
+    expect(await short.json()).toMatchObject({
+      error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(/exactly 1000 bytes/) },
+    });
     expect((await artifactRow(rowId(artifact.id)))?.status).toBe('PENDING');
     const retry = await request(org.tokens.EDITOR, 'PUT', artifact.upload.url, { body: bytes });
     expect(retry.status).toBe(201);
@@ -384,10 +388,12 @@ describe('access', () => {
     const anonymous = await request(null, 'GET', artifact.upload.url);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await anonymous.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
     const bad = await request('mr_notatoken', 'PUT', artifact.upload.url, { body: bytes });
     expect(bad.status).toBe(401);
     const viewer = await request(org.tokens.VIEWER, 'PUT', artifact.upload.url, { body: bytes });
     expect(viewer.status).toBe(403);
+    expect(await viewer.json()).toMatchObject({ error: { code: 'FORBIDDEN', path: [] } });
     expect((await artifactRow(rowId(artifact.id)))?.status).toBe('PENDING');
     const create = await gql(
       org.tokens.VIEWER,
@@ -399,13 +405,18 @@ describe('access', () => {
   });
 
   it('answers unknown routes and methods clearly', async () => {
-    const missing = await request(org.tokens.VIEWER, 'GET', `/artifacts/${crypto.randomUUID()}`);
+    const missingId = crypto.randomUUID();
+    const missing = await request(org.tokens.VIEWER, 'GET', `/artifacts/${missingId}`);
     expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({
+      error: { code: 'NOT_FOUND', resource_id: globalId('Artifact', missingId) },
+    });
     const malformed = await request(org.tokens.VIEWER, 'GET', '/artifacts/not-an-id');
     expect(malformed.status).toBe(404);
     const method = await request(org.tokens.VIEWER, 'DELETE', `/artifacts/${crypto.randomUUID()}`);
     expect(method.status).toBe(405);
     expect(method.headers.get('allow')).toBe('GET, HEAD, PUT');
+    expect(await method.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
     const pending = await startUpload(org.tokens.EDITOR, {
       versionId,
       name: 'not-yet.bin',

@@ -158,11 +158,35 @@ export function findExpiredUploads(db: Db, now: string, limit: number) {
     .execute();
 }
 
-/** True while the artifact is still pending and expired at `now`: guards the expiry's audit row. */
-export function artifactIsExpired(id: string, now: string) {
-  return sql<boolean>`EXISTS (
-    SELECT 1 FROM artifact WHERE id = ${id} AND status = 'PENDING' AND expires_at <= ${now}
-  )`;
+/**
+ * The `artifact.expire` audit events of many uploads as ONE statement: the (audit id, artifact id)
+ * pairs travel as one JSON parameter (json_each), and each event is written only if its upload is
+ * still pending and expired at `now` when the statement runs, so an upload completed or extended
+ * by a part meanwhile gets no event (and, by the same guard, is not deleted). The event's `before`
+ * is read from the row itself. Sent before the deletes in the same batch.
+ */
+export function insertExpiryAuditEvents(
+  db: Db,
+  events: readonly { auditId: string; artifactId: string }[],
+  now: string,
+  createdAt: string,
+  reason: string,
+) {
+  const pairs = JSON.stringify(events.map((event) => [event.auditId, event.artifactId]));
+  return sql`
+    INSERT INTO audit_event (id, org_id, actor_id, action, subject_id, subject_kind, before, after, reason, created_at)
+    SELECT json_extract(e.value, '$[0]'), a.org_id, NULL, 'artifact.expire', a.id, 'Artifact',
+      json_object(
+        'versionId', a.version_id, 'name', a.name, 'sizeBytes', a.size_bytes,
+        'multipart', json(CASE WHEN a.multipart_upload_id IS NULL THEN 'false' ELSE 'true' END),
+        'createdAt', a.created_at, 'expiresAt', a.expires_at
+      ),
+      NULL, ${reason}, ${createdAt}
+    FROM json_each(${pairs}) AS e
+    JOIN artifact AS a ON a.id = json_extract(e.value, '$[1]')
+    WHERE a.status = 'PENDING' AND a.expires_at <= ${now}
+    ORDER BY e.key
+  `.compile(db);
 }
 
 /** The parts of those of `ids` that are still pending and expired at `now`. */

@@ -13,7 +13,6 @@ import { findVersionsByIds } from '../model/model.repository.ts';
 import { hex } from '../sha256.ts';
 import { optionalText, requireName } from '../validate.ts';
 import {
-  artifactIsExpired,
   artifactIsPending,
   deleteArtifact,
   deleteArtifactPart,
@@ -26,6 +25,7 @@ import {
   findExpiredUploads,
   findPartsByArtifactIds,
   insertArtifact,
+  insertExpiryAuditEvents,
   markArtifactComplete,
   upsertArtifactPart,
 } from './artifact.repository.ts';
@@ -379,7 +379,8 @@ function hashingStream() {
 
 /**
  * A body of exactly `length` bytes as R2 wants it (a stream of known length), hashed on the way.
- * Streams through: memory stays at a chunk or two whatever the size.
+ * For multipart parts only: R2 takes no checksum for a part, so the Worker hashes each one itself
+ * (the composite check on completion needs the part digests). Streams through, part by part.
  */
 function measuredBody(body: ReadableStream<Uint8Array>, length: number) {
   const hashing = hashingStream();
@@ -399,9 +400,13 @@ function checkLength(contentLength: number | null, expected: number, what: strin
 }
 
 /**
- * Streams a whole file to R2 and completes the upload: R2 checks the declared SHA-256 as it writes.
- * A mismatch stores nothing and deletes the pending upload (nothing registered); a broken
- * connection leaves it pending, to PUT again.
+ * Streams a whole file to R2 and completes the upload: R2 checks the declared SHA-256 as it writes
+ * (put's `sha256` option) and refuses the object on a mismatch. The bytes go from the request to
+ * R2 without entering JavaScript (a native FixedLengthStream only): a hashing TransformStream of our
+ * own here made every chunk a JS buffer, collected late, and cost ~100 MiB more than a bare
+ * `put(request.body)` on a 500 MB body (bench/README.md, scenario `artifacts`), for a check R2
+ * already makes. A mismatch stores nothing and deletes the pending upload (nothing registered); a
+ * broken connection leaves it pending, to PUT again.
  */
 export async function uploadArtifactBody(
   deps: ArtifactDeps,
@@ -413,9 +418,11 @@ export async function uploadArtifactBody(
   const artifact = await pendingArtifact(deps, viewer, id, 'single');
   checkLength(contentLength, artifact.sizeBytes, 'The body');
   const key = await keyOf(deps, artifact);
-  const measured = measuredBody(body ?? new Blob([]).stream(), artifact.sizeBytes);
+  const exact = (body ?? new Blob([]).stream()).pipeThrough(
+    new FixedLengthStream(artifact.sizeBytes),
+  );
   try {
-    await deps.bucket.put(artifact.r2Key, measured.body, {
+    await deps.bucket.put(artifact.r2Key, exact, {
       httpMetadata: { contentType: artifact.contentType },
       customMetadata: { sha256: artifact.sha256, artifactId: artifact.id },
       sha256: artifact.sha256,
@@ -429,12 +436,6 @@ export async function uploadArtifactBody(
     throw new ValidationError(
       `The body could not be stored (${String(error).slice(0, 200)}); the upload stays pending, PUT it again`,
     );
-  }
-  const actual = await measured.digest();
-  if (actual !== artifact.sha256) {
-    await deps.bucket.delete(artifact.r2Key);
-    await discardUpload(deps, artifact);
-    throw new ChecksumMismatchError(artifact.sha256, actual);
   }
   return registerCompletion(deps, viewer, artifact, null);
 }
@@ -759,11 +760,19 @@ export async function readArtifactBytes(
 }
 
 /**
- * At most this many uploads expire per run: one select plus, per upload, its audit row, and two
- * set-wide deletes stay under the 50 D1 statements a Free-plan invocation allows. The rest wait for
- * the next trigger (every 15 minutes).
+ * At most this many uploads expire per run. The D1 cost is fixed whatever the number (one select,
+ * then one batch of three statements: the audit events as one json_each insert and two set-wide
+ * deletes), so the bound is the size of the JSON parameters (about 60 bytes per upload) and the
+ * run's CPU time. The rest wait for the next trigger (every 15 minutes).
  */
-export const EXPIRED_UPLOADS_PER_RUN = 40;
+export const EXPIRED_UPLOADS_PER_RUN = 500;
+
+/**
+ * At most this many R2 multipart uploads are aborted per run: each abort is a call to R2, and with
+ * the four D1 statements a run stays under the 50 subrequests a Free-plan invocation allows.
+ * Expired multipart uploads past it wait for the next run (single-request ones need no R2 call).
+ */
+export const EXPIRY_ABORTS_PER_RUN = 40;
 
 export interface ExpiryRun {
   /** Uploads removed, each with an `artifact.expire` audit event. */
@@ -772,21 +781,29 @@ export interface ExpiryRun {
   abortFailures: string[];
 }
 
+const EXPIRY_REASON = 'Upload not completed within its time to live';
+
 /**
- * The scheduled job: removes uploads whose time to live passed at `now`. For each, R2's multipart
- * upload is aborted first (its parts freed; a failure is logged and R2's lifecycle rule remains the
- * backstop), then, in one D1 batch, an `artifact.expire` audit event per upload and the removal of
- * its row and parts, each guarded by "still pending and expired": an upload completed or extended
- * by a part meanwhile is left alone. A part can no longer extend an upload once it has expired, so
- * nothing aborted in R2 stays listed as pending.
+ * The scheduled job: removes uploads whose time to live passed at `now`. For each multipart one,
+ * R2's multipart upload is aborted first (its parts freed; a failure is logged and R2's lifecycle
+ * rule remains the backstop), then, in one D1 batch, the `artifact.expire` audit events (one
+ * statement for all) and the removal of the rows and their parts, each guarded by "still pending
+ * and expired": an upload completed or extended by a part meanwhile is left alone, without an
+ * event. A part can no longer extend an upload once it has expired, so nothing aborted in R2 stays
+ * listed as pending.
  */
 export async function expireArtifactUploads(
   deps: Pick<ArtifactDeps, 'db' | 'd1' | 'bucket'>,
   now: Date,
   limit = EXPIRED_UPLOADS_PER_RUN,
+  abortLimit = EXPIRY_ABORTS_PER_RUN,
 ): Promise<ExpiryRun> {
   const at = now.toISOString();
-  const rows = (await findExpiredUploads(deps.db, at, limit)).map(toArtifact);
+  let aborts = 0;
+  // Oldest first; multipart uploads past the abort budget are left whole for the next run.
+  const rows = (await findExpiredUploads(deps.db, at, limit))
+    .map(toArtifact)
+    .filter((artifact) => artifact.multipartUploadId === null || aborts++ < abortLimit);
   const abortFailures: string[] = [];
   for (const artifact of rows) {
     if (artifact.multipartUploadId === null) continue;
@@ -800,27 +817,12 @@ export async function expireArtifactUploads(
   if (rows.length === 0) return { expired: [], abortFailures };
   const ids = rows.map((artifact) => artifact.id);
   await runBatch(deps.d1, [
-    ...rows.map((artifact) =>
-      insertAuditEventWhere(
-        deps.db,
-        {
-          orgId: artifact.orgId,
-          actorId: null,
-          action: 'artifact.expire',
-          subjectId: artifact.id,
-          subjectKind: 'Artifact',
-          before: {
-            versionId: artifact.versionId,
-            name: artifact.name,
-            sizeBytes: artifact.sizeBytes,
-            multipart: artifact.multipartUploadId !== null,
-            createdAt: artifact.createdAt.toISOString(),
-            expiresAt: artifact.expiresAt?.toISOString() ?? null,
-          },
-          reason: 'Upload not completed within its time to live',
-        },
-        artifactIsExpired(artifact.id, at),
-      ),
+    insertExpiryAuditEvents(
+      deps.db,
+      ids.map((artifactId) => ({ auditId: newId(), artifactId })),
+      at,
+      nowIso(),
+      EXPIRY_REASON,
     ),
     deleteExpiredUploadParts(deps.db, ids, at),
     deleteExpiredUploads(deps.db, ids, at),

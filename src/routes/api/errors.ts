@@ -23,7 +23,11 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'METHOD_NOT_ALLOWED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // Only the artifact byte routes (src/routes/artifacts.ts) answer these, so ERROR_CODES (the
+  // /api routes' OpenAPI enum) leaves them out.
+  | 'CHECKSUM_MISMATCH'
+  | 'UPLOAD_EXPIRED';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
   'VALIDATION_ERROR',
