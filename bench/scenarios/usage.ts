@@ -6,13 +6,17 @@
 //   (d) usageTrends (DAY) and costForecast of one model;
 //   (e) inferenceTrack batches of 1,000 through the API (writes).
 // Before and after in one run, on the same data: the reads run first against a server started
-// with `--var USAGE_ROLLUP:off` (the raw-row reads, as before the hourly rollup of migration 0006),
-// then against a normal server (rollup); the report gives both and their ratio.
+// with `--var USAGE_ROLLUP:off` (the raw-row reads, as before the hourly rollup of migration 0006
+// and the latency histogram of 0008), then against a normal server (rollup and histogram); the
+// report gives both and their ratio. The latency answers of both phases (20 models, experiment
+// arms) must be equal to the last bit. Last, the insert cost of the triggers is measured outside
+// workerd (node:sqlite on a scratch file: no trigger, the 0006 rollup, 0006 + 0008).
 // The rows are generated inside SQLite (a recursive CTE per model, deterministic arithmetic on the
 // row number), so the SQL file is small; the same formulas run here in JS to check that the API's
 // answers are exact (count, cost sum, latency p50/p95/p99 of one model).
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, createClient, encodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
@@ -296,13 +300,29 @@ async function run(context: ScenarioContext) {
   const totalRows = size.models * size.rowsPerModel;
   const loadMs = loads.reduce((sum, l) => sum + l.ms, 0);
   const storage = d1Size(context.persistTo);
-  const rollupRows = await countRollupRows(context);
+  const { rollupRows, histogramRows } = await countHourlyRows(context);
   context.log(
     `${totalRows} rows loaded in ${ms(loadMs)}; D1 file ${(storage.bytes / 1048576).toFixed(1)} MiB`,
   );
 
   const range = { from: iso(startMs), to: iso(endMs + 1000) };
   const modelId = (m: number) => encodeGlobalId('Model', models[m]?.id as string);
+
+  // The latency answers of one phase (all 20 models, the experiment's arms) as one string: the
+  // rollup phase's must be the raw phase's to the last bit (JSON numbers round-trip exactly).
+  const latencyAnswers = async (client: Client) => {
+    const all = await client.request<{
+      models: { edges: { node: { name: string; usage: { latency: unknown } } }[] };
+    }>(USAGE_ALL, range);
+    const ab = await client.request<{ abTestCompare: { arms: { latency: unknown }[] } }>(AB, {
+      experimentId: encodeGlobalId('Experiment', experiment.id),
+      ...range,
+    });
+    return JSON.stringify({
+      models: all.data.models.edges.map((e) => [e.node.name, e.node.usage.latency]),
+      arms: ab.data.abTestCompare.arms.map((arm) => arm.latency),
+    });
+  };
 
   // Correctness first: the API's answers for model 0 and an unpriced model equal the formulas.
   const checkExact = async (client: Client, phase: string) => {
@@ -443,16 +463,26 @@ async function run(context: ScenarioContext) {
   const rawServer = await startServerWithVars(context, 'usage-raw', { USAGE_ROLLUP: 'off' });
   let before: Awaited<ReturnType<typeof readAll>>;
   let checksBefore: string[];
+  let latencyRaw: string;
   try {
     checksBefore = await checkExact(rawServer.client, 'raw');
+    latencyRaw = await latencyAnswers(rawServer.client);
     before = await readAll(rawServer.client);
   } finally {
     await rawServer.stop();
   }
 
-  // After: the hourly rollup.
+  // After: the hourly rollup and the latency histogram.
   const { client, coldStart } = await context.startServer('usage');
   const checksAfter = await checkExact(client, 'rollup');
+  const latencyRollup = await latencyAnswers(client);
+  if (latencyRollup !== latencyRaw) {
+    throw new Error(`Histogram latency answers differ from raw: ${latencyRollup} vs ${latencyRaw}`);
+  }
+  checksAfter.push(
+    'latency p50/p95/p99 of all 20 models and of the 3 experiment arms: rollup == raw, bit for bit',
+  );
+  context.log(checksAfter.at(-1) as string);
   const after = await readAll(client);
 
   // Writes: batches of 1,000 requests through the API (the rollup trigger runs on each insert).
@@ -483,6 +513,7 @@ async function run(context: ScenarioContext) {
   const writes = summarize(writeTimes);
   await context.stopServer();
   const sizeAfterWrites = d1Size(context.persistTo);
+  const triggers = await triggerCost(context, size.rowsPerModel);
 
   const rowsTable = table(
     [
@@ -526,7 +557,8 @@ async function run(context: ScenarioContext) {
   const checks = [...checksBefore, ...checksAfter];
   const report = [
     `Data: ${totalRows.toLocaleString('en')} inference_request rows, ${size.models} models, ${DAYS} days; generated in SQLite in ${ms(loadMs)} (rollup kept by the insert trigger).`,
-    `D1 storage: ${(storage.bytes / 1048576).toFixed(1)} MiB (${storage.bytes} bytes, the local SQLite file before the API writes); ${rollupRows} usage_rollup_hourly rows.`,
+    `D1 storage: ${(storage.bytes / 1048576).toFixed(1)} MiB (${storage.bytes} bytes, the local SQLite file before the API writes); ${rollupRows} usage_rollup_hourly rows, ${histogramRows} usage_latency_hourly rows.`,
+    `Insert cost of ${size.rowsPerModel.toLocaleString('en')} rows (one model, node:sqlite on a scratch file, outside workerd): ${triggers.map((t) => `${t.variant} ${ms(t.ms)} (${(t.bytes / 1048576).toFixed(1)} MiB)`).join('; ')}.`,
     `Exactness: ${checks.join('; ')}.`,
     rowsTable,
     `wrangler dev start: first answer ${ms(coldStart.spawnToFirstResponseMs)} after spawn.`,
@@ -541,6 +573,8 @@ async function run(context: ScenarioContext) {
       storageBytes: storage.bytes,
       storageBytesAfterWrites: sizeAfterWrites.bytes,
       rollupRows,
+      histogramRows,
+      triggerCost: triggers,
       exactness: checks,
       readsRaw: before,
       reads: after,
@@ -661,14 +695,84 @@ export const scenario: Scenario = {
   run,
 };
 
-/** Rows of usage_rollup_hourly, read from the local D1 file (the server is stopped). */
-async function countRollupRows(context: ScenarioContext): Promise<number> {
+/** Rows of the rollup and the latency histogram, read from the local D1 file (server stopped). */
+async function countHourlyRows(
+  context: ScenarioContext,
+): Promise<{ rollupRows: number; histogramRows: number }> {
   const { DatabaseSync } = await import('node:sqlite');
   const db = new DatabaseSync(d1Size(context.persistTo).file, { readOnly: true });
   try {
-    const row = db.prepare('SELECT count(*) AS n FROM usage_rollup_hourly').get() as { n: number };
-    return row.n;
+    const count = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return {
+      rollupRows: count('usage_rollup_hourly'),
+      histogramRows: count('usage_latency_hourly'),
+    };
   } finally {
     db.close();
   }
+}
+
+/**
+ * What the usage triggers cost an insert: one model's rows (the scenario's generator) into a
+ * scratch SQLite file with every migration applied, three times: without the usage triggers and
+ * the histogram's index, with the rollup of 0006 only, and with 0006 + 0008 (as deployed). Foreign
+ * keys are off, so no parent rows are needed.
+ */
+async function triggerCost(context: ScenarioContext, rows: number) {
+  const { DatabaseSync } = await import('node:sqlite');
+  const dir = join(REPO_ROOT, 'migrations');
+  const migrations = readdirSync(dir)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()
+    .map((name) => readFileSync(join(dir, name), 'utf8'));
+  const variants = [
+    {
+      variant: 'no usage triggers',
+      drop: [
+        'DROP TRIGGER usage_rollup_hourly_insert',
+        'DROP TRIGGER usage_latency_hourly_insert',
+        'DROP INDEX inference_request_model_latency',
+      ],
+    },
+    {
+      variant: 'rollup (0006)',
+      drop: [
+        'DROP TRIGGER usage_latency_hourly_insert',
+        'DROP INDEX inference_request_model_latency',
+      ],
+    },
+    { variant: 'rollup + histogram (0006 + 0008)', drop: [] },
+  ];
+  const out: { variant: string; ms: number; bytes: number }[] = [];
+  for (const { variant, drop } of variants) {
+    const scratch = mkdtempSync(join(tmpdir(), 'usage-triggers-'));
+    try {
+      const file = join(scratch, 'db.sqlite');
+      const db = new DatabaseSync(file, { enableForeignKeyConstraints: false });
+      for (const migration of migrations) db.exec(migration);
+      for (const statement of drop) db.exec(statement);
+      const insert = modelRowsSql({
+        m: 0,
+        rows,
+        startMs: Date.UTC(2026, 0, 1),
+        orgId: 'org',
+        userId: 'user',
+        modelId: 'model',
+        versionId: 'version',
+        deploymentId: 'deployment',
+        experimentId: 'experiment',
+        provider: 'openai',
+      });
+      const started = performance.now();
+      db.exec(insert);
+      const took = performance.now() - started;
+      db.close();
+      out.push({ variant, ms: took, bytes: statSync(file).size });
+      context.log(`Insert ${rows} rows, ${variant}: ${ms(took)}`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
 // one batch, and late prices re-pricing earlier unpriced requests.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client.ts';
 import { setPromotionPolicy } from '../../src/registry/governance/promotion.service.ts';
 import { promoteModelVersion } from '../../src/registry/model/model.service.ts';
 import { usageReports } from '../../src/registry/usage/analysis.service.ts';
@@ -147,6 +148,82 @@ describe('automatic promotion on the cron trigger', () => {
     expect(await auditEvents(org.orgId, { action: 'model.promote' })).toHaveLength(1);
     const decisions = await auditEvents(org.orgId, { action: 'autoPromotion.decide' });
     expect(decisions.map((d) => d.after.outcome)).toEqual(['REFUSED']);
+  });
+});
+
+describe('the scheduled job reads once per run and stamps each rule in its decision’s batch', () => {
+  it('reads rules, models and production aliases once per organization, not per rule', async () => {
+    const { org, model, v2 } = await promotionSetup('cron-batch');
+    const quiet = await seedModel(org, 'cron-batch-quiet');
+    for (const modelId of [model.id, quiet.id]) {
+      await setAutoPromotionRule(serviceDeps(), viewerOf(org), {
+        modelId,
+        objective: 'QUALITY_PER_DOLLAR',
+        minSamples: 10,
+      });
+    }
+    const prepared: string[] = [];
+    const batches: { sql: string; params: unknown[] }[][] = [];
+    const d1 = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'prepare') {
+          return (query: string) => {
+            prepared.push(query);
+            return target.prepare(query);
+          };
+        }
+        if (prop === 'batch') {
+          return (statements: D1PreparedStatement[]) => {
+            batches.push(
+              statements.map((statement) => {
+                const { statement: sql, params } = statement as unknown as {
+                  statement: string;
+                  params: unknown[];
+                };
+                return { sql, params };
+              }),
+            );
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const results = await runDueAutoPromotions({ db: createDb(d1), d1 }, AT, 10_000);
+    const mine = results.filter((r) => r.orgId === org.orgId);
+    expect(new Map(mine.map((r) => [r.modelId, r.outcome]))).toEqual(
+      new Map([
+        [model.id, 'PROMOTED'],
+        [quiet.id, 'NO_WINNER'],
+      ]),
+    );
+    expect(await productionOf(model.id)).toBe(v2.id);
+    const isStamp = (sql: string) =>
+      /^update "auto_promotion_rule" set "last_evaluated_at"/.test(sql);
+    const stampsOf = (modelId: string) =>
+      batches.filter((batch) => batch.some((s) => isStamp(s.sql) && s.params.includes(modelId)));
+    // The promotion's one batch: the alias move, its audit events and the stamp, together.
+    const [promotion] = stampsOf(model.id);
+    expect(stampsOf(model.id)).toHaveLength(1);
+    expect(promotion?.some((s) => /^\s*insert into "?audit_event/i.test(s.sql))).toBe(true);
+    expect(promotion?.some((s) => /"model_alias"/.test(s.sql))).toBe(true);
+    // No winner: the job audits nothing, so the stamp is its decision's only write.
+    expect(stampsOf(quiet.id)).toEqual([[expect.objectContaining({ sql: expect.any(String) })]]);
+    // No stamp outside a batch.
+    expect(prepared.filter(isStamp).length).toBe(
+      batches.flat().filter((s) => isStamp(s.sql)).length,
+    );
+    expect((await ruleRow(model.id))?.last_evaluated_at).toBe(AT.toISOString());
+    expect((await ruleRow(quiet.id))?.last_evaluated_at).toBe(AT.toISOString());
+    // Reads: the due rules once for the run; models and aliases once per organization.
+    const organizations = new Set(results.map((r) => r.orgId)).size;
+    expect(prepared.filter((q) => /^select .* from "auto_promotion_rule"/.test(q))).toHaveLength(1);
+    const modelReads = prepared.filter((q) => /^select \* from "model" where "id" in/.test(q));
+    const aliasReads = prepared.filter((q) => /^select \* from "model_alias" where/.test(q));
+    expect(modelReads.length).toBe(organizations);
+    expect(aliasReads.length).toBe(organizations);
+    expect(organizations).toBeLessThan(results.length + 1);
   });
 });
 

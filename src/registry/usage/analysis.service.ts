@@ -16,19 +16,15 @@ import {
   varianceOf,
   welchTTest,
 } from '../metrics/statistics.ts';
-import {
-  type ArmMomentsRow,
-  type ArmSelection,
-  findArmLatencyDistributions,
-  findLatencyDistributions,
-} from './usage.repository.ts';
+import type { ArmMomentsRow, ArmSelection } from './usage.repository.ts';
 import { EMPTY_TOTALS, type UsageReport, type UsageTotals } from './usage.ts';
 import { USAGE_READS, type UsageSource } from './usage-source.ts';
 
 /**
- * Usage of each model over a range: two statements for any number of models (one without
- * `latency`). Totals come from the hourly rollup (or the raw rows, `source`); latency percentiles
- * always from the raw rows (exact), and only when asked for: they are the costly part.
+ * Usage of each model over a range: three statements for any number of models (one without
+ * `latency`). Totals come from the hourly rollup, latency distributions from the hourly latency
+ * histogram and the requests of the buckets holding the wanted ranks (exact); or both from the raw
+ * rows (`source`). Latency only when asked for: it is the costly part.
  */
 export async function usageReports(
   db: Db,
@@ -41,7 +37,7 @@ export async function usageReports(
   const [totals, latency] = await Promise.all([
     USAGE_READS[source].totals(db, orgId, modelIds, range),
     options.latency
-      ? findLatencyDistributions(db, orgId, modelIds, range)
+      ? USAGE_READS[source].latency(db, orgId, modelIds, range)
       : new Map<string, Distribution>(),
   ]);
   return modelIds.map((modelId) => ({
@@ -255,7 +251,7 @@ export interface AbTestOptions {
   power: number;
   objective: Objective;
   minSamples?: number;
-  /** Where counts, means and variances are read from (latency percentiles: always raw). */
+  /** Where counts, means, variances and latency distributions are read from. */
   source?: UsageSource;
 }
 
@@ -268,16 +264,20 @@ export function checkSignificance(alpha: number, power: number) {
   }
 }
 
-/** The A/B comparison: three statements (arm moments, latency distributions, nothing per arm). */
+/**
+ * The A/B comparison: arm moments (one statement) and latency distributions (two from the
+ * histogram, one raw), nothing per arm.
+ */
 export async function compareArms(
   db: Db,
   orgId: string,
   options: AbTestOptions,
 ): Promise<AbTestReport> {
   checkSignificance(options.alpha, options.power);
+  const reads = USAGE_READS[options.source ?? 'ROLLUP'];
   const [rows, latency] = await Promise.all([
-    USAGE_READS[options.source ?? 'ROLLUP'].armMoments(db, orgId, options.arms, options.range),
-    findArmLatencyDistributions(db, orgId, options.arms, options.range),
+    reads.armMoments(db, orgId, options.arms, options.range),
+    reads.armLatency(db, orgId, options.arms, options.range),
   ]);
   const arms = rows.map((row) => armSummary(row, latency.get(row.g) ?? EMPTY_DISTRIBUTION));
   const comparisons: PairComparison[] = [];

@@ -4,7 +4,7 @@
 // decision of a real run, promoted or not, is written to the audit trail with its statistics; a
 // promotion and its decision record are one D1 batch. runDueAutoPromotions is the cron job.
 import type { Viewer } from '../../auth/viewer.ts';
-import { runBatch } from '../../db/batch.ts';
+import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import { createDb } from '../../db/client.ts';
 import { ConflictError, NotFoundError, RegistryError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
@@ -194,18 +194,21 @@ export async function runAutoPromotion(
     dryRun: boolean;
     /** Outcomes whose decision is audited (default: all); a promotion is always audited. */
     auditOutcomes?: readonly PromotionOutcome[];
+    /**
+     * What the scheduled job read once for all its rules: the rule and the production version
+     * (the model's existence checked by the caller). Read here when absent.
+     */
+    preloaded?: PreloadedRule;
+    /**
+     * Stamps the rule's last_evaluated_at in the decision's own batch (alone when the outcome
+     * writes nothing); real runs only.
+     */
+    evaluatedAt?: string;
   },
 ): Promise<PromotionDecision> {
-  const [model] = await findModelsByIds(deps.db, viewer.orgId, [input.modelId]);
-  if (!model)
-    throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId, 'Model');
-  const [ruleRow] = await findRulesByModelIds(deps.db, viewer.orgId, [model.id]);
-  if (!ruleRow) {
-    throw new ConflictError(
-      'This model has no automatic promotion rule; set one with autoPromotionRuleSet',
-      ['input', 'modelId'],
-    );
-  }
+  const { ruleRow, productionVersionId } =
+    input.preloaded ?? (await readRule(deps, viewer, input.modelId));
+  const model = { id: ruleRow.model_id };
   const rule = toAutoPromotionRule(ruleRow);
   const objective = rule.objective === 'QUALITY_PER_DOLLAR' ? 'QUALITY_PER_DOLLAR' : 'QUALITY';
   const report = await compareArms(deps.db, viewer.orgId, {
@@ -230,13 +233,7 @@ export async function runAutoPromotion(
       : report.arms;
   const verdict = decideWinner(eligible, objective, rule.significanceLevel, 0.8, rule.minSamples);
   const decidedReport = { ...report, verdict };
-  const [production] = await findAliasesByModelIds(
-    deps.db,
-    viewer.orgId,
-    [model.id],
-    PRODUCTION_ALIAS,
-  );
-  const previousVersionId = production?.version_id ?? null;
+  const previousVersionId = productionVersionId;
   const base = {
     modelId: model.id,
     dryRun: input.dryRun,
@@ -297,6 +294,7 @@ export async function runAutoPromotion(
     reason: finalReason,
   });
   const audited = (o: PromotionOutcome) => !input.auditOutcomes || input.auditOutcomes.includes(o);
+  const stamp = input.evaluatedAt ? [markRuleEvaluated(deps.db, model.id, input.evaluatedAt)] : [];
 
   if (outcome === 'PROMOTED' && verdict.winner) {
     try {
@@ -306,6 +304,7 @@ export async function runAutoPromotion(
         previousVersionId,
         reason: `Automatic promotion: ${verdict.reason}`,
         decision: decision('PROMOTED', reason),
+        alsoWrite: stamp,
       });
       return { ...base, outcome, reason };
     } catch (error) {
@@ -315,10 +314,35 @@ export async function runAutoPromotion(
       reason = `The promotion gate refused: ${error.message}`;
     }
   }
-  if (audited(outcome)) {
-    await runBatch(deps.d1, [insertAuditEvent(deps.db, decision(outcome, reason))]);
-  }
+  await runBatch(deps.d1, [
+    ...(audited(outcome) ? [insertAuditEvent(deps.db, decision(outcome, reason))] : []),
+    ...stamp,
+  ]);
   return { ...base, outcome, reason };
+}
+
+/** The rule and production version runAutoPromotion works from. */
+export interface PreloadedRule {
+  ruleRow: AutoPromotionRuleTable;
+  productionVersionId: string | null;
+}
+
+/** A person's run: the model (in the viewer's organization), its rule and production version. */
+async function readRule(deps: Deps, viewer: Viewer, modelId: string): Promise<PreloadedRule> {
+  const [model] = await findModelsByIds(deps.db, viewer.orgId, [modelId]);
+  if (!model)
+    throw new NotFoundError('No model with this id', ['input', 'modelId'], modelId, 'Model');
+  const [[ruleRow], [production]] = await Promise.all([
+    findRulesByModelIds(deps.db, viewer.orgId, [model.id]),
+    findAliasesByModelIds(deps.db, viewer.orgId, [model.id], PRODUCTION_ALIAS),
+  ]);
+  if (!ruleRow) {
+    throw new ConflictError(
+      'This model has no automatic promotion rule; set one with autoPromotionRuleSet',
+      ['input', 'modelId'],
+    );
+  }
+  return { ruleRow, productionVersionId: production?.version_id ?? null };
 }
 
 /**
@@ -338,6 +362,8 @@ async function promoteWithDecision(
     previousVersionId: string | null;
     reason: string;
     decision: AuditEntry;
+    /** Unguarded statements of the same batch (the scheduled job's evaluated stamp). */
+    alsoWrite: readonly BatchQuery[];
   },
 ): Promise<void> {
   const path = ['input', 'modelId'];
@@ -358,7 +384,7 @@ async function promoteWithDecision(
       auditAfter: gate.approvalId ? { approvalId: gate.approvalId } : {},
       now: nowIso(),
       alsoGuarded: (unmoved) => [insertAuditEventWhere(deps.db, input.decision, unmoved)],
-    }),
+    }).concat(input.alsoWrite),
   );
   if (results[0]?.meta.changes === 0) {
     throw new ConflictError(
@@ -368,7 +394,7 @@ async function promoteWithDecision(
   }
 }
 
-/** Rules one cron run evaluates at most (each costs about 8 D1 statements). */
+/** Rules one cron run evaluates at most (each costs about 6 D1 statements). */
 export const RULES_PER_SCHEDULED_RUN = 25;
 /** The window a scheduled evaluation compares: the last 7 days before the trigger. */
 export const SCHEDULED_WINDOW_DAYS = 7;
@@ -391,7 +417,8 @@ export interface ScheduledPromotionResult {
  * when a rule finds a significant winner, exactly as autoPromotionRun with dryRun false would,
  * acting as the user who last set the rule (the audit names them, the reason says "Automatic").
  * A rule that fails is reported and the others still run; each evaluated rule is stamped so the
- * next run moves on to the others.
+ * next run moves on to the others, in the same D1 batch as its decision's writes. The models and
+ * production aliases are read once per organization for all its due rules, not per rule.
  */
 export async function runDueAutoPromotions(
   deps: Deps,
@@ -399,15 +426,34 @@ export async function runDueAutoPromotions(
   limit = RULES_PER_SCHEDULED_RUN,
 ): Promise<ScheduledPromotionResult[]> {
   const due = await findDueRules(deps.db, limit);
+  // Read once per organization for all its due rules: which models exist, their production.
+  const byOrg = new Map<string, string[]>();
+  for (const rule of due)
+    byOrg.set(rule.org_id, [...(byOrg.get(rule.org_id) ?? []), rule.model_id]);
+  const existing = new Set<string>();
+  const production = new Map<string, string>();
+  await Promise.all(
+    [...byOrg].map(async ([orgId, modelIds]) => {
+      const [models, aliases] = await Promise.all([
+        findModelsByIds(deps.db, orgId, modelIds),
+        findAliasesByModelIds(deps.db, orgId, modelIds, PRODUCTION_ALIAS),
+      ]);
+      for (const model of models) existing.add(model.id);
+      for (const alias of aliases) production.set(alias.model_id, alias.version_id);
+    }),
+  );
   const range: TimeRange = {
     from: new Date(at.getTime() - SCHEDULED_WINDOW_DAYS * 86_400_000).toISOString(),
     to: at.toISOString(),
   };
   const results: ScheduledPromotionResult[] = [];
+  const evaluatedAt = at.toISOString();
   for (const rule of due) {
     const base = { orgId: rule.org_id, modelId: rule.model_id };
     try {
       if (!rule.updated_by) throw new Error('The rule names no user to act as');
+      if (!existing.has(rule.model_id))
+        throw new Error('The rule’s model is not in its organization');
       const viewer: Viewer = {
         userId: rule.updated_by,
         orgId: rule.org_id,
@@ -419,14 +465,17 @@ export async function runDueAutoPromotions(
         range,
         dryRun: false,
         auditOutcomes: SCHEDULED_AUDIT,
+        preloaded: { ruleRow: rule, productionVersionId: production.get(rule.model_id) ?? null },
+        evaluatedAt,
       });
       results.push({ ...base, outcome: decision.outcome, reason: decision.reason });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       console.error(`auto-promotion of model ${rule.model_id} failed: ${message}`);
       results.push({ ...base, outcome: 'FAILED', reason: message });
+      // Nothing of the decision was written: stamp the rule alone, so the next run moves on.
+      await markRuleEvaluated(deps.db, rule.model_id, evaluatedAt).execute();
     }
-    await markRuleEvaluated(deps.db, rule.model_id, at.toISOString()).execute();
   }
   return results;
 }

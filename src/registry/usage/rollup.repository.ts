@@ -10,12 +10,12 @@ import { bucketExpression } from '../metrics/metrics.repository.ts';
 import type { Granularity, TimeRange } from '../metrics/metrics.ts';
 import {
   type ArmMomentsRow,
-  type ArmSelection,
   type BreakdownColumn,
   type TotalsRow,
   toTotals,
 } from './usage.repository.ts';
 import type { UsageTotals } from './usage.ts';
+import { type ArmSelection, armScope, scopeWhere, type UsageScope } from './usage-scope.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -85,41 +85,6 @@ const RAW_COLUMNS = sql.raw(
   ${MEASURES.map(([m, e]) => `${e} AS ${m}`).join(', ')}`,
 );
 
-/** Which requests a figure is made of: the same selections as the raw queries. */
-export type UsageScope =
-  | { kind: 'models'; ids: readonly string[] }
-  | { kind: 'experiment'; experimentId: string; modelId?: string | null }
-  | { kind: 'versions'; modelId: string | null; ids: readonly string[] | null };
-
-function rollupWhere(orgId: string, scope: UsageScope) {
-  switch (scope.kind) {
-    case 'models':
-      return sql`org_id = ${orgId} AND model_id IN (SELECT value FROM json_each(${JSON.stringify(scope.ids)}))`;
-    case 'experiment':
-      // "experiment_id <> ''" lets SQLite use the partial index usage_rollup_hourly_experiment.
-      return sql`experiment_id = ${scope.experimentId} AND experiment_id <> '' AND org_id = ${orgId}
-        ${scope.modelId ? sql`AND model_id = ${scope.modelId}` : sql``}`;
-    case 'versions':
-      return sql`org_id = ${orgId} AND version_id <> ''
-        ${scope.modelId === null ? sql`` : sql`AND model_id = ${scope.modelId}`}
-        ${scope.ids === null ? sql`` : sql`AND version_id IN (SELECT value FROM json_each(${JSON.stringify(scope.ids)}))`}`;
-  }
-}
-
-function rawWhere(orgId: string, scope: UsageScope) {
-  switch (scope.kind) {
-    case 'models':
-      return sql`r.org_id = ${orgId} AND r.model_id IN (SELECT value FROM json_each(${JSON.stringify(scope.ids)}))`;
-    case 'experiment':
-      return sql`r.experiment_id = ${scope.experimentId} AND r.org_id = ${orgId}
-        ${scope.modelId ? sql`AND r.model_id = ${scope.modelId}` : sql``}`;
-    case 'versions':
-      return sql`r.org_id = ${orgId} AND r.version_id IS NOT NULL
-        ${scope.modelId === null ? sql`` : sql`AND r.model_id = ${scope.modelId}`}
-        ${scope.ids === null ? sql`` : sql`AND r.version_id IN (SELECT value FROM json_each(${JSON.stringify(scope.ids)}))`}`;
-  }
-}
-
 /**
  * One row per rollup group of the whole hours, plus one row per raw request of the edge hours,
  * all with the same columns: (model_id, version_id, provider, deployment_id, experiment_id, hour,
@@ -134,11 +99,11 @@ export function usageParts(
   const branches: RawBuilder<unknown>[] = [];
   if (whole) {
     branches.push(sql`SELECT ${ROLLUP_COLUMNS} FROM usage_rollup_hourly
-      WHERE ${rollupWhere(orgId, scope)} AND hour >= ${whole.from} AND hour < ${whole.to}`);
+      WHERE ${scopeWhere(orgId, scope, 'hourly')} AND hour >= ${whole.from} AND hour < ${whole.to}`);
   }
   for (const edge of raw) {
     branches.push(sql`SELECT ${RAW_COLUMNS} FROM inference_request AS r
-      WHERE ${rawWhere(orgId, scope)} AND r.requested_at >= ${edge.from} AND r.requested_at < ${edge.to}`);
+      WHERE ${scopeWhere(orgId, scope, 'raw', 'r')} AND r.requested_at >= ${edge.from} AND r.requested_at < ${edge.to}`);
   }
   return sql.join(branches, sql` UNION ALL `);
 }
@@ -233,23 +198,6 @@ export async function rollupDailyCosts(
     GROUP BY model_id, day HAVING sum(requests) > 0 ORDER BY model_id, day
   `.execute(db);
   return result.rows;
-}
-
-function armScope(arms: ArmSelection): { scope: UsageScope; column: string } {
-  switch (arms.kind) {
-    case 'experiment':
-      return {
-        scope: { kind: 'experiment', experimentId: arms.experimentId, modelId: arms.modelId },
-        column: arms.armColumn,
-      };
-    case 'models':
-      return { scope: { kind: 'models', ids: arms.ids }, column: 'model_id' };
-    case 'versions':
-      return {
-        scope: { kind: 'versions', modelId: arms.modelId, ids: arms.ids },
-        column: 'version_id',
-      };
-  }
 }
 
 /** n, mean and sum of squared deviations of one measure from its count, sum and sum of squares. */

@@ -1,6 +1,8 @@
-// Where usage figures are read from: the hourly rollup (default) or the raw requests. The raw
-// reads are the reference the rollup is tested against; USAGE_ROLLUP=off (a Worker variable) serves
-// them, which is how the usage benchmark measures before and after in one run.
+// Where usage figures are read from: the hourly rollup and latency histogram (default) or the raw
+// requests. The raw reads are the reference the rollup and histogram are tested against;
+// USAGE_ROLLUP=off (a Worker variable) serves them, which is how the usage benchmark measures before
+// and after in one run.
+import { histogramArmLatency, histogramModelLatency } from './latency.repository.ts';
 import {
   rollupArmMoments,
   rollupDailyCosts,
@@ -9,8 +11,10 @@ import {
   rollupUsageTrends,
 } from './rollup.repository.ts';
 import {
+  findArmLatencyDistributions,
   findArmMoments,
   findDailyCosts,
+  findLatencyDistributions,
   findUsageBreakdowns,
   findUsageTotals,
   findUsageTrends,
@@ -19,7 +23,7 @@ import {
 export const USAGE_SOURCES = ['ROLLUP', 'RAW'] as const;
 export type UsageSource = (typeof USAGE_SOURCES)[number];
 
-/** The same five reads from either source (same arguments, same results). */
+/** The same reads from either source (same arguments, same results). */
 export const USAGE_READS = {
   ROLLUP: {
     totals: rollupUsageTotals,
@@ -27,6 +31,8 @@ export const USAGE_READS = {
     trends: rollupUsageTrends,
     armMoments: rollupArmMoments,
     dailyCosts: rollupDailyCosts,
+    latency: histogramModelLatency,
+    armLatency: histogramArmLatency,
   },
   RAW: {
     totals: findUsageTotals,
@@ -34,6 +40,8 @@ export const USAGE_READS = {
     trends: findUsageTrends,
     armMoments: findArmMoments,
     dailyCosts: findDailyCosts,
+    latency: findLatencyDistributions,
+    armLatency: findArmLatencyDistributions,
   },
 } as const;
 

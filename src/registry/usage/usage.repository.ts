@@ -11,6 +11,7 @@ import type {
   ModelPriceTable,
 } from './usage.table.ts';
 import { EMPTY_TOTALS, type UsageTotals } from './usage.ts';
+import { type ArmSelection, armScope, scopeWhere } from './usage-scope.ts';
 
 /** Requests per INSERT statement: the rows travel as one JSON parameter (D1: 100 parameters). */
 export const REQUESTS_PER_STATEMENT = 250;
@@ -124,7 +125,7 @@ export function findPricePage(db: Db, orgId: string, provider: string | null, pa
 
 /** The requests of these models in [from, to): the range every usage figure reads. */
 function modelRange(orgId: string, modelIds: readonly string[], range: TimeRange) {
-  return sql`org_id = ${orgId} AND model_id IN (SELECT value FROM json_each(${JSON.stringify(modelIds)}))
+  return sql`${scopeWhere(orgId, { kind: 'models', ids: modelIds }, 'raw')}
     AND requested_at >= ${range.from} AND requested_at < ${range.to}`;
 }
 
@@ -263,42 +264,19 @@ export async function findUsageTrends(
   }));
 }
 
-/** Which requests make up the arms of an A/B comparison, and what tells the arms apart. */
-export type ArmSelection =
-  | {
-      kind: 'experiment';
-      experimentId: string;
-      armColumn: 'model_id' | 'version_id';
-      modelId?: string | null;
-    }
-  | { kind: 'models'; ids: readonly string[] }
-  | { kind: 'versions'; modelId: string | null; ids: readonly string[] | null };
+export type { ArmSelection };
 
+/** The requests of the arms in [from, to), each with its arm as `g` (requests of no arm left out). */
 export function armSource(
   orgId: string,
   arms: ArmSelection,
   range: TimeRange,
 ): RawBuilder<unknown> {
-  const time = sql`requested_at >= ${range.from} AND requested_at < ${range.to}`;
-  switch (arms.kind) {
-    case 'experiment': {
-      const model = arms.modelId ? sql`AND model_id = ${arms.modelId}` : sql``;
-      return sql`SELECT ${sql.ref(arms.armColumn)} AS g, * FROM inference_request
-        WHERE experiment_id = ${arms.experimentId} AND org_id = ${orgId} AND ${time}
-          AND ${sql.ref(arms.armColumn)} IS NOT NULL ${model}`;
-    }
-    case 'models':
-      return sql`SELECT model_id AS g, * FROM inference_request WHERE ${modelRange(orgId, arms.ids, range)}`;
-    case 'versions': {
-      const model = arms.modelId === null ? sql`` : sql`AND model_id = ${arms.modelId}`;
-      const ids =
-        arms.ids === null
-          ? sql``
-          : sql`AND version_id IN (SELECT value FROM json_each(${JSON.stringify(arms.ids)}))`;
-      return sql`SELECT version_id AS g, * FROM inference_request
-        WHERE org_id = ${orgId} AND version_id IS NOT NULL ${model} ${ids} AND ${time}`;
-    }
-  }
+  const { scope, column } = armScope(arms);
+  return sql`SELECT ${sql.ref(column)} AS g, * FROM inference_request
+    WHERE ${scopeWhere(orgId, scope, 'raw')}
+      AND requested_at >= ${range.from} AND requested_at < ${range.to}
+      AND ${sql.ref(column)} IS NOT NULL`;
 }
 
 export interface ArmMomentsRow {

@@ -6,7 +6,13 @@ import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import { insertAuditEvent } from '../governance/audit.repository.ts';
-import { hashCanonical, withoutKey } from '../idempotency/idempotency.service.ts';
+import {
+  claimWrites,
+  hashCanonical,
+  type IdempotencyClaim,
+  requireIdempotencyKey,
+  withoutKey,
+} from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { requireFinite, requireTimestamp } from '../metrics/metrics.service.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
@@ -89,12 +95,13 @@ export async function trackInferences(
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
   basePath: readonly string[],
+  claim?: IdempotencyClaim,
 ): Promise<TrackedInference[]> {
   // A key that a concurrent call stored between our read and our batch fails the batch whole
   // (the insert has no ON CONFLICT): start over, and the key is then replayed or refused.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await trackInferencesOnce(deps, viewer, sink, inputs, basePath);
+      return await trackInferencesOnce(deps, viewer, sink, inputs, basePath, claim);
     } catch (error) {
       if (attempt >= 3 || !String(error).includes(INFERENCE_KEY_COLLISION)) throw error;
     }
@@ -110,6 +117,7 @@ async function trackInferencesOnce(
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
   basePath: readonly string[],
+  claim: IdempotencyClaim | undefined,
 ): Promise<TrackedInference[]> {
   if (inputs.length === 0) throw new ValidationError('Send at least one request', basePath);
   if (inputs.length > MAX_REQUESTS_PER_BATCH) {
@@ -153,7 +161,7 @@ async function trackInferencesOnce(
     const idempotencyKey =
       input.idempotencyKey === null || input.idempotencyKey === undefined
         ? null
-        : requireName(input.idempotencyKey, [...path, 'idempotencyKey']);
+        : requireIdempotencyKey(input.idempotencyKey, [...path, 'idempotencyKey']);
     return {
       path,
       input,
@@ -293,14 +301,14 @@ async function trackInferencesOnce(
       insertInferenceRequests(deps.db, fresh.slice(start, start + REQUESTS_PER_STATEMENT)),
     );
   }
-  await runBatch(deps.d1, statements);
-
   // A key stored concurrently since our read fails the batch (UNIQUE index) and the caller starts
   // over, so after a successful batch every answer is known: our row, or the key's first row.
   const results = outcome.map(({ row, deduplicated }) => ({
     request: toInferenceRequest(row),
     deduplicated,
   }));
+  // A REST Idempotency-Key (the router's claim) lands with the rows, in the same batch.
+  await runBatch(deps.d1, [...claimWrites(deps.db, claim, results), ...statements]);
   for (const row of fresh) {
     sink.write({
       index: row.org_id,

@@ -18,7 +18,6 @@ import {
 import { requireVisibleIds, resolveArms } from '../../registry/usage/arms.service.ts';
 import {
   type BreakdownColumn,
-  findLatencyDistributions,
   findPricePage,
   findRulesByModelIds,
 } from '../../registry/usage/usage.repository.ts';
@@ -63,10 +62,15 @@ function reportLoader(context: Context, range: TimeRange) {
   );
 }
 
-/** Exact latency percentiles read from the raw rows, only when a query selects them. */
+/** Exact latency distributions (histogram-guided, or raw), only when a query selects them. */
 function latencyLoader(context: Context, range: TimeRange) {
   return keyedLoader<Distribution>(context, `usageLatency:${rangeKey(range)}`, async (ids) => {
-    const byModel = await findLatencyDistributions(context.db, context.viewer.orgId, ids, range);
+    const byModel = await USAGE_READS[usageSourceOf(context.env)].latency(
+      context.db,
+      context.viewer.orgId,
+      ids,
+      range,
+    );
     return ids.map((id) => byModel.get(id) ?? EMPTY_DISTRIBUTION);
   });
 }
