@@ -187,4 +187,19 @@ describe('GET /api/openapi.json', () => {
     const list = document.paths['/api/models'].get.parameters.map((p: any) => p.name);
     expect(list).toEqual(expect.arrayContaining(['tags', 'status', 'provider', 'limit', 'cursor']));
   });
+
+  it('documents the Idempotency-Key header on every POST route, and on no GET route', async () => {
+    const { body: document } = await api(null, 'GET', '/api/openapi.json');
+    for (const methods of Object.values(document.paths) as Record<string, any>[]) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const header = operation.parameters.find((p: any) => p.name === 'Idempotency-Key');
+        if (method === 'post') {
+          expect(header).toMatchObject({ in: 'header', required: false });
+          expect(header.schema.maxLength).toBe(200);
+        } else {
+          expect(header).toBeUndefined();
+        }
+      }
+    }
+  });
 });

@@ -16,6 +16,10 @@ export const WRITTEN_TABLES = [
   'approval',
   'compliance_check',
   'artifact',
+  'user',
+  'erasure_request',
+  'model_alias',
+  'promotion_policy',
   'idempotency_key',
 ] as const;
 

@@ -79,3 +79,22 @@ describe('inferenceTrack keys follow the idempotency rule', () => {
     expect(after.inference_request - before.inference_request).toBe(3);
   });
 });
+
+describe('inferenceTrack keys follow the same key rule as every other key', () => {
+  it('accepts 200 characters, and refuses 201, whitespace around it and control characters', async () => {
+    const { org, request, track } = await setup('inference-key-rule');
+    const longest = 'k'.repeat(200);
+    const ok = await track({ request: request(longest) });
+    expect(ok.__typename).toBe('InferenceTrackPayload');
+    // Stored exactly as sent (the column holds up to 200 characters).
+    expect((await track({ request: request(longest) })).tracked[0].deduplicated).toBe(true);
+    const before = await tableCounts(org.orgId);
+    for (const key of ['k'.repeat(201), ' padded', 'padded ', 'a\tb', '']) {
+      expect(await track({ request: request(key) })).toMatchObject({
+        __typename: 'ValidationError',
+        path: ['input', 'request', 'idempotencyKey'],
+      });
+    }
+    expect(await tableCounts(org.orgId)).toEqual(before);
+  });
+});

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { globalId, seedDataset, seedModel, seedVersion } from '../helpers/fixtures.ts';
 import { createTestOrg, gql, type TestOrg } from '../helpers/graphql.ts';
 import { growth, keyRows, type TableCounts, tableCounts } from './helpers.ts';
@@ -17,6 +17,10 @@ interface Case {
   writes: Partial<TableCounts>;
   /** The payload type, when it is not `<Mutation>Payload`. */
   payload?: string;
+  /** Who sends it (default EDITOR). */
+  role?: 'ADMIN' | 'REVIEWER';
+  /** Each test in an organization of its own (the mutation sets organization-wide state). */
+  ownOrg?: boolean;
 }
 
 const SHA = 'ab'.repeat(32);
@@ -138,7 +142,145 @@ const CASES: Case[] = [
     other: (input) => ({ ...input, sizeBytes: 11 }),
     writes: { artifact: 1, idempotency_key: 1 },
   },
+  // Creation and tracking mutations that a script may retry, and the *Set mutations: a retry of a
+  // set that arrives after someone else's change must not undo it, nor audit the change twice.
+  {
+    mutation: 'userCreate',
+    inputType: 'UserCreateInput',
+    selection: 'user { id name email role createdAt }',
+    role: 'ADMIN',
+    input: async (_org, n) => ({
+      name: `user-${n}`,
+      email: `user-${n}@example.test`,
+      role: 'VIEWER',
+    }),
+    other: (input) => ({ ...input, role: 'EDITOR' }),
+    writes: { user: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'complianceCheckRun',
+    inputType: 'ComplianceCheckRunInput',
+    selection: 'modelVersion { id } checks { type status summary runAt }',
+    input: async (org, n) => {
+      const { versionId } = await freshVersion(org, n);
+      return { versionId, checks: ['GDPR'] };
+    },
+    other: (input) => ({ ...input, checks: ['GDPR', 'SECURITY'] }),
+    writes: { compliance_check: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'datasetErasureRequest',
+    inputType: 'DatasetErasureRequestInput',
+    selection: 'erasureRequest { requestedAt reason dataset { id } } isTruncated',
+    input: async (org, n) => {
+      const dataset = await seedDataset(org, `erase-${n}`);
+      return { datasetId: globalId('Dataset', dataset.id), reason: 'Art. 17 request' };
+    },
+    other: (input) => ({ ...input, reason: 'another request' }),
+    writes: { erasure_request: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'modelReplace',
+    inputType: 'ModelReplaceInput',
+    selection: 'model { id status updatedAt } replacement { id }',
+    input: async (org, n) => {
+      const old = await seedModel(org, `old-${n}`);
+      const successor = await seedModel(org, `new-${n}`);
+      return {
+        modelId: globalId('Model', old.id),
+        replacedById: globalId('Model', successor.id),
+        reason: 'better',
+      };
+    },
+    other: (input) => ({ ...input, reason: 'cheaper' }),
+    writes: { edge: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'datasetGovernanceSet',
+    inputType: 'DatasetGovernanceSetInput',
+    selection: 'dataset { id } governance { containsPersonalData declaredAt }',
+    input: async (org, n) => {
+      const dataset = await seedDataset(org, `gov-${n}`);
+      return {
+        datasetId: globalId('Dataset', dataset.id),
+        governance: { containsPersonalData: false, retentionDays: 30 },
+      };
+    },
+    other: (input) => ({
+      ...input,
+      governance: { containsPersonalData: false, retentionDays: 60 },
+    }),
+    writes: { dataset_governance: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'modelAliasSet',
+    inputType: 'ModelAliasSetInput',
+    selection: 'model { id updatedAt } modelVersion { id } previousVersion { id }',
+    input: async (org, n) => {
+      const { versionId } = await freshVersion(org, n);
+      return { versionId, alias: 'staging' };
+    },
+    other: (input) => ({ ...input, alias: 'canary' }),
+    writes: { model_alias: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'promotionPolicySet',
+    inputType: 'PromotionPolicySetInput',
+    selection: 'policy { requireApproval requiredChecks updatedAt }',
+    role: 'ADMIN',
+    ownOrg: true,
+    input: async () => ({ requireApproval: true, requiredChecks: ['GDPR'] }),
+    other: (input) => ({ ...input, requiredChecks: ['GDPR', 'SECURITY'] }),
+    writes: { promotion_policy: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'modelVersionPromote',
+    inputType: 'ModelVersionPromoteInput',
+    selection: 'model { id updatedAt } modelVersion { id } previousVersion { id }',
+    ownOrg: true,
+    input: async (org, n) => {
+      await allowPromotion(org);
+      const { versionId } = await freshVersion(org, n);
+      return { versionId, reason: 'ship it' };
+    },
+    other: (input) => ({ ...input, reason: 'ship it now' }),
+    writes: { model_alias: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'approvalReview',
+    inputType: 'ApprovalReviewInput',
+    selection: 'approval { id state reviewedAt }',
+    role: 'REVIEWER',
+    input: async (org, n) => {
+      const { versionId } = await freshVersion(org, n);
+      const requested = await gql(
+        org.tokens.EDITOR,
+        `mutation($input: ApprovalRequestInput!) {
+          approvalRequest(input: $input) { ... on ApprovalRequestPayload { approval { id } } }
+        }`,
+        { input: { versionId, checks: ['SECURITY'] } },
+      );
+      return {
+        approvalId: requested.data?.approvalRequest.approval.id,
+        decision: 'APPROVE',
+        notes: 'looks good',
+      };
+    },
+    other: (input) => ({ ...input, decision: 'REJECT' }),
+    writes: { edge: 1, audit_event: 1, idempotency_key: 1 },
+  },
 ];
+
+/** Promotion without an approved request: the organization's policy asks for none. */
+async function allowPromotion(target: TestOrg) {
+  const response = await gql(
+    target.tokens.ADMIN,
+    `mutation { promotionPolicySet(input: { requireApproval: false, requiredChecks: [] }) {
+      __typename
+    } }`,
+  );
+  expect(response.data?.promotionPolicySet.__typename).toBe('PromotionPolicySetPayload');
+}
 
 function payloadOf(c: Case) {
   return c.payload ?? `${c.mutation.charAt(0).toUpperCase()}${c.mutation.slice(1)}Payload`;
@@ -164,59 +306,67 @@ beforeAll(async () => {
 let inputSerial = 0;
 
 describe.each(CASES)('$mutation with an idempotency key', (c) => {
+  // The organization of the current test (a fresh one for `ownOrg` cases).
+  let target: TestOrg;
+  beforeEach(async () => {
+    target = c.ownOrg ? await createTestOrg(`idempotency-${c.mutation}`) : org;
+  });
   const send = (input: Record<string, unknown>) =>
-    gql(org.tokens.EDITOR, operation(c), { input }).then((response) => {
+    gql(target.tokens[c.role ?? 'EDITOR'], operation(c), { input }).then((response) => {
       expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
       return response.data?.[c.mutation] as Record<string, unknown>;
     });
 
   it('replays the first result, with the same ids, and writes nothing the second time', async () => {
     inputSerial += 1;
-    const input = { ...(await c.input(org, inputSerial)), idempotencyKey: `key-${inputSerial}` };
-    const before = await tableCounts(org.orgId);
+    const input = { ...(await c.input(target, inputSerial)), idempotencyKey: `key-${inputSerial}` };
+    const before = await tableCounts(target.orgId);
     const first = await send(input);
     expect(first.__typename, JSON.stringify(first)).toBe(payloadOf(c));
-    const afterFirst = await tableCounts(org.orgId);
+    const afterFirst = await tableCounts(target.orgId);
     expect(growth(before, afterFirst)).toEqual(c.writes);
 
     // Same input with its fields in another order: the same request.
     const reordered = Object.fromEntries(Object.entries(input).reverse());
     const replay = await send(reordered);
     expect(replay).toEqual(first);
-    expect(await tableCounts(org.orgId)).toEqual(afterFirst);
+    expect(await tableCounts(target.orgId)).toEqual(afterFirst);
   });
 
   it('refuses the same key with a different input as a ConflictError on the key, writing nothing', async () => {
     inputSerial += 1;
-    const input = { ...(await c.input(org, inputSerial)), idempotencyKey: `key-${inputSerial}` };
+    const input = { ...(await c.input(target, inputSerial)), idempotencyKey: `key-${inputSerial}` };
     await send(input);
-    const before = await tableCounts(org.orgId);
+    const before = await tableCounts(target.orgId);
     const conflict = await send({ ...c.other(input), idempotencyKey: input.idempotencyKey });
     expect(conflict).toMatchObject({
       __typename: 'ConflictError',
       path: ['input', 'idempotencyKey'],
     });
-    expect(await tableCounts(org.orgId)).toEqual(before);
+    expect(await tableCounts(target.orgId)).toEqual(before);
   });
 
   it('writes once when the same request races itself', async () => {
     inputSerial += 1;
-    const input = { ...(await c.input(org, inputSerial)), idempotencyKey: `race-${inputSerial}` };
-    const before = await tableCounts(org.orgId);
+    const input = {
+      ...(await c.input(target, inputSerial)),
+      idempotencyKey: `race-${inputSerial}`,
+    };
+    const before = await tableCounts(target.orgId);
     const answers = await Promise.all([send(input), send(input), send(input), send(input)]);
     for (const answer of answers) expect(answer).toEqual(answers[0]);
     expect((answers[0] as { __typename: string }).__typename).toMatch(/Payload$/);
-    expect(growth(before, await tableCounts(org.orgId))).toEqual(c.writes);
+    expect(growth(before, await tableCounts(target.orgId))).toEqual(c.writes);
   });
 
   it('scopes keys per mutation: the key of another mutation is free', async () => {
     inputSerial += 1;
     const shared = `shared-${c.mutation}`;
     // The same key used by a different mutation first.
-    await gql(org.tokens.EDITOR, operation(CASES[4] as Case), {
+    await gql(target.tokens.EDITOR, operation(CASES[4] as Case), {
       input: { name: `scope-${c.mutation}`, idempotencyKey: shared },
     });
-    const input = { ...(await c.input(org, inputSerial)), idempotencyKey: shared };
+    const input = { ...(await c.input(target, inputSerial)), idempotencyKey: shared };
     const answer = await send(input);
     if (c.mutation === 'experimentCreate') {
       expect(answer).toMatchObject({ __typename: 'ConflictError' });
@@ -268,6 +418,8 @@ describe('idempotency keys across organizations and inputs', () => {
   it.each([
     ['empty', ''],
     ['too long', 'k'.repeat(256)],
+    ['one character too long', 'k'.repeat(201)],
+    ['surrounded by whitespace', ' key '],
     ['a control character', 'a\nb'],
   ])('refuses a key that is %s, on the key’s path', async (_label, key) => {
     const before = await tableCounts(org.orgId);

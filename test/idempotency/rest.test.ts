@@ -86,7 +86,7 @@ describe('Idempotency-Key on REST POST routes', () => {
     expect(good.status).toBe(201);
   });
 
-  it('runs the handler once when duplicates race, and answers each with the first response', async () => {
+  it('writes once when duplicates race, and answers each with the first response', async () => {
     const body = { name: 'rest-race' };
     const before = await tableCounts(org.orgId);
     const answers = await Promise.all(
@@ -96,8 +96,8 @@ describe('Idempotency-Key on REST POST routes', () => {
     expect(after.model - before.model).toBe(1);
     expect(after.idempotency_key - before.idempotency_key).toBe(1);
     for (const answer of answers) {
-      // A duplicate that found the first still running either waited for it (replay) or was told
-      // to retry (409 with Retry-After); none ran the handler again.
+      // A duplicate's batch is refused whole by the key's UNIQUE index: it replays the first
+      // answer, or, if it cannot read it yet, is told to retry (409 with Retry-After).
       if (answer.status === 409) {
         expect(answer.retryAfter).toBe('1');
       } else {

@@ -1,7 +1,11 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
+import {
+  claimWrites,
+  claimWritesWhere,
+  type IdempotencyClaim,
+} from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import { type ModelVersion, toModelVersion } from '../model/model.ts';
@@ -52,10 +56,17 @@ async function loadVersion(
   viewer: Viewer,
   versionId: string,
   path: string[],
+  /** When set, the version must be of this model. */
+  modelId?: string | null,
 ) {
   const [version] = await findVersionsByIds(deps.db, viewer.orgId, [versionId]);
-  if (!version) {
-    throw new NotFoundError('No model version with this id', path, versionId, 'ModelVersion');
+  if (!version || (modelId != null && version.model_id !== modelId)) {
+    throw new NotFoundError(
+      modelId != null ? 'No version of this model with this id' : 'No model version with this id',
+      path,
+      versionId,
+      'ModelVersion',
+    );
   }
   const [model] = await findModelsByIds(deps.db, viewer.orgId, [version.model_id]);
   if (!model) throw new NotFoundError('The version has no model', path);
@@ -172,6 +183,7 @@ export async function reviewApproval(
   deps: GovernanceDeps,
   viewer: Viewer,
   input: { approvalId: string; decision: ReviewDecision; notes?: string | null },
+  claim?: IdempotencyClaim,
 ): Promise<Approval> {
   const notes = optionalText(input.notes, ['input', 'notes']);
   if (input.decision === 'REJECT' && !notes?.trim()) {
@@ -200,6 +212,13 @@ export async function reviewApproval(
   }
   const state = input.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED';
   const now = nowIso();
+  const decided = toApproval({
+    ...row,
+    state,
+    reviewed_by: viewer.userId,
+    reviewed_at: now,
+    review_notes: notes,
+  });
   // The guarded statements run first: the decision itself ends the "pending" they check.
   const results = await runBatch(deps.d1, [
     insertAuditEventWhere(
@@ -216,6 +235,7 @@ export async function reviewApproval(
       },
       approvalIsPending(row.id),
     ),
+    ...claimWritesWhere(deps.db, claim, decided, approvalIsPending(row.id)),
     ...(state === 'APPROVED'
       ? [
           insertApprovedByEdgeWhilePending(deps.db, {
@@ -242,16 +262,12 @@ export async function reviewApproval(
       'approvalId',
     ]);
   }
-  return toApproval({
-    ...row,
-    state,
-    reviewed_by: viewer.userId,
-    reviewed_at: now,
-    review_notes: notes,
-  });
+  return decided;
 }
 
 export interface ComplianceCheckRunInput {
+  /** When set (REST: the model of the path), the approval or version must be of this model. */
+  modelId?: string | null;
   approvalId?: string | null;
   versionId?: string | null;
   checks?: readonly string[] | null;
@@ -272,20 +288,32 @@ export async function runComplianceChecks(
   deps: GovernanceDeps,
   viewer: Viewer,
   input: ComplianceCheckRunInput,
+  claim?: IdempotencyClaim,
 ): Promise<ComplianceCheckRunResult> {
   if ((input.approvalId == null) === (input.versionId == null)) {
     throw new ValidationError('Give either approvalId or versionId', ['input']);
   }
-  if (input.approvalId != null) return rerunApproval(deps, viewer, input.approvalId, input);
+  if (input.approvalId != null) {
+    return rerunApproval(deps, viewer, input.approvalId, input, claim);
+  }
   const checks = requireCheckList(input.checks, ['input', 'checks']);
   const evidence = prepareEvidence(checks, input.evidence, ['input', 'evidence']);
-  const subject = await loadVersion(deps, viewer, input.versionId as string, [
-    'input',
-    'versionId',
-  ]);
+  const subject = await loadVersion(
+    deps,
+    viewer,
+    input.versionId as string,
+    ['input', 'versionId'],
+    input.modelId,
+  );
   const outcomes = await runChecks(deps, viewer.orgId, subject, checks, evidence);
   const rows = checkRows(viewer, subject.version.id, null, outcomes, nowIso());
+  const result = {
+    approval: null,
+    modelVersion: toModelVersion(subject.version),
+    checks: rows.map(toComplianceCheck),
+  };
   await runBatch(deps.d1, [
+    ...claimWrites(deps.db, claim, result),
     ...rows.map((check) => insertComplianceCheck(deps.db, check)),
     insertAuditEvent(deps.db, {
       orgId: viewer.orgId,
@@ -296,11 +324,7 @@ export async function runComplianceChecks(
       after: { results: resultsOf(outcomes) },
     }),
   ]);
-  return {
-    approval: null,
-    modelVersion: toModelVersion(subject.version),
-    checks: rows.map(toComplianceCheck),
-  };
+  return result;
 }
 
 async function rerunApproval(
@@ -308,11 +332,12 @@ async function rerunApproval(
   viewer: Viewer,
   approvalId: string,
   input: ComplianceCheckRunInput,
+  claim: IdempotencyClaim | undefined,
 ): Promise<ComplianceCheckRunResult> {
   const [row] = await findApprovalsByIds(deps.db, viewer.orgId, [approvalId]);
-  if (!row) {
+  if (!row || (input.modelId != null && row.model_id !== input.modelId)) {
     throw new NotFoundError(
-      'No approval with this id',
+      input.modelId != null ? 'No approval of this model with this id' : 'No approval with this id',
       ['input', 'approvalId'],
       approvalId,
       'Approval',
@@ -348,6 +373,11 @@ async function rerunApproval(
   const outcomes = await runChecks(deps, viewer.orgId, subject, checks, evidence);
   const rows = checkRows(viewer, subject.version.id, row.id, outcomes, nowIso());
   const evidenceText = JSON.stringify(evidence);
+  const result = {
+    approval: toApproval({ ...row, evidence: evidenceText }),
+    modelVersion: toModelVersion(subject.version),
+    checks: rows.map(toComplianceCheck),
+  };
   const results = await runBatch(deps.d1, [
     insertAuditEventWhere(
       deps.db,
@@ -365,6 +395,7 @@ async function rerunApproval(
       },
       approvalIsPending(row.id),
     ),
+    ...claimWritesWhere(deps.db, claim, result, approvalIsPending(row.id)),
     ...rows.map((check) => insertComplianceCheckWhilePending(deps.db, check)),
     updateApprovalEvidence(deps.db, row.id, evidenceText),
   ]);
@@ -374,9 +405,5 @@ async function rerunApproval(
       'approvalId',
     ]);
   }
-  return {
-    approval: toApproval({ ...row, evidence: evidenceText }),
-    modelVersion: toModelVersion(subject.version),
-    checks: rows.map(toComplianceCheck),
-  };
+  return result;
 }

@@ -4,6 +4,11 @@ import type { Db } from '../../db/client.ts';
 import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
 import { type Dataset, toDataset } from '../dataset/dataset.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import {
+  claimWrites,
+  claimWritesWhere,
+  type IdempotencyClaim,
+} from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { analyzeImpact } from '../lineage/traversal.service.ts';
 import { optionalText, requireName } from '../validate.ts';
@@ -124,6 +129,7 @@ export async function setDatasetGovernance(
   deps: { db: Db; d1: D1Database },
   viewer: Viewer,
   input: { datasetId: string; governance: DatasetGovernanceInput; reason?: string | null },
+  claim?: IdempotencyClaim,
 ): Promise<DatasetGovernanceChange> {
   const reason = optionalText(input.reason, ['input', 'reason'], 2000);
   const now = nowIso();
@@ -147,6 +153,9 @@ export async function setDatasetGovernance(
   const previous = current ? toDatasetGovernance(current) : null;
   const governance = toDatasetGovernance(row);
   const unchanged = datasetGovernanceUnchangedSince(dataset.id, current?.declared_at ?? null);
+  const change = { dataset: toDataset(dataset), governance, previous };
+  // Under the same guard, before the upsert that ends it: the key is stored with the declaration.
+  const claimed = claimWritesWhere(deps.db, claim, change, unchanged);
   const results = await runBatch(deps.d1, [
     insertAuditEventWhere(
       deps.db,
@@ -162,15 +171,16 @@ export async function setDatasetGovernance(
       },
       unchanged,
     ),
+    ...claimed,
     upsertDatasetGovernanceWhere(deps.db, row, unchanged),
   ]);
-  if (results[1]?.meta.changes === 0) {
+  if (results[1 + claimed.length]?.meta.changes === 0) {
     throw new ConflictError(
       `The declaration of "${dataset.name}" changed while this one was being written; read it again`,
       ['input', 'datasetId'],
     );
   }
-  return { dataset: toDataset(dataset), governance, previous };
+  return change;
 }
 
 export interface ErasureWorkList {
@@ -190,6 +200,7 @@ export async function requestDatasetErasure(
   deps: { db: Db; d1: D1Database },
   viewer: Viewer,
   input: { datasetId: string; reason?: string | null },
+  claim?: IdempotencyClaim,
 ): Promise<ErasureWorkList> {
   const reason = optionalText(input.reason, ['input', 'reason'], 2000);
   const [dataset] = await findDatasetsByIds(deps.db, viewer.orgId, [input.datasetId]);
@@ -223,8 +234,16 @@ export async function requestDatasetErasure(
     requested_by: viewer.userId,
     created_at: nowIso(),
   };
+  const workList = {
+    erasureRequest: toErasureRequest(row),
+    affectedVersionIds: impact.affectedVersionIds,
+    affectedModelIds: impact.affectedModelIds,
+    affectedDeploymentIds: deploymentIds,
+    isTruncated: impact.walk.isTruncated,
+  };
   try {
     await runBatch(deps.d1, [
+      ...claimWrites(deps.db, claim, workList),
       insertErasureRequest(deps.db, row),
       insertAuditEvent(deps.db, {
         orgId: viewer.orgId,
@@ -246,11 +265,5 @@ export async function requestDatasetErasure(
     }
     throw error;
   }
-  return {
-    erasureRequest: toErasureRequest(row),
-    affectedVersionIds: impact.affectedVersionIds,
-    affectedModelIds: impact.affectedModelIds,
-    affectedDeploymentIds: deploymentIds,
-    isTruncated: impact.walk.isTruncated,
-  };
+  return workList;
 }

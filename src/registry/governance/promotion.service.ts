@@ -2,6 +2,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { ValidationError } from '../errors.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';
 import { insertAuditEvent } from './audit.repository.ts';
 import { requireCheckList } from './checks.service.ts';
@@ -30,6 +31,7 @@ export async function setPromotionPolicy(
   deps: { db: Db; d1: D1Database },
   viewer: Viewer,
   input: { requireApproval: boolean; requiredChecks: readonly string[] },
+  claim?: IdempotencyClaim,
 ): Promise<PromotionPolicy> {
   const requiredChecks =
     input.requiredChecks.length === 0
@@ -50,7 +52,9 @@ export async function setPromotionPolicy(
     updated_at: now,
     updated_by: viewer.userId,
   };
+  const policy = toPromotionPolicy(row);
   await runBatch(deps.d1, [
+    ...claimWrites(deps.db, claim, policy),
     upsertPromotionPolicy(deps.db, row),
     insertAuditEvent(deps.db, {
       orgId: viewer.orgId,
@@ -66,7 +70,7 @@ export async function setPromotionPolicy(
       after: { requireApproval: input.requireApproval, requiredChecks },
     }),
   ]);
-  return toPromotionPolicy(row);
+  return policy;
 }
 
 /**

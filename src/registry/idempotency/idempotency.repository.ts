@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import type { IdempotencyKeyTable } from './idempotency.table.ts';
 
@@ -8,7 +8,10 @@ export interface KeyAddress {
   key: string;
 }
 
-/** The live (unexpired) row of a key, if any. */
+/**
+ * The live (unexpired) row of a key, if any. A PENDING row is a reservation left by the REST router
+ * before REST keys were written in the handlers' own batches: it is no answer, and counts as free.
+ */
 export function findLiveKey(db: Db, address: KeyAddress, now: string) {
   return db
     .selectFrom('idempotency_key')
@@ -17,12 +20,14 @@ export function findLiveKey(db: Db, address: KeyAddress, now: string) {
     .where('scope', '=', address.scope)
     .where('key', '=', address.key)
     .where('expires_at', '>', now)
+    .where('state', '=', 'COMPLETE')
     .executeTakeFirst();
 }
 
 /**
- * Frees a key whose row has expired but is not yet swept by the scheduled job, so that it can be
- * used again. Sent in the same batch as the insert that reuses it.
+ * Frees a key whose row has expired but is not yet swept by the scheduled job (or is a legacy
+ * PENDING reservation, see findLiveKey), so that it can be used again. Sent in the same batch as
+ * the insert that reuses it.
  */
 export function deleteExpiredKey(db: Db, address: KeyAddress, now: string) {
   return db
@@ -30,7 +35,7 @@ export function deleteExpiredKey(db: Db, address: KeyAddress, now: string) {
     .where('org_id', '=', address.orgId)
     .where('scope', '=', address.scope)
     .where('key', '=', address.key)
-    .where('expires_at', '<=', now);
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('state', '=', 'PENDING')]));
 }
 
 /**
@@ -41,40 +46,18 @@ export function insertKey(db: Db, row: IdempotencyKeyTable) {
   return db.insertInto('idempotency_key').values(row);
 }
 
-/** A REST reservation: inserted only when the key is free; `changes` says whether it was taken. */
-export function insertKeyIfAbsent(db: Db, row: IdempotencyKeyTable) {
-  return db
-    .insertInto('idempotency_key')
-    .values(row)
-    .onConflict((conflict) => conflict.columns(['org_id', 'scope', 'key']).doNothing());
-}
-
-/** Completes the REST reservation `id` with the response to replay. */
-export function completeReservation(
-  db: Db,
-  id: string,
-  response: { body: string; status: number; contentType: string | null },
-) {
-  return db
-    .updateTable('idempotency_key')
-    .set({
-      state: 'COMPLETE',
-      response: response.body,
-      response_status: response.status,
-      response_type: response.contentType,
-    })
-    .where('id', '=', id)
-    .where('state', '=', 'PENDING')
-    .execute();
-}
-
-/** Drops a REST reservation whose request did not succeed: the key may be used again. */
-export function deleteReservation(db: Db, id: string) {
-  return db
-    .deleteFrom('idempotency_key')
-    .where('id', '=', id)
-    .where('state', '=', 'PENDING')
-    .execute();
+/**
+ * The key row of a guarded batch: inserted only while `condition` holds (the same guard as the
+ * change it records, so a batch whose guard failed stores no key). Still a plain INSERT: a
+ * concurrent holder of the key fails the batch.
+ */
+export function insertKeyWhere(db: Db, row: IdempotencyKeyTable, condition: RawBuilder<unknown>) {
+  return sql`
+    INSERT INTO idempotency_key (id, org_id, scope, key, request_hash, state, response, response_status, response_type, created_at, expires_at)
+    SELECT ${row.id}, ${row.org_id}, ${row.scope}, ${row.key}, ${row.request_hash}, ${row.state},
+      ${row.response}, ${row.response_status}, ${row.response_type}, ${row.created_at}, ${row.expires_at}
+    WHERE ${condition}
+  `.compile(db);
 }
 
 /**

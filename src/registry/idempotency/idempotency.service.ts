@@ -1,31 +1,29 @@
-import { type BatchQuery, runBatch } from '../../db/batch.ts';
+import type { RawBuilder } from 'kysely';
+import type { BatchQuery } from '../../db/batch.ts';
 import { createDb, type Db } from '../../db/client.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { sha256Hex } from '../sha256.ts';
 import {
-  completeReservation,
   deleteExpiredKey,
   deleteExpiredKeys,
-  deleteReservation,
   findLiveKey,
   insertKey,
-  insertKeyIfAbsent,
+  insertKeyWhere,
   type KeyAddress,
 } from './idempotency.repository.ts';
 import type { IdempotencyKeyTable } from './idempotency.table.ts';
 
 /** How long a key replays its first result. The issue asks for at least 24 hours. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/**
+ * 200: the bound of `inference_request.idempotency_key` (migration 0003), so that one rule holds for
+ * every key of the API, inferenceTrack's per-request keys included.
+ */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 /** Rows the sweep deletes per statement, and statements per run (a Worker invocation's budget). */
 const SWEEP_CHUNK = 500;
 const SWEEP_MAX_STATEMENTS = 40;
-/**
- * How long a REST reservation may stay PENDING before a retry takes it over: longer than any
- * request may run (Workers' CPU and D1's 30 s per query), so only a request that died is overtaken.
- */
-export const REST_RESERVATION_LEASE_MS = 120_000;
 
 /**
  * JSON with object keys sorted at every level and undefined members dropped, so that two inputs
@@ -83,6 +81,12 @@ export function decodeResult<R>(text: string): R {
   ) as R;
 }
 
+/**
+ * The one rule for every idempotency key of the API (mutation inputs, inferenceTrack's requests,
+ * the REST `Idempotency-Key` header): 1 to 200 characters, no control characters, and no leading
+ * or trailing whitespace. Keys are compared exactly as sent; inferenceTrack used to store its keys
+ * trimmed, so a key that trimming would change is refused rather than read as another key.
+ */
 export function requireIdempotencyKey(key: string, path: readonly string[]): string {
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw new ValidationError(
@@ -94,53 +98,116 @@ export function requireIdempotencyKey(key: string, path: readonly string[]): str
   if (/[\u0000-\u001f\u007f]/.test(key)) {
     throw new ValidationError('An idempotency key may not contain control characters', path);
   }
+  if (key.trim() !== key) {
+    throw new ValidationError('An idempotency key may not start or end with whitespace', path);
+  }
   return key;
 }
 
+/** A REST answer as stored with its key and replayed: status and JSON body text. */
+export interface RestAnswer {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
 /**
- * Handed by runIdempotent to a service: the service puts `claim.writes(db, result)` at the START of
- * the one D1 batch that commits its change, so the key and the change commit together or not at
- * all, and a concurrent holder of the key fails the batch before any of the change's statements.
+ * Handed by runIdempotent (GraphQL) or the REST router to a service: the service puts
+ * `claim.writes(db, result)` in the one D1 batch that commits its change (or `writesWhere` under
+ * the guard of a guarded batch), so the key and the change commit together or not at all, and a
+ * concurrent holder of the key fails the batch whole.
+ *
+ * A GraphQL claim stores the domain result. A REST claim (made with the route's status) stores
+ * the route's answer instead: the handler says how to present the service's result
+ * (`claim.presenting(modelJson)`), and the router sends `answer`, byte for byte what a replay sends.
  */
 export class IdempotencyClaim {
   /** Whether the service put the key row in its batch (checked after it returns). */
   recorded = false;
+  /** REST: the answer stored with the key, set when the service's batch is built. */
+  answer: RestAnswer | null = null;
   readonly address: KeyAddress;
   readonly requestHash: string;
   private readonly now: Date;
+  private readonly restStatus: number | null;
+  private present: ((result: never) => unknown) | null = null;
 
-  constructor(address: KeyAddress, requestHash: string, now: Date) {
+  constructor(
+    address: KeyAddress,
+    requestHash: string,
+    now: Date,
+    restStatus: number | null = null,
+  ) {
     this.address = address;
     this.requestHash = requestHash;
     this.now = now;
+    this.restStatus = restStatus;
+  }
+
+  /** REST: what the route answers for the service's result (its JSON body). Returns the claim. */
+  presenting<R>(present: (result: R) => unknown): IdempotencyClaim {
+    this.present = present;
+    return this;
   }
 
   /** The key row holding `result`, which must be exactly what the service then returns. */
   writes(db: Db, result: unknown): BatchQuery[] {
+    const row = this.row(result);
+    return [deleteExpiredKey(db, this.address, row.created_at), insertKey(db, row)];
+  }
+
+  /** The key row of a guarded batch: stored only if `condition` holds, as the change itself. */
+  writesWhere(db: Db, result: unknown, condition: RawBuilder<unknown>): BatchQuery[] {
+    const row = this.row(result);
+    return [deleteExpiredKey(db, this.address, row.created_at), insertKeyWhere(db, row, condition)];
+  }
+
+  private row(result: unknown): IdempotencyKeyTable {
     this.recorded = true;
     const createdAt = this.now.toISOString();
-    return [
-      deleteExpiredKey(db, this.address, createdAt),
-      insertKey(db, {
-        id: newId(),
-        org_id: this.address.orgId,
-        scope: this.address.scope,
-        key: this.address.key,
-        request_hash: this.requestHash,
-        state: 'COMPLETE',
-        response: encodeResult(result),
-        response_status: null,
-        response_type: null,
-        created_at: createdAt,
-        expires_at: new Date(this.now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
-      }),
-    ];
+    let response = encodeResult(result);
+    if (this.restStatus !== null) {
+      if (!this.present) throw new Error('A REST idempotency claim needs its presenter');
+      const body = JSON.stringify((this.present as (value: unknown) => unknown)(result));
+      this.answer = { status: this.restStatus, body, contentType: 'application/json' };
+      response = body;
+    }
+    return {
+      id: newId(),
+      org_id: this.address.orgId,
+      scope: this.address.scope,
+      key: this.address.key,
+      request_hash: this.requestHash,
+      state: 'COMPLETE',
+      response,
+      response_status: this.answer?.status ?? null,
+      response_type: this.answer?.contentType ?? null,
+      created_at: createdAt,
+      expires_at: new Date(this.now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
+    };
   }
+}
+
+/** Whether a batch failed because a concurrent request committed the same key first. */
+export function isKeyCollision(error: unknown): boolean {
+  return String(error).includes(
+    'UNIQUE constraint failed: idempotency_key.org_id, idempotency_key.scope, idempotency_key.key',
+  );
 }
 
 /** Writes for an optional claim: none when the caller sent no key. */
 export function claimWrites(db: Db, claim: IdempotencyClaim | undefined, result: unknown) {
   return claim ? claim.writes(db, result) : [];
+}
+
+/** Guarded writes for an optional claim (see IdempotencyClaim.writesWhere). */
+export function claimWritesWhere(
+  db: Db,
+  claim: IdempotencyClaim | undefined,
+  result: unknown,
+  condition: RawBuilder<unknown>,
+) {
+  return claim ? claim.writesWhere(db, result, condition) : [];
 }
 
 export interface IdempotentCall {
@@ -201,83 +268,35 @@ export async function runIdempotent<R>(
   }
 }
 
-// REST: the router cannot reach a handler's batch, so it reserves the key first (see README).
+// REST: the router makes the claim (scope "POST /api/...", the hash of path, query and body) and
+// the handler passes it to its service, like a GraphQL mutation; these read a key's first answer.
 
-export type Reservation =
-  | { kind: 'reserved'; id: string }
-  | { kind: 'replay'; status: number; body: string; contentType: string | null }
-  | { kind: 'conflict' }
-  | { kind: 'in-progress' };
+export type RestKeyState =
+  | { kind: 'free' }
+  | { kind: 'replay'; answer: RestAnswer }
+  | { kind: 'conflict' };
 
-/**
- * Takes a REST key for one request, or says why not: a completed first response to replay, a
- * different request that used the key (conflict), or the same request still running.
- */
-export async function reserveRestKey(
-  deps: { db: Db; d1: D1Database },
+/** What a REST key holds now: nothing yet, the first answer to replay, or another request. */
+export async function restKeyState(
+  db: Db,
   address: KeyAddress,
   requestHash: string,
   now = new Date(),
-  attempt = 0,
-): Promise<Reservation> {
-  const id = newId();
-  const createdAt = now.toISOString();
-  const results = await runBatch(deps.d1, [
-    deleteExpiredKey(deps.db, address, createdAt),
-    insertKeyIfAbsent(deps.db, {
-      id,
-      org_id: address.orgId,
-      scope: address.scope,
-      key: address.key,
-      request_hash: requestHash,
-      state: 'PENDING',
-      response: null,
-      response_status: null,
-      response_type: null,
-      created_at: createdAt,
-      expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
-    }),
-  ]);
-  if ((results[1]?.meta.changes ?? 0) > 0) return { kind: 'reserved', id };
-  const row = await findLiveKey(deps.db, address, createdAt);
-  // Gone between the two statements (its request failed and released it): take it now.
-  if (!row) {
-    return attempt < 2
-      ? reserveRestKey(deps, address, requestHash, now, attempt + 1)
-      : { kind: 'in-progress' };
-  }
+): Promise<RestKeyState> {
+  const row = await findLiveKey(db, address, now.toISOString());
+  if (!row) return { kind: 'free' };
   if (row.request_hash !== requestHash) return { kind: 'conflict' };
-  if (row.state === 'PENDING' || row.response === null || row.response_status === null) {
-    // A reservation older than its lease belongs to a request that died before settling it.
-    if (now.getTime() - Date.parse(row.created_at) > REST_RESERVATION_LEASE_MS && attempt < 2) {
-      await deleteReservation(deps.db, row.id);
-      return reserveRestKey(deps, address, requestHash, now, attempt + 1);
-    }
-    return { kind: 'in-progress' };
+  if (row.response === null || row.response_status === null) {
+    throw new Error('A completed REST idempotency key has no response');
   }
   return {
     kind: 'replay',
-    status: row.response_status,
-    body: row.response,
-    contentType: row.response_type,
+    answer: {
+      status: row.response_status,
+      body: row.response,
+      contentType: row.response_type ?? 'application/json',
+    },
   };
-}
-
-/** Stores the 2xx response of a reserved key; any other answer releases the key instead. */
-export async function settleRestKey(
-  db: Db,
-  reservationId: string,
-  response: { status: number; body: string; contentType: string | null },
-): Promise<void> {
-  if (response.status >= 200 && response.status < 300) {
-    await completeReservation(db, reservationId, response);
-  } else {
-    await deleteReservation(db, reservationId);
-  }
-}
-
-export function releaseRestKey(db: Db, reservationId: string): Promise<unknown> {
-  return deleteReservation(db, reservationId);
 }
 
 /**

@@ -4,7 +4,11 @@ import type { Db } from '../../db/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
 import { requirePromotionApproval } from '../governance/promotion.service.ts';
-import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
+import {
+  claimWrites,
+  claimWritesWhere,
+  type IdempotencyClaim,
+} from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { findLiveOutgoing } from '../lineage/lineage.repository.ts';
@@ -311,6 +315,7 @@ export async function promoteModelVersion(
   deps: Deps,
   viewer: Viewer,
   input: { versionId: string; reason?: string | null },
+  claim?: IdempotencyClaim,
 ): Promise<AliasMove> {
   optionalText(input.reason, ['input', 'reason'], 2000);
   const [version] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
@@ -324,6 +329,7 @@ export async function promoteModelVersion(
     reason: input.reason,
     action: 'model.promote',
     auditAfter: gate?.approvalId ? { approvalId: gate.approvalId } : {},
+    claim,
   });
 }
 
@@ -331,6 +337,7 @@ export function setModelAlias(
   deps: Deps,
   viewer: Viewer,
   input: { versionId: string; alias: string; reason?: string | null },
+  claim?: IdempotencyClaim,
 ): Promise<AliasMove> {
   const alias = requireName(input.alias, ['input', 'alias'], {
     max: 64,
@@ -343,7 +350,7 @@ export function setModelAlias(
       ['input', 'alias'],
     );
   }
-  return moveAlias(deps, viewer, { ...input, alias, action: 'model.aliasSet' });
+  return moveAlias(deps, viewer, { ...input, alias, action: 'model.aliasSet', claim });
 }
 
 async function moveAlias(
@@ -355,6 +362,8 @@ async function moveAlias(
     reason?: string | null;
     action: string;
     auditAfter?: Record<string, unknown>;
+    /** Stored only if the move is (guarded like it). */
+    claim?: IdempotencyClaim;
   },
 ): Promise<AliasMove> {
   const reason = optionalText(input.reason, ['input', 'reason'], 2000);
@@ -378,6 +387,11 @@ async function moveAlias(
   }
   const previousVersionId = current?.version_id ?? null;
   const now = nowIso();
+  const move: AliasMove = {
+    model: toModel({ ...modelRow, updated_at: now }),
+    version: toModelVersion(versionRow),
+    previousVersionId,
+  };
   const results = await runBatch(
     deps.d1,
     aliasMoveStatements(deps.db, viewer, {
@@ -389,6 +403,7 @@ async function moveAlias(
       reason,
       auditAfter: input.auditAfter,
       now,
+      alsoGuarded: (unmoved) => claimWritesWhere(deps.db, input.claim, move, unmoved),
     }),
   );
   if (results[0]?.meta.changes === 0) {
@@ -397,11 +412,7 @@ async function moveAlias(
       ['input', 'versionId'],
     );
   }
-  return {
-    model: toModel({ ...modelRow, updated_at: now }),
-    version: toModelVersion(versionRow),
-    previousVersionId,
-  };
+  return move;
 }
 
 /** Marks a model replaced by another (a REPLACED_BY edge) and deprecates it, in one batch. */
@@ -409,6 +420,7 @@ export async function replaceModel(
   deps: Deps,
   viewer: Viewer,
   input: { modelId: string; replacedById: string; reason?: string | null },
+  claim?: IdempotencyClaim,
 ): Promise<{ model: Model; replacement: Model }> {
   const reason = optionalText(input.reason, ['input', 'reason'], 2000);
   if (input.modelId === input.replacedById) {
@@ -432,6 +444,10 @@ export async function replaceModel(
     throw new ConflictError(`"${model.name}" is already replaced`, ['input', 'modelId']);
   }
   const now = nowIso();
+  const replaced = {
+    model: toModel({ ...model, status: 'DEPRECATED', updated_at: now }),
+    replacement: toModel(replacement),
+  };
   const edge = edgeRow(
     viewer,
     {
@@ -463,12 +479,12 @@ export async function replaceModel(
       to: ['input', 'replacedById'],
       properties: ['input', 'reason'],
     },
-    [updateModelStatus(deps.db, model.id, 'DEPRECATED', now)],
+    [
+      ...claimWrites(deps.db, claim, replaced),
+      updateModelStatus(deps.db, model.id, 'DEPRECATED', now),
+    ],
   );
-  return {
-    model: toModel({ ...model, status: 'DEPRECATED', updated_at: now }),
-    replacement: toModel(replacement),
-  };
+  return replaced;
 }
 
 function metadataTags(metadata: Record<string, unknown>): readonly string[] {

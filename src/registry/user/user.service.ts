@@ -4,6 +4,7 @@ import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { requireName } from '../validate.ts';
 import {
@@ -65,6 +66,7 @@ export async function createUser(
   deps: Deps,
   viewer: Viewer,
   input: UserCreateInput,
+  claim?: IdempotencyClaim,
 ): Promise<User> {
   const name = requireName(input.name, ['input', 'name']);
   const email = normalizeEmail(input.email);
@@ -80,7 +82,9 @@ export async function createUser(
     created_at: nowIso(),
     created_by: viewer.userId,
   };
+  const user = toUser(row);
   await runUnique(deps, [
+    ...claimWrites(deps.db, claim, user),
     insertUser(deps.db, row),
     insertAuditEvent(deps.db, {
       orgId: viewer.orgId,
@@ -91,7 +95,7 @@ export async function createUser(
       after: { name, email, role: input.role },
     }),
   ]);
-  return toUser(row);
+  return user;
 }
 
 export interface ApiTokenCreateInput {

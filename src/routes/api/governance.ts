@@ -2,9 +2,10 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { decodeIdOf, deps } from '../../global-id.ts';
-import { NotFoundError } from '../../registry/errors.ts';
 import { AI_ACT_OBLIGATIONS, AI_ACT_USES } from '../../registry/governance/ai-act.check.ts';
 import {
+  type ApprovalWithChecks,
+  type ComplianceCheckRunResult,
   requestApproval,
   reviewApproval,
   runComplianceChecks,
@@ -12,7 +13,6 @@ import {
 import type { CheckEvidence } from '../../registry/governance/checks.service.ts';
 import {
   findApprovalPages,
-  findApprovalsByIds,
   findLatestChecksByApprovalIds,
   findPendingApprovalPage,
 } from '../../registry/governance/governance.repository.ts';
@@ -20,14 +20,12 @@ import type { ApprovalTable } from '../../registry/governance/governance.table.t
 import {
   type Approval,
   CHECK_TYPES,
+  type ComplianceCheck,
   toApproval,
   toComplianceCheck,
 } from '../../registry/governance/governance.ts';
-import {
-  findAliasesByVersionIds,
-  findVersionsByIds,
-} from '../../registry/model/model.repository.ts';
-import { afterId, anyCaseEnum, limit, ModelIdParams, modelOfPath } from './params.ts';
+import { findAliasesByModelIds } from '../../registry/model/model.repository.ts';
+import { afterId, anyCaseEnum, limit, ModelIdParams, modelOfPath, pageOf } from './params.ts';
 import {
   ApprovalJson,
   approvalJson,
@@ -154,12 +152,7 @@ const PageQuery = z.object({
 });
 
 function approvalPage(rows: readonly ApprovalTable[], size: number) {
-  const page = rows.slice(0, size);
-  const last = page[page.length - 1];
-  return {
-    page,
-    next_cursor: rows.length > size && last ? encodeGlobalID('Approval', last.id) : null,
-  };
+  return pageOf(rows, size, (last) => encodeGlobalID('Approval', last.id));
 }
 
 // --- POST /api/governance/approvals -----------------------------------------------------------
@@ -181,7 +174,8 @@ export const approvalCreate = defineRoute({
     notes: z.string().nullish().describe('Why, for the reviewer (up to 10,000 characters).'),
   }),
   response: ApprovalJson,
-  handler: async ({ body, context }) => {
+  handler: async ({ body, context, claim }) => {
+    const present = (result: ApprovalWithChecks) => approvalJson(result.approval, result.checks);
     const result = await requestApproval(
       { ...deps(context), artifacts: context.env.ARTIFACTS },
       context.viewer,
@@ -191,8 +185,9 @@ export const approvalCreate = defineRoute({
         evidence: toEvidence(body.evidence),
         notes: body.notes,
       },
+      claim?.presenting(present),
     );
-    return approvalJson(result.approval, result.checks);
+    return present(result);
   },
 });
 
@@ -238,16 +233,21 @@ export const approvalReview = defineRoute({
   }),
   inputPaths: { approvalId: ['params', 'id'] },
   response: ApprovalJson,
-  handler: async ({ params, body, context }) => {
-    const approval = await reviewApproval(deps(context), context.viewer, {
-      approvalId: decodeIdOf(params.id, ['Approval'], ['params', 'id']).id,
-      decision: body.decision,
-      notes: body.notes,
-    });
-    const checks = await findLatestChecksByApprovalIds(context.db, context.viewer.orgId, [
-      approval.id,
-    ]);
-    return approvalJson(approval, checks.map(toComplianceCheck));
+  handler: async ({ params, body, context, claim }) => {
+    const approvalId = decodeIdOf(params.id, ['Approval'], ['params', 'id']).id;
+    // A decision adds no check result: read them first, so that the answer is known when the
+    // decision's batch (which stores it with an Idempotency-Key) is built.
+    const checks = (
+      await findLatestChecksByApprovalIds(context.db, context.viewer.orgId, [approvalId])
+    ).map(toComplianceCheck);
+    const present = (approval: Approval) => approvalJson(approval, checks);
+    const approval = await reviewApproval(
+      deps(context),
+      context.viewer,
+      { approvalId, decision: body.decision, notes: body.notes },
+      claim?.presenting(present),
+    );
+    return present(approval);
   },
 });
 
@@ -284,38 +284,14 @@ export const governanceHistory = defineRoute({
 
 // --- POST /api/governance/:modelId/check ------------------------------------------------------
 
-/** The approval or version a check body names must be of the model in the path. */
-async function requireOfModel(
-  context: Context,
-  modelId: string,
-  body: { approval_id?: string | null; version_id?: string | null },
-): Promise<{ approvalId: string | null; versionId: string | null }> {
-  let approval: Approval | null = null;
-  if (body.approval_id != null) {
-    const id = decodeIdOf(body.approval_id, ['Approval'], ['body', 'approval_id']).id;
-    const [row] = await findApprovalsByIds(context.db, context.viewer.orgId, [id]);
-    if (!row || row.model_id !== modelId) {
-      throw new NotFoundError(
-        'No approval of this model with this id',
-        ['body', 'approval_id'],
-        body.approval_id,
-      );
-    }
-    approval = toApproval(row);
-  }
-  let versionId: string | null = null;
-  if (body.version_id != null) {
-    versionId = decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id;
-    const [row] = await findVersionsByIds(context.db, context.viewer.orgId, [versionId]);
-    if (!row || row.model_id !== modelId) {
-      throw new NotFoundError(
-        'No version of this model with this id',
-        ['body', 'version_id'],
-        body.version_id,
-      );
-    }
-  }
-  return { approvalId: approval?.id ?? null, versionId };
+/** The latest result of each check (as findLatestChecksByApprovalIds orders them): new over old. */
+function latestChecks(
+  earlier: readonly ComplianceCheck[],
+  fresh: readonly ComplianceCheck[],
+): ComplianceCheck[] {
+  const byType = new Map(earlier.map((check) => [check.type, check]));
+  for (const check of fresh) byType.set(check.type, check);
+  return [...byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
 export const complianceCheck = defineRoute({
@@ -351,35 +327,50 @@ export const complianceCheck = defineRoute({
     version: ModelVersionJson,
     checks: z.array(ComplianceCheckJson).describe('The results just recorded.'),
   }),
-  handler: async ({ params, body, context }) => {
+  handler: async ({ params, body, context, claim }) => {
     const model = await modelOfPath(context, params.modelId);
-    const { approvalId, versionId } = await requireOfModel(context, model.id, body);
+    const approvalId =
+      body.approval_id == null
+        ? null
+        : decodeIdOf(body.approval_id, ['Approval'], ['body', 'approval_id']).id;
+    const versionId =
+      body.version_id == null
+        ? null
+        : decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id;
+    // The answer also shows the request's other latest results and the version's aliases: read
+    // them first, so that it is known when the run's batch (which stores it with an
+    // Idempotency-Key) is built. The service checks that the approval or version is this model's.
+    const [earlier, aliases] = await Promise.all([
+      approvalId
+        ? findLatestChecksByApprovalIds(context.db, context.viewer.orgId, [approvalId])
+        : [],
+      findAliasesByModelIds(context.db, context.viewer.orgId, [model.id], null),
+    ]);
+    const present = (result: ComplianceCheckRunResult) => ({
+      approval: result.approval
+        ? approvalJson(result.approval, latestChecks(earlier.map(toComplianceCheck), result.checks))
+        : null,
+      version: modelVersionJson(
+        result.modelVersion,
+        aliases
+          .filter((alias) => alias.version_id === result.modelVersion.id)
+          .map((alias) => alias.name),
+      ),
+      checks: result.checks.map(complianceCheckJson),
+    });
     const result = await runComplianceChecks(
       { ...deps(context), artifacts: context.env.ARTIFACTS },
       context.viewer,
-      { approvalId, versionId, checks: body.checks, evidence: toEvidence(body.evidence) },
+      {
+        modelId: model.id,
+        approvalId,
+        versionId,
+        checks: body.checks,
+        evidence: toEvidence(body.evidence),
+      },
+      claim?.presenting(present),
     );
-    const approval = result.approval
-      ? approvalJson(
-          result.approval,
-          (
-            await findLatestChecksByApprovalIds(context.db, context.viewer.orgId, [
-              result.approval.id,
-            ])
-          ).map(toComplianceCheck),
-        )
-      : null;
-    const aliases = await findAliasesByVersionIds(context.db, context.viewer.orgId, [
-      result.modelVersion.id,
-    ]);
-    return {
-      approval,
-      version: modelVersionJson(
-        result.modelVersion,
-        aliases.map((alias) => alias.name),
-      ),
-      checks: result.checks.map(complianceCheckJson),
-    };
+    return present(result);
   },
 });
 

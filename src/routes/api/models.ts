@@ -10,6 +10,7 @@ import {
   findVersionsByIds,
 } from '../../registry/model/model.repository.ts';
 import {
+  type AliasMove,
   createModelVersion,
   listModels,
   modelCursorKey,
@@ -18,13 +19,13 @@ import {
 } from '../../registry/model/model.service.ts';
 import {
   MODEL_STATUSES,
-  type Model,
+  type ModelVersion,
   PRODUCTION_ALIAS,
   toModelAlias,
   toModelVersion,
 } from '../../registry/model/model.ts';
 import { decodeCursorKey, encodeCursorKey } from '../../registry/paging.ts';
-import { jsonObject, limit, modelOfPath } from './params.ts';
+import { jsonObject, limit, modelOfPath, pageOf } from './params.ts';
 import {
   AliasJson,
   aliasJson,
@@ -66,17 +67,22 @@ export const modelCreate = defineRoute({
   status: 201,
   body: ModelCreateBody,
   response: ModelJson,
-  handler: async ({ body, context }) =>
+  handler: async ({ body, context, claim }) =>
     modelJson(
-      await registerModel(deps(context), context.viewer, {
-        name: body.name,
-        description: body.description,
-        tags: body.tags,
-        metadata: body.metadata,
-        provider: body.provider,
-        framework: body.framework,
-        modelType: body.model_type,
-      }),
+      await registerModel(
+        deps(context),
+        context.viewer,
+        {
+          name: body.name,
+          description: body.description,
+          tags: body.tags,
+          metadata: body.metadata,
+          provider: body.provider,
+          framework: body.framework,
+          modelType: body.model_type,
+        },
+        claim?.presenting(modelJson),
+      ),
     ),
 });
 
@@ -160,7 +166,9 @@ export const modelVersionList = defineRoute({
       limit: query.limit + 1,
       inverted: false,
     });
-    const page = rows.slice(0, query.limit);
+    const { page, next_cursor } = pageOf(rows, query.limit, (last) =>
+      encodeGlobalID('ModelVersion', last.id),
+    );
     const aliases = page.length
       ? await findAliasesByVersionIds(
           context.db,
@@ -168,7 +176,6 @@ export const modelVersionList = defineRoute({
           page.map((row) => row.id),
         )
       : [];
-    const last = page[page.length - 1];
     return {
       versions: page.map((row) =>
         modelVersionJson(
@@ -176,8 +183,7 @@ export const modelVersionList = defineRoute({
           aliases.filter((alias) => alias.version_id === row.id).map((alias) => alias.name),
         ),
       ),
-      next_cursor:
-        rows.length > query.limit && last ? encodeGlobalID('ModelVersion', last.id) : null,
+      next_cursor,
     };
   },
 });
@@ -217,7 +223,7 @@ export const modelVersionCreate = defineRoute({
   body: VersionCreateBody,
   response: ModelVersionJson,
   inputPaths: { modelId: ['params', 'id'] },
-  handler: async ({ params, body, context }) => {
+  handler: async ({ params, body, context, claim }) => {
     const link = (field: 'trained_on' | 'evaluated_on') =>
       body[field]?.map((entry, index) => ({
         datasetId: decodeIdOf(
@@ -227,20 +233,26 @@ export const modelVersionCreate = defineRoute({
         ).id,
         properties: entry.properties ?? undefined,
       })) ?? null;
-    const version = await createModelVersion(deps(context), context.viewer, {
-      modelId: decodeIdOf(params.id, ['Model'], ['params', 'id']).id,
-      version: body.version,
-      description: body.description,
-      metadata: body.metadata,
-      derivedFrom:
-        body.derived_from?.map(
-          (id, index) =>
-            decodeIdOf(id, ['ModelVersion'], ['body', 'derived_from', String(index)]).id,
-        ) ?? null,
-      trainedOn: link('trained_on'),
-      evaluatedOn: link('evaluated_on'),
-    });
-    return modelVersionJson(version, []);
+    const present = (version: ModelVersion) => modelVersionJson(version, []);
+    const version = await createModelVersion(
+      deps(context),
+      context.viewer,
+      {
+        modelId: decodeIdOf(params.id, ['Model'], ['params', 'id']).id,
+        version: body.version,
+        description: body.description,
+        metadata: body.metadata,
+        derivedFrom:
+          body.derived_from?.map(
+            (id, index) =>
+              decodeIdOf(id, ['ModelVersion'], ['body', 'derived_from', String(index)]).id,
+          ) ?? null,
+        trainedOn: link('trained_on'),
+        evaluatedOn: link('evaluated_on'),
+      },
+      claim?.presenting(present),
+    );
+    return present(version);
   },
 });
 
@@ -273,7 +285,7 @@ export const modelPromote = defineRoute({
       .describe('Global ID of the version that was in production before, if any.'),
   }),
   inputPaths: { versionId: ['params', 'version'] },
-  handler: async ({ params, body, context }) => {
+  handler: async ({ params, body, context, claim }) => {
     const model = await modelOfPath(context, params.id, 'id');
     const found = await findVersionByModelAndVersion(
       context.db,
@@ -287,32 +299,36 @@ export const modelPromote = defineRoute({
         'version',
       ]);
     }
-    const move = await promoteModelVersion(deps(context), context.viewer, {
-      versionId: found.id,
-      reason: body?.reason,
-    });
-    return {
+    const present = (move: AliasMove) => ({
       model: modelJson(move.model),
       version: modelVersionJson(move.version, [PRODUCTION_ALIAS]),
       previous_version_id: move.previousVersionId
         ? encodeGlobalID('ModelVersion', move.previousVersionId)
         : null,
-    };
+    });
+    return present(
+      await promoteModelVersion(
+        deps(context),
+        context.viewer,
+        { versionId: found.id, reason: body?.reason },
+        claim?.presenting(present),
+      ),
+    );
   },
 });
 
 // --- GET /api/models?tags=&status=&provider= --------------------------------------------------
 
-/** The GraphQL list's argument names, as this route's query parameters. */
-const LIST_ARGUMENTS: Record<string, string> = {
-  'filter.tagsAll': 'tags',
-  'filter.status': 'status',
-  'filter.provider': 'provider',
-  'filter.framework': 'framework',
-  'filter.modelType': 'model_type',
-  'filter.text': 'text',
-  after: 'cursor',
-  first: 'limit',
+/** The list's errors name the GraphQL argument (`filter.tagsAll`): the query parameter instead. */
+const LIST_ARGUMENTS: Record<string, readonly string[]> = {
+  'filter.tagsAll': ['query', 'tags'],
+  'filter.status': ['query', 'status'],
+  'filter.provider': ['query', 'provider'],
+  'filter.framework': ['query', 'framework'],
+  'filter.modelType': ['query', 'model_type'],
+  'filter.text': ['query', 'text'],
+  after: ['query', 'cursor'],
+  first: ['query', 'limit'],
 };
 
 const ModelListQuery = z.object({
@@ -337,6 +353,7 @@ export const modelList = defineRoute({
   tag: 'models',
   scope: 'viewer',
   query: ModelListQuery,
+  inputPaths: LIST_ARGUMENTS,
   response: z.object({
     models: z.array(ModelJson),
     next_cursor: z
@@ -349,38 +366,22 @@ export const modelList = defineRoute({
     if (query.cursor !== undefined && after === null) {
       throw new ValidationError('Not a cursor returned by this API', ['query', 'cursor']);
     }
-    let models: Model[];
-    try {
-      models = await listModels(context.db, context.viewer.orgId, {
-        filter: {
-          tagsAll: query.tags ?? null,
-          status: query.status ?? null,
-          provider: query.provider ?? null,
-          framework: query.framework ?? null,
-          modelType: query.model_type ?? null,
-          text: query.text ?? null,
-        },
-        orderBy: { field: 'created_at', direction: 'ASC' },
-        page: { after, before: null, limit: query.limit + 1, inverted: false },
-      });
-    } catch (error) {
-      // The list's own input rules name the GraphQL argument; name the query parameter.
-      if (error instanceof ValidationError) {
-        const argument = error.path.join('.');
-        const parameter = LIST_ARGUMENTS[argument] ?? argument;
-        throw new ValidationError(error.message.replace(argument, parameter), ['query', parameter]);
-      }
-      throw error;
-    }
-    const page = models.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      models: page.map(modelJson),
-      next_cursor:
-        models.length > query.limit && last
-          ? encodeCursorKey(modelCursorKey(last, 'created_at'))
-          : null,
-    };
+    const models = await listModels(context.db, context.viewer.orgId, {
+      filter: {
+        tagsAll: query.tags ?? null,
+        status: query.status ?? null,
+        provider: query.provider ?? null,
+        framework: query.framework ?? null,
+        modelType: query.model_type ?? null,
+        text: query.text ?? null,
+      },
+      orderBy: { field: 'created_at', direction: 'ASC' },
+      page: { after, before: null, limit: query.limit + 1, inverted: false },
+    });
+    const { page, next_cursor } = pageOf(models, query.limit, (last) =>
+      encodeCursorKey(modelCursorKey(last, 'created_at')),
+    );
+    return { models: page.map(modelJson), next_cursor };
   },
 });
 

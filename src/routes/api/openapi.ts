@@ -62,6 +62,16 @@ function parameters(where: 'path' | 'query', schema: z.ZodType | undefined) {
   });
 }
 
+/** The `Idempotency-Key` header every POST route accepts (the router's rules, README "Idempotency"). */
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Optional, 1 to 200 characters, no control characters nor whitespace around it. The same key with the same request (path, query and body) within 24 hours replays the first 2xx answer (status and body, with Idempotent-Replayed: true) and writes nothing; with another request it is 409 CONFLICT on ["headers", "Idempotency-Key"]. The key is stored in the same D1 batch as the change.',
+  schema: { type: 'string', minLength: 1, maxLength: 200 },
+} as const;
+
 /** The OpenAPI 3.1 document of the REST routes, printed from the route table's zod schemas. */
 export function buildOpenApiDocument(routes: readonly RouteDef[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -76,7 +86,11 @@ export function buildOpenApiDocument(routes: readonly RouteDef[]): Record<string
       'x-graphql': route.graphql,
       'x-live': Boolean(route.handler),
       security: [{ bearer: [] }],
-      parameters: [...parameters('path', route.params), ...parameters('query', route.query)],
+      parameters: [
+        ...parameters('path', route.params),
+        ...parameters('query', route.query),
+        ...(route.method === 'POST' ? [IDEMPOTENCY_KEY_PARAMETER] : []),
+      ],
       responses: {
         [status]: {
           description: 'Success.',

@@ -47,6 +47,12 @@ export const rangeQuery = {
   end: isoTime('End (exclusive); default now.').optional(),
 };
 
+/** `?name=`: the name of a CUSTOM metric, with `?type=CUSTOM`. */
+export const customName = z
+  .string()
+  .optional()
+  .describe('The name of a CUSTOM metric (lowercase, e.g. "bleu"); only with CUSTOM.');
+
 /** Where the services' range errors (`from`, `to`) point in a `?start=&end=` query. */
 export const RANGE_QUERY_PATHS = { from: ['query', 'start'], to: ['query', 'end'] } as const;
 
@@ -62,6 +68,20 @@ export async function modelOfPath(
   const [row] = await findModelsByIds(context.db, context.viewer.orgId, [rowId]);
   if (!row) throw new NotFoundError('No model with this id', ['params', parameter], id);
   return toModel(row);
+}
+
+/**
+ * One page of a list read with `limit: size + 1`: its first `size` rows, and the cursor of the next
+ * page (made from the last row kept) when the extra row says there is one.
+ */
+export function pageOf<T>(
+  rows: readonly T[],
+  size: number,
+  cursor: (last: T) => string,
+): { page: T[]; next_cursor: string | null } {
+  const page = rows.slice(0, size);
+  const last = page[page.length - 1];
+  return { page, next_cursor: rows.length > size && last !== undefined ? cursor(last) : null };
 }
 
 /** A `?after=` cursor of an id-ordered list: the global ID of the last item of the previous page. */

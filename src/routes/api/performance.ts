@@ -17,12 +17,14 @@ import {
 import {
   GRANULARITIES,
   METRIC_TYPES,
+  type MetricPoint,
   metricKey,
   metricTypeOf,
 } from '../../registry/metrics/metrics.ts';
 import { withBodyPaths } from './errors.ts';
 import {
   anyCaseEnum,
+  customName,
   isoTime,
   jsonObject,
   ModelIdParams,
@@ -34,10 +36,6 @@ import { DistributionJson, distributionJson, globalIdOf } from './present.ts';
 import { defineRoute } from './route.ts';
 
 const metricType = anyCaseEnum(METRIC_TYPES, 'The metric.');
-const customName = z
-  .string()
-  .optional()
-  .describe('The name of a CUSTOM metric (lowercase, e.g. "bleu"); only with CUSTOM.');
 
 const MetricPointJson = z.object({
   id: z.string().describe('The point’s id (UUIDv7).'),
@@ -49,6 +47,22 @@ const MetricPointJson = z.object({
   context: jsonObject.nullable(),
   timestamp: z.string().describe('When it was measured (ISO-8601).'),
 });
+
+/** The answer to a batch of one point. */
+function onePointJson([point]: readonly MetricPoint[]): z.infer<typeof MetricPointJson> {
+  if (!point) throw new Error('recordMetrics returned no point for one input');
+  const { type, name } = metricTypeOf(point.metric);
+  return {
+    id: point.id,
+    model_id: encodeGlobalID('Model', point.modelId),
+    version_id: encodeGlobalID('ModelVersion', point.versionId),
+    metric_type: type,
+    name,
+    value: point.value,
+    context: point.context,
+    timestamp: point.recordedAt.toISOString(),
+  };
+}
 
 // --- POST /api/performance/metrics ------------------------------------------------------------
 
@@ -65,10 +79,7 @@ export const metricsRecord = defineRoute({
   body: z.strictObject({
     version_id: globalIdOf('ModelVersion'),
     metric_type: metricType,
-    name: z
-      .string()
-      .nullish()
-      .describe('The name of a CUSTOM metric (lowercase, e.g. "bleu"); only with CUSTOM.'),
+    name: customName.nullable(),
     value: z
       .number()
       .describe('Finite; LATENCY and THROUGHPUT at least 0, ACCURACY and ERROR_RATE from 0 to 1.'),
@@ -76,36 +87,31 @@ export const metricsRecord = defineRoute({
     timestamp: isoTime('When it was measured (default now); not in the future.').nullish(),
   }),
   response: MetricPointJson,
-  handler: async ({ body, context }) => {
+  handler: async ({ body, context, claim }) => {
     const versionId = decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id;
     // recordMetrics takes a batch: this route sends a batch of one, and says body.<field>.
-    const [point] = await withBodyPaths(
+    const points = await withBodyPaths(
       () =>
-        recordMetrics(deps(context), context.viewer, analyticsEngineSink(context.env.EVENTS), [
-          {
-            versionId,
-            type: body.metric_type,
-            name: body.name,
-            value: body.value,
-            context: body.context,
-            timestamp: body.timestamp,
-          },
-        ]),
+        recordMetrics(
+          deps(context),
+          context.viewer,
+          analyticsEngineSink(context.env.EVENTS),
+          [
+            {
+              versionId,
+              type: body.metric_type,
+              name: body.name,
+              value: body.value,
+              context: body.context,
+              timestamp: body.timestamp,
+            },
+          ],
+          claim?.presenting(onePointJson),
+        ),
       ['input', 'points', '0'],
       { type: 'metric_type' },
     );
-    if (!point) throw new Error('recordMetrics returned no point for one input');
-    const { type, name } = metricTypeOf(point.metric);
-    return {
-      id: point.id,
-      model_id: encodeGlobalID('Model', point.modelId),
-      version_id: encodeGlobalID('ModelVersion', point.versionId),
-      metric_type: type,
-      name,
-      value: point.value,
-      context: point.context,
-      timestamp: point.recordedAt.toISOString(),
-    };
+    return onePointJson(points);
   },
 });
 
@@ -234,6 +240,7 @@ export const performanceCompare = defineRoute({
   graphql: 'query modelComparison(modelIds:, metricType:, from:, to:)',
   tag: 'performance',
   scope: 'viewer',
+  readOnly: true,
   body: z.strictObject({
     model_ids: z
       .array(globalIdOf('Model'))

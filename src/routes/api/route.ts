@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Context } from '../../context.ts';
+import type { IdempotencyClaim } from '../../registry/idempotency/idempotency.service.ts';
 
 /** The role scope a route needs; the same names and rules as the GraphQL authScopes. */
 export type Scope = 'viewer' | 'editor' | 'reviewer' | 'admin';
@@ -15,6 +16,12 @@ export interface HandlerInput<P, Q, B> {
   body: B;
   context: Context;
   request: Request;
+  /**
+   * A POST sent with an `Idempotency-Key`: the handler passes
+   * `claim?.presenting(<its presenter>)` to its service, which writes the key with the answer in
+   * its own batch (as the GraphQL mutations do). Undefined without the header, and on GET.
+   */
+  claim?: IdempotencyClaim;
 }
 
 /** A handler returns JSON data (sent with the route's status) or a ready Response. */
@@ -50,6 +57,12 @@ export interface RouteDef<
    * same name in snake_case, e.g. `{ modelId: ['params', 'id'] }`.
    */
   inputPaths?: Record<string, readonly string[]>;
+  /**
+   * A POST that writes nothing (a query with a body, e.g. a comparison): it has no batch to put
+   * its `Idempotency-Key` in, so the router stores the key with the answer after the handler.
+   * Every other POST handler must pass its claim to its service (the router checks it did).
+   */
+  readOnly?: true;
   /** Every route of the original design is live: each has a handler. */
   handler: Handler<z.infer<P>, z.infer<Q>, z.infer<B>>;
 }

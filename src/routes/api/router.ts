@@ -1,13 +1,14 @@
 import { viewerScopes } from '../../auth/viewer.ts';
 import type { Context } from '../../context.ts';
+import { runBatch } from '../../db/batch.ts';
 import type { StatementCounter } from '../../db/client.ts';
-import { deps as depsOf } from '../../global-id.ts';
 import {
   hashCanonical,
-  releaseRestKey,
+  IdempotencyClaim,
+  isKeyCollision,
+  type RestAnswer,
   requireIdempotencyKey,
-  reserveRestKey,
-  settleRestKey,
+  restKeyState,
 } from '../../registry/idempotency/idempotency.service.ts';
 import { createContext, type ServerContext } from '../../yoga.ts';
 import { ApiError, fromThrown, validationError } from './errors.ts';
@@ -103,7 +104,7 @@ export async function handleApiRequest(
       bodyText ??= request.text();
       return bodyText;
     };
-    const run = async (): Promise<Response> => {
+    const run = async (claim?: IdempotencyClaim): Promise<Response> => {
       try {
         const params = parsePart(route, 'params', found.params);
         const query = parsePart(route, 'query', Object.fromEntries(url.searchParams));
@@ -116,10 +117,15 @@ export async function handleApiRequest(
           body,
           context,
           request,
+          claim,
         });
+        if (claim) return answerOf(await recordedAnswer(context, route, claim, result));
         if (result instanceof Response) return result;
         return Response.json(result, { status: route.status ?? 200, headers });
       } catch (error) {
+        // A duplicate that committed the key first refused our batch whole: runIdempotentPost
+        // replays its answer (this one is sent only if it cannot be read).
+        if (claim && isKeyCollision(error)) return keyBusy(route);
         return fromThrown(error, route.inputPaths).toResponse(headers);
       }
     };
@@ -136,27 +142,79 @@ export async function handleApiRequest(
 }
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-/** Largest response body kept for replay; a larger 2xx answer is not replayable (key released). */
-const MAX_REPLAY_BODY = 512 * 1024;
-/** How long a duplicate waits for the same request still running before it is told to retry. */
-const IN_PROGRESS_POLLS = 5;
-const IN_PROGRESS_POLL_MS = 200;
+const KEY_PATH = ['headers', IDEMPOTENCY_KEY_HEADER] as const;
 
 /**
- * `Idempotency-Key` on every POST route, once for all handlers: the same key with the same request
- * (path, query and body, hashed canonically) replays the first 2xx response, status and body; with
- * another request it is 409 CONFLICT. The handler's own batch is out of reach here, so the key is
- * reserved first (a PENDING row, taken by exactly one request through its UNIQUE index), then the
- * handler runs, then a 2xx response completes the row and anything else deletes it (the key can be
- * used again). A concurrent duplicate finds the reservation and waits for it, or gets 409 with
- * Retry-After; it never runs the handler a second time.
- *
- * The gap this leaves: a Worker that dies after the handler's batch committed but before the
- * response is stored leaves the reservation PENDING; after REST_RESERVATION_LEASE_MS a retry runs
- * the handler again. Closing it takes the GraphQL design: the router would hand an
- * IdempotencyClaim to the handler (HandlerInput), and each handler would pass it to its service,
- * which puts `claim.writes(...)` first in its batch, storing the REST body (computable before the
- * batch from the domain result) instead of the domain result.
+ * The claim of a POST sent with an `Idempotency-Key`: scoped to the organization and the route,
+ * holding the hash of the request (path, query and body, canonical JSON) and the route's status.
+ * Throws ValidationError on a malformed key.
+ */
+export async function restClaim(
+  context: Context,
+  route: RouteDef,
+  url: URL,
+  bodyText: string,
+  key: string,
+): Promise<IdempotencyClaim> {
+  requireIdempotencyKey(key, KEY_PATH);
+  const requestHash = await hashCanonical({
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    body: parseOrText(bodyText),
+  });
+  const address = { orgId: context.viewer.orgId, scope: `POST ${route.path}`, key };
+  return new IdempotencyClaim(address, requestHash, new Date(), route.status ?? 200);
+}
+
+/**
+ * The answer of a handler that ran with a claim: the one its service stored with the key, in the
+ * same batch as its change. A read-only route has no batch: its answer is stored here, alone (a
+ * concurrent duplicate then fails on the key's UNIQUE index and replays the first).
+ */
+async function recordedAnswer(
+  context: Context,
+  route: RouteDef,
+  claim: IdempotencyClaim,
+  result: unknown,
+): Promise<RestAnswer> {
+  if (!claim.recorded && route.readOnly) {
+    await runBatch(context.d1, claim.presenting((value) => value).writes(context.db, result));
+  }
+  if (!claim.recorded || !claim.answer) {
+    throw new Error(`${route.method} ${route.path} did not record its idempotency key`);
+  }
+  return claim.answer;
+}
+
+function keyBusy(route: RouteDef): Response {
+  return new ApiError(
+    409,
+    'CONFLICT',
+    `A request with this ${IDEMPOTENCY_KEY_HEADER} for ${route.method} ${route.path} ran at the same time; retry shortly`,
+    KEY_PATH,
+    {},
+    { 'Retry-After': '1' },
+  ).toResponse(new Headers());
+}
+
+function answerOf(answer: RestAnswer, replayed = false): Response {
+  const response = new Response(answer.body, {
+    status: answer.status,
+    headers: { 'content-type': answer.contentType },
+  });
+  if (replayed) response.headers.set('Idempotent-Replayed', 'true');
+  return response;
+}
+
+/**
+ * `Idempotency-Key` on every POST route, once for all handlers, the GraphQL way: the same key with
+ * the same request (path, query and body, hashed canonically) replays the first 2xx answer, status
+ * and body; with another request it is 409 CONFLICT. A new key runs the handler with a claim that
+ * its service writes first in its own D1 batch, with the answer, so the key exists exactly when the
+ * change does: a Worker that dies after the commit leaves a key that replays, never a change a
+ * retry could make twice. A failure stores nothing (the key stays free), unless a concurrent
+ * request with the key won meanwhile (its batch holds the key, so ours was refused whole): then
+ * that request's answer is replayed.
  */
 async function runIdempotentPost(
   context: Context,
@@ -164,71 +222,32 @@ async function runIdempotentPost(
   url: URL,
   text: string,
   key: string,
-  run: () => Promise<Response>,
+  run: (claim: IdempotencyClaim) => Promise<Response>,
 ): Promise<Response> {
-  const keyPath = ['headers', IDEMPOTENCY_KEY_HEADER];
+  let claim: IdempotencyClaim;
   try {
-    requireIdempotencyKey(key, keyPath);
+    claim = await restClaim(context, route, url, text, key);
   } catch (error) {
     return fromThrown(error).toResponse(new Headers());
   }
-  const requestHash = await hashCanonical({
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    body: parseOrText(text),
-  });
-  const address = { orgId: context.viewer.orgId, scope: `POST ${route.path}`, key };
-  const deps = depsOf(context);
-  let reservation = await reserveRestKey(deps, address, requestHash);
-  for (let poll = 0; reservation.kind === 'in-progress' && poll < IN_PROGRESS_POLLS; poll += 1) {
-    await new Promise((resolve) => setTimeout(resolve, IN_PROGRESS_POLL_MS));
-    reservation = await reserveRestKey(deps, address, requestHash);
-  }
-  switch (reservation.kind) {
-    case 'conflict':
+  const known = async () => {
+    const state = await restKeyState(context.db, claim.address, claim.requestHash);
+    if (state.kind === 'replay') return answerOf(state.answer, true);
+    if (state.kind === 'conflict') {
       return new ApiError(
         409,
         'CONFLICT',
         `This ${IDEMPOTENCY_KEY_HEADER} was already used for ${route.method} ${route.path} with a different request`,
-        keyPath,
+        KEY_PATH,
       ).toResponse(new Headers());
-    case 'in-progress':
-      return new ApiError(
-        409,
-        'CONFLICT',
-        `A request with this ${IDEMPOTENCY_KEY_HEADER} is still running; retry shortly`,
-        keyPath,
-        {},
-        { 'Retry-After': '1' },
-      ).toResponse(new Headers());
-    case 'replay': {
-      const replayed = new Response(reservation.body, { status: reservation.status });
-      if (reservation.contentType) replayed.headers.set('content-type', reservation.contentType);
-      replayed.headers.set('Idempotent-Replayed', 'true');
-      return replayed;
     }
-    case 'reserved':
-      break;
-  }
-  let response: Response;
-  try {
-    response = await run();
-  } catch (error) {
-    await releaseRestKey(context.db, reservation.id);
-    throw error;
-  }
-  const ok = response.status >= 200 && response.status < 300;
-  const body = ok ? await response.clone().text() : '';
-  if (ok && body.length <= MAX_REPLAY_BODY) {
-    await settleRestKey(context.db, reservation.id, {
-      status: response.status,
-      body,
-      contentType: response.headers.get('content-type'),
-    });
-  } else {
-    await releaseRestKey(context.db, reservation.id);
-  }
-  return response;
+    return null;
+  };
+  const first = await known();
+  if (first) return first;
+  const response = await run(claim);
+  if (response.ok) return response;
+  return (await known()) ?? response;
 }
 
 function parseOrText(text: string): unknown {

@@ -8,7 +8,7 @@ import { GRANULARITIES, type TimeRange } from '../../registry/metrics/metrics.ts
 import type { TestResult } from '../../registry/metrics/statistics.ts';
 import { compareArms, usageReports } from '../../registry/usage/analysis.service.ts';
 import { resolveArms } from '../../registry/usage/arms.service.ts';
-import { trackInferences } from '../../registry/usage/usage.service.ts';
+import { type TrackedInference, trackInferences } from '../../registry/usage/usage.service.ts';
 import { INFERENCE_STATUSES } from '../../registry/usage/usage.ts';
 import { USAGE_READS, usageSourceOf } from '../../registry/usage/usage-source.ts';
 import { withBodyPaths } from './errors.ts';
@@ -58,7 +58,9 @@ const TrackBody = z.strictObject({
   idempotency_key: z
     .string()
     .nullish()
-    .describe('Recorded once: a retry with the same key returns the first result.'),
+    .describe(
+      'Recorded once (1 to 200 characters, as every idempotency key): a retry with the same key returns the first result.',
+    ),
   timestamp: isoTime('When it was made (default now).').nullish(),
 });
 
@@ -70,6 +72,12 @@ const TRACK_FIELDS: Record<string, string> = {
   reasoningTokens: 'tokens_reasoning',
   quality: 'quality_score',
 };
+
+/** The answer to a batch of one request. */
+function oneTrackedJson([tracked]: readonly TrackedInference[]) {
+  if (!tracked) throw new Error('trackInferences returned nothing for one request');
+  return { request: inferenceRequestJson(tracked.request), deduplicated: tracked.deduplicated };
+}
 
 // --- POST /api/vibe/track ---------------------------------------------------------------------
 
@@ -90,7 +98,7 @@ export const inferenceTrack = defineRoute({
       .boolean()
       .describe('True when the idempotency key was already recorded: this is the first result.'),
   }),
-  handler: async ({ body, context }) => {
+  handler: async ({ body, context, claim }) => {
     const optional = (value: string | null | undefined, kind: string, field: string) =>
       value == null ? null : decodeIdOf(value, [kind], ['body', field]).id;
     const input = {
@@ -111,7 +119,7 @@ export const inferenceTrack = defineRoute({
       idempotencyKey: body.idempotency_key,
       timestamp: body.timestamp,
     };
-    const [tracked] = await withBodyPaths(
+    const tracked = await withBodyPaths(
       () =>
         trackInferences(
           deps(context),
@@ -119,12 +127,12 @@ export const inferenceTrack = defineRoute({
           analyticsEngineSink(context.env.EVENTS),
           [input],
           ['input', 'request'],
+          claim?.presenting(oneTrackedJson),
         ),
       ['input', 'request'],
       TRACK_FIELDS,
     );
-    if (!tracked) throw new Error('trackInferences returned nothing for one request');
-    return { request: inferenceRequestJson(tracked.request), deduplicated: tracked.deduplicated };
+    return oneTrackedJson(tracked);
   },
 });
 
@@ -287,6 +295,7 @@ export const usageCompare = defineRoute({
   graphql: 'query abTestCompare',
   tag: 'vibe',
   scope: 'viewer',
+  readOnly: true,
   body: z.strictObject({
     experiment_id: globalIdOf('Experiment')
       .nullish()

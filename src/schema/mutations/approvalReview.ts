@@ -3,6 +3,7 @@ import { reviewApproval } from '../../registry/governance/approval.service.ts';
 import type { Approval } from '../../registry/governance/governance.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 
@@ -17,6 +18,7 @@ const ReviewDecisionEnum = builder.enumType('ReviewDecision', {
 const ApprovalReviewInput = builder.inputType('ApprovalReviewInput', {
   description: 'A decision on a pending approval request.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     approvalId: t.id({ required: true, description: 'Global ID of the request.' }),
     decision: t.field({ type: ReviewDecisionEnum, required: true, description: 'The decision.' }),
     notes: t.string({ description: 'Why (required to reject; up to 10,000 characters).' }),
@@ -46,11 +48,18 @@ builder.mutationField('approvalReview', (t) =>
       input: t.arg({ type: ApprovalReviewInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      approval: await reviewApproval(deps(context), context.viewer, {
-        approvalId: decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,
-        decision: input.decision,
-        notes: input.notes,
-      }),
+      approval: await idempotent(context, 'approvalReview', input, (claim) =>
+        reviewApproval(
+          deps(context),
+          context.viewer,
+          {
+            approvalId: decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,
+            decision: input.decision,
+            notes: input.notes,
+          },
+          claim,
+        ),
+      ),
     }),
   }),
 );

@@ -4,6 +4,7 @@ import {
 } from '../../registry/governance/approval.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
@@ -13,6 +14,7 @@ import { ModelVersionRef } from '../objects/refs.ts';
 const ComplianceCheckRunInput = builder.inputType('ComplianceCheckRunInput', {
   description: 'Checks to re-run: on a pending request, or on a version outside any request.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     approvalId: t.id({
       description: 'A pending request: re-runs its checks, with new evidence merged over the old.',
     }),
@@ -66,17 +68,24 @@ builder.mutationField('complianceCheckRun', (t) =>
       input: t.arg({ type: ComplianceCheckRunInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      runComplianceChecks({ ...deps(context), artifacts: context.env.ARTIFACTS }, context.viewer, {
-        approvalId:
-          input.approvalId == null
-            ? null
-            : decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,
-        versionId:
-          input.versionId == null
-            ? null
-            : decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-        checks: input.checks,
-        evidence: toCheckEvidence(input.evidence),
-      }),
+      idempotent(context, 'complianceCheckRun', input, (claim) =>
+        runComplianceChecks(
+          { ...deps(context), artifacts: context.env.ARTIFACTS },
+          context.viewer,
+          {
+            approvalId:
+              input.approvalId == null
+                ? null
+                : decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,
+            versionId:
+              input.versionId == null
+                ? null
+                : decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+            checks: input.checks,
+            evidence: toCheckEvidence(input.evidence),
+          },
+          claim,
+        ),
+      ),
   }),
 );

@@ -4,6 +4,7 @@ import {
 } from '../../registry/governance/dataset-governance.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ErasureRequestRef } from '../objects/DatasetGovernance.ts';
 import { DeploymentRef, ModelRef, ModelVersionRef } from '../objects/refs.ts';
@@ -11,6 +12,7 @@ import { DeploymentRef, ModelRef, ModelVersionRef } from '../objects/refs.ts';
 const DatasetErasureRequestInput = builder.inputType('DatasetErasureRequestInput', {
   description: 'A right-to-be-forgotten request against a dataset.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     datasetId: t.id({ required: true, description: 'Global ID of the dataset.' }),
     reason: t.string({ description: 'Why, for the audit trail (up to 2,000 characters).' }),
   }),
@@ -62,9 +64,16 @@ builder.mutationField('datasetErasureRequest', (t) =>
       }),
     },
     resolve: (_root, { input }, context) =>
-      requestDatasetErasure(deps(context), context.viewer, {
-        datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['input', 'datasetId']).id,
-        reason: input.reason,
-      }),
+      idempotent(context, 'datasetErasureRequest', input, (claim) =>
+        requestDatasetErasure(
+          deps(context),
+          context.viewer,
+          {
+            datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['input', 'datasetId']).id,
+            reason: input.reason,
+          },
+          claim,
+        ),
+      ),
   }),
 );

@@ -4,6 +4,7 @@ import {
 } from '../../registry/governance/dataset-governance.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { DatasetGovernanceInput, DatasetGovernanceRef } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
@@ -11,6 +12,7 @@ import { DatasetRef } from '../objects/refs.ts';
 const DatasetGovernanceSetInput = builder.inputType('DatasetGovernanceSetInput', {
   description: 'The GDPR declaration of an existing dataset, replacing any earlier one whole.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     datasetId: t.id({ required: true, description: 'Global ID of the dataset.' }),
     governance: t.field({
       type: DatasetGovernanceInput,
@@ -57,10 +59,17 @@ builder.mutationField('datasetGovernanceSet', (t) =>
       input: t.arg({ type: DatasetGovernanceSetInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      setDatasetGovernance(deps(context), context.viewer, {
-        datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['input', 'datasetId']).id,
-        governance: input.governance,
-        reason: input.reason,
-      }),
+      idempotent(context, 'datasetGovernanceSet', input, (claim) =>
+        setDatasetGovernance(
+          deps(context),
+          context.viewer,
+          {
+            datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['input', 'datasetId']).id,
+            governance: input.governance,
+            reason: input.reason,
+          },
+          claim,
+        ),
+      ),
   }),
 );

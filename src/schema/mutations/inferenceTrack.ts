@@ -45,7 +45,7 @@ const InferenceRequestInput = builder.inputType('InferenceRequestInput', {
     status: t.field({ type: InferenceStatusEnum, required: true, description: 'How it ended.' }),
     idempotencyKey: t.string({
       description:
-        'A key unique to this request: sending it again records nothing and returns the first result.',
+        'A key unique to this request (1 to 200 characters, the rule of every idempotency key): sending it again with the same request records nothing and returns the first result; with another request it is a ConflictError.',
     }),
     timestamp: t.field({ type: 'DateTime', description: 'When it was made (default now).' }),
   }),

@@ -1,12 +1,14 @@
 import { setModelAlias } from '../../registry/model/model.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { aliasMovePayload } from '../objects/AliasMove.ts';
 
 const ModelAliasSetInput = builder.inputType('ModelAliasSetInput', {
   description: 'Point a named alias of a model at one of its versions.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     versionId: t.id({ required: true, description: 'Global ID of the version.' }),
     alias: t.string({
       required: true,
@@ -31,10 +33,17 @@ builder.mutationField('modelAliasSet', (t) =>
       input: t.arg({ type: ModelAliasSetInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      setModelAlias(deps(context), context.viewer, {
-        versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-        alias: input.alias,
-        reason: input.reason,
-      }),
+      idempotent(context, 'modelAliasSet', input, (claim) =>
+        setModelAlias(
+          deps(context),
+          context.viewer,
+          {
+            versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+            alias: input.alias,
+            reason: input.reason,
+          },
+          claim,
+        ),
+      ),
   }),
 );

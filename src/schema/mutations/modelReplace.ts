@@ -2,12 +2,14 @@ import { replaceModel } from '../../registry/model/model.service.ts';
 import type { Model } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelReplaceInput = builder.inputType('ModelReplaceInput', {
   description: 'Record that one model replaces another.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     modelId: t.id({ required: true, description: 'Global ID of the model being replaced.' }),
     replacedById: t.id({ required: true, description: 'Global ID of its replacement.' }),
     reason: t.string({ description: 'Why, for the audit trail and the edge.' }),
@@ -38,10 +40,17 @@ builder.mutationField('modelReplace', (t) =>
     errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
     args: { input: t.arg({ type: ModelReplaceInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
-      replaceModel(deps(context), context.viewer, {
-        modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,
-        replacedById: decodeIdOf(input.replacedById, ['Model'], ['input', 'replacedById']).id,
-        reason: input.reason,
-      }),
+      idempotent(context, 'modelReplace', input, (claim) =>
+        replaceModel(
+          deps(context),
+          context.viewer,
+          {
+            modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,
+            replacedById: decodeIdOf(input.replacedById, ['Model'], ['input', 'replacedById']).id,
+            reason: input.reason,
+          },
+          claim,
+        ),
+      ),
   }),
 );

@@ -2,12 +2,14 @@ import { ApprovalRequiredError } from '../../registry/governance/governance-erro
 import { promoteModelVersion } from '../../registry/model/model.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { aliasMovePayload } from '../objects/AliasMove.ts';
 
 const ModelVersionPromoteInput = builder.inputType('ModelVersionPromoteInput', {
   description: 'The version to make its model’s production version.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     versionId: t.id({ required: true, description: 'Global ID of the version.' }),
     reason: t.string({ description: 'Why, for the audit trail (up to 2,000 characters).' }),
   }),
@@ -29,9 +31,16 @@ builder.mutationField('modelVersionPromote', (t) =>
       input: t.arg({ type: ModelVersionPromoteInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      promoteModelVersion(deps(context), context.viewer, {
-        versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-        reason: input.reason,
-      }),
+      idempotent(context, 'modelVersionPromote', input, (claim) =>
+        promoteModelVersion(
+          deps(context),
+          context.viewer,
+          {
+            versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+            reason: input.reason,
+          },
+          claim,
+        ),
+      ),
   }),
 );

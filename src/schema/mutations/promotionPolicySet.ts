@@ -2,6 +2,7 @@ import type { PromotionPolicy } from '../../registry/governance/governance.ts';
 import { setPromotionPolicy } from '../../registry/governance/promotion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { deps } from '../lib/ids.ts';
 import { CheckTypeEnum } from '../objects/ComplianceCheck.ts';
 import { PromotionPolicyRef } from '../objects/PromotionPolicy.ts';
@@ -9,6 +10,7 @@ import { PromotionPolicyRef } from '../objects/PromotionPolicy.ts';
 const PromotionPolicySetInput = builder.inputType('PromotionPolicySetInput', {
   description: 'The promotion policy to apply from now on.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     requireApproval: t.boolean({
       required: true,
       description: 'Whether promotion needs an approved request.',
@@ -45,7 +47,9 @@ builder.mutationField('promotionPolicySet', (t) =>
       input: t.arg({ type: PromotionPolicySetInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      policy: await setPromotionPolicy(deps(context), context.viewer, input),
+      policy: await idempotent(context, 'promotionPolicySet', input, (claim) =>
+        setPromotionPolicy(deps(context), context.viewer, input, claim),
+      ),
     }),
   }),
 );

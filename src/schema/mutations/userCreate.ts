@@ -2,6 +2,7 @@ import { createUser } from '../../registry/user/user.service.ts';
 import type { Role, User } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { deps } from '../lib/ids.ts';
 import { RoleEnum } from '../objects/enums.ts';
 import { UserRef } from '../objects/refs.ts';
@@ -9,6 +10,7 @@ import { UserRef } from '../objects/refs.ts';
 const UserCreateInput = builder.inputType('UserCreateInput', {
   description: 'A new user of your organization.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     name: t.string({ required: true, description: 'Display name.' }),
     email: t.string({ description: 'Unique in the organization.' }),
     role: t.field({ type: RoleEnum, required: true, description: 'What they may do.' }),
@@ -31,7 +33,9 @@ builder.mutationField('userCreate', (t) =>
     errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: UserCreateInput, required: true, description: 'What to do.' }) },
     resolve: async (_root, { input }, context) => ({
-      user: await createUser(deps(context), context.viewer, { ...input, role: input.role as Role }),
+      user: await idempotent(context, 'userCreate', input, (claim) =>
+        createUser(deps(context), context.viewer, { ...input, role: input.role as Role }, claim),
+      ),
     }),
   }),
 );
