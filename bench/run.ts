@@ -128,10 +128,18 @@ async function execSql(name: string, sql: string) {
 
 const VIEWER_QUERY = '{ viewer { id } }';
 
-async function startServer(label: string, token: string): Promise<StartedServer> {
+async function startServer(
+  label: string,
+  token: string,
+  vars?: Record<string, string>,
+): Promise<StartedServer> {
   throwIfAborted();
   if (current) throw new Error('A server is already running');
-  const server = await startDev({ persistTo, logFile: join(workDir, `wrangler-dev-${label}.log`) });
+  const server = await startDev({
+    persistTo,
+    logFile: join(workDir, `wrangler-dev-${label}.log`),
+    vars,
+  });
   current = server;
   const pollUntil = performance.now() + 120_000;
   const checkAlive = () => {
@@ -337,7 +345,7 @@ async function main() {
     seed,
     log,
     execSql,
-    startServer: (label) => startServer(label, seed.token),
+    startServer: (label, vars) => startServer(label, seed.token, vars),
     stopServer,
   };
   const output = await scenario.run(context);

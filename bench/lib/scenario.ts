@@ -42,8 +42,11 @@ export interface ScenarioContext {
   log(message: string): void;
   /** Runs a SQL file against the local D1 database (the server must be stopped). */
   execSql(name: string, sql: string): Promise<{ ms: number; bytes: number }>;
-  /** Starts `wrangler dev` and waits until it answers. One server at a time. */
-  startServer(label: string): Promise<StartedServer>;
+  /**
+   * Starts `wrangler dev` (with Worker variables, `--var K:V`, if given) and waits until it
+   * answers. One server at a time.
+   */
+  startServer(label: string, vars?: Record<string, string>): Promise<StartedServer>;
   stopServer(): Promise<void>;
 }
 

@@ -14,15 +14,14 @@
 // The rows are generated inside SQLite (a recursive CTE per model, deterministic arithmetic on the
 // row number), so the SQL file is small; the same formulas run here in JS to check that the API's
 // answers are exact (count, cost sum, latency p50/p95/p99 of one model).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Client, createClient, encodeGlobalId } from '../lib/graphql.ts';
+import { type Client, encodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import { iso, SqlWriter, Uuid7Clock } from '../lib/sql.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
-import { freePort, REPO_ROOT, wranglerEnv } from '../lib/wrangler.ts';
+import { REPO_ROOT } from '../lib/wrangler.ts';
 
 const SIZES = {
   full: { models: 20, rowsPerModel: 50_000, repeats: 10, writeBatches: 10 },
@@ -460,7 +459,7 @@ async function run(context: ScenarioContext) {
   };
 
   // Before: the raw-row reads (USAGE_ROLLUP=off), on the same data and the same code.
-  const rawServer = await startServerWithVars(context, 'usage-raw', { USAGE_ROLLUP: 'off' });
+  const rawServer = await context.startServer('usage-raw', { USAGE_ROLLUP: 'off' });
   let before: Awaited<ReturnType<typeof readAll>>;
   let checksBefore: string[];
   let latencyRaw: string;
@@ -469,7 +468,7 @@ async function run(context: ScenarioContext) {
     latencyRaw = await latencyAnswers(rawServer.client);
     before = await readAll(rawServer.client);
   } finally {
-    await rawServer.stop();
+    await context.stopServer();
   }
 
   // After: the hourly rollup and the latency histogram.
@@ -582,109 +581,6 @@ async function run(context: ScenarioContext) {
       coldStart,
     },
   };
-}
-
-/**
- * `wrangler dev` with Worker variables (`--var K:V`), for the "before" half of the run: the
- * runner's startServer takes none. Same flags, readiness wait and process-group stop as the runner.
- */
-async function startServerWithVars(
-  context: ScenarioContext,
-  label: string,
-  vars: Record<string, string>,
-): Promise<{ client: Client; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const args = [
-    join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
-    'dev',
-    '--local',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--inspector-port',
-    String(inspectorPort),
-    '--inspector-ip',
-    '127.0.0.1',
-    '--persist-to',
-    context.persistTo,
-    '--show-interactive-dev-session=false',
-    ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: REPO_ROOT,
-    env: wranglerEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  child.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      if (child.pid) process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  const stop = async () => {
-    kill('SIGTERM');
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 5000, 'timeout'));
-    if ((await Promise.race([closed, timeout])) === 'timeout') {
-      kill('SIGKILL');
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
-    }
-  };
-  context.signal.addEventListener('abort', () => kill('SIGKILL'), { once: true });
-  try {
-    const url = `http://127.0.0.1:${port}/graphql`;
-    const until = performance.now() + 120_000;
-    while (!output.includes('Ready on')) {
-      if (child.exitCode !== null || performance.now() > until) {
-        throw new Error(`wrangler dev (${label}) did not start:\n${output.slice(-3000)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    for (;;) {
-      if (child.exitCode !== null || performance.now() > until) {
-        throw new Error(`wrangler dev (${label}) did not answer:\n${output.slice(-3000)}`);
-      }
-      const ok = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${context.seed.token}`,
-        },
-        body: JSON.stringify({ query: '{ viewer { id } }' }),
-        signal: AbortSignal.timeout(60_000),
-      })
-        .then(
-          async (response) => response.ok && !!((await response.json()) as { data?: unknown }).data,
-        )
-        .catch(() => false);
-      if (ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    context.log(`wrangler dev (${label}, ${JSON.stringify(vars)}) answering`);
-    return {
-      client: createClient({
-        url,
-        token: context.seed.token,
-        signal: context.signal,
-        maxRequests: 2000,
-      }),
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
 
 export const scenario: Scenario = {
