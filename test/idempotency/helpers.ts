@@ -20,6 +20,8 @@ export const WRITTEN_TABLES = [
   'erasure_request',
   'model_alias',
   'promotion_policy',
+  'model_price',
+  'auto_promotion_rule',
   'idempotency_key',
 ] as const;
 

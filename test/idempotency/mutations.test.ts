@@ -269,6 +269,32 @@ const CASES: Case[] = [
     other: (input) => ({ ...input, decision: 'REJECT' }),
     writes: { edge: 1, audit_event: 1, idempotency_key: 1 },
   },
+  {
+    mutation: 'priceSet',
+    inputType: 'PriceSetInput',
+    selection: 'price { id provider modelPattern outputPerMillion effectiveFrom }',
+    role: 'ADMIN',
+    // No effectiveFrom: a retry without the key would add a second price change a moment later.
+    input: async (_org, n) => ({
+      provider: `provider-${n}`,
+      modelPattern: `model-${n}-*`,
+      inputPerMillion: 1.5,
+      outputPerMillion: 6,
+    }),
+    other: (input) => ({ ...input, outputPerMillion: 7 }),
+    writes: { model_price: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    mutation: 'autoPromotionRuleSet',
+    inputType: 'AutoPromotionRuleSetInput',
+    selection: 'rule { objective significanceLevel minSamples enabled updatedAt }',
+    input: async (org, n) => {
+      const { model } = await freshVersion(org, n);
+      return { modelId: globalId('Model', model.id), objective: 'QUALITY_PER_DOLLAR' };
+    },
+    other: (input) => ({ ...input, significanceLevel: 0.01 }),
+    writes: { auto_promotion_rule: 1, audit_event: 1, idempotency_key: 1 },
+  },
 ];
 
 /** Promotion without an approved request: the organization's policy asks for none. */

@@ -14,6 +14,7 @@ import {
   insertAuditEventWhere,
 } from '../governance/audit.repository.ts';
 import { requirePromotionApproval } from '../governance/promotion.service.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';
 import type { TimeRange } from '../metrics/metrics.ts';
 import {
@@ -54,6 +55,7 @@ export async function setAutoPromotionRule(
   deps: Deps,
   viewer: Viewer,
   input: AutoPromotionRuleInput,
+  claim?: IdempotencyClaim,
 ): Promise<AutoPromotionRule> {
   const alpha = input.significanceLevel ?? 0.05;
   if (!(alpha > 0 && alpha < 0.5)) {
@@ -131,7 +133,9 @@ export async function setAutoPromotionRule(
     } = rule;
     return rest;
   };
+  const rule = toAutoPromotionRule(row);
   await runBatch(deps.d1, [
+    ...claimWrites(deps.db, claim, rule),
     upsertRule(deps.db, row),
     insertAuditEvent(deps.db, {
       orgId: viewer.orgId,
@@ -143,7 +147,7 @@ export async function setAutoPromotionRule(
       after: snapshot(row),
     }),
   ]);
-  return toAutoPromotionRule(row);
+  return rule;
 }
 
 export type PromotionOutcome =

@@ -362,6 +362,7 @@ export async function setPrice(
   deps: Deps,
   viewer: Viewer,
   input: PriceSetInput,
+  claim?: IdempotencyClaim,
 ): Promise<ModelPrice> {
   const provider = requireName(input.provider, ['input', 'provider'], { max: 100 }).toLowerCase();
   const modelPattern = requireName(input.modelPattern, ['input', 'modelPattern']);
@@ -401,6 +402,8 @@ export async function setPrice(
     effectiveFrom: p.effective_from,
   });
   await runBatch(deps.d1, [
+    // The answer a replay gives: the entry as stored (a correction keeps the stored row's id).
+    ...claimWrites(deps.db, claim, toModelPrice(stored)),
     upsertPrice(deps.db, row),
     insertAuditEvent(deps.db, {
       orgId: viewer.orgId,

@@ -2,12 +2,14 @@ import { setAutoPromotionRule } from '../../registry/usage/promotion.service.ts'
 import type { AutoPromotionRule } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { decodeIdOf, deps } from '../lib/ids.ts';
 import { AutoPromotionRuleRef, PromotionObjectiveEnum } from '../objects/UsageReport.ts';
 
 const AutoPromotionRuleSetInput = builder.inputType('AutoPromotionRuleSetInput', {
   description: 'A model’s automatic promotion rule (replaces any earlier one).',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     modelId: t.id({ required: true, description: 'Global ID of the model.' }),
     objective: t.field({
       type: PromotionObjectiveEnum,
@@ -44,14 +46,20 @@ builder.mutationField('autoPromotionRuleSet', (t) =>
     args: {
       input: t.arg({ type: AutoPromotionRuleSetInput, required: true, description: 'The rule.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      rule: await setAutoPromotionRule(deps(context), context.viewer, {
-        ...input,
+    resolve: async (_root, { input }, context) => {
+      const { idempotencyKey: _key, ...rule } = input;
+      const decoded = {
+        ...rule,
         modelId: decodeIdOf(String(input.modelId), ['Model'], ['input', 'modelId']).id,
         experimentId: input.experimentId
           ? decodeIdOf(String(input.experimentId), ['Experiment'], ['input', 'experimentId']).id
           : null,
-      }),
-    }),
+      };
+      return {
+        rule: await idempotent(context, 'autoPromotionRuleSet', input, (claim) =>
+          setAutoPromotionRule(deps(context), context.viewer, decoded, claim),
+        ),
+      };
+    },
   }),
 );

@@ -2,6 +2,7 @@ import { setPrice } from '../../registry/usage/usage.service.ts';
 import type { ModelPrice } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { deps } from '../lib/ids.ts';
 import { ModelPriceRef } from '../objects/UsageReport.ts';
 
@@ -9,6 +10,7 @@ const PriceSetInput = builder.inputType('PriceSetInput', {
   description:
     'A price per million tokens from a date on. The same provider, pattern and date again corrects that entry; a new date adds a price change and keeps the old one for earlier requests.',
   fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     provider: t.string({ required: true, description: 'The provider; stored lowercase.' }),
     modelPattern: t.string({
       required: true,
@@ -50,7 +52,9 @@ builder.mutationField('priceSet', (t) =>
     errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: PriceSetInput, required: true, description: 'The price.' }) },
     resolve: async (_root, { input }, context) => ({
-      price: await setPrice(deps(context), context.viewer, input),
+      price: await idempotent(context, 'priceSet', input, (claim) =>
+        setPrice(deps(context), context.viewer, input, claim),
+      ),
     }),
   }),
 );
