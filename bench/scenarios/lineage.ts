@@ -490,6 +490,9 @@ interface Response<T> {
 
 type Measured = Omit<Response<unknown>, 'data'> & { memory: TreeMemoryDuringRequest | null };
 
+/** A GraphQL operation, or a REST GET of a path on the same server. */
+type Call = { query: string; variables?: Record<string, unknown> } | { get: string };
+
 /** GraphQL over HTTP with the wrangler dev process tree watched; can move to a restarted server. */
 class Api {
   sent = 0;
@@ -513,24 +516,32 @@ class Api {
     return this.pid === undefined ? [] : processTree(this.pid);
   }
 
-  async post<T>(query: string, variables: Record<string, unknown> = {}): Promise<Response<T>> {
+  async post<T>(call: Call): Promise<Response<T>> {
     if (this.sent >= MAX_REQUESTS) throw new Error(`Request budget of ${MAX_REQUESTS} exhausted`);
     this.sent += 1;
     const started = performance.now();
     const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = AbortSignal.any([this.signal, timeout]);
     let response: globalThis.Response;
     let text: string;
     try {
-      response = await fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json',
-          authorization: `Bearer ${this.token}`,
-        },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.any([this.signal, timeout]),
-      });
+      response =
+        'get' in call
+          ? // REST: the same server, the route's path.
+            await fetch(new URL(call.get, this.url), {
+              headers: { accept: 'application/json', authorization: `Bearer ${this.token}` },
+              signal,
+            })
+          : await fetch(this.url, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                accept: 'application/graphql-response+json, application/json',
+                authorization: `Bearer ${this.token}`,
+              },
+              body: JSON.stringify({ query: call.query, variables: call.variables ?? {} }),
+              signal,
+            });
       text = await response.text();
     } catch (error) {
       if (!timeout.aborted) throw error;
@@ -549,6 +560,8 @@ class Api {
     let body: { data?: T; errors?: { message: string }[] } | null = null;
     try {
       body = JSON.parse(text);
+      // A REST answer is the data itself.
+      if ('get' in call && response.ok) body = { data: body as T };
     } catch {
       body = null;
     }
@@ -576,10 +589,10 @@ class Api {
    * under it (someone saved a file in src/), workerd answers 503 "Your worker restarted
    * mid-request": that attempt is dropped and the request sent again (at most twice).
    */
-  async measured<T>(query: string, variables: Record<string, unknown>) {
+  async measured<T>(call: Call) {
     for (let attempt = 1; ; attempt++) {
       const pids = this.tree();
-      const { result, memory } = await watchMemory(pids, () => this.post<T>(query, variables), 25);
+      const { result, memory } = await watchMemory(pids, () => this.post<T>(call), 25);
       if (attempt <= 2 && reloaded(result)) {
         this.reloadRetries += 1;
         await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -591,9 +604,9 @@ class Api {
   }
 
   /** post(), sent again (at most twice) when wrangler dev reloaded under it. */
-  async postRetrying<T>(query: string, variables: Record<string, unknown>) {
+  async postRetrying<T>(call: Call) {
     for (let attempt = 1; ; attempt++) {
-      const result = await this.post<T>(query, variables);
+      const result = await this.post<T>(call);
       if (attempt > 2 || !reloaded(result)) return result;
       this.reloadRetries += 1;
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -632,6 +645,227 @@ const lineageQuery = (typename: string, direction: string, first: number) => /* 
     }
   }
 `;
+
+/** What a client drawing the graph asks for through the typed fields: labels and both ends. */
+const drawQuery = (typename: string, direction: string, first: number) => /* GraphQL */ `
+  query Draw($id: ID!) {
+    node(id: $id) {
+      ... on ${typename} {
+        lineage(direction: ${direction}, first: ${first}) {
+          totalNodes totalEdges depthReached isTruncated
+          nodeInfo { kind label depth }
+          edges { type depth from { id } to { id } }
+          pageInfo { endCursor hasNextPage }
+        }
+      }
+    }
+  }
+`;
+
+/** The same page as one compact JSON document (LineageGraph.graph): no per-object resolution. */
+const graphJsonQuery = (typename: string, direction: string, first: number) => /* GraphQL */ `
+  query GraphJson($id: ID!) {
+    node(id: $id) { ... on ${typename} { lineage(direction: ${direction}, first: ${first}) { graph } } }
+  }
+`;
+
+/** The REST export of the whole walk (GET /api/lineage/:id/graph), JSON, compact or detailed. */
+const restGraphPath = (globalId: string, direction: string, edgeDetails = false) =>
+  `/api/lineage/${globalId}/graph?direction=${direction.toLowerCase()}${edgeDetails ? '&edge_details=true' : ''}`;
+
+/** The smallest authenticated request: what any answer costs before lineage starts. */
+const FIXED_COST = '{ __typename }';
+
+/** What the checks read: nodes of the page and edges with both ends named. */
+interface GraphDocument {
+  nodes: { id: string; kind: string; label: string; depth: number }[];
+  edges: { type: string; depth: number; source: string; target: string }[];
+  total_nodes: number;
+  total_edges: number;
+  depth_reached: number;
+  is_truncated: boolean;
+}
+
+/** The API's compact document: node objects, edges as tuples read through edge_columns. */
+interface CompactDocument {
+  nodes: { id: string; kind: string; label: string; depth: number; on_other_page?: true }[];
+  edge_columns: string[];
+  edge_types: string[];
+  edges: unknown[][];
+  total_nodes: number;
+  total_edges: number;
+  depth_reached: number;
+  is_truncated: boolean;
+}
+
+/**
+ * The compact document in the checks' shape, each edge resolved through its legend; an end or a
+ * type that does not resolve becomes '?' so that the check fails instead of throwing.
+ */
+function resolvedDocument(document: CompactDocument | null | undefined): GraphDocument | null {
+  if (!document) return null;
+  const column = (name: string) => document.edge_columns.indexOf(name);
+  const [source, target, type, depth] = ['source', 'target', 'type', 'depth'].map(column) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const idAt = (index: unknown) => document.nodes[index as number]?.id ?? '?';
+  return {
+    nodes: document.nodes.filter((node) => !node.on_other_page),
+    edges: document.edges.map((edge) => ({
+      type: document.edge_types[edge[type] as number] ?? '?',
+      depth: edge[depth] as number,
+      source: idAt(edge[source]),
+      target: idAt(edge[target]),
+    })),
+    total_nodes: document.total_nodes,
+    total_edges: document.total_edges,
+    depth_reached: document.depth_reached,
+    is_truncated: document.is_truncated,
+  };
+}
+
+interface DrawData {
+  node: {
+    lineage: {
+      totalNodes: number;
+      totalEdges: number;
+      depthReached: number;
+      isTruncated: boolean;
+      nodeInfo: { kind: string; label: string; depth: number }[];
+      edges: { type: string; depth: number; from: { id: string }; to: { id: string } }[];
+    };
+  } | null;
+}
+
+/**
+ * One whole-walk request (typed drawing query, the graph JSON field or the REST route), measured
+ * like the others and checked against the BFS of the generated graph: every node once with a
+ * label, every edge once, depths, nothing truncated.
+ */
+async function measureWhole<T>(
+  m: Measuring,
+  label: string,
+  call: Call,
+  pick: (data: T) => GraphDocument | null,
+  expected: Expected,
+) {
+  const { series: s, data } = await series<T>(m, label, call, m.size.warm);
+  const document = data ? pick(data) : null;
+  if (!document) return { series: s, check: { complete: false, expected, error: s.stopped } };
+  const got = {
+    nodes: document.nodes.length,
+    distinctNodes: new Set(document.nodes.map((node) => node.id)).size,
+    labelled: document.nodes.filter((node) => node.label).length,
+    edges: document.edges.length,
+    totalNodes: document.total_nodes,
+    totalEdges: document.total_edges,
+    depthReached: document.depth_reached,
+    maxEdgeDepth: document.edges.reduce((deepest, edge) => Math.max(deepest, edge.depth), 0),
+    unresolvedEnds: document.edges.filter(
+      (edge) => edge.source === '?' || edge.target === '?' || edge.type === '?',
+    ).length,
+    isTruncated: document.is_truncated,
+  };
+  const complete =
+    got.nodes === expected.nodes &&
+    got.distinctNodes === expected.nodes &&
+    got.labelled === expected.nodes &&
+    got.edges === expected.edges &&
+    got.totalNodes === expected.nodes &&
+    got.totalEdges === expected.edges &&
+    got.depthReached === expected.depth &&
+    got.maxEdgeDepth === expected.depth &&
+    got.unresolvedEnds === 0 &&
+    !got.isTruncated;
+  m.context.log(
+    `${label}: ${JSON.stringify(got)} (${complete ? 'as expected' : `EXPECTED ${JSON.stringify(expected)}`})`,
+  );
+  return { series: s, check: { ...got, complete, expected } };
+}
+
+/** The typed drawing answer in the document's shape, to check it the same way. */
+function drawnDocument(data: DrawData): GraphDocument | null {
+  const lineage = data.node?.lineage;
+  if (!lineage) return null;
+  return {
+    nodes: lineage.nodeInfo.map((node, index) => ({ ...node, id: String(index) })),
+    edges: lineage.edges.map((edge) => ({
+      type: edge.type,
+      depth: edge.depth,
+      source: edge.from.id,
+      target: edge.to.id,
+    })),
+    total_nodes: lineage.totalNodes,
+    total_edges: lineage.totalEdges,
+    depth_reached: lineage.depthReached,
+    is_truncated: lineage.isTruncated,
+  };
+}
+
+const EXPORT_LABELS = (prefix: string) => [
+  `${prefix}: typed drawing query (nodeInfo, edges with ends)`,
+  `${prefix}: lineage { graph } (compact JSON document)`,
+  `${prefix}: REST GET /api/lineage/:id/graph (compact)`,
+  `${prefix}: REST GET /api/lineage/:id/graph?edge_details=true`,
+];
+
+const FIXED_COST_LABEL = 'fixed cost: { __typename } (auth + Yoga + proxy)';
+
+async function measureFixedCost(m: Measuring) {
+  return (await series<unknown>(m, FIXED_COST_LABEL, { query: FIXED_COST }, 10)).series;
+}
+
+/** Every way to read the whole walk of a root, one series each, in one run. */
+async function measureExports(
+  m: Measuring,
+  prefix: string,
+  typename: string,
+  direction: 'UPSTREAM' | 'DOWNSTREAM',
+  rootGlobalId: string,
+  expected: Expected,
+) {
+  const variables = { id: rootGlobalId };
+  const draw = await measureWhole<DrawData>(
+    m,
+    EXPORT_LABELS(prefix)[0] as string,
+    { query: drawQuery(typename, direction, m.size.pageSize), variables },
+    drawnDocument,
+    expected,
+  );
+  const json = await measureWhole<{ node: { lineage: { graph: CompactDocument } } | null }>(
+    m,
+    EXPORT_LABELS(prefix)[1] as string,
+    { query: graphJsonQuery(typename, direction, m.size.pageSize), variables },
+    (data) => resolvedDocument(data.node?.lineage.graph),
+    expected,
+  );
+  const rest = await measureWhole<CompactDocument>(
+    m,
+    EXPORT_LABELS(prefix)[2] as string,
+    { get: restGraphPath(rootGlobalId, direction) },
+    resolvedDocument,
+    expected,
+  );
+  const detailed = await measureWhole<CompactDocument>(
+    m,
+    EXPORT_LABELS(prefix)[3] as string,
+    { get: restGraphPath(rootGlobalId, direction, true) },
+    resolvedDocument,
+    expected,
+  );
+  return {
+    series: [draw.series, json.series, rest.series, detailed.series],
+    checks: {
+      draw: draw.check,
+      graphJson: json.check,
+      rest: rest.check,
+      restDetailed: detailed.check,
+    },
+  };
+}
 
 const IMPACT = /* GraphQL */ `
   query Impact($id: ID!) {
@@ -774,8 +1008,7 @@ interface Measuring {
 async function series<T>(
   m: Measuring,
   label: string,
-  query: string,
-  variables: Record<string, unknown>,
+  call: Call,
   warm: number,
 ): Promise<{ series: Series; data: T | null }> {
   const out = newSeries(label);
@@ -787,7 +1020,7 @@ async function series<T>(
       out.stopped = `series budget of ${m.size.seriesBudgetS} s`;
       break;
     }
-    const result = await m.api.measured<T>(query, variables);
+    const result = await m.api.measured<T>(call);
     if (run === 0) out.first = result.measured;
     else out.warm.push(result.measured);
     if (!result.measured.ok) {
@@ -854,8 +1087,7 @@ async function measureLineage(
       await series<LineageData>(
         m,
         `${label}, page ${page}`,
-        query,
-        { id: rootGlobalId, after },
+        { query, variables: { id: rootGlobalId, after } },
         page === 1 ? m.size.warm : m.size.otherPages - 1,
       );
     pageSeries.push(s);
@@ -904,8 +1136,7 @@ async function measureImpact(m: Measuring, rootGlobalId: string, expected: Expec
   const { series: s, data } = await series<ImpactData>(
     m,
     'impact(of: root dataset)',
-    IMPACT,
-    { id: rootGlobalId },
+    { query: IMPACT, variables: { id: rootGlobalId } },
     m.size.warm,
   );
   if (!data) return { series: s, check: { complete: false, expected, error: s.stopped } };
@@ -955,8 +1186,9 @@ async function measureNesting(
     let bytes = 0;
     let error: string | null = null;
     for (let run = 0; run <= m.size.nestRuns; run++) {
-      const response = await m.api.postRetrying<{ node: Nested | null }>(query, {
-        id: versionGlobalId,
+      const response = await m.api.postRetrying<{ node: Nested | null }>({
+        query,
+        variables: { id: versionGlobalId },
       });
       if (!response.ok) {
         error = response.error;
@@ -1079,6 +1311,7 @@ async function runLineage(
   let chainNesting: NestingRow[] = [];
   let dagNesting: NestingRow[] = [];
 
+  series.push(await measureFixedCost(measuring));
   if (chain) {
     const tip = encodeGlobalId('ModelVersion', chain.tipId);
     const lineage = await measureLineage(
@@ -1090,6 +1323,16 @@ async function runLineage(
     );
     series.push(...lineage.pageSeries);
     checks.chain = lineage.check;
+    const exports = await measureExports(
+      measuring,
+      'chain',
+      'ModelVersion',
+      'UPSTREAM',
+      tip,
+      chain.expected,
+    );
+    series.push(...exports.series);
+    checks.chainExports = exports.checks;
     chainNesting = await measureNesting(measuring, 'chain: nested derivedFrom from the tip', tip);
   }
   if (dag) {
@@ -1103,6 +1346,16 @@ async function runLineage(
     );
     series.push(...lineage.pageSeries);
     checks.dag = lineage.check;
+    const exports = await measureExports(
+      measuring,
+      'dag',
+      'Dataset',
+      'DOWNSTREAM',
+      root,
+      dag.expected,
+    );
+    series.push(...exports.series);
+    checks.dagExports = exports.checks;
     const impact = await measureImpact(measuring, root, dag.expectedImpact);
     series.push(impact.series);
     checks.impact = impact.check;
@@ -1320,6 +1573,13 @@ async function runLineage(
       `${ms(warmP50('chain: upstream lineage of the tip, page 1'))} / ${ms(walk)}`,
       ratio(warmP50('chain: upstream lineage of the tip, page 1'), walk),
     ]);
+    for (const label of EXPORT_LABELS('chain')) {
+      ratioRows.push([
+        `${label} / API statement raw`,
+        `${ms(warmP50(label))} / ${ms(walk)}`,
+        ratio(warmP50(label), walk),
+      ]);
+    }
     ratioRows.push([
       'chain: naive BFS raw / API statement raw',
       `${ms(rawMs('chainNaiveBfs').ms)} / ${ms(walk)}`,
@@ -1368,6 +1628,13 @@ async function runLineage(
         ratio(full, depth.ms as number),
       ]);
     }
+    for (const label of EXPORT_LABELS('dag')) {
+      ratioRows.push([
+        `${label} / API statement raw`,
+        `${ms(warmP50(label))} / ${rawMs('dagWalk').text}`,
+        ratio(warmP50(label), walk),
+      ]);
+    }
     const impact = warmP50('impact(of: root dataset)');
     ratioRows.push([
       'dag: impact / impact statement raw',
@@ -1380,6 +1647,11 @@ async function runLineage(
       ratio(rawMs('dagNaiveBfs').ms, walk),
     ]);
   }
+  ratioRows.push([
+    'fixed cost of any request (not subtracted above)',
+    ms(warmP50(FIXED_COST_LABEL)),
+    '',
+  ]);
   lines.push(
     `Raw on the same SQLite file (node:sqlite, SQLite ${String((info as { sqliteVersion?: string }).sqliteVersion)}, read-only, ` +
       `server stopped; median of up to ${size.rawRuns} runs within ${size.seriesBudgetS} s)`,
@@ -1428,6 +1700,10 @@ async function runLineage(
         chain: lineageQuery('ModelVersion', 'UPSTREAM', size.pageSize),
         dag: lineageQuery('Dataset', 'DOWNSTREAM', size.pageSize),
         impact: IMPACT,
+        chainDraw: drawQuery('ModelVersion', 'UPSTREAM', size.pageSize),
+        chainGraphJson: graphJsonQuery('ModelVersion', 'UPSTREAM', size.pageSize),
+        rest: restGraphPath('<root global id>', 'UPSTREAM'),
+        fixedCost: FIXED_COST,
         nested: nestedDerivedFrom(2),
       },
     },

@@ -1,4 +1,5 @@
 import { builder } from './builder.ts';
+import { synchronousNodeIds } from './lib/nodes.ts';
 import './scalars.ts';
 import './errors.ts';
 import './objects/enums.ts';
@@ -59,4 +60,4 @@ builder.queryType({ description: 'Everything you can read: start from a node, a 
 builder.mutationType({ description: 'Every change, as one logical action per mutation.' });
 
 // Not sorted here: sorting costs startup time on every cold start and only the printed file needs it.
-export const schema = builder.toSchema();
+export const schema = synchronousNodeIds(builder.toSchema());

@@ -309,6 +309,21 @@ describe('GET /api/lineage/:modelId/graph', () => {
     expect(depthOne.body.edges).toHaveLength(0);
     expect(depthOne.body.is_truncated).toBe(true);
   });
+
+  it('documents the compact shape in OpenAPI: edge tuples, their legend and edge_details', async () => {
+    const { body: document } = await api(null, 'GET', '/api/openapi.json');
+    const operation = document.paths['/api/lineage/{modelId}/graph'].get;
+    const schema = operation.responses['200'].content['application/json'].schema;
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['nodes', 'edges', 'edge_columns', 'edge_types', 'page_info']),
+    );
+    const tuples = schema.properties.edges.items.anyOf;
+    expect(tuples.map((tuple: { prefixItems: unknown[] }) => tuple.prefixItems.length)).toEqual([
+      4, 7,
+    ]);
+    expect(schema.properties.nodes.items.properties.on_other_page).toMatchObject({ const: true });
+    expect(operation.parameters.map((p: { name: string }) => p.name)).toContain('edge_details');
+  });
 });
 
 describe('GET /api/lineage/:modelId/impact', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EdgeType } from '../../src/registry/lineage/lineage.ts';
 import { walkLineage } from '../../src/registry/lineage/traversal.service.ts';
 import { testDb } from '../helpers/graphql.ts';
-import { givenChain, givenDiamond } from './given-graphs.ts';
+import { givenChain, givenCycles, givenDiamond, givenEveryEdgeType } from './given-graphs.ts';
 import {
   edgesWithDepth,
   expectRealEdges,
@@ -221,33 +221,6 @@ describe('an edge between two nodes at the same depth', () => {
 });
 
 describe('edge types', () => {
-  /**
-   * Every edge type at once:
-   *   d1 DERIVED_FROM d0;  v1 TRAINED_ON d1, EVALUATED_ON d2, DERIVED_FROM experiment e;
-   *   v2 DERIVED_FROM v1, TRAINED_ON d3, APPROVED_BY reviewer, DEPLOYED_TO prod, REPLACED_BY v3.
-   */
-  async function givenEveryEdgeType() {
-    const graph = await GraphBuilder.forNewOrg('types');
-    await graph.dataset('d0');
-    await graph.dataset('d1');
-    await graph.dataset('d2');
-    await graph.dataset('d3');
-    await graph.experiment('e');
-    await graph.edge('d1', 'DERIVED_FROM', 'd0');
-    await graph.model('m');
-    await graph.version('v1', 'm', '1.0.0', { trainedOn: ['d1'], evaluatedOn: ['d2'] });
-    await graph.edge('v1', 'DERIVED_FROM', 'e');
-    await graph.version('v2', 'm', '2.0.0', { derivedFrom: ['v1'], trainedOn: ['d3'] });
-    await graph.version('v3', 'm', '3.0.0');
-    await graph.edge('v2', 'REPLACED_BY', 'v3');
-    await graph.deployment('prod', 'production', ['v2']);
-    // APPROVED_BY is written only by approvalReview, with an approval record; the walk only
-    // needs the edge.
-    graph.adopt('reviewer', 'User', graph.org.userIds.REVIEWER);
-    await graph.rawEdge('v2', 'APPROVED_BY', 'reviewer');
-    return graph;
-  }
-
   it('follows every edge type by default, each the right way round', async () => {
     // given every edge type around v2
     const graph = await givenEveryEdgeType();
@@ -449,25 +422,6 @@ describe('a Model', () => {
 });
 
 describe('a graph with cycles', () => {
-  /**
-   * a DERIVED_FROM b DERIVED_FROM c DERIVED_FROM a, and a TRAINED_ON d DERIVED_FROM a: both
-   * loops written as raw rows, since the services refuse the first and the second's kinds.
-   */
-  async function givenCycles() {
-    const graph = await GraphBuilder.forNewOrg('cycle');
-    await graph.model('m');
-    await graph.version('a', 'm', '1.0.0');
-    await graph.version('b', 'm', '2.0.0');
-    await graph.version('c', 'm', '3.0.0');
-    await graph.dataset('d');
-    await graph.rawEdge('a', 'DERIVED_FROM', 'b');
-    await graph.rawEdge('b', 'DERIVED_FROM', 'c');
-    await graph.rawEdge('c', 'DERIVED_FROM', 'a');
-    await graph.rawEdge('a', 'TRAINED_ON', 'd');
-    await graph.rawEdge('d', 'DERIVED_FROM', 'a');
-    return graph;
-  }
-
   it('terminates upstream, listing each node and each edge once', async () => {
     // given two loops through a
     const graph = await givenCycles();

@@ -1,8 +1,9 @@
 import type { Db } from '../../db/client.ts';
 import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
-import { toDeployment } from '../deployment/deployment.ts';
+import { type Deployment, toDeployment } from '../deployment/deployment.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
+import { type Model, type ModelVersion, toModel, toModelVersion } from '../model/model.ts';
 import { findExistingNodeIds } from './lineage.repository.ts';
 import { EDGE_TYPES, type EdgeType, type NodeKind } from './lineage.ts';
 import {
@@ -155,8 +156,10 @@ export async function walkLineage(
     for (const [id, edge] of result.parents) if (!parents.has(id)) parents.set(id, edge);
   }
 
+  // One direction's edges are already by (depth, id); two directions' are merged by sorting.
   const sortedNodes = [...nodes.values()].sort(byDepthThenId);
-  const sortedEdges = [...edges.values()].sort(byDepthThenId);
+  const sortedEdges =
+    directions.length === 1 ? [...edges.values()] : [...edges.values()].sort(byDepthThenId);
   return {
     root,
     nodes: sortedNodes,
@@ -171,16 +174,50 @@ function byDepthThenId(a: { depth: number; id: string }, b: { depth: number; id:
   return a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/** The end of an edge a walk in `direction` comes from, and the end it goes to. */
-function orient(row: WalkEdgeRow, direction: WalkDirection) {
-  const downstreamFromSource = TARGET_IS_DOWNSTREAM.has(row.type) === (direction === 'DOWNSTREAM');
-  const source = { kind: row.src_kind, id: row.src_id };
-  const target = { kind: row.dst_kind, id: row.dst_id };
-  return downstreamFromSource
-    ? { source, target, from: source, to: target }
-    : { source, target, from: target, to: source };
+/** An edge a walk crossed. Its time is parsed when first read: most answers never read it. */
+class WalkEdge implements LineageEdgeEntry {
+  readonly id: string;
+  readonly type: EdgeType;
+  readonly source: NodeRef;
+  readonly target: NodeRef;
+  readonly from: NodeRef;
+  readonly to: NodeRef;
+  readonly depth: number;
+  readonly properties: Record<string, unknown> | null;
+  readonly #createdAt: string;
+  #createdAtDate: Date | null = null;
+
+  constructor(
+    row: WalkEdgeRow,
+    source: NodeRef,
+    target: NodeRef,
+    from: NodeRef,
+    to: NodeRef,
+    depth: number,
+  ) {
+    this.id = row.id;
+    this.type = row.type;
+    this.source = source;
+    this.target = target;
+    this.from = from;
+    this.to = to;
+    this.depth = depth;
+    this.properties = row.properties === null ? null : JSON.parse(row.properties);
+    this.#createdAt = row.created_at;
+  }
+
+  get createdAt(): Date {
+    this.#createdAtDate ??= new Date(this.#createdAt);
+    return this.#createdAtDate;
+  }
 }
 
+/**
+ * Depths and the shortest-path tree of one direction's rows, in memory. Node ids are interned to
+ * integers once (one Map lookup per edge end), the walk itself runs on typed arrays, and since the
+ * rows come ordered by edge id (the statement's ORDER BY) the edges come out by (depth, id) by
+ * bucketing them by depth, without comparing ids. Each node's { kind, id } is one shared object.
+ */
 function breadthFirst(
   seeds: readonly string[],
   rows: readonly WalkEdgeRow[],
@@ -188,62 +225,141 @@ function breadthFirst(
   maxDepth: number | null,
   budget: number,
 ) {
-  const outgoing = new Map<string, { row: WalkEdgeRow; ends: ReturnType<typeof orient> }[]>();
-  for (const row of rows) {
-    const ends = orient(row, direction);
-    const list = outgoing.get(ends.from.id);
-    if (list) list.push({ row, ends });
-    else outgoing.set(ends.from.id, [{ row, ends }]);
+  const indexOf = new Map<string, number>();
+  const refs: NodeRef[] = [];
+  const intern = (kind: NodeKind, id: string) => {
+    let index = indexOf.get(id);
+    if (index === undefined) {
+      index = refs.length;
+      indexOf.set(id, index);
+      refs.push({ kind, id });
+    }
+    return index;
+  };
+  const edgeCount = rows.length;
+  const fromOf = new Int32Array(edgeCount);
+  const toOf = new Int32Array(edgeCount);
+  const fromSource = new Uint8Array(edgeCount);
+  for (let edge = 0; edge < edgeCount; edge++) {
+    const row = rows[edge] as WalkEdgeRow;
+    const source = intern(row.src_kind, row.src_id);
+    const target = intern(row.dst_kind, row.dst_id);
+    const downstreamFromSource =
+      TARGET_IS_DOWNSTREAM.has(row.type) === (direction === 'DOWNSTREAM');
+    fromSource[edge] = downstreamFromSource ? 1 : 0;
+    fromOf[edge] = downstreamFromSource ? source : target;
+    toOf[edge] = downstreamFromSource ? target : source;
   }
-  const depth = new Map<string, number>(seeds.map((id) => [id, 0]));
+  // The edges leaving each node, in row order (compressed adjacency lists).
+  const nodeCount = refs.length;
+  const firstOut = new Int32Array(nodeCount + 1);
+  for (let edge = 0; edge < edgeCount; edge++) {
+    const slot = (fromOf[edge] as number) + 1;
+    firstOut[slot] = (firstOut[slot] as number) + 1;
+  }
+  for (let node = 0; node < nodeCount; node++) {
+    firstOut[node + 1] = (firstOut[node + 1] as number) + (firstOut[node] as number);
+  }
+  const out = new Int32Array(edgeCount);
+  const filled = firstOut.slice(0, nodeCount);
+  for (let edge = 0; edge < edgeCount; edge++) {
+    const from = fromOf[edge] as number;
+    out[filled[from] as number] = edge;
+    filled[from] = (filled[from] as number) + 1;
+  }
+
+  const depthOf = new Int32Array(nodeCount).fill(-1);
+  let reached = new Set(seeds).size;
+  let frontier: number[] = [];
+  for (const id of seeds) {
+    const index = indexOf.get(id);
+    if (index !== undefined && depthOf[index] === -1) {
+      depthOf[index] = 0;
+      frontier.push(index);
+    }
+  }
   const nodes: LineageNodeEntry[] = [];
-  const edges: LineageEdgeEntry[] = [];
+  const entries: (LineageEdgeEntry | undefined)[] = new Array(edgeCount);
+  const byDepth: number[] = [];
   const parents = new Map<string, LineageEdgeEntry>();
   let cut = false;
-  let frontier = [...seeds];
   let level = 0;
   while (frontier.length > 0) {
-    const next: string[] = [];
-    for (const id of frontier) {
-      for (const { row, ends } of outgoing.get(id) ?? []) {
-        const to = ends.to;
+    const next: number[] = [];
+    for (const from of frontier) {
+      const end = firstOut[from + 1] as number;
+      for (let slot = firstOut[from] as number; slot < end; slot++) {
         if (maxDepth !== null && level + 1 > maxDepth) {
           cut = true;
           continue;
         }
-        const entry: LineageEdgeEntry = {
-          id: row.id,
-          type: row.type,
-          ...ends,
-          properties: row.properties === null ? null : JSON.parse(row.properties),
-          createdAt: new Date(row.created_at),
-          depth: level + 1,
-        };
-        if (!depth.has(to.id)) {
-          if (depth.size >= budget) {
-            cut = true;
-            continue;
-          }
-          depth.set(to.id, level + 1);
-          nodes.push({ ...to, depth: level + 1, reachedBy: direction });
-          parents.set(to.id, entry);
-          next.push(to.id);
+        const edge = out[slot] as number;
+        const to = toOf[edge] as number;
+        const known = depthOf[to] !== -1;
+        if (!known && reached >= budget) {
+          cut = true;
+          continue;
         }
-        edges.push(entry);
+        const row = rows[edge] as WalkEdgeRow;
+        const source = refs[fromSource[edge] ? from : to] as NodeRef;
+        const target = refs[fromSource[edge] ? to : from] as NodeRef;
+        const entry = new WalkEdge(
+          row,
+          source,
+          target,
+          refs[from] as NodeRef,
+          refs[to] as NodeRef,
+          level + 1,
+        );
+        entries[edge] = entry;
+        byDepth[level + 1] = (byDepth[level + 1] ?? 0) + 1;
+        if (!known) {
+          depthOf[to] = level + 1;
+          reached += 1;
+          const ref = refs[to] as NodeRef;
+          nodes.push({ kind: ref.kind, id: ref.id, depth: level + 1, reachedBy: direction });
+          parents.set(ref.id, entry);
+          next.push(to);
+        }
       }
     }
     frontier = next;
     level += 1;
   }
-  return { nodes, edges: edges.filter((edge) => depth.has(edge.to.id)), parents, cut };
+  // Row order is id order: place each edge after the edges of smaller depth, keeping that order.
+  let total = 0;
+  const startOf: number[] = [];
+  for (let depth = 0; depth < byDepth.length; depth++) {
+    startOf[depth] = total;
+    total += byDepth[depth] ?? 0;
+  }
+  const edges = new Array<LineageEdgeEntry>(total);
+  for (const entry of entries) {
+    if (!entry) continue;
+    const position = startOf[entry.depth] as number;
+    edges[position] = entry;
+    startOf[entry.depth] = position + 1;
+  }
+  return { nodes, edges, parents, cut };
 }
+
+const rootIdsOfWalk = new WeakMap<LineageWalk, Set<string>>();
 
 /** The edges from the root to `target` along the shortest-path tree of a walk. */
 export function pathTo(walk: LineageWalk, target: string): LineageEdgeEntry[] | null {
   if (target === walk.root.id) return [];
+  // The depth-0 nodes, found once per walk (impact asks once per deployment: 500 on the benchmark).
+  let rootIds = rootIdsOfWalk.get(walk);
+  if (!rootIds) {
+    rootIds = new Set();
+    for (const node of walk.nodes) {
+      if (node.depth > 0) break;
+      rootIds.add(node.id);
+    }
+    rootIdsOfWalk.set(walk, rootIds);
+  }
   const path: LineageEdgeEntry[] = [];
   let current = target;
-  const rootIds = new Set(walk.nodes.filter((node) => node.depth === 0).map((node) => node.id));
   while (!rootIds.has(current)) {
     const edge = walk.parents.get(current);
     if (!edge || path.length > walk.nodes.length) return null;
@@ -264,9 +380,13 @@ export const IMPACT_EDGE_TYPES: readonly EdgeType[] = [
 export interface ImpactReport {
   walk: LineageWalk;
   affectedVersionIds: string[];
+  /** The same versions, as read for the report (callers need not read them again). */
+  affectedVersions: ModelVersion[];
   affectedModelIds: string[];
+  affectedModels: Model[];
   affectedDeployments: {
     deploymentId: string;
+    deployment: Deployment;
     environment: string;
     depth: number;
     path: LineageEdgeEntry[];
@@ -307,10 +427,13 @@ export async function analyzeImpact(
   const modelIds = [...new Set(versions.map((version) => version.model_id))];
   const models = modelIds.length ? await findModelsByIds(db, orgId, modelIds) : [];
   const depthOf = new Map(affected.map((node) => [node.id, node.depth]));
+  const versionById = new Map(versions.map((row) => [row.id, row]));
+  const modelById = new Map(models.map((row) => [row.id, row]));
   const affectedDeployments = deployments
     .map(toDeployment)
     .map((deployment) => ({
       deploymentId: deployment.id,
+      deployment,
       environment: deployment.environment,
       depth: depthOf.get(deployment.id) ?? 0,
       path: pathTo(walk, deployment.id) ?? [],
@@ -326,10 +449,18 @@ export async function analyzeImpact(
   for (const row of [...versions, ...deployments, ...models]) {
     if (row.created_by) owners.add(row.created_by);
   }
+  // In the walk's order (depth, then id), as affectedVersionIds; a row that vanished is left out.
+  const present = <Row, Domain>(ids: string[], byId: Map<string, Row>, map: (row: Row) => Domain) =>
+    ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [map(row)] : [];
+    });
   return {
     walk,
     affectedVersionIds: versionIds,
+    affectedVersions: present(versionIds, versionById, toModelVersion),
     affectedModelIds: modelIds,
+    affectedModels: present(modelIds, modelById, toModel),
     affectedDeployments,
     ownerIds: [...owners].sort(),
   };

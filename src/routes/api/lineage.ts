@@ -4,11 +4,24 @@ import { lineageNodeBudget } from '../../config.ts';
 import { decodeIdOf, deps } from '../../global-id.ts';
 import { registerDataset } from '../../registry/dataset/dataset.service.ts';
 import { createDeployment } from '../../registry/deployment/deployment.service.ts';
+import { ValidationError } from '../../registry/errors.ts';
 import { LAWFUL_BASES } from '../../registry/governance/governance.ts';
+import { lineageGraphDocument } from '../../registry/lineage/graph-document.ts';
 import { lineageLabels } from '../../registry/lineage/labels.service.ts';
-import { EDGE_TYPES } from '../../registry/lineage/lineage.ts';
-import { analyzeImpact, walkLineage } from '../../registry/lineage/traversal.service.ts';
-import { anyCaseEnum, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
+import { EDGE_TYPES, NODE_KINDS } from '../../registry/lineage/lineage.ts';
+import {
+  drawnNodes,
+  lineageDot,
+  lineageMermaid,
+  pageLineage,
+  parseLineageCursor,
+} from '../../registry/lineage/pages.ts';
+import {
+  analyzeImpact,
+  MAX_DEPTH_LIMIT,
+  walkLineage,
+} from '../../registry/lineage/traversal.service.ts';
+import { anyCaseEnum, isoTime, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
 import {
   commaList,
   DatasetJson,
@@ -71,24 +84,29 @@ export const lineageDatasetCreate = defineRoute({
   status: 201,
   body: DatasetCreateBody,
   response: DatasetJson,
-  handler: async ({ body, context }) =>
+  handler: async ({ body, context, claim }) =>
     datasetJson(
-      await registerDataset(deps(context), context.viewer, {
-        name: body.name,
-        description: body.description,
-        uri: body.uri,
-        format: body.format,
-        metadata: body.metadata,
-        governance: body.governance && {
-          containsPersonalData: body.governance.contains_personal_data,
-          lawfulBasis: body.governance.lawful_basis,
-          retentionDays: body.governance.retention_days,
-          columns: body.governance.columns?.map((column) => ({
-            name: column.name,
-            sampleValues: column.sample_values,
-          })),
+      await registerDataset(
+        deps(context),
+        context.viewer,
+        {
+          name: body.name,
+          description: body.description,
+          uri: body.uri,
+          format: body.format,
+          metadata: body.metadata,
+          governance: body.governance && {
+            containsPersonalData: body.governance.contains_personal_data,
+            lawfulBasis: body.governance.lawful_basis,
+            retentionDays: body.governance.retention_days,
+            columns: body.governance.columns?.map((column) => ({
+              name: column.name,
+              sampleValues: column.sample_values,
+            })),
+          },
         },
-      }),
+        claim?.presenting(datasetJson),
+      ),
     ),
 });
 
@@ -125,25 +143,30 @@ export const lineageDeploymentCreate = defineRoute({
   status: 201,
   body: DeploymentCreateBody,
   response: DeploymentJson,
-  handler: async ({ body, context }) =>
+  handler: async ({ body, context, claim }) =>
     deploymentJson(
-      await createDeployment(deps(context), context.viewer, {
-        name: body.name,
-        environment: body.environment,
-        description: body.description,
-        endpointUrl: body.endpoint_url,
-        region: body.region,
-        metadata: body.metadata,
-        modelVersions:
-          body.model_versions?.map((entry, index) => ({
-            versionId: decodeIdOf(
-              entry.version_id,
-              ['ModelVersion'],
-              ['body', 'model_versions', String(index), 'version_id'],
-            ).id,
-            properties: entry.properties ?? undefined,
-          })) ?? null,
-      }),
+      await createDeployment(
+        deps(context),
+        context.viewer,
+        {
+          name: body.name,
+          environment: body.environment,
+          description: body.description,
+          endpointUrl: body.endpoint_url,
+          region: body.region,
+          metadata: body.metadata,
+          modelVersions:
+            body.model_versions?.map((entry, index) => ({
+              versionId: decodeIdOf(
+                entry.version_id,
+                ['ModelVersion'],
+                ['body', 'model_versions', String(index), 'version_id'],
+              ).id,
+              properties: entry.properties ?? undefined,
+            })) ?? null,
+        },
+        claim?.presenting(deploymentJson),
+      ),
     ),
 });
 
@@ -246,35 +269,150 @@ const WalkSummary = {
     .describe('max_depth or the node budget stopped the walk with more graph beyond it.'),
 };
 
+const GraphParams = z.object({
+  modelId: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe(
+      'Global ID of the root: a Model, or any other lineage node (ModelVersion, Dataset, Deployment, Experiment, User).',
+    ),
+});
+
+const GraphQuery = LineageQuery.extend({
+  as_of: isoTime(
+    'Read the graph as it was at this instant (edges are ended, not deleted).',
+  ).optional(),
+  first: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_DEPTH_LIMIT)
+    .optional()
+    .describe('Nodes per page, by depth then id (default: the whole walk in one answer).'),
+  after: z
+    .string()
+    .min(1)
+    .max(400)
+    .optional()
+    .describe('Continue after this cursor (`page_info.end_cursor` of the previous page).'),
+  format: anyCaseEnum(['JSON', 'MERMAID', 'DOT'] as const, 'Answer format.')
+    .optional()
+    .describe(
+      'json (default), mermaid (a flowchart, text/vnd.mermaid) or dot (Graphviz, text/vnd.graphviz); any case.',
+    ),
+  edge_details: anyCaseEnum(['TRUE', 'FALSE'] as const, 'Per-edge details.')
+    .transform((value) => value === 'TRUE')
+    .optional()
+    .describe(
+      'true: each edge tuple also carries the edge’s global ID, created_at and properties (edge_columns lists them); default false. JSON format only.',
+    ),
+});
+
+const EdgeIndexes = [
+  z.number().int().describe('source: index into nodes'),
+  z.number().int().describe('target: index into nodes'),
+  z.number().int().describe('type: index into edge_types'),
+  z.number().int().describe('depth: hops from the root to the node this edge reached'),
+] as const;
+
 export const lineageGraph = defineRoute({
   method: 'GET',
   path: '/api/lineage/:modelId/graph',
   operationId: 'lineageGraph',
   summary:
-    'The lineage graph for drawing: every node once with a label (name, or model@version), every edge once.',
-  graphql: 'query model(id:) { lineage { nodeInfo { kind label depth } edges } }',
+    'The lineage graph of any node for drawing, straight from the walk, as one compact document: every node once with kind and label (name, or model@version), every edge once as [source, target, type, depth] with its ends as indexes into nodes (edge_details=true adds id, created_at, properties); paged by cursor like GraphQL (whole by default), or as Mermaid / Graphviz DOT text.',
+  graphql:
+    'query node(id:) { ... on LineageNode { lineage { graph(edgeDetails:) } } } (mermaid, dot for the formats)',
   tag: 'lineage',
   scope: 'viewer',
-  params: ModelIdParams,
-  query: LineageQuery,
+  params: GraphParams,
+  query: GraphQuery,
   inputPaths: { maxDepth: ['query', 'max_depth'] },
   response: z.object({
-    nodes: z.array(LineageNodeJson.extend({ label: z.string() })),
-    edges: z.array(LineageEdgeJson),
-    ...WalkSummary,
+    total_nodes: z.number().int().describe('Nodes in the whole walk (all pages).'),
+    total_edges: z.number().int().describe('Edges in the whole walk (all pages).'),
+    page_info: z.object({
+      has_next_page: z.boolean(),
+      end_cursor: z.string().nullable().describe('Pass as `after` for the next page.'),
+    }),
+    depth_reached: WalkSummary.depth_reached,
+    is_truncated: z
+      .boolean()
+      .describe(
+        'max_depth or the node budget stopped the walk with more graph beyond it, or more pages follow.',
+      ),
+    edge_columns: z
+      .array(z.string())
+      .describe(
+        'What each position of an edge holds: source, target, type, depth (then id, created_at, properties with edge_details=true).',
+      ),
+    edge_types: z
+      .array(z.enum(EDGE_TYPES))
+      .describe('The edge types an edge’s `type` indexes; the same list in every answer.'),
+    nodes: z
+      .array(
+        LineageNodeJson.extend({
+          label: z.string().describe('The name, or model@version for a version.'),
+          on_other_page: z
+            .literal(true)
+            .optional()
+            .describe(
+              'Present on a node of another page, listed because an edge of this page touches it.',
+            ),
+        }),
+      )
+      .describe(
+        'This page’s nodes by depth then id (the root, and a model’s versions, first), then the other pages’ nodes this page’s edges touch (on_other_page).',
+      ),
+    edges: z
+      .array(
+        z.union([
+          z.tuple(EdgeIndexes),
+          z.tuple([
+            ...EdgeIndexes,
+            globalIdOf('GraphEdge'),
+            z.string().describe('created_at, ISO-8601'),
+            jsonObject.nullable().describe('properties'),
+          ]),
+        ]),
+      )
+      .describe(
+        'The edges that reached a node of this page, each once, as arrays in edge_columns order: [source, target, type, depth], plus [id, created_at, properties] with edge_details=true.',
+      ),
   }),
   handler: async ({ params, query, context }) => {
-    const { walk } = await walkOfModel(context, params.modelId, query);
-    const labels = await lineageLabels(context.db, context.viewer.orgId, walk.nodes);
-    return {
-      nodes: walk.nodes.map((node) => ({
-        ...lineageNodeJson(node),
-        label: labels.get(node.id) ?? node.id,
-      })),
-      edges: walk.edges.map(lineageEdgeJson),
-      depth_reached: walk.depthReached,
-      is_truncated: walk.isTruncated,
-    };
+    if (query.edge_details && (query.format ?? 'JSON') !== 'JSON') {
+      throw new ValidationError('edge_details=true applies to the JSON format only', [
+        'query',
+        'edge_details',
+      ]);
+    }
+    const after = query.after === undefined ? null : parseLineageCursor(query.after);
+    if (query.after !== undefined && !after) {
+      throw new ValidationError('"after" is not a cursor of a lineage graph', ['query', 'after']);
+    }
+    const root = decodeIdOf(params.modelId, NODE_KINDS, ['params', 'modelId']);
+    const walk = await walkLineage(context.db, context.viewer.orgId, {
+      root,
+      rootPath: ['params', 'modelId'],
+      direction: query.direction ?? 'BOTH',
+      edgeTypes: query.edge_types,
+      maxDepth: query.max_depth,
+      asOf: query.as_of,
+      nodeBudget: lineageNodeBudget(context.env),
+    });
+    const page = pageLineage(walk, { size: query.first ?? walk.nodes.length, after });
+    const format = query.format ?? 'JSON';
+    const labels = await lineageLabels(context.db, context.viewer.orgId, drawnNodes(page));
+    if (format !== 'JSON') {
+      const text = format === 'MERMAID' ? lineageMermaid(page, labels) : lineageDot(page, labels);
+      const type = format === 'MERMAID' ? 'text/vnd.mermaid' : 'text/vnd.graphviz';
+      return new Response(text, { headers: { 'content-type': `${type}; charset=utf-8` } });
+    }
+    return lineageGraphDocument(page, labels, encodeGlobalID, {
+      edgeDetails: query.edge_details ?? false,
+    });
   },
 });
 

@@ -26,7 +26,7 @@ const AffectedDeploymentRef = builder
       deployment: t.field({
         type: DeploymentRef,
         description: 'The deployment.',
-        resolve: (affected) => affected.deploymentId,
+        resolve: (affected) => affected.deployment,
       }),
       environment: t.exposeString('environment', { description: 'Its environment.' }),
       depth: t.exposeInt('depth', { description: 'Hops from the changed node.' }),
@@ -51,12 +51,13 @@ const ImpactReportRef = builder.objectRef<ImpactReport>('ImpactReport').implemen
     affectedModelVersions: t.field({
       type: [ModelVersionRef],
       description: 'Versions trained, evaluated or derived (at any depth) from the changed node.',
-      resolve: (report) => report.affectedVersionIds,
+      // The rows the report read: no second statement for them.
+      resolve: (report) => report.affectedVersions,
     }),
     affectedModels: t.field({
       type: [ModelRef],
       description: 'The models of the affected versions.',
-      resolve: (report) => report.affectedModelIds,
+      resolve: (report) => report.affectedModels,
     }),
     affectedDeployments: t.field({
       type: [AffectedDeploymentRef],

@@ -3,18 +3,28 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   GraphQLError,
+  type GraphQLResolveInfo,
   Kind,
   type SelectionNode,
 } from 'graphql';
 import type { Context } from '../../context.ts';
+import { lineageGraphDocument } from '../../registry/lineage/graph-document.ts';
 import { lineageLabels } from '../../registry/lineage/labels.service.ts';
+import {
+  drawnNodes,
+  type LineagePage,
+  type LineagePageRequest,
+  lineageDot,
+  lineageMermaid,
+  pageLineage,
+  parseLineageCursor,
+} from '../../registry/lineage/pages.ts';
 import type {
   LineageEdgeEntry,
   LineageNodeEntry,
-  LineageWalk,
 } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
-import { decodeCursor, encodeCursor } from '../lib/connection.ts';
+import { decodeCursor } from '../lib/connection.ts';
 import { loadNode } from '../lib/nodes.ts';
 import { EdgeTypeEnum, NodeKindEnum } from './enums.ts';
 import { LineageNodeRef } from './LineageNode.ts';
@@ -48,24 +58,8 @@ const ReachedByEnum = builder.enumType('LineageReachedBy', {
   } as const,
 });
 
-/** One page of a lineage walk, as the GraphQL layer serves it. */
-export interface LineagePage {
-  walk: LineageWalk;
-  nodes: LineageNodeEntry[];
-  edges: LineageEdgeEntry[];
-  hasNextPage: boolean;
-  startCursor: string | null;
-  endCursor: string | null;
-}
-
-function nodeCursor(node: LineageNodeEntry): string {
-  return encodeCursor(JSON.stringify([node.depth, node.id]));
-}
-
-export interface LineagePageRequest {
-  size: number;
-  after: [number, string] | null;
-}
+export type { LineagePage, LineagePageRequest } from '../../registry/lineage/pages.ts';
+export { pageLineage };
 
 /** Validates `first`/`after` before any walking, so a bad request costs nothing. */
 export function parseLineagePage(args: {
@@ -79,46 +73,14 @@ export function parseLineagePage(args: {
     });
   }
   if (!args.after) return { size, after: null };
-  const raw = decodeCursor(args.after, 'after');
-  let position: unknown = null;
-  try {
-    position = JSON.parse(raw);
-  } catch {
-    position = null;
-  }
-  if (
-    !Array.isArray(position) ||
-    typeof position[0] !== 'number' ||
-    typeof position[1] !== 'string'
-  ) {
+  decodeCursor(args.after, 'after');
+  const after = parseLineageCursor(args.after);
+  if (!after) {
     throw new GraphQLError('"after" is not a cursor of a lineage graph', {
       extensions: { code: 'BAD_USER_INPUT', argument: 'after' },
     });
   }
-  return { size, after: [position[0], position[1]] };
-}
-
-/** Pages a walk's nodes by (depth, id); each edge belongs to the page of the node it reached. */
-export function pageLineage(walk: LineageWalk, request: LineagePageRequest): LineagePage {
-  const { size } = request;
-  let start = 0;
-  if (request.after) {
-    const [depth, id] = request.after;
-    start = walk.nodes.findIndex(
-      (node) => node.depth > depth || (node.depth === depth && node.id > id),
-    );
-    if (start < 0) start = walk.nodes.length;
-  }
-  const nodes = walk.nodes.slice(start, start + size);
-  const onPage = new Set(nodes.map((node) => node.id));
-  return {
-    walk,
-    nodes,
-    edges: walk.edges.filter((edge) => onPage.has(edge.to.id)),
-    hasNextPage: start + size < walk.nodes.length,
-    startCursor: nodes[0] ? nodeCursor(nodes[0]) : null,
-    endCursor: nodes.length ? nodeCursor(nodes[nodes.length - 1] as LineageNodeEntry) : null,
-  };
+  return { size, after };
 }
 
 async function loadEntry(context: Context, entry: { kind: LineageNodeEntry['kind']; id: string }) {
@@ -152,6 +114,32 @@ export function selectsOnlyIdentity(
   return fieldNodes.every((field) => only(field.selectionSet?.selections ?? [], new Set()));
 }
 
+const identityOnly = new WeakMap<readonly FieldNode[], boolean>();
+
+/**
+ * selectsOnlyIdentity for a field of a list item, decided once per selection: graphql-js hands
+ * every item of a list the same field nodes, so 70,000 edges ask once, not 70,000 times.
+ */
+function readsOnlyIdentity(info: GraphQLResolveInfo): boolean {
+  let only = identityOnly.get(info.fieldNodes);
+  if (only === undefined) {
+    only = selectsOnlyIdentity(info.fieldNodes, info.fragments);
+    identityOnly.set(info.fieldNodes, only);
+  }
+  return only;
+}
+
+/** A node of the walk: its kind and id when that is all the selection reads, else its row. */
+function nodeOfWalk(
+  context: Context,
+  info: GraphQLResolveInfo,
+  entry: { kind: LineageNodeEntry['kind']; id: string },
+) {
+  return readsOnlyIdentity(info)
+    ? ({ kind: entry.kind, id: entry.id } as never)
+    : loadEntry(context, entry);
+}
+
 export const LineageEdgeRef = builder.objectRef<LineageEdgeEntry>('LineageEdge').implement({
   description: 'An edge of a lineage graph, with the depth at which the walk first reached it.',
   fields: (t) => ({
@@ -167,12 +155,12 @@ export const LineageEdgeRef = builder.objectRef<LineageEdgeEntry>('LineageEdge')
     from: t.field({
       type: LineageNodeRef,
       description: 'The stored edge’s source.',
-      resolve: (edge, _args, context) => loadEntry(context, edge.source),
+      resolve: (edge, _args, context, info) => nodeOfWalk(context, info, edge.source),
     }),
     to: t.field({
       type: LineageNodeRef,
       description: 'The stored edge’s target.',
-      resolve: (edge, _args, context) => loadEntry(context, edge.target),
+      resolve: (edge, _args, context, info) => nodeOfWalk(context, info, edge.target),
     }),
     depth: t.int({
       description:
@@ -202,13 +190,13 @@ const LineageNodeInfoRef = builder.objectRef<NodeOfPage>('LineageNodeInfo').impl
     node: t.field({
       type: LineageNodeRef,
       description: 'The node.',
-      resolve: (entry, _args, context) => loadEntry(context, entry),
+      resolve: (entry, _args, context, info) => nodeOfWalk(context, info, entry),
     }),
     kind: t.field({ type: NodeKindEnum, description: 'Its kind.', resolve: (entry) => entry.kind }),
     label: t.string({
       description: 'A short label: the name, or "model@version" for a version.',
       resolve: async (entry, _args, context) =>
-        (await labels(context, entry.page)).get(entry.id)?.label ?? entry.id,
+        (await labels(context, entry.page)).get(entry.id) ?? entry.id,
     }),
     depth: t.int({
       description: 'Hops from the root (0 for the root).',
@@ -242,42 +230,19 @@ const LineagePageInfo = builder.objectRef<LineagePage>('LineagePageInfo').implem
   }),
 });
 
-function mermaidId(id: string) {
-  return `n${id.replace(/[^a-zA-Z0-9]/g, '')}`;
-}
-
-const labelsOfPage = new WeakMap<
-  LineagePage,
-  Promise<Map<string, { kind: string; label: string }>>
->();
+const labelsOfPage = new WeakMap<LineagePage, Promise<Map<string, string>>>();
 
 /**
- * Kind and label of every node a page draws (its nodes and both ends of its edges), read once per
- * page however many fields (nodeInfo, mermaid, dot) ask.
+ * Labels of every node a page draws (its nodes and both ends of its edges), read once per page
+ * however many fields (nodeInfo, mermaid, dot) ask.
  */
 function labels(context: Context, page: LineagePage) {
   let pending = labelsOfPage.get(page);
   if (!pending) {
-    pending = readLabels(context, page);
+    pending = lineageLabels(context.db, context.viewer.orgId, drawnNodes(page));
     labelsOfPage.set(page, pending);
   }
   return pending;
-}
-
-async function readLabels(context: Context, page: LineagePage) {
-  const entries = new Map<string, { kind: LineageNodeEntry['kind']; id: string }>();
-  for (const node of page.nodes) entries.set(node.id, node);
-  for (const edge of page.edges) {
-    entries.set(edge.source.id, edge.source);
-    entries.set(edge.target.id, edge.target);
-  }
-  const names = await lineageLabels(context.db, context.viewer.orgId, [...entries.values()]);
-  return new Map(
-    [...entries.values()].map((entry) => [
-      entry.id,
-      { kind: entry.kind, label: names.get(entry.id) ?? entry.id },
-    ]),
-  );
 }
 
 export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').implement({
@@ -331,39 +296,30 @@ export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').im
       description: 'Cursors for the next page of nodes.',
       resolve: (page) => page,
     }),
+    graph: t.field({
+      type: 'JSON',
+      description:
+        'This page as one compact JSON document for drawing, the same as GET /api/lineage/{id}/graph answers: { total_nodes, total_edges, page_info: { has_next_page, end_cursor }, depth_reached, is_truncated, edge_columns, edge_types, nodes: [{ id, kind, label, depth, reached_by }], edges: [[source, target, type, depth]] }. Node ids are global IDs. Each edge is an array whose positions edge_columns names: source and target are indexes into nodes, type an index into edge_types. nodes holds this page’s nodes by depth then id, then (with on_other_page: true) the nodes of other pages that this page’s edges touch, so every edge end resolves. With edgeDetails each edge also carries its global ID, created_at and properties. Built straight from the walk, without resolving each node and edge as an object.',
+      args: {
+        edgeDetails: t.arg.boolean({
+          required: false,
+          defaultValue: false,
+          description:
+            'Also give each edge its global ID, created_at and properties (edge_columns then lists id, created_at, properties after depth). The typed `edges` field always has them.',
+        }),
+      },
+      resolve: async (page, args, context) =>
+        lineageGraphDocument(page, await labels(context, page), encodeGlobalID, {
+          edgeDetails: args.edgeDetails ?? false,
+        }),
+    }),
     mermaid: t.string({
       description: 'This page as a Mermaid flowchart (paste into any Mermaid renderer).',
-      resolve: async (page, _args, context) => {
-        const names = await labels(context, page);
-        const lines = ['flowchart LR'];
-        for (const [id, { kind, label }] of names) {
-          lines.push(`  ${mermaidId(id)}["${kind}: ${label.replace(/"/g, '#quot;')}"]`);
-        }
-        for (const edge of page.edges) {
-          lines.push(
-            `  ${mermaidId(edge.source.id)} -->|${edge.type}| ${mermaidId(edge.target.id)}`,
-          );
-        }
-        return `${lines.join('\n')}\n`;
-      },
+      resolve: async (page, _args, context) => lineageMermaid(page, await labels(context, page)),
     }),
     dot: t.string({
       description: 'This page as Graphviz DOT (render with `dot -Tsvg`).',
-      resolve: async (page, _args, context) => {
-        const names = await labels(context, page);
-        const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-        const lines = ['digraph lineage {', '  rankdir=LR;'];
-        for (const [id, { kind, label }] of names) {
-          lines.push(`  ${quote(id)} [label=${quote(`${kind}: ${label}`)}];`);
-        }
-        for (const edge of page.edges) {
-          lines.push(
-            `  ${quote(edge.source.id)} -> ${quote(edge.target.id)} [label=${quote(edge.type)}];`,
-          );
-        }
-        lines.push('}');
-        return `${lines.join('\n')}\n`;
-      },
+      resolve: async (page, _args, context) => lineageDot(page, await labels(context, page)),
     }),
   }),
 });
