@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
+import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';
 import type { ArtifactPartTable, ArtifactTable } from './artifact.table.ts';
@@ -35,28 +36,17 @@ export function findArtifactPagesByVersionIds(
   versionIds: readonly string[],
   page: PageRequest,
 ) {
-  const direction = page.inverted ? 'desc' : 'asc';
-  let inner = db
-    .selectFrom('artifact')
-    .selectAll()
-    .select((eb) =>
-      eb.fn
-        .agg<number>('row_number')
-        .over((over) => over.partitionBy('version_id').orderBy('id', direction))
-        .as('rn'),
-    )
-    .where('version_id', 'in', jsonKeys(versionIds))
-    .where('status', '=', 'COMPLETE')
-    .where('org_id', '=', orgId);
-  if (page.after) inner = inner.where('id', '>', page.after);
-  if (page.before) inner = inner.where('id', '<', page.before);
-  return db
-    .selectFrom(inner.as('a'))
-    .selectAll()
-    .where('rn', '<=', page.limit)
-    .orderBy('version_id')
-    .orderBy('rn')
-    .execute() as Promise<(ArtifactTable & { rn: number })[]>;
+  return selectGroupedPages<ArtifactTable>(
+    db,
+    db
+      .selectFrom('artifact')
+      .selectAll()
+      .where('version_id', 'in', jsonKeys(versionIds))
+      .where('status', '=', 'COMPLETE')
+      .where('org_id', '=', orgId),
+    { group: 'version_id', id: 'id' },
+    page,
+  );
 }
 
 export function findPartsByArtifactIds(db: Db, orgId: string, artifactIds: readonly string[]) {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
+import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';
 import type { EdgeTable } from './lineage.table.ts';
@@ -44,30 +45,18 @@ export function findEdgePages(
   page: PageRequest,
 ) {
   const key = query.endpoint === 'src' ? 'src_id' : 'dst_id';
-  const direction = page.inverted ? 'desc' : 'asc';
-  let inner = db
-    .selectFrom('edge')
-    .selectAll()
-    .select((eb) => eb.ref(key).as('group_id'))
-    .select((eb) =>
-      eb.fn
-        .agg<number>('row_number')
-        .over((over) => over.partitionBy(key).orderBy('id', direction))
-        .as('rn'),
-    )
-    .where(key, 'in', jsonKeys(query.ids))
-    .where('type', 'in', jsonKeys(query.types))
-    .where('org_id', '=', orgId)
-    .where('removed_at', 'is', null);
-  if (page.after) inner = inner.where('id', '>', page.after);
-  if (page.before) inner = inner.where('id', '<', page.before);
-  return db
-    .selectFrom(inner.as('e'))
-    .selectAll()
-    .where('rn', '<=', page.limit)
-    .orderBy('group_id')
-    .orderBy('rn')
-    .execute() as Promise<(EdgeTable & { group_id: string; rn: number })[]>;
+  return selectGroupedPages<EdgeTable>(
+    db,
+    db
+      .selectFrom('edge')
+      .selectAll()
+      .where(key, 'in', jsonKeys(query.ids))
+      .where('type', 'in', jsonKeys(query.types))
+      .where('org_id', '=', orgId)
+      .where('removed_at', 'is', null),
+    { group: key, id: 'id' },
+    page,
+  );
 }
 
 /**
@@ -80,31 +69,19 @@ export function findEdgePagesByModelIds(
   query: { types: readonly EdgeType[]; modelIds: readonly string[] },
   page: PageRequest,
 ) {
-  const direction = page.inverted ? 'desc' : 'asc';
-  let inner = db
-    .selectFrom('edge')
-    .innerJoin('model_version', 'model_version.id', 'edge.src_id')
-    .selectAll('edge')
-    .select('model_version.model_id as group_id')
-    .select((eb) =>
-      eb.fn
-        .agg<number>('row_number')
-        .over((over) => over.partitionBy('model_version.model_id').orderBy('edge.id', direction))
-        .as('rn'),
-    )
-    .where('model_version.model_id', 'in', jsonKeys(query.modelIds))
-    .where('edge.type', 'in', jsonKeys(query.types))
-    .where('edge.org_id', '=', orgId)
-    .where('edge.removed_at', 'is', null);
-  if (page.after) inner = inner.where('edge.id', '>', page.after);
-  if (page.before) inner = inner.where('edge.id', '<', page.before);
-  return db
-    .selectFrom(inner.as('e'))
-    .selectAll()
-    .where('rn', '<=', page.limit)
-    .orderBy('group_id')
-    .orderBy('rn')
-    .execute() as Promise<(EdgeTable & { group_id: string; rn: number })[]>;
+  return selectGroupedPages<EdgeTable>(
+    db,
+    db
+      .selectFrom('edge')
+      .innerJoin('model_version', 'model_version.id', 'edge.src_id')
+      .selectAll('edge')
+      .where('model_version.model_id', 'in', jsonKeys(query.modelIds))
+      .where('edge.type', 'in', jsonKeys(query.types))
+      .where('edge.org_id', '=', orgId)
+      .where('edge.removed_at', 'is', null),
+    { group: 'model_version.model_id', id: 'edge.id' },
+    page,
+  );
 }
 
 /** All live edges of the given types at one end of each node, unpaged (short lists only). */
