@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { type Distribution, EMPTY_DISTRIBUTION } from './metrics.ts';
-import { interpolatePercentile, REPORTED_PERCENTILES, varianceOf } from './statistics.ts';
+import { distributionFrom, REPORTED_PERCENTILES, varianceOf } from './statistics.ts';
 
 interface DistributionRow {
   g: string;
@@ -56,21 +56,19 @@ export async function findDistributions(
     const first = rows[0] as DistributionRow;
     const values = new Map(rows.map((row) => [row.rn, row.v]));
     const n = first.n;
-    const variance = varianceOf(n, first.ss);
-    const [p50, p95, p99] = REPORTED_PERCENTILES.map((p) =>
-      interpolatePercentile(n, p, (rank) => values.get(rank)),
+    out.set(
+      group,
+      distributionFrom(
+        {
+          count: n,
+          mean: first.mean,
+          min: first.min,
+          max: first.max,
+          variance: varianceOf(n, first.ss),
+        },
+        (rank) => values.get(rank),
+      ),
     );
-    out.set(group, {
-      count: n,
-      mean: first.mean,
-      min: first.min,
-      max: first.max,
-      variance,
-      stddev: variance === null ? null : Math.sqrt(variance),
-      p50: p50 ?? null,
-      p95: p95 ?? null,
-      p99: p99 ?? null,
-    });
   }
   return out;
 }

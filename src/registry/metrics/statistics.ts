@@ -7,6 +7,7 @@ import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import type { Distribution } from './metrics.ts';
 
 /** What a sample is summarised to: enough for means, intervals and Welch's test. */
 export interface Moments {
@@ -151,6 +152,25 @@ export function interpolatePercentile(
 
 /** The percentiles every distribution in the API reports. */
 export const REPORTED_PERCENTILES = [0.5, 0.95, 0.99] as const;
+
+/**
+ * A distribution from its moments and a way to read the value at a rank (1-based, ascending);
+ * the reported percentiles interpolate between the two ranks around each.
+ */
+export function distributionFrom(
+  moments: { count: number; mean: number; min: number; max: number; variance: number | null },
+  valueAt: (rank: number) => number | undefined,
+): Distribution {
+  const { count, variance } = moments;
+  const [p50, p95, p99] = REPORTED_PERCENTILES.map((p) => interpolatePercentile(count, p, valueAt));
+  return {
+    ...moments,
+    stddev: variance === null ? null : Math.sqrt(variance),
+    p50: p50 ?? null,
+    p95: p95 ?? null,
+    p99: p99 ?? null,
+  };
+}
 
 /**
  * Ordinary least squares of y on x, with the residual variance: the cost forecast's trend line.

@@ -21,7 +21,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import type { Distribution, TimeRange } from '../metrics/metrics.ts';
 import {
-  interpolatePercentile,
+  distributionFrom,
   percentileRanks,
   REPORTED_PERCENTILES,
   varianceOf,
@@ -261,18 +261,19 @@ export async function histogramLatencyDistributions(
     const variance = constant
       ? varianceOf(n, 0)
       : varianceOf(n, Math.max(0, plan.sumsq - (plan.sum * plan.sum) / n));
-    const [p50, p95, p99] = REPORTED_PERCENTILES.map((p) => interpolatePercentile(n, p, valueAt));
-    out.set(g, {
-      count: n,
-      mean: constant ? min : Math.min(max, Math.max(min, plan.sum / n)),
-      min,
-      max,
-      variance,
-      stddev: variance === null ? null : Math.sqrt(variance),
-      p50: p50 ?? null,
-      p95: p95 ?? null,
-      p99: p99 ?? null,
-    });
+    out.set(
+      g,
+      distributionFrom(
+        {
+          count: n,
+          mean: constant ? min : Math.min(max, Math.max(min, plan.sum / n)),
+          min,
+          max,
+          variance,
+        },
+        valueAt,
+      ),
+    );
   }
   return out;
 }
