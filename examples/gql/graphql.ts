@@ -40,7 +40,7 @@ export type DatasetRegisterInput = {
   format?: string | null | undefined;
   /** GDPR declarations: personal data, lawful basis, retention, columns. */
   governance?: DatasetGovernanceInput | null | undefined;
-  /** Optional, 1 to 255 characters, unique per organization and mutation: sending the same key with the same input again (for at least 24 hours) returns the first result and writes nothing; the same key with a different input is a ConflictError. */
+  /** Optional, 1 to 200 characters, unique per organization and mutation: sending the same key with the same input again (for at least 24 hours) returns the first result and writes nothing; the same key with a different input is a ConflictError. */
   idempotencyKey?: string | null | undefined;
   /** A JSON object up to 64 KiB. */
   metadata?: unknown;
@@ -93,7 +93,7 @@ export type ModelRegisterInput = {
   description?: string | null | undefined;
   /** Overrides metadata.framework. */
   framework?: string | null | undefined;
-  /** Optional, 1 to 255 characters, unique per organization and mutation: sending the same key with the same input again (for at least 24 hours) returns the first result and writes nothing; the same key with a different input is a ConflictError. */
+  /** Optional, 1 to 200 characters, unique per organization and mutation: sending the same key with the same input again (for at least 24 hours) returns the first result and writes nothing; the same key with a different input is a ConflictError. */
   idempotencyKey?: string | null | undefined;
   /** A JSON object up to 64 KiB, e.g. { framework, model_type, provider, model_name, tags }. */
   metadata?: unknown;
@@ -124,7 +124,7 @@ export type ModelVersionCreateInput = {
   description?: string | null | undefined;
   /** Evaluation datasets; at most 100. */
   evaluatedOn?: Array<DatasetLinkInput> | null | undefined;
-  /** Optional, 1 to 255 characters, unique per organization and mutation: sending the same key with the same input again (for at least 24 hours) returns the first result and writes nothing; the same key with a different input is a ConflictError. */
+  /** Optional, 1 to 200 characters, unique per organization and mutation: sending the same key with the same input again (for at least 24 hours) returns the first result and writes nothing; the same key with a different input is a ConflictError. */
   idempotencyKey?: string | null | undefined;
   /** A JSON object up to 64 KiB. */
   metadata?: unknown;
@@ -138,6 +138,8 @@ export type ModelVersionCreateInput = {
 
 /** The version to make its model’s production version. */
 export type ModelVersionPromoteInput = {
+  /** Optional, 1 to 200 characters, unique per organization and mutation: sending the same key with the same input again (for at least 24 hours) returns the first result and writes nothing; the same key with a different input is a ConflictError. */
+  idempotencyKey?: string | null | undefined;
   /** Why, for the audit trail (up to 2,000 characters). */
   reason?: string | null | undefined;
   /** Global ID of the version. */
