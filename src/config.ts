@@ -1,7 +1,7 @@
 import { DEFAULT_NODE_BUDGET } from './registry/lineage/traversal.service.ts';
 
 /** Upper bound for LINEAGE_NODE_BUDGET: past this a walk's answer outgrows a Worker's memory. */
-const MAX_NODE_BUDGET = 1_000_000;
+export const MAX_NODE_BUDGET = 1_000_000;
 
 /**
  * Nodes one lineage walk (lineage, impact, lineagePath) may visit per request, from the

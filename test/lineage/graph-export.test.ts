@@ -255,6 +255,25 @@ describe('the lineage graph document (REST and LineageGraph.graph)', () => {
     },
   );
 
+  it('labels a Model’s lineage that reaches all six kinds of node (D1 caps a compound SELECT at 5 terms)', async () => {
+    // given a model whose versions reach datasets, an experiment, a deployment and a user
+    const graph = await givenEveryEdgeType();
+
+    // when
+    const typed = await typedSets(graph, 'm', 'BOTH');
+    const rest = await restGraph(graph, 'm', 'direction=BOTH');
+    const field = await graphField(graph, 'm', 'BOTH');
+
+    // then every node is labelled by name (model@version for versions), in both forms
+    expect(new Set(rest.nodes.map((node) => node.kind))).toEqual(
+      new Set(['Model', 'ModelVersion', 'Dataset', 'Experiment', 'Deployment', 'User']),
+    );
+    expect(documentSets(graph, rest)).toEqual(typed);
+    expect(documentSets(graph, field.graph)).toEqual(typed);
+    expect(rest.nodes.find((node) => node.kind === 'ModelVersion')?.label).toMatch(/^m@/);
+    expect(field.mermaid).toContain('m@2.0.0');
+  });
+
   it('gives the diamond’s exact picture downstream of the dataset, compact', async () => {
     // given
     const graph = await givenDiamond();

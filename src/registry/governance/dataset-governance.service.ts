@@ -154,8 +154,6 @@ export async function setDatasetGovernance(
   const governance = toDatasetGovernance(row);
   const unchanged = datasetGovernanceUnchangedSince(dataset.id, current?.declared_at ?? null);
   const change = { dataset: toDataset(dataset), governance, previous };
-  // Under the same guard, before the upsert that ends it: the key is stored with the declaration.
-  const claimed = claimWritesWhere(deps.db, claim, change, unchanged);
   const results = await runBatch(deps.d1, [
     insertAuditEventWhere(
       deps.db,
@@ -171,10 +169,12 @@ export async function setDatasetGovernance(
       },
       unchanged,
     ),
-    ...claimed,
+    // Under the same guard, before the upsert that ends it: the key is stored with the declaration.
+    ...claimWritesWhere(deps.db, claim, change, unchanged),
     upsertDatasetGovernanceWhere(deps.db, row, unchanged),
   ]);
-  if (results[1 + claimed.length]?.meta.changes === 0) {
+  // The audit row goes first under the guard: no row, no change (nothing else applied either).
+  if (results[0]?.meta.changes === 0) {
     throw new ConflictError(
       `The declaration of "${dataset.name}" changed while this one was being written; read it again`,
       ['input', 'datasetId'],

@@ -4,8 +4,8 @@ import { findNodeLabels } from './lineage.repository.ts';
 import type { NodeKind } from './lineage.ts';
 
 /**
- * Labels of many nodes at once, in one statement whatever the number of nodes and kinds. A node
- * that vanished is labelled with its id.
+ * Labels of many nodes at once, in one statement whatever the number of nodes (two when all six
+ * kinds are present). A node that vanished is labelled with its id.
  */
 export async function lineageLabels(
   db: Db,

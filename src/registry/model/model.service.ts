@@ -545,7 +545,8 @@ export function modelCursorKey(model: Model, column: ModelSortColumn): string {
 /**
  * The models list of an organization: validates the filter and the cursor keys, then reads one
  * page (`page.limit` rows, so ask for one more than the page size to learn whether more follow).
- * Errors name the argument as the GraphQL list spells it (`filter.tagsAll`, `after`).
+ * Error paths name the argument as the GraphQL list spells it (`filter.tagsAll`, `after`); the
+ * messages do not, so that REST can rename the path to its own parameter.
  */
 export async function listModels(
   db: Db,
@@ -557,9 +558,7 @@ export async function listModels(
   const list = (values: readonly string[] | null | undefined, name: string) => {
     if (values === null || values === undefined) return null;
     if (values.length > MAX_FILTER_VALUES) {
-      throw new ValidationError(`filter.${name} takes at most ${MAX_FILTER_VALUES} values`, [
-        `filter.${name}`,
-      ]);
+      throw new ValidationError(`Takes at most ${MAX_FILTER_VALUES} values`, [`filter.${name}`]);
     }
     return values;
   };
@@ -578,7 +577,7 @@ export async function listModels(
     ]);
   };
   if (filter.text && filter.text.length > 200) {
-    throw new ValidationError('filter.text must be at most 200 characters', ['filter.text']);
+    throw new ValidationError('Must be at most 200 characters', ['filter.text']);
   }
   const rows = await searchModels(
     db,
@@ -607,7 +606,8 @@ export async function listModels(
 
 /**
  * The statements that move an alias, audited: the audit event first (its `changes` tells whether
- * the move happened), then any `alsoGuarded` statements (another audit row of the same decision),
+ * the move happened), then any `alsoGuarded` statements (another audit row of the same decision,
+ * the idempotency key row),
  * the model's updated_at and the alias itself. Compare-and-set: every statement applies only if
  * the alias still points where it did when read, so the audit's "before" is true even when two
  * moves race; the guarded statements come before the move, which would falsify the guard. Run them

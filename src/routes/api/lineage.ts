@@ -1,6 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { lineageNodeBudget } from '../../config.ts';
+import { lineageNodeBudget, MAX_NODE_BUDGET } from '../../config.ts';
 import { decodeIdOf, deps } from '../../global-id.ts';
 import { registerDataset } from '../../registry/dataset/dataset.service.ts';
 import { createDeployment } from '../../registry/deployment/deployment.service.ts';
@@ -16,11 +16,7 @@ import {
   pageLineage,
   parseLineageCursor,
 } from '../../registry/lineage/pages.ts';
-import {
-  analyzeImpact,
-  MAX_DEPTH_LIMIT,
-  walkLineage,
-} from '../../registry/lineage/traversal.service.ts';
+import { analyzeImpact, walkLineage } from '../../registry/lineage/traversal.service.ts';
 import { anyCaseEnum, isoTime, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
 import {
   commaList,
@@ -287,7 +283,8 @@ const GraphQuery = LineageQuery.extend({
     .number()
     .int()
     .min(1)
-    .max(MAX_DEPTH_LIMIT)
+    // No smaller cap than the walk's own node budget: the default is the whole walk in one answer.
+    .max(MAX_NODE_BUDGET)
     .optional()
     .describe('Nodes per page, by depth then id (default: the whole walk in one answer).'),
   after: z

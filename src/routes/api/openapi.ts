@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import {
+  IDEMPOTENCY_TTL_MS,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+} from '../../registry/idempotency/idempotency.service.ts';
 import { ERROR_CODES } from './errors.ts';
 import type { RouteDef } from './route.ts';
 
@@ -67,9 +71,8 @@ const IDEMPOTENCY_KEY_PARAMETER = {
   name: 'Idempotency-Key',
   in: 'header',
   required: false,
-  description:
-    'Optional, 1 to 200 characters, no control characters nor whitespace around it. The same key with the same request (path, query and body) within 24 hours replays the first 2xx answer (status and body, with Idempotent-Replayed: true) and writes nothing; with another request it is 409 CONFLICT on ["headers", "Idempotency-Key"]. The key is stored in the same D1 batch as the change.',
-  schema: { type: 'string', minLength: 1, maxLength: 200 },
+  description: `Optional, 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, no control characters nor whitespace around it. The same key with the same request (path, query and body) within ${IDEMPOTENCY_TTL_MS / 3_600_000} hours replays the first 2xx answer (status and body, with Idempotent-Replayed: true) and writes nothing; with another request it is 409 CONFLICT on ["headers", "Idempotency-Key"]. The key is stored in the same D1 batch as the change.`,
+  schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
 } as const;
 
 /** The OpenAPI 3.1 document of the REST routes, printed from the route table's zod schemas. */

@@ -246,7 +246,8 @@ async function runIdempotentPost(
   const first = await known();
   if (first) return first;
   const response = await run(claim);
-  if (response.ok) return response;
+  // Only a conflict can come from a concurrent request with the key: then its answer is replayed.
+  if (response.status !== 409) return response;
   return (await known()) ?? response;
 }
 

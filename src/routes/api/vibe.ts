@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { decodeIdOf, deps } from '../../global-id.ts';
 import { analyticsEngineSink } from '../../ports/event-sink.ts';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import { requireBucketSpan, requireRange } from '../../registry/metrics/metrics.service.ts';
 import { GRANULARITIES, type TimeRange } from '../../registry/metrics/metrics.ts';
 import type { TestResult } from '../../registry/metrics/statistics.ts';
@@ -59,7 +60,7 @@ const TrackBody = z.strictObject({
     .string()
     .nullish()
     .describe(
-      'Recorded once (1 to 200 characters, as every idempotency key): a retry with the same key returns the first result.',
+      `Recorded once (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, as every idempotency key): a retry with the same key returns the first result.`,
     ),
   timestamp: isoTime('When it was made (default now).').nullish(),
 });

@@ -1,5 +1,6 @@
 import { analyticsEngineSink } from '../../ports/event-sink.ts';
 import { ValidationError } from '../../registry/errors.ts';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import {
   type InferenceTrackInput as InferenceRequestData,
   type TrackedInference,
@@ -44,8 +45,7 @@ const InferenceRequestInput = builder.inputType('InferenceRequestInput', {
     quality: t.float({ description: 'A quality score on your own scale.' }),
     status: t.field({ type: InferenceStatusEnum, required: true, description: 'How it ended.' }),
     idempotencyKey: t.string({
-      description:
-        'A key unique to this request (1 to 200 characters, the rule of every idempotency key): sending it again with the same request records nothing and returns the first result; with another request it is a ConflictError.',
+      description: `A key unique to this request (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, the rule of every idempotency key): sending it again with the same request records nothing and returns the first result; with another request it is a ConflictError.`,
     }),
     timestamp: t.field({ type: 'DateTime', description: 'When it was made (default now).' }),
   }),
