@@ -259,6 +259,41 @@ describe('histogram-guided latency distributions == raw', () => {
     expect(same).toMatchObject({ mean: 0.1, variance: 0, stddev: 0, p50: 0.1, p99: 0.1 });
   });
 
+  it('answers from the raw rows when a rank the histogram promised is missing (a delete between its statements)', async () => {
+    // given requests, and a histogram row claiming one request more than exist (as if a request
+    // of the range were deleted after the histogram was read)
+    const db = testDb();
+    const [m0] = world.models as [World['models'][number]];
+    const range = { from: iso(T0), to: iso(T0 + SPAN) };
+    await replaceRequests(
+      [100, 105, 110, 115].map((latencyMs, i) => ({
+        model: 0,
+        version: 0,
+        inExperiment: false,
+        latencyMs,
+        at: HOUR + i,
+      })),
+    );
+    // One hour, one bucket: one row, now claiming 14 requests where 4 exist.
+    await env.DB.prepare(
+      'UPDATE usage_latency_hourly SET requests = requests + 10 WHERE org_id = ?1 AND model_id = ?2',
+    )
+      .bind(world.org.orgId, m0.id)
+      .run();
+
+    // when
+    const answer = await USAGE_READS.ROLLUP.latency(db, world.org.orgId, [m0.id], range);
+
+    const raw = await USAGE_READS.RAW.latency(db, world.org.orgId, [m0.id], range);
+    await env.DB.prepare('DELETE FROM usage_latency_hourly WHERE org_id = ?1')
+      .bind(world.org.orgId)
+      .run();
+
+    // then the exact raw answer, not an error and not a wrong rank
+    expectSameMaps(answer, raw, 'after a missing rank');
+    expect(answer.get(m0.id)).toMatchObject({ count: 4, min: 100, max: 115, p50: 107.5 });
+  });
+
   it('the services (usage, abTestCompare) answer the same from either source', async () => {
     const db = testDb();
     const ids = world.models.map((m) => m.id);
