@@ -5,7 +5,7 @@ import { jsonKeys } from './keys.ts';
 import type { PageRequest } from './paging.ts';
 
 /** Node tables whose rows carry an id, an organization and a name unique within it. */
-export type NamedOrgTable = 'dataset' | 'deployment' | 'experiment';
+type NamedOrgTable = 'dataset' | 'deployment' | 'experiment' | 'model';
 
 /** The columns every NamedOrgTable has, which is all the shared look-ups below touch. */
 interface NamedOrgRow {

@@ -10,8 +10,8 @@ import {
   usageReports,
 } from '../../src/registry/usage/analysis.service.ts';
 import { splitRange } from '../../src/registry/usage/rollup.repository.ts';
-import type { ArmSelection } from '../../src/registry/usage/usage.repository.ts';
 import { setPrice } from '../../src/registry/usage/usage.service.ts';
+import type { ArmSelection } from '../../src/registry/usage/usage-scope.ts';
 import { USAGE_READS } from '../../src/registry/usage/usage-source.ts';
 import {
   seedDeployment,

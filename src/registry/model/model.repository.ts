@@ -3,16 +3,12 @@ import type { Db } from '../../db/client.ts';
 import type { Database } from '../../db/database.ts';
 import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys } from '../keys.ts';
+import { findOrgRowsByIds } from '../org-rows.ts';
 import type { PageRequest } from '../paging.ts';
 import type { ModelAliasTable, ModelTable, ModelVersionTable } from './model.table.ts';
 
 export function findModelsByIds(db: Db, orgId: string, ids: readonly string[]) {
-  return db
-    .selectFrom('model')
-    .selectAll()
-    .where('id', 'in', jsonKeys(ids))
-    .where('org_id', '=', orgId)
-    .execute();
+  return findOrgRowsByIds(db, 'model', orgId, ids);
 }
 
 export function findModelsByNames(db: Db, orgId: string, names: readonly string[]) {

@@ -16,8 +16,9 @@ import {
   varianceOf,
   welchTTest,
 } from '../metrics/statistics.ts';
-import type { ArmMomentsRow, ArmSelection } from './usage.repository.ts';
+import type { ArmMomentsRow } from './usage.repository.ts';
 import { EMPTY_TOTALS, type UsageReport, type UsageTotals } from './usage.ts';
+import type { ArmSelection } from './usage-scope.ts';
 import { USAGE_READS, type UsageSource } from './usage-source.ts';
 
 /**

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.ts';
 import { ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
-import type { ArmSelection } from './usage.repository.ts';
+import type { ArmSelection } from './usage-scope.ts';
 
 /** Arms (models or versions) in one comparison. */
 export const MAX_ARMS = 20;

@@ -264,8 +264,6 @@ export async function findUsageTrends(
   }));
 }
 
-export type { ArmSelection };
-
 /** The requests of the arms in [from, to), each with its arm as `g` (requests of no arm left out). */
 export function armSource(
   orgId: string,

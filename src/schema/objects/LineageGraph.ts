@@ -16,7 +16,6 @@ import {
   type LineagePageRequest,
   lineageDot,
   lineageMermaid,
-  pageLineage,
   parseLineageCursor,
 } from '../../registry/lineage/pages.ts';
 import type {
@@ -57,9 +56,6 @@ const ReachedByEnum = builder.enumType('LineageReachedBy', {
     DOWNSTREAM: { value: 'DOWNSTREAM', description: 'Walking downstream.' },
   } as const,
 });
-
-export type { LineagePage, LineagePageRequest } from '../../registry/lineage/pages.ts';
-export { pageLineage };
 
 /** Validates `first`/`after` before any walking, so a bad request costs nothing. */
 export function parseLineagePage(args: {

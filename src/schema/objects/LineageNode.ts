@@ -1,14 +1,10 @@
 import { lineageNodeBudget } from '../../config.ts';
+import { pageLineage } from '../../registry/lineage/pages.ts';
 import { walkLineage } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import { EdgeTypeEnum } from './enums.ts';
-import {
-  LineageDirectionEnum,
-  LineageGraphRef,
-  pageLineage,
-  parseLineagePage,
-} from './LineageGraph.ts';
+import { LineageDirectionEnum, LineageGraphRef, parseLineagePage } from './LineageGraph.ts';
 
 /** Query cost of one lineage walk (QUERY_LIMITS.complexity is 100,000): at most 9 walks per operation, none inside a list. */
 export const LINEAGE_WALK_COMPLEXITY = 10_000;
