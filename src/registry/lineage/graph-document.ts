@@ -119,8 +119,7 @@ export function lineageGraphDocument(
     total_edges: walk.edges.length,
     page_info: { has_next_page: page.hasNextPage, end_cursor: page.endCursor },
     depth_reached: walk.depthReached,
-    // As LineageGraph.isTruncated: the walk was cut, or more pages follow.
-    is_truncated: walk.isTruncated || page.hasNextPage,
+    is_truncated: page.isTruncated,
     edge_columns: options.edgeDetails ? EDGE_DETAIL_COLUMNS : EDGE_COLUMNS,
     edge_types: DOCUMENT_EDGE_TYPES,
     nodes,

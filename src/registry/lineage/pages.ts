@@ -14,6 +14,8 @@ export interface LineagePage {
   nodes: LineageNodeEntry[];
   edges: LineageEdgeEntry[];
   hasNextPage: boolean;
+  /** The walk was cut (depth, budget) or more pages follow: this page is not the whole lineage. */
+  isTruncated: boolean;
   startCursor: string | null;
   endCursor: string | null;
 }
@@ -71,6 +73,7 @@ export function pageLineage(walk: LineageWalk, request: LineagePageRequest): Lin
     nodes,
     edges,
     hasNextPage: start + size < walk.nodes.length,
+    isTruncated: walk.isTruncated || start + size < walk.nodes.length,
     startCursor: nodes[0] ? lineageCursor(nodes[0]) : null,
     endCursor: last ? lineageCursor(last) : null,
   };
@@ -88,6 +91,9 @@ const nodesOfWalk = new WeakMap<LineageWalk, Map<string, LineageNodeEntry>>();
 export function otherPageEnds(page: LineagePage): LineageNodeEntry[] {
   const { walk } = page;
   if (page.nodes.length === walk.nodes.length) return [];
+  // Labels, the document and the pictures all ask for the same page: computed once per page.
+  const known = endsOfPage.get(page);
+  if (known) return known;
   let entries = nodesOfWalk.get(walk);
   if (!entries) {
     entries = new Map(walk.nodes.map((node) => [node.id, node]));
@@ -105,8 +111,11 @@ export function otherPageEnds(page: LineagePage): LineageNodeEntry[] {
       ends.push(entry);
     }
   }
+  endsOfPage.set(page, ends);
   return ends;
 }
+
+const endsOfPage = new WeakMap<LineagePage, LineageNodeEntry[]>();
 
 /** Every node a page draws: its nodes, then the other ends of its edges (see otherPageEnds). */
 export function drawnNodes(page: LineagePage): NodeRef[] {

@@ -174,7 +174,10 @@ function byDepthThenId(a: { depth: number; id: string }, b: { depth: number; id:
   return a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/** An edge a walk crossed. Its time is parsed when first read: most answers never read it. */
+/**
+ * An edge a walk crossed. Its time and properties are parsed when first read: most answers (ids,
+ * depths, the compact graph document) never read them.
+ */
 class WalkEdge implements LineageEdgeEntry {
   readonly id: string;
   readonly type: EdgeType;
@@ -183,7 +186,8 @@ class WalkEdge implements LineageEdgeEntry {
   readonly from: NodeRef;
   readonly to: NodeRef;
   readonly depth: number;
-  readonly properties: Record<string, unknown> | null;
+  readonly #properties: string | null;
+  #parsedProperties: Record<string, unknown> | null | undefined;
   readonly #createdAt: string;
   #createdAtDate: Date | null = null;
 
@@ -202,8 +206,15 @@ class WalkEdge implements LineageEdgeEntry {
     this.from = from;
     this.to = to;
     this.depth = depth;
-    this.properties = row.properties === null ? null : JSON.parse(row.properties);
+    this.#properties = row.properties;
     this.#createdAt = row.created_at;
+  }
+
+  get properties(): Record<string, unknown> | null {
+    if (this.#parsedProperties === undefined) {
+      this.#parsedProperties = this.#properties === null ? null : JSON.parse(this.#properties);
+    }
+    return this.#parsedProperties ?? null;
   }
 
   get createdAt(): Date {

@@ -285,7 +285,7 @@ export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').im
     isTruncated: t.boolean({
       description:
         'True when maxDepth or the node budget stopped the walk with more graph beyond it, or when more pages follow.',
-      resolve: (page) => page.walk.isTruncated || page.hasNextPage,
+      resolve: (page) => page.isTruncated,
     }),
     pageInfo: t.field({
       type: LineagePageInfo,
