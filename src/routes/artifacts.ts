@@ -16,12 +16,7 @@ import {
   uploadArtifactBody,
   uploadArtifactPart,
 } from '../registry/artifact/artifact.service.ts';
-import {
-  type Artifact,
-  ChecksumMismatchError,
-  UploadExpiredError,
-  uploadLimits,
-} from '../registry/artifact/artifact.ts';
+import { type Artifact, uploadLimits } from '../registry/artifact/artifact.ts';
 import { ForbiddenError } from '../registry/errors.ts';
 import { createContext, type ServerContext } from '../yoga.ts';
 import { ApiError, fromThrown } from './api/errors.ts';
@@ -41,18 +36,6 @@ type ArtifactEnv = ServerContext['env'] & {
  * src/routes/api/errors.ts); only the two failures particular to byte uploads are mapped here.
  */
 function errorResponse(error: unknown): Response {
-  if (error instanceof ChecksumMismatchError) {
-    return new ApiError(422, 'CHECKSUM_MISMATCH', error.message, error.path, {
-      checksum: error.checksum,
-      expected: error.expected,
-      actual: error.actual,
-    }).toResponse(new Headers());
-  }
-  if (error instanceof UploadExpiredError) {
-    return new ApiError(410, 'UPLOAD_EXPIRED', error.message, error.path, {
-      expiredAt: error.expiredAt.toISOString(),
-    }).toResponse(new Headers());
-  }
   return fromThrown(error).toResponse(new Headers());
 }
 

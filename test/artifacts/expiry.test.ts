@@ -152,7 +152,7 @@ describe('upload time to live', () => {
     const part = await putPart(artifact.upload.url, 2);
     expect(part.status).toBe(410);
     expect(await part.json()).toMatchObject({
-      error: { code: 'UPLOAD_EXPIRED', expiredAt: expiresAt },
+      error: { code: 'UPLOAD_EXPIRED', expired_at: expiresAt },
     });
     const completed = await complete(artifact.id);
     expect(completed).toMatchObject({
@@ -224,7 +224,7 @@ describe('upload time to live', () => {
     const part = await putPart(expired.upload.url, 2);
     expect(part.status).toBe(410);
     expect(await part.json()).toMatchObject({
-      error: { code: 'UPLOAD_EXPIRED', expiredAt: expiredRow?.expires_at },
+      error: { code: 'UPLOAD_EXPIRED', expired_at: expiredRow?.expires_at },
     });
     expect(await complete(expired.id)).toMatchObject({ __typename: 'UploadExpiredError' });
     const body = await request(org.tokens.EDITOR, 'PUT', single.upload.url, { body: 'abcd' });

@@ -1,6 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { z } from 'zod';
+import { ChecksumMismatchError, UploadExpiredError } from '../../registry/artifact/artifact.ts';
 import {
   ConflictError,
   EdgeNotAllowedError,
@@ -169,6 +170,19 @@ export function fromThrown(
       pending_approval_id: error.pendingApprovalId
         ? encodeGlobalID('Approval', error.pendingApprovalId)
         : null,
+    });
+  }
+  // Only the artifact byte routes (src/routes/artifacts.ts) raise these two.
+  if (error instanceof ChecksumMismatchError) {
+    return new ApiError(422, 'CHECKSUM_MISMATCH', error.message, path, {
+      checksum: error.checksum,
+      expected: error.expected,
+      actual: error.actual,
+    });
+  }
+  if (error instanceof UploadExpiredError) {
+    return new ApiError(410, 'UPLOAD_EXPIRED', error.message, path, {
+      expired_at: error.expiredAt.toISOString(),
     });
   }
   // A registry error class this table does not know yet is still an expected failure.
