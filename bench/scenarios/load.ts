@@ -412,7 +412,9 @@ async function run(context: ScenarioContext) {
 
   // Straight from the D1 file: no key stored twice, and exact sums without the API's floats.
   const { DatabaseSync } = await import('node:sqlite');
-  const db = new DatabaseSync(d1File(context.persistTo), { readOnly: true });
+  // workerd may still be letting go of the file (a large WAL after 10,000 writes): wait for its
+  // lock instead of failing the run ("database is locked").
+  const db = new DatabaseSync(d1File(context.persistTo), { readOnly: true, timeout: 30_000 });
   try {
     const inference = db
       .prepare(
