@@ -305,6 +305,10 @@ async function run(context: ScenarioContext) {
   );
 
   const range = { from: iso(startMs), to: iso(endMs + 1000) };
+  // Short ranges at the end of the 30 days: the histogram's rank reads walk a bucket's requests of
+  // the model's whole history (filtered by time), the raw path only the range's.
+  const lastHour = { from: iso(endMs - 3_600_000), to: iso(endMs + 1000) };
+  const lastDay = { from: iso(endMs - 86_400_000), to: iso(endMs + 1000) };
   const modelId = (m: number) => encodeGlobalId('Model', models[m]?.id as string);
 
   // The latency answers of one phase (all 20 models, the experiment's arms) as one string: the
@@ -317,7 +321,17 @@ async function run(context: ScenarioContext) {
       experimentId: encodeGlobalId('Experiment', experiment.id),
       ...range,
     });
+    // The short ranges' exact figures (mean and variance come from sums: compared elsewhere).
+    const short = [];
+    for (const window of [lastHour, lastDay]) {
+      const answer = await client.request<{
+        node: { usage: { latency: { count: number; p50: number; p95: number; p99: number } } };
+      }>(USAGE, { id: modelId(0), ...window });
+      const { count, p50, p95, p99 } = answer.data.node.usage.latency;
+      short.push({ count, p50, p95, p99 });
+    }
     return JSON.stringify({
+      short,
       models: all.data.models.edges.map((e) => [e.node.name, e.node.usage.latency]),
       arms: ab.data.abTestCompare.arms.map((arm) => arm.latency),
     });
@@ -422,6 +436,18 @@ async function run(context: ScenarioContext) {
         USAGE,
         (i) => ({ id: modelId(i % UNPRICED_FROM), ...range }),
       ),
+    );
+    reads.push(
+      await measure(client, 'Model.usage, last hour of the 30 days, one model', USAGE, (i) => ({
+        id: modelId(i % UNPRICED_FROM),
+        ...lastHour,
+      })),
+    );
+    reads.push(
+      await measure(client, 'Model.usage, last day of the 30 days, one model', USAGE, (i) => ({
+        id: modelId(i % UNPRICED_FROM),
+        ...lastDay,
+      })),
     );
     reads.push(
       await measure(
