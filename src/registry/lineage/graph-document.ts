@@ -8,27 +8,24 @@ import { type LineagePage, otherPageEnds } from './pages.ts';
 import type { LineageNodeEntry } from './traversal.service.ts';
 
 /** Global IDs are the API's concern: the caller passes its encoder (kind, row id) -> global ID. */
-export type EncodeId = (kind: string, id: string) => string;
+type EncodeId = (kind: string, id: string) => string;
 
 /** What each position of an edge tuple holds, without and with `edge_details`. */
-export const EDGE_COLUMNS = ['source', 'target', 'type', 'depth'] as const;
+const EDGE_COLUMNS = ['source', 'target', 'type', 'depth'] as const;
 export const EDGE_DETAIL_COLUMNS = [...EDGE_COLUMNS, 'id', 'created_at', 'properties'] as const;
 
-/** `type` of an edge tuple indexes this list: the same for every document, page and request. */
-export const DOCUMENT_EDGE_TYPES: readonly EdgeType[] = EDGE_TYPES;
-
 /** [source node index, target node index, index into edge_types, depth]. */
-export type GraphDocumentEdge = [source: number, target: number, type: number, depth: number];
+type GraphDocumentEdge = [source: number, target: number, type: number, depth: number];
 
 /** The same, then the edge's global ID, its created_at and its properties. */
-export type GraphDocumentDetailedEdge = [
+type GraphDocumentDetailedEdge = [
   ...GraphDocumentEdge,
   id: string,
   createdAt: string,
   properties: Record<string, unknown> | null,
 ];
 
-export interface GraphDocumentNode {
+interface GraphDocumentNode {
   id: string;
   kind: string;
   label: string;
@@ -51,9 +48,7 @@ export interface LineageGraphDocument {
   edges: GraphDocumentEdge[] | GraphDocumentDetailedEdge[];
 }
 
-const TYPE_INDEX = new Map<EdgeType, number>(
-  DOCUMENT_EDGE_TYPES.map((type, index) => [type, index]),
-);
+const TYPE_INDEX = new Map<EdgeType, number>(EDGE_TYPES.map((type, index) => [type, index]));
 
 /**
  * The page as a document, in one pass over its nodes and one over its edges: one object per node
@@ -121,7 +116,8 @@ export function lineageGraphDocument(
     depth_reached: walk.depthReached,
     is_truncated: page.isTruncated,
     edge_columns: options.edgeDetails ? EDGE_DETAIL_COLUMNS : EDGE_COLUMNS,
-    edge_types: DOCUMENT_EDGE_TYPES,
+    // `type` of an edge tuple indexes this list: the same for every document, page and request.
+    edge_types: EDGE_TYPES,
     nodes,
     edges: edges as GraphDocumentEdge[] | GraphDocumentDetailedEdge[],
   };

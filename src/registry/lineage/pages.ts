@@ -27,7 +27,7 @@ export interface LineagePageRequest {
 }
 
 /** The opaque cursor of a node of a walk: its (depth, id), the walk's order. */
-export function lineageCursor(node: { depth: number; id: string }): string {
+function lineageCursor(node: { depth: number; id: string }): string {
   return encodeCursorKey(JSON.stringify([node.depth, node.id]));
 }
 

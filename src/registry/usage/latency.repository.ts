@@ -240,7 +240,7 @@ async function findRankValues(
  * Exact latency distributions per group (`column`: model or version) of the requests of a scope
  * in a range, guided by the histogram: two statements (one when the range has no requests).
  */
-export async function histogramLatencyDistributions(
+async function histogramLatencyDistributions(
   db: Db,
   orgId: string,
   scope: UsageScope,

@@ -6,7 +6,10 @@ import { registerDataset } from '../../registry/dataset/dataset.service.ts';
 import { createDeployment } from '../../registry/deployment/deployment.service.ts';
 import { ValidationError } from '../../registry/errors.ts';
 import { LAWFUL_BASES } from '../../registry/governance/governance.ts';
-import { lineageGraphDocument } from '../../registry/lineage/graph-document.ts';
+import {
+  EDGE_DETAIL_COLUMNS,
+  lineageGraphDocument,
+} from '../../registry/lineage/graph-document.ts';
 import { lineageLabels } from '../../registry/lineage/labels.service.ts';
 import { EDGE_TYPES, NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import {
@@ -340,7 +343,7 @@ export const lineageGraph = defineRoute({
         'max_depth or the node budget stopped the walk with more graph beyond it, or more pages follow.',
       ),
     edge_columns: z
-      .array(z.string())
+      .array(z.enum(EDGE_DETAIL_COLUMNS))
       .describe(
         'What each position of an edge holds: source, target, type, depth (then id, created_at, properties with edge_details=true).',
       ),
