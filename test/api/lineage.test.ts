@@ -346,6 +346,15 @@ describe('GET /api/lineage/:modelId/impact', () => {
       }),
     ]);
     expect(response.body.owner_ids).toEqual([globalId('User', org.userIds.EDITOR)]);
+    // The path's edges carry what the walk does not read itself: creation time and properties.
+    const [step] = response.body.affected_deployments[0].path;
+    const stored = await testDb()
+      .selectFrom('edge')
+      .select(['created_at', 'properties'])
+      .where('id', '=', rowId(step.id))
+      .executeTakeFirstOrThrow();
+    expect(step.created_at).toBe(new Date(stored.created_at).toISOString());
+    expect(step.properties).toEqual(stored.properties ? JSON.parse(stored.properties) : null);
     const viaGraphql = await gql(
       org.tokens.VIEWER,
       'query($id: ID!) { impact(of: $id) { affectedDeployments { deployment { id } } owners { id } } }',

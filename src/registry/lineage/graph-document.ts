@@ -5,7 +5,11 @@
 // ~360 bytes of five global IDs and a timestamp (26.9 MB -> a few MB on the benchmark's DAG).
 import { EDGE_TYPES, type EdgeType } from './lineage.ts';
 import { type LineagePage, otherPageEnds } from './pages.ts';
-import type { LineageNodeEntry } from './traversal.service.ts';
+import {
+  edgeDetailsOf,
+  type LineageEdgeDetails,
+  type LineageNodeEntry,
+} from './traversal.service.ts';
 
 /** Global IDs are the API's concern: the caller passes its encoder (kind, row id) -> global ID. */
 type EncodeId = (kind: string, id: string) => string;
@@ -61,7 +65,8 @@ export function lineageGraphDocument(
   page: LineagePage,
   labels: ReadonlyMap<string, string>,
   encodeId: EncodeId,
-  options: { edgeDetails?: boolean } = {},
+  /** The page's edge details (`findLineageEdgeDetails`) to list them; none for the compact form. */
+  details: ReadonlyMap<string, LineageEdgeDetails> | null = null,
 ): LineageGraphDocument {
   const { walk } = page;
   const extras = otherPageEnds(page);
@@ -97,17 +102,20 @@ export function lineageGraphDocument(
     const source = indexOfEnd(edge.source.id);
     const target = indexOfEnd(edge.target.id);
     const type = TYPE_INDEX.get(edge.type) as number;
-    edges[position] = options.edgeDetails
-      ? [
-          source,
-          target,
-          type,
-          edge.depth,
-          encodeId('GraphEdge', edge.id),
-          edge.createdAt.toISOString(),
-          edge.properties,
-        ]
-      : [source, target, type, edge.depth];
+    if (details) {
+      const { createdAt, properties } = edgeDetailsOf(details, edge);
+      edges[position] = [
+        source,
+        target,
+        type,
+        edge.depth,
+        encodeId('GraphEdge', edge.id),
+        createdAt.toISOString(),
+        properties,
+      ];
+    } else {
+      edges[position] = [source, target, type, edge.depth];
+    }
   }
   return {
     total_nodes: walk.nodes.length,
@@ -115,7 +123,7 @@ export function lineageGraphDocument(
     page_info: { has_next_page: page.hasNextPage, end_cursor: page.endCursor },
     depth_reached: walk.depthReached,
     is_truncated: page.isTruncated,
-    edge_columns: options.edgeDetails ? EDGE_DETAIL_COLUMNS : EDGE_COLUMNS,
+    edge_columns: details ? EDGE_DETAIL_COLUMNS : EDGE_COLUMNS,
     // `type` of an edge tuple indexes this list: the same for every document, page and request.
     edge_types: EDGE_TYPES,
     nodes,

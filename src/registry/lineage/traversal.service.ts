@@ -7,6 +7,7 @@ import { type Model, type ModelVersion, toModel, toModelVersion } from '../model
 import { findExistingNodeIds } from './lineage.repository.ts';
 import { EDGE_TYPES, type EdgeType, type NodeKind } from './lineage.ts';
 import {
+  findEdgeDetails,
   findVersionIdsOfModel,
   TARGET_IS_DOWNSTREAM,
   type WalkDirection,
@@ -35,10 +36,14 @@ export interface LineageEdgeEntry {
   /** The same ends as the walk crossed them: from the node it knew to the node it reached. */
   from: NodeRef;
   to: NodeRef;
-  properties: Record<string, unknown> | null;
-  createdAt: Date;
   /** Hops from the root to the node this edge reached. */
   depth: number;
+}
+
+/** What a walk leaves out of its edges, read only when asked (`findLineageEdgeDetails`). */
+export interface LineageEdgeDetails {
+  properties: Record<string, unknown> | null;
+  createdAt: Date;
 }
 
 export interface LineageNodeEntry extends NodeRef {
@@ -114,22 +119,19 @@ export async function walkLineage(
   const directions: WalkDirection[] =
     request.direction === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [request.direction];
 
-  const nodes = new Map<string, LineageNodeEntry>();
-  for (const id of seeds) {
-    nodes.set(id, {
-      kind: id === root.id ? root.kind : 'ModelVersion',
-      id,
-      depth: 0,
-      reachedBy: 'ROOT',
-    });
-  }
-  const edges = new Map<string, LineageEdgeEntry>();
-  const parents = new Map<string, LineageEdgeEntry>();
+  const seedNodes: LineageNodeEntry[] = seeds.map((id) => ({
+    kind: id === root.id ? root.kind : 'ModelVersion',
+    id,
+    depth: 0,
+    reachedBy: 'ROOT',
+  }));
+  const asOf = request.asOf ? request.asOf.toISOString() : null;
+  const walks: ReturnType<typeof breadthFirst>[] = [];
   let isTruncated = false;
-
+  let reachedCount = 0;
   for (const direction of directions) {
     // The budget is per request: a BOTH walk's second direction gets what the first left.
-    const limit = budget - (nodes.size - seeds.length);
+    const limit = budget - reachedCount;
     if (limit <= seeds.length) {
       isTruncated = true;
       break;
@@ -140,87 +142,83 @@ export async function walkLineage(
       direction,
       edgeTypes,
       nodeLimit: limit + 1,
-      asOf: request.asOf ? request.asOf.toISOString() : null,
+      asOf,
     });
-    if ((rows[0]?.reached ?? seeds.length) > limit) isTruncated = true;
+    if ((rows[0]?.[6] ?? seeds.length) > limit) isTruncated = true;
     const result = breadthFirst(seeds, rows, direction, request.maxDepth ?? null, limit);
     if (result.cut) isTruncated = true;
-    for (const node of result.nodes) {
+    reachedCount += result.nodes.length;
+    walks.push(result);
+  }
+  const merged = walks.length === 1 ? walks[0] : undefined;
+  const { nodes, edges, parents } = merged
+    ? // One direction (the usual case): its edges are already by (depth, id), nothing to merge.
+      { nodes: [...seedNodes, ...merged.nodes], edges: merged.edges, parents: merged.parents }
+    : mergeWalks(seedNodes, walks);
+  nodes.sort(byDepthThenId);
+  let depthReached = 0;
+  for (const node of nodes) if (node.depth > depthReached) depthReached = node.depth;
+  return { root, nodes, edges, depthReached, isTruncated, parents };
+}
+
+/** Both directions' walks as one: each node and edge once, at the smaller depth. */
+function mergeWalks(seedNodes: LineageNodeEntry[], walks: ReturnType<typeof breadthFirst>[]) {
+  const nodes = new Map<string, LineageNodeEntry>(seedNodes.map((node) => [node.id, node]));
+  const edges = new Map<string, LineageEdgeEntry>();
+  const parents = new Map<string, LineageEdgeEntry>();
+  for (const walk of walks) {
+    for (const node of walk.nodes) {
       const known = nodes.get(node.id);
       if (!known || known.depth > node.depth) nodes.set(node.id, node);
     }
-    for (const edge of result.edges) {
+    for (const edge of walk.edges) {
       const known = edges.get(edge.id);
       if (!known || known.depth > edge.depth) edges.set(edge.id, edge);
     }
-    for (const [id, edge] of result.parents) if (!parents.has(id)) parents.set(id, edge);
+    for (const [id, edge] of walk.parents) if (!parents.has(id)) parents.set(id, edge);
   }
-
-  // One direction's edges are already by (depth, id); two directions' are merged by sorting.
-  const sortedNodes = [...nodes.values()].sort(byDepthThenId);
-  const sortedEdges =
-    directions.length === 1 ? [...edges.values()] : [...edges.values()].sort(byDepthThenId);
   return {
-    root,
-    nodes: sortedNodes,
-    edges: sortedEdges,
-    depthReached: sortedNodes.reduce((deepest, node) => Math.max(deepest, node.depth), 0),
-    isTruncated,
+    nodes: [...nodes.values()],
+    edges: [...edges.values()].sort(byDepthThenId),
     parents,
   };
 }
 
-function byDepthThenId(a: { depth: number; id: string }, b: { depth: number; id: string }) {
-  return a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/**
+ * The properties and creation time of these walk edges (a page's, a path's), which the walk itself
+ * does not read: one statement per 100,000 edges.
+ */
+export async function findLineageEdgeDetails(
+  db: Db,
+  orgId: string,
+  edges: readonly { id: string }[],
+): Promise<Map<string, LineageEdgeDetails>> {
+  const ids = [...new Set(edges.map((edge) => edge.id))];
+  const rows = ids.length ? await findEdgeDetails(db, orgId, ids) : [];
+  return new Map(
+    rows.map(([id, properties, createdAt]) => [
+      id,
+      {
+        properties:
+          properties === null ? null : (JSON.parse(properties) as Record<string, unknown>),
+        createdAt: new Date(createdAt),
+      },
+    ]),
+  );
 }
 
-/**
- * An edge a walk crossed. Its time and properties are parsed when first read: most answers (ids,
- * depths, the compact graph document) never read them.
- */
-class WalkEdge implements LineageEdgeEntry {
-  readonly id: string;
-  readonly type: EdgeType;
-  readonly source: NodeRef;
-  readonly target: NodeRef;
-  readonly from: NodeRef;
-  readonly to: NodeRef;
-  readonly depth: number;
-  readonly #properties: string | null;
-  #parsedProperties: Record<string, unknown> | null | undefined;
-  readonly #createdAt: string;
-  #createdAtDate: Date | null = null;
+/** One edge's details from `findLineageEdgeDetails`; edges are ended, never deleted. */
+export function edgeDetailsOf(
+  details: ReadonlyMap<string, LineageEdgeDetails>,
+  edge: { id: string },
+): LineageEdgeDetails {
+  const found = details.get(edge.id);
+  if (!found) throw new Error(`Lineage edge ${edge.id} vanished during the request`);
+  return found;
+}
 
-  constructor(
-    row: WalkEdgeRow,
-    source: NodeRef,
-    target: NodeRef,
-    from: NodeRef,
-    to: NodeRef,
-    depth: number,
-  ) {
-    this.id = row.id;
-    this.type = row.type;
-    this.source = source;
-    this.target = target;
-    this.from = from;
-    this.to = to;
-    this.depth = depth;
-    this.#properties = row.properties;
-    this.#createdAt = row.created_at;
-  }
-
-  get properties(): Record<string, unknown> | null {
-    if (this.#parsedProperties === undefined) {
-      this.#parsedProperties = this.#properties === null ? null : JSON.parse(this.#properties);
-    }
-    return this.#parsedProperties ?? null;
-  }
-
-  get createdAt(): Date {
-    this.#createdAtDate ??= new Date(this.#createdAt);
-    return this.#createdAtDate;
-  }
+function byDepthThenId(a: { depth: number; id: string }, b: { depth: number; id: string }) {
+  return a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /**
@@ -252,11 +250,10 @@ function breadthFirst(
   const toOf = new Int32Array(edgeCount);
   const fromSource = new Uint8Array(edgeCount);
   for (let edge = 0; edge < edgeCount; edge++) {
-    const row = rows[edge] as WalkEdgeRow;
-    const source = intern(row.src_kind, row.src_id);
-    const target = intern(row.dst_kind, row.dst_id);
-    const downstreamFromSource =
-      TARGET_IS_DOWNSTREAM.has(row.type) === (direction === 'DOWNSTREAM');
+    const [, type, srcId, srcKind, dstId, dstKind] = rows[edge] as WalkEdgeRow;
+    const source = intern(srcKind, srcId);
+    const target = intern(dstKind, dstId);
+    const downstreamFromSource = TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
     fromSource[edge] = downstreamFromSource ? 1 : 0;
     fromOf[edge] = downstreamFromSource ? source : target;
     toOf[edge] = downstreamFromSource ? target : source;
@@ -312,16 +309,15 @@ function breadthFirst(
           continue;
         }
         const row = rows[edge] as WalkEdgeRow;
-        const source = refs[fromSource[edge] ? from : to] as NodeRef;
-        const target = refs[fromSource[edge] ? to : from] as NodeRef;
-        const entry = new WalkEdge(
-          row,
-          source,
-          target,
-          refs[from] as NodeRef,
-          refs[to] as NodeRef,
-          level + 1,
-        );
+        const entry: LineageEdgeEntry = {
+          id: row[0],
+          type: row[1],
+          source: refs[fromSource[edge] ? from : to] as NodeRef,
+          target: refs[fromSource[edge] ? to : from] as NodeRef,
+          from: refs[from] as NodeRef,
+          to: refs[to] as NodeRef,
+          depth: level + 1,
+        };
         entries[edge] = entry;
         byDepth[level + 1] = (byDepth[level + 1] ?? 0) + 1;
         if (!known) {

@@ -19,7 +19,11 @@ import {
   pageLineage,
   parseLineageCursor,
 } from '../../registry/lineage/pages.ts';
-import { analyzeImpact, walkLineage } from '../../registry/lineage/traversal.service.ts';
+import {
+  analyzeImpact,
+  findLineageEdgeDetails,
+  walkLineage,
+} from '../../registry/lineage/traversal.service.ts';
 import { anyCaseEnum, isoTime, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
 import {
   commaList,
@@ -213,6 +217,11 @@ export const lineageImpact = defineRoute({
       maxDepth: query.max_depth,
       nodeBudget: lineageNodeBudget(context.env),
     });
+    const details = await findLineageEdgeDetails(
+      context.db,
+      context.viewer.orgId,
+      report.affectedDeployments.flatMap((deployment) => deployment.path),
+    );
     return {
       model: modelJson(model),
       affected_version_ids: report.affectedVersionIds.map((id) =>
@@ -223,7 +232,7 @@ export const lineageImpact = defineRoute({
         deployment_id: encodeGlobalID('Deployment', deployment.deploymentId),
         environment: deployment.environment,
         depth: deployment.depth,
-        path: deployment.path.map(lineageEdgeJson),
+        path: deployment.path.map((edge) => lineageEdgeJson(edge, details)),
       })),
       owner_ids: report.ownerIds.map((id) => encodeGlobalID('User', id)),
       depth_reached: report.walk.depthReached,
@@ -410,9 +419,10 @@ export const lineageGraph = defineRoute({
       const type = format === 'MERMAID' ? 'text/vnd.mermaid' : 'text/vnd.graphviz';
       return new Response(text, { headers: { 'content-type': `${type}; charset=utf-8` } });
     }
-    return lineageGraphDocument(page, labels, encodeGlobalID, {
-      edgeDetails: query.edge_details ?? false,
-    });
+    const details = query.edge_details
+      ? await findLineageEdgeDetails(context.db, context.viewer.orgId, page.edges)
+      : null;
+    return lineageGraphDocument(page, labels, encodeGlobalID, details);
   },
 });
 
@@ -436,10 +446,11 @@ export const lineageGet = defineRoute({
   }),
   handler: async ({ params, query, context }) => {
     const { model, walk } = await walkOfModel(context, params.modelId, query);
+    const details = await findLineageEdgeDetails(context.db, context.viewer.orgId, walk.edges);
     return {
       model: modelJson(model),
       nodes: walk.nodes.map(lineageNodeJson),
-      edges: walk.edges.map(lineageEdgeJson),
+      edges: walk.edges.map((edge) => lineageEdgeJson(edge, details)),
       depth_reached: walk.depthReached,
       is_truncated: walk.isTruncated,
     };

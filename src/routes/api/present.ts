@@ -3,9 +3,11 @@ import { z } from 'zod';
 import type { Dataset } from '../../registry/dataset/dataset.ts';
 import type { Deployment } from '../../registry/deployment/deployment.ts';
 import type { Approval, ComplianceCheck } from '../../registry/governance/governance.ts';
-import type {
-  LineageEdgeEntry,
-  LineageNodeEntry,
+import {
+  edgeDetailsOf,
+  type LineageEdgeDetails,
+  type LineageEdgeEntry,
+  type LineageNodeEntry,
 } from '../../registry/lineage/traversal.service.ts';
 import type { Distribution } from '../../registry/metrics/metrics.ts';
 import {
@@ -408,14 +410,18 @@ export const LineageEdgeJson = z.object({
   created_at: isoTime,
 });
 
-export function lineageEdgeJson(edge: LineageEdgeEntry): z.infer<typeof LineageEdgeJson> {
+export function lineageEdgeJson(
+  edge: LineageEdgeEntry,
+  details: ReadonlyMap<string, LineageEdgeDetails>,
+): z.infer<typeof LineageEdgeJson> {
+  const { properties, createdAt } = edgeDetailsOf(details, edge);
   return {
     id: encodeGlobalID('GraphEdge', edge.id),
     type: edge.type,
     source: encodeGlobalID(edge.source.kind, edge.source.id),
     target: encodeGlobalID(edge.target.kind, edge.target.id),
     depth: edge.depth,
-    properties: edge.properties,
-    created_at: edge.createdAt.toISOString(),
+    properties,
+    created_at: createdAt.toISOString(),
   };
 }

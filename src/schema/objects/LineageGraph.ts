@@ -1,4 +1,6 @@
+import { createContextCache } from '@pothos/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import DataLoader from 'dataloader';
 import {
   type FieldNode,
   type FragmentDefinitionNode,
@@ -18,9 +20,12 @@ import {
   lineageMermaid,
   parseLineageCursor,
 } from '../../registry/lineage/pages.ts';
-import type {
-  LineageEdgeEntry,
-  LineageNodeEntry,
+import {
+  edgeDetailsOf,
+  findLineageEdgeDetails,
+  type LineageEdgeDetails,
+  type LineageEdgeEntry,
+  type LineageNodeEntry,
 } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor } from '../lib/connection.ts';
@@ -136,6 +141,26 @@ function nodeOfWalk(
     : loadEntry(context, entry);
 }
 
+/**
+ * Properties and creation time of the walk edges a request asks about, which the walk does not
+ * read: all the edges of the operation (a page, impact's paths) in one statement.
+ */
+const edgeDetailsCache = createContextCache(
+  (context: Context) =>
+    new DataLoader<string, LineageEdgeDetails>(async (ids) => {
+      const details = await findLineageEdgeDetails(
+        context.db,
+        context.viewer.orgId,
+        ids.map((id) => ({ id })),
+      );
+      return ids.map((id) => edgeDetailsOf(details, { id }));
+    }),
+);
+
+function edgeDetails(context: Context, edge: LineageEdgeEntry) {
+  return edgeDetailsCache(context).load(edge.id);
+}
+
 export const LineageEdgeRef = builder.objectRef<LineageEdgeEntry>('LineageEdge').implement({
   description: 'An edge of a lineage graph, with the depth at which the walk first reached it.',
   fields: (t) => ({
@@ -167,12 +192,12 @@ export const LineageEdgeRef = builder.objectRef<LineageEdgeEntry>('LineageEdge')
       type: 'JSON',
       nullable: true,
       description: 'Properties recorded on the edge.',
-      resolve: (edge) => edge.properties,
+      resolve: async (edge, _args, context) => (await edgeDetails(context, edge)).properties,
     }),
     createdAt: t.field({
       type: 'DateTime',
       description: 'When the edge was recorded.',
-      resolve: (edge) => edge.createdAt,
+      resolve: async (edge, _args, context) => (await edgeDetails(context, edge)).createdAt,
     }),
   }),
 });
@@ -304,10 +329,15 @@ export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').im
             'Also give each edge its global ID, created_at and properties (edge_columns then lists id, created_at, properties after depth). The typed `edges` field always has them.',
         }),
       },
-      resolve: async (page, args, context) =>
-        lineageGraphDocument(page, await labels(context, page), encodeGlobalID, {
-          edgeDetails: args.edgeDetails ?? false,
-        }),
+      resolve: async (page, args, context) => {
+        const [pageLabels, details] = await Promise.all([
+          labels(context, page),
+          args.edgeDetails
+            ? findLineageEdgeDetails(context.db, context.viewer.orgId, page.edges)
+            : null,
+        ]);
+        return lineageGraphDocument(page, pageLabels, encodeGlobalID, details);
+      },
     }),
     mermaid: t.string({
       description: 'This page as a Mermaid flowchart (paste into any Mermaid renderer).',

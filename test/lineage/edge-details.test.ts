@@ -1,0 +1,181 @@
+// A walk reads each edge's id, type and ends only; an edge's properties and creation time are
+// read when asked, for all the edges of the request at once (findLineageEdgeDetails), including
+// edges ended since the instant an asOf walk reads.
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { countingD1, createDb, type StatementCounter } from '../../src/db/client.ts';
+import { newId } from '../../src/registry/ids.ts';
+import { findEdgeDetails } from '../../src/registry/lineage/traversal.repository.ts';
+import { gql } from '../helpers/graphql.ts';
+import { givenDiamond } from './given-graphs.ts';
+import { GraphBuilder, rowIdOf } from './graph-builder.ts';
+
+const EdgesOf = (fields: string) => /* GraphQL */ `
+  query EdgesOf($id: ID!, $asOf: DateTime) {
+    node(id: $id) {
+      ... on LineageNode {
+        lineage(direction: BOTH, asOf: $asOf) {
+          edges {
+            id
+            ${fields}
+          }
+        }
+      }
+    }
+  }
+`;
+
+const LineageEdgeAdd = /* GraphQL */ `
+  mutation LineageEdgeAdd($input: LineageEdgeAddInput!) {
+    lineageEdgeAdd(input: $input) {
+      ... on LineageEdgePayload {
+        edge {
+          id
+        }
+      }
+    }
+  }
+`;
+
+const LineageEdgeRemove = /* GraphQL */ `
+  mutation LineageEdgeRemove($input: LineageEdgeRemoveInput!) {
+    lineageEdgeRemove(input: $input) {
+      __typename
+    }
+  }
+`;
+
+async function later() {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const instant = new Date().toISOString();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  return instant;
+}
+
+/** Uses a token once and lets its last-use write finish, so it is not counted later. */
+async function warm(token: string) {
+  await gql(token, '{ __typename }');
+  await later();
+}
+
+describe('lineage edge details', () => {
+  it('answers properties and createdAt of every edge, an ended one too, in one more statement', async () => {
+    // given b DERIVED_FROM a with properties, since ended, and b DERIVED_FROM c live
+    const graph = await GraphBuilder.forNewOrg('edge-details');
+    await graph.model('m');
+    await graph.version('a', 'm', '1.0.0');
+    await graph.version('b', 'm', '2.0.0');
+    await graph.version('c', 'm', '3.0.0');
+    const added = await gql(graph.org.tokens.EDITOR, LineageEdgeAdd, {
+      input: {
+        type: 'DERIVED_FROM',
+        fromId: graph.gid('b'),
+        toId: graph.gid('a'),
+        properties: { method: 'distillation', ratio: 0.25 },
+      },
+    });
+    const ended = added.data?.lineageEdgeAdd.edge.id as string;
+    const whileLive = await later();
+    const removal = await gql(graph.org.tokens.EDITOR, LineageEdgeRemove, {
+      input: { edgeId: ended, reason: 'wrong parent' },
+    });
+    expect(removal.data?.lineageEdgeRemove.__typename).toBe('LineageEdgePayload');
+    await graph.edge('b', 'DERIVED_FROM', 'c');
+    const rows = await graph.edgeRows();
+    await warm(graph.org.tokens.VIEWER);
+
+    // when
+    const then = await gql(graph.org.tokens.VIEWER, EdgesOf('depth properties createdAt'), {
+      id: graph.gid('b'),
+      asOf: whileLive,
+    });
+    const current = await gql(graph.org.tokens.VIEWER, EdgesOf('depth properties createdAt'), {
+      id: graph.gid('b'),
+    });
+    const depthsOnly = await gql(graph.org.tokens.VIEWER, EdgesOf('depth'), {
+      id: graph.gid('b'),
+    });
+
+    // then every edge answers its stored row, the ended one included
+    expect(then.errors).toBeUndefined();
+    expect(then.data?.node.lineage.edges).toEqual([
+      {
+        id: ended,
+        depth: 1,
+        properties: { method: 'distillation', ratio: 0.25 },
+        createdAt: new Date(rows.get(rowIdOf(ended))?.created_at as string).toISOString(),
+      },
+    ]);
+    const [live] = current.data?.node.lineage.edges ?? [];
+    const liveRow = rows.get(rowIdOf(live.id));
+    expect(liveRow?.removed_at).toBeNull();
+    expect(live).toEqual({
+      id: live.id,
+      depth: 1,
+      properties: liveRow?.properties ? JSON.parse(liveRow.properties) : null,
+      createdAt: new Date(liveRow?.created_at as string).toISOString(),
+    });
+    // and asking for them costs one statement, not one per edge
+    expect(current.statements).toBe(depthsOnly.statements + 1);
+  });
+
+  it('costs the same one statement for the 8 edges of a diamond as for 1', async () => {
+    const diamond = await givenDiamond();
+    const chain = await GraphBuilder.forNewOrg('edge-details-one');
+    await chain.model('m');
+    await chain.version('a', 'm', '1.0.0');
+    await chain.version('b', 'm', '2.0.0', { derivedFrom: ['a'] });
+
+    // (a token's first use also records it, off the request path: done before counting)
+    await warm(diamond.org.tokens.VIEWER);
+    await warm(chain.org.tokens.VIEWER);
+    const manyBare = await gql(diamond.org.tokens.VIEWER, EdgesOf('depth'), {
+      id: diamond.gid('v3'),
+    });
+    const many = await gql(diamond.org.tokens.VIEWER, EdgesOf('properties createdAt'), {
+      id: diamond.gid('v3'),
+    });
+    const oneBare = await gql(chain.org.tokens.VIEWER, EdgesOf('depth'), { id: chain.gid('b') });
+    const one = await gql(chain.org.tokens.VIEWER, EdgesOf('properties createdAt'), {
+      id: chain.gid('b'),
+    });
+
+    expect(many.data?.node.lineage.edges.length).toBeGreaterThan(4);
+    expect(one.data?.node.lineage.edges).toHaveLength(1);
+    expect(many.statements - manyBare.statements).toBe(1);
+    expect(one.statements - oneBare.statements).toBe(1);
+  });
+
+  it('reads any number of ids: 20,000 per list, 5 lists per statement, only the organization’s', async () => {
+    // given the diamond's edges, and another organization's edge
+    const graph = await givenDiamond();
+    const other = await givenDiamond();
+    const rows = [...(await graph.edgeRows()).values()];
+    const foreign = [...(await other.edgeRows()).keys()][0] as string;
+    // 100,007 ids: the real ones at the edges of the 20,000-id lists and of the 100,000-id statements
+    const ids = Array.from({ length: 100_007 }, () => newId());
+    const positions = [0, 19_999, 20_000, 99_999, 100_000, 100_006];
+    rows.slice(0, positions.length).forEach((row, index) => {
+      ids[positions[index] as number] = row.id;
+    });
+    ids[50_000] = foreign;
+    const counter: StatementCounter = { statements: 0, roundTrips: 0 };
+
+    // when
+    const details = await findEdgeDetails(
+      createDb(countingD1(env.DB, counter)),
+      graph.org.orgId,
+      ids,
+    );
+
+    // then
+    const expected = rows.slice(0, positions.length);
+    expect(details.map(([id]) => id).sort()).toEqual(expected.map((row) => row.id).sort());
+    for (const [id, properties, createdAt] of details) {
+      const row = expected.find((candidate) => candidate.id === id);
+      expect([properties, createdAt]).toEqual([row?.properties, row?.created_at]);
+    }
+    expect(counter.statements).toBe(2);
+    expect(await findEdgeDetails(createDb(env.DB), graph.org.orgId, [])).toEqual([]);
+  });
+});
