@@ -14,6 +14,7 @@ import {
 } from 'graphql';
 import { viewerScopes } from '../auth/viewer.ts';
 import type { Context } from '../context.ts';
+import { encodeGlobalID } from '../global-id.ts';
 import { DEFAULT_PAGE_SIZE } from '../registry/paging.ts';
 
 /** Query limits, enforced while validating each operation (before anything runs). */
@@ -72,6 +73,8 @@ export const builder = new SchemaBuilder<{
       }),
   },
   relay: {
+    // Natively encoded (src/global-id.ts); the same strings as the plugin's own encoder.
+    encodeGlobalID: (typename, id) => encodeGlobalID(typename, id),
     clientMutationId: 'omit',
     cursorType: 'String',
     edgesFieldOptions: { nullable: false, description: 'The entries of this page.' },

@@ -1,7 +1,6 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
-import { decodeIdOf, deps } from '../../global-id.ts';
+import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
 import { AI_ACT_OBLIGATIONS, AI_ACT_USES } from '../../registry/governance/ai-act.check.ts';
 import {
   type ApprovalWithChecks,

@@ -1,7 +1,6 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { lineageNodeBudget, MAX_NODE_BUDGET } from '../../config.ts';
-import { decodeIdOf, deps } from '../../global-id.ts';
+import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
 import { registerDataset } from '../../registry/dataset/dataset.service.ts';
 import { createDeployment } from '../../registry/deployment/deployment.service.ts';
 import { ValidationError } from '../../registry/errors.ts';

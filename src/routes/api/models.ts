@@ -1,6 +1,5 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { decodeIdOf, deps } from '../../global-id.ts';
+import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
 import { NotFoundError, ValidationError } from '../../registry/errors.ts';
 import {
   findAliasesByModelIds,

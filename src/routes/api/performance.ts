@@ -1,6 +1,5 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { decodeIdOf, deps } from '../../global-id.ts';
+import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
 import { analyticsEngineSink } from '../../ports/event-sink.ts';
 import { distributionOf } from '../../registry/metrics/distribution.repository.ts';
 import {

@@ -1,5 +1,5 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
+import { encodeGlobalID } from '../../global-id.ts';
 import type { Dataset } from '../../registry/dataset/dataset.ts';
 import type { Deployment } from '../../registry/deployment/deployment.ts';
 import type { Approval, ComplianceCheck } from '../../registry/governance/governance.ts';

@@ -1,7 +1,6 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
-import { decodeIdOf, deps } from '../../global-id.ts';
+import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
 import { analyticsEngineSink } from '../../ports/event-sink.ts';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import { requireBucketSpan, requireRange } from '../../registry/metrics/metrics.service.ts';

@@ -1,6 +1,7 @@
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.ts';
+import { encodeGlobalID } from '../../global-id.ts';
 import type { NodeKind } from '../../registry/lineage/lineage.ts';
 import {
   DatasetRef,

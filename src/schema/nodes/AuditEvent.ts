@@ -1,5 +1,6 @@
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
+import { encodeGlobalID } from '../../global-id.ts';
 import {
   findAliasMovePages,
   findAliasMovesInEffect,

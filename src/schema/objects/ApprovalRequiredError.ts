@@ -1,4 +1,4 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '../../global-id.ts';
 import type { CheckStatus, CheckType } from '../../registry/governance/governance.ts';
 import { ApprovalRequiredError } from '../../registry/governance/governance-errors.ts';
 import { builder } from '../builder.ts';

@@ -1,4 +1,4 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID } from '../../global-id.ts';
 import {
   AI_ACT_OBLIGATIONS,
   AI_ACT_USES,

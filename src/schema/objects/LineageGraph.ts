@@ -1,5 +1,4 @@
 import { createContextCache } from '@pothos/core';
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import DataLoader from 'dataloader';
 import {
   type FieldNode,
@@ -10,6 +9,7 @@ import {
   type SelectionNode,
 } from 'graphql';
 import type { Context } from '../../context.ts';
+import { encodeGlobalID } from '../../global-id.ts';
 import { lineageGraphDocument } from '../../registry/lineage/graph-document.ts';
 import { lineageLabels } from '../../registry/lineage/labels.service.ts';
 import {
