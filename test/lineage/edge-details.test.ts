@@ -146,15 +146,16 @@ describe('lineage edge details', () => {
     expect(one.statements - oneBare.statements).toBe(1);
   });
 
-  it('reads any number of ids: 20,000 per list, 5 lists per statement, only the organization’s', async () => {
+  it('reads any number of ids in one statement, only the organization’s', async () => {
     // given the diamond's edges, and another organization's edge
     const graph = await givenDiamond();
     const other = await givenDiamond();
     const rows = [...(await graph.edgeRows()).values()];
     const foreign = [...(await other.edgeRows()).keys()][0] as string;
-    // 100,007 ids: the real ones at the edges of the 20,000-id lists and of the 100,000-id statements
+    // 100,007 ids (3.9 MB of JSON: 7 parameters under D1's 2 MB per value, nested in groups of
+    // at most 5), the real ones first, last and in between
     const ids = Array.from({ length: 100_007 }, () => newId());
-    const positions = [0, 19_999, 20_000, 99_999, 100_000, 100_006];
+    const positions = [0, 15_384, 15_385, 50_001, 99_999, 100_006];
     rows.slice(0, positions.length).forEach((row, index) => {
       ids[positions[index] as number] = row.id;
     });
@@ -175,7 +176,7 @@ describe('lineage edge details', () => {
       const row = expected.find((candidate) => candidate.id === id);
       expect([properties, createdAt]).toEqual([row?.properties, row?.created_at]);
     }
-    expect(counter.statements).toBe(2);
+    expect(counter.statements).toBe(1);
     expect(await findEdgeDetails(createDb(env.DB), graph.org.orgId, [])).toEqual([]);
   });
 });

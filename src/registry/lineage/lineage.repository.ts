@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { selectGroupedPages } from '../grouped-pages.ts';
-import { jsonKeys } from '../keys.ts';
+import { jsonKeys, MAX_COMPOUND_TERMS } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';
 import type { EdgeTable } from './lineage.table.ts';
 import { ACYCLIC_EDGE_TYPES, type EdgeType, type NodeKind } from './lineage.ts';
@@ -304,7 +304,7 @@ export async function findNodeLabels(
   const parts = [...idsOf].map(([kind, ids]) =>
     kind === 'ModelVersion'
       ? sql`SELECT v.id AS id, m.name || '@' || v.version AS label
-          FROM json_each(${JSON.stringify(ids)}) AS k CROSS JOIN model_version AS v ON v.id = k.value
+          FROM ${jsonKeys(ids)} AS k CROSS JOIN model_version AS v ON v.id = k.value
           JOIN model AS m ON m.id = v.model_id AND m.org_id = v.org_id
           WHERE v.org_id = ${orgId}`
       : sql`SELECT t.id AS id, t.name AS label FROM ${sql.table(KIND_TABLES[kind])} AS t
@@ -322,6 +322,3 @@ export async function findNodeLabels(
   );
   return answers.flatMap((answer) => answer.rows);
 }
-
-/** Terms D1 accepts in one compound SELECT (SQLITE_LIMIT_COMPOUND_SELECT there). */
-const MAX_COMPOUND_TERMS = 5;

@@ -66,7 +66,7 @@ export function walkEdgesStatement(query: WalkQuery) {
       : sql`${sql.raw(alias)}.created_at <= ${asOf} AND (${sql.raw(alias)}.removed_at IS NULL OR ${sql.raw(alias)}.removed_at > ${asOf})`;
   return sql<Record<string, unknown>>`
     WITH RECURSIVE reach(id) AS (
-      SELECT value FROM json_each(${JSON.stringify(query.seeds)})
+      SELECT value FROM ${jsonKeys(query.seeds)}
       UNION
       SELECT e.dst_id FROM edge AS e JOIN reach ON e.src_id = reach.id
       WHERE e.type IN (SELECT value FROM json_each(${bySource})) AND ${live('e')}
@@ -94,37 +94,21 @@ export function walkEdgesStatement(query: WalkQuery) {
   `;
 }
 
-/** Edge ids per json_each parameter: 20,000 ids are ~780 KB, under D1's 2,000,000-byte value limit. */
-const DETAIL_IDS_PER_TERM = 20_000;
-/** D1 allows at most 5 terms in a compound SELECT. */
-const TERMS_PER_STATEMENT = 5;
-
 /** An edge's properties (JSON text) and creation time, as `findEdgeDetails` reads them. */
 export type EdgeDetailRow = [id: string, properties: string | null, createdAt: string];
 
-/**
- * The properties and creation time of these edges of the organization, however many (every edge
- * of a walk): 100,000 ids per statement, the statements sent together.
- */
-export async function findEdgeDetails(
+/** The properties and creation time of these edges of the organization, however many. */
+export function findEdgeDetails(
   db: Db,
   orgId: string,
   ids: readonly string[],
 ): Promise<EdgeDetailRow[]> {
-  const perStatement = DETAIL_IDS_PER_TERM * TERMS_PER_STATEMENT;
-  const statements: Promise<EdgeDetailRow[]>[] = [];
-  for (let start = 0; start < ids.length; start += perStatement) {
-    const terms = [];
-    const end = Math.min(ids.length, start + perStatement);
-    for (let from = start; from < end; from += DETAIL_IDS_PER_TERM) {
-      const chunk = ids.slice(from, Math.min(end, from + DETAIL_IDS_PER_TERM));
-      terms.push(
-        sql`SELECT id, properties, created_at FROM edge WHERE id IN ${jsonKeys(chunk)} AND org_id = ${orgId}`,
-      );
-    }
-    statements.push(rawRows<EdgeDetailRow>(db, sql.join(terms, sql` UNION ALL `).compile(db)));
-  }
-  return (await Promise.all(statements)).flat();
+  return rawRows<EdgeDetailRow>(
+    db,
+    sql`SELECT id, properties, created_at FROM edge WHERE id IN ${jsonKeys(ids)} AND org_id = ${orgId}`.compile(
+      db,
+    ),
+  );
 }
 
 /** The versions of a model: a Model's lineage is that of its versions. */
