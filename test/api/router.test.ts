@@ -112,6 +112,29 @@ describe('the route table', () => {
     expect(wrong.body.error.code).toBe('METHOD_NOT_ALLOWED');
   });
 
+  it('takes a path parameter URL-encoded or not, and answers a malformed escape with 404', async () => {
+    const org = await createTestOrg();
+    // A dataset's global ID ends in "=" padding, which encodeURIComponent writes as %3D.
+    const created = await api(org.tokens.EDITOR, 'POST', '/api/lineage/datasets', {
+      name: 'encoded',
+      uri: 'r2://datasets/encoded',
+    });
+    const id = created.body.id as string;
+    expect(encodeURIComponent(id)).not.toBe(id);
+    const plain = await api(org.tokens.VIEWER, 'GET', `/api/lineage/${id}/graph`);
+    const encoded = await api(
+      org.tokens.VIEWER,
+      'GET',
+      `/api/lineage/${encodeURIComponent(id)}/graph`,
+    );
+    const malformed = await api<ApiErrorBody>(org.tokens.VIEWER, 'GET', '/api/models/%E0%A4%A');
+    expect(plain.status).toBe(200);
+    expect(encoded.status).toBe(200);
+    expect(encoded.body).toEqual(plain.body);
+    expect(malformed.status).toBe(404);
+    expect(malformed.body.error.path).toEqual(['params', 'id']);
+  });
+
   it('reports the D1 statements a request ran, and lists a page of models in a constant number', async () => {
     const org = await createTestOrg();
     // The first use of a token also records when it was used: warm up before counting.

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { countingD1, createDb, type StatementCounter } from '../../src/db/client.ts';
 import { newId } from '../../src/registry/ids.ts';
 import { findEdgeDetails } from '../../src/registry/lineage/traversal.repository.ts';
+import { api } from '../api/api-client.ts';
 import { gql } from '../helpers/graphql.ts';
 import { givenDiamond } from './given-graphs.ts';
 import { GraphBuilder, rowIdOf } from './graph-builder.ts';
@@ -144,6 +145,40 @@ describe('lineage edge details', () => {
     expect(one.data?.node.lineage.edges).toHaveLength(1);
     expect(many.statements - manyBare.statements).toBe(1);
     expect(one.statements - oneBare.statements).toBe(1);
+  });
+
+  it('reads them with the walk when REST lists them all: no statement more than without', async () => {
+    // given the diamond, one edge with properties
+    const graph = await givenDiamond();
+    await warm(graph.org.tokens.VIEWER);
+    const rows = await graph.edgeRows();
+    const path = (query: string) => `/api/lineage/${graph.gid('v3')}/graph?direction=both${query}`;
+
+    // when
+    const compact = await api(graph.org.tokens.VIEWER, 'GET', path(''));
+    const detailed = await api(graph.org.tokens.VIEWER, 'GET', path('&edge_details=true'));
+    const model = await api(graph.org.tokens.VIEWER, 'GET', `/api/lineage/${graph.gid('m')}`);
+
+    // then the same statements, and every edge carries its stored row's values
+    expect(detailed.status).toBe(200);
+    expect(detailed.statements).toBe(compact.statements);
+    expect(detailed.body.edges).toHaveLength(compact.body.edges.length);
+    for (const edge of detailed.body.edges) {
+      const row = rows.get(rowIdOf(edge[4]));
+      expect([edge[5], edge[6]]).toEqual([
+        new Date(row?.created_at as string).toISOString(),
+        row?.properties ? JSON.parse(row.properties) : null,
+      ]);
+    }
+    expect(model.status).toBe(200);
+    expect(model.body.edges.length).toBeGreaterThan(0);
+    for (const edge of model.body.edges) {
+      const row = rows.get(rowIdOf(edge.id));
+      expect([edge.created_at, edge.properties]).toEqual([
+        new Date(row?.created_at as string).toISOString(),
+        row?.properties ? JSON.parse(row.properties) : null,
+      ]);
+    }
   });
 
   it('reads any number of ids in one statement, only the organization’s', async () => {

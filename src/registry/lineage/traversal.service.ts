@@ -40,7 +40,7 @@ export interface LineageEdgeEntry {
   depth: number;
 }
 
-/** What a walk leaves out of its edges, read only when asked (`findLineageEdgeDetails`). */
+/** What a walk leaves out of its edges unless asked (`LineageRequest.edgeDetails`, `lineageEdgeDetails`). */
 export interface LineageEdgeDetails {
   properties: Record<string, unknown> | null;
   createdAt: Date;
@@ -63,6 +63,8 @@ export interface LineageWalk {
   isTruncated: boolean;
   /** For each reached node, the edge it was first reached through (shortest-path tree). */
   parents: Map<string, LineageEdgeEntry>;
+  /** The edges' properties and creation times, when the request asked for them (`edgeDetails`). */
+  edgeDetails: Map<string, LineageEdgeDetails> | null;
 }
 
 export interface LineageRequest {
@@ -76,6 +78,11 @@ export interface LineageRequest {
   rootPath?: readonly string[];
   /** The caller already read the root in this organization (a resolver of that node). */
   rootExists?: boolean;
+  /**
+   * Read every edge's properties and creation time in the walk's own statement (a caller that
+   * will list them all); otherwise `lineageEdgeDetails` reads them when asked.
+   */
+  edgeDetails?: boolean;
 }
 
 export function validateMaxDepth(maxDepth: number | null | undefined, path: readonly string[]) {
@@ -127,6 +134,7 @@ export async function walkLineage(
   }));
   const asOf = request.asOf ? request.asOf.toISOString() : null;
   const walks: ReturnType<typeof breadthFirst>[] = [];
+  const edgeDetails = request.edgeDetails ? new Map<string, LineageEdgeDetails>() : null;
   let isTruncated = false;
   let reachedCount = 0;
   for (const direction of directions) {
@@ -143,7 +151,13 @@ export async function walkLineage(
       edgeTypes,
       nodeLimit: limit + 1,
       asOf,
+      details: request.edgeDetails ?? false,
     });
+    if (edgeDetails) {
+      for (const [id, , , , , , , properties, createdAt] of rows) {
+        edgeDetails.set(id, detailsOfRow(properties ?? null, createdAt as string));
+      }
+    }
     if ((rows[0]?.[6] ?? seeds.length) > limit) isTruncated = true;
     const result = breadthFirst(seeds, rows, direction, request.maxDepth ?? null, limit);
     if (result.cut) isTruncated = true;
@@ -158,7 +172,7 @@ export async function walkLineage(
   nodes.sort(byDepthThenId);
   let depthReached = 0;
   for (const node of nodes) if (node.depth > depthReached) depthReached = node.depth;
-  return { root, nodes, edges, depthReached, isTruncated, parents };
+  return { root, nodes, edges, depthReached, isTruncated, parents, edgeDetails };
 }
 
 /** Both directions' walks as one: each node and edge once, at the smaller depth. */
@@ -185,29 +199,31 @@ function mergeWalks(seedNodes: LineageNodeEntry[], walks: ReturnType<typeof brea
 }
 
 /**
- * The properties and creation time of these walk edges (a page's, a path's), which the walk itself
- * does not read: one statement per 100,000 edges.
+ * The properties and creation time of these edges of a walk (a page's, a path's): from the walk
+ * when it read them, otherwise one statement (`findEdgeDetails`, any number of edges).
  */
-export async function findLineageEdgeDetails(
+export async function lineageEdgeDetails(
   db: Db,
   orgId: string,
+  walk: Pick<LineageWalk, 'edgeDetails'> | null,
   edges: readonly { id: string }[],
-): Promise<Map<string, LineageEdgeDetails>> {
+): Promise<ReadonlyMap<string, LineageEdgeDetails>> {
+  if (walk?.edgeDetails) return walk.edgeDetails;
   const ids = [...new Set(edges.map((edge) => edge.id))];
   const rows = ids.length ? await findEdgeDetails(db, orgId, ids) : [];
   return new Map(
-    rows.map(([id, properties, createdAt]) => [
-      id,
-      {
-        properties:
-          properties === null ? null : (JSON.parse(properties) as Record<string, unknown>),
-        createdAt: new Date(createdAt),
-      },
-    ]),
+    rows.map(([id, properties, createdAt]) => [id, detailsOfRow(properties, createdAt)]),
   );
 }
 
-/** One edge's details from `findLineageEdgeDetails`; edges are ended, never deleted. */
+function detailsOfRow(properties: string | null, createdAt: string): LineageEdgeDetails {
+  return {
+    properties: properties === null ? null : (JSON.parse(properties) as Record<string, unknown>),
+    createdAt: new Date(createdAt),
+  };
+}
+
+/** One edge's details from `lineageEdgeDetails`; edges are ended, never deleted. */
 export function edgeDetailsOf(
   details: ReadonlyMap<string, LineageEdgeDetails>,
   edge: { id: string },

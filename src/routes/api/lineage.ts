@@ -20,7 +20,7 @@ import {
 } from '../../registry/lineage/pages.ts';
 import {
   analyzeImpact,
-  findLineageEdgeDetails,
+  lineageEdgeDetails,
   walkLineage,
 } from '../../registry/lineage/traversal.service.ts';
 import { anyCaseEnum, isoTime, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
@@ -216,9 +216,10 @@ export const lineageImpact = defineRoute({
       maxDepth: query.max_depth,
       nodeBudget: lineageNodeBudget(context.env),
     });
-    const details = await findLineageEdgeDetails(
+    const details = await lineageEdgeDetails(
       context.db,
       context.viewer.orgId,
+      null,
       report.affectedDeployments.flatMap((deployment) => deployment.path),
     );
     return {
@@ -265,6 +266,8 @@ async function walkOfModel(
     edgeTypes: query.edge_types,
     maxDepth: query.max_depth,
     nodeBudget: lineageNodeBudget(context.env),
+    // Every edge is listed with its properties and creation time: read them with the walk.
+    edgeDetails: true,
   });
   return { model, walk };
 }
@@ -409,6 +412,7 @@ export const lineageGraph = defineRoute({
       maxDepth: query.max_depth,
       asOf: query.as_of,
       nodeBudget: lineageNodeBudget(context.env),
+      edgeDetails: query.edge_details ?? false,
     });
     const page = pageLineage(walk, { size: query.first ?? walk.nodes.length, after });
     const format = query.format ?? 'JSON';
@@ -419,7 +423,7 @@ export const lineageGraph = defineRoute({
       return new Response(text, { headers: { 'content-type': `${type}; charset=utf-8` } });
     }
     const details = query.edge_details
-      ? await findLineageEdgeDetails(context.db, context.viewer.orgId, page.edges)
+      ? await lineageEdgeDetails(context.db, context.viewer.orgId, walk, page.edges)
       : null;
     return lineageGraphDocument(page, labels, encodeGlobalID, details);
   },
@@ -445,7 +449,7 @@ export const lineageGet = defineRoute({
   }),
   handler: async ({ params, query, context }) => {
     const { model, walk } = await walkOfModel(context, params.modelId, query);
-    const details = await findLineageEdgeDetails(context.db, context.viewer.orgId, walk.edges);
+    const details = await lineageEdgeDetails(context.db, context.viewer.orgId, walk, walk.edges);
     return {
       model: modelJson(model),
       nodes: walk.nodes.map(lineageNodeJson),

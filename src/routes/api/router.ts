@@ -28,6 +28,23 @@ export function liveRoutes(): { method: string; path: string }[] {
 
 let openApiDocument: Record<string, unknown> | null = null;
 
+/**
+ * Path parameters as the client meant them: a global ID sent URL-encoded (`...%3D`, as
+ * encodeURIComponent writes its padding) is the same ID. A malformed escape is left as sent, and
+ * then names nothing (404 on that parameter).
+ */
+function decodedParams(groups: Record<string, string> | undefined): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(groups ?? {})) {
+    try {
+      params[name] = decodeURIComponent(value);
+    } catch {
+      params[name] = value;
+    }
+  }
+  return params;
+}
+
 export function isApiPath(pathname: string): boolean {
   return pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`);
 }
@@ -54,7 +71,7 @@ export async function handleApiRequest(
 
   const pathMatches = COMPILED.flatMap(({ route, pattern }) => {
     const match = pattern.exec(url.pathname);
-    return match ? [{ route, params: { ...match.groups } }] : [];
+    return match ? [{ route, params: decodedParams(match.groups) }] : [];
   });
   // First match in table order: the table lists literal paths before parameterised ones.
   const found =

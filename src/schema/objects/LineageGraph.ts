@@ -22,10 +22,10 @@ import {
 } from '../../registry/lineage/pages.ts';
 import {
   edgeDetailsOf,
-  findLineageEdgeDetails,
   type LineageEdgeDetails,
   type LineageEdgeEntry,
   type LineageNodeEntry,
+  lineageEdgeDetails,
 } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor } from '../lib/connection.ts';
@@ -148,9 +148,10 @@ function nodeOfWalk(
 const edgeDetailsCache = createContextCache(
   (context: Context) =>
     new DataLoader<string, LineageEdgeDetails>(async (ids) => {
-      const details = await findLineageEdgeDetails(
+      const details = await lineageEdgeDetails(
         context.db,
         context.viewer.orgId,
+        null,
         ids.map((id) => ({ id })),
       );
       return ids.map((id) => edgeDetailsOf(details, { id }));
@@ -333,7 +334,7 @@ export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').im
         const [pageLabels, details] = await Promise.all([
           labels(context, page),
           args.edgeDetails
-            ? findLineageEdgeDetails(context.db, context.viewer.orgId, page.edges)
+            ? lineageEdgeDetails(context.db, context.viewer.orgId, page.walk, page.edges)
             : null,
         ]);
         return lineageGraphDocument(page, pageLabels, encodeGlobalID, details);
