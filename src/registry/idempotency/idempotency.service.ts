@@ -130,17 +130,21 @@ export class IdempotencyClaim {
   readonly requestHash: string;
   private readonly now: Date;
   private readonly restStatus: number | null;
+  /** Where the key came from (GraphQL input field, REST header), for an error about it. */
+  private readonly keyPath: readonly string[];
   private present: ((result: never) => unknown) | null = null;
 
   constructor(
     address: KeyAddress,
     requestHash: string,
     now: Date,
+    keyPath: readonly string[],
     restStatus: number | null = null,
   ) {
     this.address = address;
     this.requestHash = requestHash;
     this.now = now;
+    this.keyPath = keyPath;
     this.restStatus = restStatus;
   }
 
@@ -168,9 +172,11 @@ export class IdempotencyClaim {
     let response = encodeResult(result);
     if (this.restStatus !== null) {
       if (!this.present) throw new Error('A REST idempotency claim needs its presenter');
-      const body = JSON.stringify((this.present as (value: unknown) => unknown)(result));
-      this.answer = { status: this.restStatus, body, contentType: 'application/json' };
-      response = body;
+      response = JSON.stringify((this.present as (value: unknown) => unknown)(result));
+      checkStorable(response, this.keyPath);
+      this.answer = { status: this.restStatus, body: response, contentType: 'application/json' };
+    } else {
+      checkStorable(response, this.keyPath);
     }
     return {
       id: newId(),
@@ -185,6 +191,25 @@ export class IdempotencyClaim {
       created_at: createdAt,
       expires_at: new Date(this.now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
     };
+  }
+}
+
+/**
+ * UTF-8 bytes of a first answer kept with its key: D1 refuses a row over 2,000,000 bytes, which
+ * would fail the whole batch, change included, with an error the client cannot act on.
+ */
+export const MAX_STORED_ANSWER_BYTES = 1_900_000;
+
+/** Refuses, before anything is written, an answer too large to keep for replay. */
+function checkStorable(response: string, keyPath: readonly string[]) {
+  // Most answers are far below the limit even at 3 bytes per UTF-16 unit: no encoding needed.
+  if (response.length * 3 <= MAX_STORED_ANSWER_BYTES) return;
+  const bytes = new TextEncoder().encode(response).byteLength;
+  if (bytes > MAX_STORED_ANSWER_BYTES) {
+    throw new ValidationError(
+      `The answer (${bytes} bytes) is too large to keep with an idempotency key (at most ${MAX_STORED_ANSWER_BYTES}): send the request in smaller parts, or without the key`,
+      keyPath,
+    );
   }
 }
 
@@ -254,7 +279,7 @@ export async function runIdempotent<R>(
   const now = new Date();
   const existing = await findLiveKey(db, address, now.toISOString());
   if (existing) return replay(existing);
-  const claim = new IdempotencyClaim(address, requestHash, now);
+  const claim = new IdempotencyClaim(address, requestHash, now, call.path);
   try {
     const result = await run(claim);
     if (!claim.recorded) {

@@ -180,7 +180,7 @@ export async function restClaim(
     body: parseOrText(bodyText),
   });
   const address = { orgId: context.viewer.orgId, scope: `POST ${route.path}`, key };
-  return new IdempotencyClaim(address, requestHash, new Date(), route.status ?? 200);
+  return new IdempotencyClaim(address, requestHash, new Date(), KEY_PATH, route.status ?? 200);
 }
 
 /**
