@@ -52,6 +52,27 @@ describe('Idempotency-Key on REST POST routes', () => {
     expect((await keyRows(org.orgId)).find((row) => row.key === 'rest-1')?.state).toBe('COMPLETE');
   });
 
+  it('replays a request whose path names the same id URL-encoded', async () => {
+    const model = await post(org.tokens.EDITOR, '/api/models', { name: 'rest-encoded' }, null);
+    const id = model.body.id as string;
+    // "%4D" is "M": the same path to the router, so the same request to the key
+    const encoded = `%${id.charCodeAt(0).toString(16).toUpperCase()}${id.slice(1)}`;
+    const body = { version: '1.0.0' };
+    const first = await post(
+      org.tokens.EDITOR,
+      `/api/models/${encoded}/versions`,
+      body,
+      'rest-enc',
+    );
+    const before = await tableCounts(org.orgId);
+    const again = await post(org.tokens.EDITOR, `/api/models/${id}/versions`, body, 'rest-enc');
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.replayed).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await tableCounts(org.orgId)).toEqual(before);
+  });
+
   it('answers 409 CONFLICT when the key comes with a different body, writing nothing', async () => {
     await post(org.tokens.EDITOR, '/api/models', { name: 'rest-conflict' }, 'rest-2');
     const before = await tableCounts(org.orgId);

@@ -1,5 +1,5 @@
 // A walk reads each edge's id, type and ends only; an edge's properties and creation time are
-// read when asked, for all the edges of the request at once (findLineageEdgeDetails), including
+// read when asked, for all the edges of a walk at once (lineageEdgeDetails), including
 // edges ended since the instant an asOf walk reads.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -120,7 +120,34 @@ describe('lineage edge details', () => {
     expect(current.statements).toBe(depthsOnly.statements + 1);
   });
 
-  it('costs the same one statement for the 8 edges of a diamond as for 1', async () => {
+  it('reads them once for a walk that asks twice: typed edges and graph(edgeDetails: true)', async () => {
+    const graph = await givenDiamond();
+    await warm(graph.org.tokens.VIEWER);
+    const Both = /* GraphQL */ `
+      query Both($id: ID!, $details: Boolean!) {
+        node(id: $id) {
+          ... on LineageNode {
+            lineage(direction: BOTH) {
+              edges { id createdAt }
+              graph(edgeDetails: $details)
+            }
+          }
+        }
+      }
+    `;
+    const bare = await gql(graph.org.tokens.VIEWER, EdgesOf('depth'), { id: graph.gid('v3') });
+    const both = await gql(graph.org.tokens.VIEWER, Both, { id: graph.gid('v3'), details: true });
+    expect(both.errors).toBeUndefined();
+    const lineage = both.data?.node.lineage;
+    // graph also reads labels (one statement); the details are read once for both fields
+    expect(both.statements).toBe(bare.statements + 2);
+    const createdAt = new Map(
+      lineage.edges.map((edge: { id: string; createdAt: string }) => [edge.id, edge.createdAt]),
+    );
+    for (const edge of lineage.graph.edges) expect(edge[5]).toBe(createdAt.get(edge[4]));
+  });
+
+  it('costs the same one statement for the 6 edges of a diamond as for 1', async () => {
     const diamond = await givenDiamond();
     const chain = await GraphBuilder.forNewOrg('edge-details-one');
     await chain.model('m');
@@ -141,7 +168,7 @@ describe('lineage edge details', () => {
       id: chain.gid('b'),
     });
 
-    expect(many.data?.node.lineage.edges.length).toBeGreaterThan(4);
+    expect(many.data?.node.lineage.edges).toHaveLength(6);
     expect(one.data?.node.lineage.edges).toHaveLength(1);
     expect(many.statements - manyBare.statements).toBe(1);
     expect(one.statements - oneBare.statements).toBe(1);

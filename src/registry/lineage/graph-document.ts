@@ -65,7 +65,7 @@ export function lineageGraphDocument(
   page: LineagePage,
   labels: ReadonlyMap<string, string>,
   encodeId: EncodeId,
-  /** The page's edge details (`findLineageEdgeDetails`) to list them; none for the compact form. */
+  /** The page's edge details (`lineageEdgeDetails`) to list them; none for the compact form. */
   details: ReadonlyMap<string, LineageEdgeDetails> | null = null,
 ): LineageGraphDocument {
   const { walk } = page;

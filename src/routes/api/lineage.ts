@@ -412,7 +412,12 @@ export const lineageGraph = defineRoute({
       maxDepth: query.max_depth,
       asOf: query.as_of,
       nodeBudget: lineageNodeBudget(context.env),
-      edgeDetails: query.edge_details ?? false,
+      // Read with the walk when the answer lists every edge with its details; a page reads its own.
+      edgeDetails:
+        (query.edge_details ?? false) &&
+        (query.format ?? 'JSON') === 'JSON' &&
+        query.first === undefined &&
+        query.after === undefined,
     });
     const page = pageLineage(walk, { size: query.first ?? walk.nodes.length, after });
     const format = query.format ?? 'JSON';

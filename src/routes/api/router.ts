@@ -35,14 +35,16 @@ let openApiDocument: Record<string, unknown> | null = null;
  */
 function decodedParams(groups: Record<string, string> | undefined): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(groups ?? {})) {
-    try {
-      params[name] = decodeURIComponent(value);
-    } catch {
-      params[name] = value;
-    }
-  }
+  for (const [name, value] of Object.entries(groups ?? {})) params[name] = decodedSegment(value);
   return params;
+}
+
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export function isApiPath(pathname: string): boolean {
@@ -175,7 +177,8 @@ export async function restClaim(
 ): Promise<IdempotencyClaim> {
   requireIdempotencyKey(key, KEY_PATH);
   const requestHash = await hashCanonical({
-    path: url.pathname,
+    // As routed: the same ID sent URL-encoded or not is the same request.
+    path: url.pathname.split('/').map(decodedSegment).join('/'),
     query: Object.fromEntries(url.searchParams),
     body: parseOrText(bodyText),
   });
