@@ -1,6 +1,7 @@
-// A walk reads each edge's id, type and ends only; an edge's properties and creation time are
-// read when asked, for all the edges of a walk at once (lineageEdgeDetails), including
-// edges ended since the instant an asOf walk reads.
+// A walk reads each edge's id, type and ends only, unless its selection lists the edges'
+// properties or creation time (then the walk's own statement reads them); otherwise they are read
+// when asked, for all the edges of a request at once (lineageEdgeDetails: impact's and a path's
+// edges), including edges ended since the instant an asOf walk reads.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { countingD1, createDb, type StatementCounter } from '../../src/db/client.ts';
@@ -8,7 +9,7 @@ import { newId } from '../../src/registry/ids.ts';
 import { findEdgeDetails } from '../../src/registry/lineage/traversal.repository.ts';
 import { api } from '../api/api-client.ts';
 import { gql } from '../helpers/graphql.ts';
-import { givenDiamond } from './given-graphs.ts';
+import { givenDiamond, givenEveryEdgeType } from './given-graphs.ts';
 import { GraphBuilder, rowIdOf } from './graph-builder.ts';
 
 const EdgesOf = (fields: string) => /* GraphQL */ `
@@ -60,7 +61,7 @@ async function warm(token: string) {
 }
 
 describe('lineage edge details', () => {
-  it('answers properties and createdAt of every edge, an ended one too, in one more statement', async () => {
+  it('answers properties and createdAt of every edge, an ended one too, with no statement more', async () => {
     // given b DERIVED_FROM a with properties, since ended, and b DERIVED_FROM c live
     const graph = await GraphBuilder.forNewOrg('edge-details');
     await graph.model('m');
@@ -116,8 +117,8 @@ describe('lineage edge details', () => {
       properties: liveRow?.properties ? JSON.parse(liveRow.properties) : null,
       createdAt: new Date(liveRow?.created_at as string).toISOString(),
     });
-    // and asking for them costs one statement, not one per edge
-    expect(current.statements).toBe(depthsOnly.statements + 1);
+    // and asking for them costs no statement: the walk reads them
+    expect(current.statements).toBe(depthsOnly.statements);
   });
 
   it('reads them once for a walk that asks twice: typed edges and graph(edgeDetails: true)', async () => {
@@ -139,39 +140,127 @@ describe('lineage edge details', () => {
     const both = await gql(graph.org.tokens.VIEWER, Both, { id: graph.gid('v3'), details: true });
     expect(both.errors).toBeUndefined();
     const lineage = both.data?.node.lineage;
-    // graph also reads labels (one statement); the details are read once for both fields
-    expect(both.statements).toBe(bare.statements + 2);
+    // graph also reads labels (one statement); the walk read the details for both fields
+    expect(both.statements).toBe(bare.statements + 1);
+    const without = await gql(graph.org.tokens.VIEWER, Both, {
+      id: graph.gid('v3'),
+      details: false,
+    });
+    expect(without.data?.node.lineage.graph.edge_columns).toEqual([
+      'source',
+      'target',
+      'type',
+      'depth',
+    ]);
     const createdAt = new Map(
       lineage.edges.map((edge: { id: string; createdAt: string }) => [edge.id, edge.createdAt]),
     );
     for (const edge of lineage.graph.edges) expect(edge[5]).toBe(createdAt.get(edge[4]));
   });
 
-  it('costs the same one statement for the 6 edges of a diamond as for 1', async () => {
+  it('sees the details through named and inline fragments', async () => {
+    const graph = await givenDiamond();
+    await warm(graph.org.tokens.VIEWER);
+    const Fragments = /* GraphQL */ `
+      query Fragments($id: ID!) {
+        node(id: $id) {
+          ... on LineageNode {
+            lineage(direction: BOTH) {
+              ...Edges
+            }
+          }
+        }
+      }
+      fragment Edges on LineageGraph {
+        edges {
+          id
+          ... on LineageEdge {
+            ...When
+          }
+        }
+      }
+      fragment When on LineageEdge {
+        createdAt
+      }
+    `;
+    const bare = await gql(graph.org.tokens.VIEWER, EdgesOf('depth'), { id: graph.gid('v3') });
+    const viaFragments = await gql(graph.org.tokens.VIEWER, Fragments, { id: graph.gid('v3') });
+    expect(viaFragments.errors).toBeUndefined();
+    expect(viaFragments.data?.node.lineage.edges).toHaveLength(6);
+    expect(viaFragments.statements).toBe(bare.statements);
+  });
+
+  it('reads the edges of impact’s paths in one statement, for 1 deployment as for 6', async () => {
+    const Impact = /* GraphQL */ `
+      query Impact($id: ID!, $details: Boolean!) {
+        impact(of: $id) {
+          affectedDeployments {
+            path {
+              id
+              depth
+              properties @include(if: $details)
+              createdAt @include(if: $details)
+            }
+          }
+        }
+      }
+    `;
     const diamond = await givenDiamond();
-    const chain = await GraphBuilder.forNewOrg('edge-details-one');
-    await chain.model('m');
-    await chain.version('a', 'm', '1.0.0');
-    await chain.version('b', 'm', '2.0.0', { derivedFrom: ['a'] });
+    const wide = await GraphBuilder.forNewOrg('edge-details-wide');
+    await wide.dataset('d');
+    await wide.model('m');
+    await wide.version('v', 'm', '1.0.0', { trainedOn: ['d'] });
+    for (const name of ['p1', 'p2', 'p3', 'p4', 'p5', 'p6']) {
+      await wide.deployment(name, 'production', ['v']);
+    }
+    const costs: number[] = [];
+    for (const graph of [diamond, wide]) {
+      await warm(graph.org.tokens.VIEWER);
+      const variables = { id: graph.gid('d') };
+      const bare = await gql(graph.org.tokens.VIEWER, Impact, { ...variables, details: false });
+      const detailed = await gql(graph.org.tokens.VIEWER, Impact, { ...variables, details: true });
+      expect(detailed.errors).toBeUndefined();
+      const rows = await graph.edgeRows();
+      for (const deployment of detailed.data?.impact.affectedDeployments ?? []) {
+        for (const edge of deployment.path) {
+          const row = rows.get(rowIdOf(edge.id));
+          expect(edge.createdAt).toBe(new Date(row?.created_at as string).toISOString());
+          expect(edge.properties).toEqual(row?.properties ? JSON.parse(row.properties) : null);
+        }
+      }
+      costs.push(detailed.statements - bare.statements);
+    }
+    expect(costs).toEqual([1, 1]);
+  });
 
-    // (a token's first use also records it, off the request path: done before counting)
-    await warm(diamond.org.tokens.VIEWER);
-    await warm(chain.org.tokens.VIEWER);
-    const manyBare = await gql(diamond.org.tokens.VIEWER, EdgesOf('depth'), {
-      id: diamond.gid('v3'),
-    });
-    const many = await gql(diamond.org.tokens.VIEWER, EdgesOf('properties createdAt'), {
-      id: diamond.gid('v3'),
-    });
-    const oneBare = await gql(chain.org.tokens.VIEWER, EdgesOf('depth'), { id: chain.gid('b') });
-    const one = await gql(chain.org.tokens.VIEWER, EdgesOf('properties createdAt'), {
-      id: chain.gid('b'),
-    });
-
-    expect(many.data?.node.lineage.edges).toHaveLength(6);
-    expect(one.data?.node.lineage.edges).toHaveLength(1);
-    expect(many.statements - manyBare.statements).toBe(1);
-    expect(one.statements - oneBare.statements).toBe(1);
+  it('keeps 9 walks asking for every detail and label within D1’s 50 statements', async () => {
+    // A Model root walked both ways reaching all six kinds: the most statements a walk costs
+    const graph = await givenEveryEdgeType();
+    await warm(graph.org.tokens.VIEWER);
+    const walk = (alias: string) => /* GraphQL */ `
+      ${alias}: node(id: $id) {
+        ... on Model {
+          lineage(direction: BOTH, first: 100) {
+            graph(edgeDetails: true)
+            nodeInfo { label }
+            edges { properties createdAt }
+            mermaid
+          }
+        }
+      }
+    `;
+    const aliases = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const response = await gql(
+      graph.org.tokens.VIEWER,
+      `query Nine($id: ID!) { ${aliases.map(walk).join('\n')} }`,
+      { id: graph.gid('m') },
+    );
+    expect(response.errors).toBeUndefined();
+    const kinds = new Set(
+      response.data?.a.lineage.graph.nodes.map((node: { kind: string }) => node.kind),
+    );
+    expect(kinds.size).toBe(6);
+    expect(response.statements).toBeLessThanOrEqual(50);
   });
 
   it('reads them with the walk when REST lists them all: no statement more than without', async () => {

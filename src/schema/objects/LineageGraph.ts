@@ -24,6 +24,7 @@ import {
   type LineageEdgeDetails,
   type LineageEdgeEntry,
   type LineageNodeEntry,
+  type LineageWalk,
   lineageEdgeDetails,
 } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
@@ -112,6 +113,49 @@ export function selectsOnlyIdentity(
       return only(fragment.selectionSet.selections, new Set([...seen, name]));
     });
   return fieldNodes.every((field) => only(field.selectionSet?.selections ?? [], new Set()));
+}
+
+/**
+ * Whether a `lineage` selection will read its edges' properties or creation time: `edges {
+ * properties }` or `edges { createdAt }`, or `graph(edgeDetails: true)` (a literal or a variable),
+ * through fragments too. Such a walk reads them in its own statement instead of one more.
+ */
+export function selectionAsksEdgeDetails(info: GraphQLResolveInfo): boolean {
+  const seen = new Set<string>();
+  const asks = (selections: readonly SelectionNode[], inEdges: boolean): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        return asks(selection.selectionSet.selections, inEdges);
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = info.fragments[selection.name.value];
+        if (!fragment || seen.has(`${selection.name.value}:${inEdges}`)) return false;
+        seen.add(`${selection.name.value}:${inEdges}`);
+        return asks(fragment.selectionSet.selections, inEdges);
+      }
+      const name = selection.name.value;
+      if (inEdges) return name === 'properties' || name === 'createdAt';
+      if (name === 'edges') return asks(selection.selectionSet?.selections ?? [], true);
+      if (name !== 'graph') return false;
+      const argument = selection.arguments?.find((arg) => arg.name.value === 'edgeDetails');
+      if (!argument) return false;
+      if (argument.value.kind === Kind.BOOLEAN) return argument.value.value;
+      return (
+        argument.value.kind === Kind.VARIABLE &&
+        info.variableValues.coerced[argument.value.name.value] === true
+      );
+    });
+  return info.fieldNodes.some((field) => asks(field.selectionSet?.selections ?? [], false));
+}
+
+/**
+ * Hands a walk's edge details (read with the walk) to the request's loader, so the fields that
+ * ask for them read no more.
+ */
+export function primeEdgeDetails(context: Context, walk: LineageWalk) {
+  if (!walk.edgeDetails) return;
+  const loader = edgeDetailsCache(context);
+  for (const [id, details] of walk.edgeDetails) loader.prime(id, details);
 }
 
 const identityOnly = new WeakMap<readonly FieldNode[], boolean>();

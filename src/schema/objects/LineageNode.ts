@@ -4,7 +4,13 @@ import { walkLineage } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import { EdgeTypeEnum } from './enums.ts';
-import { LineageDirectionEnum, LineageGraphRef, parseLineagePage } from './LineageGraph.ts';
+import {
+  LineageDirectionEnum,
+  LineageGraphRef,
+  parseLineagePage,
+  primeEdgeDetails,
+  selectionAsksEdgeDetails,
+} from './LineageGraph.ts';
 
 /** Query cost of one lineage walk (QUERY_LIMITS.complexity is 100,000): at most 9 walks per operation, none inside a list. */
 export const LINEAGE_WALK_COMPLEXITY = 10_000;
@@ -51,23 +57,24 @@ LineageNodeRef.implement({
         first: t.arg.int({ description: 'Nodes per page (1-25,000, default 1,000).' }),
         after: t.arg.string({ description: 'Continue after this cursor (pageInfo.endCursor).' }),
       },
-      resolve: (node, args, context) => {
+      resolve: (node, args, context, info) => {
         const page = parseLineagePage(args);
-        return withUserErrors(async () =>
-          pageLineage(
-            await walkLineage(context.db, context.viewer.orgId, {
-              root: { kind: node.kind as never, id: node.id },
-              // The node was just loaded in the caller's organization: no need to look again.
-              rootExists: true,
-              direction: args.direction,
-              edgeTypes: args.edgeTypes,
-              maxDepth: args.maxDepth,
-              asOf: args.asOf,
-              nodeBudget: lineageNodeBudget(context.env),
-            }),
-            page,
-          ),
-        );
+        return withUserErrors(async () => {
+          const walk = await walkLineage(context.db, context.viewer.orgId, {
+            root: { kind: node.kind as never, id: node.id },
+            // The node was just loaded in the caller's organization: no need to look again.
+            rootExists: true,
+            direction: args.direction,
+            edgeTypes: args.edgeTypes,
+            maxDepth: args.maxDepth,
+            asOf: args.asOf,
+            nodeBudget: lineageNodeBudget(context.env),
+            // Read with the walk when the selection will list them: no statement more.
+            edgeDetails: selectionAsksEdgeDetails(info),
+          });
+          primeEdgeDetails(context, walk);
+          return pageLineage(walk, page);
+        });
       },
     }),
   }),
