@@ -15,7 +15,7 @@
 // Per request: client-side time, D1 statements (x-d1-statements), response size, and the peak memory
 // of the wrangler dev process tree (VmHWM after resetting it through /proc/<pid>/clear_refs).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { encodeGlobalId } from '../lib/graphql.ts';
@@ -48,6 +48,8 @@ const SIZES = {
     /** Client-side limit of one request; past it the server is restarted (it keeps working). */
     requestTimeoutS: 90,
     rawRuns: 5,
+    /** Back-to-back (raw statement, request) pairs per paired ratio (measurePaired). */
+    pairs: 7,
     /** The API's walk statement, raw: one run may take this long before the child is killed. */
     rawWalkTimeoutS: 120,
     naiveRuns: 3,
@@ -67,6 +69,7 @@ const SIZES = {
     seriesBudgetS: 20,
     requestTimeoutS: 30,
     rawRuns: 2,
+    pairs: 2,
     rawWalkTimeoutS: 30,
     naiveRuns: 1,
     nestRuns: 1,
@@ -993,6 +996,69 @@ function describeSeries(series: Series) {
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
+/** One end-to-end request and the raw walk statement, measured back to back (see measurePaired). */
+interface PairedRow {
+  label: string;
+  pairs: { rawMs: number; apiMs: number; ratio: number }[];
+  failures: string[];
+}
+
+/**
+ * Ratios measured in pairs: the raw walk statement (node:sqlite on a copy of the D1 file taken
+ * before the server started, so it can run while workerd holds the original) and one request,
+ * back to back, alternating which goes first. Each pair shares the machine's state of the moment:
+ * on these shared machines the same statement took 108-240 ms from one minute to the next, which
+ * made a ratio of two medians measured minutes apart swing between 1.2x and 3.2x. The raw side is
+ * the median of 3 runs in a fresh process.
+ */
+async function measurePaired(
+  m: Measuring,
+  label: string,
+  call: Call,
+  params: WalkParams,
+  pairs: number,
+): Promise<PairedRow> {
+  const row: PairedRow = { label, pairs: [], failures: [] };
+  const raw = async () => {
+    const result = await runRawJob(
+      { kind: 'walk', variant: 'api', runs: 3, budgetMs: 60_000, ...params },
+      m.context.workDir,
+      m.size.rawWalkTimeoutS * 1000,
+    );
+    const runs = (result.runsMs as number[] | undefined) ?? [];
+    if (!result.ok || runs.length === 0) throw new Error(`raw: ${String(result.error)}`);
+    return summarize(runs).p50;
+  };
+  const request = async () => {
+    const result = await m.api.post(call);
+    if (!result.ok) throw new Error(result.error ?? 'failed');
+    return result.ms;
+  };
+  for (let pair = 0; pair < pairs; pair++) {
+    try {
+      let rawMs: number;
+      let apiMs: number;
+      if (pair % 2 === 0) {
+        rawMs = await raw();
+        apiMs = await request();
+      } else {
+        apiMs = await request();
+        rawMs = await raw();
+      }
+      row.pairs.push({ rawMs, apiMs, ratio: apiMs / rawMs });
+    } catch (error) {
+      row.failures.push(String(error).slice(0, 200));
+    }
+  }
+  const ratios = summarize(row.pairs.map((p) => p.ratio));
+  m.context.log(
+    `paired ${label}: ratio p50 ${ratios.p50.toFixed(2)} (${ratios.min.toFixed(2)}-${ratios.max.toFixed(2)}), pairs ${row.pairs
+      .map((p) => `${Math.round(p.apiMs)}/${Math.round(p.rawMs)}`)
+      .join(' ')}${row.failures.length ? `, failures: ${row.failures.join('; ')}` : ''}`,
+  );
+  return row;
+}
+
 interface Measuring {
   api: Api;
   context: ScenarioContext;
@@ -1273,6 +1339,12 @@ async function runLineage(
     await load('dag', dag.files);
   }
   const dbFile = findD1File(context.persistTo);
+  // A copy for the paired measurements, whose raw side runs while workerd holds the original.
+  const pairedFile = join(context.workDir, 'paired-copy.sqlite');
+  for (const suffix of ['', '-wal']) {
+    if (existsSync(`${dbFile}${suffix}`))
+      copyFileSync(`${dbFile}${suffix}`, `${pairedFile}${suffix}`);
+  }
   const info = await runRawJob({ kind: 'info', file: dbFile }, context.workDir, 60_000);
   context.log(
     `D1 file <persist-to>${dbFile.slice(context.persistTo.length)}: ${JSON.stringify(info)}`,
@@ -1365,6 +1437,60 @@ async function runLineage(
       encodeGlobalId('ModelVersion', dag.leafVersionId),
     );
   }
+  // ---- Paired: each request and the raw statement back to back (measurePaired).
+  const paired: PairedRow[] = [];
+  const pairedWalk = (
+    seed: string,
+    direction: 'UPSTREAM' | 'DOWNSTREAM',
+    types = ALL_EDGE_TYPES,
+  ): WalkParams => ({
+    file: pairedFile,
+    orgId: base.orgId,
+    seeds: [seed],
+    direction,
+    edgeTypes: [...types],
+    ...directionTypes(direction, types),
+    nodeLimit: NODE_LIMIT,
+  });
+  const pairAll = async (
+    prefix: string,
+    typename: string,
+    direction: 'UPSTREAM' | 'DOWNSTREAM',
+    seed: string,
+  ) => {
+    const id = encodeGlobalId(typename, seed);
+    const walk = pairedWalk(seed, direction);
+    const calls: [string, Call][] = [
+      [
+        'typed lineage',
+        { query: lineageQuery(typename, direction, size.pageSize), variables: { id } },
+      ],
+      [
+        'lineage { graph }',
+        { query: graphJsonQuery(typename, direction, size.pageSize), variables: { id } },
+      ],
+      ['REST /graph', { get: restGraphPath(id, direction) }],
+    ];
+    for (const [name, call] of calls) {
+      paired.push(await measurePaired(measuring, `${prefix}: ${name}`, call, walk, size.pairs));
+    }
+  };
+  if (chain) await pairAll('chain', 'ModelVersion', 'UPSTREAM', chain.tipId);
+  if (dag) {
+    await pairAll('dag', 'Dataset', 'DOWNSTREAM', dag.rootDatasetId);
+    if ((checks.impact as { complete?: boolean })?.complete) {
+      paired.push(
+        await measurePaired(
+          measuring,
+          'dag: impact',
+          { query: IMPACT, variables: { id: encodeGlobalId('Dataset', dag.rootDatasetId) } },
+          pairedWalk(dag.rootDatasetId, 'DOWNSTREAM', IMPACT_EDGE_TYPES),
+          size.pairs,
+        ),
+      );
+    }
+  }
+
   const treeAtEnd = api
     .tree()
     .map((pid) => readMemory(pid))
@@ -1660,6 +1786,29 @@ async function runLineage(
   lines.push('');
   lines.push('End-to-end / raw (target: within 2x)');
   lines.push(table(['comparison', 'times', 'ratio'], ratioRows));
+  if (paired.length) {
+    lines.push('');
+    lines.push(
+      'Paired: each request and the raw walk statement (node:sqlite, median of 3 runs, on a copy of the D1 file) back to back, alternating order; ratio of each pair',
+    );
+    lines.push(
+      table(
+        ['request', 'pairs', 'request p50', 'raw p50', 'ratio p50 (min-max)'],
+        paired.map((row) => {
+          const ratios = summarize(row.pairs.map((p) => p.ratio));
+          return [
+            row.label,
+            `${row.pairs.length}${row.failures.length ? ` (${row.failures.length} failed)` : ''}`,
+            ms(summarize(row.pairs.map((p) => p.apiMs)).p50),
+            ms(summarize(row.pairs.map((p) => p.rawMs)).p50),
+            row.pairs.length
+              ? `${ratios.p50.toFixed(2)}x (${ratios.min.toFixed(2)}-${ratios.max.toFixed(2)})`
+              : 'n/a',
+          ];
+        }),
+      ),
+    );
+  }
   const nestingRows = (label: string, rows: NestingRow[]) =>
     rows.map((row) => [
       label,
@@ -1692,6 +1841,7 @@ async function runLineage(
       checks,
       graphql: series.map(describeSeries),
       raw,
+      paired,
       nesting: { chain: chainNesting, dag: dagNesting },
       treeAtEnd,
       requestsSent,

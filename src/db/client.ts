@@ -1,6 +1,7 @@
-import { type CompiledQuery, Kysely } from 'kysely';
+import { Kysely } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import type { Database } from './database.ts';
+import { type RawBinding, registerRawBinding } from './raw.ts';
 
 /** What one request did to D1: statements executed and round trips made (a batch is one trip). */
 export interface StatementCounter {
@@ -58,24 +59,8 @@ function unwrapStatement(statement: D1PreparedStatement): D1PreparedStatement {
   return unwrap ? unwrap() : statement;
 }
 
-const bindings = new WeakMap<Db, D1Database>();
-
 export function createDb(d1: D1Database): Db {
   const db = new Kysely<Database>({ dialect: new D1Dialect({ database: d1 }) });
-  bindings.set(db, d1);
+  registerRawBinding(db, d1 as unknown as RawBinding);
   return db;
-}
-
-/**
- * Runs a compiled query through D1's `raw()`: each row an array of values in select order. For
- * large results: D1 then passes rows as arrays instead of objects that repeat every column name
- * (on the 73,931-edge lineage walk, half the bytes of the answer) and builds no object per row.
- */
-export async function rawRows<Row extends unknown[]>(db: Db, query: CompiledQuery): Promise<Row[]> {
-  const d1 = bindings.get(db);
-  if (!d1) throw new Error('rawRows needs a Db made by createDb');
-  return d1
-    .prepare(query.sql)
-    .bind(...query.parameters)
-    .raw<Row>();
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { rawRows } from '../../db/client.ts';
 import type { Db } from '../../db/db.ts';
+import { rawRows } from '../../db/raw.ts';
 import { jsonKeys } from '../keys.ts';
 import type { EdgeType, NodeKind } from './lineage.ts';
 
