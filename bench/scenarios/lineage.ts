@@ -1439,19 +1439,19 @@ async function runLineage(
   }
   // ---- Paired: each request and the raw statement back to back (measurePaired).
   const paired: PairedRow[] = [];
-  const pairedWalk = (
-    seed: string,
-    direction: 'UPSTREAM' | 'DOWNSTREAM',
-    types = ALL_EDGE_TYPES,
-  ): WalkParams => ({
-    file: pairedFile,
-    orgId: base.orgId,
-    seeds: [seed],
-    direction,
-    edgeTypes: [...types],
-    ...directionTypes(direction, types),
-    nodeLimit: NODE_LIMIT,
-  });
+  /** A walk as walkEdges takes it, from `seed`, on the SQLite file `file`. */
+  const walkParamsOn =
+    (file: string) =>
+    (seed: string, direction: 'UPSTREAM' | 'DOWNSTREAM', types = ALL_EDGE_TYPES): WalkParams => ({
+      file,
+      orgId: base.orgId,
+      seeds: [seed],
+      direction,
+      edgeTypes: [...types],
+      ...directionTypes(direction, types),
+      nodeLimit: NODE_LIMIT,
+    });
+  const pairedWalk = walkParamsOn(pairedFile);
   const pairAll = async (
     prefix: string,
     typename: string,
@@ -1544,19 +1544,7 @@ async function runLineage(
       .join(' ');
     context.log(`raw ${name}: ${summary}`);
   };
-  const walkParams = (
-    seed: string,
-    direction: 'UPSTREAM' | 'DOWNSTREAM',
-    types = ALL_EDGE_TYPES,
-  ): WalkParams => ({
-    file: dbFile,
-    orgId: base.orgId,
-    seeds: [seed],
-    direction,
-    edgeTypes: [...types],
-    ...directionTypes(direction, types),
-    nodeLimit: NODE_LIMIT,
-  });
+  const walkParams = walkParamsOn(dbFile);
   const budgetMs = size.seriesBudgetS * 1000;
   const walks = async (prefix: string, params: WalkParams, naive: boolean) => {
     await rawJob(
