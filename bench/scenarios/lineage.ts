@@ -15,7 +15,7 @@
 // Per request: client-side time, D1 statements (x-d1-statements), response size, and the peak memory
 // of the wrangler dev process tree (VmHWM after resetting it through /proc/<pid>/clear_refs).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { encodeGlobalId } from '../lib/graphql.ts';
@@ -1030,7 +1030,9 @@ async function measurePaired(
     return summarize(runs).p50;
   };
   const request = async () => {
-    const result = await m.api.post(call);
+    const result = await m.api.postRetrying(call);
+    // The server keeps working on an abandoned request: the next pairs get a fresh one.
+    if (result.timedOut) await m.restart();
     if (!result.ok) throw new Error(result.error ?? 'failed');
     return result.ms;
   };
@@ -1342,6 +1344,7 @@ async function runLineage(
   // A copy for the paired measurements, whose raw side runs while workerd holds the original.
   const pairedFile = join(context.workDir, 'paired-copy.sqlite');
   for (const suffix of ['', '-wal']) {
+    rmSync(`${pairedFile}${suffix}`, { force: true });
     if (existsSync(`${dbFile}${suffix}`))
       copyFileSync(`${dbFile}${suffix}`, `${pairedFile}${suffix}`);
   }

@@ -158,6 +158,43 @@ describe('lineage edge details', () => {
     for (const edge of lineage.graph.edges) expect(edge[5]).toBe(createdAt.get(edge[4]));
   });
 
+  it('answers them page by page: each page its own edges, with no statement more', async () => {
+    const graph = await GraphBuilder.forNewOrg('edge-details-pages');
+    await graph.derivedChain('v', 6);
+    await warm(graph.org.tokens.VIEWER);
+    const Page = /* GraphQL */ `
+      query Page($id: ID!, $after: String, $details: Boolean!) {
+        node(id: $id) {
+          ... on LineageNode {
+            lineage(direction: UPSTREAM, first: 2, after: $after) {
+              edges { id createdAt @include(if: $details) }
+              pageInfo { hasNextPage endCursor }
+            }
+          }
+        }
+      }
+    `;
+    const rows = await graph.edgeRows();
+    const tip = graph.gid('v5');
+    let after: string | null = null;
+    const seen: string[] = [];
+    do {
+      const bare = await gql(graph.org.tokens.VIEWER, Page, { id: tip, after, details: false });
+      const page = await gql(graph.org.tokens.VIEWER, Page, { id: tip, after, details: true });
+      expect(page.errors).toBeUndefined();
+      expect(page.statements).toBe(bare.statements);
+      for (const edge of page.data?.node.lineage.edges ?? []) {
+        expect(edge.createdAt).toBe(
+          new Date(rows.get(rowIdOf(edge.id))?.created_at as string).toISOString(),
+        );
+        seen.push(edge.id);
+      }
+      const info = page.data?.node.lineage.pageInfo;
+      after = info.hasNextPage ? info.endCursor : null;
+    } while (after);
+    expect(new Set(seen).size).toBe(5);
+  });
+
   it('sees the details through named and inline fragments', async () => {
     const graph = await givenDiamond();
     await warm(graph.org.tokens.VIEWER);

@@ -40,6 +40,9 @@ export interface LineageEdgeEntry {
   depth: number;
 }
 
+/** An edge's details as stored: properties as JSON text, created_at as an ISO string. */
+export type EdgeDetailText = readonly [properties: string | null, createdAt: string];
+
 /** What a walk leaves out of its edges unless asked (`LineageRequest.edgeDetails`, `lineageEdgeDetails`). */
 export interface LineageEdgeDetails {
   properties: Record<string, unknown> | null;
@@ -63,8 +66,11 @@ export interface LineageWalk {
   isTruncated: boolean;
   /** For each reached node, the edge it was first reached through (shortest-path tree). */
   parents: Map<string, LineageEdgeEntry>;
-  /** The edges' properties and creation times, when the request asked for them (`edgeDetails`). */
-  edgeDetails: Map<string, LineageEdgeDetails> | null;
+  /**
+   * The edges' properties (JSON text) and creation times as read, when the request asked for them
+   * (`edgeDetails`); `lineageEdgeDetails` parses those of the edges an answer lists.
+   */
+  edgeDetails: Map<string, EdgeDetailText> | null;
 }
 
 export interface LineageRequest {
@@ -134,7 +140,7 @@ export async function walkLineage(
   }));
   const asOf = request.asOf ? request.asOf.toISOString() : null;
   const walks: ReturnType<typeof breadthFirst>[] = [];
-  const edgeDetails = request.edgeDetails ? new Map<string, LineageEdgeDetails>() : null;
+  const edgeDetails = request.edgeDetails ? new Map<string, EdgeDetailText>() : null;
   let isTruncated = false;
   let reachedCount = 0;
   for (const direction of directions) {
@@ -155,7 +161,7 @@ export async function walkLineage(
     });
     if (edgeDetails) {
       for (const [id, , , , , , , properties, createdAt] of rows) {
-        edgeDetails.set(id, detailsOfRow(properties ?? null, createdAt as string));
+        edgeDetails.set(id, [properties ?? null, createdAt as string]);
       }
     }
     if ((rows[0]?.[6] ?? seeds.length) > limit) isTruncated = true;
@@ -208,7 +214,16 @@ export async function lineageEdgeDetails(
   walk: Pick<LineageWalk, 'edgeDetails'> | null,
   edges: readonly { id: string }[],
 ): Promise<ReadonlyMap<string, LineageEdgeDetails>> {
-  if (walk?.edgeDetails) return walk.edgeDetails;
+  const read = walk?.edgeDetails;
+  if (read) {
+    // Parsed for the edges listed only (a page of a large walk reads few of them).
+    const details = new Map<string, LineageEdgeDetails>();
+    for (const { id } of edges) {
+      const text = read.get(id);
+      if (text && !details.has(id)) details.set(id, detailsOfRow(text[0], text[1]));
+    }
+    return details;
+  }
   const ids = [...new Set(edges.map((edge) => edge.id))];
   const rows = ids.length ? await findEdgeDetails(db, orgId, ids) : [];
   return new Map(

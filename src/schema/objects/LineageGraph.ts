@@ -24,7 +24,6 @@ import {
   type LineageEdgeDetails,
   type LineageEdgeEntry,
   type LineageNodeEntry,
-  type LineageWalk,
   lineageEdgeDetails,
 } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
@@ -149,13 +148,15 @@ export function selectionAsksEdgeDetails(info: GraphQLResolveInfo): boolean {
 }
 
 /**
- * Hands a walk's edge details (read with the walk) to the request's loader, so the fields that
- * ask for them read no more.
+ * Hands the details of a page's edges (read with the walk) to the request's loader, so the fields
+ * that ask for them read no more. Only the page's: the walk read every edge's text, but parsing
+ * and keeping them grows with the page, not the walk.
  */
-export function primeEdgeDetails(context: Context, walk: LineageWalk) {
-  if (!walk.edgeDetails) return;
+export async function primeEdgeDetails(context: Context, page: LineagePage) {
+  if (!page.walk.edgeDetails) return;
   const loader = edgeDetailsCache(context);
-  for (const [id, details] of walk.edgeDetails) loader.prime(id, details);
+  const details = await lineageEdgeDetails(context.db, context.viewer.orgId, page.walk, page.edges);
+  for (const [id, entry] of details) loader.prime(id, entry);
 }
 
 const identityOnly = new WeakMap<readonly FieldNode[], boolean>();

@@ -72,8 +72,9 @@ LineageNodeRef.implement({
             // Read with the walk when the selection will list them: no statement more.
             edgeDetails: selectionAsksEdgeDetails(info),
           });
-          primeEdgeDetails(context, walk);
-          return pageLineage(walk, page);
+          const lineagePage = pageLineage(walk, page);
+          await primeEdgeDetails(context, lineagePage);
+          return lineagePage;
         });
       },
     }),
