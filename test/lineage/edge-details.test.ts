@@ -8,7 +8,7 @@ import { countingD1, createDb, type StatementCounter } from '../../src/db/client
 import { newId } from '../../src/registry/ids.ts';
 import { findEdgeDetails } from '../../src/registry/lineage/traversal.repository.ts';
 import { api } from '../api/api-client.ts';
-import { gql } from '../helpers/graphql.ts';
+import { type GraphQLResponse, gql } from '../helpers/graphql.ts';
 import { givenDiamond, givenEveryEdgeType } from './given-graphs.ts';
 import { GraphBuilder, rowIdOf } from './graph-builder.ts';
 
@@ -180,7 +180,11 @@ describe('lineage edge details', () => {
     const seen: string[] = [];
     do {
       const bare = await gql(graph.org.tokens.VIEWER, Page, { id: tip, after, details: false });
-      const page = await gql(graph.org.tokens.VIEWER, Page, { id: tip, after, details: true });
+      const page: GraphQLResponse = await gql(graph.org.tokens.VIEWER, Page, {
+        id: tip,
+        after,
+        details: true,
+      });
       expect(page.errors).toBeUndefined();
       expect(page.statements).toBe(bare.statements);
       for (const edge of page.data?.node.lineage.edges ?? []) {
@@ -189,7 +193,7 @@ describe('lineage edge details', () => {
         );
         seen.push(edge.id);
       }
-      const info = page.data?.node.lineage.pageInfo;
+      const info: { hasNextPage: boolean; endCursor: string } = page.data?.node.lineage.pageInfo;
       after = info.hasNextPage ? info.endCursor : null;
     } while (after);
     expect(new Set(seen).size).toBe(5);
