@@ -186,8 +186,9 @@ function nodeOfWalk(
 }
 
 /**
- * Properties and creation time of the walk edges a request asks about, which the walk does not
- * read: all the edges of the operation (a page, impact's paths) in one statement.
+ * Properties and creation time of the walk edges a request asks about: primed from the walk when
+ * it read them (primeEdgeDetails), else one statement for all the edges asked in the same tick
+ * (a page, impact's paths).
  */
 const edgeDetailsCache = createContextCache(
   (context: Context) =>
