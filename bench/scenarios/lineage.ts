@@ -18,6 +18,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { EDGE_TYPES } from '../../src/registry/lineage/lineage.ts';
+import { TARGET_IS_DOWNSTREAM as API_TARGET_IS_DOWNSTREAM } from '../../src/registry/lineage/traversal.repository.ts';
 import { encodeGlobalId } from '../lib/graphql.ts';
 import {
   processTree,
@@ -103,15 +105,9 @@ const MAX_REQUESTS = 400;
 /** Deepest `derivedFrom { derivedFrom { ... } }` nesting tried (QUERY_LIMITS.depth is 12). */
 const MAX_NESTING = 12;
 
-const ALL_EDGE_TYPES = [
-  'TRAINED_ON',
-  'DERIVED_FROM',
-  'DEPLOYED_TO',
-  'REPLACED_BY',
-  'EVALUATED_ON',
-  'APPROVED_BY',
-];
-const TARGET_IS_DOWNSTREAM = new Set(['DEPLOYED_TO', 'REPLACED_BY']);
+// The API's own definitions: which edge types exist, and which way each one points downstream.
+const ALL_EDGE_TYPES: readonly string[] = EDGE_TYPES;
+const TARGET_IS_DOWNSTREAM: ReadonlySet<string> = API_TARGET_IS_DOWNSTREAM;
 /** bySource/byTarget as walkEdges derives them for all edge types. */
 function directionTypes(direction: 'UPSTREAM' | 'DOWNSTREAM', edgeTypes = ALL_EDGE_TYPES) {
   const forward = edgeTypes.filter((type) => TARGET_IS_DOWNSTREAM.has(type));
@@ -1386,51 +1382,44 @@ async function runLineage(
   let chainNesting: NestingRow[] = [];
   let dagNesting: NestingRow[] = [];
 
+  /** The whole lineage of a root, typed (all pages) and in every export form; series pushed. */
+  const measureRoot = async (
+    prefix: 'chain' | 'dag',
+    typename: string,
+    direction: 'UPSTREAM' | 'DOWNSTREAM',
+    root: string,
+    expected: Expected,
+  ) => {
+    const label =
+      prefix === 'chain'
+        ? 'chain: upstream lineage of the tip'
+        : 'dag: downstream lineage of the root dataset';
+    const lineage = await measureLineage(
+      measuring,
+      label,
+      lineageQuery(typename, direction, size.pageSize),
+      root,
+      expected,
+    );
+    series.push(...lineage.pageSeries);
+    const exports = await measureExports(measuring, prefix, typename, direction, root, expected);
+    series.push(...exports.series);
+    return { check: lineage.check, exports: exports.checks };
+  };
+
   series.push(await measureFixedCost(measuring));
   if (chain) {
     const tip = encodeGlobalId('ModelVersion', chain.tipId);
-    const lineage = await measureLineage(
-      measuring,
-      'chain: upstream lineage of the tip',
-      lineageQuery('ModelVersion', 'UPSTREAM', size.pageSize),
-      tip,
-      chain.expected,
-    );
-    series.push(...lineage.pageSeries);
-    checks.chain = lineage.check;
-    const exports = await measureExports(
-      measuring,
-      'chain',
-      'ModelVersion',
-      'UPSTREAM',
-      tip,
-      chain.expected,
-    );
-    series.push(...exports.series);
-    checks.chainExports = exports.checks;
+    const walk = await measureRoot('chain', 'ModelVersion', 'UPSTREAM', tip, chain.expected);
+    checks.chain = walk.check;
+    checks.chainExports = walk.exports;
     chainNesting = await measureNesting(measuring, 'chain: nested derivedFrom from the tip', tip);
   }
   if (dag) {
     const root = encodeGlobalId('Dataset', dag.rootDatasetId);
-    const lineage = await measureLineage(
-      measuring,
-      'dag: downstream lineage of the root dataset',
-      lineageQuery('Dataset', 'DOWNSTREAM', size.pageSize),
-      root,
-      dag.expected,
-    );
-    series.push(...lineage.pageSeries);
-    checks.dag = lineage.check;
-    const exports = await measureExports(
-      measuring,
-      'dag',
-      'Dataset',
-      'DOWNSTREAM',
-      root,
-      dag.expected,
-    );
-    series.push(...exports.series);
-    checks.dagExports = exports.checks;
+    const walk = await measureRoot('dag', 'Dataset', 'DOWNSTREAM', root, dag.expected);
+    checks.dag = walk.check;
+    checks.dagExports = walk.exports;
     const impact = await measureImpact(measuring, root, dag.expectedImpact);
     series.push(impact.series);
     checks.impact = impact.check;
