@@ -90,6 +90,31 @@ async function loadEntry(context: Context, entry: { kind: LineageNodeEntry['kind
 }
 
 /**
+ * The fields a selection set reads, through inline and named fragments (each named fragment once;
+ * validation has already refused unknown fragments and cycles).
+ */
+function fieldsOf(
+  selections: readonly SelectionNode[],
+  fragments: Record<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): FieldNode[] {
+  const fields: FieldNode[] = [];
+  for (const selection of selections) {
+    if (selection.kind === Kind.FIELD) {
+      fields.push(selection);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      fields.push(...fieldsOf(selection.selectionSet.selections, fragments, seen));
+    } else {
+      const fragment = fragments[selection.name.value];
+      if (!fragment || seen.has(selection.name.value)) continue;
+      seen.add(selection.name.value);
+      fields.push(...fieldsOf(fragment.selectionSet.selections, fragments, seen));
+    }
+  }
+  return fields;
+}
+
+/**
  * Whether a selection reads nothing but `id` and `__typename`, through inline fragments and named
  * fragments too: then a node's kind and id (which the walk has) answer it without its row.
  */
@@ -97,21 +122,11 @@ export function selectsOnlyIdentity(
   fieldNodes: readonly FieldNode[],
   fragments: Record<string, FragmentDefinitionNode>,
 ): boolean {
-  const only = (selections: readonly SelectionNode[], seen: Set<string>): boolean =>
-    selections.every((selection) => {
-      if (selection.kind === Kind.FIELD) {
-        return selection.name.value === 'id' || selection.name.value === '__typename';
-      }
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        return only(selection.selectionSet.selections, seen);
-      }
-      const name = selection.name.value;
-      const fragment = fragments[name];
-      if (!fragment) return false;
-      if (seen.has(name)) return true;
-      return only(fragment.selectionSet.selections, new Set([...seen, name]));
-    });
-  return fieldNodes.every((field) => only(field.selectionSet?.selections ?? [], new Set()));
+  return fieldNodes.every((field) =>
+    fieldsOf(field.selectionSet?.selections ?? [], fragments).every(
+      (read) => read.name.value === 'id' || read.name.value === '__typename',
+    ),
+  );
 }
 
 /**
@@ -120,31 +135,23 @@ export function selectsOnlyIdentity(
  * through fragments too. Such a walk reads them in its own statement instead of one more.
  */
 export function selectionAsksEdgeDetails(info: GraphQLResolveInfo): boolean {
-  const seen = new Set<string>();
-  const asks = (selections: readonly SelectionNode[], inEdges: boolean): boolean =>
-    selections.some((selection) => {
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        return asks(selection.selectionSet.selections, inEdges);
-      }
-      if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = info.fragments[selection.name.value];
-        if (!fragment || seen.has(`${selection.name.value}:${inEdges}`)) return false;
-        seen.add(`${selection.name.value}:${inEdges}`);
-        return asks(fragment.selectionSet.selections, inEdges);
-      }
-      const name = selection.name.value;
-      if (inEdges) return name === 'properties' || name === 'createdAt';
-      if (name === 'edges') return asks(selection.selectionSet?.selections ?? [], true);
-      if (name !== 'graph') return false;
-      const argument = selection.arguments?.find((arg) => arg.name.value === 'edgeDetails');
-      if (!argument) return false;
-      if (argument.value.kind === Kind.BOOLEAN) return argument.value.value;
-      return (
-        argument.value.kind === Kind.VARIABLE &&
-        info.variableValues.coerced[argument.value.name.value] === true
-      );
-    });
-  return info.fieldNodes.some((field) => asks(field.selectionSet?.selections ?? [], false));
+  const fields = (field: FieldNode) =>
+    fieldsOf(field.selectionSet?.selections ?? [], info.fragments);
+  const graphAsks = (graph: FieldNode) => {
+    const argument = graph.arguments?.find((arg) => arg.name.value === 'edgeDetails');
+    if (argument?.value.kind === Kind.BOOLEAN) return argument.value.value;
+    return (
+      argument?.value.kind === Kind.VARIABLE &&
+      info.variableValues.coerced[argument.value.name.value] === true
+    );
+  };
+  return info.fieldNodes.some((lineage) =>
+    fields(lineage).some((field) =>
+      field.name.value === 'edges'
+        ? fields(field).some((read) => ['properties', 'createdAt'].includes(read.name.value))
+        : field.name.value === 'graph' && graphAsks(field),
+    ),
+  );
 }
 
 /**
