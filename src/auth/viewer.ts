@@ -1,4 +1,6 @@
-import type { Role } from '../registry/user/user.ts';
+/** The roles a user holds in their organization, from least to most. */
+export const ROLES = ['VIEWER', 'EDITOR', 'REVIEWER', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who is calling: resolved from the bearer token once per request. */
 export interface Viewer {

@@ -2,7 +2,7 @@ import type { ArtifactPartTable, ArtifactTable } from '../registry/artifact/arti
 import type { DatasetTable } from '../registry/dataset/dataset.table.ts';
 import type { DeploymentTable } from '../registry/deployment/deployment.table.ts';
 import type { ExperimentTable } from '../registry/experiment/experiment.table.ts';
-import type { AuditEventTable } from '../registry/governance/audit.table.ts';
+import type { AuditEventTable } from '../registry/audit/audit.table.ts';
 import type {
   ApprovalTable,
   ComplianceCheckTable,

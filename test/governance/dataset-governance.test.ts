@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/db/batch.ts';
-import { insertAuditEventWhere } from '../../src/registry/governance/audit.repository.ts';
+import { insertAuditEventWhere } from '../../src/registry/audit/audit.repository.ts';
 import {
   datasetGovernanceUnchangedSince,
   upsertDatasetGovernanceWhere,

@@ -1,5 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import type { Role } from '../../src/auth/viewer.ts';
 import {
   createArtifactUpload,
   uploadArtifactBody,
@@ -8,7 +9,6 @@ import {
 import { requestApproval } from '../../src/registry/governance/approval.service.ts';
 import { setAutoPromotionRule } from '../../src/registry/usage/promotion.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
-import type { Role } from '../../src/registry/user/user.ts';
 import { schema } from '../../src/schema/index.ts';
 import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
 import {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { expect } from 'vitest';
-import type { Viewer } from '../../src/auth/viewer.ts';
+import type { Role, Viewer } from '../../src/auth/viewer.ts';
 import { registerDataset } from '../../src/registry/dataset/dataset.service.ts';
 import { createDeployment } from '../../src/registry/deployment/deployment.service.ts';
 import { createExperiment } from '../../src/registry/experiment/experiment.service.ts';
@@ -11,7 +11,6 @@ import {
   type ModelVersionCreateInput,
   registerModel,
 } from '../../src/registry/model/model.service.ts';
-import type { Role } from '../../src/registry/user/user.ts';
 import { type GraphQLResponse, type TestOrg, testDb } from './graphql.ts';
 
 /** What the services take: the Kysely db and the raw D1 binding (for batches). */

@@ -1,11 +1,11 @@
 import { env, SELF } from 'cloudflare:test';
+import type { Role } from '../../src/auth/viewer.ts';
 import { createDb } from '../../src/db/client.ts';
 import {
   bootstrapOrganization,
   createApiToken,
   createUser,
 } from '../../src/registry/user/user.service.ts';
-import type { Role } from '../../src/registry/user/user.ts';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;

@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:test';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { expect } from 'vitest';
-import type { Viewer } from '../../src/auth/viewer.ts';
+import type { Role, Viewer } from '../../src/auth/viewer.ts';
 import { runBatch } from '../../src/db/batch.ts';
 import { registerDataset } from '../../src/registry/dataset/dataset.service.ts';
 import { createDeployment } from '../../src/registry/deployment/deployment.service.ts';
@@ -19,7 +19,6 @@ import {
   registerModel,
   replaceModel,
 } from '../../src/registry/model/model.service.ts';
-import type { Role } from '../../src/registry/user/user.ts';
 import { createTestOrg, type TestOrg, testDb } from '../helpers/graphql.ts';
 
 export function serviceDeps() {

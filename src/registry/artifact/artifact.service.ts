@@ -1,12 +1,12 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { createDb, type Db } from '../../db/client.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import {
   findAuditEventsBySubject,
   insertAuditEvent,
   insertAuditEventWhere,
-} from '../governance/audit.repository.ts';
+} from '../audit/audit.repository.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { findVersionsByIds } from '../model/model.repository.ts';

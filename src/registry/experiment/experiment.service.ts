@@ -1,8 +1,8 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
+import { insertAuditEvent } from '../audit/audit.repository.ts';
 import { ConflictError } from '../errors.ts';
-import { insertAuditEvent } from '../governance/audit.repository.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';

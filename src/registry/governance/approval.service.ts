@@ -1,5 +1,6 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
+import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import {
   claimWrites,
@@ -10,7 +11,6 @@ import { newId, nowIso } from '../ids.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import { type ModelVersion, toModelVersion } from '../model/model.ts';
 import { optionalText } from '../validate.ts';
-import { insertAuditEvent, insertAuditEventWhere } from './audit.repository.ts';
 import {
   type CheckEvidence,
   type GovernanceDeps,

@@ -1,6 +1,7 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
+import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
 import { type Dataset, toDataset } from '../dataset/dataset.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
@@ -12,7 +13,6 @@ import {
 import { newId, nowIso } from '../ids.ts';
 import { analyzeImpact } from '../lineage/traversal.service.ts';
 import { optionalText, requireName } from '../validate.ts';
-import { insertAuditEvent, insertAuditEventWhere } from './audit.repository.ts';
 import {
   datasetGovernanceUnchangedSince,
   findDatasetGovernanceByIds,

@@ -1,10 +1,10 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
+import { insertAuditEvent } from '../audit/audit.repository.ts';
 import { ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';
-import { insertAuditEvent } from './audit.repository.ts';
 import { requireCheckList } from './checks.service.ts';
 import {
   findApprovalsOfVersion,

@@ -3,17 +3,17 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import {
+  type AuditEntry,
+  insertAuditEvents,
+  insertAuditEventWhere,
+} from '../audit/audit.repository.ts';
+import {
   ConflictError,
   EdgeNotAllowedError,
   LineageCycleError,
   NotFoundError,
   ValidationError,
 } from '../errors.ts';
-import {
-  type AuditEntry,
-  insertAuditEvents,
-  insertAuditEventWhere,
-} from '../governance/audit.repository.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';

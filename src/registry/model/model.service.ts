@@ -1,8 +1,8 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
+import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
 import { requirePromotionApproval } from '../governance/promotion.service.ts';
 import {
   claimWrites,

@@ -6,13 +6,13 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import { createDb } from '../../db/client.ts';
-import { ConflictError, NotFoundError, RegistryError, ValidationError } from '../errors.ts';
-import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import {
   type AuditEntry,
   insertAuditEvent,
   insertAuditEventWhere,
-} from '../governance/audit.repository.ts';
+} from '../audit/audit.repository.ts';
+import { ConflictError, NotFoundError, RegistryError, ValidationError } from '../errors.ts';
+import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import { requirePromotionApproval } from '../governance/promotion.service.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';

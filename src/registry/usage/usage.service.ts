@@ -2,10 +2,10 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { createDb } from '../../db/client.ts';
 import type { EventSink } from '../../ports/event-sink.ts';
+import { insertAuditEvent } from '../audit/audit.repository.ts';
 import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
-import { insertAuditEvent } from '../governance/audit.repository.ts';
 import {
   claimWrites,
   hashCanonical,

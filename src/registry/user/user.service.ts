@@ -1,9 +1,9 @@
 import { generateToken, hashToken } from '../../auth/token.ts';
-import type { Viewer } from '../../auth/viewer.ts';
+import type { Role, Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
+import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { insertAuditEvent, insertAuditEventWhere } from '../governance/audit.repository.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { requireName } from '../validate.ts';
@@ -19,7 +19,7 @@ import {
   tokenIsLive,
   touchApiToken,
 } from './user.repository.ts';
-import { type ApiToken, type Role, toApiToken, toUser, type User } from './user.ts';
+import { type ApiToken, toApiToken, toUser, type User } from './user.ts';
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;

@@ -1,7 +1,5 @@
+import type { Role } from '../../auth/viewer.ts';
 import type { ApiTokenTable, OrganizationTable, UserTable } from './user.table.ts';
-
-export const ROLES = ['VIEWER', 'EDITOR', 'REVIEWER', 'ADMIN'] as const;
-export type Role = (typeof ROLES)[number];
 
 export interface Organization {
   kind: 'Organization';

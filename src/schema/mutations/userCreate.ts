@@ -1,5 +1,6 @@
+import type { Role } from '../../auth/viewer.ts';
 import { createUser } from '../../registry/user/user.service.ts';
-import type { Role, User } from '../../registry/user/user.ts';
+import type { User } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';

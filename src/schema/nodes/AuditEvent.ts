@@ -5,8 +5,8 @@ import {
   findAliasMovePages,
   findAliasMovesInEffect,
   findAuditEventPage,
-} from '../../registry/governance/audit.repository.ts';
-import { type AuditEvent, toAuditEvent } from '../../registry/governance/audit.ts';
+} from '../../registry/audit/audit.repository.ts';
+import { type AuditEvent, toAuditEvent } from '../../registry/audit/audit.ts';
 import { builder } from '../builder.ts';
 import { encodeCursor, groupRows, parsePageArgs, toConnection } from '../lib/connection.ts';
 import { idOrderedConnection } from '../lib/lists.ts';

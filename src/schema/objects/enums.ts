@@ -1,6 +1,6 @@
+import type { ROLES } from '../../auth/viewer.ts';
 import { EDGE_TYPES, NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import type { MODEL_STATUSES } from '../../registry/model/model.ts';
-import type { ROLES } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 
 const EDGE_TYPE_DESCRIPTIONS: Record<(typeof EDGE_TYPES)[number], string> = {
