@@ -4,6 +4,7 @@ import './scalars.ts';
 import './errors.ts';
 import './objects/enums.ts';
 import './objects/LineageNode.ts';
+import './objects/LineageGraph.ts';
 import './objects/ImpactReport.ts';
 import './nodes/Node.ts';
 import './nodes/Model.ts';
