@@ -1,12 +1,12 @@
+import type { VectorEntryTable } from '../ports/local-vector-index.table.ts';
 import type { ArtifactPartTable, ArtifactTable } from '../registry/artifact/artifact.table.ts';
-import type { DatasetTable } from '../registry/dataset/dataset.table.ts';
+import type { AuditEventTable } from '../registry/audit/audit.table.ts';
+import type { DatasetGovernanceTable, DatasetTable } from '../registry/dataset/dataset.table.ts';
 import type { DeploymentTable } from '../registry/deployment/deployment.table.ts';
 import type { ExperimentTable } from '../registry/experiment/experiment.table.ts';
-import type { AuditEventTable } from '../registry/audit/audit.table.ts';
 import type {
   ApprovalTable,
   ComplianceCheckTable,
-  DatasetGovernanceTable,
   ErasureRequestTable,
   PromotionPolicyTable,
 } from '../registry/governance/governance.table.ts';
@@ -18,10 +18,7 @@ import type {
   ModelTable,
   ModelVersionTable,
 } from '../registry/model/model.table.ts';
-import type {
-  ModelVersionEmbeddingTable,
-  VectorEntryTable,
-} from '../registry/search/search.table.ts';
+import type { ModelVersionEmbeddingTable } from '../registry/search/search.table.ts';
 import type {
   AutoPromotionRuleTable,
   InferenceRequestTable,

@@ -1,8 +1,8 @@
 // SQL of the local VectorIndex (src/ports/local-vector-index.ts).
 import { sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
-import { jsonKeys } from '../keys.ts';
-import type { VectorEntryTable } from './search.table.ts';
+import type { Db } from '../db/client.ts';
+import { jsonKeys } from '../registry/keys.ts';
+import type { VectorEntryTable } from './local-vector-index.table.ts';
 
 /**
  * Inserts or replaces many vectors in ONE statement: the rows travel as one JSON parameter, read

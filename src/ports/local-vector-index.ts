@@ -4,13 +4,13 @@
 // vectors (bench/scenarios/similarity.ts measures it), which is where Vectorize takes over.
 import { runBatch } from '../db/batch.ts';
 import type { Db } from '../db/client.ts';
+import { normalize } from './embedder.ts';
 import {
   deleteVectorEntries,
   scanVectorEntries,
   upsertVectorEntries,
   VECTOR_WRITE_CHUNK,
-} from '../registry/search/vector.repository.ts';
-import { normalize } from './embedder.ts';
+} from './local-vector-index.repository.ts';
 import {
   checkQuery,
   type VectorIndex,

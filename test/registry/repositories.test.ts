@@ -2,8 +2,8 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BatchQuery, runBatch } from '../../src/db/batch.ts';
 import { countingD1, createDb, type StatementCounter } from '../../src/db/client.ts';
-import { findDatasetsByIds, insertDataset } from '../../src/registry/dataset/dataset.repository.ts';
 import { insertAuditEvent } from '../../src/registry/audit/audit.repository.ts';
+import { findDatasetsByIds, insertDataset } from '../../src/registry/dataset/dataset.repository.ts';
 import { newId, nowIso } from '../../src/registry/ids.ts';
 import {
   findEdgePages,

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/db/batch.ts';
 import { ConflictError, LineageCycleError, NotFoundError } from '../../src/registry/errors.ts';
+import { promoteModelVersion } from '../../src/registry/governance/promotion.service.ts';
 import { newId, nowIso } from '../../src/registry/ids.ts';
 import {
   CYCLE_GUARD_FAILURE,
@@ -17,7 +18,7 @@ import {
   writeEdges,
 } from '../../src/registry/lineage/lineage.service.ts';
 import { insertModel } from '../../src/registry/model/model.repository.ts';
-import { promoteModelVersion, setModelAlias } from '../../src/registry/model/model.service.ts';
+import { setModelAlias } from '../../src/registry/model/model.service.ts';
 import { createApiToken, revokeApiTokenById } from '../../src/registry/user/user.service.ts';
 import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
 import {

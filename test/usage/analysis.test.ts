@@ -2,8 +2,10 @@
 // Usage reports, A/B comparison with significance, ROI and the frontier, the cost forecast and
 // automatic promotion, on small fixed data with hand-computed answers.
 import { describe, expect, it } from 'vitest';
-import { setPromotionPolicy } from '../../src/registry/governance/promotion.service.ts';
-import { promoteModelVersion } from '../../src/registry/model/model.service.ts';
+import {
+  promoteModelVersion,
+  setPromotionPolicy,
+} from '../../src/registry/governance/promotion.service.ts';
 import {
   auditEvents,
   fieldOf,

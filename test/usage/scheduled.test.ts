@@ -3,8 +3,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
-import { setPromotionPolicy } from '../../src/registry/governance/promotion.service.ts';
-import { promoteModelVersion } from '../../src/registry/model/model.service.ts';
+import {
+  promoteModelVersion,
+  setPromotionPolicy,
+} from '../../src/registry/governance/promotion.service.ts';
 import { usageReports } from '../../src/registry/usage/analysis.service.ts';
 import {
   runAutoPromotion,

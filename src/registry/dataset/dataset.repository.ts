@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.ts';
 import { findOrgRowByName, findOrgRowPage, findOrgRowsByIds } from '../org-rows.ts';
 import type { PageRequest } from '../paging.ts';
-import type { DatasetTable } from './dataset.table.ts';
+import type { DatasetGovernanceTable, DatasetTable } from './dataset.table.ts';
 
 export function findDatasetsByIds(db: Db, orgId: string, ids: readonly string[]) {
   return findOrgRowsByIds(db, 'dataset', orgId, ids);
@@ -17,4 +17,20 @@ export function findDatasetPage(db: Db, orgId: string, page: PageRequest) {
 
 export function insertDataset(db: Db, row: DatasetTable) {
   return db.insertInto('dataset').values(row);
+}
+
+export function upsertDatasetGovernance(db: Db, row: DatasetGovernanceTable) {
+  return db
+    .insertInto('dataset_governance')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('dataset_id').doUpdateSet({
+        contains_personal_data: row.contains_personal_data,
+        lawful_basis: row.lawful_basis,
+        retention_days: row.retention_days,
+        columns: row.columns,
+        declared_at: row.declared_at,
+        declared_by: row.declared_by,
+      }),
+    );
 }

@@ -3,17 +3,13 @@ import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
 import { ConflictError } from '../errors.ts';
-import {
-  type DatasetGovernanceInput,
-  datasetGovernanceRow,
-  insertDatasetGovernance,
-} from '../governance/dataset-governance.service.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { optionalText, requireName } from '../validate.ts';
-import { findDatasetByName, insertDataset } from './dataset.repository.ts';
+import { findDatasetByName, insertDataset, upsertDatasetGovernance } from './dataset.repository.ts';
 import { type Dataset, toDataset } from './dataset.ts';
+import { type DatasetGovernanceInput, datasetGovernanceRow } from './dataset-governance.ts';
 
 export interface DatasetRegisterInput {
   name: string;
@@ -76,7 +72,7 @@ export async function registerDataset(
           }),
         },
       }),
-      ...(governance ? [insertDatasetGovernance(deps.db, governance)] : []),
+      ...(governance ? [upsertDatasetGovernance(deps.db, governance)] : []),
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: dataset.org_id, dataset.name')) {

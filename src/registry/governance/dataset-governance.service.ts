@@ -2,8 +2,15 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
-import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
+import { findDatasetsByIds, upsertDatasetGovernance } from '../dataset/dataset.repository.ts';
+import type { DatasetGovernanceTable } from '../dataset/dataset.table.ts';
 import { type Dataset, toDataset } from '../dataset/dataset.ts';
+import {
+  type DatasetGovernanceInput,
+  datasetGovernanceRow,
+  LAWFUL_BASES,
+  type LawfulBasis,
+} from '../dataset/dataset-governance.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import {
   claimWrites,
@@ -11,93 +18,21 @@ import {
   type IdempotencyClaim,
 } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
-import { analyzeImpact } from '../lineage/traversal.service.ts';
+import { analyzeImpact } from '../impact/impact.service.ts';
 import { optionalText, requireName } from '../validate.ts';
 import {
   datasetGovernanceUnchangedSince,
   findDatasetGovernanceByIds,
   findErasureRequestsByDatasetIds,
   insertErasureRequest,
-  upsertDatasetGovernance,
   upsertDatasetGovernanceWhere,
 } from './governance.repository.ts';
-import type { DatasetGovernanceTable } from './governance.table.ts';
 import {
   type DatasetGovernance,
   type ErasureRequest,
-  LAWFUL_BASES,
-  type LawfulBasis,
   toDatasetGovernance,
   toErasureRequest,
 } from './governance.ts';
-
-export interface DatasetGovernanceInput {
-  containsPersonalData: boolean;
-  lawfulBasis?: string | null;
-  retentionDays?: number | null;
-  columns?: readonly { name: string; sampleValues?: readonly string[] | null }[] | null;
-}
-
-export const MAX_DECLARED_COLUMNS = 500;
-export const MAX_SAMPLE_VALUES = 20;
-
-/** Validates a GDPR declaration and returns its row for `datasetId`. */
-export function datasetGovernanceRow(
-  viewer: Viewer,
-  datasetId: string,
-  input: DatasetGovernanceInput,
-  path: readonly string[],
-  declaredAt: string,
-): DatasetGovernanceTable {
-  const lawfulBasis = input.lawfulBasis ?? null;
-  if (lawfulBasis !== null && !(LAWFUL_BASES as readonly string[]).includes(lawfulBasis)) {
-    throw new ValidationError('Unknown lawful basis', [...path, 'lawfulBasis']);
-  }
-  const retention = input.retentionDays ?? null;
-  if (retention !== null && (!Number.isInteger(retention) || retention < 1 || retention > 36_500)) {
-    throw new ValidationError('Must be a whole number of days from 1 to 36,500', [
-      ...path,
-      'retentionDays',
-    ]);
-  }
-  const columns = input.columns ?? [];
-  if (columns.length > MAX_DECLARED_COLUMNS) {
-    throw new ValidationError(`At most ${MAX_DECLARED_COLUMNS} columns`, [...path, 'columns']);
-  }
-  const names = new Set<string>();
-  const declared = columns.map((column, index) => {
-    const columnPath = [...path, 'columns', String(index)];
-    const name = requireName(column.name, [...columnPath, 'name']);
-    if (names.has(name)) throw new ValidationError('Listed twice', [...columnPath, 'name']);
-    names.add(name);
-    const samples = column.sampleValues ?? [];
-    if (samples.length > MAX_SAMPLE_VALUES) {
-      throw new ValidationError(`At most ${MAX_SAMPLE_VALUES} sample values`, [
-        ...columnPath,
-        'sampleValues',
-      ]);
-    }
-    samples.forEach((value, valueIndex) => {
-      optionalText(value, [...columnPath, 'sampleValues', String(valueIndex)], 500);
-    });
-    return { name, sampleValues: [...samples] };
-  });
-  return {
-    dataset_id: datasetId,
-    org_id: viewer.orgId,
-    contains_personal_data: input.containsPersonalData ? 1 : 0,
-    lawful_basis: lawfulBasis as LawfulBasis | null,
-    retention_days: retention,
-    columns: JSON.stringify(declared),
-    declared_at: declaredAt,
-    declared_by: viewer.userId,
-  };
-}
-
-/** The insert of a validated declaration, for the batch that registers the dataset. */
-export function insertDatasetGovernance(db: Db, row: DatasetGovernanceTable) {
-  return upsertDatasetGovernance(db, row);
-}
 
 /**
  * What the audit trail keeps of a declaration: the facts and the column names, never the sample

@@ -1,12 +1,12 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
+import type { DatasetGovernanceTable } from '../dataset/dataset.table.ts';
 import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';
 import type {
   ApprovalTable,
   ComplianceCheckTable,
-  DatasetGovernanceTable,
   ErasureRequestTable,
   PromotionPolicyTable,
 } from './governance.table.ts';
@@ -233,22 +233,6 @@ export function findDatasetGovernanceByIds(db: Db, orgId: string, ids: readonly 
     .where('org_id', '=', orgId)
     .orderBy('dataset_id')
     .execute();
-}
-
-export function upsertDatasetGovernance(db: Db, row: DatasetGovernanceTable) {
-  return db
-    .insertInto('dataset_governance')
-    .values(row)
-    .onConflict((oc) =>
-      oc.column('dataset_id').doUpdateSet({
-        contains_personal_data: row.contains_personal_data,
-        lawful_basis: row.lawful_basis,
-        retention_days: row.retention_days,
-        columns: row.columns,
-        declared_at: row.declared_at,
-        declared_by: row.declared_by,
-      }),
-    );
 }
 
 /**

@@ -36,17 +36,6 @@ export interface PromotionPolicyTable {
   updated_by: string | null;
 }
 
-export interface DatasetGovernanceTable {
-  dataset_id: string;
-  org_id: string;
-  contains_personal_data: number;
-  lawful_basis: string | null;
-  retention_days: number | null;
-  columns: string;
-  declared_at: string;
-  declared_by: string | null;
-}
-
 export interface ErasureRequestTable {
   id: string;
   org_id: string;

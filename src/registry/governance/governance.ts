@@ -1,7 +1,8 @@
+import type { DatasetGovernanceTable } from '../dataset/dataset.table.ts';
+import type { LawfulBasis } from '../dataset/dataset-governance.ts';
 import type {
   ApprovalTable,
   ComplianceCheckTable,
-  DatasetGovernanceTable,
   ErasureRequestTable,
   PromotionPolicyTable,
 } from './governance.table.ts';
@@ -14,17 +15,6 @@ export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 export const APPROVAL_STATES = ['PENDING', 'APPROVED', 'REJECTED'] as const;
 export type ApprovalState = (typeof APPROVAL_STATES)[number];
-
-/** GDPR Art. 6(1)(a)-(f). */
-export const LAWFUL_BASES = [
-  'CONSENT',
-  'CONTRACT',
-  'LEGAL_OBLIGATION',
-  'VITAL_INTERESTS',
-  'PUBLIC_TASK',
-  'LEGITIMATE_INTERESTS',
-] as const;
-export type LawfulBasis = (typeof LAWFUL_BASES)[number];
 
 /** One thing a check found, for people; `subjectId`/`subjectKind` name the node it is about. */
 export interface Finding {

@@ -5,6 +5,10 @@ import { insertAuditEvent } from '../audit/audit.repository.ts';
 import { ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';
+import { findVersionsByIds } from '../model/model.repository.ts';
+import { type AliasMove, type Deps, moveAlias } from '../model/model.service.ts';
+import { PRODUCTION_ALIAS } from '../model/model.ts';
+import { optionalText } from '../validate.ts';
 import { requireCheckList } from './checks.service.ts';
 import {
   findApprovalsOfVersion,
@@ -149,4 +153,31 @@ export async function requirePromotionApproval(
       pendingApprovalId: pending?.id ?? null,
     },
   );
+}
+
+/**
+ * Moves the production alias to a version: exactly one production version per model. The
+ * organization's promotion policy gates it (an ApprovalRequiredError names what is missing); the
+ * audit event cites the approved request that allowed it.
+ */
+export async function promoteModelVersion(
+  deps: Deps,
+  viewer: Viewer,
+  input: { versionId: string; reason?: string | null },
+  claim?: IdempotencyClaim,
+): Promise<AliasMove> {
+  optionalText(input.reason, ['input', 'reason'], 2000);
+  const [version] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
+  // An unknown version is reported by moveAlias as NotFoundError, like any other alias move.
+  const gate = version
+    ? await requirePromotionApproval(deps.db, viewer.orgId, version, ['input', 'versionId'])
+    : null;
+  return moveAlias(deps, viewer, {
+    versionId: input.versionId,
+    alias: PRODUCTION_ALIAS,
+    reason: input.reason,
+    action: 'model.promote',
+    auditAfter: gate?.approvalId ? { approvalId: gate.approvalId } : {},
+    claim,
+  });
 }

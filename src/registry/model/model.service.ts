@@ -3,7 +3,6 @@ import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/client.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { requirePromotionApproval } from '../governance/promotion.service.ts';
 import {
   claimWrites,
   claimWritesWhere,
@@ -306,33 +305,6 @@ export interface AliasMove {
   previousVersionId: string | null;
 }
 
-/**
- * Moves the production alias to a version: exactly one production version per model. The
- * organization's promotion policy gates it (an ApprovalRequiredError names what is missing); the
- * audit event cites the approved request that allowed it.
- */
-export async function promoteModelVersion(
-  deps: Deps,
-  viewer: Viewer,
-  input: { versionId: string; reason?: string | null },
-  claim?: IdempotencyClaim,
-): Promise<AliasMove> {
-  optionalText(input.reason, ['input', 'reason'], 2000);
-  const [version] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
-  // An unknown version is reported by moveAlias as NotFoundError, like any other alias move.
-  const gate = version
-    ? await requirePromotionApproval(deps.db, viewer.orgId, version, ['input', 'versionId'])
-    : null;
-  return moveAlias(deps, viewer, {
-    versionId: input.versionId,
-    alias: PRODUCTION_ALIAS,
-    reason: input.reason,
-    action: 'model.promote',
-    auditAfter: gate?.approvalId ? { approvalId: gate.approvalId } : {},
-    claim,
-  });
-}
-
 export function setModelAlias(
   deps: Deps,
   viewer: Viewer,
@@ -353,7 +325,8 @@ export function setModelAlias(
   return moveAlias(deps, viewer, { ...input, alias, action: 'model.aliasSet', claim });
 }
 
-async function moveAlias(
+/** Moves an alias (production or any other) to a version, audited, in one guarded batch. */
+export async function moveAlias(
   deps: Deps,
   viewer: Viewer,
   input: {

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { lineageNodeBudget, MAX_NODE_BUDGET } from '../../config.ts';
 import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
 import { registerDataset } from '../../registry/dataset/dataset.service.ts';
+import { LAWFUL_BASES } from '../../registry/dataset/dataset-governance.ts';
 import { createDeployment } from '../../registry/deployment/deployment.service.ts';
 import { ValidationError } from '../../registry/errors.ts';
-import { LAWFUL_BASES } from '../../registry/governance/governance.ts';
+import { analyzeImpact } from '../../registry/impact/impact.service.ts';
 import {
   EDGE_DETAIL_COLUMNS,
   lineageGraphDocument,
@@ -18,11 +19,7 @@ import {
   pageLineage,
   parseLineageCursor,
 } from '../../registry/lineage/pages.ts';
-import {
-  analyzeImpact,
-  lineageEdgeDetails,
-  walkLineage,
-} from '../../registry/lineage/traversal.service.ts';
+import { lineageEdgeDetails, walkLineage } from '../../registry/lineage/traversal.service.ts';
 import { anyCaseEnum, isoTime, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
 import {
   commaList,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
 import { NotFoundError, ValidationError } from '../../registry/errors.ts';
+import { promoteModelVersion } from '../../registry/governance/promotion.service.ts';
 import {
   findAliasesByModelIds,
   findAliasesByVersionIds,
@@ -13,7 +14,6 @@ import {
   createModelVersion,
   listModels,
   modelCursorKey,
-  promoteModelVersion,
   registerModel,
 } from '../../registry/model/model.service.ts';
 import {

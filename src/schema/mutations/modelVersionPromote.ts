@@ -1,5 +1,5 @@
 import { ApprovalRequiredError } from '../../registry/governance/governance-errors.ts';
-import { promoteModelVersion } from '../../registry/model/model.service.ts';
+import { promoteModelVersion } from '../../registry/governance/promotion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';

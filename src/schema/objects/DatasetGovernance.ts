@@ -1,6 +1,7 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.ts';
+import { LAWFUL_BASES } from '../../registry/dataset/dataset-governance.ts';
 import {
   findDatasetGovernanceByIds,
   findErasureRequestsByDatasetIds,
@@ -9,7 +10,6 @@ import {
   type DatasetColumn,
   type DatasetGovernance,
   type ErasureRequest,
-  LAWFUL_BASES,
   toDatasetGovernance,
   toErasureRequest,
 } from '../../registry/governance/governance.ts';

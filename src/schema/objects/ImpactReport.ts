@@ -1,9 +1,8 @@
 import { lineageNodeBudget } from '../../config.ts';
+import { analyzeImpact, type ImpactReport } from '../../registry/impact/impact.service.ts';
 import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import {
-  analyzeImpact,
   findLineagePath,
-  type ImpactReport,
   type LineageEdgeEntry,
   type LineageWalk,
 } from '../../registry/lineage/traversal.service.ts';
