@@ -1,0 +1,75 @@
+// Fails (exit 1) on an import cycle between files under src/, or on two folders of src/ that import
+// each other (src/registry/<domain>, src/auth, src/ports, ...): every request goes one way down
+// (schema or routes -> service -> repository), and a domain may use another only if that one does
+// not use it back. dependency-cruiser parses and resolves the imports; this script only judges them.
+// Usage: node scripts/check-imports.ts [root (default src)]
+import { cruise, type ICruiseResult } from 'dependency-cruiser';
+
+const root = process.argv[2] ?? 'src';
+
+/**
+ * src/db/database.ts lists every domain's table interface (Kysely's Database type), and every
+ * repository takes that Database: the one deliberate two-way dependency, type-only.
+ */
+const AGGREGATOR = `${root}/db/database.ts`;
+
+/** The folder a file belongs to: a domain under registry/, else the first folder under root. */
+function folderOf(file: string): string {
+  const parts = file.split('/');
+  if (parts[1] === 'registry' && parts.length > 3) return parts.slice(0, 3).join('/');
+  return parts.length > 2 ? parts.slice(0, 2).join('/') : file;
+}
+
+const started = performance.now();
+const result = await cruise([root], {
+  ruleSet: {
+    forbidden: [{ name: 'no-circular', severity: 'error', from: {}, to: { circular: true } }],
+  },
+  validate: true,
+  tsPreCompilationDeps: true,
+  doNotFollow: { path: 'node_modules' },
+});
+const output = result.output as ICruiseResult;
+
+const problems: string[] = [];
+const cycles = new Set<string>();
+for (const violation of output.summary.violations) {
+  if (violation.rule.name !== 'no-circular') continue;
+  const cycle = (violation.cycle ?? []).map((step) => step.name);
+  const key = [...cycle].sort().join(' ');
+  if (cycles.has(key)) continue;
+  cycles.add(key);
+  problems.push(`file cycle: ${[violation.from, ...cycle].join(' -> ')}`);
+}
+
+const folderEdges = new Map<string, Map<string, string>>();
+for (const module of output.modules) {
+  if (!module.source.startsWith(`${root}/`) || module.source === AGGREGATOR) continue;
+  for (const dependency of module.dependencies) {
+    if (!dependency.resolved.startsWith(`${root}/`)) continue;
+    const from = folderOf(module.source);
+    const to = folderOf(dependency.resolved);
+    if (from === to) continue;
+    const targets = folderEdges.get(from) ?? new Map<string, string>();
+    if (!targets.has(to)) targets.set(to, `${module.source} -> ${dependency.resolved}`);
+    folderEdges.set(from, targets);
+  }
+}
+for (const [from, targets] of folderEdges) {
+  for (const [to, example] of targets) {
+    const back = folderEdges.get(to)?.get(from);
+    if (back && from < to) {
+      problems.push(`folders import each other: ${from} <-> ${to} (${example}; ${back})`);
+    }
+  }
+}
+
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
+  console.error(`imports: ${problems.length} problem(s) in ${output.summary.totalCruised} files`);
+  process.exit(1);
+}
+console.log(
+  `imports: no cycle between ${output.summary.totalCruised} files or their folders (${seconds} s)`,
+);
