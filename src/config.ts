@@ -16,7 +16,7 @@ export function lineageNodeBudget(env: { LINEAGE_NODE_BUDGET?: string }): number
 /** What `PERSISTED_OPERATIONS` allows: any document, or only the allow-list's. */
 export type PersistedOperationsMode = 'off' | 'allow' | 'require';
 
-/** The HTTP layer's settings, read from `vars` (wrangler.jsonc); see README "Limits and security". */
+/** The HTTP layer's settings, read from `vars` (wrangler.jsonc); see docs/limits-and-security.md. */
 export interface HttpConfig {
   /** EXPOSE_ERRORS="true": internal errors keep their message and stack (development only). */
   exposeErrors: boolean;

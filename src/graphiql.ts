@@ -389,7 +389,7 @@ query Compare($modelIds: [ID!]!) {
   {
     capability: 'artifacts and search',
     query: /* GraphQL */ `# Artifacts (R2) and similarity search over model cards. An upload starts here; the bytes go
-# to the returned url with PUT (see the README), and artifactUploadComplete finishes a multipart one.
+# to the returned url with PUT (see docs/artifacts-and-search.md), and artifactUploadComplete finishes a multipart one.
 
 query ArtifactsAndSearch {
   modelsSearch(text: "customer support chat assistant", topK: 5) {

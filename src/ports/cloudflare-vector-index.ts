@@ -1,6 +1,6 @@
 // Vectorize behind the VectorIndex port (production only; Vectorize has no local mode). The
 // organization and model go into each vector's metadata and every query filters on the
-// organization, so the index needs metadata indexes on orgId and modelId (see README).
+// organization, so the index needs metadata indexes on orgId and modelId (see docs/artifacts-and-search.md).
 // Vectorize applies writes asynchronously: a vector upserted now is searchable a few seconds later.
 import {
   checkQuery,

@@ -8,10 +8,12 @@ import {
   Kind,
   type OperationDefinitionNode,
   parse,
+  print,
   validate,
   visit,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import tour from '../../docs/tour.md?raw';
 import readme from '../../README.md?raw';
 import printedSchema from '../../schema.graphql?raw';
 import { GRAPHIQL_DEFAULT_QUERY, GRAPHIQL_EXAMPLES } from '../../src/graphiql.ts';
@@ -66,6 +68,17 @@ function embeddedOptions(page: string): {
 
 const pageRequest = () =>
   new Request('http://registry.test/graphql', { headers: { accept: 'text/html' } });
+
+/** docs/*.md as text (vitest runs in workerd: files come in as imports, not fs reads). */
+const DOC_PAGES = import.meta.glob<string>('../../docs/*.md', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+});
+
+function graphqlBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+}
 
 describe('GraphiQL examples', () => {
   it('has one tab per capability, each selecting the operations it is there to show', () => {
@@ -169,16 +182,36 @@ describe('GraphiQL examples', () => {
     }
   });
 
-  it('keeps the README tour’s queries valid: one per GraphQL capability', () => {
-    const tour = readme.slice(readme.indexOf('\n## Tour\n'), readme.indexOf('\n## Typed client\n'));
-    const blocks = [...tour.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
-    expect(tour.length).toBeGreaterThan(0);
+  it('keeps the tour’s queries valid: one per GraphQL capability', () => {
+    const blocks = graphqlBlocks(tour);
     expect(blocks).toHaveLength(6);
     for (const block of blocks) {
       expect(
         validate(schema, parse(block)).map((error) => error.message),
         block,
       ).toEqual([]);
+    }
+  });
+
+  it('keeps every GraphQL example of the README and the docs pages valid', () => {
+    const pages = { 'README.md': readme, ...DOC_PAGES };
+    expect(Object.keys(pages).length).toBeGreaterThan(7);
+    for (const [name, text] of Object.entries(pages)) {
+      for (const block of graphqlBlocks(text)) {
+        // A block may list several steps, each an operation to send on its own.
+        const { definitions } = parse(block);
+        const fragments = definitions.filter(
+          (definition) => definition.kind !== 'OperationDefinition',
+        );
+        for (const operation of definitions.filter((d) => d.kind === 'OperationDefinition')) {
+          const document = { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] } as const;
+          // Prose examples leave ids as free variables ($modelId) for the reader to fill in.
+          const errors = validate(schema, document)
+            .map((error) => error.message)
+            .filter((message) => !/^Variable "\$\w+" is not defined/.test(message));
+          expect(errors, `${name}: ${print(operation)}`).toEqual([]);
+        }
+      }
     }
   });
 

@@ -66,7 +66,7 @@ function parameters(where: 'path' | 'query', schema: z.ZodType | undefined) {
   });
 }
 
-/** The `Idempotency-Key` header every POST route accepts (the router's rules, README "Idempotency"). */
+/** The `Idempotency-Key` header every POST route accepts (the router's rules, docs/limits-and-security.md "Idempotency"). */
 const IDEMPOTENCY_KEY_PARAMETER = {
   name: 'Idempotency-Key',
   in: 'header',

@@ -41,7 +41,7 @@ export interface RouteDef<
   path: string;
   operationId: string;
   summary: string;
-  /** The GraphQL operation this route maps to (README table, OpenAPI `x-graphql`). */
+  /** The GraphQL operation this route maps to (docs/rest.md table, OpenAPI `x-graphql`). */
   graphql: string;
   tag: string;
   scope: Scope;
