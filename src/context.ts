@@ -1,5 +1,6 @@
 import type { Viewer } from './auth/viewer.ts';
-import type { Db, StatementCounter } from './db/client.ts';
+import type { StatementCounter } from './db/client.ts';
+import type { Db } from './db/db.ts';
 
 /** What every resolver gets. Built once per request; never mutated after. */
 export type Context = Readonly<{

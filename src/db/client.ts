@@ -1,6 +1,7 @@
 import { Kysely } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import type { Database } from './database.ts';
+import type { Db } from './db.ts';
 import { type RawBinding, registerRawBinding } from './raw.ts';
 
 /** What one request did to D1: statements executed and round trips made (a batch is one trip). */
@@ -8,10 +9,6 @@ export interface StatementCounter {
   statements: number;
   roundTrips: number;
 }
-
-import type { Db } from './db.ts';
-
-export type { Db };
 
 /**
  * Wraps the D1 binding so every statement is counted. Tests and the `x-d1-statements` response

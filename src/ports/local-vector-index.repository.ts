@@ -1,6 +1,6 @@
 // SQL of the local VectorIndex (src/ports/local-vector-index.ts).
 import { sql } from 'kysely';
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/db.ts';
 import { jsonKeys } from '../registry/keys.ts';
 import type { VectorEntryTable } from './local-vector-index.table.ts';
 

@@ -3,7 +3,7 @@
 // so that is the cosine). Exact and simple; its cost grows linearly with the organization's
 // vectors (bench/scenarios/similarity.ts measures it), which is where Vectorize takes over.
 import { runBatch } from '../db/batch.ts';
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/db.ts';
 import { normalize } from './embedder.ts';
 import {
   deleteVectorEntries,

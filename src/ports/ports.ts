@@ -1,7 +1,7 @@
 // Picks the Embedder and VectorIndex from the Worker's bindings, with no code change between
 // environments: the production environment binds AI and VECTORIZE (wrangler.jsonc), the local one
 // does not, and then the local implementations run on D1.
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/db.ts';
 import { WorkersAiEmbedder } from './cloudflare-embedder.ts';
 import { VectorizeVectorIndex } from './cloudflare-vector-index.ts';
 import type { Embedder } from './embedder.ts';

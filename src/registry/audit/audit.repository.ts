@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { selectGroupedPages } from '../grouped-pages.ts';
 import { newId, nowIso } from '../ids.ts';
 import { jsonKeys } from '../keys.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { findOrgRowByName, findOrgRowPage, findOrgRowsByIds } from '../org-rows.ts';
 import type { PageRequest } from '../paging.ts';
 import type { DeploymentTable } from './deployment.table.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
 import { ValidationError } from '../errors.ts';
 import { parseJson } from '../json.ts';

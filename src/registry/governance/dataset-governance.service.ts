@@ -1,6 +1,6 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import { findDatasetsByIds, upsertDatasetGovernance } from '../dataset/dataset.repository.ts';
 import type { DatasetGovernanceTable } from '../dataset/dataset.table.ts';

@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import type { IdempotencyKeyTable } from './idempotency.table.ts';
 
 export interface KeyAddress {

@@ -1,6 +1,7 @@
 import type { RawBuilder } from 'kysely';
 import type { BatchQuery } from '../../db/batch.ts';
-import { createDb, type Db } from '../../db/client.ts';
+import { createDb } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { sha256Hex } from '../sha256.ts';

@@ -1,6 +1,6 @@
 // Impact analysis reads lineage and then the models, versions and deployments it reached: it sits
 // above the lineage domain (which knows node ids only) and the domains whose rows it reports.
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
 import { type Deployment, toDeployment } from '../deployment/deployment.ts';
 import type { EdgeType } from '../lineage/lineage.ts';

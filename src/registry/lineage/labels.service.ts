@@ -1,5 +1,5 @@
 // Short human labels of lineage nodes, for pictures: the name, or "model@version" for a version.
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { findNodeLabels } from './lineage.repository.ts';
 import type { NodeKind } from './lineage.ts';
 

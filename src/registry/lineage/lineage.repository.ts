@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys, MAX_COMPOUND_TERMS } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';

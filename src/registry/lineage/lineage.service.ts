@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Viewer } from '../../auth/viewer.ts';
 import { type BatchQuery, runBatch } from '../../db/batch.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import {
   type AuditEntry,
   insertAuditEvents,

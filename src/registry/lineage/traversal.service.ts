@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { findExistingNodeIds } from './lineage.repository.ts';
 import { EDGE_TYPES, type EdgeType, type NodeKind } from './lineage.ts';

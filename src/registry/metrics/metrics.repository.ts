@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { findDistributions } from './distribution.repository.ts';
 import type { MetricPointTable } from './metrics.table.ts';
 import type { Granularity, TimeRange } from './metrics.ts';

@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, type RawBuilder, sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
 import type { Database } from '../../db/database.ts';
+import type { Db } from '../../db/db.ts';
 import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys } from '../keys.ts';
 import { findOrgRowsByIds } from '../org-rows.ts';

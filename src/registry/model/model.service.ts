@@ -1,6 +1,6 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { type BatchQuery, runBatch } from '../../db/batch.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import {

@@ -1,6 +1,7 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
-import { createDb, type Db } from '../../db/client.ts';
+import { createDb } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import type { Embedder } from '../../ports/embedder.ts';
 import { searchPorts } from '../../ports/ports.ts';
 import {

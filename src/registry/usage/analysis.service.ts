@@ -1,7 +1,7 @@
 // Reading usage: reports, A/B comparisons with significance, ROI and the cost/quality frontier,
 // and the cost forecast. All statistics are computed over the stored requests (exact), in SQL
 // aggregates; the tests of significance run here on those aggregates.
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { ValidationError } from '../errors.ts';
 import type { Distribution, TimeRange } from '../metrics/metrics.ts';
 import { EMPTY_DISTRIBUTION } from '../metrics/metrics.ts';

@@ -1,6 +1,6 @@
 // Which requests an A/B comparison compares: an experiment's (arms by model or by version), or
 // those of given models or versions. Shared by the GraphQL abTestCompare and POST /api/vibe/compare.
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';

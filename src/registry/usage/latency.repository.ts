@@ -24,7 +24,7 @@
 // filters them by time, so a short range over a long history reads more than the range holds
 // (every benchmark range covers all its data; not measured).
 import { sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import type { Distribution, TimeRange } from '../metrics/metrics.ts';
 import {
   distributionFrom,

@@ -5,7 +5,7 @@
 // sums exactly, sums of REAL values up to the order of the additions, variances as
 // sum-of-squares minus n * mean^2 (clamped at 0) instead of the raw two-pass form.
 import { type RawBuilder, sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { bucketExpression } from '../metrics/metrics.repository.ts';
 import type { Granularity, TimeRange } from '../metrics/metrics.ts';
 import {

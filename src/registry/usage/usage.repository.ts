@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { jsonKeys } from '../keys.ts';
 import { findDistributions } from '../metrics/distribution.repository.ts';
 import { bucketExpression } from '../metrics/metrics.repository.ts';

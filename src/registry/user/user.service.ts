@@ -1,7 +1,7 @@
 import { generateToken, hashToken } from '../../auth/token.ts';
 import type { Role, Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/db.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
