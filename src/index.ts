@@ -1,11 +1,11 @@
 import type { StatementCounter } from './db/client.ts';
+import { yogaFor } from './graphql/yoga.ts';
 import { guard } from './http/guard.ts';
 import { handleApiRequest, isApiPath } from './routes/api/router.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
 import { runScheduledJobs } from './scheduled.ts';
-import { yogaFor } from './yoga.ts';
 
 /** The routes, each answering one family of paths; src/http/guard.ts wraps them all. */
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

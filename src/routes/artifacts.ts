@@ -9,6 +9,7 @@
 import { viewerScopes } from '../auth/viewer.ts';
 import type { Context } from '../context.ts';
 import type { StatementCounter } from '../db/client.ts';
+import { createContext, type ServerContext } from '../graphql/yoga.ts';
 import type { ArtifactDeps } from '../registry/artifact/artifact.service.ts';
 import {
   readArtifactBytes,
@@ -18,7 +19,6 @@ import {
 } from '../registry/artifact/artifact.service.ts';
 import { type Artifact, uploadLimits } from '../registry/artifact/artifact.ts';
 import { ForbiddenError } from '../registry/errors.ts';
-import { createContext, type ServerContext } from '../yoga.ts';
 import { ApiError, fromThrown } from './api/errors.ts';
 import { parseRange } from './range.ts';
 

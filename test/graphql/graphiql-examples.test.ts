@@ -1,4 +1,4 @@
-// The example operations GraphiQL opens with (src/graphiql.ts): each is a valid operation against
+// The example operations GraphiQL opens with (src/graphql/graphiql.ts): each is a valid operation against
 // the schema, runs within the query limits, and is served in the page, with the local token in
 // every tab only in development.
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
@@ -16,9 +16,9 @@ import { describe, expect, it } from 'vitest';
 import tour from '../../docs/tour.md?raw';
 import readme from '../../README.md?raw';
 import printedSchema from '../../schema.graphql?raw';
-import { GRAPHIQL_DEFAULT_QUERY, GRAPHIQL_EXAMPLES } from '../../src/graphiql.ts';
+import { GRAPHIQL_DEFAULT_QUERY, GRAPHIQL_EXAMPLES } from '../../src/graphql/graphiql.ts';
+import { yogaFor } from '../../src/graphql/yoga.ts';
 import { schema } from '../../src/schema/index.ts';
-import { yogaFor } from '../../src/yoga.ts';
 import { createTestOrg } from '../helpers/graphql.ts';
 
 /** What each capability's tab must show, by the fields its operations select. */

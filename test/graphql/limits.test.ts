@@ -3,7 +3,12 @@
 // also exercised in server.test.ts; here each limit is checked against the value it documents.
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { MAX_ALIASES, MAX_BATCH_SIZE, MAX_DIRECTIVES, MAX_TOKENS } from '../../src/limits.ts';
+import {
+  MAX_ALIASES,
+  MAX_BATCH_SIZE,
+  MAX_DIRECTIVES,
+  MAX_TOKENS,
+} from '../../src/graphql/limits.ts';
 import { QUERY_LIMITS } from '../../src/schema/builder.ts';
 import { expectNothingWritten, rowCounts, topLevelError } from '../helpers/fixtures.ts';
 import { createTestOrg, gql } from '../helpers/graphql.ts';

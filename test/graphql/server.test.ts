@@ -3,7 +3,7 @@
 
 import { env, SELF } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_ALIASES } from '../../src/limits.ts';
+import { MAX_ALIASES } from '../../src/graphql/limits.ts';
 import { promoteModelVersion } from '../../src/registry/governance/promotion.service.ts';
 import { QUERY_LIMITS } from '../../src/schema/builder.ts';
 import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';

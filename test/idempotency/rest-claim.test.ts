@@ -3,12 +3,12 @@
 // handler's commit and storing its answer is gone, on every POST route.
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createContext } from '../../src/graphql/yoga.ts';
 import { modelCreate, modelPromote } from '../../src/routes/api/models.ts';
 import type { RouteDef } from '../../src/routes/api/route.ts';
 import { restClaim } from '../../src/routes/api/router.ts';
 import { API_ROUTES } from '../../src/routes/api/routes.ts';
 import { inferenceTrack } from '../../src/routes/api/vibe.ts';
-import { createContext } from '../../src/yoga.ts';
 import { globalId, seedModel, seedVersion } from '../helpers/fixtures.ts';
 import { createTestOrg, gql, type TestOrg } from '../helpers/graphql.ts';
 import { growth, keyRows, type TableCounts, tableCounts } from './helpers.ts';

@@ -2,6 +2,7 @@ import { viewerScopes } from '../../auth/viewer.ts';
 import type { Context } from '../../context.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { StatementCounter } from '../../db/client.ts';
+import { createContext, type ServerContext } from '../../graphql/yoga.ts';
 import {
   hashCanonical,
   IdempotencyClaim,
@@ -10,7 +11,6 @@ import {
   requireIdempotencyKey,
   restKeyState,
 } from '../../registry/idempotency/idempotency.service.ts';
-import { createContext, type ServerContext } from '../../yoga.ts';
 import { ApiError, fromThrown, validationError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { compilePath, type RouteDef } from './route.ts';

@@ -1,15 +1,15 @@
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import persistedDocuments from '../examples/gql/persisted-documents.json' with { type: 'json' };
-import { bearerToken } from './auth/token.ts';
-import { type HttpConfig, type HttpVars, httpConfig } from './config.ts';
-import type { Context } from './context.ts';
-import { countingD1, createDb, type StatementCounter } from './db/client.ts';
+import persistedDocuments from '../../examples/gql/persisted-documents.json' with { type: 'json' };
+import { bearerToken } from '../auth/token.ts';
+import { type HttpConfig, type HttpVars, httpConfig } from '../config.ts';
+import type { Context } from '../context.ts';
+import { countingD1, createDb, type StatementCounter } from '../db/client.ts';
+import { authenticate } from '../registry/user/user.service.ts';
+import { schema } from '../schema/index.ts';
 import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQLPage } from './graphiql.ts';
 import { useMaxAliases, useMaxDirectives, useMaxTokens, useSingleOperation } from './limits.ts';
-import { authenticate } from './registry/user/user.service.ts';
-import { schema } from './schema/index.ts';
 import { useVariableErrorCodes } from './variable-errors.ts';
 
 /** What the Worker entry passes to Yoga with each request. */
