@@ -2,22 +2,13 @@ import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operation
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import persistedDocuments from '../../examples/gql/persisted-documents.json' with { type: 'json' };
-import { bearerToken } from '../auth/token.ts';
+import { UnauthenticatedError } from '../auth/unauthenticated.ts';
 import { type HttpConfig, type HttpVars, httpConfig } from '../config.ts';
-import type { Context } from '../context.ts';
-import { countingD1, createDb, type StatementCounter } from '../db/client.ts';
-import { authenticate } from '../registry/user/user.service.ts';
+import { type Context, createContext, type ServerContext } from '../context.ts';
 import { schema } from '../schema/index.ts';
 import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQLPage } from './graphiql.ts';
 import { useMaxAliases, useMaxDirectives, useMaxTokens, useSingleOperation } from './limits.ts';
 import { useVariableErrorCodes } from './variable-errors.ts';
-
-/** What the Worker entry passes to Yoga with each request. */
-export interface ServerContext {
-  env: Env & { LOCAL_ADMIN_TOKEN?: string };
-  ctx: ExecutionContext;
-  statements: StatementCounter;
-}
 
 function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, {
@@ -28,17 +19,14 @@ function unauthenticated(message: string): GraphQLError {
   });
 }
 
-export async function createContext(request: Request, server: ServerContext): Promise<Context> {
-  const d1 = countingD1(server.env.DB, server.statements);
-  const db = createDb(d1);
-  const token = bearerToken(request);
-  if (!token) {
-    throw unauthenticated('Send an API token as "Authorization: Bearer <token>"');
+/** The request context, with a missing or unknown token answered as GraphQL's 401. */
+async function graphqlContext(request: Request, server: ServerContext): Promise<Context> {
+  try {
+    return await createContext(request, server);
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) throw unauthenticated(error.message);
+    throw error;
   }
-  const waitUntil = (promise: Promise<unknown>) => server.ctx.waitUntil(promise);
-  const viewer = await authenticate(db, token, waitUntil);
-  if (!viewer) throw unauthenticated('The API token is unknown, revoked or expired');
-  return { env: server.env, d1, db, viewer, statements: server.statements, waitUntil };
 }
 
 /** Yoga's settings that vary by deployment (vars); the rest is fixed. */
@@ -169,7 +157,7 @@ export function createYogaServer(config: YogaConfig): YogaServerInstance<ServerC
         }
       : false,
     renderGraphiQL: (options) => renderGraphiQLPage({ ...options }),
-    context: ({ request, ...server }) => createContext(request, server as ServerContext),
+    context: ({ request, ...server }) => graphqlContext(request, server as ServerContext),
     plugins,
   });
 }

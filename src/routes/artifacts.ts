@@ -7,9 +7,8 @@
 //   GET  /artifacts/<id>            download, streamed from R2, with Range support (206/416)
 //   HEAD /artifacts/<id>            the same headers without the body
 import { viewerScopes } from '../auth/viewer.ts';
-import type { Context } from '../context.ts';
+import { type Context, createContext, type ServerContext } from '../context.ts';
 import type { StatementCounter } from '../db/client.ts';
-import { createContext, type ServerContext } from '../graphql/yoga.ts';
 import type { ArtifactDeps } from '../registry/artifact/artifact.service.ts';
 import {
   readArtifactBytes,

@@ -3,7 +3,7 @@
 // handler's commit and storing its answer is gone, on every POST route.
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createContext } from '../../src/graphql/yoga.ts';
+import { createContext } from '../../src/context.ts';
 import { modelCreate, modelPromote } from '../../src/routes/api/models.ts';
 import type { RouteDef } from '../../src/routes/api/route.ts';
 import { restClaim } from '../../src/routes/api/router.ts';

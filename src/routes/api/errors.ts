@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { z } from 'zod';
+import { UnauthenticatedError } from '../../auth/unauthenticated.ts';
 import { encodeGlobalID } from '../../global-id.ts';
 import { ChecksumMismatchError, UploadExpiredError } from '../../registry/artifact/artifact.ts';
 import {
@@ -108,29 +108,15 @@ export function fromThrown(
   inputPaths: Record<string, readonly string[]> = {},
 ): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof GraphQLError) {
-    // createContext's answer to a missing or unknown token.
-    if (error.extensions.code === 'UNAUTHENTICATED') {
-      return new ApiError(
-        401,
-        'UNAUTHENTICATED',
-        error.message,
-        [],
-        {},
-        {
-          'WWW-Authenticate': 'Bearer',
-        },
-      );
-    }
-    if (error.extensions.code === 'BAD_USER_INPUT') {
-      const argument = error.extensions.argument;
-      return new ApiError(
-        400,
-        'VALIDATION_ERROR',
-        error.message,
-        typeof argument === 'string' ? ['query', argument] : [],
-      );
-    }
+  if (error instanceof UnauthenticatedError) {
+    return new ApiError(
+      401,
+      'UNAUTHENTICATED',
+      error.message,
+      [],
+      {},
+      { 'WWW-Authenticate': 'Bearer' },
+    );
   }
   if (!(error instanceof RegistryError)) {
     console.error(error);

@@ -1,8 +1,7 @@
 import { viewerScopes } from '../../auth/viewer.ts';
-import type { Context } from '../../context.ts';
+import { type Context, createContext, type ServerContext } from '../../context.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { StatementCounter } from '../../db/client.ts';
-import { createContext, type ServerContext } from '../../graphql/yoga.ts';
 import {
   hashCanonical,
   IdempotencyClaim,
