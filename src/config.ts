@@ -1,4 +1,7 @@
+import { uploadLimits } from './registry/artifact/artifact.ts';
+import type { Config } from './registry/deps.ts';
 import { DEFAULT_NODE_BUDGET } from './registry/lineage/traversal.service.ts';
+import { usageSourceOf } from './registry/usage/usage-source.ts';
 
 /** Upper bound for LINEAGE_NODE_BUDGET: past this a walk's answer outgrows a Worker's memory. */
 export const MAX_NODE_BUDGET = 1_000_000;
@@ -102,3 +105,29 @@ function readHttpConfig(env: HttpVars): HttpConfig {
     production: env.ENVIRONMENT === 'production',
   };
 }
+
+/** The vars the services read (see Config), from the Worker's environment. */
+export interface RegistryVars {
+  LINEAGE_NODE_BUDGET?: string;
+  USAGE_ROLLUP?: string;
+  ARTIFACT_MAX_REQUEST_BYTES?: string;
+  ARTIFACT_UPLOAD_TTL_HOURS?: string;
+  ARTIFACT_SSEC_KEYS?: string;
+}
+
+/** The services' settings, parsed once per isolate (the env object is the same for it). */
+export function registryConfig(env: RegistryVars): Config {
+  let config = registryConfigs.get(env);
+  if (!config) {
+    config = {
+      lineageNodeBudget: lineageNodeBudget(env),
+      usageSource: usageSourceOf(env),
+      uploadLimits: uploadLimits(env),
+      ...(env.ARTIFACT_SSEC_KEYS ? { encryptionKeys: env.ARTIFACT_SSEC_KEYS } : {}),
+    };
+    registryConfigs.set(env, config);
+  }
+  return config;
+}
+
+const registryConfigs = new WeakMap<RegistryVars, Config>();

@@ -1,10 +1,9 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import type { Context } from './context.ts';
 import { NotFoundError } from './registry/errors.ts';
 import type { NodeKind } from './registry/lineage/lineage.ts';
 
 // Shared by the two public APIs (GraphQL under src/schema, REST under src/routes): both take the
-// same opaque global IDs and pass the same dependencies on to the registry services.
+// same opaque global IDs.
 
 const NON_ASCII = /[^ -~]/;
 
@@ -50,9 +49,4 @@ export function decodeNodeId(
   path: readonly string[],
 ) {
   return decodeIdOf(globalId, kinds, path);
-}
-
-/** The service dependencies every write passes on. */
-export function deps(context: Context) {
-  return { db: context.db, d1: context.d1 };
 }

@@ -7,28 +7,21 @@
 //   GET  /artifacts/<id>            download, streamed from R2, with Range support (206/416)
 //   HEAD /artifacts/<id>            the same headers without the body
 import { viewerScopes } from '../auth/viewer.ts';
-import { type Context, createContext, type ServerContext } from '../context.ts';
+import { type Context, createContext, type WorkerEnv } from '../context.ts';
 import type { StatementCounter } from '../db/client.ts';
-import type { ArtifactDeps } from '../registry/artifact/artifact.service.ts';
 import {
   readArtifactBytes,
   readableArtifact,
   uploadArtifactBody,
   uploadArtifactPart,
 } from '../registry/artifact/artifact.service.ts';
-import { type Artifact, uploadLimits } from '../registry/artifact/artifact.ts';
+import type { Artifact } from '../registry/artifact/artifact.ts';
 import { ForbiddenError } from '../registry/errors.ts';
 import { ApiError, fromThrown } from './api/errors.ts';
 import { parseRange } from './range.ts';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ARTIFACT_PATH = new RegExp(`^/artifacts/(${UUID})(?:/parts/(\\d{1,5}))?/?$`, 'i');
-
-type ArtifactEnv = ServerContext['env'] & {
-  ARTIFACT_SSEC_KEYS?: string;
-  ARTIFACT_MAX_REQUEST_BYTES?: string;
-  ARTIFACT_UPLOAD_TTL_HOURS?: string;
-};
 
 /**
  * Errors take the REST API's shape and mapping (`{ error: { code, message, path, ...details } }`,
@@ -42,16 +35,6 @@ function contentLength(request: Request): number | null {
   const header = request.headers.get('content-length');
   if (header === null || !/^\d+$/.test(header.trim())) return null;
   return Number(header);
-}
-
-function depsOf(context: Context, env: ArtifactEnv): ArtifactDeps {
-  return {
-    db: context.db,
-    d1: context.d1,
-    bucket: env.ARTIFACTS,
-    limits: uploadLimits(env),
-    ...(env.ARTIFACT_SSEC_KEYS ? { encryptionKeys: env.ARTIFACT_SSEC_KEYS } : {}),
-  };
 }
 
 function requireEditor(context: Context): void {
@@ -73,7 +56,7 @@ function artifactHeaders(artifact: Artifact): Headers {
 
 async function route(
   request: Request,
-  env: ArtifactEnv,
+  env: WorkerEnv,
   ctx: ExecutionContext,
   statements: StatementCounter,
 ): Promise<Response> {
@@ -89,7 +72,7 @@ async function route(
   }
 
   const context = await createContext(request, { env, ctx, statements });
-  const deps = depsOf(context, env);
+  const deps = context.deps;
 
   if (method === 'PUT') {
     requireEditor(context);
@@ -156,7 +139,7 @@ async function route(
 /** Serves one artifact route; every response carries x-d1-statements like /graphql's. */
 export async function handleArtifactRequest(
   request: Request,
-  env: ArtifactEnv,
+  env: WorkerEnv,
   ctx: ExecutionContext,
 ): Promise<Response> {
   const statements: StatementCounter = { statements: 0, roundTrips: 0 };

@@ -1,6 +1,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/viewer.ts';
+import { registryConfig } from '../../src/config.ts';
 import {
   createArtifactUpload,
   uploadArtifactBody,
@@ -279,7 +280,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     modelId: modelA.id,
     objective: 'QUALITY_PER_DOLLAR',
   });
-  const artifacts = { ...serviceDeps(), bucket: env.ARTIFACTS };
+  const artifacts = { ...serviceDeps(), bucket: env.ARTIFACTS, config: registryConfig(env) };
   const sha256Of = async (text: string) =>
     [...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))]
       .map((byte) => byte.toString(16).padStart(2, '0'))

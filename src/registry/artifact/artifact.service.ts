@@ -7,6 +7,7 @@ import {
   insertAuditEvent,
   insertAuditEventWhere,
 } from '../audit/audit.repository.ts';
+import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
@@ -46,24 +47,8 @@ import {
   toArtifact,
   toArtifactPart,
   UploadExpiredError,
-  type UploadLimits,
-  uploadLimits,
 } from './artifact.ts';
 import { type ArtifactKey, artifactKeyFor } from './encryption.ts';
-
-export interface ArtifactDeps {
-  db: Db;
-  d1: D1Database;
-  bucket: R2Bucket;
-  /** The ARTIFACT_SSEC_KEYS secret, if set. */
-  encryptionKeys?: string;
-  /** Request body limit and upload time to live (the defaults when absent). */
-  limits?: UploadLimits;
-}
-
-function limitsOf(deps: Pick<ArtifactDeps, 'limits'>): UploadLimits {
-  return deps.limits ?? uploadLimits({});
-}
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$/i;
@@ -108,7 +93,7 @@ function checkName(value: string): string {
  * immutable) and, for a multipart upload, opens it in R2. Nothing is listed until it completes.
  */
 export async function createArtifactUpload(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   input: ArtifactUploadCreateInput,
   claim?: IdempotencyClaim,
@@ -129,7 +114,7 @@ export async function createArtifactUpload(
     throw new ValidationError('Must be a whole number of bytes, 0 or more', ['input', 'sizeBytes']);
   }
   const sha256 = checkSha256(input.sha256, ['input', 'sha256'], 'the SHA-256 of the file');
-  const { maxRequestBody, uploadTtlMs } = limitsOf(deps);
+  const { maxRequestBody, uploadTtlMs } = deps.config.uploadLimits;
   const multipart = input.multipart ?? (input.partSize != null || sizeBytes > maxRequestBody);
   let partSize: number | null = null;
   if (multipart) {
@@ -261,12 +246,18 @@ function nameTaken(status: string, name: string, version: string) {
       );
 }
 
-async function encryptionKey(deps: ArtifactDeps, orgId: string): Promise<ArtifactKey | null> {
-  return artifactKeyFor(deps.encryptionKeys, orgId);
+async function encryptionKey(
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
+  orgId: string,
+): Promise<ArtifactKey | null> {
+  return artifactKeyFor(deps.config.encryptionKeys, orgId);
 }
 
 /** The key an artifact was written with; refuses when the organization's key changed since. */
-async function keyOf(deps: ArtifactDeps, artifact: Artifact): Promise<ArtifactKey | null> {
+async function keyOf(
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
+  artifact: Artifact,
+): Promise<ArtifactKey | null> {
   if (artifact.encryptionKeyId === null) return null;
   const key = await encryptionKey(deps, artifact.orgId);
   if (!key || key.keyId !== artifact.encryptionKeyId) {
@@ -278,7 +269,7 @@ async function keyOf(deps: ArtifactDeps, artifact: Artifact): Promise<ArtifactKe
 }
 
 export async function findArtifact(
-  deps: Pick<ArtifactDeps, 'db'>,
+  deps: Pick<Deps, 'db'>,
   viewer: Viewer,
   id: string,
   path: readonly string[] = [],
@@ -289,7 +280,7 @@ export async function findArtifact(
 }
 
 export async function findArtifactParts(
-  deps: Pick<ArtifactDeps, 'db'>,
+  deps: Pick<Deps, 'db'>,
   orgId: string,
   id: string,
 ): Promise<ArtifactPart[]> {
@@ -308,7 +299,7 @@ function refuseExpired(artifact: Artifact, path: readonly string[], now = Date.n
  * (UploadExpiredError, from its audit trail) rather than a bare NotFoundError.
  */
 async function findUploadingArtifact(
-  deps: Pick<ArtifactDeps, 'db'>,
+  deps: Pick<Deps, 'db'>,
   viewer: Viewer,
   id: string,
   path: readonly string[],
@@ -331,7 +322,7 @@ async function findUploadingArtifact(
 }
 
 async function pendingArtifact(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   id: string,
   mode: 'single' | 'multipart',
@@ -410,7 +401,7 @@ function checkLength(contentLength: number | null, expected: number, what: strin
  * broken connection leaves it pending, to PUT again.
  */
 export async function uploadArtifactBody(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   id: string,
   body: ReadableStream<Uint8Array> | null,
@@ -447,7 +438,7 @@ export async function uploadArtifactBody(
  * without a record; if another request completed it, the object is theirs and stays.
  */
 async function registerCompletion(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   artifact: Artifact,
   composite: string | null,
@@ -494,7 +485,10 @@ async function registerCompletion(
 }
 
 /** Forgets a pending upload: its row and parts go, so nothing of it stays registered. */
-async function discardUpload(deps: ArtifactDeps, artifact: Artifact): Promise<void> {
+async function discardUpload(
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
+  artifact: Artifact,
+): Promise<void> {
   if (artifact.multipartUploadId !== null) {
     await deps.bucket
       .resumeMultipartUpload(artifact.r2Key, artifact.multipartUploadId)
@@ -513,7 +507,7 @@ async function discardUpload(deps: ArtifactDeps, artifact: Artifact): Promise<vo
  * not recorded. Sending a part again replaces it: that is how a failed part is resumed.
  */
 export async function uploadArtifactPart(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   id: string,
   partNumber: number,
@@ -564,7 +558,7 @@ export async function uploadArtifactPart(
   // The part and the extended time to live land together, and only while the upload is pending and
   // unexpired: once expired, the scheduled job may already have aborted R2's upload.
   const now = nowIso();
-  const expiresAt = new Date(Date.parse(now) + limitsOf(deps).uploadTtlMs).toISOString();
+  const expiresAt = new Date(Date.parse(now) + deps.config.uploadLimits.uploadTtlMs).toISOString();
   const [result] = await runBatch(deps.d1, [
     upsertArtifactPart(deps.db, part, now),
     extendUploadExpiry(deps.db, artifact.id, now, expiresAt),
@@ -586,7 +580,7 @@ export async function uploadArtifactPart(
  * registered.
  */
 export async function completeArtifactUpload(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   input: { artifactId: string; compositeSha256?: string | null },
 ): Promise<Artifact> {
@@ -672,7 +666,7 @@ export async function completeArtifactUpload(
 
 /** Abandons a pending upload: R2's multipart upload is aborted and the reservation removed. */
 export async function abortArtifactUpload(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   id: string,
 ): Promise<Artifact> {
@@ -693,7 +687,7 @@ export async function abortArtifactUpload(
  * then the bytes in R2. Never the other way round, so no listed artifact lacks its bytes.
  */
 export async function deleteArtifactById(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   input: { artifactId: string; reason?: string | null },
 ): Promise<Artifact> {
@@ -734,7 +728,7 @@ export async function deleteArtifactById(
 
 /** A complete artifact the caller may read, with the SSE-C key it was written with. */
 export async function readableArtifact(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   viewer: Viewer,
   id: string,
 ): Promise<{ artifact: Artifact; key: ArtifactKey | null }> {
@@ -747,7 +741,7 @@ export async function readableArtifact(
 
 /** Streams a complete artifact from R2, whole or one byte range. */
 export async function readArtifactBytes(
-  deps: ArtifactDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket' | 'config'>,
   readable: { artifact: Artifact; key: ArtifactKey | null },
   range: { offset: number; length: number } | null,
 ): Promise<R2ObjectBody> {
@@ -794,7 +788,7 @@ const EXPIRY_REASON = 'Upload not completed within its time to live';
  * listed as pending.
  */
 export async function expireArtifactUploads(
-  deps: Pick<ArtifactDeps, 'db' | 'd1' | 'bucket'>,
+  deps: Pick<Deps, 'db' | 'd1' | 'bucket'>,
   now: Date,
   limit = EXPIRED_UPLOADS_PER_RUN,
   abortLimit = EXPIRY_ABORTS_PER_RUN,

@@ -1,6 +1,7 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
+import type { Deps } from '../deps.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import {
   claimWrites,
@@ -13,7 +14,6 @@ import { type ModelVersion, toModelVersion } from '../model/model.ts';
 import { optionalText } from '../validate.ts';
 import {
   type CheckEvidence,
-  type GovernanceDeps,
   prepareEvidence,
   requireCheckList,
   runChecks,
@@ -52,7 +52,7 @@ export interface ApprovalWithChecks {
 }
 
 async function loadVersion(
-  deps: GovernanceDeps,
+  deps: Pick<Deps, 'db' | 'd1'> & Partial<Pick<Deps, 'bucket'>>,
   viewer: Viewer,
   versionId: string,
   path: string[],
@@ -103,7 +103,7 @@ const resultsOf = (outcomes: readonly CheckOutcome[]) =>
  * results and their audit events land in one batch. One pending request per version.
  */
 export async function requestApproval(
-  deps: GovernanceDeps,
+  deps: Pick<Deps, 'db' | 'd1'> & Partial<Pick<Deps, 'bucket'>>,
   viewer: Viewer,
   input: ApprovalRequestInput,
   claim?: IdempotencyClaim,
@@ -180,7 +180,7 @@ export type ReviewDecision = 'APPROVE' | 'REJECT';
  * in the same batch; a decision is final.
  */
 export async function reviewApproval(
-  deps: GovernanceDeps,
+  deps: Pick<Deps, 'db' | 'd1'> & Partial<Pick<Deps, 'bucket'>>,
   viewer: Viewer,
   input: { approvalId: string; decision: ReviewDecision; notes?: string | null },
   claim?: IdempotencyClaim,
@@ -285,7 +285,7 @@ export interface ComplianceCheckRunResult {
  * over the old), or on a bare version (results kept, attached to no request).
  */
 export async function runComplianceChecks(
-  deps: GovernanceDeps,
+  deps: Pick<Deps, 'db' | 'd1'> & Partial<Pick<Deps, 'bucket'>>,
   viewer: Viewer,
   input: ComplianceCheckRunInput,
   claim?: IdempotencyClaim,
@@ -328,7 +328,7 @@ export async function runComplianceChecks(
 }
 
 async function rerunApproval(
-  deps: GovernanceDeps,
+  deps: Pick<Deps, 'db' | 'd1'> & Partial<Pick<Deps, 'bucket'>>,
   viewer: Viewer,
   approvalId: string,
   input: ComplianceCheckRunInput,

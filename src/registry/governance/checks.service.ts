@@ -1,5 +1,6 @@
 import type { Db } from '../../db/db.ts';
 import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
+import type { Deps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
 import { parseJson } from '../json.ts';
 import { walkLineage } from '../lineage/traversal.service.ts';
@@ -30,13 +31,6 @@ import {
   modelCardOwnerOf,
   runSecurityCheck,
 } from './security.check.ts';
-
-export interface GovernanceDeps {
-  db: Db;
-  d1: D1Database;
-  /** The artifact store, to verify that a recorded artifact is present. */
-  artifacts?: R2Bucket | null;
-}
 
 /** The evidence a request carries for the checks that need more than the registry knows. */
 export interface CheckEvidence {
@@ -104,7 +98,7 @@ export function prepareEvidence(
 
 /** Runs the checks on a version with their evidence; reads only, writes nothing. */
 export async function runChecks(
-  deps: GovernanceDeps,
+  deps: Pick<Deps, 'db' | 'd1'> & Partial<Pick<Deps, 'bucket'>>,
   orgId: string,
   subject: { version: ModelVersionTable; model: ModelTable },
   checks: readonly CheckType[],
@@ -179,7 +173,7 @@ async function presenceOf(
  * R2. `metadata.artifact` is read only when the version has none: for artifacts kept outside R2.
  */
 async function securityCheck(
-  deps: GovernanceDeps,
+  deps: Pick<Deps, 'db' | 'd1'> & Partial<Pick<Deps, 'bucket'>>,
   orgId: string,
   subject: { version: ModelVersionTable; model: ModelTable },
 ): Promise<CheckOutcome> {
@@ -201,7 +195,7 @@ async function securityCheck(
         sizeBytes: row.size_bytes,
         r2Key: row.r2_key,
       },
-      presence: await presenceOf(deps.artifacts, row.r2_key),
+      presence: await presenceOf(deps.bucket, row.r2_key),
     })),
   );
   return runSecurityCheck({

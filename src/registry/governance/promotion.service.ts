@@ -2,11 +2,12 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
+import type { Deps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';
 import { findVersionsByIds } from '../model/model.repository.ts';
-import { type AliasMove, type Deps, moveAlias } from '../model/model.service.ts';
+import { type AliasMove, moveAlias } from '../model/model.service.ts';
 import { PRODUCTION_ALIAS } from '../model/model.ts';
 import { optionalText } from '../validate.ts';
 import { requireCheckList } from './checks.service.ts';
@@ -161,7 +162,7 @@ export async function requirePromotionApproval(
  * audit event cites the approved request that allowed it.
  */
 export async function promoteModelVersion(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: { versionId: string; reason?: string | null },
   claim?: IdempotencyClaim,

@@ -7,6 +7,7 @@ import {
   insertAuditEvents,
   insertAuditEventWhere,
 } from '../audit/audit.repository.ts';
+import type { Deps } from '../deps.ts';
 import {
   ConflictError,
   EdgeNotAllowedError,
@@ -36,11 +37,6 @@ import {
   type NodeKind,
   toGraphEdge,
 } from './lineage.ts';
-
-export interface Deps {
-  db: Db;
-  d1: D1Database;
-}
 
 export interface NodeRef {
   kind: NodeKind;
@@ -142,7 +138,7 @@ export async function requireNodes(
 }
 
 export async function addEdge(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: EdgeAddInput,
   paths: EdgeInputPaths = LINEAGE_EDGE_ADD_PATHS,
@@ -187,7 +183,7 @@ export async function addEdge(
  * and one insert for all of them (insertEdges), one audit insert for all the audit events.
  */
 export async function writeEdges(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   rows: readonly EdgeTable[],
   audits: readonly AuditEntry[],
   paths: EdgeInputPaths,
@@ -284,7 +280,7 @@ export interface EdgeRemoveInput {
 
 /** Ends a live edge: it stays in the table with removed_at set, so history can be read. */
 export async function removeEdge(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: EdgeRemoveInput,
 ): Promise<GraphEdge> {

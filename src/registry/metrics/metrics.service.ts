@@ -2,12 +2,12 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import type { EventSink } from '../../ports/event-sink.ts';
+import type { Deps } from '../deps.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
-import type { Deps } from '../model/model.service.ts';
 import { distributionOf } from './distribution.repository.ts';
 import {
   findMetricDistributions,
@@ -122,7 +122,7 @@ export interface MetricPointInput {
  * Engine. Every bad point is reported with its index; nothing is written unless all are good.
  */
 export async function recordMetrics(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   sink: EventSink,
   points: readonly MetricPointInput[],
@@ -212,7 +212,7 @@ export interface AlertOptions {
  * unknown, are flagged on a significant change either way (direction CHANGED).
  */
 export async function findMetricAlerts(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   options: AlertOptions,
 ): Promise<MetricAlert[]> {

@@ -2,6 +2,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
+import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import {
   claimWrites,
@@ -45,11 +46,6 @@ import {
   toModelVersion,
 } from './model.ts';
 
-export interface Deps {
-  db: Db;
-  d1: D1Database;
-}
-
 export const MAX_TAGS = 50;
 export const MAX_TAG_LENGTH = 64;
 /** Cap on the datasets or parents given in one modelVersionCreate, to keep one batch bounded. */
@@ -68,7 +64,7 @@ export interface ModelRegisterInput {
 }
 
 export async function registerModel(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: ModelRegisterInput,
   claim?: IdempotencyClaim,
@@ -150,7 +146,7 @@ export interface ModelVersionCreateInput {
  * datasets with edge properties) in one batch: the version never exists without its edges.
  */
 export async function createModelVersion(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: ModelVersionCreateInput,
   claim?: IdempotencyClaim,
@@ -306,7 +302,7 @@ export interface AliasMove {
 }
 
 export function setModelAlias(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: { versionId: string; alias: string; reason?: string | null },
   claim?: IdempotencyClaim,
@@ -327,7 +323,7 @@ export function setModelAlias(
 
 /** Moves an alias (production or any other) to a version, audited, in one guarded batch. */
 export async function moveAlias(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: {
     versionId: string;
@@ -390,7 +386,7 @@ export async function moveAlias(
 
 /** Marks a model replaced by another (a REPLACED_BY edge) and deprecates it, in one batch. */
 export async function replaceModel(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: { modelId: string; replacedById: string; reason?: string | null },
   claim?: IdempotencyClaim,

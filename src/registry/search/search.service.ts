@@ -2,7 +2,6 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { createDb } from '../../db/client.ts';
 import type { Db } from '../../db/db.ts';
-import type { Embedder } from '../../ports/embedder.ts';
 import { searchPorts } from '../../ports/ports.ts';
 import {
   MAX_FILTER_MODELS,
@@ -10,6 +9,7 @@ import {
   type VectorIndex,
   type VectorQuery,
 } from '../../ports/vector-index.ts';
+import type { Deps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import { findVersionsByIds } from '../model/model.repository.ts';
@@ -23,13 +23,6 @@ import {
   markEmbedded,
 } from './search.repository.ts';
 import { modelCardText } from './search.ts';
-
-export interface SearchDeps {
-  db: Db;
-  d1: D1Database;
-  embedder: Embedder;
-  vectorIndex: VectorIndex;
-}
 
 export const DEFAULT_TOP_K = 10;
 export const MAX_SEARCH_TEXT = 2000;
@@ -55,7 +48,7 @@ export interface RankedVersion {
  * `checked` equal to `limit` means more may be stale.
  */
 export async function refreshEmbeddings(
-  deps: SearchDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'embedder' | 'vectorIndex'>,
   orgId: string,
   limit = MAX_REFRESH_PER_REQUEST,
 ): Promise<{ embedded: number; checked: number }> {
@@ -122,7 +115,7 @@ export const MAX_REFRESH_ORGS_PER_RUN = 4;
  * without waiting for searches to do it, MAX_REFRESH_PER_REQUEST versions per organization.
  */
 export async function refreshStaleOrganizations(
-  deps: SearchDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'embedder' | 'vectorIndex'>,
   maxOrgs = MAX_REFRESH_ORGS_PER_RUN,
 ): Promise<{ organizations: number; embedded: number; checked: number }> {
   const orgIds = await findOrgsWithStaleEmbeddings(deps.db, deps.embedder.id, maxOrgs);
@@ -171,7 +164,7 @@ async function rankedVersions(
 
 /** Versions whose model card is closest to a free-text description, best first. */
 export async function searchModelVersions(
-  deps: SearchDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'embedder' | 'vectorIndex'>,
   viewer: Viewer,
   input: { text: string; topK?: number | null },
 ): Promise<RankedVersion[]> {
@@ -208,7 +201,7 @@ export function checkSimilarArgs(topK: number | null | undefined, filter: Simila
  * searched with one queryMany: a list of versions costs what one costs.
  */
 export async function similarVersions(
-  deps: SearchDeps,
+  deps: Pick<Deps, 'db' | 'd1' | 'embedder' | 'vectorIndex'>,
   viewer: Viewer,
   versionIds: readonly string[],
   options: { topK?: number | null; filter?: SimilarFilter | null },

@@ -11,6 +11,7 @@ import {
   insertAuditEvent,
   insertAuditEventWhere,
 } from '../audit/audit.repository.ts';
+import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError, RegistryError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import { requirePromotionApproval } from '../governance/promotion.service.ts';
@@ -22,7 +23,7 @@ import {
   findModelsByIds,
   findVersionsByIds,
 } from '../model/model.repository.ts';
-import { aliasMoveStatements, type Deps } from '../model/model.service.ts';
+import { aliasMoveStatements } from '../model/model.service.ts';
 import { PRODUCTION_ALIAS } from '../model/model.ts';
 import {
   type AbTestReport,
@@ -52,7 +53,7 @@ export interface AutoPromotionRuleInput {
 
 /** Creates or replaces a model's rule, audited in the same batch. */
 export async function setAutoPromotionRule(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: AutoPromotionRuleInput,
   claim?: IdempotencyClaim,
@@ -190,7 +191,7 @@ function withinCeilings(arm: ArmSummary, rule: AutoPromotionRule): boolean {
  * decision (outcome, rule, per-arm statistics, verdict) is audited as autoPromotion.decide.
  */
 export async function runAutoPromotion(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: {
     modelId: string;
@@ -332,7 +333,11 @@ export interface PreloadedRule {
 }
 
 /** A person's run: the model (in the viewer's organization), its rule and production version. */
-async function readRule(deps: Deps, viewer: Viewer, modelId: string): Promise<PreloadedRule> {
+async function readRule(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  modelId: string,
+): Promise<PreloadedRule> {
   const [model] = await findModelsByIds(deps.db, viewer.orgId, [modelId]);
   if (!model)
     throw new NotFoundError('No model with this id', ['input', 'modelId'], modelId, 'Model');
@@ -358,7 +363,7 @@ async function readRule(deps: Deps, viewer: Viewer, modelId: string): Promise<Pr
  * move makes the whole batch a no-op, reported as ConflictError.
  */
 async function promoteWithDecision(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: {
     modelId: string;
@@ -425,7 +430,7 @@ export interface ScheduledPromotionResult {
  * production aliases are read once per organization for all its due rules, not per rule.
  */
 export async function runDueAutoPromotions(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   at: Date,
   limit = RULES_PER_SCHEDULED_RUN,
 ): Promise<ScheduledPromotionResult[]> {

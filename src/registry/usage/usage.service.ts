@@ -4,6 +4,7 @@ import { createDb } from '../../db/client.ts';
 import type { EventSink } from '../../ports/event-sink.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
 import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
+import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import {
@@ -16,7 +17,6 @@ import {
 import { newId, nowIso } from '../ids.ts';
 import { requireFinite, requireTimestamp } from '../metrics/metrics.service.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
-import type { Deps } from '../model/model.service.ts';
 import { requireName } from '../validate.ts';
 import {
   deleteRepricePending,
@@ -90,7 +90,7 @@ function tokens(value: number | null | undefined, path: readonly string[]): numb
  * `deduplicated`. Each new request is also written to Analytics Engine after the commit.
  */
 export async function trackInferences(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
@@ -112,7 +112,7 @@ const INFERENCE_KEY_COLLISION =
   'UNIQUE constraint failed: inference_request.org_id, inference_request.idempotency_key';
 
 async function trackInferencesOnce(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
@@ -359,7 +359,7 @@ export interface PriceSetInput {
  * or an earlier computed cost are never changed.
  */
 export async function setPrice(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: PriceSetInput,
   claim?: IdempotencyClaim,
@@ -435,7 +435,7 @@ export const REPRICE_ROUNDS_PER_RUN = 20;
  * `price`) would have given it, and a pending mark is written (or removed) for what is left.
  */
 async function repricingStatements(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   orgId: string,
   price: ModelPriceTable,
   prices: readonly ModelPriceTable[],
@@ -481,7 +481,9 @@ async function repricingStatements(
  * The scheduled job for late prices: finishes the re-pricing priceSet left pending, REPRICE_BATCH
  * requests per round (one D1 batch each), at most REPRICE_ROUNDS_PER_RUN rounds per run.
  */
-export async function runPendingRepricing(deps: Deps): Promise<{ repriced: number; left: number }> {
+export async function runPendingRepricing(
+  deps: Pick<Deps, 'db' | 'd1'>,
+): Promise<{ repriced: number; left: number }> {
   let repriced = 0;
   let rounds = 0;
   for (;;) {

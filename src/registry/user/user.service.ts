@@ -3,6 +3,7 @@ import type { Role, Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
+import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
@@ -23,11 +24,6 @@ import { type ApiToken, toApiToken, toUser, type User } from './user.ts';
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
-
-export interface Deps {
-  db: Db;
-  d1: D1Database;
-}
 
 /**
  * Resolves a bearer token to the caller. Unknown, revoked and expired tokens all give null. The
@@ -63,7 +59,7 @@ export interface UserCreateInput {
 }
 
 export async function createUser(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: UserCreateInput,
   claim?: IdempotencyClaim,
@@ -106,7 +102,7 @@ export interface ApiTokenCreateInput {
 
 /** Creates a token for a user of the caller's organization; the secret is returned only here. */
 export async function createApiToken(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: ApiTokenCreateInput,
 ): Promise<{ token: string; apiToken: ApiToken }> {
@@ -146,7 +142,7 @@ export async function createApiToken(
 }
 
 export async function revokeApiTokenById(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   tokenId: string,
 ): Promise<ApiToken> {
@@ -185,7 +181,7 @@ export async function revokeApiTokenById(
  * is deliberately no GraphQL mutation for it (organizations are provisioned by operators).
  */
 export async function bootstrapOrganization(
-  deps: Deps,
+  deps: Pick<Deps, 'db' | 'd1'>,
   input: { organizationName: string; adminName: string; adminEmail?: string | null },
 ): Promise<{ orgId: string; userId: string; token: string }> {
   const now = nowIso();
@@ -229,7 +225,7 @@ function normalizeEmail(email: string | null | undefined): string | null {
   return trimmed;
 }
 
-async function runUnique(deps: Deps, queries: Parameters<typeof runBatch>[1]) {
+async function runUnique(deps: Pick<Deps, 'db' | 'd1'>, queries: Parameters<typeof runBatch>[1]) {
   try {
     await runBatch(deps.d1, queries);
   } catch (error) {

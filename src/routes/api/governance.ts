@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
-import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
+import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { AI_ACT_OBLIGATIONS, AI_ACT_USES } from '../../registry/governance/ai-act.check.ts';
 import {
   type ApprovalWithChecks,
@@ -176,7 +176,7 @@ export const approvalCreate = defineRoute({
   handler: async ({ body, context, claim }) => {
     const present = (result: ApprovalWithChecks) => approvalJson(result.approval, result.checks);
     const result = await requestApproval(
-      { ...deps(context), artifacts: context.env.ARTIFACTS },
+      context.deps,
       context.viewer,
       {
         versionId: decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id,
@@ -241,7 +241,7 @@ export const approvalReview = defineRoute({
     ).map(toComplianceCheck);
     const present = (approval: Approval) => approvalJson(approval, checks);
     const approval = await reviewApproval(
-      deps(context),
+      context.deps,
       context.viewer,
       { approvalId, decision: body.decision, notes: body.notes },
       claim?.presenting(present),
@@ -358,7 +358,7 @@ export const complianceCheck = defineRoute({
       checks: result.checks.map(complianceCheckJson),
     });
     const result = await runComplianceChecks(
-      { ...deps(context), artifacts: context.env.ARTIFACTS },
+      context.deps,
       context.viewer,
       {
         modelId: model.id,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { lineageNodeBudget, MAX_NODE_BUDGET } from '../../config.ts';
-import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
+import { MAX_NODE_BUDGET } from '../../config.ts';
+import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { registerDataset } from '../../registry/dataset/dataset.service.ts';
 import { LAWFUL_BASES } from '../../registry/dataset/dataset-governance.ts';
 import { createDeployment } from '../../registry/deployment/deployment.service.ts';
@@ -86,7 +86,7 @@ export const lineageDatasetCreate = defineRoute({
   handler: async ({ body, context, claim }) =>
     datasetJson(
       await registerDataset(
-        deps(context),
+        context.deps,
         context.viewer,
         {
           name: body.name,
@@ -145,7 +145,7 @@ export const lineageDeploymentCreate = defineRoute({
   handler: async ({ body, context, claim }) =>
     deploymentJson(
       await createDeployment(
-        deps(context),
+        context.deps,
         context.viewer,
         {
           name: body.name,
@@ -211,7 +211,7 @@ export const lineageImpact = defineRoute({
     const report = await analyzeImpact(context.db, context.viewer.orgId, {
       root: { kind: 'Model', id: model.id },
       maxDepth: query.max_depth,
-      nodeBudget: lineageNodeBudget(context.env),
+      nodeBudget: context.deps.config.lineageNodeBudget,
     });
     const details = await lineageEdgeDetails(
       context.db,
@@ -262,7 +262,7 @@ async function walkOfModel(
     direction: query.direction ?? 'BOTH',
     edgeTypes: query.edge_types,
     maxDepth: query.max_depth,
-    nodeBudget: lineageNodeBudget(context.env),
+    nodeBudget: context.deps.config.lineageNodeBudget,
     // Every edge is listed with its properties and creation time: read them with the walk.
     edgeDetails: true,
   });
@@ -408,7 +408,7 @@ export const lineageGraph = defineRoute({
       edgeTypes: query.edge_types,
       maxDepth: query.max_depth,
       asOf: query.as_of,
-      nodeBudget: lineageNodeBudget(context.env),
+      nodeBudget: context.deps.config.lineageNodeBudget,
       // Read with the walk when the answer lists every edge with its details; a page reads its own.
       edgeDetails:
         (query.edge_details ?? false) &&

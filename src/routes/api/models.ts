@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
+import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { NotFoundError, ValidationError } from '../../registry/errors.ts';
 import { promoteModelVersion } from '../../registry/governance/promotion.service.ts';
 import {
@@ -69,7 +69,7 @@ export const modelCreate = defineRoute({
   handler: async ({ body, context, claim }) =>
     modelJson(
       await registerModel(
-        deps(context),
+        context.deps,
         context.viewer,
         {
           name: body.name,
@@ -234,7 +234,7 @@ export const modelVersionCreate = defineRoute({
       })) ?? null;
     const present = (version: ModelVersion) => modelVersionJson(version, []);
     const version = await createModelVersion(
-      deps(context),
+      context.deps,
       context.viewer,
       {
         modelId: decodeIdOf(params.id, ['Model'], ['params', 'id']).id,
@@ -307,7 +307,7 @@ export const modelPromote = defineRoute({
     });
     return present(
       await promoteModelVersion(
-        deps(context),
+        context.deps,
         context.viewer,
         { versionId: found.id, reason: body?.reason },
         claim?.presenting(present),

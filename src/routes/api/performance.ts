@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
-import { analyticsEngineSink } from '../../ports/event-sink.ts';
+import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { distributionOf } from '../../registry/metrics/distribution.repository.ts';
 import {
   findMetricDistributions,
@@ -92,9 +91,9 @@ export const metricsRecord = defineRoute({
     const points = await withBodyPaths(
       () =>
         recordMetrics(
-          deps(context),
+          context.deps,
           context.viewer,
-          analyticsEngineSink(context.env.EVENTS),
+          context.deps.events,
           [
             {
               versionId,

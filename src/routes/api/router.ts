@@ -1,5 +1,5 @@
 import { viewerScopes } from '../../auth/viewer.ts';
-import { type Context, createContext, type ServerContext } from '../../context.ts';
+import { type Context, createContext, type WorkerEnv } from '../../context.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { StatementCounter } from '../../db/client.ts';
 import {
@@ -53,7 +53,7 @@ export function isApiPath(pathname: string): boolean {
 /** The `/api` entry: matches the route table, authenticates, validates, calls the handler. */
 export async function handleApiRequest(
   request: Request,
-  env: ServerContext['env'],
+  env: WorkerEnv,
   ctx: ExecutionContext,
 ): Promise<Response> {
   const url = new URL(request.url);
@@ -197,7 +197,7 @@ async function recordedAnswer(
   result: unknown,
 ): Promise<RestAnswer> {
   if (!claim.recorded && route.readOnly) {
-    await runBatch(context.d1, claim.presenting((value) => value).writes(context.db, result));
+    await runBatch(context.deps.d1, claim.presenting((value) => value).writes(context.db, result));
   }
   if (!claim.recorded || !claim.answer) {
     throw new Error(`${route.method} ${route.path} did not record its idempotency key`);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
-import { decodeIdOf, deps, encodeGlobalID } from '../../global-id.ts';
-import { analyticsEngineSink } from '../../ports/event-sink.ts';
+import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import { requireBucketSpan, requireRange } from '../../registry/metrics/metrics.service.ts';
 import { GRANULARITIES, type TimeRange } from '../../registry/metrics/metrics.ts';
@@ -10,7 +9,7 @@ import { compareArms, usageReports } from '../../registry/usage/analysis.service
 import { resolveArms } from '../../registry/usage/arms.service.ts';
 import { type TrackedInference, trackInferences } from '../../registry/usage/usage.service.ts';
 import { INFERENCE_STATUSES } from '../../registry/usage/usage.ts';
-import { USAGE_READS, usageSourceOf } from '../../registry/usage/usage-source.ts';
+import { USAGE_READS } from '../../registry/usage/usage-source.ts';
 import { withBodyPaths } from './errors.ts';
 import {
   anyCaseEnum,
@@ -122,9 +121,9 @@ export const inferenceTrack = defineRoute({
     const tracked = await withBodyPaths(
       () =>
         trackInferences(
-          deps(context),
+          context.deps,
           context.viewer,
-          analyticsEngineSink(context.env.EVENTS),
+          context.deps.events,
           [input],
           ['input', 'request'],
           claim?.presenting(oneTrackedJson),
@@ -145,7 +144,7 @@ async function reportOf(context: Context, modelId: string, range: TimeRange, lat
     context.viewer.orgId,
     [model.id],
     range,
-    usageSourceOf(context.env),
+    context.deps.config.usageSource,
     { latency },
   );
   if (!report) throw new Error('usageReports returned no report for one model');
@@ -214,7 +213,7 @@ export const usageTrends = defineRoute({
     const granularity = query.granularity ?? 'DAY';
     requireBucketSpan(granularity, range, ['granularity']);
     const model = await modelOfPath(context, params.modelId);
-    const rows = await USAGE_READS[usageSourceOf(context.env)].trends(
+    const rows = await USAGE_READS[context.deps.config.usageSource].trends(
       context.db,
       context.viewer.orgId,
       [model.id],
@@ -389,7 +388,7 @@ export const usageCompare = defineRoute({
       alpha: body.alpha ?? 0.05,
       power: body.power ?? 0.8,
       objective: body.objective ?? 'QUALITY',
-      source: usageSourceOf(context.env),
+      source: context.deps.config.usageSource,
     });
     const armId = (key: string) => encodeGlobalID(kind === 'MODEL' ? 'Model' : 'ModelVersion', key);
     return {

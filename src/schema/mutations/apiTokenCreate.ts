@@ -1,8 +1,8 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { createApiToken } from '../../registry/user/user.service.ts';
 import type { ApiToken } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ApiTokenRef } from '../nodes/User.ts';
 
 const ApiTokenCreateInput = builder.inputType('ApiTokenCreateInput', {
@@ -41,7 +41,7 @@ builder.mutationField('apiTokenCreate', (t) =>
       input: t.arg({ type: ApiTokenCreateInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      createApiToken(deps(context), context.viewer, {
+      createApiToken(context.deps, context.viewer, {
         userId: decodeIdOf(input.userId, ['User'], ['input', 'userId']).id,
         name: input.name,
         expiresAt: input.expiresAt,

@@ -1,8 +1,8 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { revokeApiTokenById } from '../../registry/user/user.service.ts';
 import type { ApiToken } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ApiTokenRef } from '../nodes/User.ts';
 
 const ApiTokenRevokeInput = builder.inputType('ApiTokenRevokeInput', {
@@ -31,7 +31,7 @@ builder.mutationField('apiTokenRevoke', (t) =>
     },
     resolve: async (_root, { input }, context) => ({
       apiToken: await revokeApiTokenById(
-        deps(context),
+        context.deps,
         context.viewer,
         decodeIdOf(input.id, ['ApiToken'], ['input', 'id']).id,
       ),

@@ -1,3 +1,4 @@
+import { decodeIdOf } from '../../global-id.ts';
 import {
   type ApprovalWithChecks,
   requestApproval,
@@ -5,7 +6,6 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
 import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
@@ -59,7 +59,7 @@ builder.mutationField('approvalRequest', (t) =>
     resolve: (_root, { input }, context) =>
       idempotent(context, 'approvalRequest', input, (claim) =>
         requestApproval(
-          { ...deps(context), artifacts: context.env.ARTIFACTS },
+          context.deps,
           context.viewer,
           {
             versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,

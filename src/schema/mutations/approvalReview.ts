@@ -1,10 +1,10 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { ForbiddenError } from '../../registry/errors.ts';
 import { reviewApproval } from '../../registry/governance/approval.service.ts';
 import type { Approval } from '../../registry/governance/governance.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 
 const ReviewDecisionEnum = builder.enumType('ReviewDecision', {
@@ -50,7 +50,7 @@ builder.mutationField('approvalReview', (t) =>
     resolve: async (_root, { input }, context) => ({
       approval: await idempotent(context, 'approvalReview', input, (claim) =>
         reviewApproval(
-          deps(context),
+          context.deps,
           context.viewer,
           {
             approvalId: decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,

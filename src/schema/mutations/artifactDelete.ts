@@ -1,8 +1,7 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { deleteArtifactById } from '../../registry/artifact/artifact.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { decodeIdOf } from '../lib/ids.ts';
-import { artifactDeps } from '../nodes/Artifact.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const ArtifactDeleteInput = builder.inputType('ArtifactDeleteInput', {
@@ -42,7 +41,7 @@ builder.mutationField('artifactDelete', (t) =>
       input: t.arg({ type: ArtifactDeleteInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => {
-      const artifact = await deleteArtifactById(artifactDeps(context), context.viewer, {
+      const artifact = await deleteArtifactById(context.deps, context.viewer, {
         artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
         reason: input.reason,
       });

@@ -1,8 +1,7 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { abortArtifactUpload } from '../../registry/artifact/artifact.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { decodeIdOf } from '../lib/ids.ts';
-import { artifactDeps } from '../nodes/Artifact.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const ArtifactUploadAbortInput = builder.inputType('ArtifactUploadAbortInput', {
@@ -42,7 +41,7 @@ builder.mutationField('artifactUploadAbort', (t) =>
     },
     resolve: async (_root, { input }, context) => {
       const artifact = await abortArtifactUpload(
-        artifactDeps(context),
+        context.deps,
         context.viewer,
         decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
       );

@@ -1,10 +1,10 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { completeArtifactUpload } from '../../registry/artifact/artifact.service.ts';
 import type { Artifact } from '../../registry/artifact/artifact.ts';
 import { ChecksumMismatchError, UploadExpiredError } from '../../registry/artifact/artifact.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { decodeIdOf } from '../lib/ids.ts';
-import { ArtifactRef, artifactDeps } from '../nodes/Artifact.ts';
+import { ArtifactRef } from '../nodes/Artifact.ts';
 
 const ArtifactUploadCompleteInput = builder.inputType('ArtifactUploadCompleteInput', {
   description: 'A multipart upload whose parts have all been sent.',
@@ -46,7 +46,7 @@ builder.mutationField('artifactUploadComplete', (t) =>
       }),
     },
     resolve: async (_root, { input }, context) => ({
-      artifact: await completeArtifactUpload(artifactDeps(context), context.viewer, {
+      artifact: await completeArtifactUpload(context.deps, context.viewer, {
         artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
         compositeSha256: input.compositeSha256,
       }),

@@ -1,10 +1,10 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { createArtifactUpload } from '../../registry/artifact/artifact.service.ts';
 import type { Artifact } from '../../registry/artifact/artifact.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf } from '../lib/ids.ts';
-import { ArtifactKindEnum, ArtifactRef, artifactDeps } from '../nodes/Artifact.ts';
+import { ArtifactKindEnum, ArtifactRef } from '../nodes/Artifact.ts';
 
 const ArtifactUploadCreateInput = builder.inputType('ArtifactUploadCreateInput', {
   description: 'A file to upload to a model version.',
@@ -65,7 +65,7 @@ builder.mutationField('artifactUploadCreate', (t) =>
     resolve: async (_root, { input }, context) => ({
       artifact: await idempotent(context, 'artifactUploadCreate', input, (claim) =>
         createArtifactUpload(
-          artifactDeps(context),
+          context.deps,
           context.viewer,
           {
             versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,

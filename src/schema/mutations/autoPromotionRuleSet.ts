@@ -1,9 +1,9 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { setAutoPromotionRule } from '../../registry/usage/promotion.service.ts';
 import type { AutoPromotionRule } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { AutoPromotionRuleRef, PromotionObjectiveEnum } from '../objects/UsageReport.ts';
 
 const AutoPromotionRuleSetInput = builder.inputType('AutoPromotionRuleSetInput', {
@@ -57,7 +57,7 @@ builder.mutationField('autoPromotionRuleSet', (t) =>
       };
       return {
         rule: await idempotent(context, 'autoPromotionRuleSet', input, (claim) =>
-          setAutoPromotionRule(deps(context), context.viewer, decoded, claim),
+          setAutoPromotionRule(context.deps, context.viewer, decoded, claim),
         ),
       };
     },

@@ -1,3 +1,4 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { requireRange } from '../../registry/metrics/metrics.service.ts';
 import {
   type PromotionDecision,
@@ -5,7 +6,6 @@ import {
 } from '../../registry/usage/promotion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { PromotionDecisionRef } from '../objects/AbTest.ts';
 
 const AutoPromotionRunInput = builder.inputType('AutoPromotionRunInput', {
@@ -50,7 +50,7 @@ builder.mutationField('autoPromotionRun', (t) =>
       input: t.arg({ type: AutoPromotionRunInput, required: true, description: 'What to run.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      decision: await runAutoPromotion(deps(context), context.viewer, {
+      decision: await runAutoPromotion(context.deps, context.viewer, {
         modelId: decodeIdOf(String(input.modelId), ['Model'], ['input', 'modelId']).id,
         range: requireRange(input.from, input.to, ['input']),
         dryRun: input.dryRun,

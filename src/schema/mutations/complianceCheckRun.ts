@@ -1,3 +1,4 @@
+import { decodeIdOf } from '../../global-id.ts';
 import {
   type ComplianceCheckRunResult,
   runComplianceChecks,
@@ -5,7 +6,6 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
 import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
@@ -70,7 +70,7 @@ builder.mutationField('complianceCheckRun', (t) =>
     resolve: (_root, { input }, context) =>
       idempotent(context, 'complianceCheckRun', input, (claim) =>
         runComplianceChecks(
-          { ...deps(context), artifacts: context.env.ARTIFACTS },
+          context.deps,
           context.viewer,
           {
             approvalId:

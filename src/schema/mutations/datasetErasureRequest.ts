@@ -1,3 +1,4 @@
+import { decodeIdOf } from '../../global-id.ts';
 import {
   type ErasureWorkList,
   requestDatasetErasure,
@@ -5,7 +6,6 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ErasureRequestRef } from '../objects/DatasetGovernance.ts';
 import { DeploymentRef, ModelRef, ModelVersionRef } from '../objects/refs.ts';
 
@@ -66,7 +66,7 @@ builder.mutationField('datasetErasureRequest', (t) =>
     resolve: (_root, { input }, context) =>
       idempotent(context, 'datasetErasureRequest', input, (claim) =>
         requestDatasetErasure(
-          deps(context),
+          context.deps,
           context.viewer,
           {
             datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['input', 'datasetId']).id,

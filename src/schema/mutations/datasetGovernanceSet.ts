@@ -1,3 +1,4 @@
+import { decodeIdOf } from '../../global-id.ts';
 import {
   type DatasetGovernanceChange,
   setDatasetGovernance,
@@ -5,7 +6,6 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { DatasetGovernanceInput, DatasetGovernanceRef } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
@@ -61,7 +61,7 @@ builder.mutationField('datasetGovernanceSet', (t) =>
     resolve: (_root, { input }, context) =>
       idempotent(context, 'datasetGovernanceSet', input, (claim) =>
         setDatasetGovernance(
-          deps(context),
+          context.deps,
           context.viewer,
           {
             datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['input', 'datasetId']).id,

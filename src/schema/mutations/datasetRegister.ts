@@ -3,7 +3,6 @@ import type { Dataset } from '../../registry/dataset/dataset.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { deps } from '../lib/ids.ts';
 import { DatasetGovernanceInput } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
@@ -46,7 +45,7 @@ builder.mutationField('datasetRegister', (t) =>
     },
     resolve: async (_root, { input }, context) => ({
       dataset: await idempotent(context, 'datasetRegister', input, (claim) =>
-        registerDataset(deps(context), context.viewer, input, claim),
+        registerDataset(context.deps, context.viewer, input, claim),
       ),
     }),
   }),

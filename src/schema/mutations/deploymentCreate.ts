@@ -1,3 +1,4 @@
+import { decodeIdOf } from '../../global-id.ts';
 import {
   createDeployment,
   MAX_DEPLOYMENT_VERSIONS,
@@ -6,7 +7,6 @@ import type { Deployment } from '../../registry/deployment/deployment.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { DeploymentRef } from '../objects/refs.ts';
 
 const DeployedVersionInput = builder.inputType('DeployedVersionInput', {
@@ -66,7 +66,7 @@ builder.mutationField('deploymentCreate', (t) =>
     resolve: async (_root, { input }, context) => ({
       deployment: await idempotent(context, 'deploymentCreate', input, (claim) =>
         createDeployment(
-          deps(context),
+          context.deps,
           context.viewer,
           {
             ...input,

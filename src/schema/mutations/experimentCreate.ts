@@ -3,7 +3,6 @@ import type { Experiment } from '../../registry/experiment/experiment.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { deps } from '../lib/ids.ts';
 import { ExperimentRef } from '../objects/refs.ts';
 
 const ExperimentCreateInput = builder.inputType('ExperimentCreateInput', {
@@ -41,7 +40,7 @@ builder.mutationField('experimentCreate', (t) =>
     },
     resolve: async (_root, { input }, context) => ({
       experiment: await idempotent(context, 'experimentCreate', input, (claim) =>
-        createExperiment(deps(context), context.viewer, input, claim),
+        createExperiment(context.deps, context.viewer, input, claim),
       ),
     }),
   }),

@@ -1,4 +1,4 @@
-import { analyticsEngineSink } from '../../ports/event-sink.ts';
+import { decodeIdOf } from '../../global-id.ts';
 import { ValidationError } from '../../registry/errors.ts';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import {
@@ -9,7 +9,6 @@ import {
 import type { InferenceStatus } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { InferenceRequestRef, InferenceStatusEnum } from '../objects/UsageReport.ts';
 
 const InferenceRequestInput = builder.inputType('InferenceRequestInput', {
@@ -151,9 +150,9 @@ builder.mutationField('inferenceTrack', (t) =>
             decodeRequest(request, [...basePath, String(index)]),
           );
       const tracked = await trackInferences(
-        deps(context),
+        context.deps,
         context.viewer,
-        analyticsEngineSink(context.env.EVENTS),
+        context.deps.events,
         requests,
         basePath,
       );

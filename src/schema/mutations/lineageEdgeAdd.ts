@@ -1,10 +1,10 @@
+import { decodeNodeId } from '../../global-id.ts';
 import { addEdge } from '../../registry/lineage/lineage.service.ts';
 import type { GraphEdge } from '../../registry/lineage/lineage.ts';
 import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeNodeId, deps } from '../lib/ids.ts';
 import { EdgeTypeEnum } from '../objects/enums.ts';
 import { GraphEdgeRef } from '../objects/refs.ts';
 
@@ -40,7 +40,7 @@ builder.mutationField('lineageEdgeAdd', (t) =>
     resolve: async (_root, { input }, context) => ({
       edge: await idempotent(context, 'lineageEdgeAdd', input, (claim) =>
         addEdge(
-          deps(context),
+          context.deps,
           context.viewer,
           {
             type: input.type,

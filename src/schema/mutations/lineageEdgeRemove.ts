@@ -1,8 +1,8 @@
+import { decodeIdOf, decodeNodeId } from '../../global-id.ts';
 import { removeEdge } from '../../registry/lineage/lineage.service.ts';
 import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { decodeIdOf, decodeNodeId, deps } from '../lib/ids.ts';
 import { EdgeTypeEnum } from '../objects/enums.ts';
 import { LineageEdgePayload } from './lineageEdgeAdd.ts';
 
@@ -28,7 +28,7 @@ builder.mutationField('lineageEdgeRemove', (t) =>
       input: t.arg({ type: LineageEdgeRemoveInput, required: true, description: 'What to do.' }),
     },
     resolve: async (_root, { input }, context) => ({
-      edge: await removeEdge(deps(context), context.viewer, {
+      edge: await removeEdge(context.deps, context.viewer, {
         edgeId: input.edgeId
           ? decodeIdOf(input.edgeId, ['GraphEdge'], ['input', 'edgeId']).id
           : null,

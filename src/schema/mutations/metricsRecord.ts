@@ -1,10 +1,9 @@
-import { analyticsEngineSink } from '../../ports/event-sink.ts';
+import { decodeIdOf } from '../../global-id.ts';
 import { recordMetrics } from '../../registry/metrics/metrics.service.ts';
 import type { MetricType } from '../../registry/metrics/metrics.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { MetricTypeEnum } from '../objects/MetricStats.ts';
 
 const MetricPointInput = builder.inputType('MetricPointInput', {
@@ -62,9 +61,9 @@ builder.mutationField('metricsRecord', (t) =>
     resolve: async (_root, { input }, context) => {
       const points = await idempotent(context, 'metricsRecord', input, (claim) =>
         recordMetrics(
-          deps(context),
+          context.deps,
           context.viewer,
-          analyticsEngineSink(context.env.EVENTS),
+          context.deps.events,
           input.points.map((point, index) => ({
             versionId: decodeIdOf(
               point.versionId,

@@ -1,8 +1,8 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { setModelAlias } from '../../registry/model/model.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { aliasMovePayload } from '../objects/AliasMove.ts';
 
 const ModelAliasSetInput = builder.inputType('ModelAliasSetInput', {
@@ -35,7 +35,7 @@ builder.mutationField('modelAliasSet', (t) =>
     resolve: (_root, { input }, context) =>
       idempotent(context, 'modelAliasSet', input, (claim) =>
         setModelAlias(
-          deps(context),
+          context.deps,
           context.viewer,
           {
             versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,

@@ -3,7 +3,6 @@ import type { Model } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { deps } from '../lib/ids.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelRegisterInput = builder.inputType('ModelRegisterInput', {
@@ -43,7 +42,7 @@ builder.mutationField('modelRegister', (t) =>
     },
     resolve: async (_root, { input }, context) => ({
       model: await idempotent(context, 'modelRegister', input, (claim) =>
-        registerModel(deps(context), context.viewer, input, claim),
+        registerModel(context.deps, context.viewer, input, claim),
       ),
     }),
   }),

@@ -1,9 +1,9 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { replaceModel } from '../../registry/model/model.service.ts';
 import type { Model } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelReplaceInput = builder.inputType('ModelReplaceInput', {
@@ -42,7 +42,7 @@ builder.mutationField('modelReplace', (t) =>
     resolve: (_root, { input }, context) =>
       idempotent(context, 'modelReplace', input, (claim) =>
         replaceModel(
-          deps(context),
+          context.deps,
           context.viewer,
           {
             modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,

@@ -1,3 +1,4 @@
+import { decodeIdOf } from '../../global-id.ts';
 import {
   createModelVersion,
   MAX_LINKS_PER_VERSION,
@@ -7,7 +8,6 @@ import type { ModelVersion } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const DatasetLinkInput = builder.inputType('DatasetLinkInput', {
@@ -69,7 +69,7 @@ builder.mutationField('modelVersionCreate', (t) =>
     },
     resolve: async (_root, { input }, context) => ({
       modelVersion: await idempotent(context, 'modelVersionCreate', input, (claim) =>
-        createModelVersion(deps(context), context.viewer, decodeInput(input), claim),
+        createModelVersion(context.deps, context.viewer, decodeInput(input), claim),
       ),
     }),
   }),

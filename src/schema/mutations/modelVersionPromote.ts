@@ -1,9 +1,9 @@
+import { decodeIdOf } from '../../global-id.ts';
 import { ApprovalRequiredError } from '../../registry/governance/governance-errors.ts';
 import { promoteModelVersion } from '../../registry/governance/promotion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { aliasMovePayload } from '../objects/AliasMove.ts';
 
 const ModelVersionPromoteInput = builder.inputType('ModelVersionPromoteInput', {
@@ -33,7 +33,7 @@ builder.mutationField('modelVersionPromote', (t) =>
     resolve: (_root, { input }, context) =>
       idempotent(context, 'modelVersionPromote', input, (claim) =>
         promoteModelVersion(
-          deps(context),
+          context.deps,
           context.viewer,
           {
             versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,

@@ -3,7 +3,6 @@ import type { ModelPrice } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { deps } from '../lib/ids.ts';
 import { ModelPriceRef } from '../objects/UsageReport.ts';
 
 const PriceSetInput = builder.inputType('PriceSetInput', {
@@ -53,7 +52,7 @@ builder.mutationField('priceSet', (t) =>
     args: { input: t.arg({ type: PriceSetInput, required: true, description: 'The price.' }) },
     resolve: async (_root, { input }, context) => ({
       price: await idempotent(context, 'priceSet', input, (claim) =>
-        setPrice(deps(context), context.viewer, input, claim),
+        setPrice(context.deps, context.viewer, input, claim),
       ),
     }),
   }),

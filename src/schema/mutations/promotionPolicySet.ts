@@ -3,7 +3,6 @@ import { setPromotionPolicy } from '../../registry/governance/promotion.service.
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { deps } from '../lib/ids.ts';
 import { CheckTypeEnum } from '../objects/ComplianceCheck.ts';
 import { PromotionPolicyRef } from '../objects/PromotionPolicy.ts';
 
@@ -48,7 +47,7 @@ builder.mutationField('promotionPolicySet', (t) =>
     },
     resolve: async (_root, { input }, context) => ({
       policy: await idempotent(context, 'promotionPolicySet', input, (claim) =>
-        setPromotionPolicy(deps(context), context.viewer, input, claim),
+        setPromotionPolicy(context.deps, context.viewer, input, claim),
       ),
     }),
   }),

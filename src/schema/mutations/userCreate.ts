@@ -4,7 +4,6 @@ import type { User } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { deps } from '../lib/ids.ts';
 import { RoleEnum } from '../objects/enums.ts';
 import { UserRef } from '../objects/refs.ts';
 
@@ -35,7 +34,7 @@ builder.mutationField('userCreate', (t) =>
     args: { input: t.arg({ type: UserCreateInput, required: true, description: 'What to do.' }) },
     resolve: async (_root, { input }, context) => ({
       user: await idempotent(context, 'userCreate', input, (claim) =>
-        createUser(deps(context), context.viewer, { ...input, role: input.role as Role }, claim),
+        createUser(context.deps, context.viewer, { ...input, role: input.role as Role }, claim),
       ),
     }),
   }),

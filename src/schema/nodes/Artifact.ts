@@ -1,5 +1,6 @@
 import { createContextCache } from '@pothos/core';
 import type { Context } from '../../context.ts';
+import { decodeIdOf } from '../../global-id.ts';
 import {
   findArtifactPagesByVersionIds,
   findArtifactsByIds,
@@ -17,13 +18,11 @@ import {
   partCount,
   toArtifact,
   UploadExpiredError,
-  uploadLimits,
 } from '../../registry/artifact/artifact.ts';
 import { artifactPath } from '../../routes/artifact-paths.ts';
 import { builder } from '../builder.ts';
 import { ErrorInterface } from '../errors.ts';
 import { encodeCursor, groupRows, parsePageArgs, toConnection } from '../lib/connection.ts';
-import { decodeIdOf } from '../lib/ids.ts';
 import { registerRefetchable } from '../lib/nodes.ts';
 import { ModelVersionRef, UserRef } from '../objects/refs.ts';
 
@@ -322,20 +321,3 @@ builder.objectType(UploadExpiredError, {
     }),
   }),
 });
-
-/** What the artifact service needs from a request: D1, the R2 bucket and the SSE-C keys secret. */
-export function artifactDeps(context: Context) {
-  const env = context.env as Env & {
-    ARTIFACT_SSEC_KEYS?: string;
-    ARTIFACT_MAX_REQUEST_BYTES?: string;
-    ARTIFACT_UPLOAD_TTL_HOURS?: string;
-  };
-  const secret = env.ARTIFACT_SSEC_KEYS;
-  return {
-    db: context.db,
-    d1: context.d1,
-    bucket: context.env.ARTIFACTS,
-    limits: uploadLimits(env),
-    ...(secret ? { encryptionKeys: secret } : {}),
-  };
-}

@@ -1,6 +1,7 @@
 // Performance metrics on Model and ModelVersion (fields added from here, not from their node
 // files), and the root fields that compare models and detect degradation.
 import type { Context } from '../../context.ts';
+import { decodeIdOf } from '../../global-id.ts';
 import { distributionOf } from '../../registry/metrics/distribution.repository.ts';
 import {
   findMetricDistributions,
@@ -23,7 +24,6 @@ import {
   type TimeRange,
 } from '../../registry/metrics/metrics.ts';
 import { builder } from '../builder.ts';
-import { decodeIdOf, deps } from '../lib/ids.ts';
 import { keyedLoader, requestNow } from '../lib/range-loaders.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import {
@@ -234,7 +234,7 @@ builder.queryField('metricAlerts', (t) =>
     },
     resolve: (_root, args, context) =>
       withUserErrors(() =>
-        findMetricAlerts(deps(context), context.viewer, {
+        findMetricAlerts(context.deps, context.viewer, {
           modelId: args.modelId
             ? decodeIdOf(String(args.modelId), ['Model'], ['modelId']).id
             : null,

@@ -1,6 +1,7 @@
 // LLM usage on Model (fields added from here, not from Model.ts), and the root fields for A/B
 // comparison, the cost/quality frontier and the price table.
 import type { Context } from '../../context.ts';
+import { decodeIdOf } from '../../global-id.ts';
 import { requireBucketSpan, requireRange } from '../../registry/metrics/metrics.service.ts';
 import {
   type Distribution,
@@ -28,9 +29,8 @@ import {
   type UsageReport,
   type UsageTotals,
 } from '../../registry/usage/usage.ts';
-import { USAGE_READS, usageSourceOf } from '../../registry/usage/usage-source.ts';
+import { USAGE_READS } from '../../registry/usage/usage-source.ts';
 import { builder } from '../builder.ts';
-import { decodeIdOf } from '../lib/ids.ts';
 import { idOrderedConnection } from '../lib/lists.ts';
 import { keyedLoader, requestNow } from '../lib/range-loaders.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
@@ -56,7 +56,7 @@ const rangeKey = (range: TimeRange) => `${range.from}:${range.to}`;
 
 function reportLoader(context: Context, range: TimeRange) {
   return keyedLoader<UsageReport>(context, `usage:${rangeKey(range)}`, (ids) =>
-    usageReports(context.db, context.viewer.orgId, ids, range, usageSourceOf(context.env), {
+    usageReports(context.db, context.viewer.orgId, ids, range, context.deps.config.usageSource, {
       latency: false,
     }),
   );
@@ -65,7 +65,7 @@ function reportLoader(context: Context, range: TimeRange) {
 /** Exact latency distributions (histogram-guided, or raw), only when a query selects them. */
 function latencyLoader(context: Context, range: TimeRange) {
   return keyedLoader<Distribution>(context, `usageLatency:${rangeKey(range)}`, async (ids) => {
-    const byModel = await USAGE_READS[usageSourceOf(context.env)].latency(
+    const byModel = await USAGE_READS[context.deps.config.usageSource].latency(
       context.db,
       context.viewer.orgId,
       ids,
@@ -80,7 +80,7 @@ function breakdownLoader(context: Context, range: TimeRange, by: BreakdownColumn
     context,
     `usageBy:${by}:${rangeKey(range)}`,
     async (ids) => {
-      const rows = await USAGE_READS[usageSourceOf(context.env)].breakdowns(
+      const rows = await USAGE_READS[context.deps.config.usageSource].breakdowns(
         context.db,
         context.viewer.orgId,
         ids,
@@ -97,7 +97,7 @@ function trendLoader(context: Context, range: TimeRange, granularity: Granularit
     context,
     `usageTrends:${granularity}:${rangeKey(range)}`,
     async (ids) => {
-      const rows = await USAGE_READS[usageSourceOf(context.env)].trends(
+      const rows = await USAGE_READS[context.deps.config.usageSource].trends(
         context.db,
         context.viewer.orgId,
         ids,
@@ -247,7 +247,7 @@ builder.objectFields(ModelRef, (t) => ({
         return keyedLoader<CostForecast>(context, key, (ids) =>
           forecastCosts(context.db, context.viewer.orgId, ids, {
             ...options,
-            source: usageSourceOf(context.env),
+            source: context.deps.config.usageSource,
           }),
         ).load(model.id);
       }),
@@ -312,7 +312,7 @@ builder.queryField('abTestCompare', (t) =>
           alpha: args.alpha,
           power: args.power,
           objective: args.objective,
-          source: usageSourceOf(context.env),
+          source: context.deps.config.usageSource,
         });
         return { ...report, kind };
       }),
@@ -355,7 +355,7 @@ builder.queryField('roiFrontier', (t) =>
           context.viewer.orgId,
           ids,
           requireRange(args.from, args.to, [], requestNow(context)),
-          usageSourceOf(context.env),
+          context.deps.config.usageSource,
           { latency: false },
         );
         return paretoFrontier(reports, args.qualityTolerance);

@@ -1,4 +1,4 @@
-import { lineageNodeBudget } from '../../config.ts';
+import { decodeNodeId } from '../../global-id.ts';
 import { analyzeImpact, type ImpactReport } from '../../registry/impact/impact.service.ts';
 import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import {
@@ -7,7 +7,6 @@ import {
   type LineageWalk,
 } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
-import { decodeNodeId } from '../lib/ids.ts';
 import { loadNode } from '../lib/nodes.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import { EdgeTypeEnum } from './enums.ts';
@@ -98,7 +97,7 @@ builder.queryField('impact', (t) =>
         analyzeImpact(context.db, context.viewer.orgId, {
           root: decodeNodeId(args.of, NODE_KINDS, ['of']),
           maxDepth: args.maxDepth,
-          nodeBudget: lineageNodeBudget(context.env),
+          nodeBudget: context.deps.config.lineageNodeBudget,
         }),
       ),
   }),
@@ -147,7 +146,7 @@ builder.queryField('lineagePath', (t) =>
           from: decodeNodeId(args.from, NODE_KINDS, ['from']),
           to: decodeNodeId(args.to, NODE_KINDS, ['to']),
           edgeTypes: args.edgeTypes,
-          nodeBudget: lineageNodeBudget(context.env),
+          nodeBudget: context.deps.config.lineageNodeBudget,
         }),
       ),
   }),

@@ -8,7 +8,6 @@ import {
   Kind,
   type SelectionNode,
 } from 'graphql';
-import { lineageNodeBudget } from '../../config.ts';
 import type { Context } from '../../context.ts';
 import { encodeGlobalID } from '../../global-id.ts';
 import { lineageGraphDocument } from '../../registry/lineage/graph-document.ts';
@@ -463,7 +462,7 @@ builder.interfaceField(LineageNodeRef, 'lineage', (t) =>
           edgeTypes: args.edgeTypes,
           maxDepth: args.maxDepth,
           asOf: args.asOf,
-          nodeBudget: lineageNodeBudget(context.env),
+          nodeBudget: context.deps.config.lineageNodeBudget,
           // Read with the walk when the selection will list them: no statement more.
           edgeDetails: selectionAsksEdgeDetails(info),
         });

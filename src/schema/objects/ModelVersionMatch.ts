@@ -1,29 +1,17 @@
 // Similarity search over model cards: ModelVersion.similar and Query.modelsSearch, through the
 // Embedder and VectorIndex ports (Workers AI + Vectorize in production, local ones elsewhere).
-import { createContextCache } from '@pothos/core';
-import type { Context } from '../../context.ts';
-import { searchPorts } from '../../ports/ports.ts';
+import { decodeIdOf } from '../../global-id.ts';
 import { MAX_TOP_K } from '../../ports/vector-index.ts';
 import {
   checkSimilarArgs,
   DEFAULT_TOP_K,
   type RankedVersion,
-  type SearchDeps,
   searchModelVersions,
   similarVersions,
 } from '../../registry/search/search.service.ts';
 import { builder } from '../builder.ts';
-import { decodeIdOf } from '../lib/ids.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import { ModelVersionRef } from './refs.ts';
-
-const searchDeps = createContextCache(
-  (context: Context): SearchDeps => ({
-    db: context.db,
-    d1: context.d1,
-    ...searchPorts(context.env, context.db, context.d1),
-  }),
-);
 
 export const ModelVersionMatchRef = builder.objectRef<RankedVersion>('ModelVersionMatch');
 ModelVersionMatchRef.implement({
@@ -77,7 +65,7 @@ builder.objectFields(ModelVersionRef, (t) => ({
             }
           : null;
         checkSimilarArgs(args.topK, filter);
-        return similarVersions(searchDeps(context), context.viewer, ids, {
+        return similarVersions(context.deps, context.viewer, ids, {
           topK: args.topK,
           filter,
         });
@@ -100,7 +88,7 @@ builder.queryField('modelsSearch', (t) =>
     },
     resolve: (_root, args, context) =>
       withUserErrors(() =>
-        searchModelVersions(searchDeps(context), context.viewer, {
+        searchModelVersions(context.deps, context.viewer, {
           text: args.text,
           topK: args.topK,
         }),

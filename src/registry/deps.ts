@@ -1,0 +1,36 @@
+import type { Db } from '../db/db.ts';
+import type { Embedder } from '../ports/embedder.ts';
+import type { EventSink } from '../ports/event-sink.ts';
+import type { VectorIndex } from '../ports/vector-index.ts';
+import type { UploadLimits } from './artifact/artifact.ts';
+import type { UsageSource } from './usage/usage-source.ts';
+
+/** The Worker's vars as the services read them, parsed once (src/config.ts registryConfig). */
+export interface Config {
+  /** LINEAGE_NODE_BUDGET: nodes one lineage walk may visit. */
+  lineageNodeBudget: number;
+  /** USAGE_ROLLUP: whether usage reads come from the rollups or the raw requests. */
+  usageSource: UsageSource;
+  /** ARTIFACT_MAX_REQUEST_BYTES and ARTIFACT_UPLOAD_TTL_HOURS. */
+  uploadLimits: UploadLimits;
+  /** The ARTIFACT_SSEC_KEYS secret, if set. */
+  encryptionKeys?: string;
+}
+
+/**
+ * Every adapter a service may need, built once per request (src/context.ts) or per cron trigger
+ * (src/scheduled.ts). A service takes the part it uses, e.g. `Pick<Deps, 'db' | 'd1'>`.
+ */
+export interface Deps {
+  db: Db;
+  /** The D1 binding (counting statements in a request), for batches. */
+  d1: D1Database;
+  /** The artifact store (R2). */
+  bucket: R2Bucket;
+  /** Analytics Engine. */
+  events: EventSink;
+  embedder: Embedder;
+  vectorIndex: VectorIndex;
+  config: Config;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
