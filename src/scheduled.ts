@@ -1,18 +1,50 @@
-import { expireArtifactUploadsJob } from './registry/artifact/artifact.service.ts';
-import { deleteExpiredIdempotencyKeys } from './registry/idempotency/idempotency.service.ts';
-import { embeddingRefreshJob } from './registry/search/search.service.ts';
-import { autoPromotionJob } from './registry/usage/promotion.service.ts';
-import { repricingJob } from './registry/usage/usage.service.ts';
+import { createDeps, type WorkerEnv } from './context.ts';
+import { expireArtifactUploads } from './registry/artifact/artifact.service.ts';
+import type { Deps } from './registry/deps.ts';
+import { sweepExpiredKeys } from './registry/idempotency/idempotency.service.ts';
+import { refreshStaleOrganizations } from './registry/search/search.service.ts';
+import { runDueAutoPromotions } from './registry/usage/promotion.service.ts';
+import { runPendingRepricing } from './registry/usage/usage.service.ts';
 
 /**
  * Work the Worker does on its cron trigger (wrangler.jsonc `triggers.crons`), outside any request.
- * Each job is a plain function of the environment and the trigger time; a failing job is logged
- * and does not stop the others, so one broken job never starves the rest.
+ * Each job is a plain function of the adapters (built once per trigger) and the trigger time; a
+ * failing job is logged and does not stop the others, so one broken job never starves the rest.
  */
 export interface ScheduledJob {
   /** Shown in logs. */
   name: string;
-  run(env: Env, scheduledTime: Date): Promise<void>;
+  run(deps: Deps, scheduledTime: Date): Promise<void>;
+}
+
+/** Keys expire at the trigger's time. */
+export async function deleteExpiredIdempotencyKeys(deps: Deps, scheduledTime: Date): Promise<void> {
+  const deleted = await sweepExpiredKeys(deps.db, scheduledTime);
+  if (deleted > 0) console.log(`idempotency: deleted ${deleted} expired key(s)`);
+}
+
+/** Expires abandoned uploads in every organization. */
+export async function expireArtifactUploadsJob(deps: Deps, scheduledTime: Date): Promise<void> {
+  const run = await expireArtifactUploads(deps, scheduledTime);
+  if (run.expired.length > 0) {
+    console.log(
+      `expired ${run.expired.length} artifact upload(s); ${run.abortFailures.length} R2 abort(s) failed`,
+    );
+  }
+}
+
+export async function autoPromotionJob(deps: Deps, scheduledTime: Date): Promise<void> {
+  const results = await runDueAutoPromotions(deps, scheduledTime);
+  const failed = results.filter((r) => r.outcome === 'FAILED').length;
+  if (failed) throw new Error(`${failed} of ${results.length} rule(s) failed`);
+}
+
+export async function repricingJob(deps: Deps): Promise<void> {
+  await runPendingRepricing(deps);
+}
+
+export async function embeddingRefreshJob(deps: Deps): Promise<void> {
+  await refreshStaleOrganizations(deps);
 }
 
 /** Every job, in the order they run on each trigger. */
@@ -24,15 +56,25 @@ export const SCHEDULED_JOBS: ScheduledJob[] = [
   { name: 'search-embedding-refresh', run: embeddingRefreshJob },
 ];
 
+/**
+ * The adapters of one trigger, on the plain D1 binding (no request to count statements for).
+ * Work handed to waitUntil is awaited before the trigger's jobs count as done.
+ */
+export function scheduledDeps(env: WorkerEnv, pending: Promise<unknown>[] = []): Deps {
+  return createDeps(env, env.DB, (promise) => pending.push(promise));
+}
+
 export async function runScheduledJobs(
-  env: Env,
+  env: WorkerEnv,
   scheduledTime: Date,
   jobs: readonly ScheduledJob[] = SCHEDULED_JOBS,
 ): Promise<{ name: string; ok: boolean; error?: string }[]> {
+  const pending: Promise<unknown>[] = [];
+  const deps = scheduledDeps(env, pending);
   const outcomes: { name: string; ok: boolean; error?: string }[] = [];
   for (const job of jobs) {
     try {
-      await job.run(env, scheduledTime);
+      await job.run(deps, scheduledTime);
       outcomes.push({ name: job.name, ok: true });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -40,5 +82,6 @@ export async function runScheduledJobs(
       outcomes.push({ name: job.name, ok: false, error: message });
     }
   }
+  await Promise.allSettled(pending);
   return outcomes;
 }

@@ -3,12 +3,16 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
   decodeResult,
-  deleteExpiredIdempotencyKeys,
   encodeResult,
   hashCanonical,
   IDEMPOTENCY_TTL_MS,
 } from '../../src/registry/idempotency/idempotency.service.ts';
-import { runScheduledJobs, SCHEDULED_JOBS } from '../../src/scheduled.ts';
+import {
+  deleteExpiredIdempotencyKeys,
+  runScheduledJobs,
+  SCHEDULED_JOBS,
+  scheduledDeps,
+} from '../../src/scheduled.ts';
 import { createTestOrg, gql } from '../helpers/graphql.ts';
 import { keyRows, tableCounts } from './helpers.ts';
 
@@ -48,7 +52,7 @@ describe('expiry of idempotency keys', () => {
     expect((await keyRows(org.orgId)).map((row) => row.key)).toEqual(['new', 'old-1', 'old-2']);
 
     expect(SCHEDULED_JOBS.map((job) => job.name)).toContain('idempotency-key-expiry');
-    await deleteExpiredIdempotencyKeys(env, new Date());
+    await deleteExpiredIdempotencyKeys(scheduledDeps(env), new Date());
     expect((await keyRows(org.orgId)).map((row) => row.key)).toEqual(['new']);
   });
 
@@ -70,7 +74,7 @@ describe('expiry of idempotency keys', () => {
     const input = { name: 'kept', idempotencyKey: 'kept' };
     const first = await gql(org.tokens.EDITOR, ExperimentCreate, { input });
     await age(org.orgId, IDEMPOTENCY_TTL_MS - 60_000);
-    await deleteExpiredIdempotencyKeys(env, new Date());
+    await deleteExpiredIdempotencyKeys(scheduledDeps(env), new Date());
     const before = await tableCounts(org.orgId);
     const replay = await gql(org.tokens.EDITOR, ExperimentCreate, { input });
     expect(replay.data).toEqual(first.data);

@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import { searchPorts } from '../../src/ports/ports.ts';
 import {
-  embeddingRefreshJob,
   MAX_REFRESH_PER_REQUEST,
   refreshEmbeddings,
   refreshStaleOrganizations,
 } from '../../src/registry/search/search.service.ts';
+import { embeddingRefreshJob, scheduledDeps } from '../../src/scheduled.ts';
 import { seedModel, seedVersion } from '../helpers/fixtures.ts';
 import { createTestOrg, gql, type TestOrg } from '../helpers/graphql.ts';
 
@@ -133,7 +133,7 @@ describe('search-embedding-refresh scheduled job', () => {
     await seedVersions(org, 3);
     // Other organizations of this file may be stale too: run until this one is caught up.
     for (let run = 0; run < 10 && (await staleCount(org.orgId)) > 0; run += 1) {
-      await embeddingRefreshJob(env);
+      await embeddingRefreshJob(scheduledDeps(env));
     }
     expect(await staleCount(org.orgId)).toBe(0);
     expect(await vectorCount(org.orgId)).toBe(3);

@@ -1,6 +1,5 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
-import { createDb } from '../../db/client.ts';
 import type { Db } from '../../db/db.ts';
 import {
   findAuditEventsBySubject,
@@ -823,17 +822,4 @@ export async function expireArtifactUploads(
     deleteExpiredUploads(deps.db, ids, at),
   ]);
   return { expired: ids, abortFailures };
-}
-
-/** The scheduled job's entry (src/scheduled.ts): expires uploads in every organization. */
-export async function expireArtifactUploadsJob(env: Env, scheduledTime: Date): Promise<void> {
-  const run = await expireArtifactUploads(
-    { db: createDb(env.DB), d1: env.DB, bucket: env.ARTIFACTS },
-    scheduledTime,
-  );
-  if (run.expired.length > 0) {
-    console.log(
-      `expired ${run.expired.length} artifact upload(s); ${run.abortFailures.length} R2 abort(s) failed`,
-    );
-  }
 }

@@ -1,6 +1,5 @@
 import type { RawBuilder } from 'kysely';
 import type { BatchQuery } from '../../db/batch.ts';
-import { createDb } from '../../db/client.ts';
 import type { Db } from '../../db/db.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -337,10 +336,4 @@ export async function sweepExpiredKeys(db: Db, now: Date): Promise<number> {
     if (count < SWEEP_CHUNK) break;
   }
   return deleted;
-}
-
-/** The SCHEDULED_JOBS entry's body: keys expire at the trigger's time. */
-export async function deleteExpiredIdempotencyKeys(env: Env, scheduledTime: Date): Promise<void> {
-  const deleted = await sweepExpiredKeys(createDb(env.DB), scheduledTime);
-  if (deleted > 0) console.log(`idempotency: deleted ${deleted} expired key(s)`);
 }

@@ -1,8 +1,6 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
-import { createDb } from '../../db/client.ts';
 import type { Db } from '../../db/db.ts';
-import { searchPorts } from '../../ports/ports.ts';
 import {
   MAX_FILTER_MODELS,
   MAX_TOP_K,
@@ -127,12 +125,6 @@ export async function refreshStaleOrganizations(
     checked += result.checked;
   }
   return { organizations: orgIds.length, embedded, checked };
-}
-
-/** The scheduled job (src/scheduled.ts): refreshStaleOrganizations with the Worker's ports. */
-export async function embeddingRefreshJob(env: Env): Promise<void> {
-  const db = createDb(env.DB);
-  await refreshStaleOrganizations({ db, d1: env.DB, ...searchPorts(env, db, env.DB) });
 }
 
 function checkTopK(topK: number | null | undefined, path: readonly string[]): number {

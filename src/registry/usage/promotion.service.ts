@@ -5,7 +5,6 @@
 // promotion and its decision record are one D1 batch. runDueAutoPromotions is the cron job.
 import type { Viewer } from '../../auth/viewer.ts';
 import { type BatchQuery, runBatch } from '../../db/batch.ts';
-import { createDb } from '../../db/client.ts';
 import {
   type AuditEntry,
   insertAuditEvent,
@@ -487,11 +486,4 @@ export async function runDueAutoPromotions(
     }
   }
   return results;
-}
-
-/** The cron entry (src/scheduled.ts): runDueAutoPromotions on the Worker's D1. */
-export async function autoPromotionJob(env: Env, scheduledTime: Date): Promise<void> {
-  const results = await runDueAutoPromotions({ db: createDb(env.DB), d1: env.DB }, scheduledTime);
-  const failed = results.filter((r) => r.outcome === 'FAILED').length;
-  if (failed) throw new Error(`${failed} of ${results.length} rule(s) failed`);
 }

@@ -1,6 +1,5 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
-import { createDb } from '../../db/client.ts';
 import type { EventSink } from '../../ports/event-sink.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
 import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
@@ -502,9 +501,4 @@ export async function runPendingRepricing(
       }
     }
   }
-}
-
-/** The cron entry (src/scheduled.ts): runPendingRepricing on the Worker's D1. */
-export async function repricingJob(env: Env): Promise<void> {
-  await runPendingRepricing({ db: createDb(env.DB), d1: env.DB });
 }
