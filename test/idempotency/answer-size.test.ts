@@ -11,6 +11,7 @@ import {
   runIdempotent,
 } from '../../src/registry/idempotency/idempotency.service.ts';
 import { newId } from '../../src/registry/ids.ts';
+import { serviceDeps } from '../helpers/fixtures.ts';
 import { createTestOrg, testDb } from '../helpers/graphql.ts';
 
 const PATH = ['input', 'idempotencyKey'];
@@ -43,9 +44,11 @@ describe('an answer too large to keep with its key', () => {
     // 'é' is 2 bytes of UTF-8: 1,000,000 of them are 2,000,000 bytes, under 1,900,000 in units
     const tooLarge = { text: 'é'.repeat(1_000_000) };
 
-    const refused = await runIdempotent(testDb(), call, writeOrgAnswering(tooLarge, 'big-1')).catch(
-      (error: unknown) => error,
-    );
+    const refused = await runIdempotent(
+      serviceDeps(),
+      call,
+      writeOrgAnswering(tooLarge, 'big-1'),
+    ).catch((error: unknown) => error);
 
     expect(refused).toBeInstanceOf(ValidationError);
     expect((refused as ValidationError).path).toEqual(PATH);
@@ -53,8 +56,8 @@ describe('an answer too large to keep with its key', () => {
     expect(await orgsNamed('big-1')).toBe(0);
     // the same key then works for an answer that fits, and replays it
     const fits = { text: 'é'.repeat(900_000) };
-    const first = await runIdempotent(testDb(), call, writeOrgAnswering(fits, 'big-2'));
-    const again = await runIdempotent(testDb(), call, writeOrgAnswering(fits, 'big-3'));
+    const first = await runIdempotent(serviceDeps(), call, writeOrgAnswering(fits, 'big-2'));
+    const again = await runIdempotent(serviceDeps(), call, writeOrgAnswering(fits, 'big-3'));
     expect(first).toEqual(fits);
     expect(again).toEqual(fits);
     expect([await orgsNamed('big-2'), await orgsNamed('big-3')]).toEqual([1, 0]);

@@ -1,6 +1,7 @@
 import type { RawBuilder } from 'kysely';
-import type { BatchQuery } from '../../db/batch.ts';
+import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
+import type { Deps } from '../deps.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { sha256Hex } from '../sha256.ts';
@@ -112,10 +113,10 @@ export interface RestAnswer {
 }
 
 /**
- * Handed by runIdempotent (GraphQL) or the REST router to a service: the service puts
- * `claim.writes(db, result)` in the one D1 batch that commits its change (or `writesWhere` under
- * the guard of a guarded batch), so the key and the change commit together or not at all, and a
- * concurrent holder of the key fails the batch whole.
+ * Handed by runWithKey (GraphQL through runIdempotent, REST through the router) to a service:
+ * the service puts `claim.writes(db, result)` in the one D1 batch that commits its change (or
+ * `writesWhere` under the guard of a guarded batch), so the key and the change commit together or
+ * not at all, and a concurrent holder of the key fails the batch whole.
  *
  * A GraphQL claim stores the domain result. A REST claim (made with the route's status) stores
  * the route's answer instead: the handler says how to present the service's result
@@ -235,6 +236,58 @@ export function claimWritesWhere(
   return claim ? claim.writesWhere(db, result, condition) : [];
 }
 
+/**
+ * How one API answers through a key: what a fresh run answers, how a stored first answer is
+ * replayed, what a key used for another request is, and which failures may be a concurrent
+ * holder's doing (then the holder's answer is replayed instead).
+ */
+export interface IdempotencyPresenter<R, A> {
+  fresh(result: R, claim: IdempotencyClaim): A;
+  replay(row: IdempotencyKeyTable): A;
+  /** Throws the API's error for a key already used with another request. */
+  conflict(): never;
+  mayBeConcurrent(error: unknown): boolean;
+}
+
+/**
+ * The one idempotency orchestrator, for every API. A key seen before with the same request
+ * replays the first answer and writes nothing; with another request it is the presenter's
+ * conflict. A new key runs with `claim`, which the service writes in its own batch with the
+ * answer, so the key exists exactly when the change does. A read-only run (no batch of its own)
+ * has its answer stored alone after it. A failure stores nothing (the key stays free), unless a
+ * concurrent request took the key meanwhile (its batch holds the key, which is then why this one
+ * failed, on the key's UNIQUE index or on a rule its write broke): that request's answer is
+ * replayed.
+ */
+export async function runWithKey<R, A>(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  claim: IdempotencyClaim,
+  presenter: IdempotencyPresenter<R, A>,
+  run: (claim: IdempotencyClaim) => Promise<R>,
+  options: { readOnly?: boolean } = {},
+): Promise<A> {
+  const known = (row: IdempotencyKeyTable): A =>
+    row.request_hash === claim.requestHash ? presenter.replay(row) : presenter.conflict();
+  const existing = await findLiveKey(deps.db, claim.address, new Date().toISOString());
+  if (existing) return known(existing);
+  try {
+    const result = await run(claim);
+    if (!claim.recorded && options.readOnly) {
+      // A concurrent duplicate then fails on the key's UNIQUE index and replays this answer.
+      await runBatch(deps.d1, claim.writes(deps.db, result));
+    }
+    if (!claim.recorded) {
+      throw new Error(`${claim.address.scope} did not record its idempotency key in its batch`);
+    }
+    return presenter.fresh(result, claim);
+  } catch (error) {
+    if (!presenter.mayBeConcurrent(error)) throw error;
+    const winner = await findLiveKey(deps.db, claim.address, new Date().toISOString());
+    if (winner) return known(winner);
+    throw error;
+  }
+}
+
 export interface IdempotentCall {
   orgId: string;
   /** The mutation name: keys are scoped per organization and per mutation. */
@@ -247,14 +300,12 @@ export interface IdempotentCall {
 }
 
 /**
- * Runs a creation at most once per key. No key: runs it. A key seen before with the same input:
- * returns the first result and writes nothing. With another input: ConflictError on the key's
- * path. A new key: runs it with a claim that its batch records. A failure leaves the key unused,
- * unless a concurrent request took it meanwhile (which is then why this one failed, whether on
- * the key's UNIQUE index or on a rule its write broke): that request's result is replayed.
+ * Runs a creation at most once per key (runWithKey), storing and replaying the domain result
+ * itself (Dates tagged, see encodeResult). No key: runs it without a claim. A key used with
+ * another input is a ConflictError on the key's path.
  */
 export async function runIdempotent<R>(
-  db: Db,
+  deps: Pick<Deps, 'db' | 'd1'>,
   call: IdempotentCall,
   run: (claim: IdempotencyClaim | undefined) => Promise<R>,
 ): Promise<R> {
@@ -265,62 +316,37 @@ export async function runIdempotent<R>(
     key: requireIdempotencyKey(call.key, call.path),
   };
   const requestHash = await hashCanonical(withoutKey(call.input));
-  const replay = (row: IdempotencyKeyTable): R => {
-    if (row.request_hash !== requestHash) {
+  const claim = new IdempotencyClaim(address, requestHash, new Date(), call.path);
+  return runWithKey(deps, claim, resultPresenter<R>(call), run);
+}
+
+function resultPresenter<R>(call: IdempotentCall): IdempotencyPresenter<R, R> {
+  return {
+    fresh: (result) => result,
+    replay(row) {
+      if (row.response === null) throw new Error('A completed idempotency key has no response');
+      return decodeResult<R>(row.response);
+    },
+    conflict() {
       throw new ConflictError(
         `This idempotency key was already used for ${call.scope} with a different input`,
         call.path,
       );
-    }
-    if (row.response === null) throw new Error('A completed idempotency key has no response');
-    return decodeResult<R>(row.response);
+    },
+    // Whatever failed, a concurrent holder of the key may be why.
+    mayBeConcurrent: () => true,
   };
-
-  const now = new Date();
-  const existing = await findLiveKey(db, address, now.toISOString());
-  if (existing) return replay(existing);
-  const claim = new IdempotencyClaim(address, requestHash, now, call.path);
-  try {
-    const result = await run(claim);
-    if (!claim.recorded) {
-      throw new Error(`${call.scope} did not record its idempotency key in its batch`);
-    }
-    return result;
-  } catch (error) {
-    const winner = await findLiveKey(db, address, new Date().toISOString());
-    if (winner) return replay(winner);
-    throw error;
-  }
 }
 
-// REST: the router makes the claim (scope "POST /api/...", the hash of path, query and body) and
-// the handler passes it to its service, like a GraphQL mutation; these read a key's first answer.
-
-export type RestKeyState =
-  | { kind: 'free' }
-  | { kind: 'replay'; answer: RestAnswer }
-  | { kind: 'conflict' };
-
-/** What a REST key holds now: nothing yet, the first answer to replay, or another request. */
-export async function restKeyState(
-  db: Db,
-  address: KeyAddress,
-  requestHash: string,
-  now = new Date(),
-): Promise<RestKeyState> {
-  const row = await findLiveKey(db, address, now.toISOString());
-  if (!row) return { kind: 'free' };
-  if (row.request_hash !== requestHash) return { kind: 'conflict' };
+/** A REST key's first answer as stored: status, body text and content type. */
+export function storedAnswer(row: IdempotencyKeyTable): RestAnswer {
   if (row.response === null || row.response_status === null) {
     throw new Error('A completed REST idempotency key has no response');
   }
   return {
-    kind: 'replay',
-    answer: {
-      status: row.response_status,
-      body: row.response,
-      contentType: row.response_type ?? 'application/json',
-    },
+    status: row.response_status,
+    body: row.response,
+    contentType: row.response_type ?? 'application/json',
   };
 }
 

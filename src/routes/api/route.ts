@@ -59,8 +59,8 @@ export interface RouteDef<
   inputPaths?: Record<string, readonly string[]>;
   /**
    * A POST that writes nothing (a query with a body, e.g. a comparison): it has no batch to put
-   * its `Idempotency-Key` in, so the router stores the key with the answer after the handler.
-   * Every other POST handler must pass its claim to its service (the router checks it did).
+   * its `Idempotency-Key` in, so runWithKey stores the key with the answer after the handler.
+   * Every other POST handler must pass its claim to its service (runWithKey checks it did).
    */
   readOnly?: true;
   /** Every route of the original design is live: each has a handler. */

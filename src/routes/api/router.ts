@@ -1,14 +1,15 @@
 import { viewerScopes } from '../../auth/viewer.ts';
 import { type Context, createContext, type WorkerEnv } from '../../context.ts';
-import { runBatch } from '../../db/batch.ts';
 import type { StatementCounter } from '../../db/client.ts';
 import {
   hashCanonical,
   IdempotencyClaim,
+  type IdempotencyPresenter,
   isKeyCollision,
   type RestAnswer,
   requireIdempotencyKey,
-  restKeyState,
+  runWithKey,
+  storedAnswer,
 } from '../../registry/idempotency/idempotency.service.ts';
 import { ApiError, fromThrown, validationError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -122,14 +123,16 @@ export async function handleApiRequest(
       bodyText ??= request.text();
       return bodyText;
     };
-    const run = async (claim?: IdempotencyClaim): Promise<Response> => {
+    // Throws what the client gets: an ApiError, or (with a claim) the key's UNIQUE-index failure,
+    // which runWithKey answers with the concurrent winner's answer when it can read it.
+    const run = async (claim?: IdempotencyClaim): Promise<unknown> => {
       try {
         const params = parsePart(route, 'params', found.params);
         const query = parsePart(route, 'query', Object.fromEntries(url.searchParams));
         const body = route.body
           ? parsePart(route, 'body', parseJsonBody(await readBody()))
           : undefined;
-        const result = await handler({
+        return await handler({
           params: params as Record<string, unknown>,
           query: query as Record<string, unknown>,
           body,
@@ -137,23 +140,36 @@ export async function handleApiRequest(
           request,
           claim,
         });
-        if (claim) return answerOf(await recordedAnswer(context, route, claim, result));
-        if (result instanceof Response) return result;
-        return Response.json(result, { status: route.status ?? 200, headers });
       } catch (error) {
-        // A duplicate that committed the key first refused our batch whole: runIdempotentPost
-        // replays its answer (this one is sent only if it cannot be read).
-        if (claim && isKeyCollision(error)) return keyBusy(route);
-        return fromThrown(error, route.inputPaths).toResponse(headers);
+        if (claim && isKeyCollision(error)) throw error;
+        throw fromThrown(error, route.inputPaths);
       }
     };
     const idempotencyKey = request.headers.get(IDEMPOTENCY_KEY_HEADER);
     if (request.method === 'POST' && idempotencyKey !== null) {
-      return finish(
-        await runIdempotentPost(context, route, url, await readBody(), idempotencyKey, run),
-      );
+      let claim: IdempotencyClaim;
+      try {
+        claim = await restClaim(context, route, url, await readBody(), idempotencyKey);
+      } catch (error) {
+        return finish(fromThrown(error).toResponse(new Headers()));
+      }
+      // A read-only route stores what its handler returns (its JSON body) as is.
+      if (route.readOnly) claim.presenting((answer: unknown) => answer);
+      try {
+        return finish(
+          await runWithKey(context.deps, claim, routePresenter(route), run, {
+            readOnly: route.readOnly,
+          }),
+        );
+      } catch (error) {
+        // A duplicate committed the key first and its answer could not be read yet.
+        if (isKeyCollision(error)) return finish(keyBusy(route));
+        throw error;
+      }
     }
-    return finish(await run());
+    const result = await run();
+    if (result instanceof Response) return finish(result);
+    return finish(Response.json(result, { status: route.status ?? 200, headers }));
   } catch (error) {
     return finish(fromThrown(error, route.inputPaths).toResponse(headers));
   }
@@ -186,23 +202,31 @@ export async function restClaim(
 }
 
 /**
- * The answer of a handler that ran with a claim: the one its service stored with the key, in the
- * same batch as its change. A read-only route has no batch: its answer is stored here, alone (a
- * concurrent duplicate then fails on the key's UNIQUE index and replays the first).
+ * `Idempotency-Key` on every POST route, once for all handlers, the GraphQL way (runWithKey): the
+ * same key with the same request (path, query and body, hashed canonically) replays the first 2xx
+ * answer, status and body byte for byte; with another request it is 409 CONFLICT.
  */
-async function recordedAnswer(
-  context: Context,
-  route: RouteDef,
-  claim: IdempotencyClaim,
-  result: unknown,
-): Promise<RestAnswer> {
-  if (!claim.recorded && route.readOnly) {
-    await runBatch(context.deps.d1, claim.presenting((value) => value).writes(context.db, result));
-  }
-  if (!claim.recorded || !claim.answer) {
-    throw new Error(`${route.method} ${route.path} did not record its idempotency key`);
-  }
-  return claim.answer;
+function routePresenter(route: RouteDef): IdempotencyPresenter<unknown, Response> {
+  return {
+    fresh(_result, claim) {
+      if (!claim.answer) {
+        throw new Error(`${route.method} ${route.path} did not record its idempotency key`);
+      }
+      return answerOf(claim.answer);
+    },
+    replay: (row) => answerOf(storedAnswer(row), true),
+    conflict() {
+      throw new ApiError(
+        409,
+        'CONFLICT',
+        `This ${IDEMPOTENCY_KEY_HEADER} was already used for ${route.method} ${route.path} with a different request`,
+        KEY_PATH,
+      );
+    },
+    // Only a conflict can come from a concurrent request with the key.
+    mayBeConcurrent: (error) =>
+      error instanceof ApiError ? error.status === 409 : isKeyCollision(error),
+  };
 }
 
 function keyBusy(route: RouteDef): Response {
@@ -223,51 +247,6 @@ function answerOf(answer: RestAnswer, replayed = false): Response {
   });
   if (replayed) response.headers.set('Idempotent-Replayed', 'true');
   return response;
-}
-
-/**
- * `Idempotency-Key` on every POST route, once for all handlers, the GraphQL way: the same key with
- * the same request (path, query and body, hashed canonically) replays the first 2xx answer, status
- * and body; with another request it is 409 CONFLICT. A new key runs the handler with a claim that
- * its service writes first in its own D1 batch, with the answer, so the key exists exactly when the
- * change does: a Worker that dies after the commit leaves a key that replays, never a change a
- * retry could make twice. A failure stores nothing (the key stays free), unless a concurrent
- * request with the key won meanwhile (its batch holds the key, so ours was refused whole): then
- * that request's answer is replayed.
- */
-async function runIdempotentPost(
-  context: Context,
-  route: RouteDef,
-  url: URL,
-  text: string,
-  key: string,
-  run: (claim: IdempotencyClaim) => Promise<Response>,
-): Promise<Response> {
-  let claim: IdempotencyClaim;
-  try {
-    claim = await restClaim(context, route, url, text, key);
-  } catch (error) {
-    return fromThrown(error).toResponse(new Headers());
-  }
-  const known = async () => {
-    const state = await restKeyState(context.db, claim.address, claim.requestHash);
-    if (state.kind === 'replay') return answerOf(state.answer, true);
-    if (state.kind === 'conflict') {
-      return new ApiError(
-        409,
-        'CONFLICT',
-        `This ${IDEMPOTENCY_KEY_HEADER} was already used for ${route.method} ${route.path} with a different request`,
-        KEY_PATH,
-      ).toResponse(new Headers());
-    }
-    return null;
-  };
-  const first = await known();
-  if (first) return first;
-  const response = await run(claim);
-  // Only a conflict can come from a concurrent request with the key: then its answer is replayed.
-  if (response.status !== 409) return response;
-  return (await known()) ?? response;
 }
 
 function parseOrText(text: string): unknown {

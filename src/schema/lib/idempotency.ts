@@ -19,7 +19,7 @@ export function idempotent<R>(
   run: (claim: IdempotencyClaim | undefined) => Promise<R>,
 ): Promise<R> {
   return runIdempotent(
-    context.db,
+    context.deps,
     {
       orgId: context.viewer.orgId,
       scope: mutation,
