@@ -3,7 +3,7 @@ import { expireArtifactUploads } from './registry/artifact/artifact.service.ts';
 import type { Deps } from './registry/deps.ts';
 import { sweepExpiredKeys } from './registry/idempotency/idempotency.service.ts';
 import { refreshStaleOrganizations } from './registry/search/search.service.ts';
-import { runDueAutoPromotions } from './registry/usage/promotion.service.ts';
+import { runDueAutoPromotions } from './registry/usage/auto-promotion.service.ts';
 import { runPendingRepricing } from './registry/usage/usage.service.ts';
 
 /**

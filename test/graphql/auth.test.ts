@@ -8,7 +8,7 @@ import {
   uploadArtifactPart,
 } from '../../src/registry/artifact/artifact.service.ts';
 import { requestApproval } from '../../src/registry/governance/approval.service.ts';
-import { setAutoPromotionRule } from '../../src/registry/usage/promotion.service.ts';
+import { setAutoPromotionRule } from '../../src/registry/usage/auto-promotion.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
 import { schema } from '../../src/schema/index.ts';
 import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';

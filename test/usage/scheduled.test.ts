@@ -12,7 +12,7 @@ import {
   runAutoPromotion,
   runDueAutoPromotions,
   setAutoPromotionRule,
-} from '../../src/registry/usage/promotion.service.ts';
+} from '../../src/registry/usage/auto-promotion.service.ts';
 import {
   REPRICE_BATCH,
   runPendingRepricing,

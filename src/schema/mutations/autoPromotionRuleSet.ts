@@ -1,5 +1,5 @@
 import { decodeIdOf } from '../../global-id.ts';
-import { setAutoPromotionRule } from '../../registry/usage/promotion.service.ts';
+import { setAutoPromotionRule } from '../../registry/usage/auto-promotion.service.ts';
 import type { AutoPromotionRule } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';

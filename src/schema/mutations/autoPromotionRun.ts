@@ -3,7 +3,7 @@ import { requireRange } from '../../registry/metrics/metrics.service.ts';
 import {
   type PromotionDecision,
   runAutoPromotion,
-} from '../../registry/usage/promotion.service.ts';
+} from '../../registry/usage/auto-promotion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { PromotionDecisionRef } from '../objects/AbTest.ts';

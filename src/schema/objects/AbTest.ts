@@ -6,7 +6,7 @@ import type {
   PairComparison,
   Verdict,
 } from '../../registry/usage/analysis.service.ts';
-import type { PromotionDecision } from '../../registry/usage/promotion.service.ts';
+import type { PromotionDecision } from '../../registry/usage/auto-promotion.service.ts';
 import { builder } from '../builder.ts';
 import { MetricStatsRef } from './MetricStats.ts';
 import { ModelRef, ModelVersionRef } from './refs.ts';
