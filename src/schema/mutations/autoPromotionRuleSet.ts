@@ -4,7 +4,7 @@ import type { AutoPromotionRule } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { AutoPromotionRuleRef, PromotionObjectiveEnum } from '../objects/UsageReport.ts';
+import { AutoPromotionRuleRef, PromotionObjectiveEnum } from '../objects/AutoPromotionRule.ts';
 
 const AutoPromotionRuleSetInput = builder.inputType('AutoPromotionRuleSetInput', {
   description: 'A model’s automatic promotion rule (replaces any earlier one).',

@@ -6,7 +6,7 @@ import {
 } from '../../registry/usage/auto-promotion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { PromotionDecisionRef } from '../objects/AbTest.ts';
+import { PromotionDecisionRef } from '../objects/AutoPromotionDecision.ts';
 
 const AutoPromotionRunInput = builder.inputType('AutoPromotionRunInput', {
   description: 'Evaluate a model’s automatic promotion rule over a time range.',

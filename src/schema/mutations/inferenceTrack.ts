@@ -9,7 +9,7 @@ import {
 import type { InferenceStatus } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { InferenceRequestRef, InferenceStatusEnum } from '../objects/UsageReport.ts';
+import { InferenceRequestRef, InferenceStatusEnum } from '../objects/InferenceRequest.ts';
 
 const InferenceRequestInput = builder.inputType('InferenceRequestInput', {
   description: 'One LLM request.',

@@ -3,7 +3,7 @@ import type { ModelPrice } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
-import { ModelPriceRef } from '../objects/UsageReport.ts';
+import { ModelPriceRef } from '../objects/ModelPrice.ts';
 
 const PriceSetInput = builder.inputType('PriceSetInput', {
   description:

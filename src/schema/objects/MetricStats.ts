@@ -1,12 +1,11 @@
-import type { Distribution, MetricAlert, SeriesBucket } from '../../registry/metrics/metrics.ts';
 import {
+  type Distribution,
   GRANULARITIES,
   type Granularity,
   METRIC_TYPES,
-  metricTypeOf,
+  type SeriesBucket,
 } from '../../registry/metrics/metrics.ts';
 import { builder } from '../builder.ts';
-import { ModelRef, ModelVersionRef } from './refs.ts';
 
 const METRIC_TYPE_DESCRIPTIONS: Record<(typeof METRIC_TYPES)[number], string> = {
   LATENCY: 'Response time in milliseconds (at least 0; lower is better).',
@@ -75,89 +74,5 @@ MetricSeriesPointRef.implement({
     mean: t.exposeFloat('mean', { description: 'Mean value in the bucket.' }),
     min: t.exposeFloat('min', { description: 'Smallest value in the bucket.' }),
     max: t.exposeFloat('max', { description: 'Largest value in the bucket.' }),
-  }),
-});
-
-const AlertDirectionEnum = builder.enumType('MetricAlertDirection', {
-  description: 'How the recent window differs from the baseline.',
-  values: {
-    WORSE: {
-      value: 'WORSE',
-      description: 'Significantly worse for a metric with a known good direction.',
-    },
-    CHANGED: { value: 'CHANGED', description: 'Significantly different for a custom metric.' },
-  } as const,
-});
-
-const MetricWindowRef = builder.objectRef<MetricAlert['baseline']>('MetricWindow');
-MetricWindowRef.implement({
-  description: 'A time window of a degradation check and its statistics.',
-  fields: (t) => ({
-    from: t.field({ type: 'DateTime', description: 'Start (inclusive).', resolve: (w) => w.from }),
-    to: t.field({ type: 'DateTime', description: 'End (exclusive).', resolve: (w) => w.to }),
-    count: t.exposeInt('count', { description: 'Points in the window.' }),
-    mean: t.exposeFloat('mean', { description: 'Mean value in the window.' }),
-    stddev: t.exposeFloat('stddev', {
-      nullable: true,
-      description: 'Sample standard deviation in the window.',
-    }),
-  }),
-});
-
-export const MetricAlertRef = builder.objectRef<MetricAlert>('MetricAlert');
-MetricAlertRef.implement({
-  description:
-    'A version whose recent window of a metric is significantly worse than its baseline window (Welch’s t-test).',
-  fields: (t) => ({
-    model: t.field({ type: ModelRef, description: 'The model.', resolve: (a) => a.modelId }),
-    modelVersion: t.field({
-      type: ModelVersionRef,
-      description: 'The version that degraded.',
-      resolve: (a) => a.versionId,
-    }),
-    metricType: t.field({
-      type: MetricTypeEnum,
-      description: 'The metric.',
-      resolve: (a) => metricTypeOf(a.metric).type,
-    }),
-    metricName: t.string({
-      nullable: true,
-      description: 'The name of a CUSTOM metric.',
-      resolve: (a) => metricTypeOf(a.metric).name,
-    }),
-    direction: t.field({
-      type: AlertDirectionEnum,
-      description: 'Worse, or (custom metrics) changed.',
-      resolve: (a) => a.direction,
-    }),
-    baseline: t.field({
-      type: MetricWindowRef,
-      description: 'The earlier window.',
-      resolve: (a) => a.baseline,
-    }),
-    recent: t.field({
-      type: MetricWindowRef,
-      description: 'The recent window.',
-      resolve: (a) => a.recent,
-    }),
-    difference: t.exposeFloat('difference', { description: 'Recent mean minus baseline mean.' }),
-    relativeChange: t.exposeFloat('relativeChange', {
-      nullable: true,
-      description: 'Difference over the absolute baseline mean; null when that mean is 0.',
-    }),
-    effectSize: t.exposeFloat('effectSize', {
-      nullable: true,
-      description: 'Cohen’s d: the difference in pooled standard deviations.',
-    }),
-    tStatistic: t.float({
-      nullable: true,
-      description: 'Welch’s t; null when infinite (both windows constant and different).',
-      resolve: (a) => (Number.isFinite(a.tStatistic) ? a.tStatistic : null),
-    }),
-    degreesOfFreedom: t.exposeFloat('degreesOfFreedom', {
-      nullable: true,
-      description: 'Welch–Satterthwaite degrees of freedom.',
-    }),
-    pValue: t.exposeFloat('pValue', { description: 'Two-sided p-value.' }),
   }),
 });

@@ -1,16 +1,19 @@
-import { encodeGlobalID } from '../../global-id.ts';
+import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
+import { requireRange } from '../../registry/metrics/metrics.service.ts';
 import type { TestResult } from '../../registry/metrics/statistics.ts';
-import type {
-  AbTestReport,
-  ArmSummary,
-  PairComparison,
-  Verdict,
+import {
+  type AbTestReport,
+  type ArmSummary,
+  compareArms,
+  type PairComparison,
+  type Verdict,
 } from '../../registry/usage/analysis.service.ts';
-import type { PromotionDecision } from '../../registry/usage/auto-promotion.service.ts';
+import { resolveArms } from '../../registry/usage/arms.service.ts';
 import { builder } from '../builder.ts';
+import { requestNow } from '../lib/range-loaders.ts';
+import { withUserErrors } from '../lib/user-errors.ts';
 import { MetricStatsRef } from './MetricStats.ts';
 import { ModelRef, ModelVersionRef } from './refs.ts';
-import { AutoPromotionRuleRef } from './UsageReport.ts';
 
 /** What an arm is: a model, or a version of a model. */
 export interface ArmWithKind {
@@ -271,68 +274,61 @@ AbTestReportRef.implement({
   }),
 });
 
-const PromotionOutcomeEnum = builder.enumType('AutoPromotionOutcome', {
-  description: 'What an automatic promotion run did or would do.',
-  values: {
-    PROMOTED: {
-      value: 'PROMOTED' as const,
-      description: 'The winner was promoted through the promotion gate.',
+builder.queryField('abTestCompare', (t) =>
+  t.field({
+    type: AbTestReportRef,
+    description:
+      'Compares LLM requests arm by arm over [from, to): an experiment’s requests (arms by model or version), or the requests of given models or versions. Per arm: counts, mean quality with a 95% CI, latency p50/p95, mean cost; per pair: Welch’s t-test of quality and latency, a two-proportion z-test of error rates; a verdict and the sample size still needed.',
+    args: {
+      experimentId: t.arg.id({ description: 'Compare this experiment’s requests.' }),
+      modelIds: t.arg.idList({ description: 'Or: each of these models (2-20) is an arm.' }),
+      versionIds: t.arg.idList({ description: 'Or: each of these versions (2-20) is an arm.' }),
+      armsBy: t.arg({
+        type: ArmKindEnum,
+        required: true,
+        defaultValue: 'MODEL',
+        description: 'With experimentId: whether models or versions are the arms.',
+      }),
+      objective: t.arg({
+        type: AbObjectiveEnum,
+        required: true,
+        defaultValue: 'QUALITY',
+        description: 'What the verdict maximises.',
+      }),
+      from: t.arg({
+        type: 'DateTime',
+        description: 'Start (inclusive); default 30 days before `to`.',
+      }),
+      to: t.arg({ type: 'DateTime', description: 'End (exclusive); default now.' }),
+      alpha: t.arg.float({
+        required: true,
+        defaultValue: 0.05,
+        description: 'Significance level (two-sided), between 0 and 0.5.',
+      }),
+      power: t.arg.float({
+        required: true,
+        defaultValue: 0.8,
+        description: 'Power for the sample size still needed, between 0.5 and 1.',
+      }),
     },
-    WOULD_PROMOTE: {
-      value: 'WOULD_PROMOTE' as const,
-      description: 'Dry run: the winner would be promoted.',
-    },
-    ALREADY_PRODUCTION: {
-      value: 'ALREADY_PRODUCTION' as const,
-      description: 'The winner is already the production version.',
-    },
-    NO_WINNER: { value: 'NO_WINNER' as const, description: 'No version is significantly best.' },
-    REFUSED: {
-      value: 'REFUSED' as const,
-      description: 'The promotion gate refused (for example a missing approval).',
-    },
-    RULE_DISABLED: { value: 'RULE_DISABLED' as const, description: 'The rule is disabled.' },
-  },
-});
-
-export const PromotionDecisionRef = builder.objectRef<PromotionDecision>('AutoPromotionDecision');
-PromotionDecisionRef.implement({
-  description: 'The decision of an automatic promotion run, with the comparison behind it.',
-  fields: (t) => ({
-    model: t.field({ type: ModelRef, description: 'The model.', resolve: (d) => d.modelId }),
-    outcome: t.field({
-      type: PromotionOutcomeEnum,
-      description: 'What happened.',
-      resolve: (d) => d.outcome,
-    }),
-    dryRun: t.exposeBoolean('dryRun', { description: 'True when nothing was written.' }),
-    winner: t.field({
-      type: ModelVersionRef,
-      nullable: true,
-      description: 'The significantly best version, if any.',
-      resolve: (d) => d.winnerVersionId,
-    }),
-    previousProductionVersion: t.field({
-      type: ModelVersionRef,
-      nullable: true,
-      description: 'The production version before the run.',
-      resolve: (d) => d.previousVersionId,
-    }),
-    eligibleVersions: t.field({
-      type: [ModelVersionRef],
-      description: 'Versions within the rule’s ceilings.',
-      resolve: (d) => d.eligibleVersionIds,
-    }),
-    comparison: t.field({
-      type: AbTestReportRef,
-      description: 'The comparison of the model’s versions (verdict over the eligible ones).',
-      resolve: (d) => ({ ...d.report, kind: 'VERSION' as const }),
-    }),
-    rule: t.field({
-      type: AutoPromotionRuleRef,
-      description: 'The rule applied.',
-      resolve: (d) => d.rule,
-    }),
-    reason: t.exposeString('reason', { description: 'The decision in words.' }),
+    resolve: (_root, args, context) =>
+      withUserErrors(async () => {
+        const { arms, kind } = await resolveArms(context.db, context.viewer.orgId, {
+          experimentId: args.experimentId == null ? null : String(args.experimentId),
+          modelIds: args.modelIds?.map(String) ?? null,
+          versionIds: args.versionIds?.map(String) ?? null,
+          armsBy: args.armsBy,
+          decode: (id, kind, path) => decodeIdOf(id, [kind], path).id,
+        });
+        const report = await compareArms(context.db, context.viewer.orgId, {
+          arms,
+          range: requireRange(args.from, args.to, [], requestNow(context)),
+          alpha: args.alpha,
+          power: args.power,
+          objective: args.objective,
+          source: context.deps.config.usageSource,
+        });
+        return { ...report, kind };
+      }),
   }),
-});
+);

@@ -1,0 +1,88 @@
+// One tracked LLM request (inferenceTrack), with how it ended and how it was priced.
+import type { InferenceRequest } from '../../registry/usage/usage.ts';
+import { builder } from '../builder.ts';
+import { DeploymentRef, ExperimentRef, ModelRef, ModelVersionRef } from './refs.ts';
+
+export const InferenceStatusEnum = builder.enumType('InferenceStatus', {
+  description: 'How an LLM request ended.',
+  values: {
+    SUCCESS: { value: 'SUCCESS', description: 'The provider answered.' },
+    ERROR: { value: 'ERROR', description: 'The request failed (error, timeout, refusal).' },
+  } as const,
+});
+
+const CostSourceEnum = builder.enumType('CostSource', {
+  description: 'Where a request’s cost came from.',
+  values: {
+    PROVIDED: { value: 'PROVIDED', description: 'Sent with the request.' },
+    PRICE_TABLE: { value: 'PRICE_TABLE', description: 'Computed from the price table.' },
+  } as const,
+});
+
+export const InferenceRequestRef = builder.objectRef<InferenceRequest>('InferenceRequest');
+InferenceRequestRef.implement({
+  description: 'One recorded LLM request.',
+  fields: (t) => ({
+    id: t.exposeString('id', { description: 'The request’s id (UUIDv7).' }),
+    model: t.field({
+      type: ModelRef,
+      description: 'The registered model.',
+      resolve: (r) => r.modelId,
+    }),
+    modelVersion: t.field({
+      type: ModelVersionRef,
+      nullable: true,
+      description: 'The version, when given.',
+      resolve: (r) => r.versionId,
+    }),
+    deployment: t.field({
+      type: DeploymentRef,
+      nullable: true,
+      description: 'The deployment that served it, when given.',
+      resolve: (r) => r.deploymentId,
+    }),
+    experiment: t.field({
+      type: ExperimentRef,
+      nullable: true,
+      description: 'The A/B experiment it belongs to, when given.',
+      resolve: (r) => r.experimentId,
+    }),
+    provider: t.exposeString('provider', { description: 'The provider, lowercase.' }),
+    providerModel: t.exposeString('providerModel', { description: 'The provider’s model name.' }),
+    latencyMs: t.exposeFloat('latencyMs', { description: 'Latency in milliseconds.' }),
+    inputTokens: t.exposeInt('inputTokens', { description: 'Input tokens, cached ones included.' }),
+    outputTokens: t.exposeInt('outputTokens', {
+      description: 'Output tokens, reasoning ones included.',
+    }),
+    cachedTokens: t.exposeInt('cachedTokens', { description: 'Cached input tokens.' }),
+    reasoningTokens: t.exposeInt('reasoningTokens', { description: 'Reasoning output tokens.' }),
+    costUsd: t.exposeFloat('costUsd', {
+      nullable: true,
+      description: 'Cost in USD; null when unpriced (never $0 for unknown).',
+    }),
+    costSource: t.field({
+      type: CostSourceEnum,
+      nullable: true,
+      description: 'Where the cost came from; null when unpriced.',
+      resolve: (r) => r.costSource,
+    }),
+    quality: t.exposeFloat('quality', {
+      nullable: true,
+      description: 'Quality score, when given.',
+    }),
+    status: t.field({
+      type: InferenceStatusEnum,
+      description: 'How it ended.',
+      resolve: (r) => r.status,
+    }),
+    idempotencyKey: t.exposeString('idempotencyKey', {
+      nullable: true,
+      description: 'The client’s idempotency key, when given.',
+    }),
+    requestedAt: t.field({
+      type: 'DateTime',
+      description: 'When the request was made.',
+      resolve: (r) => r.requestedAt,
+    }),
+  }),
+});
