@@ -1,7 +1,9 @@
 /**
- * Expected failures of the registry, returned to clients as data. Each carries the path of the input
- * field it is about (for example ['input', 'metadata']), empty when it is about the request as a
- * whole. The GraphQL layer maps each class to an object type implementing `Error`.
+ * Expected failures of the registry, returned to clients as data. Each carries the path of the field
+ * it is about, relative to the input of the service that threw it (for example ['metadata'] or
+ * ['tags', '3']), empty when it is about the input as a whole. Each API spells the path its own way
+ * (GraphQL under its `input` argument, REST in the request's body, query or path); the GraphQL layer
+ * maps each class to an object type implementing `Error`.
  */
 export class RegistryError extends Error {
   readonly path: readonly string[];
@@ -11,6 +13,17 @@ export class RegistryError extends Error {
     this.name = new.target.name;
     this.path = path;
   }
+}
+
+/**
+ * The same error about another path: how an API re-spells a service's path for its clients. A copy,
+ * so that the error the service threw (which a caller may still hold) keeps its own path.
+ */
+export function atPath<E extends RegistryError>(error: E, path: readonly string[]): E {
+  const moved: E = Object.create(Object.getPrototypeOf(error));
+  Object.defineProperties(moved, Object.getOwnPropertyDescriptors(error));
+  Object.defineProperty(moved, 'path', { value: path, enumerable: true });
+  return moved;
 }
 
 /** The input is malformed or out of range. */

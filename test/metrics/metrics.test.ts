@@ -263,7 +263,7 @@ describe('metricsRecord and metricStats', () => {
       recordMetrics(serviceDeps(), viewerOf(org), refused, [
         { versionId: v1.id, type: 'QUALITY', value: Number.POSITIVE_INFINITY },
       ]),
-    ).rejects.toMatchObject({ path: ['input', 'points', '0', 'value'] });
+    ).rejects.toMatchObject({ path: ['points', '0', 'value'] });
     expect(refused.events).toEqual([]);
     expect(await metricRowCount(org.orgId)).toBe(2);
   });

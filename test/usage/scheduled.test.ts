@@ -479,7 +479,7 @@ describe('late prices', () => {
         outputPerMillion: 8,
         effectiveFrom: new Date(T0),
       }),
-    ).rejects.toMatchObject({ path: ['input', 'inputPerMillion'] });
+    ).rejects.toMatchObject({ path: ['inputPerMillion'] });
     expect(await requestRows(org.orgId)).toEqual(rowsBefore);
     expect(await auditEvents(org.orgId, { action: 'price.set' })).toHaveLength(0);
   });

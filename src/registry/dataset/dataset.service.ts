@@ -27,29 +27,23 @@ export async function registerDataset(
   input: DatasetRegisterInput,
   claim?: IdempotencyClaim,
 ): Promise<Dataset> {
-  const name = requireName(input.name, ['input', 'name']);
+  const name = requireName(input.name, ['name']);
   const row = {
     id: newId(),
     org_id: viewer.orgId,
     name,
-    description: optionalText(input.description, ['input', 'description']),
-    uri: optionalText(input.uri, ['input', 'uri'], 2048),
-    format: input.format ? requireName(input.format, ['input', 'format'], { max: 64 }) : null,
-    metadata: serializeJsonObject(input.metadata, ['input', 'metadata']),
+    description: optionalText(input.description, ['description']),
+    uri: optionalText(input.uri, ['uri'], 2048),
+    format: input.format ? requireName(input.format, ['format'], { max: 64 }) : null,
+    metadata: serializeJsonObject(input.metadata, ['metadata']),
     created_at: nowIso(),
     created_by: viewer.userId,
   };
   const governance = input.governance
-    ? datasetGovernanceRow(
-        viewer,
-        row.id,
-        input.governance,
-        ['input', 'governance'],
-        row.created_at,
-      )
+    ? datasetGovernanceRow(viewer, row.id, input.governance, ['governance'], row.created_at)
     : null;
   if (await findDatasetByName(deps.db, viewer.orgId, name)) {
-    throw new ConflictError(`A dataset named "${name}" already exists`, ['input', 'name']);
+    throw new ConflictError(`A dataset named "${name}" already exists`, ['name']);
   }
   const dataset = toDataset(row);
   try {
@@ -76,7 +70,7 @@ export async function registerDataset(
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: dataset.org_id, dataset.name')) {
-      throw new ConflictError(`A dataset named "${name}" already exists`, ['input', 'name']);
+      throw new ConflictError(`A dataset named "${name}" already exists`, ['name']);
     }
     throw error;
   }

@@ -33,8 +33,8 @@ export async function createDeployment(
   input: DeploymentCreateInput,
   claim?: IdempotencyClaim,
 ): Promise<Deployment> {
-  const name = requireName(input.name, ['input', 'name']);
-  const environment = requireName(input.environment.toLowerCase(), ['input', 'environment'], {
+  const name = requireName(input.name, ['name']);
+  const environment = requireName(input.environment.toLowerCase(), ['environment'], {
     max: 32,
     pattern: ENVIRONMENT_PATTERN,
     patternHint: 'Must be a lowercase slug such as production, staging or canary',
@@ -45,31 +45,23 @@ export async function createDeployment(
     org_id: viewer.orgId,
     name,
     environment,
-    description: optionalText(input.description, ['input', 'description']),
-    endpoint_url: optionalText(input.endpointUrl, ['input', 'endpointUrl'], 2048),
-    region: input.region ? requireName(input.region, ['input', 'region'], { max: 64 }) : null,
-    metadata: serializeJsonObject(input.metadata, ['input', 'metadata']),
+    description: optionalText(input.description, ['description']),
+    endpoint_url: optionalText(input.endpointUrl, ['endpointUrl'], 2048),
+    region: input.region ? requireName(input.region, ['region'], { max: 64 }) : null,
+    metadata: serializeJsonObject(input.metadata, ['metadata']),
     created_at: now,
     created_by: viewer.userId,
   };
   const served = input.modelVersions ?? [];
   if (served.length > MAX_DEPLOYMENT_VERSIONS) {
-    throw new ValidationError(`At most ${MAX_DEPLOYMENT_VERSIONS} versions`, [
-      'input',
-      'modelVersions',
-    ]);
+    throw new ValidationError(`At most ${MAX_DEPLOYMENT_VERSIONS} versions`, ['modelVersions']);
   }
   // Checked here, with the exact entry, rather than left to the edge's unique index: the batch
   // would fail on it too, but could then only say that some edge already exists.
   const listed = new Set<string>();
   served.forEach((link, index) => {
     if (listed.has(link.versionId)) {
-      throw new ValidationError('Listed twice', [
-        'input',
-        'modelVersions',
-        String(index),
-        'versionId',
-      ]);
+      throw new ValidationError('Listed twice', ['modelVersions', String(index), 'versionId']);
     }
     listed.add(link.versionId);
   });
@@ -82,19 +74,19 @@ export async function createDeployment(
         from: { kind: 'ModelVersion', id: link.versionId },
         to: deploymentRef,
       },
-      serializeJsonObject(link.properties, ['input', 'modelVersions', String(index), 'properties']),
+      serializeJsonObject(link.properties, ['modelVersions', String(index), 'properties']),
       now,
     ),
   );
   if (await findDeploymentByName(deps.db, viewer.orgId, name)) {
-    throw new ConflictError(`A deployment named "${name}" already exists`, ['input', 'name']);
+    throw new ConflictError(`A deployment named "${name}" already exists`, ['name']);
   }
   await requireNodes(
     deps.db,
     viewer.orgId,
     served.map((link, index) => ({
       ref: { kind: 'ModelVersion' as const, id: link.versionId },
-      path: ['input', 'modelVersions', String(index), 'versionId'],
+      path: ['modelVersions', String(index), 'versionId'],
     })),
   );
   const deployment = toDeployment(row);
@@ -112,12 +104,12 @@ export async function createDeployment(
           after: { name, environment, modelVersions: served.map((link) => link.versionId) },
         },
       ],
-      { type: ['input'], from: ['input', 'modelVersions'], to: ['input'], properties: ['input'] },
+      { type: [], from: ['modelVersions'], to: [], properties: [] },
       [...claimWrites(deps.db, claim, deployment), insertDeployment(deps.db, row)],
     );
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: deployment.org_id, deployment.name')) {
-      throw new ConflictError(`A deployment named "${name}" already exists`, ['input', 'name']);
+      throw new ConflictError(`A deployment named "${name}" already exists`, ['name']);
     }
     throw error;
   }

@@ -22,18 +22,18 @@ export async function createExperiment(
   input: ExperimentCreateInput,
   claim?: IdempotencyClaim,
 ): Promise<Experiment> {
-  const name = requireName(input.name, ['input', 'name']);
+  const name = requireName(input.name, ['name']);
   const row = {
     id: newId(),
     org_id: viewer.orgId,
     name,
-    description: optionalText(input.description, ['input', 'description']),
-    metadata: serializeJsonObject(input.metadata, ['input', 'metadata']),
+    description: optionalText(input.description, ['description']),
+    metadata: serializeJsonObject(input.metadata, ['metadata']),
     created_at: nowIso(),
     created_by: viewer.userId,
   };
   if (await findExperimentByName(deps.db, viewer.orgId, name)) {
-    throw new ConflictError(`An experiment named "${name}" already exists`, ['input', 'name']);
+    throw new ConflictError(`An experiment named "${name}" already exists`, ['name']);
   }
   const experiment = toExperiment(row);
   try {
@@ -51,7 +51,7 @@ export async function createExperiment(
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: experiment.org_id, experiment.name')) {
-      throw new ConflictError(`An experiment named "${name}" already exists`, ['input', 'name']);
+      throw new ConflictError(`An experiment named "${name}" already exists`, ['name']);
     }
     throw error;
   }

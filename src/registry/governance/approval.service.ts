@@ -108,17 +108,17 @@ export async function requestApproval(
   input: ApprovalRequestInput,
   claim?: IdempotencyClaim,
 ): Promise<ApprovalWithChecks> {
-  const checks = requireCheckList(input.checks, ['input', 'checks']);
-  const evidence = prepareEvidence(checks, input.evidence, ['input', 'evidence']);
-  const notes = optionalText(input.notes, ['input', 'notes']);
-  const subject = await loadVersion(deps, viewer, input.versionId, ['input', 'versionId']);
+  const checks = requireCheckList(input.checks, ['checks']);
+  const evidence = prepareEvidence(checks, input.evidence, ['evidence']);
+  const notes = optionalText(input.notes, ['notes']);
+  const subject = await loadVersion(deps, viewer, input.versionId, ['versionId']);
   const [pending] = await findApprovalsOfVersion(deps.db, viewer.orgId, subject.version.id, [
     'PENDING',
   ]);
   if (pending) {
     throw new ConflictError(
       `Version ${subject.version.version} already has a pending approval request`,
-      ['input', 'versionId'],
+      ['versionId'],
     );
   }
   const outcomes = await runChecks(deps, viewer.orgId, subject, checks, evidence);
@@ -164,7 +164,7 @@ export async function requestApproval(
     if (String(error).includes('UNIQUE constraint failed: approval.model_version_id')) {
       throw new ConflictError(
         `Version ${subject.version.version} already has a pending approval request`,
-        ['input', 'versionId'],
+        ['versionId'],
       );
     }
     throw error;
@@ -185,15 +185,15 @@ export async function reviewApproval(
   input: { approvalId: string; decision: ReviewDecision; notes?: string | null },
   claim?: IdempotencyClaim,
 ): Promise<Approval> {
-  const notes = optionalText(input.notes, ['input', 'notes']);
+  const notes = optionalText(input.notes, ['notes']);
   if (input.decision === 'REJECT' && !notes?.trim()) {
-    throw new ValidationError('Say why the request is rejected', ['input', 'notes']);
+    throw new ValidationError('Say why the request is rejected', ['notes']);
   }
   const [row] = await findApprovalsByIds(deps.db, viewer.orgId, [input.approvalId]);
   if (!row) {
     throw new NotFoundError(
       'No approval with this id',
-      ['input', 'approvalId'],
+      ['approvalId'],
       input.approvalId,
       'Approval',
     );
@@ -201,14 +201,11 @@ export async function reviewApproval(
   if (row.requested_by === viewer.userId) {
     throw new ForbiddenError(
       'You requested this approval: someone else must review it (separation of duties)',
-      ['input', 'approvalId'],
+      ['approvalId'],
     );
   }
   if (row.state !== 'PENDING') {
-    throw new ConflictError(`This request was already ${row.state.toLowerCase()}`, [
-      'input',
-      'approvalId',
-    ]);
+    throw new ConflictError(`This request was already ${row.state.toLowerCase()}`, ['approvalId']);
   }
   const state = input.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED';
   const now = nowIso();
@@ -257,10 +254,7 @@ export async function reviewApproval(
     }),
   ]);
   if (results[0]?.meta.changes === 0) {
-    throw new ConflictError('This request was decided by someone else meanwhile', [
-      'input',
-      'approvalId',
-    ]);
+    throw new ConflictError('This request was decided by someone else meanwhile', ['approvalId']);
   }
   return decided;
 }
@@ -291,18 +285,18 @@ export async function runComplianceChecks(
   claim?: IdempotencyClaim,
 ): Promise<ComplianceCheckRunResult> {
   if ((input.approvalId == null) === (input.versionId == null)) {
-    throw new ValidationError('Give either approvalId or versionId', ['input']);
+    throw new ValidationError('Give either approvalId or versionId', []);
   }
   if (input.approvalId != null) {
     return rerunApproval(deps, viewer, input.approvalId, input, claim);
   }
-  const checks = requireCheckList(input.checks, ['input', 'checks']);
-  const evidence = prepareEvidence(checks, input.evidence, ['input', 'evidence']);
+  const checks = requireCheckList(input.checks, ['checks']);
+  const evidence = prepareEvidence(checks, input.evidence, ['evidence']);
   const subject = await loadVersion(
     deps,
     viewer,
     input.versionId as string,
-    ['input', 'versionId'],
+    ['versionId'],
     input.modelId,
   );
   const outcomes = await runChecks(deps, viewer.orgId, subject, checks, evidence);
@@ -338,19 +332,18 @@ async function rerunApproval(
   if (!row || (input.modelId != null && row.model_id !== input.modelId)) {
     throw new NotFoundError(
       input.modelId != null ? 'No approval of this model with this id' : 'No approval with this id',
-      ['input', 'approvalId'],
+      ['approvalId'],
       approvalId,
       'Approval',
     );
   }
   const approval = toApproval(row);
   const checks: CheckType[] = input.checks
-    ? requireCheckList(input.checks, ['input', 'checks'])
+    ? requireCheckList(input.checks, ['checks'])
     : approval.requestedChecks;
   checks.forEach((check, index) => {
     if (!approval.requestedChecks.includes(check)) {
       throw new ValidationError(`${check} was not requested in this approval`, [
-        'input',
         'checks',
         String(index),
       ]);
@@ -359,17 +352,17 @@ async function rerunApproval(
   const evidence = prepareEvidence(
     checks,
     input.evidence,
-    ['input', 'evidence'],
+    ['evidence'],
     approval.evidence as CheckEvidence,
     approval.requestedChecks,
   );
   if (approval.state !== 'PENDING') {
     throw new ConflictError(
       `This request was already ${approval.state.toLowerCase()}; its results are part of the decision`,
-      ['input', 'approvalId'],
+      ['approvalId'],
     );
   }
-  const subject = await loadVersion(deps, viewer, row.model_version_id, ['input', 'approvalId']);
+  const subject = await loadVersion(deps, viewer, row.model_version_id, ['approvalId']);
   const outcomes = await runChecks(deps, viewer.orgId, subject, checks, evidence);
   const rows = checkRows(viewer, subject.version.id, row.id, outcomes, nowIso());
   const evidenceText = JSON.stringify(evidence);
@@ -401,7 +394,6 @@ async function rerunApproval(
   ]);
   if (results[0]?.meta.changes === 0) {
     throw new ConflictError('This request was decided meanwhile; its results are final', [
-      'input',
       'approvalId',
     ]);
   }

@@ -66,23 +66,12 @@ export async function setDatasetGovernance(
   input: { datasetId: string; governance: DatasetGovernanceInput; reason?: string | null },
   claim?: IdempotencyClaim,
 ): Promise<DatasetGovernanceChange> {
-  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
+  const reason = optionalText(input.reason, ['reason'], 2000);
   const now = nowIso();
-  const row = datasetGovernanceRow(
-    viewer,
-    input.datasetId,
-    input.governance,
-    ['input', 'governance'],
-    now,
-  );
+  const row = datasetGovernanceRow(viewer, input.datasetId, input.governance, ['governance'], now);
   const [dataset] = await findDatasetsByIds(deps.db, viewer.orgId, [input.datasetId]);
   if (!dataset) {
-    throw new NotFoundError(
-      'No dataset with this id',
-      ['input', 'datasetId'],
-      input.datasetId,
-      'Dataset',
-    );
+    throw new NotFoundError('No dataset with this id', ['datasetId'], input.datasetId, 'Dataset');
   }
   const [current] = await findDatasetGovernanceByIds(deps.db, viewer.orgId, [dataset.id]);
   const previous = current ? toDatasetGovernance(current) : null;
@@ -112,7 +101,7 @@ export async function setDatasetGovernance(
   if (results[0]?.meta.changes === 0) {
     throw new ConflictError(
       `The declaration of "${dataset.name}" changed while this one was being written; read it again`,
-      ['input', 'datasetId'],
+      ['datasetId'],
     );
   }
   return change;
@@ -137,21 +126,13 @@ export async function requestDatasetErasure(
   input: { datasetId: string; reason?: string | null },
   claim?: IdempotencyClaim,
 ): Promise<ErasureWorkList> {
-  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
+  const reason = optionalText(input.reason, ['reason'], 2000);
   const [dataset] = await findDatasetsByIds(deps.db, viewer.orgId, [input.datasetId]);
   if (!dataset) {
-    throw new NotFoundError(
-      'No dataset with this id',
-      ['input', 'datasetId'],
-      input.datasetId,
-      'Dataset',
-    );
+    throw new NotFoundError('No dataset with this id', ['datasetId'], input.datasetId, 'Dataset');
   }
   const conflict = () =>
-    new ConflictError(`"${dataset.name}" is already under an erasure request`, [
-      'input',
-      'datasetId',
-    ]);
+    new ConflictError(`"${dataset.name}" is already under an erasure request`, ['datasetId']);
   if ((await findErasureRequestsByDatasetIds(deps.db, viewer.orgId, [dataset.id])).length) {
     throw conflict();
   }

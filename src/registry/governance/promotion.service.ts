@@ -41,11 +41,11 @@ export async function setPromotionPolicy(
   const requiredChecks =
     input.requiredChecks.length === 0
       ? []
-      : requireCheckList(input.requiredChecks, ['input', 'requiredChecks']);
+      : requireCheckList(input.requiredChecks, ['requiredChecks']);
   if (!input.requireApproval && requiredChecks.length > 0) {
     throw new ValidationError(
       'Checks can only be required of an approved request: set requireApproval or require no checks',
-      ['input', 'requiredChecks'],
+      ['requiredChecks'],
     );
   }
   const before = await getPromotionPolicy(deps.db, viewer.orgId);
@@ -167,11 +167,11 @@ export async function promoteModelVersion(
   input: { versionId: string; reason?: string | null },
   claim?: IdempotencyClaim,
 ): Promise<AliasMove> {
-  optionalText(input.reason, ['input', 'reason'], 2000);
+  optionalText(input.reason, ['reason'], 2000);
   const [version] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
   // An unknown version is reported by moveAlias as NotFoundError, like any other alias move.
   const gate = version
-    ? await requirePromotionApproval(deps.db, viewer.orgId, version, ['input', 'versionId'])
+    ? await requirePromotionApproval(deps.db, viewer.orgId, version, ['versionId'])
     : null;
   return moveAlias(deps, viewer, {
     versionId: input.versionId,

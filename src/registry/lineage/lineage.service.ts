@@ -59,10 +59,10 @@ export interface EdgeInputPaths {
 }
 
 export const LINEAGE_EDGE_ADD_PATHS: EdgeInputPaths = {
-  type: ['input', 'type'],
-  from: ['input', 'fromId'],
-  to: ['input', 'toId'],
-  properties: ['input', 'properties'],
+  type: ['type'],
+  from: ['fromId'],
+  to: ['toId'],
+  properties: ['properties'],
 };
 
 /** Edge types that only their own mutations may write, because they carry more than an edge. */
@@ -288,21 +288,16 @@ export async function removeEdge(
   if (input.edgeId) {
     row = await findEdgeById(deps.db, viewer.orgId, input.edgeId);
     if (!row || row.removed_at) {
-      throw new NotFoundError(
-        'No live edge with this id',
-        ['input', 'edgeId'],
-        input.edgeId,
-        'GraphEdge',
-      );
+      throw new NotFoundError('No live edge with this id', ['edgeId'], input.edgeId, 'GraphEdge');
     }
   } else if (input.type && input.from && input.to) {
     row = await findLiveEdge(deps.db, viewer.orgId, input.type, input.from.id, input.to.id);
-    if (!row) throw new NotFoundError(`No live ${input.type} edge between these nodes`, ['input']);
+    if (!row) throw new NotFoundError(`No live ${input.type} edge between these nodes`, []);
   } else {
-    throw new ValidationError('Give either edgeId, or type with fromId and toId', ['input']);
+    throw new ValidationError('Give either edgeId, or type with fromId and toId', []);
   }
   if (row.type === 'APPROVED_BY') {
-    throw new ValidationError('APPROVED_BY edges are part of the approval record', ['input']);
+    throw new ValidationError('APPROVED_BY edges are part of the approval record', []);
   }
   const now = nowIso();
   // The audit event goes first, written only while the edge is still live: the batch runs as one
@@ -326,7 +321,7 @@ export async function removeEdge(
     endEdge(deps.db, viewer.orgId, row.id, now, viewer.userId),
   ]);
   if (results[1]?.meta.changes === 0) {
-    throw new NotFoundError('The edge was removed concurrently', ['input']);
+    throw new NotFoundError('The edge was removed concurrently', []);
   }
   return toGraphEdge({ ...row, removed_at: now, removed_by: viewer.userId });
 }

@@ -128,18 +128,17 @@ export async function recordMetrics(
   points: readonly MetricPointInput[],
   claim?: IdempotencyClaim,
 ): Promise<MetricPoint[]> {
-  if (points.length === 0)
-    throw new ValidationError('Send at least one point', ['input', 'points']);
+  if (points.length === 0) throw new ValidationError('Send at least one point', ['points']);
   if (points.length > MAX_POINTS_PER_BATCH) {
     throw new ValidationError(
       `At most ${MAX_POINTS_PER_BATCH} points per call (got ${points.length})`,
-      ['input', 'points'],
+      ['points'],
     );
   }
   const now = Date.now();
   const createdAt = new Date(now).toISOString();
   const drafts = points.map((point, index) => {
-    const path = ['input', 'points', String(index)];
+    const path = ['points', String(index)];
     const metric = metricKey(point.type, point.name, [...path, 'name']);
     return {
       versionId: point.versionId,
@@ -158,7 +157,7 @@ export async function recordMetrics(
     if (!version) {
       throw new NotFoundError(
         'No model version with this id',
-        ['input', 'points', String(index), 'versionId'],
+        ['points', String(index), 'versionId'],
         draft.versionId,
         'ModelVersion',
       );

@@ -69,23 +69,22 @@ export async function registerModel(
   input: ModelRegisterInput,
   claim?: IdempotencyClaim,
 ): Promise<Model> {
-  const name = requireName(input.name, ['input', 'name']);
-  const description = optionalText(input.description, ['input', 'description']);
-  const metadataText = serializeJsonObject(input.metadata, ['input', 'metadata']);
+  const name = requireName(input.name, ['name']);
+  const description = optionalText(input.description, ['description']);
+  const metadataText = serializeJsonObject(input.metadata, ['metadata']);
   const metadata = (metadataText ? JSON.parse(metadataText) : {}) as Record<string, unknown>;
   // The seed's clients put framework, provider, model_type and tags inside metadata; explicit
   // input fields win, metadata fills the gaps, and both end up in indexed columns.
   const tags = normalizeTags(
     input.tags ?? metadataTags(metadata),
-    input.tags ? ['input', 'tags'] : ['input', 'metadata', 'tags'],
+    input.tags ? ['tags'] : ['metadata', 'tags'],
   );
-  const provider = descriptor(input.provider ?? metadata.provider, ['input', 'provider']);
-  const framework = descriptor(input.framework ?? metadata.framework, ['input', 'framework']);
-  const modelType = descriptor(input.modelType ?? metadata.model_type, ['input', 'modelType']);
+  const provider = descriptor(input.provider ?? metadata.provider, ['provider']);
+  const framework = descriptor(input.framework ?? metadata.framework, ['framework']);
+  const modelType = descriptor(input.modelType ?? metadata.model_type, ['modelType']);
 
   const [existing] = await findModelsByNames(deps.db, viewer.orgId, [name]);
-  if (existing)
-    throw new ConflictError(`A model named "${name}" already exists`, ['input', 'name']);
+  if (existing) throw new ConflictError(`A model named "${name}" already exists`, ['name']);
 
   const now = nowIso();
   const row = {
@@ -119,7 +118,7 @@ export async function registerModel(
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: model.org_id, model.name')) {
-      throw new ConflictError(`A model named "${name}" already exists`, ['input', 'name']);
+      throw new ConflictError(`A model named "${name}" already exists`, ['name']);
     }
     throw error;
   }
@@ -151,13 +150,13 @@ export async function createModelVersion(
   input: ModelVersionCreateInput,
   claim?: IdempotencyClaim,
 ): Promise<ModelVersion> {
-  const version = requireName(input.version, ['input', 'version'], {
+  const version = requireName(input.version, ['version'], {
     max: 128,
     pattern: SEMVER_PATTERN,
     patternHint: 'Must be a semantic version such as 1.2.0 or 2.0.0-rc.1 (semver.org)',
   });
-  const description = optionalText(input.description, ['input', 'description']);
-  const metadata = serializeJsonObject(input.metadata, ['input', 'metadata']);
+  const description = optionalText(input.description, ['description']);
+  const metadata = serializeJsonObject(input.metadata, ['metadata']);
   const derivedFrom = input.derivedFrom ?? [];
   const trainedOn = input.trainedOn ?? [];
   const evaluatedOn = input.evaluatedOn ?? [];
@@ -167,7 +166,7 @@ export async function createModelVersion(
     ['evaluatedOn', evaluatedOn],
   ] as const) {
     if (list.length > MAX_LINKS_PER_VERSION) {
-      throw new ValidationError(`At most ${MAX_LINKS_PER_VERSION} entries`, ['input', field]);
+      throw new ValidationError(`At most ${MAX_LINKS_PER_VERSION} entries`, [field]);
     }
   }
 
@@ -184,8 +183,8 @@ export async function createModelVersion(
         from: versionRef,
         to: { kind: 'ModelVersion' as const, id: parentId },
       },
-      path: ['input', 'derivedFrom', String(index)],
-      propertiesPath: ['input', 'derivedFrom', String(index)],
+      path: ['derivedFrom', String(index)],
+      propertiesPath: ['derivedFrom', String(index)],
     })),
     ...datasetLinks('TRAINED_ON', 'trainedOn', trainedOn, versionRef),
     ...datasetLinks('EVALUATED_ON', 'evaluatedOn', evaluatedOn, versionRef),
@@ -197,7 +196,7 @@ export async function createModelVersion(
     seen.add(key);
     return checkEdgeShape(edge, {
       type: path,
-      from: ['input', 'modelId'],
+      from: ['modelId'],
       to: path,
       properties: propertiesPath,
     });
@@ -205,13 +204,10 @@ export async function createModelVersion(
 
   const [model] = await findModelsByIds(deps.db, viewer.orgId, [input.modelId]);
   if (!model) {
-    throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId, 'Model');
+    throw new NotFoundError('No model with this id', ['modelId'], input.modelId, 'Model');
   }
   if (await findVersionByModelAndVersion(deps.db, viewer.orgId, model.id, version)) {
-    throw new ConflictError(`Version ${version} of "${model.name}" already exists`, [
-      'input',
-      'version',
-    ]);
+    throw new ConflictError(`Version ${version} of "${model.name}" already exists`, ['version']);
   }
   await requireNodes(
     deps.db,
@@ -254,7 +250,7 @@ export async function createModelVersion(
           },
         },
       ],
-      { type: ['input'], from: ['input', 'modelId'], to: ['input'], properties: ['input'] },
+      { type: [], from: ['modelId'], to: [], properties: [] },
       [
         ...claimWrites(deps.db, claim, modelVersion),
         insertModelVersion(deps.db, row),
@@ -267,10 +263,7 @@ export async function createModelVersion(
         'UNIQUE constraint failed: model_version.model_id, model_version.version',
       )
     ) {
-      throw new ConflictError(`Version ${version} of "${model.name}" already exists`, [
-        'input',
-        'version',
-      ]);
+      throw new ConflictError(`Version ${version} of "${model.name}" already exists`, ['version']);
     }
     throw error;
   }
@@ -290,8 +283,8 @@ function datasetLinks(
       to: { kind: 'Dataset' as const, id: link.datasetId },
       properties: link.properties,
     },
-    path: ['input', field, String(index), 'datasetId'],
-    propertiesPath: ['input', field, String(index), 'properties'],
+    path: [field, String(index), 'datasetId'],
+    propertiesPath: [field, String(index), 'properties'],
   }));
 }
 
@@ -307,7 +300,7 @@ export function setModelAlias(
   input: { versionId: string; alias: string; reason?: string | null },
   claim?: IdempotencyClaim,
 ): Promise<AliasMove> {
-  const alias = requireName(input.alias, ['input', 'alias'], {
+  const alias = requireName(input.alias, ['alias'], {
     max: 64,
     pattern: ALIAS_PATTERN,
     patternHint: 'Must be lowercase letters, digits, "-" or "_", starting with a letter',
@@ -315,7 +308,7 @@ export function setModelAlias(
   if (alias === PRODUCTION_ALIAS) {
     throw new ValidationError(
       'The production alias is moved only by modelVersionPromote, which applies the promotion policy',
-      ['input', 'alias'],
+      ['alias'],
     );
   }
   return moveAlias(deps, viewer, { ...input, alias, action: 'model.aliasSet', claim });
@@ -335,23 +328,23 @@ export async function moveAlias(
     claim?: IdempotencyClaim;
   },
 ): Promise<AliasMove> {
-  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
+  const reason = optionalText(input.reason, ['reason'], 2000);
   const [versionRow] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
   if (!versionRow) {
     throw new NotFoundError(
       'No model version with this id',
-      ['input', 'versionId'],
+      ['versionId'],
       input.versionId,
       'ModelVersion',
     );
   }
   const [modelRow] = await findModelsByIds(deps.db, viewer.orgId, [versionRow.model_id]);
-  if (!modelRow) throw new NotFoundError('The version has no model', ['input', 'versionId']);
+  if (!modelRow) throw new NotFoundError('The version has no model', ['versionId']);
   const [current] = await findAliasesByModelIds(deps.db, viewer.orgId, [modelRow.id], input.alias);
   if (current?.version_id === versionRow.id) {
     throw new ConflictError(
       `Version ${versionRow.version} already has the alias "${input.alias}"`,
-      ['input', 'versionId'],
+      ['versionId'],
     );
   }
   const previousVersionId = current?.version_id ?? null;
@@ -378,7 +371,7 @@ export async function moveAlias(
   if (results[0]?.meta.changes === 0) {
     throw new ConflictError(
       `The alias "${input.alias}" was moved by another request meanwhile; read it and try again`,
-      ['input', 'versionId'],
+      ['versionId'],
     );
   }
   return move;
@@ -391,26 +384,21 @@ export async function replaceModel(
   input: { modelId: string; replacedById: string; reason?: string | null },
   claim?: IdempotencyClaim,
 ): Promise<{ model: Model; replacement: Model }> {
-  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
+  const reason = optionalText(input.reason, ['reason'], 2000);
   if (input.modelId === input.replacedById) {
-    throw new ValidationError('A model cannot replace itself', ['input', 'replacedById']);
+    throw new ValidationError('A model cannot replace itself', ['replacedById']);
   }
   const rows = await findModelsByIds(deps.db, viewer.orgId, [input.modelId, input.replacedById]);
   const model = rows.find((row) => row.id === input.modelId);
   const replacement = rows.find((row) => row.id === input.replacedById);
   if (!model) {
-    throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId, 'Model');
+    throw new NotFoundError('No model with this id', ['modelId'], input.modelId, 'Model');
   }
   if (!replacement) {
-    throw new NotFoundError(
-      'No model with this id',
-      ['input', 'replacedById'],
-      input.replacedById,
-      'Model',
-    );
+    throw new NotFoundError('No model with this id', ['replacedById'], input.replacedById, 'Model');
   }
   if (await findLiveOutgoing(deps.db, viewer.orgId, 'REPLACED_BY', model.id)) {
-    throw new ConflictError(`"${model.name}" is already replaced`, ['input', 'modelId']);
+    throw new ConflictError(`"${model.name}" is already replaced`, ['modelId']);
   }
   const now = nowIso();
   const replaced = {
@@ -443,10 +431,10 @@ export async function replaceModel(
       },
     ],
     {
-      type: ['input'],
-      from: ['input', 'modelId'],
-      to: ['input', 'replacedById'],
-      properties: ['input', 'reason'],
+      type: [],
+      from: ['modelId'],
+      to: ['replacedById'],
+      properties: ['reason'],
     },
     [
       ...claimWrites(deps.db, claim, replaced),
@@ -460,7 +448,7 @@ function metadataTags(metadata: Record<string, unknown>): readonly string[] {
   const tags = metadata.tags;
   if (tags === undefined || tags === null) return [];
   if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string')) {
-    throw new ValidationError('Must be a list of strings', ['input', 'metadata', 'tags']);
+    throw new ValidationError('Must be a list of strings', ['metadata', 'tags']);
   }
   return tags as string[];
 }

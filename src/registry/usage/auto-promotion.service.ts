@@ -59,24 +59,18 @@ export async function setAutoPromotionRule(
 ): Promise<AutoPromotionRule> {
   const alpha = input.significanceLevel ?? 0.05;
   if (!(alpha > 0 && alpha < 0.5)) {
-    throw new ValidationError('Must be between 0 and 0.5 (exclusive)', [
-      'input',
-      'significanceLevel',
-    ]);
+    throw new ValidationError('Must be between 0 and 0.5 (exclusive)', ['significanceLevel']);
   }
   const minSamples = input.minSamples ?? 30;
   if (!Number.isInteger(minSamples) || minSamples < 2 || minSamples > 1_000_000) {
-    throw new ValidationError('Must be a whole number between 2 and 1,000,000', [
-      'input',
-      'minSamples',
-    ]);
+    throw new ValidationError('Must be a whole number between 2 and 1,000,000', ['minSamples']);
   }
   const positive = (value: number | null | undefined, field: string, allowZero: boolean) => {
     if (value === null || value === undefined) return null;
     if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
       throw new ValidationError(
         `Must be a finite number ${allowZero ? 'of at least 0' : 'above 0'}`,
-        ['input', field],
+        [field],
       );
     }
     return value;
@@ -89,19 +83,17 @@ export async function setAutoPromotionRule(
     maxCostUsd === null
   ) {
     throw new ValidationError('QUALITY_UNDER_CEILINGS needs maxLatencyMs, maxCostUsd or both', [
-      'input',
       'objective',
     ]);
   }
   const [model] = await findModelsByIds(deps.db, viewer.orgId, [input.modelId]);
-  if (!model)
-    throw new NotFoundError('No model with this id', ['input', 'modelId'], input.modelId, 'Model');
+  if (!model) throw new NotFoundError('No model with this id', ['modelId'], input.modelId, 'Model');
   if (input.experimentId) {
     const [experiment] = await findExperimentsByIds(deps.db, viewer.orgId, [input.experimentId]);
     if (!experiment) {
       throw new NotFoundError(
         'No experiment with this id',
-        ['input', 'experimentId'],
+        ['experimentId'],
         input.experimentId,
         'Experiment',
       );
@@ -338,8 +330,7 @@ async function readRule(
   modelId: string,
 ): Promise<PreloadedRule> {
   const [model] = await findModelsByIds(deps.db, viewer.orgId, [modelId]);
-  if (!model)
-    throw new NotFoundError('No model with this id', ['input', 'modelId'], modelId, 'Model');
+  if (!model) throw new NotFoundError('No model with this id', ['modelId'], modelId, 'Model');
   const [[ruleRow], [production]] = await Promise.all([
     findRulesByModelIds(deps.db, viewer.orgId, [model.id]),
     findAliasesByModelIds(deps.db, viewer.orgId, [model.id], PRODUCTION_ALIAS),
@@ -347,7 +338,7 @@ async function readRule(
   if (!ruleRow) {
     throw new ConflictError(
       'This model has no automatic promotion rule; set one with autoPromotionRuleSet',
-      ['input', 'modelId'],
+      ['modelId'],
     );
   }
   return { ruleRow, productionVersionId: production?.version_id ?? null };
@@ -374,7 +365,7 @@ async function promoteWithDecision(
     alsoWrite: readonly BatchQuery[];
   },
 ): Promise<void> {
-  const path = ['input', 'modelId'];
+  const path = ['modelId'];
   const [version] = await findVersionsByIds(deps.db, viewer.orgId, [input.versionId]);
   if (!version || version.model_id !== input.modelId) {
     throw new NotFoundError('The winning version is gone', path, input.versionId, 'ModelVersion');

@@ -363,15 +363,15 @@ export async function setPrice(
   input: PriceSetInput,
   claim?: IdempotencyClaim,
 ): Promise<ModelPrice> {
-  const provider = requireName(input.provider, ['input', 'provider'], { max: 100 }).toLowerCase();
-  const modelPattern = requireName(input.modelPattern, ['input', 'modelPattern']);
+  const provider = requireName(input.provider, ['provider'], { max: 100 }).toLowerCase();
+  const modelPattern = requireName(input.modelPattern, ['modelPattern']);
   const price = (value: number | null | undefined, field: string) =>
     value === null || value === undefined
       ? null
-      : requireFinite(value, ['input', field], { min: 0, max: MAX_PRICE });
+      : requireFinite(value, [field], { min: 0, max: MAX_PRICE });
   const effective = input.effectiveFrom ?? new Date();
   if (!Number.isFinite(effective.getTime()) || effective.getTime() < Date.parse('2000-01-01')) {
-    throw new ValidationError('Must be a date after 2000-01-01', ['input', 'effectiveFrom']);
+    throw new ValidationError('Must be a date after 2000-01-01', ['effectiveFrom']);
   }
   const row: ModelPriceTable = {
     id: newId(),

@@ -64,10 +64,10 @@ export async function createUser(
   input: UserCreateInput,
   claim?: IdempotencyClaim,
 ): Promise<User> {
-  const name = requireName(input.name, ['input', 'name']);
+  const name = requireName(input.name, ['name']);
   const email = normalizeEmail(input.email);
   if (email && (await findUserByEmail(deps.db, viewer.orgId, email))) {
-    throw new ConflictError(`A user with email ${email} already exists`, ['input', 'email']);
+    throw new ConflictError(`A user with email ${email} already exists`, ['email']);
   }
   const row = {
     id: newId(),
@@ -106,12 +106,12 @@ export async function createApiToken(
   viewer: Viewer,
   input: ApiTokenCreateInput,
 ): Promise<{ token: string; apiToken: ApiToken }> {
-  const name = requireName(input.name, ['input', 'name']);
+  const name = requireName(input.name, ['name']);
   const [user] = await findUsersByIds(deps.db, viewer.orgId, [input.userId]);
-  if (!user) throw new NotFoundError('No such user', ['input', 'userId'], input.userId, 'User');
+  if (!user) throw new NotFoundError('No such user', ['userId'], input.userId, 'User');
   const now = nowIso();
   if (input.expiresAt && input.expiresAt.toISOString() <= now) {
-    throw new ValidationError('Must be in the future', ['input', 'expiresAt']);
+    throw new ValidationError('Must be in the future', ['expiresAt']);
   }
   const { token, prefix } = generateToken();
   const row = {
@@ -148,9 +148,9 @@ export async function revokeApiTokenById(
 ): Promise<ApiToken> {
   const existing = await findTokenById(deps.db, viewer.orgId, tokenId);
   if (!existing) {
-    throw new NotFoundError('No such API token', ['input', 'id'], tokenId, 'ApiToken');
+    throw new NotFoundError('No such API token', ['id'], tokenId, 'ApiToken');
   }
-  if (existing.revoked_at) throw new ConflictError('The token is already revoked', ['input', 'id']);
+  if (existing.revoked_at) throw new ConflictError('The token is already revoked', ['id']);
   const now = nowIso();
   // The audit event first, written only while the token is still live: the batch is one
   // transaction, so it is then this request that revokes it. Two revocations at once record one.
@@ -171,7 +171,7 @@ export async function revokeApiTokenById(
     revokeApiToken(deps.db, viewer.orgId, tokenId, now),
   ]);
   if (results[1]?.meta.changes === 0) {
-    throw new ConflictError('The token is already revoked', ['input', 'id']);
+    throw new ConflictError('The token is already revoked', ['id']);
   }
   return toApiToken({ ...existing, revoked_at: now });
 }
@@ -220,7 +220,7 @@ function normalizeEmail(email: string | null | undefined): string | null {
   if (email === null || email === undefined) return null;
   const trimmed = email.trim().toLowerCase();
   if (!EMAIL_PATTERN.test(trimmed) || trimmed.length > 320) {
-    throw new ValidationError('Must be an email address', ['input', 'email']);
+    throw new ValidationError('Must be an email address', ['email']);
   }
   return trimmed;
 }
@@ -230,7 +230,7 @@ async function runUnique(deps: Pick<Deps, 'db' | 'd1'>, queries: Parameters<type
     await runBatch(deps.d1, queries);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: user.org_id, user.email')) {
-      throw new ConflictError('A user with this email already exists', ['input', 'email']);
+      throw new ConflictError('A user with this email already exists', ['email']);
     }
     throw error;
   }

@@ -80,32 +80,38 @@ export function validationError(part: string, error: z.ZodError): ApiError {
   });
 }
 
+/** The parts of a request the REST layer's own errors name (`['params', 'id']`, `['body', 'name']`). */
+const REQUEST_PARTS = new Set(['params', 'query', 'body', 'headers']);
+
 /**
- * A service error path is about the GraphQL-shaped input (`['input', 'modelType']`); the REST
- * client sent `body.model_type` or a path parameter, so say that instead.
+ * Where a service error path (relative to the service's input: `['modelType']`, `['tags', '3']`)
+ * points in the request. `inputPaths` names the fields that came from elsewhere than the body
+ * field of the same name in snake_case (`{ modelId: ['params', 'id'] }`; `''` for an error about
+ * the input as a whole). A route that passes its body as the service's input (`fromBody`) maps
+ * every other field into `body`; a query-style route leaves it as the service named it. A path
+ * that already names a request part comes from the REST layer itself and is kept.
  */
 export function restPath(
   servicePath: readonly string[],
   inputPaths: Record<string, readonly string[]> = {},
+  fromBody = false,
 ): string[] {
-  if (servicePath[0] !== 'input') {
-    // A query-style service names a GraphQL argument (`modelIds.0`, `experimentId`): map it too.
-    const [argument, ...rest] = servicePath;
-    // `''` maps an error about the request as a whole (path []), e.g. onto ['body'].
-    const key = argument ?? '';
-    const mapped = Object.hasOwn(inputPaths, key) ? inputPaths[key] : undefined;
-    return mapped ? [...mapped, ...rest.map(snakeCase)] : [...servicePath];
-  }
-  const [, field, ...rest] = servicePath;
-  if (field === undefined) return ['body'];
-  const mapped = inputPaths[field] ?? ['body', snakeCase(field)];
-  return [...mapped, ...rest.map(snakeCase)];
+  const [field, ...rest] = servicePath;
+  if (field !== undefined && REQUEST_PARTS.has(field)) return [...servicePath];
+  // Until the artifact services report relative paths too.
+  if (field === 'input') return restPath(servicePath.slice(1), inputPaths, true);
+  const key = field ?? '';
+  const mapped = Object.hasOwn(inputPaths, key) ? inputPaths[key] : undefined;
+  if (mapped) return [...mapped, ...rest.map(snakeCase)];
+  if (!fromBody) return [...servicePath];
+  return field === undefined ? ['body'] : ['body', snakeCase(field), ...rest.map(snakeCase)];
 }
 
 /** Maps the registry's typed errors (the GraphQL error union members) onto status and code. */
 export function fromThrown(
   error: unknown,
   inputPaths: Record<string, readonly string[]> = {},
+  fromBody = false,
 ): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof UnauthenticatedError) {
@@ -122,7 +128,7 @@ export function fromThrown(
     console.error(error);
     return new ApiError(500, 'INTERNAL', 'Unexpected error.');
   }
-  const path = restPath(error.path, inputPaths);
+  const path = restPath(error.path, inputPaths, fromBody);
   if (error instanceof ValidationError) {
     return new ApiError(400, 'VALIDATION_ERROR', error.message, path);
   }
@@ -177,7 +183,7 @@ export function fromThrown(
 
 /**
  * Runs a service that reports errors under `prefix` (a batch of one sent as a plain body:
- * `['input', 'points', '0']`) and reports them on the body field instead, renamed by `fields`
+ * `['points', '0']`) and reports them on the body field instead, renamed by `fields`
  * where the REST body spells a field differently (`{ inputTokens: 'tokens_input' }`).
  */
 export async function withBodyPaths<T>(

@@ -106,7 +106,7 @@ export const metricsRecord = defineRoute({
           ],
           claim?.presenting(onePointJson),
         ),
-      ['input', 'points', '0'],
+      ['points', '0'],
       { type: 'metric_type' },
     );
     return onePointJson(points);

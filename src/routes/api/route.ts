@@ -53,8 +53,8 @@ export interface RouteDef<
   /** JSON Schema of the success body, for the document only. */
   response?: z.ZodType;
   /**
-   * Where a service error path `['input', <field>]` came from when it is not the body field of the
-   * same name in snake_case, e.g. `{ modelId: ['params', 'id'] }`.
+   * Where the field a service error path starts with came from, when it is not the body field of
+   * the same name in snake_case, e.g. `{ modelId: ['params', 'id'] }` (see restPath).
    */
   inputPaths?: Record<string, readonly string[]>;
   /**

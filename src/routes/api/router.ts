@@ -142,7 +142,7 @@ export async function handleApiRequest(
         });
       } catch (error) {
         if (claim && isKeyCollision(error)) throw error;
-        throw fromThrown(error, route.inputPaths);
+        throw fromThrown(error, route.inputPaths, takesBodyInput(route));
       }
     };
     const idempotencyKey = request.headers.get(IDEMPOTENCY_KEY_HEADER);
@@ -171,8 +171,16 @@ export async function handleApiRequest(
     if (result instanceof Response) return finish(result);
     return finish(Response.json(result, { status: route.status ?? 200, headers }));
   } catch (error) {
-    return finish(fromThrown(error, route.inputPaths).toResponse(headers));
+    return finish(fromThrown(error, route.inputPaths, takesBodyInput(route)).toResponse(headers));
   }
+}
+
+/**
+ * A write route passes its body as its service's input, so the service's error paths are body
+ * fields; a read (GET, or a read-only POST) passes arguments, named as the service names them.
+ */
+function takesBodyInput(route: RouteDef): boolean {
+  return route.method === 'POST' && !route.readOnly;
 }
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';

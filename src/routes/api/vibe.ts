@@ -125,10 +125,10 @@ export const inferenceTrack = defineRoute({
           context.viewer,
           context.deps.events,
           [input],
-          ['input', 'request'],
+          ['request'],
           claim?.presenting(oneTrackedJson),
         ),
-      ['input', 'request'],
+      ['request'],
       TRACK_FIELDS,
     );
     return oneTrackedJson(tracked);

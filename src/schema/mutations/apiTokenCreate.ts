@@ -3,6 +3,7 @@ import { createApiToken } from '../../registry/user/user.service.ts';
 import type { ApiToken } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ApiTokenRef } from '../nodes/User.ts';
 
 const ApiTokenCreateInput = builder.inputType('ApiTokenCreateInput', {
@@ -41,10 +42,12 @@ builder.mutationField('apiTokenCreate', (t) =>
       input: t.arg({ type: ApiTokenCreateInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      createApiToken(context.deps, context.viewer, {
-        userId: decodeIdOf(input.userId, ['User'], ['input', 'userId']).id,
-        name: input.name,
-        expiresAt: input.expiresAt,
-      }),
+      withInputPaths(() =>
+        createApiToken(context.deps, context.viewer, {
+          userId: decodeIdOf(input.userId, ['User'], ['userId']).id,
+          name: input.name,
+          expiresAt: input.expiresAt,
+        }),
+      ),
   }),
 );

@@ -3,6 +3,7 @@ import { revokeApiTokenById } from '../../registry/user/user.service.ts';
 import type { ApiToken } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ApiTokenRef } from '../nodes/User.ts';
 
 const ApiTokenRevokeInput = builder.inputType('ApiTokenRevokeInput', {
@@ -29,12 +30,13 @@ builder.mutationField('apiTokenRevoke', (t) =>
     args: {
       input: t.arg({ type: ApiTokenRevokeInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      apiToken: await revokeApiTokenById(
-        context.deps,
-        context.viewer,
-        decodeIdOf(input.id, ['ApiToken'], ['input', 'id']).id,
-      ),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        apiToken: await revokeApiTokenById(
+          context.deps,
+          context.viewer,
+          decodeIdOf(input.id, ['ApiToken'], ['id']).id,
+        ),
+      })),
   }),
 );

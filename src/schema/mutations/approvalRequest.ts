@@ -6,6 +6,7 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
 import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
@@ -57,17 +58,19 @@ builder.mutationField('approvalRequest', (t) =>
       input: t.arg({ type: ApprovalRequestInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      idempotent(context, 'approvalRequest', input, (claim) =>
-        requestApproval(
-          context.deps,
-          context.viewer,
-          {
-            versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-            checks: input.checks,
-            evidence: toCheckEvidence(input.evidence),
-            notes: input.notes,
-          },
-          claim,
+      withInputPaths(() =>
+        idempotent(context, 'approvalRequest', input, (claim) =>
+          requestApproval(
+            context.deps,
+            context.viewer,
+            {
+              versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['versionId']).id,
+              checks: input.checks,
+              evidence: toCheckEvidence(input.evidence),
+              notes: input.notes,
+            },
+            claim,
+          ),
         ),
       ),
   }),

@@ -5,6 +5,7 @@ import type { Approval } from '../../registry/governance/governance.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 
 const ReviewDecisionEnum = builder.enumType('ReviewDecision', {
@@ -47,19 +48,20 @@ builder.mutationField('approvalReview', (t) =>
     args: {
       input: t.arg({ type: ApprovalReviewInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      approval: await idempotent(context, 'approvalReview', input, (claim) =>
-        reviewApproval(
-          context.deps,
-          context.viewer,
-          {
-            approvalId: decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,
-            decision: input.decision,
-            notes: input.notes,
-          },
-          claim,
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        approval: await idempotent(context, 'approvalReview', input, (claim) =>
+          reviewApproval(
+            context.deps,
+            context.viewer,
+            {
+              approvalId: decodeIdOf(input.approvalId, ['Approval'], ['approvalId']).id,
+              decision: input.decision,
+              notes: input.notes,
+            },
+            claim,
+          ),
         ),
-      ),
-    }),
+      })),
   }),
 );

@@ -4,6 +4,7 @@ import type { AutoPromotionRule } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { AutoPromotionRuleRef, PromotionObjectiveEnum } from '../objects/AutoPromotionRule.ts';
 
 const AutoPromotionRuleSetInput = builder.inputType('AutoPromotionRuleSetInput', {
@@ -46,20 +47,21 @@ builder.mutationField('autoPromotionRuleSet', (t) =>
     args: {
       input: t.arg({ type: AutoPromotionRuleSetInput, required: true, description: 'The rule.' }),
     },
-    resolve: async (_root, { input }, context) => {
-      const { idempotencyKey: _key, ...rule } = input;
-      const decoded = {
-        ...rule,
-        modelId: decodeIdOf(String(input.modelId), ['Model'], ['input', 'modelId']).id,
-        experimentId: input.experimentId
-          ? decodeIdOf(String(input.experimentId), ['Experiment'], ['input', 'experimentId']).id
-          : null,
-      };
-      return {
-        rule: await idempotent(context, 'autoPromotionRuleSet', input, (claim) =>
-          setAutoPromotionRule(context.deps, context.viewer, decoded, claim),
-        ),
-      };
-    },
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => {
+        const { idempotencyKey: _key, ...rule } = input;
+        const decoded = {
+          ...rule,
+          modelId: decodeIdOf(String(input.modelId), ['Model'], ['modelId']).id,
+          experimentId: input.experimentId
+            ? decodeIdOf(String(input.experimentId), ['Experiment'], ['experimentId']).id
+            : null,
+        };
+        return {
+          rule: await idempotent(context, 'autoPromotionRuleSet', input, (claim) =>
+            setAutoPromotionRule(context.deps, context.viewer, decoded, claim),
+          ),
+        };
+      }),
   }),
 );

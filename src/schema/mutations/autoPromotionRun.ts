@@ -6,6 +6,7 @@ import {
 } from '../../registry/usage/auto-promotion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { PromotionDecisionRef } from '../objects/AutoPromotionDecision.ts';
 
 const AutoPromotionRunInput = builder.inputType('AutoPromotionRunInput', {
@@ -49,12 +50,13 @@ builder.mutationField('autoPromotionRun', (t) =>
     args: {
       input: t.arg({ type: AutoPromotionRunInput, required: true, description: 'What to run.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      decision: await runAutoPromotion(context.deps, context.viewer, {
-        modelId: decodeIdOf(String(input.modelId), ['Model'], ['input', 'modelId']).id,
-        range: requireRange(input.from, input.to, ['input']),
-        dryRun: input.dryRun,
-      }),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        decision: await runAutoPromotion(context.deps, context.viewer, {
+          modelId: decodeIdOf(String(input.modelId), ['Model'], ['modelId']).id,
+          range: requireRange(input.from, input.to, []),
+          dryRun: input.dryRun,
+        }),
+      })),
   }),
 );

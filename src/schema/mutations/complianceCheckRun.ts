@@ -6,6 +6,7 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
 import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
@@ -68,23 +69,25 @@ builder.mutationField('complianceCheckRun', (t) =>
       input: t.arg({ type: ComplianceCheckRunInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      idempotent(context, 'complianceCheckRun', input, (claim) =>
-        runComplianceChecks(
-          context.deps,
-          context.viewer,
-          {
-            approvalId:
-              input.approvalId == null
-                ? null
-                : decodeIdOf(input.approvalId, ['Approval'], ['input', 'approvalId']).id,
-            versionId:
-              input.versionId == null
-                ? null
-                : decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-            checks: input.checks,
-            evidence: toCheckEvidence(input.evidence),
-          },
-          claim,
+      withInputPaths(() =>
+        idempotent(context, 'complianceCheckRun', input, (claim) =>
+          runComplianceChecks(
+            context.deps,
+            context.viewer,
+            {
+              approvalId:
+                input.approvalId == null
+                  ? null
+                  : decodeIdOf(input.approvalId, ['Approval'], ['approvalId']).id,
+              versionId:
+                input.versionId == null
+                  ? null
+                  : decodeIdOf(input.versionId, ['ModelVersion'], ['versionId']).id,
+              checks: input.checks,
+              evidence: toCheckEvidence(input.evidence),
+            },
+            claim,
+          ),
         ),
       ),
   }),

@@ -6,6 +6,7 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ErasureRequestRef } from '../objects/DatasetGovernance.ts';
 import { DeploymentRef, ModelRef, ModelVersionRef } from '../objects/refs.ts';
 
@@ -64,15 +65,17 @@ builder.mutationField('datasetErasureRequest', (t) =>
       }),
     },
     resolve: (_root, { input }, context) =>
-      idempotent(context, 'datasetErasureRequest', input, (claim) =>
-        requestDatasetErasure(
-          context.deps,
-          context.viewer,
-          {
-            datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['input', 'datasetId']).id,
-            reason: input.reason,
-          },
-          claim,
+      withInputPaths(() =>
+        idempotent(context, 'datasetErasureRequest', input, (claim) =>
+          requestDatasetErasure(
+            context.deps,
+            context.viewer,
+            {
+              datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['datasetId']).id,
+              reason: input.reason,
+            },
+            claim,
+          ),
         ),
       ),
   }),

@@ -6,6 +6,7 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { DatasetGovernanceInput, DatasetGovernanceRef } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
@@ -59,16 +60,18 @@ builder.mutationField('datasetGovernanceSet', (t) =>
       input: t.arg({ type: DatasetGovernanceSetInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      idempotent(context, 'datasetGovernanceSet', input, (claim) =>
-        setDatasetGovernance(
-          context.deps,
-          context.viewer,
-          {
-            datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['input', 'datasetId']).id,
-            governance: input.governance,
-            reason: input.reason,
-          },
-          claim,
+      withInputPaths(() =>
+        idempotent(context, 'datasetGovernanceSet', input, (claim) =>
+          setDatasetGovernance(
+            context.deps,
+            context.viewer,
+            {
+              datasetId: decodeIdOf(input.datasetId, ['Dataset'], ['datasetId']).id,
+              governance: input.governance,
+              reason: input.reason,
+            },
+            claim,
+          ),
         ),
       ),
   }),

@@ -3,6 +3,7 @@ import type { Dataset } from '../../registry/dataset/dataset.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { DatasetGovernanceInput } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
@@ -43,10 +44,11 @@ builder.mutationField('datasetRegister', (t) =>
     args: {
       input: t.arg({ type: DatasetRegisterInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      dataset: await idempotent(context, 'datasetRegister', input, (claim) =>
-        registerDataset(context.deps, context.viewer, input, claim),
-      ),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        dataset: await idempotent(context, 'datasetRegister', input, (claim) =>
+          registerDataset(context.deps, context.viewer, input, claim),
+        ),
+      })),
   }),
 );

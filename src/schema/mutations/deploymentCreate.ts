@@ -7,6 +7,7 @@ import type { Deployment } from '../../registry/deployment/deployment.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { DeploymentRef } from '../objects/refs.ts';
 
 const DeployedVersionInput = builder.inputType('DeployedVersionInput', {
@@ -63,26 +64,27 @@ builder.mutationField('deploymentCreate', (t) =>
     args: {
       input: t.arg({ type: DeploymentCreateInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      deployment: await idempotent(context, 'deploymentCreate', input, (claim) =>
-        createDeployment(
-          context.deps,
-          context.viewer,
-          {
-            ...input,
-            modelVersions:
-              input.modelVersions?.map((entry, index) => ({
-                versionId: decodeIdOf(
-                  entry.versionId,
-                  ['ModelVersion'],
-                  ['input', 'modelVersions', String(index), 'versionId'],
-                ).id,
-                properties: entry.properties,
-              })) ?? null,
-          },
-          claim,
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        deployment: await idempotent(context, 'deploymentCreate', input, (claim) =>
+          createDeployment(
+            context.deps,
+            context.viewer,
+            {
+              ...input,
+              modelVersions:
+                input.modelVersions?.map((entry, index) => ({
+                  versionId: decodeIdOf(
+                    entry.versionId,
+                    ['ModelVersion'],
+                    ['modelVersions', String(index), 'versionId'],
+                  ).id,
+                  properties: entry.properties,
+                })) ?? null,
+            },
+            claim,
+          ),
         ),
-      ),
-    }),
+      })),
   }),
 );

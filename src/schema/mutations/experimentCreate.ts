@@ -3,6 +3,7 @@ import type { Experiment } from '../../registry/experiment/experiment.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ExperimentRef } from '../objects/refs.ts';
 
 const ExperimentCreateInput = builder.inputType('ExperimentCreateInput', {
@@ -38,10 +39,11 @@ builder.mutationField('experimentCreate', (t) =>
     args: {
       input: t.arg({ type: ExperimentCreateInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      experiment: await idempotent(context, 'experimentCreate', input, (claim) =>
-        createExperiment(context.deps, context.viewer, input, claim),
-      ),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        experiment: await idempotent(context, 'experimentCreate', input, (claim) =>
+          createExperiment(context.deps, context.viewer, input, claim),
+        ),
+      })),
   }),
 );

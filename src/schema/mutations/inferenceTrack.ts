@@ -9,6 +9,7 @@ import {
 import type { InferenceStatus } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { InferenceRequestRef, InferenceStatusEnum } from '../objects/InferenceRequest.ts';
 
 const InferenceRequestInput = builder.inputType('InferenceRequestInput', {
@@ -137,26 +138,27 @@ builder.mutationField('inferenceTrack', (t) =>
         description: 'What to record.',
       }),
     },
-    resolve: async (_root, { input }, context) => {
-      const single = input.request ?? null;
-      const batch = input.requests ?? null;
-      if ((single === null) === (batch === null)) {
-        throw new ValidationError('Give exactly one of request or requests', ['input']);
-      }
-      const basePath = single ? ['input', 'request'] : ['input', 'requests'];
-      const requests = single
-        ? [decodeRequest(single as RequestArg, basePath)]
-        : (batch as RequestArg[]).map((request, index) =>
-            decodeRequest(request, [...basePath, String(index)]),
-          );
-      const tracked = await trackInferences(
-        context.deps,
-        context.viewer,
-        context.deps.events,
-        requests,
-        basePath,
-      );
-      return { tracked };
-    },
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => {
+        const single = input.request ?? null;
+        const batch = input.requests ?? null;
+        if ((single === null) === (batch === null)) {
+          throw new ValidationError('Give exactly one of request or requests', []);
+        }
+        const basePath = single ? ['request'] : ['requests'];
+        const requests = single
+          ? [decodeRequest(single as RequestArg, basePath)]
+          : (batch as RequestArg[]).map((request, index) =>
+              decodeRequest(request, [...basePath, String(index)]),
+            );
+        const tracked = await trackInferences(
+          context.deps,
+          context.viewer,
+          context.deps.events,
+          requests,
+          basePath,
+        );
+        return { tracked };
+      }),
   }),
 );

@@ -5,6 +5,7 @@ import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { EdgeTypeEnum } from '../objects/enums.ts';
 import { GraphEdgeRef } from '../objects/refs.ts';
 
@@ -37,21 +38,22 @@ builder.mutationField('lineageEdgeAdd', (t) =>
     args: {
       input: t.arg({ type: LineageEdgeAddInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      edge: await idempotent(context, 'lineageEdgeAdd', input, (claim) =>
-        addEdge(
-          context.deps,
-          context.viewer,
-          {
-            type: input.type,
-            from: decodeNodeId(input.fromId, NODE_KINDS, ['input', 'fromId']),
-            to: decodeNodeId(input.toId, NODE_KINDS, ['input', 'toId']),
-            properties: input.properties,
-          },
-          undefined,
-          claim,
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        edge: await idempotent(context, 'lineageEdgeAdd', input, (claim) =>
+          addEdge(
+            context.deps,
+            context.viewer,
+            {
+              type: input.type,
+              from: decodeNodeId(input.fromId, NODE_KINDS, ['fromId']),
+              to: decodeNodeId(input.toId, NODE_KINDS, ['toId']),
+              properties: input.properties,
+            },
+            undefined,
+            claim,
+          ),
         ),
-      ),
-    }),
+      })),
   }),
 );

@@ -3,6 +3,7 @@ import { removeEdge } from '../../registry/lineage/lineage.service.ts';
 import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { EdgeTypeEnum } from '../objects/enums.ts';
 import { LineageEdgePayload } from './lineageEdgeAdd.ts';
 
@@ -27,16 +28,15 @@ builder.mutationField('lineageEdgeRemove', (t) =>
     args: {
       input: t.arg({ type: LineageEdgeRemoveInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      edge: await removeEdge(context.deps, context.viewer, {
-        edgeId: input.edgeId
-          ? decodeIdOf(input.edgeId, ['GraphEdge'], ['input', 'edgeId']).id
-          : null,
-        type: input.type ?? null,
-        from: input.fromId ? decodeNodeId(input.fromId, NODE_KINDS, ['input', 'fromId']) : null,
-        to: input.toId ? decodeNodeId(input.toId, NODE_KINDS, ['input', 'toId']) : null,
-        reason: input.reason,
-      }),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        edge: await removeEdge(context.deps, context.viewer, {
+          edgeId: input.edgeId ? decodeIdOf(input.edgeId, ['GraphEdge'], ['edgeId']).id : null,
+          type: input.type ?? null,
+          from: input.fromId ? decodeNodeId(input.fromId, NODE_KINDS, ['fromId']) : null,
+          to: input.toId ? decodeNodeId(input.toId, NODE_KINDS, ['toId']) : null,
+          reason: input.reason,
+        }),
+      })),
   }),
 );

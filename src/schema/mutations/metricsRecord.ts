@@ -4,6 +4,7 @@ import type { MetricType } from '../../registry/metrics/metrics.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { MetricTypeEnum } from '../objects/MetricStats.ts';
 
 const MetricPointInput = builder.inputType('MetricPointInput', {
@@ -58,28 +59,29 @@ builder.mutationField('metricsRecord', (t) =>
     args: {
       input: t.arg({ type: MetricsRecordInput, required: true, description: 'What to record.' }),
     },
-    resolve: async (_root, { input }, context) => {
-      const points = await idempotent(context, 'metricsRecord', input, (claim) =>
-        recordMetrics(
-          context.deps,
-          context.viewer,
-          context.deps.events,
-          input.points.map((point, index) => ({
-            versionId: decodeIdOf(
-              point.versionId,
-              ['ModelVersion'],
-              ['input', 'points', String(index), 'versionId'],
-            ).id,
-            type: point.type as MetricType,
-            name: point.name,
-            value: point.value,
-            context: point.context,
-            timestamp: point.timestamp,
-          })),
-          claim,
-        ),
-      );
-      return { recorded: points.length };
-    },
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => {
+        const points = await idempotent(context, 'metricsRecord', input, (claim) =>
+          recordMetrics(
+            context.deps,
+            context.viewer,
+            context.deps.events,
+            input.points.map((point, index) => ({
+              versionId: decodeIdOf(
+                point.versionId,
+                ['ModelVersion'],
+                ['points', String(index), 'versionId'],
+              ).id,
+              type: point.type as MetricType,
+              name: point.name,
+              value: point.value,
+              context: point.context,
+              timestamp: point.timestamp,
+            })),
+            claim,
+          ),
+        );
+        return { recorded: points.length };
+      }),
   }),
 );

@@ -3,6 +3,7 @@ import { setModelAlias } from '../../registry/model/model.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { aliasMovePayload } from '../objects/AliasMove.ts';
 
 const ModelAliasSetInput = builder.inputType('ModelAliasSetInput', {
@@ -33,16 +34,18 @@ builder.mutationField('modelAliasSet', (t) =>
       input: t.arg({ type: ModelAliasSetInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      idempotent(context, 'modelAliasSet', input, (claim) =>
-        setModelAlias(
-          context.deps,
-          context.viewer,
-          {
-            versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-            alias: input.alias,
-            reason: input.reason,
-          },
-          claim,
+      withInputPaths(() =>
+        idempotent(context, 'modelAliasSet', input, (claim) =>
+          setModelAlias(
+            context.deps,
+            context.viewer,
+            {
+              versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['versionId']).id,
+              alias: input.alias,
+              reason: input.reason,
+            },
+            claim,
+          ),
         ),
       ),
   }),

@@ -3,6 +3,7 @@ import type { Model } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelRegisterInput = builder.inputType('ModelRegisterInput', {
@@ -40,10 +41,11 @@ builder.mutationField('modelRegister', (t) =>
     args: {
       input: t.arg({ type: ModelRegisterInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      model: await idempotent(context, 'modelRegister', input, (claim) =>
-        registerModel(context.deps, context.viewer, input, claim),
-      ),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        model: await idempotent(context, 'modelRegister', input, (claim) =>
+          registerModel(context.deps, context.viewer, input, claim),
+        ),
+      })),
   }),
 );

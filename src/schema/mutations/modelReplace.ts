@@ -4,6 +4,7 @@ import type { Model } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelReplaceInput = builder.inputType('ModelReplaceInput', {
@@ -40,16 +41,18 @@ builder.mutationField('modelReplace', (t) =>
     errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
     args: { input: t.arg({ type: ModelReplaceInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
-      idempotent(context, 'modelReplace', input, (claim) =>
-        replaceModel(
-          context.deps,
-          context.viewer,
-          {
-            modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,
-            replacedById: decodeIdOf(input.replacedById, ['Model'], ['input', 'replacedById']).id,
-            reason: input.reason,
-          },
-          claim,
+      withInputPaths(() =>
+        idempotent(context, 'modelReplace', input, (claim) =>
+          replaceModel(
+            context.deps,
+            context.viewer,
+            {
+              modelId: decodeIdOf(input.modelId, ['Model'], ['modelId']).id,
+              replacedById: decodeIdOf(input.replacedById, ['Model'], ['replacedById']).id,
+              reason: input.reason,
+            },
+            claim,
+          ),
         ),
       ),
   }),

@@ -8,6 +8,7 @@ import type { ModelVersion } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const DatasetLinkInput = builder.inputType('DatasetLinkInput', {
@@ -67,11 +68,12 @@ builder.mutationField('modelVersionCreate', (t) =>
     args: {
       input: t.arg({ type: ModelVersionCreateInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      modelVersion: await idempotent(context, 'modelVersionCreate', input, (claim) =>
-        createModelVersion(context.deps, context.viewer, decodeInput(input), claim),
-      ),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        modelVersion: await idempotent(context, 'modelVersionCreate', input, (claim) =>
+          createModelVersion(context.deps, context.viewer, decodeInput(input), claim),
+        ),
+      })),
   }),
 );
 
@@ -79,21 +81,17 @@ builder.mutationField('modelVersionCreate', (t) =>
 function decodeInput(input: typeof ModelVersionCreateInput.$inferInput): ServiceInput {
   const link = (field: 'trainedOn' | 'evaluatedOn') =>
     input[field]?.map((entry, index) => ({
-      datasetId: decodeIdOf(
-        entry.datasetId,
-        ['Dataset'],
-        ['input', field, String(index), 'datasetId'],
-      ).id,
+      datasetId: decodeIdOf(entry.datasetId, ['Dataset'], [field, String(index), 'datasetId']).id,
       properties: entry.properties,
     })) ?? null;
   return {
-    modelId: decodeIdOf(input.modelId, ['Model'], ['input', 'modelId']).id,
+    modelId: decodeIdOf(input.modelId, ['Model'], ['modelId']).id,
     version: input.version,
     description: input.description,
     metadata: input.metadata,
     derivedFrom:
       input.derivedFrom?.map(
-        (id, index) => decodeIdOf(id, ['ModelVersion'], ['input', 'derivedFrom', String(index)]).id,
+        (id, index) => decodeIdOf(id, ['ModelVersion'], ['derivedFrom', String(index)]).id,
       ) ?? null,
     trainedOn: link('trainedOn'),
     evaluatedOn: link('evaluatedOn'),

@@ -4,6 +4,7 @@ import { promoteModelVersion } from '../../registry/governance/promotion.service
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { aliasMovePayload } from '../objects/AliasMove.ts';
 
 const ModelVersionPromoteInput = builder.inputType('ModelVersionPromoteInput', {
@@ -31,15 +32,17 @@ builder.mutationField('modelVersionPromote', (t) =>
       input: t.arg({ type: ModelVersionPromoteInput, required: true, description: 'What to do.' }),
     },
     resolve: (_root, { input }, context) =>
-      idempotent(context, 'modelVersionPromote', input, (claim) =>
-        promoteModelVersion(
-          context.deps,
-          context.viewer,
-          {
-            versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-            reason: input.reason,
-          },
-          claim,
+      withInputPaths(() =>
+        idempotent(context, 'modelVersionPromote', input, (claim) =>
+          promoteModelVersion(
+            context.deps,
+            context.viewer,
+            {
+              versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['versionId']).id,
+              reason: input.reason,
+            },
+            claim,
+          ),
         ),
       ),
   }),

@@ -3,6 +3,7 @@ import type { ModelPrice } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ModelPriceRef } from '../objects/ModelPrice.ts';
 
 const PriceSetInput = builder.inputType('PriceSetInput', {
@@ -50,10 +51,11 @@ builder.mutationField('priceSet', (t) =>
     authScopes: { admin: true },
     errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: PriceSetInput, required: true, description: 'The price.' }) },
-    resolve: async (_root, { input }, context) => ({
-      price: await idempotent(context, 'priceSet', input, (claim) =>
-        setPrice(context.deps, context.viewer, input, claim),
-      ),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        price: await idempotent(context, 'priceSet', input, (claim) =>
+          setPrice(context.deps, context.viewer, input, claim),
+        ),
+      })),
   }),
 );

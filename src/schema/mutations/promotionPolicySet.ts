@@ -3,6 +3,7 @@ import { setPromotionPolicy } from '../../registry/governance/promotion.service.
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { CheckTypeEnum } from '../objects/ComplianceCheck.ts';
 import { PromotionPolicyRef } from '../objects/PromotionPolicy.ts';
 
@@ -45,10 +46,11 @@ builder.mutationField('promotionPolicySet', (t) =>
     args: {
       input: t.arg({ type: PromotionPolicySetInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      policy: await idempotent(context, 'promotionPolicySet', input, (claim) =>
-        setPromotionPolicy(context.deps, context.viewer, input, claim),
-      ),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        policy: await idempotent(context, 'promotionPolicySet', input, (claim) =>
+          setPromotionPolicy(context.deps, context.viewer, input, claim),
+        ),
+      })),
   }),
 );

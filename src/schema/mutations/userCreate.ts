@@ -4,6 +4,7 @@ import type { User } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { RoleEnum } from '../objects/enums.ts';
 import { UserRef } from '../objects/refs.ts';
 
@@ -32,10 +33,11 @@ builder.mutationField('userCreate', (t) =>
     authScopes: { admin: true },
     errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: UserCreateInput, required: true, description: 'What to do.' }) },
-    resolve: async (_root, { input }, context) => ({
-      user: await idempotent(context, 'userCreate', input, (claim) =>
-        createUser(context.deps, context.viewer, { ...input, role: input.role as Role }, claim),
-      ),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        user: await idempotent(context, 'userCreate', input, (claim) =>
+          createUser(context.deps, context.viewer, { ...input, role: input.role as Role }, claim),
+        ),
+      })),
   }),
 );
