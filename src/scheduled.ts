@@ -1,5 +1,5 @@
 import { createDeps, type WorkerEnv } from './context.ts';
-import { expireArtifactUploads } from './registry/artifact/artifact.service.ts';
+import { expireArtifactUploads } from './registry/artifact/artifact-expiry.service.ts';
 import type { Deps } from './registry/deps.ts';
 import { sweepExpiredKeys } from './registry/idempotency/idempotency.service.ts';
 import { refreshStaleOrganizations } from './registry/search/search.service.ts';

@@ -53,7 +53,7 @@ interface DigestStream extends WritableStream<Uint8Array> {
   digest: Promise<ArrayBuffer>;
 }
 
-/** The hashing TransformStream src/registry/artifact/artifact.service.ts used on whole bodies. */
+/** The hashing TransformStream the artifact upload service used on whole bodies. */
 function jsHashed(body: ReadableStream<Uint8Array>, length: number) {
   const Digest = (crypto as unknown as { DigestStream: new (algorithm: string) => DigestStream })
     .DigestStream;

@@ -9,13 +9,10 @@
 import { viewerScopes } from '../auth/viewer.ts';
 import { type Context, createContext, type WorkerEnv } from '../context.ts';
 import type { StatementCounter } from '../db/client.ts';
-import {
-  readArtifactBytes,
-  readableArtifact,
-  uploadArtifactBody,
-  uploadArtifactPart,
-} from '../registry/artifact/artifact.service.ts';
 import type { Artifact } from '../registry/artifact/artifact.ts';
+import { uploadArtifactPart } from '../registry/artifact/artifact-multipart.service.ts';
+import { readArtifactBytes, readableArtifact } from '../registry/artifact/artifact-read.service.ts';
+import { uploadArtifactBody } from '../registry/artifact/artifact-upload.service.ts';
 import { ForbiddenError } from '../registry/errors.ts';
 import { ApiError, fromThrown } from './api/errors.ts';
 import { parseRange } from './range.ts';

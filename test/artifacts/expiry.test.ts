@@ -6,11 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/db/batch.ts';
 import { countingD1, createDb } from '../../src/db/client.ts';
 import { insertExpiryAuditEvents } from '../../src/registry/artifact/artifact.repository.ts';
+import { DEFAULT_UPLOAD_TTL_HOURS, uploadLimits } from '../../src/registry/artifact/artifact.ts';
 import {
   EXPIRED_UPLOADS_PER_RUN,
   expireArtifactUploads,
-} from '../../src/registry/artifact/artifact.service.ts';
-import { DEFAULT_UPLOAD_TTL_HOURS, uploadLimits } from '../../src/registry/artifact/artifact.ts';
+} from '../../src/registry/artifact/artifact-expiry.service.ts';
 import { runScheduledJobs, SCHEDULED_JOBS } from '../../src/scheduled.ts';
 import {
   auditEvents,

@@ -2,11 +2,11 @@ import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/viewer.ts';
 import { registryConfig } from '../../src/config.ts';
+import { uploadArtifactPart } from '../../src/registry/artifact/artifact-multipart.service.ts';
 import {
   createArtifactUpload,
   uploadArtifactBody,
-  uploadArtifactPart,
-} from '../../src/registry/artifact/artifact.service.ts';
+} from '../../src/registry/artifact/artifact-upload.service.ts';
 import { requestApproval } from '../../src/registry/governance/approval.service.ts';
 import { setAutoPromotionRule } from '../../src/registry/usage/auto-promotion.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';

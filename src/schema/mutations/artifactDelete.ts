@@ -1,5 +1,5 @@
 import { decodeIdOf } from '../../global-id.ts';
-import { deleteArtifactById } from '../../registry/artifact/artifact.service.ts';
+import { deleteArtifactById } from '../../registry/artifact/artifact-deletion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { ModelVersionRef } from '../objects/refs.ts';

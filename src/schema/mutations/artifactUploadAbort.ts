@@ -1,5 +1,5 @@
 import { decodeIdOf } from '../../global-id.ts';
-import { abortArtifactUpload } from '../../registry/artifact/artifact.service.ts';
+import { abortArtifactUpload } from '../../registry/artifact/artifact-upload.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { ModelVersionRef } from '../objects/refs.ts';

@@ -1,7 +1,7 @@
 import { decodeIdOf } from '../../global-id.ts';
-import { completeArtifactUpload } from '../../registry/artifact/artifact.service.ts';
 import type { Artifact } from '../../registry/artifact/artifact.ts';
 import { ChecksumMismatchError, UploadExpiredError } from '../../registry/artifact/artifact.ts';
+import { completeArtifactUpload } from '../../registry/artifact/artifact-multipart.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { ArtifactRef } from '../nodes/Artifact.ts';

@@ -1,6 +1,6 @@
 import { decodeIdOf } from '../../global-id.ts';
-import { createArtifactUpload } from '../../registry/artifact/artifact.service.ts';
 import type { Artifact } from '../../registry/artifact/artifact.ts';
+import { createArtifactUpload } from '../../registry/artifact/artifact-upload.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';

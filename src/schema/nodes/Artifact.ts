@@ -5,7 +5,6 @@ import {
   findArtifactPagesByVersionIds,
   findArtifactsByIds,
 } from '../../registry/artifact/artifact.repository.ts';
-import { findArtifactParts } from '../../registry/artifact/artifact.service.ts';
 import {
   ARTIFACT_KINDS,
   type ARTIFACT_STATUSES,
@@ -19,6 +18,7 @@ import {
   toArtifact,
   UploadExpiredError,
 } from '../../registry/artifact/artifact.ts';
+import { findArtifactParts } from '../../registry/artifact/artifact-read.service.ts';
 import { artifactPath } from '../../routes/artifact-paths.ts';
 import { builder } from '../builder.ts';
 import { ErrorInterface } from '../errors.ts';
