@@ -41,10 +41,7 @@ export async function seedRequests(
     ...request,
   }));
   for (let start = 0; start < full.length; start += 1000) {
-    await trackInferences(serviceDeps(), viewerOf(org), sink, full.slice(start, start + 1000), [
-      'input',
-      'requests',
-    ]);
+    await trackInferences(serviceDeps(), viewerOf(org), sink, full.slice(start, start + 1000));
   }
   return sink;
 }

@@ -325,13 +325,7 @@ describe('inferenceTrack', () => {
       idempotencyKey: 'ae-1',
       timestamp: new Date(T0),
     };
-    await trackInferences(
-      serviceDeps(),
-      viewerOf(org),
-      sink,
-      [request, request],
-      ['input', 'requests'],
-    );
+    await trackInferences(serviceDeps(), viewerOf(org), sink, [request, request]);
     expect(sink.events).toEqual([
       {
         index: org.orgId,
@@ -351,7 +345,7 @@ describe('inferenceTrack', () => {
       },
     ]);
     const again = new RecordingEventSink();
-    await trackInferences(serviceDeps(), viewerOf(org), again, [request], ['input', 'request']);
+    await trackInferences(serviceDeps(), viewerOf(org), again, [request]);
     expect(again.events).toEqual([]);
   });
 });

@@ -93,14 +93,13 @@ export async function trackInferences(
   viewer: Viewer,
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
-  basePath: readonly string[],
   claim?: IdempotencyClaim,
 ): Promise<TrackedInference[]> {
   // A key that a concurrent call stored between our read and our batch fails the batch whole
   // (the insert has no ON CONFLICT): start over, and the key is then replayed or refused.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await trackInferencesOnce(deps, viewer, sink, inputs, basePath, claim);
+      return await trackInferencesOnce(deps, viewer, sink, inputs, claim);
     } catch (error) {
       if (attempt >= 3 || !String(error).includes(INFERENCE_KEY_COLLISION)) throw error;
     }
@@ -115,14 +114,13 @@ async function trackInferencesOnce(
   viewer: Viewer,
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
-  basePath: readonly string[],
   claim: IdempotencyClaim | undefined,
 ): Promise<TrackedInference[]> {
-  if (inputs.length === 0) throw new ValidationError('Send at least one request', basePath);
+  if (inputs.length === 0) throw new ValidationError('Send at least one request', []);
   if (inputs.length > MAX_REQUESTS_PER_BATCH) {
     throw new ValidationError(
       `At most ${MAX_REQUESTS_PER_BATCH} requests per call (got ${inputs.length})`,
-      basePath,
+      [],
     );
   }
   const now = Date.now();
@@ -137,10 +135,7 @@ async function trackInferencesOnce(
     ),
   );
   const drafts = inputs.map((input, index) => {
-    const path =
-      inputs.length === 1 && basePath.at(-1) === 'request'
-        ? [...basePath]
-        : [...basePath, String(index)];
+    const path = [String(index)];
     const inputTokens = tokens(input.inputTokens, [...path, 'inputTokens']);
     const outputTokens = tokens(input.outputTokens, [...path, 'outputTokens']);
     const cachedTokens = tokens(input.cachedTokens, [...path, 'cachedTokens']);

@@ -125,10 +125,10 @@ export const inferenceTrack = defineRoute({
           context.viewer,
           context.deps.events,
           [input],
-          ['request'],
           claim?.presenting(oneTrackedJson),
         ),
-      ['request'],
+      // A batch of one: the service names it by index.
+      ['0'],
       TRACK_FIELDS,
     );
     return oneTrackedJson(tracked);

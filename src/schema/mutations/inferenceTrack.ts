@@ -1,5 +1,5 @@
 import { decodeIdOf } from '../../global-id.ts';
-import { ValidationError } from '../../registry/errors.ts';
+import { atPath, RegistryError, ValidationError } from '../../registry/errors.ts';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import {
   type InferenceTrackInput as InferenceRequestData,
@@ -124,6 +124,17 @@ function decodeRequest(request: RequestArg, path: readonly string[]): InferenceR
   };
 }
 
+/** The service names its requests by index; a single `request` has none: `['0', f]` is `['request', f]`. */
+function singleRequestPath(error: unknown): unknown {
+  if (!(error instanceof RegistryError)) return error;
+  const [, ...rest] = error.path;
+  return atPath(error, ['request', ...rest]);
+}
+
+function prefixedPath(error: unknown, prefix: readonly string[]): unknown {
+  return error instanceof RegistryError ? atPath(error, [...prefix, ...error.path]) : error;
+}
+
 builder.mutationField('inferenceTrack', (t) =>
   t.field({
     type: InferenceTrackPayload,
@@ -151,14 +162,18 @@ builder.mutationField('inferenceTrack', (t) =>
           : (batch as RequestArg[]).map((request, index) =>
               decodeRequest(request, [...basePath, String(index)]),
             );
-        const tracked = await trackInferences(
-          context.deps,
-          context.viewer,
-          context.deps.events,
-          requests,
-          basePath,
-        );
-        return { tracked };
+        try {
+          return {
+            tracked: await trackInferences(
+              context.deps,
+              context.viewer,
+              context.deps.events,
+              requests,
+            ),
+          };
+        } catch (error) {
+          throw single ? singleRequestPath(error) : prefixedPath(error, basePath);
+        }
       }),
   }),
 );
