@@ -25,7 +25,8 @@ export function idempotent<R>(
       scope: mutation,
       key: input.idempotencyKey,
       input,
-      path: ['input', 'idempotencyKey'],
+      // Relative to the mutation's input: withInputPaths, around every mutation, adds `input`.
+      path: ['idempotencyKey'],
     },
     run,
   );

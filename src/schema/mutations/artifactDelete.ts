@@ -2,6 +2,7 @@ import { decodeIdOf } from '../../global-id.ts';
 import { deleteArtifactById } from '../../registry/artifact/artifact-deletion.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const ArtifactDeleteInput = builder.inputType('ArtifactDeleteInput', {
@@ -40,12 +41,13 @@ builder.mutationField('artifactDelete', (t) =>
     args: {
       input: t.arg({ type: ArtifactDeleteInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => {
-      const artifact = await deleteArtifactById(context.deps, context.viewer, {
-        artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
-        reason: input.reason,
-      });
-      return { artifactId: input.artifactId, versionId: artifact.versionId };
-    },
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => {
+        const artifact = await deleteArtifactById(context.deps, context.viewer, {
+          artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
+          reason: input.reason,
+        });
+        return { artifactId: input.artifactId, versionId: artifact.versionId };
+      }),
   }),
 );

@@ -2,6 +2,7 @@ import { decodeIdOf } from '../../global-id.ts';
 import { abortArtifactUpload } from '../../registry/artifact/artifact-upload.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const ArtifactUploadAbortInput = builder.inputType('ArtifactUploadAbortInput', {
@@ -39,13 +40,14 @@ builder.mutationField('artifactUploadAbort', (t) =>
     args: {
       input: t.arg({ type: ArtifactUploadAbortInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => {
-      const artifact = await abortArtifactUpload(
-        context.deps,
-        context.viewer,
-        decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
-      );
-      return { artifactId: input.artifactId, versionId: artifact.versionId };
-    },
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => {
+        const artifact = await abortArtifactUpload(
+          context.deps,
+          context.viewer,
+          decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
+        );
+        return { artifactId: input.artifactId, versionId: artifact.versionId };
+      }),
   }),
 );

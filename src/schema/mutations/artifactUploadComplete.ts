@@ -4,6 +4,7 @@ import { ChecksumMismatchError, UploadExpiredError } from '../../registry/artifa
 import { completeArtifactUpload } from '../../registry/artifact/artifact-multipart.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ArtifactRef } from '../nodes/Artifact.ts';
 
 const ArtifactUploadCompleteInput = builder.inputType('ArtifactUploadCompleteInput', {
@@ -45,11 +46,12 @@ builder.mutationField('artifactUploadComplete', (t) =>
         description: 'What to do.',
       }),
     },
-    resolve: async (_root, { input }, context) => ({
-      artifact: await completeArtifactUpload(context.deps, context.viewer, {
-        artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
-        compositeSha256: input.compositeSha256,
-      }),
-    }),
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        artifact: await completeArtifactUpload(context.deps, context.viewer, {
+          artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
+          compositeSha256: input.compositeSha256,
+        }),
+      })),
   }),
 );

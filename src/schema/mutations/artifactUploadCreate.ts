@@ -4,6 +4,7 @@ import { createArtifactUpload } from '../../registry/artifact/artifact-upload.se
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
 import { ArtifactKindEnum, ArtifactRef } from '../nodes/Artifact.ts';
 
 const ArtifactUploadCreateInput = builder.inputType('ArtifactUploadCreateInput', {
@@ -62,25 +63,26 @@ builder.mutationField('artifactUploadCreate', (t) =>
     args: {
       input: t.arg({ type: ArtifactUploadCreateInput, required: true, description: 'What to do.' }),
     },
-    resolve: async (_root, { input }, context) => ({
-      artifact: await idempotent(context, 'artifactUploadCreate', input, (claim) =>
-        createArtifactUpload(
-          context.deps,
-          context.viewer,
-          {
-            versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
-            name: input.name,
-            kind: input.kind,
-            contentType: input.contentType,
-            sizeBytes: input.sizeBytes,
-            sha256: input.sha256,
-            multipart: input.multipart,
-            partSize: input.partSize,
-            compositeSha256: input.compositeSha256,
-          },
-          claim,
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        artifact: await idempotent(context, 'artifactUploadCreate', input, (claim) =>
+          createArtifactUpload(
+            context.deps,
+            context.viewer,
+            {
+              versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+              name: input.name,
+              kind: input.kind,
+              contentType: input.contentType,
+              sizeBytes: input.sizeBytes,
+              sha256: input.sha256,
+              multipart: input.multipart,
+              partSize: input.partSize,
+              compositeSha256: input.compositeSha256,
+            },
+            claim,
+          ),
         ),
-      ),
-    }),
+      })),
   }),
 );
