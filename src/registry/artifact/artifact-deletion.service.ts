@@ -17,8 +17,8 @@ export async function deleteArtifactById(
   viewer: Viewer,
   input: { artifactId: string; reason?: string | null },
 ): Promise<Artifact> {
-  const reason = optionalText(input.reason, ['input', 'reason'], 2000);
-  const path = ['input', 'artifactId'];
+  const reason = optionalText(input.reason, ['reason'], 2000);
+  const path = ['artifactId'];
   const artifact = await findArtifact(deps, viewer, input.artifactId, path);
   const results = await runBatch(deps.d1, [
     insertAuditEvent(deps.db, {

@@ -150,8 +150,8 @@ export async function completeArtifactUpload(
   viewer: Viewer,
   input: { artifactId: string; compositeSha256?: string | null },
 ): Promise<Artifact> {
-  const path = ['input', 'artifactId'];
-  const compositePath = ['input', 'compositeSha256'];
+  const path = ['artifactId'];
+  const compositePath = ['compositeSha256'];
   const artifact = await findUploadingArtifact(deps, viewer, input.artifactId, path);
   if (artifact.status === 'COMPLETE') {
     throw new ConflictError('This upload is already complete', path);

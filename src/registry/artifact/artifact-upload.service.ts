@@ -55,7 +55,7 @@ export function checkSha256(value: string, path: readonly string[], what: string
 }
 
 function checkName(value: string): string {
-  const name = requireName(value, ['input', 'name'], { max: 255 });
+  const name = requireName(value, ['name'], { max: 255 });
   if (
     name.startsWith('/') ||
     name.includes('\\') ||
@@ -63,7 +63,7 @@ function checkName(value: string): string {
   ) {
     throw new ValidationError(
       'Must be a file name or relative path without ".", ".." or empty segments',
-      ['input', 'name'],
+      ['name'],
     );
   }
   return name;
@@ -81,20 +81,19 @@ export async function createArtifactUpload(
 ): Promise<Artifact> {
   const name = checkName(input.name);
   if (!(ARTIFACT_KINDS as readonly string[]).includes(input.kind)) {
-    throw new ValidationError('Unknown artifact kind', ['input', 'kind']);
+    throw new ValidationError('Unknown artifact kind', ['kind']);
   }
   const contentType = (input.contentType ?? 'application/octet-stream').trim();
   if (contentType.length > 255 || !CONTENT_TYPE.test(contentType)) {
     throw new ValidationError('Must be a media type such as application/octet-stream', [
-      'input',
       'contentType',
     ]);
   }
   const sizeBytes = input.sizeBytes;
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
-    throw new ValidationError('Must be a whole number of bytes, 0 or more', ['input', 'sizeBytes']);
+    throw new ValidationError('Must be a whole number of bytes, 0 or more', ['sizeBytes']);
   }
-  const sha256 = checkSha256(input.sha256, ['input', 'sha256'], 'the SHA-256 of the file');
+  const sha256 = checkSha256(input.sha256, ['sha256'], 'the SHA-256 of the file');
   const { maxRequestBody, uploadTtlMs } = deps.config.uploadLimits;
   const multipart = input.multipart ?? (input.partSize != null || sizeBytes > maxRequestBody);
   let partSize: number | null = null;
@@ -105,32 +104,27 @@ export async function createArtifactUpload(
     if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE || partSize > maxRequestBody) {
       throw new ValidationError(
         `Must be from ${MIN_PART_SIZE} (5 MiB, R2's minimum) to ${maxRequestBody} bytes (a Worker request body)`,
-        ['input', 'partSize'],
+        ['partSize'],
       );
     }
     if (sizeBytes === 0) {
       throw new ValidationError('An empty file is uploaded in one PUT, not in parts', [
-        'input',
         'multipart',
       ]);
     }
     if (Math.ceil(sizeBytes / partSize) > MAX_PARTS) {
       throw new ValidationError(`More than ${MAX_PARTS} parts: choose a larger partSize`, [
-        'input',
         'partSize',
       ]);
     }
   } else {
     if (input.partSize != null) {
-      throw new ValidationError('partSize applies to multipart uploads only', [
-        'input',
-        'partSize',
-      ]);
+      throw new ValidationError('partSize applies to multipart uploads only', ['partSize']);
     }
     if (sizeBytes > maxRequestBody) {
       throw new ValidationError(
         `A single PUT carries at most ${maxRequestBody} bytes; upload larger files in parts (multipart: true)`,
-        ['input', 'sizeBytes'],
+        ['sizeBytes'],
       );
     }
   }
@@ -138,13 +132,12 @@ export async function createArtifactUpload(
   if (input.compositeSha256 != null) {
     if (!multipart) {
       throw new ValidationError('compositeSha256 applies to multipart uploads only', [
-        'input',
         'compositeSha256',
       ]);
     }
     composite = checkSha256(
       input.compositeSha256,
-      ['input', 'compositeSha256'],
+      ['compositeSha256'],
       'the SHA-256 of the parts’ SHA-256 digests',
     );
   }
@@ -153,7 +146,7 @@ export async function createArtifactUpload(
   if (!version) {
     throw new NotFoundError(
       'No model version with this id',
-      ['input', 'versionId'],
+      ['versionId'],
       input.versionId,
       'ModelVersion',
     );
@@ -219,11 +212,11 @@ function nameTaken(status: string, name: string, version: string) {
   return status === 'COMPLETE'
     ? new ConflictError(
         `Version ${version} already has an artifact "${name}"; versions are immutable, so it cannot be overwritten`,
-        ['input', 'name'],
+        ['name'],
       )
     : new ConflictError(
         `An upload of "${name}" to version ${version} is in progress; complete or abort it first`,
-        ['input', 'name'],
+        ['name'],
       );
 }
 
@@ -412,7 +405,7 @@ export async function abortArtifactUpload(
   viewer: Viewer,
   id: string,
 ): Promise<Artifact> {
-  const path = ['input', 'artifactId'];
+  const path = ['artifactId'];
   const artifact = await findArtifact(deps, viewer, id, path);
   if (artifact.status !== 'PENDING') {
     throw new ConflictError(

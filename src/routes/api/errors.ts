@@ -98,8 +98,6 @@ export function restPath(
 ): string[] {
   const [field, ...rest] = servicePath;
   if (field !== undefined && REQUEST_PARTS.has(field)) return [...servicePath];
-  // Until the artifact services report relative paths too.
-  if (field === 'input') return restPath(servicePath.slice(1), inputPaths, true);
   const key = field ?? '';
   const mapped = Object.hasOwn(inputPaths, key) ? inputPaths[key] : undefined;
   if (mapped) return [...mapped, ...rest.map(snakeCase)];

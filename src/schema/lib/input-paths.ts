@@ -9,8 +9,6 @@ export async function withInputPaths<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    // Until the artifact services and idempotent() report relative paths too.
-    if (error instanceof RegistryError && error.path[0] === 'input') throw error;
     if (error instanceof RegistryError) throw atPath(error, ['input', ...error.path]);
     throw error;
   }

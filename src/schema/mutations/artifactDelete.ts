@@ -44,7 +44,7 @@ builder.mutationField('artifactDelete', (t) =>
     resolve: (_root, { input }, context) =>
       withInputPaths(async () => {
         const artifact = await deleteArtifactById(context.deps, context.viewer, {
-          artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
+          artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['artifactId']).id,
           reason: input.reason,
         });
         return { artifactId: input.artifactId, versionId: artifact.versionId };

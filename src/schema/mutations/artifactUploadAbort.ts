@@ -45,7 +45,7 @@ builder.mutationField('artifactUploadAbort', (t) =>
         const artifact = await abortArtifactUpload(
           context.deps,
           context.viewer,
-          decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
+          decodeIdOf(input.artifactId, ['Artifact'], ['artifactId']).id,
         );
         return { artifactId: input.artifactId, versionId: artifact.versionId };
       }),

@@ -49,7 +49,7 @@ builder.mutationField('artifactUploadComplete', (t) =>
     resolve: (_root, { input }, context) =>
       withInputPaths(async () => ({
         artifact: await completeArtifactUpload(context.deps, context.viewer, {
-          artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['input', 'artifactId']).id,
+          artifactId: decodeIdOf(input.artifactId, ['Artifact'], ['artifactId']).id,
           compositeSha256: input.compositeSha256,
         }),
       })),

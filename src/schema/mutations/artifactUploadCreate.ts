@@ -70,7 +70,7 @@ builder.mutationField('artifactUploadCreate', (t) =>
             context.deps,
             context.viewer,
             {
-              versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['input', 'versionId']).id,
+              versionId: decodeIdOf(input.versionId, ['ModelVersion'], ['versionId']).id,
               name: input.name,
               kind: input.kind,
               contentType: input.contentType,
