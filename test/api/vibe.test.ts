@@ -242,11 +242,12 @@ describe('POST /api/vibe/compare', () => {
   });
 
   it.each([
+    // An experiment with models is the seed's call (test/api/seed-contract.test.ts): those arms.
     [
-      'both an experiment and models',
-      { experiment_id: 'experiment', model_ids: ['cheap'] },
+      'both models and versions',
+      { model_ids: ['cheap'], version_ids: ['cheap'] },
       400,
-      ['body'],
+      ['body', 'version_ids'],
     ],
     ['neither', {}, 400, ['body']],
     ['an unknown model', { model_ids: ['unknown'] }, 400, ['body', 'model_ids', '0']],

@@ -301,9 +301,10 @@ describe('abTestCompare', () => {
     });
     const refused = [
       await gql(org.tokens.VIEWER, AbTest, { ...RANGE }),
+      // An experiment with modelIds keeps those arms of it (the seed's call); both lists cannot.
       await gql(org.tokens.VIEWER, AbTest, {
         modelIds: [globalId('Model', model.id)],
-        experimentId: globalId('Experiment', experiment.id),
+        versionIds: [globalId('ModelVersion', v2.id)],
       }),
       await gql(org.tokens.VIEWER, AbTest, { modelIds: [unknownId('Model')] }),
       await gql(org.tokens.VIEWER, AbTest, { experimentId: unknownId('Experiment') }),

@@ -14,6 +14,7 @@ import { type ModelVersion, toModelVersion } from '../model/model.ts';
 import { optionalText } from '../validate.ts';
 import {
   type CheckEvidence,
+  type MissingEvidence,
   prepareEvidence,
   requireCheckList,
   runChecks,
@@ -44,6 +45,10 @@ export interface ApprovalRequestInput {
   checks: readonly string[];
   evidence?: CheckEvidence | null;
   notes?: string | null;
+  /** Who the client says asks, in its own words; the acting user is recorded regardless. */
+  requestedByName?: string | null;
+  /** Whether a FAIRNESS or AI_ACT check without evidence is refused (default) or NEEDS_REVIEW. */
+  missingEvidence?: MissingEvidence;
 }
 
 export interface ApprovalWithChecks {
@@ -109,8 +114,16 @@ export async function requestApproval(
   claim?: IdempotencyClaim,
 ): Promise<ApprovalWithChecks> {
   const checks = requireCheckList(input.checks, ['checks']);
-  const evidence = prepareEvidence(checks, input.evidence, ['evidence']);
+  const evidence = prepareEvidence(
+    checks,
+    input.evidence,
+    ['evidence'],
+    {},
+    checks,
+    input.missingEvidence,
+  );
   const notes = optionalText(input.notes, ['notes']);
+  const requestedByName = partyName(input.requestedByName, ['requestedByName']);
   const subject = await loadVersion(deps, viewer, input.versionId, ['versionId']);
   const [pending] = await findApprovalsOfVersion(deps.db, viewer.orgId, subject.version.id, [
     'PENDING',
@@ -137,6 +150,8 @@ export async function requestApproval(
     reviewed_by: null,
     reviewed_at: null,
     review_notes: null,
+    requested_by_name: requestedByName,
+    reviewed_by_name: null,
   };
   const rows = checkRows(viewer, subject.version.id, row.id, outcomes, now);
   const audit = { orgId: viewer.orgId, actorId: viewer.userId, subjectId: row.id };
@@ -150,7 +165,12 @@ export async function requestApproval(
         ...audit,
         action: 'approval.request',
         subjectKind: 'Approval',
-        after: { modelVersionId: subject.version.id, checks, state: 'PENDING' },
+        after: {
+          modelVersionId: subject.version.id,
+          checks,
+          state: 'PENDING',
+          ...(requestedByName === null ? {} : { requestedByName }),
+        },
         reason: notes,
       }),
       insertAuditEvent(deps.db, {
@@ -182,10 +202,17 @@ export type ReviewDecision = 'APPROVE' | 'REJECT';
 export async function reviewApproval(
   deps: Pick<Deps, 'db' | 'd1'> & Partial<Pick<Deps, 'bucket'>>,
   viewer: Viewer,
-  input: { approvalId: string; decision: ReviewDecision; notes?: string | null },
+  input: {
+    approvalId: string;
+    decision: ReviewDecision;
+    notes?: string | null;
+    /** Who the client says decides, in its own words; the acting user still must not be the requester. */
+    reviewedByName?: string | null;
+  },
   claim?: IdempotencyClaim,
 ): Promise<Approval> {
   const notes = optionalText(input.notes, ['notes']);
+  const reviewedByName = partyName(input.reviewedByName, ['reviewedByName']);
   if (input.decision === 'REJECT' && !notes?.trim()) {
     throw new ValidationError('Say why the request is rejected', ['notes']);
   }
@@ -215,6 +242,7 @@ export async function reviewApproval(
     reviewed_by: viewer.userId,
     reviewed_at: now,
     review_notes: notes,
+    reviewed_by_name: reviewedByName,
   });
   // The guarded statements run first: the decision itself ends the "pending" they check.
   const results = await runBatch(deps.d1, [
@@ -227,7 +255,11 @@ export async function reviewApproval(
         subjectId: row.id,
         subjectKind: 'Approval',
         before: { state: 'PENDING' },
-        after: { state, modelVersionId: row.model_version_id },
+        after: {
+          state,
+          modelVersionId: row.model_version_id,
+          ...(reviewedByName === null ? {} : { reviewedByName }),
+        },
         reason: notes,
       },
       approvalIsPending(row.id),
@@ -249,6 +281,7 @@ export async function reviewApproval(
       id: row.id,
       state,
       reviewedBy: viewer.userId,
+      reviewedByName,
       reviewedAt: now,
       notes,
     }),
@@ -266,6 +299,8 @@ export interface ComplianceCheckRunInput {
   versionId?: string | null;
   checks?: readonly string[] | null;
   evidence?: CheckEvidence | null;
+  /** As in ApprovalRequestInput. */
+  missingEvidence?: MissingEvidence;
 }
 
 export interface ComplianceCheckRunResult {
@@ -291,7 +326,14 @@ export async function runComplianceChecks(
     return rerunApproval(deps, viewer, input.approvalId, input, claim);
   }
   const checks = requireCheckList(input.checks, ['checks']);
-  const evidence = prepareEvidence(checks, input.evidence, ['evidence']);
+  const evidence = prepareEvidence(
+    checks,
+    input.evidence,
+    ['evidence'],
+    {},
+    checks,
+    input.missingEvidence,
+  );
   const subject = await loadVersion(
     deps,
     viewer,
@@ -355,6 +397,7 @@ async function rerunApproval(
     ['evidence'],
     approval.evidence as CheckEvidence,
     approval.requestedChecks,
+    input.missingEvidence,
   );
   if (approval.state !== 'PENDING') {
     throw new ConflictError(
@@ -398,4 +441,14 @@ async function rerunApproval(
     ]);
   }
   return result;
+}
+
+/** A requester's or reviewer's name as the client gives it: trimmed, 1 to 200 characters. */
+function partyName(value: string | null | undefined, path: readonly string[]): string | null {
+  if (value === null || value === undefined) return null;
+  const name = value.trim();
+  if (name.length === 0 || name.length > 200) {
+    throw new ValidationError('A name of 1 to 200 characters', path);
+  }
+  return name;
 }

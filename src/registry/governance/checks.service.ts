@@ -65,7 +65,9 @@ export function requireCheckList(
 
 /**
  * Validates new evidence and merges it over what a request already holds; every check in `checks`
- * that reads evidence must end up with some. Evidence for a check not run is refused.
+ * that reads evidence must end up with some, unless `missing` is NEEDS_REVIEW (the seed's REST
+ * shape, which has no evidence field): then such a check runs as NEEDS_REVIEW, for the reviewer
+ * to decide. Evidence for a check not run is refused.
  */
 export function prepareEvidence(
   checks: readonly CheckType[],
@@ -73,6 +75,7 @@ export function prepareEvidence(
   path: readonly string[],
   existing: CheckEvidence = {},
   allowed: readonly CheckType[] = checks,
+  missing: MissingEvidence = 'REFUSE',
 ): CheckEvidence {
   const merged: CheckEvidence = { ...existing };
   if (given?.fairness) {
@@ -89,11 +92,25 @@ export function prepareEvidence(
   }
   for (const check of checks) {
     const key = EVIDENCE_KEY[check];
-    if (key && !merged[key]) {
+    if (key && !merged[key] && missing === 'REFUSE') {
       throw new ValidationError(`The ${check} check needs evidence`, [...path, key]);
     }
   }
   return merged;
+}
+
+/** What a check that reads evidence does without any: refuse the request, or ask a reviewer. */
+export type MissingEvidence = 'REFUSE' | 'NEEDS_REVIEW';
+
+/** The outcome of a check run without the evidence it reads (prepareEvidence's NEEDS_REVIEW). */
+function withoutEvidence(type: CheckType): CheckOutcome {
+  return {
+    type,
+    status: 'NEEDS_REVIEW',
+    summary: `No ${type} evidence was given: the reviewer decides, or re-run the check with evidence`,
+    findings: [{ code: 'NO_EVIDENCE', message: `The ${type} check ran without evidence` }],
+    details: null,
+  };
 }
 
 /** Runs the checks on a version with their evidence; reads only, writes nothing. */
@@ -108,10 +125,12 @@ export async function runChecks(
   for (const check of checks) {
     switch (check) {
       case 'FAIRNESS':
-        outcomes.push(runFairnessCheck(evidence.fairness as FairnessEvidence));
+        outcomes.push(
+          evidence.fairness ? runFairnessCheck(evidence.fairness) : withoutEvidence(check),
+        );
         break;
       case 'AI_ACT':
-        outcomes.push(runAiActCheck(evidence.aiAct as AiActEvidence));
+        outcomes.push(evidence.aiAct ? runAiActCheck(evidence.aiAct) : withoutEvidence(check));
         break;
       case 'GDPR':
         outcomes.push(await gdprCheck(deps.db, orgId, subject.version.id));

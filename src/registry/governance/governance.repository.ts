@@ -88,6 +88,7 @@ export function decideApproval(
     id: string;
     state: 'APPROVED' | 'REJECTED';
     reviewedBy: string;
+    reviewedByName: string | null;
     reviewedAt: string;
     notes: string | null;
   },
@@ -97,6 +98,7 @@ export function decideApproval(
     .set({
       state: decision.state,
       reviewed_by: decision.reviewedBy,
+      reviewed_by_name: decision.reviewedByName,
       reviewed_at: decision.reviewedAt,
       review_notes: decision.notes,
     })

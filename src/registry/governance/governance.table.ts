@@ -12,6 +12,9 @@ export interface ApprovalTable {
   reviewed_by: string | null;
   reviewed_at: string | null;
   review_notes: string | null;
+  /** As the client named the requester (free text, beside the acting user); 0009. */
+  requested_by_name: string | null;
+  reviewed_by_name: string | null;
 }
 
 export interface ComplianceCheckTable {

@@ -58,6 +58,10 @@ export interface Approval {
   reviewedById: string | null;
   reviewedAt: Date | null;
   reviewNotes: string | null;
+  /** Who the client said requested it, in its own words (e.g. "eng-team"); null if not said. */
+  requestedByName: string | null;
+  /** Who the client said reviewed it, in its own words; null if not said. */
+  reviewedByName: string | null;
 }
 
 export interface PromotionPolicy {
@@ -125,6 +129,8 @@ export function toApproval(row: ApprovalTable): Approval {
     reviewedById: row.reviewed_by,
     reviewedAt: row.reviewed_at === null ? null : new Date(row.reviewed_at),
     reviewNotes: row.review_notes,
+    requestedByName: row.requested_by_name,
+    reviewedByName: row.reviewed_by_name,
   };
 }
 

@@ -3,12 +3,23 @@ import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
-import { ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';
-import { findVersionsByIds } from '../model/model.repository.ts';
-import { type AliasMove, moveAlias } from '../model/model.service.ts';
-import { PRODUCTION_ALIAS } from '../model/model.ts';
+import {
+  aliasPointsAt,
+  findAliasesByModelIds,
+  findVersionsByIds,
+  VERSION_GUARD_FAILURE,
+} from '../model/model.repository.ts';
+import {
+  type AliasMove,
+  aliasMoveStatements,
+  createModelVersion,
+  type ModelVersionCreateInput,
+  moveAlias,
+} from '../model/model.service.ts';
+import { type ModelVersion, PRODUCTION_ALIAS } from '../model/model.ts';
 import { optionalText } from '../validate.ts';
 import { requireCheckList } from './checks.service.ts';
 import {
@@ -181,4 +192,64 @@ export async function promoteModelVersion(
     auditAfter: gate?.approvalId ? { approvalId: gate.approvalId } : {},
     claim,
   });
+}
+
+/**
+ * Creates a version straight into production (the seed's `is_production: true`), through the
+ * same gate as a promotion: under a policy that wants an approved request, which a version not yet
+ * created cannot have, it is refused with nothing written. Otherwise the version, its lineage and
+ * the production alias move land in one batch, audited as a creation and a promotion.
+ */
+export async function createVersionInProduction(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  input: ModelVersionCreateInput,
+  claim?: IdempotencyClaim,
+): Promise<ModelVersion> {
+  try {
+    return await createModelVersion(deps, viewer, input, claim, async (model) => {
+      const policy = await getPromotionPolicy(deps.db, viewer.orgId);
+      if (policy.requireApproval) {
+        throw new ApprovalRequiredError(
+          `A version cannot enter production as it is created under ${policy.isDefault ? 'the default policy' : 'your organization’s policy'}, which needs an approved request of the version: create it, request approval, then promote it`,
+          ['isProduction'],
+          {
+            missingChecks: policy.requiredChecks,
+            checkStatuses: [],
+            approvedRequestExists: false,
+            pendingApprovalId: null,
+          },
+        );
+      }
+      const [current] = await findAliasesByModelIds(
+        deps.db,
+        viewer.orgId,
+        [model.id],
+        PRODUCTION_ALIAS,
+      );
+      const previousVersionId = current?.version_id ?? null;
+      return {
+        onlyIf: aliasPointsAt(model.id, PRODUCTION_ALIAS, previousVersionId),
+        statements: (version, now) =>
+          aliasMoveStatements(deps.db, viewer, {
+            modelId: model.id,
+            alias: PRODUCTION_ALIAS,
+            version,
+            previousVersionId,
+            action: 'model.promote',
+            reason: null,
+            auditAfter: { atCreation: true },
+            now,
+          }),
+      };
+    });
+  } catch (error) {
+    if (String(error).includes(VERSION_GUARD_FAILURE)) {
+      throw new ConflictError(
+        'The production alias was moved by another request meanwhile; nothing was written, try again',
+        ['isProduction'],
+      );
+    }
+    throw error;
+  }
 }

@@ -6,6 +6,7 @@ import { jsonKeys } from '../keys.ts';
 import { findOrgRowsByIds } from '../org-rows.ts';
 import type { PageRequest } from '../paging.ts';
 import type { ModelAliasTable, ModelTable, ModelVersionTable } from './model.table.ts';
+import { PRODUCTION_ALIAS } from './model.ts';
 
 export function findModelsByIds(db: Db, orgId: string, ids: readonly string[]) {
   return findOrgRowsByIds(db, 'model', orgId, ids);
@@ -155,6 +156,29 @@ export function findVersionByModelAndVersion(
     .executeTakeFirst();
 }
 
+/**
+ * The version a request naming only the model means: the production one, else the newest (ids
+ * are UUIDv7, so the greatest id is the last created). One statement; undefined without versions.
+ */
+export function findVersionForModel(db: Db, orgId: string, modelId: string) {
+  return db
+    .selectFrom('model_version as v')
+    .leftJoin('model_alias as a', (join) =>
+      join
+        .onRef('a.version_id', '=', 'v.id')
+        .on('a.model_id', '=', modelId)
+        .on('a.name', '=', PRODUCTION_ALIAS),
+    )
+    .selectAll('v')
+    .select((eb) => eb('a.version_id', 'is not', null).as('is_production'))
+    .where('v.model_id', '=', modelId)
+    .where('v.org_id', '=', orgId)
+    .orderBy('is_production', 'desc')
+    .orderBy('v.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export function findAliasesByVersionIds(db: Db, orgId: string, versionIds: readonly string[]) {
   return db
     .selectFrom('model_alias')
@@ -184,9 +208,23 @@ export function insertModel(db: Db, row: ModelTable) {
   return db.insertInto('model').values(row);
 }
 
-export function insertModelVersion(db: Db, row: ModelVersionTable) {
-  return db.insertInto('model_version').values(row);
+/**
+ * With `onlyIf`, the insert fails (and so does its batch) with VERSION_GUARD_FAILURE when the
+ * condition no longer holds as the statement runs: a version created straight into production
+ * lands only if the alias it moves is still where it was read.
+ */
+export function insertModelVersion(db: Db, row: ModelVersionTable, onlyIf?: RawBuilder<boolean>) {
+  return db
+    .insertInto('model_version')
+    .values(
+      onlyIf
+        ? { ...row, model_id: sql<string>`CASE WHEN ${onlyIf} THEN ${row.model_id} END` }
+        : row,
+    );
 }
+
+/** The error D1 reports when insertModelVersion's `onlyIf` did not hold. */
+export const VERSION_GUARD_FAILURE = 'NOT NULL constraint failed: model_version.model_id';
 
 /**
  * Points an alias at `row.version_id`, provided it still points at `expectedVersionId` (null: the

@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import type { Viewer } from '../../auth/viewer.ts';
 import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
@@ -26,6 +27,7 @@ import {
   findModelsByIds,
   findModelsByNames,
   findVersionByModelAndVersion,
+  findVersionForModel,
   findVersionsByIds,
   insertModel,
   insertModelVersion,
@@ -144,11 +146,21 @@ export interface ModelVersionCreateInput {
  * Creates an immutable version with its lineage (derivedFrom parents, trainedOn and evaluatedOn
  * datasets with edge properties) in one batch: the version never exists without its edges.
  */
+/**
+ * More for a version's batch, decided once the version is known to be valid (see
+ * createVersionInProduction): statements to add, and a condition the version's insert needs.
+ */
+export interface VersionBatchExtra {
+  onlyIf: RawBuilder<boolean>;
+  statements: (version: ModelVersion, now: string) => BatchQuery[];
+}
+
 export async function createModelVersion(
   deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: ModelVersionCreateInput,
   claim?: IdempotencyClaim,
+  extra?: (model: Model) => Promise<VersionBatchExtra>,
 ): Promise<ModelVersion> {
   const version = requireName(input.version, ['version'], {
     max: 128,
@@ -214,6 +226,7 @@ export async function createModelVersion(
     viewer.orgId,
     links.map(({ edge, path }) => ({ ref: edge.to, path })),
   );
+  const more = await extra?.(toModel(model));
 
   const now = nowIso();
   const row = {
@@ -253,8 +266,9 @@ export async function createModelVersion(
       { type: [], from: ['modelId'], to: [], properties: [] },
       [
         ...claimWrites(deps.db, claim, modelVersion),
-        insertModelVersion(deps.db, row),
+        insertModelVersion(deps.db, row, more?.onlyIf),
         touchModel(deps.db, model.id, now),
+        ...(more?.statements(modelVersion, now) ?? []),
       ],
     );
   } catch (error) {
@@ -621,4 +635,37 @@ export function aliasMoveStatements(
       move.previousVersionId,
     ),
   ];
+}
+
+/** How a request that names only a model chose the version it acts on. */
+export type VersionRule = 'PRODUCTION' | 'LATEST';
+
+export interface ResolvedVersion {
+  version: ModelVersion;
+  rule: VersionRule;
+}
+
+/**
+ * The version a request naming only a model (as the seed's REST bodies do) acts on: the one in
+ * production, else the newest. NotFoundError for an unknown model, ConflictError for a model
+ * without versions.
+ */
+export async function resolveVersionOfModel(
+  db: Db,
+  orgId: string,
+  input: { modelId: string },
+): Promise<ResolvedVersion> {
+  const row = await findVersionForModel(db, orgId, input.modelId);
+  if (row) {
+    const { is_production, ...version } = row;
+    return { version: toModelVersion(version), rule: is_production ? 'PRODUCTION' : 'LATEST' };
+  }
+  const [model] = await findModelsByIds(db, orgId, [input.modelId]);
+  if (!model) {
+    throw new NotFoundError('No model with this id', ['modelId'], input.modelId, 'Model');
+  }
+  throw new ConflictError(
+    `"${model.name}" has no version yet: create one, or name a version instead of the model`,
+    ['modelId'],
+  );
 }

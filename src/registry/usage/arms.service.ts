@@ -26,9 +26,11 @@ export interface ArmRequest {
 }
 
 /**
- * Resolves the arms of a comparison in the caller's organization. Errors name the argument as
- * GraphQL spells it (`experimentId`, `modelIds.<index>`, `versionIds`); an id nobody in the
- * organization has is refused like a malformed one.
+ * Resolves the arms of a comparison in the caller's organization: an experiment's, some models' or
+ * some versions'; with an experiment, modelIds or versionIds keep only those arms of it (as the
+ * seed's `experiment_id` with `model_ids` asks). Errors name the argument as GraphQL spells it
+ * (`experimentId`, `modelIds.<index>`, `versionIds`); an id nobody in the organization has is
+ * refused like a malformed one.
  */
 export async function resolveArms(
   db: Db,
@@ -38,19 +40,43 @@ export async function resolveArms(
   const given = [request.experimentId, request.modelIds, request.versionIds].filter(
     (value) => value !== null && value !== undefined,
   );
-  if (given.length !== 1) {
+  if (given.length === 0) {
     throw new ValidationError('Give exactly one of experimentId, modelIds or versionIds', []);
+  }
+  if (request.modelIds != null && request.versionIds != null) {
+    throw new ValidationError('Give modelIds or versionIds, not both', ['versionIds']);
   }
   if (request.experimentId) {
     const id = request.decode(request.experimentId, 'Experiment', ['experimentId']);
     const [experiment] = await findExperimentsByIds(db, orgId, [id]);
     if (!experiment) throw new ValidationError('No Experiment with this id', ['experimentId']);
+    const kind: ArmKind = request.versionIds
+      ? 'VERSION'
+      : request.modelIds
+        ? 'MODEL'
+        : request.armsBy;
+    const only = request.modelIds ?? request.versionIds;
+    const ids = only
+      ? await requireVisibleIds(
+          db,
+          orgId,
+          {
+            ids: only,
+            kind: request.modelIds ? 'Model' : 'ModelVersion',
+            argument: request.modelIds ? 'modelIds' : 'versionIds',
+            max: MAX_ARMS,
+          },
+          request.decode,
+        )
+      : null;
     return {
-      kind: request.armsBy,
+      kind,
       arms: {
         kind: 'experiment',
         experimentId: id,
-        armColumn: request.armsBy === 'MODEL' ? 'model_id' : 'version_id',
+        armColumn: kind === 'MODEL' ? 'model_id' : 'version_id',
+        modelIds: request.modelIds ? ids : null,
+        versionIds: request.versionIds ? ids : null,
       },
     };
   }

@@ -4,10 +4,19 @@
 import { type RawBuilder, sql } from 'kysely';
 import { jsonKeys } from '../keys.ts';
 
-/** The requests of some models, of an experiment (optionally one model's), or of versions. */
+/**
+ * The requests of some models, of an experiment (optionally only one model's, or only some
+ * models' or versions'), or of versions.
+ */
 export type UsageScope =
   | { kind: 'models'; ids: readonly string[] }
-  | { kind: 'experiment'; experimentId: string; modelId?: string | null }
+  | {
+      kind: 'experiment';
+      experimentId: string;
+      modelId?: string | null;
+      modelIds?: readonly string[] | null;
+      versionIds?: readonly string[] | null;
+    }
   | { kind: 'versions'; modelId: string | null; ids: readonly string[] | null };
 
 /** Which requests make up the arms of an A/B comparison, and what tells the arms apart. */
@@ -17,6 +26,9 @@ export type ArmSelection =
       experimentId: string;
       armColumn: 'model_id' | 'version_id';
       modelId?: string | null;
+      /** Only these arms of the experiment (the seed's experiment_id with model_ids). */
+      modelIds?: readonly string[] | null;
+      versionIds?: readonly string[] | null;
     }
   | { kind: 'models'; ids: readonly string[] }
   | { kind: 'versions'; modelId: string | null; ids: readonly string[] | null };
@@ -28,7 +40,13 @@ export function armScope(arms: ArmSelection): { scope: UsageScope; column: ArmCo
   switch (arms.kind) {
     case 'experiment':
       return {
-        scope: { kind: 'experiment', experimentId: arms.experimentId, modelId: arms.modelId },
+        scope: {
+          kind: 'experiment',
+          experimentId: arms.experimentId,
+          modelId: arms.modelId,
+          modelIds: arms.modelIds,
+          versionIds: arms.versionIds,
+        },
         column: arms.armColumn,
       };
     case 'models':
@@ -60,7 +78,9 @@ export function scopeWhere(
       return sql`${col('experiment_id')} = ${scope.experimentId}
         ${table === 'hourly' ? sql`AND ${present('experiment_id')}` : sql``}
         AND ${col('org_id')} = ${orgId}
-        ${scope.modelId ? sql`AND ${col('model_id')} = ${scope.modelId}` : sql``}`;
+        ${scope.modelId ? sql`AND ${col('model_id')} = ${scope.modelId}` : sql``}
+        ${scope.modelIds ? sql`AND ${col('model_id')} IN ${jsonKeys(scope.modelIds)}` : sql``}
+        ${scope.versionIds ? sql`AND ${col('version_id')} IN ${jsonKeys(scope.versionIds)}` : sql``}`;
     case 'versions':
       return sql`${col('org_id')} = ${orgId} AND ${present('version_id')}
         ${scope.modelId === null ? sql`` : sql`AND ${col('model_id')} = ${scope.modelId}`}

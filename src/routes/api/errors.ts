@@ -68,12 +68,31 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A body that matches neither shape of a two-shape route (today's or the seed document's, see
+ * `eitherShape` in params.ts) is reported by the shape it is closest to: the one with the fewest
+ * issues, today's on a tie. So a mistake in either shape is named as in a one-shape route.
+ */
+function closestShapeIssues(issues: readonly z.core.$ZodIssue[]): readonly z.core.$ZodIssue[] {
+  const [only] = issues;
+  if (issues.length !== 1 || only?.code !== 'invalid_union' || only.errors.length === 0) {
+    return issues;
+  }
+  const closest = only.errors.reduce((best, branch) =>
+    branch.length < best.length ? branch : best,
+  );
+  return closestShapeIssues(
+    closest.map((issue) => ({ ...issue, path: [...only.path, ...issue.path] })),
+  );
+}
+
 /** The first zod issue, reported on `[part, ...issue path]` (part: params, query or body). */
 export function validationError(part: string, error: z.ZodError): ApiError {
-  const [first] = error.issues;
+  const issues = closestShapeIssues(error.issues);
+  const [first] = issues;
   const path = [part, ...(first?.path ?? []).map(String)];
   return new ApiError(400, 'VALIDATION_ERROR', first?.message ?? 'Invalid request', path, {
-    issues: error.issues.map((issue) => ({
+    issues: issues.map((issue) => ({
       message: issue.message,
       path: [part, ...issue.path.map(String)],
     })),

@@ -24,7 +24,16 @@ import {
   toComplianceCheck,
 } from '../../registry/governance/governance.ts';
 import { findAliasesByModelIds } from '../../registry/model/model.repository.ts';
-import { afterId, anyCaseEnum, limit, ModelIdParams, modelOfPath, pageOf } from './params.ts';
+import { resolveVersionOfModel } from '../../registry/model/model.service.ts';
+import {
+  afterId,
+  anyCaseEnum,
+  limit,
+  ModelIdParams,
+  modelOfPath,
+  pageOf,
+  versionOfBodyModel,
+} from './params.ts';
 import {
   ApprovalJson,
   approvalJson,
@@ -33,12 +42,28 @@ import {
   globalIdOf,
   ModelVersionJson,
   modelVersionJson,
+  ResolvedVersionJson,
+  resolvedVersionJson,
 } from './present.ts';
 import { defineRoute } from './route.ts';
 
 const checkList = z
   .array(anyCaseEnum(CHECK_TYPES, 'A check.'))
   .describe(`Checks to run: ${CHECK_TYPES.join(', ')} (each once).`);
+
+const requestedBy = z
+  .string()
+  .nullish()
+  .describe(
+    'Who asks, in your words (e.g. "eng-team"), recorded as requested_by_name; the token’s user is the requester regardless.',
+  );
+
+const reviewedBy = z
+  .string()
+  .nullish()
+  .describe(
+    'Who decides, in your words (e.g. "compliance-team"), recorded as reviewed_by_name; the token’s user is the reviewer regardless (never the requester).',
+  );
 
 const FairnessEvidenceBody = z.strictObject({
   protected_attribute: z.string().describe('e.g. "gender" or "age band".'),
@@ -166,23 +191,51 @@ export const approvalCreate = defineRoute({
   tag: 'governance',
   scope: 'editor',
   status: 201,
-  body: z.strictObject({
-    version_id: globalIdOf('ModelVersion'),
-    checks: checkList,
-    evidence: EvidenceBody.nullish(),
-    notes: z.string().nullish().describe('Why, for the reviewer (up to 10,000 characters).'),
-  }),
-  response: ApprovalJson,
+  body: z.union([
+    z
+      .strictObject({
+        version_id: globalIdOf('ModelVersion'),
+        checks: checkList,
+        evidence: EvidenceBody.nullish(),
+        notes: z.string().nullish().describe('Why, for the reviewer (up to 10,000 characters).'),
+        requested_by: requestedBy,
+      })
+      .describe('A version and its checks.'),
+    z
+      .strictObject({
+        model_id: globalIdOf('Model').describe(
+          'The model: its production version, else its newest (resolved_version says which).',
+        ),
+        check_types: checkList.nullish().describe('The seed’s name for checks; default all four.'),
+        requested_by: requestedBy,
+        evidence: EvidenceBody.nullish(),
+        notes: z.string().nullish().describe('Why, for the reviewer (up to 10,000 characters).'),
+      })
+      .describe('The seed’s shape: a model, and check_types.'),
+  ]),
+  response: ApprovalJson.extend({ resolved_version: ResolvedVersionJson.optional() }),
   handler: async ({ body, context, claim }) => {
-    const present = (result: ApprovalWithChecks) => approvalJson(result.approval, result.checks);
+    const resolved = 'model_id' in body ? await versionOfBodyModel(context, body.model_id) : null;
+    const versionId =
+      'version_id' in body
+        ? decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id
+        : resolved?.version.id;
+    if (versionId === undefined) throw new Error('a body has version_id or model_id');
+    const present = (result: ApprovalWithChecks) => ({
+      ...approvalJson(result.approval, result.checks),
+      ...(resolved ? { resolved_version: resolvedVersionJson(resolved) } : {}),
+    });
     const result = await requestApproval(
       context.deps,
       context.viewer,
       {
-        versionId: decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id,
-        checks: body.checks,
+        versionId,
+        checks: 'checks' in body ? body.checks : (body.check_types ?? [...CHECK_TYPES]),
         evidence: toEvidence(body.evidence),
         notes: body.notes,
+        requestedByName: body.requested_by,
+        // The seed's shape has no way to give evidence: a check that needs some asks the reviewer.
+        missingEvidence: resolved ? 'NEEDS_REVIEW' : 'REFUSE',
       },
       claim?.presenting(present),
     );
@@ -226,10 +279,20 @@ export const approvalReview = defineRoute({
   tag: 'governance',
   scope: 'reviewer',
   params: z.object({ id: globalIdOf('Approval') }),
-  body: z.strictObject({
-    decision: anyCaseEnum(['APPROVE', 'REJECT'] as const, 'The decision.'),
-    notes: z.string().nullish().describe('Why (required to reject; up to 10,000 characters).'),
-  }),
+  body: z.union([
+    z.strictObject({
+      decision: anyCaseEnum(['APPROVE', 'REJECT'] as const, 'The decision.'),
+      notes: z.string().nullish().describe('Why (required to reject; up to 10,000 characters).'),
+      reviewed_by: reviewedBy,
+    }),
+    z
+      .strictObject({
+        approved: z.boolean().describe('true approves, false rejects.'),
+        notes: z.string().nullish().describe('Why (required to reject; up to 10,000 characters).'),
+        reviewed_by: reviewedBy,
+      })
+      .describe('The seed’s shape: approved instead of decision.'),
+  ]),
   inputPaths: { approvalId: ['params', 'id'] },
   response: ApprovalJson,
   handler: async ({ params, body, context, claim }) => {
@@ -243,7 +306,12 @@ export const approvalReview = defineRoute({
     const approval = await reviewApproval(
       context.deps,
       context.viewer,
-      { approvalId, decision: body.decision, notes: body.notes },
+      {
+        approvalId,
+        decision: 'approved' in body ? (body.approved ? 'APPROVE' : 'REJECT') : body.decision,
+        notes: body.notes,
+        reviewedByName: body.reviewed_by,
+      },
       claim?.presenting(present),
     );
     return present(approval);
@@ -298,44 +366,55 @@ export const complianceCheck = defineRoute({
   path: '/api/governance/:modelId/check',
   operationId: 'complianceCheck',
   summary:
-    'Run compliance checks on one of the model’s versions (version_id + checks), or re-run those of a pending request (approval_id); results are appended.',
+    'Run compliance checks on one of the model’s versions (version_id + checks), or re-run those of a pending request (approval_id); without a body (as the seed sends it), every check on the model’s production version, else its newest. Results are appended.',
   graphql: 'mutation complianceCheckRun',
   tag: 'governance',
   scope: 'editor',
   params: ModelIdParams,
-  body: z.strictObject({
-    version_id: globalIdOf('ModelVersion')
-      .nullish()
-      .describe('A version of this model, checked outside any request (give this or approval_id).'),
-    approval_id: globalIdOf('Approval')
-      .nullish()
-      .describe(
-        'A pending request on this model: re-runs its checks, new evidence merged over the old.',
-      ),
-    checks: checkList
-      .nullish()
-      .describe(
-        'Which checks (required with version_id; default for a request: all it asked for).',
-      ),
-    evidence: EvidenceBody.nullish(),
-  }),
+  body: z
+    .strictObject({
+      version_id: globalIdOf('ModelVersion')
+        .nullish()
+        .describe(
+          'A version of this model, checked outside any request (give this or approval_id).',
+        ),
+      approval_id: globalIdOf('Approval')
+        .nullish()
+        .describe(
+          'A pending request on this model: re-runs its checks, new evidence merged over the old.',
+        ),
+      checks: checkList
+        .nullish()
+        .describe(
+          'Which checks (required with version_id; default for a request: all it asked for).',
+        ),
+      evidence: EvidenceBody.nullish(),
+    })
+    .optional()
+    .describe('Omit it to run every check on the version resolved_version names.'),
   response: z.object({
     approval: ApprovalJson.nullable().describe(
       'The request they ran for; null for a bare version.',
     ),
     version: ModelVersionJson,
     checks: z.array(ComplianceCheckJson).describe('The results just recorded.'),
+    resolved_version: ResolvedVersionJson.optional(),
   }),
   handler: async ({ params, body, context, claim }) => {
     const model = await modelOfPath(context, params.modelId);
     const approvalId =
-      body.approval_id == null
+      body?.approval_id == null
         ? null
         : decodeIdOf(body.approval_id, ['Approval'], ['body', 'approval_id']).id;
+    // No body at all is the seed's call: the model's version by the documented rule.
+    const resolved = body
+      ? null
+      : await resolveVersionOfModel(context.db, context.viewer.orgId, { modelId: model.id });
     const versionId =
-      body.version_id == null
+      resolved?.version.id ??
+      (body?.version_id == null
         ? null
-        : decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id;
+        : decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id);
     // The answer also shows the request's other latest results and the version's aliases: read
     // them first, so that it is known when the run's batch (which stores it with an
     // Idempotency-Key) is built. The service checks that the approval or version is this model's.
@@ -356,6 +435,7 @@ export const complianceCheck = defineRoute({
           .map((alias) => alias.name),
       ),
       checks: result.checks.map(complianceCheckJson),
+      ...(resolved ? { resolved_version: resolvedVersionJson(resolved) } : {}),
     });
     const result = await runComplianceChecks(
       context.deps,
@@ -364,8 +444,9 @@ export const complianceCheck = defineRoute({
         modelId: model.id,
         approvalId,
         versionId,
-        checks: body.checks,
-        evidence: toEvidence(body.evidence),
+        checks: resolved ? [...CHECK_TYPES] : body?.checks,
+        evidence: toEvidence(body?.evidence),
+        missingEvidence: resolved ? 'NEEDS_REVIEW' : 'REFUSE',
       },
       claim?.presenting(present),
     );

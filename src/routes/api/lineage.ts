@@ -11,7 +11,7 @@ import {
   lineageGraphDocument,
 } from '../../registry/lineage/graph-document.ts';
 import { lineageLabels } from '../../registry/lineage/labels.service.ts';
-import { EDGE_TYPES, NODE_KINDS } from '../../registry/lineage/lineage.ts';
+import { EDGE_TYPES, type GraphEdge, NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import {
   drawnNodes,
   lineageDot,
@@ -20,6 +20,8 @@ import {
   parseLineageCursor,
 } from '../../registry/lineage/pages.ts';
 import { lineageEdgeDetails, walkLineage } from '../../registry/lineage/traversal.service.ts';
+import { trackDatasetUsage } from '../../registry/model/dataset-usage.service.ts';
+import type { ResolvedVersion } from '../../registry/model/model.service.ts';
 import { anyCaseEnum, isoTime, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
 import {
   commaList,
@@ -34,6 +36,8 @@ import {
   lineageNodeJson,
   ModelJson,
   modelJson,
+  ResolvedVersionJson,
+  resolvedVersionJson,
 } from './present.ts';
 import { defineRoute } from './route.ts';
 
@@ -71,20 +75,75 @@ const DatasetCreateBody = z.strictObject({
   ),
 });
 
+const DatasetUsageBody = z
+  .strictObject({
+    model_id: globalIdOf('Model').describe(
+      'The model that used the dataset: the edge leaves its production version, else its newest (resolved_version says which).',
+    ),
+    dataset_id: globalIdOf('Dataset'),
+    properties: jsonObject
+      .nullish()
+      .describe(
+        'Stored on the edge. split "validation", "val", "valid", "dev", "test", "eval", "evaluation" or "holdout" (any case) makes it EVALUATED_ON; any other, or none, TRAINED_ON.',
+      ),
+  })
+  .describe('The seed’s shape: track that a model used a registered dataset.');
+
+const DatasetUsageJson = z.object({
+  edge: z.object({
+    id: globalIdOf('GraphEdge'),
+    type: z.enum(['TRAINED_ON', 'EVALUATED_ON']),
+    from_id: globalIdOf('ModelVersion'),
+    to_id: globalIdOf('Dataset'),
+    properties: jsonObject.nullable(),
+    created_at: z.string().describe('ISO-8601.'),
+  }),
+  resolved_version: ResolvedVersionJson,
+});
+
+function datasetUsageJson(usage: { edge: GraphEdge; resolved: ResolvedVersion }) {
+  const { edge } = usage;
+  return {
+    edge: {
+      id: encodeGlobalID('GraphEdge', edge.id),
+      type: edge.type as 'TRAINED_ON' | 'EVALUATED_ON',
+      from_id: encodeGlobalID(edge.srcKind, edge.srcId),
+      to_id: encodeGlobalID(edge.dstKind, edge.dstId),
+      properties: edge.properties,
+      created_at: edge.createdAt.toISOString(),
+    },
+    resolved_version: resolvedVersionJson(usage.resolved),
+  };
+}
+
 export const lineageDatasetCreate = defineRoute({
   method: 'POST',
   path: '/api/lineage/datasets',
   operationId: 'lineageDatasetRegister',
   summary:
-    'Register a dataset (link it to versions with trained_on / evaluated_on when creating a version).',
-  graphql: 'mutation datasetRegister',
+    'Register a dataset (name, ...; link it to versions with trained_on / evaluated_on when creating a version), or, in the seed’s shape (model_id, dataset_id, properties), track that a model used one.',
+  graphql: 'mutation datasetRegister | mutation lineageEdgeAdd',
   tag: 'lineage',
   scope: 'editor',
   status: 201,
-  body: DatasetCreateBody,
-  response: DatasetJson,
-  handler: async ({ body, context, claim }) =>
-    datasetJson(
+  body: z.union([DatasetCreateBody, DatasetUsageBody]),
+  response: z.union([DatasetJson, DatasetUsageJson]),
+  handler: async ({ body, context, claim }) => {
+    if ('model_id' in body) {
+      return datasetUsageJson(
+        await trackDatasetUsage(
+          context.deps,
+          context.viewer,
+          {
+            modelId: decodeIdOf(body.model_id, ['Model'], ['body', 'model_id']).id,
+            datasetId: decodeIdOf(body.dataset_id, ['Dataset'], ['body', 'dataset_id']).id,
+            properties: body.properties,
+          },
+          claim?.presenting(datasetUsageJson),
+        ),
+      );
+    }
+    return datasetJson(
       await registerDataset(
         context.deps,
         context.viewer,
@@ -106,7 +165,8 @@ export const lineageDatasetCreate = defineRoute({
         },
         claim?.presenting(datasetJson),
       ),
-    ),
+    );
+  },
 });
 
 // --- POST /api/lineage/deployments ------------------------------------------------------------

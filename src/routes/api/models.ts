@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { NotFoundError, ValidationError } from '../../registry/errors.ts';
-import { promoteModelVersion } from '../../registry/governance/promotion.service.ts';
+import {
+  createVersionInProduction,
+  promoteModelVersion,
+} from '../../registry/governance/promotion.service.ts';
 import {
   findAliasesByModelIds,
   findAliasesByVersionIds,
@@ -206,6 +209,12 @@ const VersionCreateBody = z.strictObject({
     .describe('Global IDs of the versions this one derives from.'),
   trained_on: z.array(DatasetLink).nullish().describe('Training datasets.'),
   evaluated_on: z.array(DatasetLink).nullish().describe('Evaluation datasets.'),
+  is_production: z
+    .boolean()
+    .nullish()
+    .describe(
+      'The seed’s flag: true creates the version straight into production, through the promotion policy (refused with nothing written while the policy wants an approved request); default false.',
+    ),
 });
 
 export const modelVersionCreate = defineRoute({
@@ -213,7 +222,7 @@ export const modelVersionCreate = defineRoute({
   path: '/api/models/:id/versions',
   operationId: 'modelVersionCreate',
   summary:
-    'Create a version with its lineage (derived_from, trained_on, evaluated_on), all or nothing.',
+    'Create a version with its lineage (derived_from, trained_on, evaluated_on), all or nothing; with is_production, straight into production through the promotion policy.',
   graphql: 'mutation modelVersionCreate',
   tag: 'models',
   scope: 'editor',
@@ -232,8 +241,10 @@ export const modelVersionCreate = defineRoute({
         ).id,
         properties: entry.properties ?? undefined,
       })) ?? null;
-    const present = (version: ModelVersion) => modelVersionJson(version, []);
-    const version = await createModelVersion(
+    const aliases = body.is_production ? [PRODUCTION_ALIAS] : [];
+    const present = (version: ModelVersion) => modelVersionJson(version, aliases);
+    const create = body.is_production ? createVersionInProduction : createModelVersion;
+    const version = await create(
       context.deps,
       context.viewer,
       {

@@ -5,6 +5,7 @@ import type { Context } from '../../context.ts';
 import { decodeIdOf } from '../../global-id.ts';
 import { NotFoundError } from '../../registry/errors.ts';
 import { findModelsByIds } from '../../registry/model/model.repository.ts';
+import { type ResolvedVersion, resolveVersionOfModel } from '../../registry/model/model.service.ts';
 import { type Model, toModel } from '../../registry/model/model.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../registry/paging.ts';
 import { globalIdOf } from './present.ts';
@@ -33,12 +34,35 @@ export function anyCaseEnum<const T extends readonly [string, ...string[]]>(
     .pipe(z.enum(values));
 }
 
-/** An ISO-8601 date-time with a zone (`2026-11-01T00:00:00Z`), as a Date. */
+/** Epoch numbers below this are seconds (until the year 5138), others milliseconds. */
+const EPOCH_MILLISECONDS_FROM = 1e11;
+
+const ISO_TIME = z.iso.datetime({ offset: true });
+
+/**
+ * A time, as the seed's clients and today's send it: ISO-8601 with a zone
+ * (`2026-11-01T00:00:00Z`), or epoch seconds or milliseconds (a JSON number or a string of
+ * digits, e.g. `?start=1234567890`), told apart by size. As a Date.
+ */
 export function isoTime(description: string) {
-  return z.iso
-    .datetime({ offset: true })
-    .describe(`${description} ISO-8601 with a zone, e.g. 2026-11-01T00:00:00Z.`)
-    .transform((value) => new Date(value));
+  return z
+    .union([z.number(), z.string()])
+    .describe(
+      `${description} ISO-8601 with a zone (2026-11-01T00:00:00Z), or epoch seconds (1234567890) or milliseconds (1234567890000).`,
+    )
+    .transform((value, context) => {
+      if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value)) {
+        const epoch = Number(value);
+        const date = new Date(epoch < EPOCH_MILLISECONDS_FROM ? epoch * 1000 : epoch);
+        if (Number.isFinite(epoch) && epoch >= 0 && !Number.isNaN(date.getTime())) return date;
+        context.addIssue({ code: 'custom', message: 'Not a time: a negative or too large epoch' });
+        return z.NEVER;
+      }
+      const parsed = ISO_TIME.safeParse(value);
+      if (parsed.success) return new Date(parsed.data);
+      for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom' });
+      return z.NEVER;
+    });
 }
 
 /** `?start=&end=`: the range [start, end); both optional (default: the 30 days before now). */
@@ -87,4 +111,14 @@ export function pageOf<T>(
 /** A `?after=` cursor of an id-ordered list: the global ID of the last item of the previous page. */
 export function afterId(after: string | undefined, kind: string): string | null {
   return after === undefined ? null : decodeIdOf(after, [kind], ['query', 'after']).id;
+}
+
+/**
+ * The version a seed-shaped body means by its `model_id` (resolveVersionOfModel: production, else
+ * the newest), with the rule that chose it; its errors name body.model_id.
+ */
+export function versionOfBodyModel(context: Context, modelId: string): Promise<ResolvedVersion> {
+  return resolveVersionOfModel(context.db, context.viewer.orgId, {
+    modelId: decodeIdOf(modelId, ['Model'], ['body', 'model_id']).id,
+  });
 }

@@ -29,8 +29,15 @@ import {
   modelOfPath,
   RANGE_QUERY_PATHS,
   rangeQuery,
+  versionOfBodyModel,
 } from './params.ts';
-import { DistributionJson, distributionJson, globalIdOf } from './present.ts';
+import {
+  DistributionJson,
+  distributionJson,
+  globalIdOf,
+  ResolvedVersionJson,
+  resolvedVersionJson,
+} from './present.ts';
 import { defineRoute } from './route.ts';
 
 const metricType = anyCaseEnum(METRIC_TYPES, 'The metric.');
@@ -64,6 +71,14 @@ function onePointJson([point]: readonly MetricPoint[]): z.infer<typeof MetricPoi
 
 // --- POST /api/performance/metrics ------------------------------------------------------------
 
+const metricValue = z
+  .number()
+  .describe('Finite; LATENCY and THROUGHPUT at least 0, ACCURACY and ERROR_RATE from 0 to 1.');
+const metricContext = jsonObject
+  .nullish()
+  .describe('A JSON object about the measurement (up to 64 KiB).');
+const metricTime = isoTime('When it was measured (default now); not in the future.').nullish();
+
 export const metricsRecord = defineRoute({
   method: 'POST',
   path: '/api/performance/metrics',
@@ -74,19 +89,41 @@ export const metricsRecord = defineRoute({
   tag: 'performance',
   scope: 'editor',
   status: 201,
-  body: z.strictObject({
-    version_id: globalIdOf('ModelVersion'),
-    metric_type: metricType,
-    name: customName.nullable(),
-    value: z
-      .number()
-      .describe('Finite; LATENCY and THROUGHPUT at least 0, ACCURACY and ERROR_RATE from 0 to 1.'),
-    context: jsonObject.nullish().describe('A JSON object about the measurement (up to 64 KiB).'),
-    timestamp: isoTime('When it was measured (default now); not in the future.').nullish(),
-  }),
-  response: MetricPointJson,
+  body: z.union([
+    z.strictObject({
+      version_id: globalIdOf('ModelVersion'),
+      metric_type: metricType,
+      name: customName.nullable(),
+      value: metricValue,
+      context: metricContext,
+      timestamp: metricTime,
+    }),
+    z
+      .strictObject({
+        model_id: globalIdOf('Model').describe(
+          'The model: the point is recorded on its production version, else its newest (resolved_version says which).',
+        ),
+        metric_type: metricType,
+        name: customName.nullable(),
+        metric_value: metricValue,
+        context: metricContext,
+        timestamp: metricTime,
+      })
+      .describe('The seed’s shape: model_id and metric_value.'),
+  ]),
+  response: MetricPointJson.extend({ resolved_version: ResolvedVersionJson.optional() }),
   handler: async ({ body, context, claim }) => {
-    const versionId = decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id;
+    const resolved = 'model_id' in body ? await versionOfBodyModel(context, body.model_id) : null;
+    const versionId =
+      'version_id' in body
+        ? decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id
+        : resolved?.version.id;
+    if (versionId === undefined) throw new Error('a body has version_id or model_id');
+    const value = 'value' in body ? body.value : body.metric_value;
+    const present = (points: readonly MetricPoint[]) => ({
+      ...onePointJson(points),
+      ...(resolved ? { resolved_version: resolvedVersionJson(resolved) } : {}),
+    });
     // recordMetrics takes a batch: this route sends a batch of one, and says body.<field>.
     const points = await withBodyPaths(
       () =>
@@ -99,17 +136,20 @@ export const metricsRecord = defineRoute({
               versionId,
               type: body.metric_type,
               name: body.name,
-              value: body.value,
+              value,
               context: body.context,
               timestamp: body.timestamp,
             },
           ],
-          claim?.presenting(onePointJson),
+          claim?.presenting(present),
         ),
       ['points', '0'],
-      { type: 'metric_type' },
+      {
+        type: 'metric_type',
+        ...(resolved ? { value: 'metric_value', versionId: 'model_id' } : {}),
+      },
     );
-    return onePointJson(points);
+    return present(points);
   },
 });
 

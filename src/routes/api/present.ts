@@ -10,6 +10,7 @@ import {
   type LineageNodeEntry,
 } from '../../registry/lineage/traversal.service.ts';
 import type { Distribution } from '../../registry/metrics/metrics.ts';
+import type { ResolvedVersion } from '../../registry/model/model.service.ts';
 import {
   type Model,
   type ModelAlias,
@@ -239,8 +240,16 @@ export const ApprovalJson = z.object({
   evidence: jsonObject,
   request_notes: z.string().nullable(),
   requested_by: globalIdOf('User'),
+  requested_by_name: z
+    .string()
+    .nullable()
+    .describe('Who the client said asks (the seed’s requested_by), as sent; else null.'),
   requested_at: isoTime,
   reviewed_by: userId,
+  reviewed_by_name: z
+    .string()
+    .nullable()
+    .describe('Who the client said decided (the seed’s reviewed_by), as sent; else null.'),
   reviewed_at: z.string().nullable(),
   review_notes: z.string().nullable(),
 });
@@ -259,8 +268,10 @@ export function approvalJson(
     evidence: approval.evidence,
     request_notes: approval.requestNotes,
     requested_by: encodeGlobalID('User', approval.requestedById),
+    requested_by_name: approval.requestedByName,
     requested_at: approval.requestedAt.toISOString(),
     reviewed_by: gid('User', approval.reviewedById),
+    reviewed_by_name: approval.reviewedByName,
     reviewed_at: approval.reviewedAt?.toISOString() ?? null,
     review_notes: approval.reviewNotes,
   };
@@ -423,5 +434,27 @@ export function lineageEdgeJson(
     depth: edge.depth,
     properties,
     created_at: createdAt.toISOString(),
+  };
+}
+
+export const ResolvedVersionJson = z
+  .object({
+    id: globalIdOf('ModelVersion'),
+    version: z.string(),
+    rule: z
+      .enum(['PRODUCTION', 'LATEST'])
+      .describe('PRODUCTION: the model’s production version; LATEST: it has none, so the newest.'),
+  })
+  .describe(
+    'Present when the request named a model (model_id) where a version is needed: the version acted on, and why.',
+  );
+
+export function resolvedVersionJson(
+  resolved: ResolvedVersion,
+): z.infer<typeof ResolvedVersionJson> {
+  return {
+    id: encodeGlobalID('ModelVersion', resolved.version.id),
+    version: resolved.version.version,
+    rule: resolved.rule,
   };
 }

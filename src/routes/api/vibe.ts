@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
+import { ValidationError } from '../../registry/errors.ts';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import { requireBucketSpan, requireRange } from '../../registry/metrics/metrics.service.ts';
 import { GRANULARITIES, type TimeRange } from '../../registry/metrics/metrics.ts';
@@ -63,6 +64,17 @@ const TrackBody = z.strictObject({
   timestamp: isoTime('When it was made (default now).').nullish(),
 });
 
+/** The seed's shape: the same, with model_name for provider_model. */
+const SeedTrackBody = TrackBody.omit({ provider_model: true })
+  .extend({
+    model_name: z
+      .string()
+      .describe(
+        'The seed’s name for provider_model: the provider’s model name, e.g. "gpt-4-turbo".',
+      ),
+  })
+  .describe('The seed’s shape: model_name instead of provider_model.');
+
 /** Service field names that the REST body spells differently. */
 const TRACK_FIELDS: Record<string, string> = {
   inputTokens: 'tokens_input',
@@ -90,7 +102,7 @@ export const inferenceTrack = defineRoute({
   tag: 'vibe',
   scope: 'editor',
   status: 201,
-  body: TrackBody,
+  body: z.union([TrackBody, SeedTrackBody]),
   response: z.object({
     request: InferenceRequestJson,
     deduplicated: z
@@ -106,7 +118,7 @@ export const inferenceTrack = defineRoute({
       deploymentId: optional(body.deployment_id, 'Deployment', 'deployment_id'),
       experimentId: optional(body.experiment_id, 'Experiment', 'experiment_id'),
       provider: body.provider,
-      providerModel: body.provider_model,
+      providerModel: 'model_name' in body ? body.model_name : body.provider_model,
       latencyMs: body.latency_ms,
       inputTokens: body.tokens_input,
       outputTokens: body.tokens_output,
@@ -129,7 +141,7 @@ export const inferenceTrack = defineRoute({
         ),
       // A batch of one: the service names it by index.
       ['0'],
-      TRACK_FIELDS,
+      'model_name' in body ? { ...TRACK_FIELDS, providerModel: 'model_name' } : TRACK_FIELDS,
     );
     return oneTrackedJson(tracked);
   },
@@ -285,6 +297,56 @@ function testJson(test: TestResult | null): z.infer<typeof TestJson> {
     : null;
 }
 
+const CompareBody = z.strictObject({
+  experiment_id: globalIdOf('Experiment').nullish().describe('Compare this experiment’s requests.'),
+  model_ids: z.array(globalIdOf('Model')).nullish().describe('Or: each model is an arm.'),
+  version_ids: z
+    .array(globalIdOf('ModelVersion'))
+    .nullish()
+    .describe('Or: each version is an arm.'),
+  arms_by: anyCaseEnum(
+    ['MODEL', 'VERSION'] as const,
+    'With experiment_id: the arms (default MODEL).',
+  ).optional(),
+  objective: anyCaseEnum(
+    ['QUALITY', 'QUALITY_PER_DOLLAR'] as const,
+    'What the verdict maximises (default QUALITY).',
+  ).optional(),
+  start: isoTime('Start (inclusive); default 30 days before end.').nullish(),
+  end: isoTime('End (exclusive); default now.').nullish(),
+  alpha: z.number().optional().describe('Significance level, between 0 and 0.5 (default 0.05).'),
+  power: z
+    .number()
+    .optional()
+    .describe('Power for the sample size, between 0.5 and 1 (default 0.8).'),
+});
+
+/** The seed's shape: start_time and end_time (epoch seconds in its example) for start and end. */
+const SeedCompareBody = CompareBody.omit({ start: true, end: true })
+  .extend({
+    start_time: isoTime('The seed’s name for start.').nullish(),
+    end_time: isoTime('The seed’s name for end.').nullish(),
+  })
+  .describe('The seed’s shape: start_time and end_time instead of start and end.');
+
+/** The range of either shape; the seed's range errors name its start_time. */
+function compareRange(
+  body: z.infer<typeof CompareBody> | z.infer<typeof SeedCompareBody>,
+): TimeRange {
+  if (!('start_time' in body || 'end_time' in body)) {
+    const { start, end } = body as z.infer<typeof CompareBody>;
+    return requireRange(start, end, []);
+  }
+  try {
+    return requireRange(body.start_time, body.end_time, []);
+  } catch (error) {
+    if (error instanceof ValidationError && error.path[0] === 'from') {
+      throw new ValidationError(error.message, ['startTime']);
+    }
+    throw error;
+  }
+}
+
 export const usageCompare = defineRoute({
   method: 'POST',
   path: '/api/vibe/compare',
@@ -295,31 +357,7 @@ export const usageCompare = defineRoute({
   tag: 'vibe',
   scope: 'viewer',
   readOnly: true,
-  body: z.strictObject({
-    experiment_id: globalIdOf('Experiment')
-      .nullish()
-      .describe('Compare this experiment’s requests.'),
-    model_ids: z.array(globalIdOf('Model')).nullish().describe('Or: each model is an arm.'),
-    version_ids: z
-      .array(globalIdOf('ModelVersion'))
-      .nullish()
-      .describe('Or: each version is an arm.'),
-    arms_by: anyCaseEnum(
-      ['MODEL', 'VERSION'] as const,
-      'With experiment_id: the arms (default MODEL).',
-    ).optional(),
-    objective: anyCaseEnum(
-      ['QUALITY', 'QUALITY_PER_DOLLAR'] as const,
-      'What the verdict maximises (default QUALITY).',
-    ).optional(),
-    start: isoTime('Start (inclusive); default 30 days before end.').nullish(),
-    end: isoTime('End (exclusive); default now.').nullish(),
-    alpha: z.number().optional().describe('Significance level, between 0 and 0.5 (default 0.05).'),
-    power: z
-      .number()
-      .optional()
-      .describe('Power for the sample size, between 0.5 and 1 (default 0.8).'),
-  }),
+  body: z.union([CompareBody, SeedCompareBody]),
   inputPaths: {
     '': ['body'],
     experimentId: ['body', 'experiment_id'],
@@ -327,6 +365,7 @@ export const usageCompare = defineRoute({
     versionIds: ['body', 'version_ids'],
     from: ['body', 'start'],
     to: ['body', 'end'],
+    startTime: ['body', 'start_time'],
     alpha: ['body', 'alpha'],
     power: ['body', 'power'],
   },
@@ -384,7 +423,7 @@ export const usageCompare = defineRoute({
     });
     const report = await compareArms(context.db, context.viewer.orgId, {
       arms,
-      range: requireRange(body.start, body.end, []),
+      range: compareRange(body),
       alpha: body.alpha ?? 0.05,
       power: body.power ?? 0.8,
       objective: body.objective ?? 'QUALITY',
