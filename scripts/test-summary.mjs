@@ -1,7 +1,7 @@
 // Prints the plain "N passed, N failed" line CI reads, from vitest's JSON report, the graphql-http
 // audits' (test-results/http-audits.json, written by scripts/test-http-audits.ts after vitest: a
 // passing audit of any level is a pass, a failing MUST a failure, failing SHOULD/MAY audits are
-// listed but counted as neither) and the browser test's (test-results/browser.json). A failed step outside them (schema drift, codegen, type check,
+// listed but counted as neither), the demo check's (test-results/demo.json, one test) and the browser test's (test-results/browser.json). A failed step outside them (schema drift, codegen, type check,
 // dry-run deploy, a browser test that could not start) counts as one failure.
 // Usage: test-summary.mjs <npm test status> [<browser test status>]
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -33,6 +33,18 @@ if (
   console.log(
     `graphql-http audits: ${audits.passed ?? 0} passed, ${audits.failed ?? 0} MUST failed, ${audits.warnings ?? 0} SHOULD warnings, ${audits.notices ?? 0} MAY notices`,
   );
+}
+// The demo check (scripts/test-demo.ts, after the audits) is one test; likewise only this run's.
+const DEMO = 'test-results/demo.json';
+if (
+  existsSync(DEMO) &&
+  (!existsSync('test-results/vitest.json') ||
+    statSync(DEMO).mtimeMs >= statSync('test-results/vitest.json').mtimeMs)
+) {
+  const demo = JSON.parse(readFileSync(DEMO, 'utf8'));
+  passed += demo.passed ?? 0;
+  failed += demo.failed ?? 0;
+  console.log(`demo --check: ${demo.failed ? 'failed' : 'passed'} (${demo.seconds} s)`);
 }
 if (status !== 0 && failed === 0) failed = 1;
 if (browserStatus !== null) {
