@@ -354,6 +354,19 @@ describe('seed: governance', () => {
       review_notes: 'All checks passed',
     });
 
+    const viaGraphql = await gql(
+      org.tokens.VIEWER,
+      `query ($id: ID!) { node(id: $id) { ... on Approval {
+        requestedByName reviewedByName requester { id } reviewer { id } } } }`,
+      { id: requested.body.id },
+    );
+    expect(viaGraphql.data?.node).toEqual({
+      requestedByName: 'eng-team',
+      reviewedByName: 'compliance-team',
+      requester: { id: globalId('User', org.userIds.EDITOR) },
+      reviewer: { id: globalId('User', org.userIds.REVIEWER) },
+    });
+
     const pending = await sendSeed(org.tokens.VIEWER, 'GET /api/governance/approvals/pending');
     expect(pending.status).toBe(200);
     const history = await sendSeed(org.tokens.VIEWER, 'GET /api/governance/:modelId/history', {
@@ -616,5 +629,37 @@ describe('seed shapes: bad input', () => {
     });
     expect(response.status).toBe(201);
     expect(response.body.edge).toMatchObject({ type: 'EVALUATED_ON', from_id: versionId });
+  });
+});
+
+describe('named parties through GraphQL', () => {
+  it('records requestedByName and reviewedByName, and refuses an empty one', async () => {
+    const org = await createTestOrg();
+    const { versionId } = await seedModelWithVersion(org);
+    const Request = `mutation ($input: ApprovalRequestInput!) { approvalRequest(input: $input) {
+      __typename ... on ApprovalRequestPayload { approval { id requestedByName } }
+      ... on ValidationError { path } } }`;
+    const empty = await gql(org.tokens.EDITOR, Request, {
+      input: { versionId, checks: ['GDPR'], requestedByName: '  ' },
+    });
+    expect(empty.data?.approvalRequest).toEqual({
+      __typename: 'ValidationError',
+      path: ['input', 'requestedByName'],
+    });
+    const requested = await gql(org.tokens.EDITOR, Request, {
+      input: { versionId, checks: ['GDPR'], requestedByName: 'ml-platform' },
+    });
+    const approval = requested.data?.approvalRequest.approval;
+    expect(approval.requestedByName).toBe('ml-platform');
+    const reviewed = await gql(
+      org.tokens.REVIEWER,
+      `mutation ($input: ApprovalReviewInput!) { approvalReview(input: $input) {
+        ... on ApprovalReviewPayload { approval { state reviewedByName } } } }`,
+      { input: { approvalId: approval.id, decision: 'APPROVE', reviewedByName: 'risk board' } },
+    );
+    expect(reviewed.data?.approvalReview.approval).toEqual({
+      state: 'APPROVED',
+      reviewedByName: 'risk board',
+    });
   });
 });

@@ -26,6 +26,10 @@ const ApprovalRequestInput = builder.inputType('ApprovalRequestInput', {
       description: 'Evidence for FAIRNESS and AI_ACT (required when those are requested).',
     }),
     notes: t.string({ description: 'Why, for the reviewer (up to 10,000 characters).' }),
+    requestedByName: t.string({
+      description:
+        'Who asks, in your words (e.g. "eng-team"; 1 to 200 characters), kept beside the acting user.',
+    }),
   }),
 });
 
@@ -68,6 +72,7 @@ builder.mutationField('approvalRequest', (t) =>
               checks: input.checks,
               evidence: toCheckEvidence(input.evidence),
               notes: input.notes,
+              requestedByName: input.requestedByName,
             },
             claim,
           ),

@@ -23,6 +23,10 @@ const ApprovalReviewInput = builder.inputType('ApprovalReviewInput', {
     approvalId: t.id({ required: true, description: 'Global ID of the request.' }),
     decision: t.field({ type: ReviewDecisionEnum, required: true, description: 'The decision.' }),
     notes: t.string({ description: 'Why (required to reject; up to 10,000 characters).' }),
+    reviewedByName: t.string({
+      description:
+        'Who decides, in your words (e.g. "compliance-team"; 1 to 200 characters), kept beside the acting user, who still must not be the requester.',
+    }),
   }),
 });
 
@@ -58,6 +62,7 @@ builder.mutationField('approvalReview', (t) =>
               approvalId: decodeIdOf(input.approvalId, ['Approval'], ['approvalId']).id,
               decision: input.decision,
               notes: input.notes,
+              reviewedByName: input.reviewedByName,
             },
             claim,
           ),

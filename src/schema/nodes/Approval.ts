@@ -115,6 +115,11 @@ ApprovalRef.implement({
       description: 'Who asked for approval.',
       resolve: (approval) => approval.requestedById,
     }),
+    requestedByName: t.exposeString('requestedByName', {
+      nullable: true,
+      description:
+        'Who the client said asks, in its own words (e.g. "eng-team"); null if it said nothing. The requester is the acting user regardless.',
+    }),
     requestedAt: t.field({
       type: 'DateTime',
       description: 'When approval was asked for.',
@@ -125,6 +130,11 @@ ApprovalRef.implement({
       nullable: true,
       description: 'Who decided; null while pending.',
       resolve: (approval) => approval.reviewedById,
+    }),
+    reviewedByName: t.exposeString('reviewedByName', {
+      nullable: true,
+      description:
+        'Who the client said decided, in its own words (e.g. "compliance-team"); null if it said nothing or while pending. The reviewer is the acting user regardless.',
     }),
     reviewedAt: t.field({
       type: 'DateTime',

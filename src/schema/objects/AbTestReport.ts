@@ -278,11 +278,16 @@ builder.queryField('abTestCompare', (t) =>
   t.field({
     type: AbTestReportRef,
     description:
-      'Compares LLM requests arm by arm over [from, to): an experiment’s requests (arms by model or version), or the requests of given models or versions. Per arm: counts, mean quality with a 95% CI, latency p50/p95, mean cost; per pair: Welch’s t-test of quality and latency, a two-proportion z-test of error rates; a verdict and the sample size still needed.',
+      'Compares LLM requests arm by arm over [from, to): an experiment’s requests (arms by model or version; with modelIds or versionIds, only those arms of it), or the requests of given models or versions. Per arm: counts, mean quality with a 95% CI, latency p50/p95, mean cost; per pair: Welch’s t-test of quality and latency, a two-proportion z-test of error rates; a verdict and the sample size still needed.',
     args: {
       experimentId: t.arg.id({ description: 'Compare this experiment’s requests.' }),
-      modelIds: t.arg.idList({ description: 'Or: each of these models (2-20) is an arm.' }),
-      versionIds: t.arg.idList({ description: 'Or: each of these versions (2-20) is an arm.' }),
+      modelIds: t.arg.idList({
+        description: 'Or: each of these models (2-20) is an arm; with experimentId, of it.',
+      }),
+      versionIds: t.arg.idList({
+        description:
+          'Or: each of these versions (2-20) is an arm; with experimentId, of it. Not with modelIds.',
+      }),
       armsBy: t.arg({
         type: ArmKindEnum,
         required: true,
