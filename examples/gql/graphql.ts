@@ -77,7 +77,7 @@ export type ModelFilter = {
   modelType?: Array<string> | null | undefined;
   /** Models from any of these providers. */
   provider?: Array<string> | null | undefined;
-  /** Models in any of these states. */
+  /** Models in any of these states; default ACTIVE and DEPRECATED (archived models are listed only when asked for). */
   status?: Array<ModelStatus> | null | undefined;
   /** Models with every one of these tags. */
   tagsAll?: Array<string> | null | undefined;
@@ -111,7 +111,7 @@ export type ModelRegisterInput = {
 export type ModelStatus =
   /** In use; new versions may be added. */
   | 'ACTIVE'
-  /** Hidden from day-to-day lists; kept for audit. */
+  /** Retired (modelArchive): left out of models and search unless asked for, readable by id, never promoted, not editable until modelRestore; kept for lineage and audit. */
   | 'ARCHIVED'
   /** Replaced or retired; kept for lineage. */
   | 'DEPRECATED';

@@ -267,9 +267,18 @@ const BASELINES: Record<string, Baseline> = {
   }),
   lineageEdgeRemove: (w) => ({ edgeId: w.edge, reason: 'fuzz' }),
   metricsRecord: (w) => ({ points: [{ versionId: w.version, type: 'ACCURACY', value: 0.9 }] }),
+  modelAliasDelete: (w) => ({ modelId: w.model, alias: 'staging', reason: 'fuzz' }),
   modelAliasSet: (w) => ({ versionId: w.version, alias: 'staging', reason: 'fuzz' }),
+  modelArchive: (w) => ({ modelId: w.model2, reason: 'fuzz' }),
   modelRegister: (_w, n) => ({ name: `model ${n}`, tags: ['a'], metadata: { a: 1 } }),
   modelReplace: (w) => ({ modelId: w.model2, replacedById: w.model, reason: 'fuzz' }),
+  modelRestore: (w) => ({ modelId: w.model2, reason: 'fuzz' }),
+  modelUpdate: (w, n) => ({
+    modelId: w.model2,
+    description: `fuzz ${n}`,
+    metadata: { fuzz: n },
+    addTags: ['fuzz'],
+  }),
   modelVersionCreate: (w, n) => ({
     modelId: w.model,
     version: `v-${n}`,

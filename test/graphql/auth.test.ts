@@ -8,6 +8,8 @@ import {
   uploadArtifactBody,
 } from '../../src/registry/artifact/artifact-upload.service.ts';
 import { requestApproval } from '../../src/registry/governance/approval.service.ts';
+import { setModelAlias } from '../../src/registry/model/model.service.ts';
+import { setModelArchived } from '../../src/registry/model/model-lifecycle.service.ts';
 import { setAutoPromotionRule } from '../../src/registry/usage/auto-promotion.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
 import { schema } from '../../src/schema/index.ts';
@@ -71,6 +73,18 @@ const MUTATIONS: {
     field: 'modelReplace',
     scope: 'editor',
     input: (seed) => ({ modelId: seed.modelA, replacedById: seed.modelB }),
+  },
+  {
+    field: 'modelUpdate',
+    scope: 'editor',
+    input: (seed) => ({ modelId: seed.modelA, description: 'edited' }),
+  },
+  { field: 'modelArchive', scope: 'editor', input: (seed) => ({ modelId: seed.modelB }) },
+  { field: 'modelRestore', scope: 'editor', input: (seed) => ({ modelId: seed.archivedModel }) },
+  {
+    field: 'modelAliasDelete',
+    scope: 'editor',
+    input: (seed) => ({ modelId: seed.modelA, alias: 'challenger' }),
   },
   { field: 'datasetRegister', scope: 'editor', input: () => ({ name: 'new-dataset' }) },
   {
@@ -215,6 +229,8 @@ function mutationDocument(field: string): string {
 interface Seed {
   modelA: string;
   modelB: string;
+  /** Archived, so that it can be restored. */
+  archivedModel: string;
   v1: string;
   v2: string;
   dataset: string;
@@ -267,6 +283,15 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
   const dataset = await seedDataset(org, 'dataset');
   const v1 = await seedVersion(org, modelA.id, '1.0.0', { trainedOn: [{ datasetId: dataset.id }] });
   const v2 = await seedVersion(org, modelA.id, '2.0.0');
+  const archived = await seedModel(org, 'model-c');
+  await setModelArchived(serviceDeps(), viewerOf(org, 'EDITOR'), {
+    modelId: archived.id,
+    archived: true,
+  });
+  await setModelAlias(serviceDeps(), viewerOf(org, 'EDITOR'), {
+    versionId: v1.id,
+    alias: 'challenger',
+  });
   const spare = await createApiToken(serviceDeps(), viewerOf(org, 'ADMIN'), {
     userId: org.userIds.VIEWER,
     name: 'spare',
@@ -312,6 +337,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
   return {
     modelA: globalId('Model', modelA.id),
     modelB: globalId('Model', modelB.id),
+    archivedModel: globalId('Model', archived.id),
     v1: globalId('ModelVersion', v1.id),
     v2: globalId('ModelVersion', v2.id),
     dataset: globalId('Dataset', dataset.id),
@@ -332,6 +358,7 @@ function placeholderSeed(): Seed {
   return {
     modelA: unknownId('Model'),
     modelB: unknownId('Model'),
+    archivedModel: unknownId('Model'),
     v1: unknownId('ModelVersion'),
     v2: unknownId('ModelVersion'),
     dataset: unknownId('Dataset'),

@@ -282,3 +282,58 @@ export function touchModel(
     .where('id', '=', modelId)
     .where(condition);
 }
+
+/** True while the model's row is as it was read (its updated_at unchanged): the edit guard. */
+export function modelUnchangedSince(modelId: string, updatedAt: string) {
+  return sql<boolean>`EXISTS (SELECT 1 FROM model WHERE id = ${modelId} AND updated_at = ${updatedAt})`;
+}
+
+/** Changes a model's row, only if nobody changed it since it was read (compare-and-set). */
+export function updateModelIfUnchanged(
+  db: Db,
+  modelId: string,
+  readUpdatedAt: string,
+  set: Partial<Omit<ModelTable, 'id' | 'org_id' | 'created_at' | 'created_by'>>,
+) {
+  return db
+    .updateTable('model')
+    .set(set)
+    .where('id', '=', modelId)
+    .where('updated_at', '=', readUpdatedAt);
+}
+
+/** The deployments that serve one of the model's versions now (live DEPLOYED_TO edges). */
+export function findLiveDeploymentsOfModel(db: Db, orgId: string, modelId: string) {
+  return db
+    .selectFrom('edge as e')
+    .innerJoin('model_version as v', 'v.id', 'e.src_id')
+    .innerJoin('deployment as d', 'd.id', 'e.dst_id')
+    .select(['d.id as deployment_id', 'd.name as deployment_name', 'v.version'])
+    .where('e.type', '=', 'DEPLOYED_TO')
+    .where('e.removed_at', 'is', null)
+    .where('e.org_id', '=', orgId)
+    .where('v.model_id', '=', modelId)
+    .orderBy('d.name')
+    .execute();
+}
+
+/** Removes an alias, only if it still points at `versionId`. */
+export function deleteAliasIfAt(db: Db, modelId: string, name: string, versionId: string) {
+  return db
+    .deleteFrom('model_alias')
+    .where('model_id', '=', modelId)
+    .where('name', '=', name)
+    .where('version_id', '=', versionId);
+}
+
+/** findVersionsByIds, leaving out the versions of archived models (search results). */
+export function findUnarchivedVersionsByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('model_version as v')
+    .innerJoin('model as m', 'm.id', 'v.model_id')
+    .selectAll('v')
+    .where('v.id', 'in', jsonKeys(ids))
+    .where('v.org_id', '=', orgId)
+    .where('m.status', '<>', 'ARCHIVED')
+    .execute();
+}

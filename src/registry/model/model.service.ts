@@ -41,6 +41,7 @@ import {
 import {
   ALIAS_PATTERN,
   type Model,
+  type ModelStatus,
   type ModelVersion,
   PRODUCTION_ALIAS,
   SEMVER_PATTERN,
@@ -53,7 +54,7 @@ export const MAX_TAG_LENGTH = 64;
 /** Cap on the datasets or parents given in one modelVersionCreate, to keep one batch bounded. */
 export const MAX_LINKS_PER_VERSION = 100;
 
-const DESCRIPTOR_MAX = 100;
+export const DESCRIPTOR_MAX = 100;
 
 export interface ModelRegisterInput {
   name: string;
@@ -354,6 +355,12 @@ export async function moveAlias(
   }
   const [modelRow] = await findModelsByIds(deps.db, viewer.orgId, [versionRow.model_id]);
   if (!modelRow) throw new NotFoundError('The version has no model', ['versionId']);
+  if (modelRow.status === 'ARCHIVED') {
+    throw new ConflictError(
+      `"${modelRow.name}" is archived: restore it before moving its aliases`,
+      ['versionId'],
+    );
+  }
   const [current] = await findAliasesByModelIds(deps.db, viewer.orgId, [modelRow.id], input.alias);
   if (current?.version_id === versionRow.id) {
     throw new ConflictError(
@@ -482,6 +489,8 @@ function descriptor(value: unknown, path: readonly string[]): string | null {
   return requireName(value, path, { max: DESCRIPTOR_MAX });
 }
 
+const UNARCHIVED: readonly ModelStatus[] = ['ACTIVE', 'DEPRECATED'];
+
 /** Values one filter list of the models list may hold (each becomes a json_each key list). */
 export const MAX_FILTER_VALUES = 100;
 
@@ -556,7 +565,8 @@ export async function listModels(
     {
       tagsAny: list(filter.tagsAny, 'tagsAny'),
       tagsAll: list(filter.tagsAll, 'tagsAll'),
-      statuses: list(filter.status, 'status'),
+      // Archived models are left out unless asked for by status.
+      statuses: list(filter.status, 'status') ?? UNARCHIVED,
       providers: list(filter.provider, 'provider'),
       frameworks: list(filter.framework, 'framework'),
       modelTypes: list(filter.modelType, 'modelType'),

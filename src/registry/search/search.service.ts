@@ -10,7 +10,7 @@ import {
 import type { Deps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
-import { findVersionsByIds } from '../model/model.repository.ts';
+import { findUnarchivedVersionsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import { type ModelVersion, toModelVersion } from '../model/model.ts';
 import { sha256Hex } from '../sha256.ts';
 import {
@@ -142,7 +142,8 @@ async function rankedVersions(
   matches: readonly { id: string; score: number }[],
 ): Promise<RankedVersion[]> {
   if (matches.length === 0) return [];
-  const rows = await findVersionsByIds(
+  // Archived models' versions stay in the index (a restore needs no re-embedding) but not in results.
+  const rows = await findUnarchivedVersionsByIds(
     db,
     orgId,
     matches.map((match) => match.id),

@@ -238,7 +238,11 @@ const ModelFilter = builder.inputType('ModelFilter', {
   fields: (t) => ({
     tagsAny: t.stringList({ description: 'Models with at least one of these tags.' }),
     tagsAll: t.stringList({ description: 'Models with every one of these tags.' }),
-    status: t.field({ type: [ModelStatusEnum], description: 'Models in any of these states.' }),
+    status: t.field({
+      type: [ModelStatusEnum],
+      description:
+        'Models in any of these states; default ACTIVE and DEPRECATED (archived models are listed only when asked for).',
+    }),
     provider: t.stringList({ description: 'Models from any of these providers.' }),
     framework: t.stringList({ description: 'Models built with any of these frameworks.' }),
     modelType: t.stringList({ description: 'Models of any of these types.' }),

@@ -38,8 +38,23 @@ export const ModelStatusEnum = builder.enumType('ModelStatus', {
   values: {
     ACTIVE: { value: 'ACTIVE', description: 'In use; new versions may be added.' },
     DEPRECATED: { value: 'DEPRECATED', description: 'Replaced or retired; kept for lineage.' },
-    ARCHIVED: { value: 'ARCHIVED', description: 'Hidden from day-to-day lists; kept for audit.' },
+    ARCHIVED: {
+      value: 'ARCHIVED',
+      description:
+        'Retired (modelArchive): left out of models and search unless asked for, readable by id, never promoted, not editable until modelRestore; kept for lineage and audit.',
+    },
   } satisfies Record<(typeof MODEL_STATUSES)[number], unknown>,
+});
+
+export const MetadataModeEnum = builder.enumType('MetadataMode', {
+  description: 'How an edit’s metadata applies to what is stored.',
+  values: {
+    MERGE: {
+      value: 'MERGE',
+      description: 'JSON Merge Patch (RFC 7386): keys set, a null removes a key, objects merge.',
+    },
+    REPLACE: { value: 'REPLACE', description: 'The given object replaces the metadata.' },
+  } as const,
 });
 
 export const RoleEnum = builder.enumType('Role', {
