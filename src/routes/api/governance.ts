@@ -32,7 +32,7 @@ import {
   ModelIdParams,
   modelOfPath,
   pageOf,
-  versionOfBodyModel,
+  versionOfBody,
 } from './params.ts';
 import {
   ApprovalJson,
@@ -215,12 +215,7 @@ export const approvalCreate = defineRoute({
   ]),
   response: ApprovalJson.extend({ resolved_version: ResolvedVersionJson.optional() }),
   handler: async ({ body, context, claim }) => {
-    const resolved = 'model_id' in body ? await versionOfBodyModel(context, body.model_id) : null;
-    const versionId =
-      'version_id' in body
-        ? decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id
-        : resolved?.version.id;
-    if (versionId === undefined) throw new Error('a body has version_id or model_id');
+    const { versionId, resolved } = await versionOfBody(context, body);
     const present = (result: ApprovalWithChecks) => ({
       ...approvalJson(result.approval, result.checks),
       ...(resolved ? { resolved_version: resolvedVersionJson(resolved) } : {}),

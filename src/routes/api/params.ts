@@ -114,11 +114,22 @@ export function afterId(after: string | undefined, kind: string): string | null 
 }
 
 /**
- * The version a seed-shaped body means by its `model_id` (resolveVersionOfModel: production, else
- * the newest), with the rule that chose it; its errors name body.model_id.
+ * The version a body names: its `version_id`, or, in the seed's shape, the version its `model_id`
+ * means (resolveVersionOfModel: production, else the newest), with the rule that chose it. Errors
+ * name body.version_id or body.model_id.
  */
-export function versionOfBodyModel(context: Context, modelId: string): Promise<ResolvedVersion> {
-  return resolveVersionOfModel(context.db, context.viewer.orgId, {
-    modelId: decodeIdOf(modelId, ['Model'], ['body', 'model_id']).id,
+export async function versionOfBody(
+  context: Context,
+  body: { version_id: string } | { model_id: string },
+): Promise<{ versionId: string; resolved: ResolvedVersion | null }> {
+  if ('version_id' in body) {
+    return {
+      versionId: decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id,
+      resolved: null,
+    };
+  }
+  const resolved = await resolveVersionOfModel(context.db, context.viewer.orgId, {
+    modelId: decodeIdOf(body.model_id, ['Model'], ['body', 'model_id']).id,
   });
+  return { versionId: resolved.version.id, resolved };
 }

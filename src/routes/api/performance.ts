@@ -29,7 +29,7 @@ import {
   modelOfPath,
   RANGE_QUERY_PATHS,
   rangeQuery,
-  versionOfBodyModel,
+  versionOfBody,
 } from './params.ts';
 import {
   DistributionJson,
@@ -113,12 +113,7 @@ export const metricsRecord = defineRoute({
   ]),
   response: MetricPointJson.extend({ resolved_version: ResolvedVersionJson.optional() }),
   handler: async ({ body, context, claim }) => {
-    const resolved = 'model_id' in body ? await versionOfBodyModel(context, body.model_id) : null;
-    const versionId =
-      'version_id' in body
-        ? decodeIdOf(body.version_id, ['ModelVersion'], ['body', 'version_id']).id
-        : resolved?.version.id;
-    if (versionId === undefined) throw new Error('a body has version_id or model_id');
+    const { versionId, resolved } = await versionOfBody(context, body);
     const value = 'value' in body ? body.value : body.metric_value;
     const present = (points: readonly MetricPoint[]) => ({
       ...onePointJson(points),
