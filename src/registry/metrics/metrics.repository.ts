@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
 import { findDistributions } from './distribution.repository.ts';
 import type { MetricPointTable } from './metrics.table.ts';
-import type { Granularity, TimeRange } from './metrics.ts';
+import type { Granularity, MetricGroup, TimeRange } from './metrics.ts';
 
 /** Points per INSERT statement: the rows travel as one JSON parameter (D1: 100 bound parameters). */
 export const POINTS_PER_STATEMENT = 250;
@@ -17,8 +17,6 @@ export function insertMetricPoints(db: Db, rows: readonly MetricPointTable[]) {
     FROM json_each(${JSON.stringify(rows)}) AS p
   `.compile(db);
 }
-
-export type MetricGroup = 'version_id' | 'model_id';
 
 /** Exact statistics of one metric for each of many versions (or models), in one statement. */
 export function findMetricDistributions(

@@ -111,6 +111,9 @@ export interface SeriesBucket {
 }
 
 /** A time range, as ISO strings: [from, to). */
+/** Which column metric points are grouped by: one version, or all versions of a model. */
+export type MetricGroup = 'version_id' | 'model_id';
+
 export interface TimeRange {
   from: string;
   to: string;

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
-import { distributionOf } from '../../registry/metrics/distribution.repository.ts';
-import {
-  findMetricDistributions,
-  findMetricSeries,
-} from '../../registry/metrics/metrics.repository.ts';
+import { metricDistributions, metricSeries } from '../../registry/metrics/metrics-read.service.ts';
 import {
   compareModels,
   MAX_COMPARED_MODELS,
@@ -13,6 +9,7 @@ import {
   requireRange,
 } from '../../registry/metrics/metrics.service.ts';
 import {
+  EMPTY_DISTRIBUTION,
   GRANULARITIES,
   METRIC_TYPES,
   type MetricPoint,
@@ -194,9 +191,9 @@ export const metricsList = defineRoute({
     const granularity = query.granularity ?? 'DAY';
     requireBucketSpan(granularity, range, ['granularity']);
     const model = await modelOfPath(context, params.modelId);
-    const rows = await findMetricSeries(
-      context.db,
-      context.viewer.orgId,
+    const [buckets = []] = await metricSeries(
+      context.deps,
+      context.viewer,
       'model_id',
       [model.id],
       metric,
@@ -209,13 +206,7 @@ export const metricsList = defineRoute({
       granularity,
       start: range.from,
       end: range.to,
-      buckets: rows.map((row) => ({
-        start: new Date(row.bucket).toISOString(),
-        count: row.n,
-        mean: row.mean,
-        min: row.min,
-        max: row.max,
-      })),
+      buckets: buckets.map((bucket) => ({ ...bucket, start: bucket.start.toISOString() })),
     };
   },
 });
@@ -244,9 +235,9 @@ export const metricsStats = defineRoute({
     const metric = metricOf(query);
     const range = requireRange(query.start, query.end, []);
     const model = await modelOfPath(context, params.modelId);
-    const map = await findMetricDistributions(
-      context.db,
-      context.viewer.orgId,
+    const [distribution] = await metricDistributions(
+      context.deps,
+      context.viewer,
       'model_id',
       [model.id],
       metric,
@@ -257,7 +248,7 @@ export const metricsStats = defineRoute({
       name: query.name ?? null,
       start: range.from,
       end: range.to,
-      ...distributionJson(distributionOf(map, model.id)),
+      ...distributionJson(distribution ?? EMPTY_DISTRIBUTION),
     };
   },
 });

@@ -1,16 +1,12 @@
 // Performance metrics on Model and ModelVersion: fields added from here, not from their node
 // files (metricStats, metricSeries).
 import type { Context } from '../../context.ts';
-import { distributionOf } from '../../registry/metrics/distribution.repository.ts';
-import {
-  findMetricDistributions,
-  findMetricSeries,
-  type MetricGroup,
-} from '../../registry/metrics/metrics.repository.ts';
+import { metricDistributions, metricSeries } from '../../registry/metrics/metrics-read.service.ts';
 import { requireBucketSpan } from '../../registry/metrics/metrics.service.ts';
 import type {
   Distribution,
   Granularity,
+  MetricGroup,
   SeriesBucket,
   TimeRange,
 } from '../../registry/metrics/metrics.ts';
@@ -30,17 +26,7 @@ function statsLoader(context: Context, group: MetricGroup, metric: string, range
   return keyedLoader<Distribution>(
     context,
     `metricStats:${group}:${metric}:${range.from}:${range.to}`,
-    async (ids) => {
-      const map = await findMetricDistributions(
-        context.db,
-        context.viewer.orgId,
-        group,
-        ids,
-        metric,
-        range,
-      );
-      return ids.map((id) => distributionOf(map, id));
-    },
+    (ids) => metricDistributions(context.deps, context.viewer, group, ids, metric, range),
   );
 }
 
@@ -54,30 +40,7 @@ function seriesLoader(
   return keyedLoader<SeriesBucket[]>(
     context,
     `metricSeries:${group}:${metric}:${granularity}:${range.from}:${range.to}`,
-    async (ids) => {
-      const rows = await findMetricSeries(
-        context.db,
-        context.viewer.orgId,
-        group,
-        ids,
-        metric,
-        granularity,
-        range,
-      );
-      const byId = new Map<string, SeriesBucket[]>();
-      for (const row of rows) {
-        const list = byId.get(row.g) ?? [];
-        list.push({
-          start: new Date(row.bucket),
-          count: row.n,
-          mean: row.mean,
-          min: row.min,
-          max: row.max,
-        });
-        byId.set(row.g, list);
-      }
-      return ids.map((id) => byId.get(id) ?? []);
-    },
+    (ids) => metricSeries(context.deps, context.viewer, group, ids, metric, granularity, range),
   );
 }
 
