@@ -2,16 +2,13 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
-import { findDatasetsByIds, upsertDatasetGovernance } from '../dataset/dataset.repository.ts';
-import type { DatasetGovernanceTable } from '../dataset/dataset.table.ts';
+import { findDatasetsByIds } from '../dataset/dataset.repository.ts';
 import { type Dataset, toDataset } from '../dataset/dataset.ts';
 import {
   type DatasetGovernanceInput,
   datasetGovernanceRow,
-  LAWFUL_BASES,
-  type LawfulBasis,
 } from '../dataset/dataset-governance.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import {
   claimWrites,
   claimWritesWhere,
@@ -19,7 +16,7 @@ import {
 } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { analyzeImpact } from '../impact/impact.service.ts';
-import { optionalText, requireName } from '../validate.ts';
+import { optionalText } from '../validate.ts';
 import {
   datasetGovernanceUnchangedSince,
   findDatasetGovernanceByIds,

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
-import { metricDistributions, metricSeries } from '../../registry/metrics/metrics-read.service.ts';
 import {
   compareModels,
   MAX_COMPARED_MODELS,
@@ -16,6 +15,7 @@ import {
   metricKey,
   metricTypeOf,
 } from '../../registry/metrics/metrics.ts';
+import { metricDistributions, metricSeries } from '../../registry/metrics/metrics-read.service.ts';
 import { withBodyPaths } from './errors.ts';
 import {
   anyCaseEnum,
