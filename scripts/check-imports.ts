@@ -1,7 +1,8 @@
-// Fails (exit 1) on an import cycle between files under src/, or on two folders of src/ that import
-// each other (src/registry/<domain>, src/auth, src/ports, ...): every request goes one way down
-// (schema or routes -> service -> repository), and a domain may use another only if that one does
-// not use it back. dependency-cruiser parses and resolves the imports; this script only judges them.
+// Fails (exit 1) on an import cycle between files under src/, on two folders of src/ that import
+// each other (src/registry/<domain>, src/auth, src/ports, ...), or on an API file (src/schema,
+// src/routes) importing a repository: every request goes one way down (schema or routes -> service
+// -> repository), services own the reads as well as the writes, and a domain may use another only
+// if that one does not use it back. dependency-cruiser parses and resolves the imports; this script only judges them.
 // Usage: node scripts/check-imports.ts [root (default src)]
 import { cruise, type ICruiseResult } from 'dependency-cruiser';
 
@@ -43,6 +44,17 @@ for (const violation of output.summary.violations) {
   problems.push(`file cycle: ${[violation.from, ...cycle].join(' -> ')}`);
 }
 
+/** API layers, which read and write through services only. */
+const API_FOLDERS = [`${root}/schema/`, `${root}/routes/`];
+for (const module of output.modules) {
+  if (!API_FOLDERS.some((folder) => module.source.startsWith(folder))) continue;
+  for (const dependency of module.dependencies) {
+    if (dependency.resolved.endsWith('.repository.ts')) {
+      problems.push(`API file reads a repository: ${module.source} -> ${dependency.resolved}`);
+    }
+  }
+}
+
 const folderEdges = new Map<string, Map<string, string>>();
 for (const module of output.modules) {
   if (!module.source.startsWith(`${root}/`) || AGGREGATORS.has(module.source)) continue;
@@ -72,5 +84,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `imports: no cycle between ${output.summary.totalCruised} files or their folders (${seconds} s)`,
+  `imports: no cycle between ${output.summary.totalCruised} files or their folders, no API file reads a repository (${seconds} s)`,
 );

@@ -37,7 +37,7 @@ export function decodeIdOf<K extends string>(
   } catch {
     decoded = null;
   }
-  if (!decoded || !decoded.id || !(kinds as readonly string[]).includes(decoded.typename)) {
+  if (!decoded?.id || !(kinds as readonly string[]).includes(decoded.typename)) {
     throw new NotFoundError(`No ${kinds.join(' or ')} with this id`, path, globalId);
   }
   return { kind: decoded.typename as K, id: decoded.id };

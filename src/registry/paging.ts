@@ -29,3 +29,19 @@ export function decodeCursorKey(cursor: string): string | null {
   }
   return null;
 }
+
+/** Groups rows of a per-parent window query by parent id, in the order of `ids`. */
+export function groupRows<Row>(
+  ids: readonly string[],
+  rows: readonly Row[],
+  groupOf: (row: Row) => string,
+): Row[][] {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = groupOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return ids.map((id) => groups.get(id) ?? []);
+}

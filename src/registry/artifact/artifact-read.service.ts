@@ -1,7 +1,12 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { findArtifactsByIds, findPartsByArtifactIds } from './artifact.repository.ts';
+import { groupRows, type PageRequest } from '../paging.ts';
+import {
+  findArtifactPagesByVersionIds,
+  findArtifactsByIds,
+  findPartsByArtifactIds,
+} from './artifact.repository.ts';
 import { type Artifact, type ArtifactPart, toArtifact, toArtifactPart } from './artifact.ts';
 import { type ArtifactKey, artifactKeyFor } from './encryption.ts';
 
@@ -25,6 +30,26 @@ export async function keyOf(
     );
   }
   return key;
+}
+
+/** The caller's artifacts among `ids`, pending or complete (others are missing). */
+export async function artifactsByIds(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  ids: readonly string[],
+): Promise<Artifact[]> {
+  return (await findArtifactsByIds(deps.db, viewer.orgId, ids)).map(toArtifact);
+}
+
+/** One page of the complete artifacts of each version, oldest first. */
+export async function artifactPagesOfVersions(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  versionIds: readonly string[],
+  page: PageRequest,
+): Promise<Artifact[][]> {
+  const rows = await findArtifactPagesByVersionIds(deps.db, viewer.orgId, versionIds, page);
+  return groupRows(versionIds, rows, (row) => row.version_id).map((group) => group.map(toArtifact));
 }
 
 export async function findArtifact(

@@ -4,7 +4,7 @@ import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys, MAX_COMPOUND_TERMS } from '../keys.ts';
 import type { PageRequest } from '../paging.ts';
 import type { EdgeTable } from './lineage.table.ts';
-import { ACYCLIC_EDGE_TYPES, type EdgeType, type NodeKind } from './lineage.ts';
+import { ACYCLIC_EDGE_TYPES, type EdgeEndpoint, type EdgeType, type NodeKind } from './lineage.ts';
 
 const KIND_TABLES = {
   Model: 'model',
@@ -30,8 +30,6 @@ export async function findExistingNodeIds(
     .execute();
   return new Set(rows.map((row) => row.id));
 }
-
-export type EdgeEndpoint = 'src' | 'dst';
 
 /**
  * One page of live edges for each of many nodes, in one statement. `endpoint` says which end of the

@@ -81,3 +81,6 @@ export function toGraphEdge(row: EdgeTable): GraphEdge {
     removedById: row.removed_by,
   };
 }
+
+/** Which end of an edge a node is at: its source or its destination. */
+export type EdgeEndpoint = 'src' | 'dst';

@@ -6,7 +6,7 @@ import { jsonKeys } from '../keys.ts';
 import { findOrgRowsByIds } from '../org-rows.ts';
 import type { PageRequest } from '../paging.ts';
 import type { ModelAliasTable, ModelTable, ModelVersionTable } from './model.table.ts';
-import { PRODUCTION_ALIAS } from './model.ts';
+import { type ModelSortColumn, PRODUCTION_ALIAS } from './model.ts';
 
 export function findModelsByIds(db: Db, orgId: string, ids: readonly string[]) {
   return findOrgRowsByIds(db, 'model', orgId, ids);
@@ -32,8 +32,6 @@ export interface ModelSearch {
   createdAfter: string | null;
   createdBefore: string | null;
 }
-
-export type ModelSortColumn = 'created_at' | 'updated_at' | 'name';
 
 /** Keyset boundary for a sorted model list: the sort column's value and the id that breaks ties. */
 export interface ModelKey {

@@ -32,7 +32,6 @@ import {
   insertModel,
   insertModelVersion,
   type ModelKey,
-  type ModelSortColumn,
   searchModels,
   touchModel,
   updateModelStatus,
@@ -41,6 +40,7 @@ import {
 import {
   ALIAS_PATTERN,
   type Model,
+  type ModelSortColumn,
   type ModelStatus,
   type ModelVersion,
   PRODUCTION_ALIAS,

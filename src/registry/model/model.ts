@@ -92,3 +92,6 @@ export const SEMVER_PATTERN =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 export const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/** The columns a model list can be sorted by. */
+export type ModelSortColumn = 'created_at' | 'updated_at' | 'name';

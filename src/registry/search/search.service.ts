@@ -10,7 +10,7 @@ import {
 import type { Deps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
-import { findUnarchivedVersionsByIds, findVersionsByIds } from '../model/model.repository.ts';
+import { findUnarchivedVersionsByIds } from '../model/model.repository.ts';
 import { type ModelVersion, toModelVersion } from '../model/model.ts';
 import { sha256Hex } from '../sha256.ts';
 import {

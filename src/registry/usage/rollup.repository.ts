@@ -8,13 +8,8 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
 import { bucketExpression } from '../metrics/metrics.repository.ts';
 import type { Granularity, TimeRange } from '../metrics/metrics.ts';
-import {
-  type ArmMomentsRow,
-  type BreakdownColumn,
-  type TotalsRow,
-  toTotals,
-} from './usage.repository.ts';
-import type { UsageTotals } from './usage.ts';
+import { type ArmMomentsRow, type TotalsRow, toTotals } from './usage.repository.ts';
+import type { BreakdownColumn, UsageTotals } from './usage.ts';
 import { type ArmSelection, armScope, scopeWhere, type UsageScope } from './usage-scope.ts';
 
 const HOUR_MS = 3_600_000;

@@ -10,7 +10,7 @@ import type {
   InferenceRequestTable,
   ModelPriceTable,
 } from './usage.table.ts';
-import { EMPTY_TOTALS, type UsageTotals } from './usage.ts';
+import { type BreakdownColumn, EMPTY_TOTALS, type UsageTotals } from './usage.ts';
 import { type ArmSelection, armScope, scopeWhere } from './usage-scope.ts';
 
 /** Requests per INSERT statement: the rows travel as one JSON parameter (D1: 100 parameters). */
@@ -224,8 +224,6 @@ export function findLatencyDistributions(
       WHERE ${modelRange(orgId, modelIds, range)}`,
   );
 }
-
-export type BreakdownColumn = 'provider' | 'deployment_id';
 
 /** Totals per model and provider (or deployment), one statement. */
 export async function findUsageBreakdowns(

@@ -255,3 +255,6 @@ export function toAutoPromotionRule(row: AutoPromotionRuleTable): AutoPromotionR
     updatedById: row.updated_by,
   };
 }
+
+/** What usage can be broken down by, as a column of the requests. */
+export type BreakdownColumn = 'provider' | 'deployment_id';

@@ -11,20 +11,17 @@ import {
 } from '../../registry/governance/approval.service.ts';
 import type { CheckEvidence } from '../../registry/governance/checks.service.ts';
 import {
-  findApprovalPages,
-  findLatestChecksByApprovalIds,
-  findPendingApprovalPage,
-} from '../../registry/governance/governance.repository.ts';
-import type { ApprovalTable } from '../../registry/governance/governance.table.ts';
-import {
   type Approval,
   CHECK_TYPES,
   type ComplianceCheck,
-  toApproval,
-  toComplianceCheck,
 } from '../../registry/governance/governance.ts';
-import { findAliasesByModelIds } from '../../registry/model/model.repository.ts';
+import {
+  approvalPagesOf,
+  latestChecksOf,
+  pendingApprovalPage,
+} from '../../registry/governance/governance-read.service.ts';
 import { resolveVersionOfModel } from '../../registry/model/model.service.ts';
+import { aliasesOfModels } from '../../registry/model/model-read.service.ts';
 import {
   afterId,
   anyCaseEnum,
@@ -144,20 +141,13 @@ function toEvidence(body: z.infer<typeof EvidenceBody> | null | undefined): Chec
 }
 
 /** Approvals with the latest result of each of their checks: one statement for the whole page. */
-async function withChecks(context: Context, rows: readonly ApprovalTable[]) {
-  const checks = rows.length
-    ? await findLatestChecksByApprovalIds(
-        context.db,
-        context.viewer.orgId,
-        rows.map((row) => row.id),
-      )
-    : [];
-  return rows.map((row) =>
-    approvalJson(
-      toApproval(row),
-      checks.filter((check) => check.approval_id === row.id).map(toComplianceCheck),
-    ),
+async function withChecks(context: Context, approvals: readonly Approval[]) {
+  const checks = await latestChecksOf(
+    context.deps,
+    context.viewer,
+    approvals.map((approval) => approval.id),
   );
+  return approvals.map((approval, i) => approvalJson(approval, checks[i] ?? []));
 }
 
 const ApprovalPage = z.object({
@@ -175,8 +165,8 @@ const PageQuery = z.object({
     .describe('Return requests after this one (the next_cursor of the previous page).'),
 });
 
-function approvalPage(rows: readonly ApprovalTable[], size: number) {
-  return pageOf(rows, size, (last) => encodeGlobalID('Approval', last.id));
+function approvalPage(approvals: readonly Approval[], size: number) {
+  return pageOf(approvals, size, (last) => encodeGlobalID('Approval', last.id));
 }
 
 // --- POST /api/governance/approvals -----------------------------------------------------------
@@ -251,7 +241,7 @@ export const approvalPendingList = defineRoute({
   query: PageQuery,
   response: ApprovalPage,
   handler: async ({ query, context }) => {
-    const rows = await findPendingApprovalPage(context.db, context.viewer.orgId, {
+    const rows = await pendingApprovalPage(context.deps, context.viewer, {
       after: afterId(query.after, 'Approval'),
       before: null,
       limit: query.limit + 1,
@@ -294,9 +284,7 @@ export const approvalReview = defineRoute({
     const approvalId = decodeIdOf(params.id, ['Approval'], ['params', 'id']).id;
     // A decision adds no check result: read them first, so that the answer is known when the
     // decision's batch (which stores it with an Idempotency-Key) is built.
-    const checks = (
-      await findLatestChecksByApprovalIds(context.db, context.viewer.orgId, [approvalId])
-    ).map(toComplianceCheck);
+    const [checks = []] = await latestChecksOf(context.deps, context.viewer, [approvalId]);
     const present = (approval: Approval) => approvalJson(approval, checks);
     const approval = await reviewApproval(
       context.deps,
@@ -328,10 +316,10 @@ export const governanceHistory = defineRoute({
   response: ApprovalPage,
   handler: async ({ params, query, context }) => {
     const model = await modelOfPath(context, params.modelId);
-    const rows = await findApprovalPages(
-      context.db,
-      context.viewer.orgId,
-      { groupBy: 'model_id', ids: [model.id] },
+    const [rows = []] = await approvalPagesOf(
+      context.deps,
+      context.viewer,
+      { of: 'model', ids: [model.id] },
       {
         after: afterId(query.after, 'Approval'),
         before: null,
@@ -346,7 +334,7 @@ export const governanceHistory = defineRoute({
 
 // --- POST /api/governance/:modelId/check ------------------------------------------------------
 
-/** The latest result of each check (as findLatestChecksByApprovalIds orders them): new over old. */
+/** The latest result of each check (as latestChecksOf orders them): new over old. */
 function latestChecks(
   earlier: readonly ComplianceCheck[],
   fresh: readonly ComplianceCheck[],
@@ -413,20 +401,18 @@ export const complianceCheck = defineRoute({
     // The answer also shows the request's other latest results and the version's aliases: read
     // them first, so that it is known when the run's batch (which stores it with an
     // Idempotency-Key) is built. The service checks that the approval or version is this model's.
-    const [earlier, aliases] = await Promise.all([
-      approvalId
-        ? findLatestChecksByApprovalIds(context.db, context.viewer.orgId, [approvalId])
-        : [],
-      findAliasesByModelIds(context.db, context.viewer.orgId, [model.id], null),
+    const [[earlier = []], [aliases = []]] = await Promise.all([
+      latestChecksOf(context.deps, context.viewer, approvalId ? [approvalId] : []),
+      aliasesOfModels(context.deps, context.viewer, [model.id]),
     ]);
     const present = (result: ComplianceCheckRunResult) => ({
       approval: result.approval
-        ? approvalJson(result.approval, latestChecks(earlier.map(toComplianceCheck), result.checks))
+        ? approvalJson(result.approval, latestChecks(earlier, result.checks))
         : null,
       version: modelVersionJson(
         result.modelVersion,
         aliases
-          .filter((alias) => alias.version_id === result.modelVersion.id)
+          .filter((alias) => alias.versionId === result.modelVersion.id)
           .map((alias) => alias.name),
       ),
       checks: result.checks.map(complianceCheckJson),

@@ -6,26 +6,20 @@ import {
   promoteModelVersion,
 } from '../../registry/governance/promotion.service.ts';
 import {
-  findAliasesByModelIds,
-  findAliasesByVersionIds,
-  findVersionByModelAndVersion,
-  findVersionPagesByModelIds,
-  findVersionsByIds,
-} from '../../registry/model/model.repository.ts';
-import {
   type AliasMove,
   createModelVersion,
   listModels,
   modelCursorKey,
   registerModel,
 } from '../../registry/model/model.service.ts';
+import { MODEL_STATUSES, type ModelVersion, PRODUCTION_ALIAS } from '../../registry/model/model.ts';
 import {
-  MODEL_STATUSES,
-  type ModelVersion,
-  PRODUCTION_ALIAS,
-  toModelAlias,
-  toModelVersion,
-} from '../../registry/model/model.ts';
+  aliasesOfModels,
+  aliasesOfVersions,
+  versionIdsByString,
+  versionPagesOfModels,
+  versionsByIds,
+} from '../../registry/model/model-read.service.ts';
 import { decodeCursorKey, encodeCursorKey } from '../../registry/paging.ts';
 import { jsonObject, limit, modelOfPath, pageOf } from './params.ts';
 import {
@@ -107,19 +101,15 @@ export const modelGet = defineRoute({
   response: ModelDetailJson,
   handler: async ({ params, context }) => {
     const model = await modelOfPath(context, params.id, 'id');
-    const aliases = (
-      await findAliasesByModelIds(context.db, context.viewer.orgId, [model.id], null)
-    ).map(toModelAlias);
+    const [aliases = []] = await aliasesOfModels(context.deps, context.viewer, [model.id]);
     const production = aliases.find((alias) => alias.name === PRODUCTION_ALIAS);
     let productionVersion: z.infer<typeof ModelVersionJson> | null = null;
     if (production) {
-      const [row] = await findVersionsByIds(context.db, context.viewer.orgId, [
-        production.versionId,
-      ]);
-      if (row) {
+      const [version] = await versionsByIds(context.deps, context.viewer, [production.versionId]);
+      if (version) {
         productionVersion = modelVersionJson(
-          toModelVersion(row),
-          aliases.filter((alias) => alias.versionId === row.id).map((alias) => alias.name),
+          version,
+          aliases.filter((alias) => alias.versionId === version.id).map((alias) => alias.name),
         );
       }
     }
@@ -162,27 +152,25 @@ export const modelVersionList = defineRoute({
     const after = query.after
       ? decodeIdOf(query.after, ['ModelVersion'], ['query', 'after']).id
       : null;
-    const rows = await findVersionPagesByModelIds(context.db, context.viewer.orgId, [model.id], {
+    const [versions = []] = await versionPagesOfModels(context.deps, context.viewer, [model.id], {
       after,
       before: null,
       limit: query.limit + 1,
       inverted: false,
     });
-    const { page, next_cursor } = pageOf(rows, query.limit, (last) =>
+    const { page, next_cursor } = pageOf(versions, query.limit, (last) =>
       encodeGlobalID('ModelVersion', last.id),
     );
-    const aliases = page.length
-      ? await findAliasesByVersionIds(
-          context.db,
-          context.viewer.orgId,
-          page.map((row) => row.id),
-        )
-      : [];
+    const aliases = await aliasesOfVersions(
+      context.deps,
+      context.viewer,
+      page.map((version) => version.id),
+    );
     return {
-      versions: page.map((row) =>
+      versions: page.map((version, i) =>
         modelVersionJson(
-          toModelVersion(row),
-          aliases.filter((alias) => alias.version_id === row.id).map((alias) => alias.name),
+          version,
+          (aliases[i] ?? []).map((alias) => alias.name),
         ),
       ),
       next_cursor,
@@ -297,13 +285,13 @@ export const modelPromote = defineRoute({
   inputPaths: { versionId: ['params', 'version'] },
   handler: async ({ params, body, context, claim }) => {
     const model = await modelOfPath(context, params.id, 'id');
-    const found = await findVersionByModelAndVersion(
-      context.db,
-      context.viewer.orgId,
-      model.id,
+    const [versionId] = await versionIdsByString(
+      context.deps,
+      context.viewer,
+      [model.id],
       params.version,
     );
-    if (!found) {
+    if (!versionId) {
       throw new NotFoundError(`"${model.name}" has no version ${params.version}`, [
         'params',
         'version',
@@ -320,7 +308,7 @@ export const modelPromote = defineRoute({
       await promoteModelVersion(
         context.deps,
         context.viewer,
-        { versionId: found.id, reason: body?.reason },
+        { versionId, reason: body?.reason },
         claim?.presenting(present),
       ),
     );

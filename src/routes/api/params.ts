@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { decodeIdOf } from '../../global-id.ts';
 import { NotFoundError } from '../../registry/errors.ts';
-import { findModelsByIds } from '../../registry/model/model.repository.ts';
 import { type ResolvedVersion, resolveVersionOfModel } from '../../registry/model/model.service.ts';
-import { type Model, toModel } from '../../registry/model/model.ts';
+import type { Model } from '../../registry/model/model.ts';
+import { modelsByIds } from '../../registry/model/model-read.service.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../registry/paging.ts';
 import { globalIdOf } from './present.ts';
 
@@ -89,9 +89,9 @@ export async function modelOfPath(
   parameter = 'modelId',
 ): Promise<Model> {
   const rowId = decodeIdOf(id, ['Model'], ['params', parameter]).id;
-  const [row] = await findModelsByIds(context.db, context.viewer.orgId, [rowId]);
-  if (!row) throw new NotFoundError('No model with this id', ['params', parameter], id);
-  return toModel(row);
+  const [model] = await modelsByIds(context.deps, context.viewer, [rowId]);
+  if (!model) throw new NotFoundError('No model with this id', ['params', parameter], id);
+  return model;
 }
 
 /**

@@ -10,7 +10,7 @@ import { compareArms, usageReports } from '../../registry/usage/analysis.service
 import { resolveArms } from '../../registry/usage/arms.service.ts';
 import { type TrackedInference, trackInferences } from '../../registry/usage/usage.service.ts';
 import { INFERENCE_STATUSES } from '../../registry/usage/usage.ts';
-import { USAGE_READS } from '../../registry/usage/usage-source.ts';
+import { usageTrendsOf } from '../../registry/usage/usage-read.service.ts';
 import { withBodyPaths } from './errors.ts';
 import {
   anyCaseEnum,
@@ -225,9 +225,9 @@ export const usageTrends = defineRoute({
     const granularity = query.granularity ?? 'DAY';
     requireBucketSpan(granularity, range, ['granularity']);
     const model = await modelOfPath(context, params.modelId);
-    const rows = await USAGE_READS[context.deps.config.usageSource].trends(
-      context.db,
-      context.viewer.orgId,
+    const [buckets = []] = await usageTrendsOf(
+      context.deps,
+      context.viewer,
       [model.id],
       range,
       granularity,
@@ -237,12 +237,10 @@ export const usageTrends = defineRoute({
       start: range.from,
       end: range.to,
       granularity,
-      buckets: rows
-        .filter((row) => row.modelId === model.id)
-        .map((row) => ({
-          start: new Date(row.start).toISOString(),
-          ...usageTotalsJson(row.totals),
-        })),
+      buckets: buckets.map((bucket) => ({
+        start: bucket.start.toISOString(),
+        ...usageTotalsJson(bucket.totals),
+      })),
     };
   },
 });

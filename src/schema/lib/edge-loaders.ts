@@ -1,23 +1,15 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.ts';
+import type { EdgeEndpoint, EdgeType, GraphEdge } from '../../registry/lineage/lineage.ts';
 import {
-  type EdgeEndpoint,
-  findEdgePages,
-  findEdgePagesByModelIds,
-  findEdgesByEndpoint,
-  findLinkedVersions,
-} from '../../registry/lineage/lineage.repository.ts';
-import type { EdgeTable } from '../../registry/lineage/lineage.table.ts';
-import { type EdgeType, type GraphEdge, toGraphEdge } from '../../registry/lineage/lineage.ts';
-import { type ModelVersion, toModelVersion } from '../../registry/model/model.ts';
-import {
-  type ConnectionArgs,
-  encodeCursor,
-  groupRows,
-  parsePageArgs,
-  toConnection,
-} from './connection.ts';
+  edgePagesAt,
+  edgePagesOfModels,
+  liveEdgesAt,
+} from '../../registry/lineage/lineage-read.service.ts';
+import type { ModelVersion } from '../../registry/model/model.ts';
+import { linkedVersionsOf } from '../../registry/model/model-read.service.ts';
+import { type ConnectionArgs, encodeCursor, parsePageArgs, toConnection } from './connection.ts';
 
 const edgeLoaderCache = createContextCache(
   (_context: Context) => new Map<string, DataLoader<string, GraphEdge[]>>(),
@@ -57,18 +49,9 @@ function edgeLoader(
   const key = `${endpoint}:${types.join(',')}`;
   let loader = loaders.get(key);
   if (!loader) {
-    loader = new DataLoader(async (ids: readonly string[]) => {
-      const rows = await findEdgesByEndpoint(
-        context.db,
-        context.viewer.orgId,
-        endpoint,
-        types,
-        ids,
-      );
-      return groupRows(ids, rows, (row) => (endpoint === 'src' ? row.src_id : row.dst_id)).map(
-        (group) => group.map(toGraphEdge),
-      );
-    });
+    loader = new DataLoader((ids: readonly string[]) =>
+      liveEdgesAt(context.deps, context.viewer, endpoint, types, ids),
+    );
     loaders.set(key, loader);
   }
   return loader;
@@ -82,21 +65,16 @@ export interface RelationEdge {
 }
 
 function relationConnections(
-  ids: readonly string[],
-  rows: readonly (EdgeTable & { group_id: string })[],
-  args: ConnectionArgs,
+  pages: readonly GraphEdge[][],
   page: ReturnType<typeof parsePageArgs>,
   otherEnd: (edge: GraphEdge) => string,
 ) {
-  return groupRows(ids, rows, (row) => row.group_id).map((group) =>
+  return pages.map((edges) =>
     toConnection(
-      group,
+      edges,
       page,
-      (row, cursor): RelationEdge => {
-        const edge = toGraphEdge(row);
-        return { cursor, node: otherEnd(edge), edge };
-      },
-      (row) => encodeCursor(row.id),
+      (edge, cursor): RelationEdge => ({ cursor, node: otherEnd(edge), edge }),
+      (edge) => encodeCursor(edge.id),
     ),
   );
 }
@@ -109,9 +87,9 @@ export async function loadRelationPages(
   args: ConnectionArgs,
 ) {
   const page = parsePageArgs(args);
-  const rows = await findEdgePages(context.db, context.viewer.orgId, { ...query, ids }, page);
+  const pages = await edgePagesAt(context.deps, context.viewer, { ...query, ids }, page);
   const otherEnd = (edge: GraphEdge) => (query.endpoint === 'src' ? edge.dstId : edge.srcId);
-  return relationConnections(ids, rows, args, page, otherEnd);
+  return relationConnections(pages, page, otherEnd);
 }
 
 /** Model-level relations: the outgoing edges of all of each model's versions, paged per model. */
@@ -122,13 +100,8 @@ export async function loadModelRelationPages(
   args: ConnectionArgs,
 ) {
   const page = parsePageArgs(args);
-  const rows = await findEdgePagesByModelIds(
-    context.db,
-    context.viewer.orgId,
-    { types, modelIds },
-    page,
-  );
-  return relationConnections(modelIds, rows, args, page, (edge) => edge.dstId);
+  const pages = await edgePagesOfModels(context.deps, context.viewer, { types, modelIds }, page);
+  return relationConnections(pages, page, (edge) => edge.dstId);
 }
 
 const versionLoaderCache = createContextCache(
@@ -145,12 +118,9 @@ export function linkedVersions(
   const key = `${endpoint}:${types.join(',')}`;
   let loader = loaders.get(key);
   if (!loader) {
-    loader = new DataLoader(async (ids: readonly string[]) => {
-      const rows = await findLinkedVersions(context.db, context.viewer.orgId, endpoint, types, ids);
-      return groupRows(ids, rows, (row) => row.group_id).map((group) =>
-        group.map(({ group_id: _group, ...row }) => toModelVersion(row)),
-      );
-    });
+    loader = new DataLoader((ids: readonly string[]) =>
+      linkedVersionsOf(context.deps, context.viewer, endpoint, types, ids),
+    );
     loaders.set(key, loader);
   }
   return loader;

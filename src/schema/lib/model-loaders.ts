@@ -1,41 +1,25 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.ts';
+import type { ModelAlias } from '../../registry/model/model.ts';
 import {
-  findAliasesByModelIds,
-  findAliasesByVersionIds,
-  findVersionPagesByModelIds,
-  findVersionsByModelIdsAndVersion,
-} from '../../registry/model/model.repository.ts';
-import { type ModelAlias, toModelAlias, toModelVersion } from '../../registry/model/model.ts';
+  aliasesOfModels,
+  aliasesOfVersions,
+  versionIdsByString,
+  versionPagesOfModels,
+} from '../../registry/model/model-read.service.ts';
 import type { ModelVersionListEdge } from '../objects/relations.ts';
-import {
-  type ConnectionArgs,
-  encodeCursor,
-  groupRows,
-  parsePageArgs,
-  toConnection,
-} from './connection.ts';
+import { type ConnectionArgs, encodeCursor, parsePageArgs, toConnection } from './connection.ts';
 
-const loaders = createContextCache((context: Context) => {
-  const { db } = context;
-  const orgId = context.viewer.orgId;
-  return {
-    aliasesByModel: new DataLoader(async (modelIds: readonly string[]) => {
-      const rows = await findAliasesByModelIds(db, orgId, modelIds, null);
-      return groupRows(modelIds, rows, (row) => row.model_id).map((group) =>
-        group.map(toModelAlias),
-      );
-    }),
-    aliasesByVersion: new DataLoader(async (versionIds: readonly string[]) => {
-      const rows = await findAliasesByVersionIds(db, orgId, versionIds);
-      return groupRows(versionIds, rows, (row) => row.version_id).map((group) =>
-        group.map(toModelAlias),
-      );
-    }),
-    versionByString: new Map<string, DataLoader<string, string | null>>(),
-  };
-});
+const loaders = createContextCache((context: Context) => ({
+  aliasesByModel: new DataLoader((modelIds: readonly string[]) =>
+    aliasesOfModels(context.deps, context.viewer, modelIds),
+  ),
+  aliasesByVersion: new DataLoader((versionIds: readonly string[]) =>
+    aliasesOfVersions(context.deps, context.viewer, versionIds),
+  ),
+  versionByString: new Map<string, DataLoader<string, string | null>>(),
+}));
 
 /** Every alias of a model; one statement per level of the query. */
 export function aliasesOfModel(context: Context, modelId: string): Promise<ModelAlias[]> {
@@ -56,16 +40,9 @@ export function versionIdByString(
   const byString = loaders(context).versionByString;
   let loader = byString.get(version);
   if (!loader) {
-    loader = new DataLoader(async (modelIds: readonly string[]) => {
-      const rows = await findVersionsByModelIdsAndVersion(
-        context.db,
-        context.viewer.orgId,
-        modelIds,
-        version,
-      );
-      const byModel = new Map(rows.map((row) => [row.model_id, row.id]));
-      return modelIds.map((id) => byModel.get(id) ?? null);
-    });
+    loader = new DataLoader((modelIds: readonly string[]) =>
+      versionIdsByString(context.deps, context.viewer, modelIds, version),
+    );
     byString.set(version, loader);
   }
   return loader.load(modelId);
@@ -78,13 +55,13 @@ export async function loadVersionPages(
   args: ConnectionArgs,
 ) {
   const page = parsePageArgs(args);
-  const rows = await findVersionPagesByModelIds(context.db, context.viewer.orgId, modelIds, page);
-  return groupRows(modelIds, rows, (row) => row.model_id).map((group) =>
+  const pages = await versionPagesOfModels(context.deps, context.viewer, modelIds, page);
+  return pages.map((versions) =>
     toConnection(
-      group,
+      versions,
       page,
-      (row, cursor): ModelVersionListEdge => ({ cursor, node: toModelVersion(row), edge: null }),
-      (row) => encodeCursor(row.id),
+      (version, cursor): ModelVersionListEdge => ({ cursor, node: version, edge: null }),
+      (version) => encodeCursor(version.id),
     ),
   );
 }

@@ -1,10 +1,10 @@
 import type { Context } from '../../context.ts';
-import type { ModelSortColumn } from '../../registry/model/model.repository.ts';
 import {
   listModels as listModelsOf,
   type ModelListFilter,
   modelCursorKey,
 } from '../../registry/model/model.service.ts';
+import type { ModelSortColumn } from '../../registry/model/model.ts';
 import {
   type ConnectionArgs,
   decodeCursor,

@@ -1,23 +1,19 @@
 // Per-request DataLoaders of a model's LLM usage, keyed by time range (and breakdown or granularity).
 import type { Context } from '../../context.ts';
-import {
-  type Distribution,
-  EMPTY_DISTRIBUTION,
-  type Granularity,
-  type TimeRange,
-} from '../../registry/metrics/metrics.ts';
+import type { Distribution, Granularity, TimeRange } from '../../registry/metrics/metrics.ts';
 import { usageReports } from '../../registry/usage/analysis.service.ts';
-import {
-  type BreakdownColumn,
-  findRulesByModelIds,
-} from '../../registry/usage/usage.repository.ts';
-import {
-  type AutoPromotionRule,
-  toAutoPromotionRule,
-  type UsageReport,
-  type UsageTotals,
+import type {
+  AutoPromotionRule,
+  BreakdownColumn,
+  UsageReport,
+  UsageTotals,
 } from '../../registry/usage/usage.ts';
-import { USAGE_READS } from '../../registry/usage/usage-source.ts';
+import {
+  autoPromotionRulesOf,
+  usageBreakdownsOf,
+  usageLatencyOf,
+  usageTrendsOf,
+} from '../../registry/usage/usage-read.service.ts';
 import { keyedLoader } from '../lib/range-loaders.ts';
 
 const rangeKey = (range: TimeRange) => `${range.from}:${range.to}`;
@@ -32,31 +28,16 @@ export function reportLoader(context: Context, range: TimeRange) {
 
 /** Exact latency distributions (histogram-guided, or raw), only when a query selects them. */
 export function latencyLoader(context: Context, range: TimeRange) {
-  return keyedLoader<Distribution>(context, `usageLatency:${rangeKey(range)}`, async (ids) => {
-    const byModel = await USAGE_READS[context.deps.config.usageSource].latency(
-      context.db,
-      context.viewer.orgId,
-      ids,
-      range,
-    );
-    return ids.map((id) => byModel.get(id) ?? EMPTY_DISTRIBUTION);
-  });
+  return keyedLoader<Distribution>(context, `usageLatencyOf:${rangeKey(range)}`, (ids) =>
+    usageLatencyOf(context.deps, context.viewer, ids, range),
+  );
 }
 
 export function breakdownLoader(context: Context, range: TimeRange, by: BreakdownColumn) {
   return keyedLoader<{ key: string | null; totals: UsageTotals }[]>(
     context,
     `usageBy:${by}:${rangeKey(range)}`,
-    async (ids) => {
-      const rows = await USAGE_READS[context.deps.config.usageSource].breakdowns(
-        context.db,
-        context.viewer.orgId,
-        ids,
-        range,
-        by,
-      );
-      return ids.map((id) => rows.filter((row) => row.modelId === id));
-    },
+    (ids) => usageBreakdownsOf(context.deps, context.viewer, ids, range, by),
   );
 }
 
@@ -64,27 +45,12 @@ export function trendLoader(context: Context, range: TimeRange, granularity: Gra
   return keyedLoader<{ start: Date; totals: UsageTotals }[]>(
     context,
     `usageTrends:${granularity}:${rangeKey(range)}`,
-    async (ids) => {
-      const rows = await USAGE_READS[context.deps.config.usageSource].trends(
-        context.db,
-        context.viewer.orgId,
-        ids,
-        range,
-        granularity,
-      );
-      return ids.map((id) =>
-        rows
-          .filter((row) => row.modelId === id)
-          .map((row) => ({ start: new Date(row.start), totals: row.totals })),
-      );
-    },
+    (ids) => usageTrendsOf(context.deps, context.viewer, ids, range, granularity),
   );
 }
 
 export function ruleLoader(context: Context) {
-  return keyedLoader<AutoPromotionRule | null>(context, 'autoPromotionRule', async (ids) => {
-    const rows = await findRulesByModelIds(context.db, context.viewer.orgId, ids);
-    const byId = new Map(rows.map((row) => [row.model_id, toAutoPromotionRule(row)]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
+  return keyedLoader<AutoPromotionRule | null>(context, 'autoPromotionRule', (ids) =>
+    autoPromotionRulesOf(context.deps, context.viewer, ids),
+  );
 }

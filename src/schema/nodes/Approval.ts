@@ -2,28 +2,20 @@ import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.ts';
 import {
-  findApprovalPages,
-  findApprovalsByIds,
-  findCheckPagesByVersionIds,
-  findLatestChecksByApprovalIds,
-  findPendingApprovalPage,
-} from '../../registry/governance/governance.repository.ts';
-import {
   APPROVAL_STATES,
   type Approval,
   type ComplianceCheck,
-  toApproval,
-  toComplianceCheck,
 } from '../../registry/governance/governance.ts';
-import { builder } from '../builder.ts';
 import {
-  type ConnectionArgs,
-  encodeCursor,
-  groupRows,
-  parsePageArgs,
-  toConnection,
-} from '../lib/connection.ts';
-import { idOrderedConnection } from '../lib/lists.ts';
+  approvalPagesOf,
+  approvalsByIds,
+  checkPagesOfVersions,
+  latestChecksOf,
+  pendingApprovalPage,
+} from '../../registry/governance/governance-read.service.ts';
+import { builder } from '../builder.ts';
+import type { ConnectionArgs } from '../lib/connection.ts';
+import { idOrderedConnection, idOrderedConnections } from '../lib/lists.ts';
 import { registerRefetchable } from '../lib/nodes.ts';
 import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
 import { ModelRef, ModelVersionRef, UserRef } from '../objects/refs.ts';
@@ -32,8 +24,7 @@ export const ApprovalRef = builder.loadableNodeRef<Approval, string, string, str
   'Approval',
   {
     id: { resolve: (approval) => approval.id },
-    load: async (ids: string[], context: Context) =>
-      (await findApprovalsByIds(context.db, context.viewer.orgId, ids)).map(toApproval),
+    load: (ids: string[], context: Context) => approvalsByIds(context.deps, context.viewer, ids),
     toKey: (approval) => approval.id,
     sort: true,
     cacheResolved: true,
@@ -61,12 +52,9 @@ export const ApprovalStateEnum = builder.enumType('ApprovalState', {
 
 const latestChecksCache = createContextCache(
   (context: Context) =>
-    new DataLoader<string, ComplianceCheck[]>(async (ids) => {
-      const rows = await findLatestChecksByApprovalIds(context.db, context.viewer.orgId, ids);
-      return groupRows(ids, rows, (row) => row.approval_id ?? '').map((group) =>
-        group.map(toComplianceCheck),
-      );
-    }),
+    new DataLoader<string, ComplianceCheck[]>((ids) =>
+      latestChecksOf(context.deps, context.viewer, ids),
+    ),
 );
 
 registerRefetchable('Approval', ApprovalRef);
@@ -163,21 +151,14 @@ const ComplianceCheckConnection = builder.connectionObject(
   { name: 'ComplianceCheckEdge', description: 'A ComplianceCheck in a page.' },
 );
 
-async function approvalPages(
+function approvalPages(
   context: Context,
-  groupBy: 'model_version_id' | 'model_id',
+  of: 'version' | 'model',
   ids: readonly string[],
   args: ConnectionArgs,
 ) {
-  const page = parsePageArgs(args);
-  const rows = await findApprovalPages(context.db, context.viewer.orgId, { groupBy, ids }, page);
-  return groupRows(ids, rows, (row) => row.group_id).map((group) =>
-    toConnection(
-      group,
-      page,
-      (row, cursor) => ({ cursor, node: toApproval(row) }),
-      (row) => encodeCursor(row.id),
-    ),
+  return idOrderedConnections(args, (page) =>
+    approvalPagesOf(context.deps, context.viewer, { of, ids }, page),
   );
 }
 
@@ -187,7 +168,7 @@ builder.objectFields(ModelVersionRef, (t) => ({
     description: 'Approval requests of this version, oldest first.',
     byPath: true,
     args: { ...t.arg.connectionArgs() },
-    load: (ids: string[], context, args) => approvalPages(context, 'model_version_id', ids, args),
+    load: (ids: string[], context, args) => approvalPages(context, 'version', ids, args),
     resolve: (version) => version.id,
   }),
   complianceChecks: t.loadable({
@@ -195,18 +176,10 @@ builder.objectFields(ModelVersionRef, (t) => ({
     description: 'Every check run on this version, with or without a request, oldest first.',
     byPath: true,
     args: { ...t.arg.connectionArgs() },
-    load: async (ids: string[], context, args) => {
-      const page = parsePageArgs(args);
-      const rows = await findCheckPagesByVersionIds(context.db, context.viewer.orgId, ids, page);
-      return groupRows(ids, rows, (row) => row.group_id).map((group) =>
-        toConnection(
-          group,
-          page,
-          (row, cursor) => ({ cursor, node: toComplianceCheck(row) }),
-          (row) => encodeCursor(row.id),
-        ),
-      );
-    },
+    load: (ids: string[], context, args) =>
+      idOrderedConnections(args, (page) =>
+        checkPagesOfVersions(context.deps, context.viewer, ids, page),
+      ),
     resolve: (version) => version.id,
   }),
 }));
@@ -217,7 +190,7 @@ builder.objectFields(ModelRef, (t) => ({
     description: 'Approval requests of all of this model’s versions, oldest first.',
     byPath: true,
     args: { ...t.arg.connectionArgs() },
-    load: (ids: string[], context, args) => approvalPages(context, 'model_id', ids, args),
+    load: (ids: string[], context, args) => approvalPages(context, 'model', ids, args),
     resolve: (model) => model.id,
   }),
 }));
@@ -228,10 +201,6 @@ builder.queryField('pendingApprovals', (t) =>
     description: 'Approval requests of your organization waiting for a reviewer, oldest first.',
     args: { ...t.arg.connectionArgs() },
     resolve: (_root, args, context) =>
-      idOrderedConnection(
-        args,
-        (page) => findPendingApprovalPage(context.db, context.viewer.orgId, page),
-        toApproval,
-      ),
+      idOrderedConnection(args, (page) => pendingApprovalPage(context.deps, context.viewer, page)),
   }),
 );

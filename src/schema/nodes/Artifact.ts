@@ -2,10 +2,6 @@ import { createContextCache } from '@pothos/core';
 import type { Context } from '../../context.ts';
 import { decodeIdOf } from '../../global-id.ts';
 import {
-  findArtifactPagesByVersionIds,
-  findArtifactsByIds,
-} from '../../registry/artifact/artifact.repository.ts';
-import {
   ARTIFACT_KINDS,
   type ARTIFACT_STATUSES,
   type Artifact,
@@ -15,14 +11,17 @@ import {
   type ChecksumVerification,
   checksumVerification,
   partCount,
-  toArtifact,
   UploadExpiredError,
 } from '../../registry/artifact/artifact.ts';
-import { findArtifactParts } from '../../registry/artifact/artifact-read.service.ts';
+import {
+  artifactPagesOfVersions,
+  artifactsByIds,
+  findArtifactParts,
+} from '../../registry/artifact/artifact-read.service.ts';
 import { artifactPath } from '../../routes/artifact-paths.ts';
 import { builder } from '../builder.ts';
 import { ErrorInterface } from '../errors.ts';
-import { encodeCursor, groupRows, parsePageArgs, toConnection } from '../lib/connection.ts';
+import { idOrderedConnections } from '../lib/lists.ts';
 import { registerRefetchable } from '../lib/nodes.ts';
 import { ModelVersionRef, UserRef } from '../objects/refs.ts';
 
@@ -93,8 +92,7 @@ export const ArtifactRef = builder.loadableNodeRef<Artifact, string, string, str
   'Artifact',
   {
     id: { resolve: (artifact) => artifact.id },
-    load: async (ids: string[], context: Context) =>
-      (await findArtifactsByIds(context.db, context.viewer.orgId, ids)).map(toArtifact),
+    load: (ids: string[], context: Context) => artifactsByIds(context.deps, context.viewer, ids),
     toKey: (artifact) => artifact.id,
     sort: true,
     cacheResolved: true,
@@ -255,18 +253,10 @@ builder.objectFields(ModelVersionRef, (t) => ({
     description: 'The version’s complete artifacts, oldest first (pending uploads are not listed).',
     byPath: true,
     args: { ...t.arg.connectionArgs() },
-    load: async (ids: string[], context, args) => {
-      const page = parsePageArgs(args);
-      const rows = await findArtifactPagesByVersionIds(context.db, context.viewer.orgId, ids, page);
-      return groupRows(ids, rows, (row) => row.version_id).map((group) =>
-        toConnection(
-          group,
-          page,
-          (row, cursor) => ({ cursor, node: toArtifact(row) }),
-          (row) => encodeCursor(row.id),
-        ),
-      );
-    },
+    load: (ids: string[], context, args) =>
+      idOrderedConnections(args, (page) =>
+        artifactPagesOfVersions(context.deps, context.viewer, ids, page),
+      ),
     resolve: (version) => version.id,
   }),
 }));

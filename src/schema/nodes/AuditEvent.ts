@@ -1,15 +1,14 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { encodeGlobalID } from '../../global-id.ts';
+import type { AuditEvent } from '../../registry/audit/audit.ts';
 import {
-  findAliasMovePages,
-  findAliasMovesInEffect,
-  findAuditEventPage,
-} from '../../registry/audit/audit.repository.ts';
-import { type AuditEvent, toAuditEvent } from '../../registry/audit/audit.ts';
+  aliasMovePagesOf,
+  aliasMovesInEffect,
+  auditEventPage,
+} from '../../registry/audit/audit-read.service.ts';
 import { builder } from '../builder.ts';
-import { encodeCursor, groupRows, parsePageArgs, toConnection } from '../lib/connection.ts';
-import { idOrderedConnection } from '../lib/lists.ts';
+import { idOrderedConnection, idOrderedConnections } from '../lib/lists.ts';
 import { loadNodeByGlobalId } from '../lib/nodes.ts';
 import { ModelRef, ModelVersionRef, UserRef } from '../objects/refs.ts';
 
@@ -91,16 +90,13 @@ builder.queryField('auditEvents', (t) =>
           extensions: { code: 'BAD_USER_INPUT', argument: 'actions' },
         });
       }
-      return idOrderedConnection(
-        args,
-        (page) =>
-          findAuditEventPage(
-            context.db,
-            context.viewer.orgId,
-            { subjectId, actions: args.actions ?? null },
-            page,
-          ),
-        toAuditEvent,
+      return idOrderedConnection(args, (page) =>
+        auditEventPage(
+          context.deps,
+          context.viewer,
+          { subjectId, actions: args.actions ?? null },
+          page,
+        ),
       );
     },
   }),
@@ -181,23 +177,15 @@ builder.objectFields(ModelRef, (t) => ({
       ...t.arg.connectionArgs(),
       alias: t.arg.string({ description: 'Only this alias, e.g. "production".' }),
     },
-    load: async (ids: string[], context, args) => {
-      const page = parsePageArgs(args);
-      const rows = await findAliasMovePages(
-        context.db,
-        context.viewer.orgId,
-        { modelIds: ids, alias: args.alias ?? null },
-        page,
-      );
-      return groupRows(ids, rows, (row) => row.subject_id).map((group) =>
-        toConnection(
-          group,
+    load: (ids: string[], context, args) =>
+      idOrderedConnections(args, (page) =>
+        aliasMovePagesOf(
+          context.deps,
+          context.viewer,
+          { modelIds: ids, alias: args.alias ?? null },
           page,
-          (row, cursor) => ({ cursor, node: toAuditEvent(row) }),
-          (row) => encodeCursor(row.id),
         ),
-      );
-    },
+      ),
     resolve: (model) => model.id,
   }),
   aliasAt: t.loadable({
@@ -214,16 +202,12 @@ builder.objectFields(ModelRef, (t) => ({
       }),
       at: t.arg({ type: 'DateTime', required: true, description: 'The time to look at.' }),
     },
-    load: async (ids: string[], context, args) => {
-      const rows = await findAliasMovesInEffect(context.db, context.viewer.orgId, {
+    load: (ids: string[], context, args) =>
+      aliasMovesInEffect(context.deps, context.viewer, {
         modelIds: ids,
         alias: args.alias,
-        at: args.at.toISOString(),
-      });
-      return groupRows(ids, rows, (row) => row.subject_id).map((group) =>
-        group[0] ? toAuditEvent(group[0]) : null,
-      );
-    },
+        at: args.at,
+      }),
     resolve: (model) => model.id,
   }),
 }));

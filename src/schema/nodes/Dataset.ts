@@ -1,6 +1,5 @@
-import { findDatasetPage } from '../../registry/dataset/dataset.repository.ts';
 import type { Dataset } from '../../registry/dataset/dataset.ts';
-import { toDataset } from '../../registry/dataset/dataset.ts';
+import { datasetPage } from '../../registry/dataset/dataset-read.service.ts';
 import { builder } from '../builder.ts';
 import { edgesAt, loadRelationPages } from '../lib/edge-loaders.ts';
 import { idOrderedConnection } from '../lib/lists.ts';
@@ -83,11 +82,7 @@ builder.queryField('datasets', (t) =>
       type: DatasetRef,
       description: 'Datasets of your organization, oldest first.',
       resolve: (_root, args, context) =>
-        idOrderedConnection(
-          args,
-          (page) => findDatasetPage(context.db, context.viewer.orgId, page),
-          toDataset,
-        ),
+        idOrderedConnection(args, (page) => datasetPage(context.deps, context.viewer, page)),
     },
     { name: 'DatasetConnection', description: 'A page of datasets.' },
     { name: 'DatasetEdge', description: 'A Dataset in a page.' },

@@ -1,6 +1,5 @@
-import { findDeploymentPage } from '../../registry/deployment/deployment.repository.ts';
 import type { Deployment } from '../../registry/deployment/deployment.ts';
-import { toDeployment } from '../../registry/deployment/deployment.ts';
+import { deploymentPage } from '../../registry/deployment/deployment-read.service.ts';
 import { builder } from '../builder.ts';
 import { loadRelationPages } from '../lib/edge-loaders.ts';
 import { idOrderedConnection } from '../lib/lists.ts';
@@ -61,16 +60,13 @@ builder.queryField('deployments', (t) =>
         environment: t.arg.string({ description: 'Only deployments in this environment.' }),
       },
       resolve: (_root, args, context) =>
-        idOrderedConnection(
-          args,
-          (page) =>
-            findDeploymentPage(
-              context.db,
-              context.viewer.orgId,
-              args.environment?.toLowerCase() ?? null,
-              page,
-            ),
-          toDeployment,
+        idOrderedConnection(args, (page) =>
+          deploymentPage(
+            context.deps,
+            context.viewer,
+            args.environment?.toLowerCase() ?? null,
+            page,
+          ),
         ),
     },
     { name: 'DeploymentConnection', description: 'A page of deployments.' },

@@ -1,6 +1,5 @@
-import { findExperimentPage } from '../../registry/experiment/experiment.repository.ts';
 import type { Experiment } from '../../registry/experiment/experiment.ts';
-import { toExperiment } from '../../registry/experiment/experiment.ts';
+import { experimentPage } from '../../registry/experiment/experiment-read.service.ts';
 import { builder } from '../builder.ts';
 import { loadRelationPages } from '../lib/edge-loaders.ts';
 import { idOrderedConnection } from '../lib/lists.ts';
@@ -50,11 +49,7 @@ builder.queryField('experiments', (t) =>
       type: ExperimentRef,
       description: 'Experiments of your organization, oldest first.',
       resolve: (_root, args, context) =>
-        idOrderedConnection(
-          args,
-          (page) => findExperimentPage(context.db, context.viewer.orgId, page),
-          toExperiment,
-        ),
+        idOrderedConnection(args, (page) => experimentPage(context.deps, context.viewer, page)),
     },
     { name: 'ExperimentConnection', description: 'A page of experiments.' },
     { name: 'ExperimentEdge', description: 'A Experiment in a page.' },

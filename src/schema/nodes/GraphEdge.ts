@@ -1,5 +1,4 @@
 import type { GraphEdge } from '../../registry/lineage/lineage.ts';
-import { builder } from '../builder.ts';
 import { loadNode } from '../lib/nodes.ts';
 import { EdgeTypeEnum } from '../objects/enums.ts';
 import { LineageNodeRef } from '../objects/LineageNode.ts';

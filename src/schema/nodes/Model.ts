@@ -1,11 +1,6 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { findModelsByNames } from '../../registry/model/model.repository.ts';
-import {
-  type Model,
-  PRODUCTION_ALIAS,
-  toModel,
-  type toModelAlias,
-} from '../../registry/model/model.ts';
+import { type Model, type ModelAlias, PRODUCTION_ALIAS } from '../../registry/model/model.ts';
+import { modelByName } from '../../registry/model/model-read.service.ts';
 import { builder } from '../builder.ts';
 import { edgesAt, loadModelRelationPages } from '../lib/edge-loaders.ts';
 import { aliasesOfModel, loadVersionPages, versionIdByString } from '../lib/model-loaders.ts';
@@ -20,7 +15,7 @@ import {
   TrainedOnConnection,
 } from '../objects/relations.ts';
 
-export const ModelAliasRef = builder.objectRef<ReturnType<typeof toModelAlias>>('ModelAlias');
+export const ModelAliasRef = builder.objectRef<ModelAlias>('ModelAlias');
 ModelAliasRef.implement({
   description: 'A named pointer to one version of a model, such as "production" or "champion".',
   fields: (t) => ({
@@ -194,9 +189,8 @@ builder.queryField('model', (t) =>
         }
       }
       if (args.name) {
-        const [row] = await findModelsByNames(context.db, context.viewer.orgId, [args.name]);
-        // The row itself, not its id: the loader is primed with it instead of reading it again.
-        return row ? toModel(row) : null;
+        // The model itself, not its id: the loader is primed with it instead of reading it again.
+        return modelByName(context.deps, context.viewer, args.name);
       }
       return null;
     },

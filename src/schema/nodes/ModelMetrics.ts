@@ -1,7 +1,6 @@
 // Performance metrics on Model and ModelVersion: fields added from here, not from their node
 // files (metricStats, metricSeries).
 import type { Context } from '../../context.ts';
-import { metricDistributions, metricSeries } from '../../registry/metrics/metrics-read.service.ts';
 import { requireBucketSpan } from '../../registry/metrics/metrics.service.ts';
 import type {
   Distribution,
@@ -10,6 +9,7 @@ import type {
   SeriesBucket,
   TimeRange,
 } from '../../registry/metrics/metrics.ts';
+import { metricDistributions, metricSeries } from '../../registry/metrics/metrics-read.service.ts';
 import { builder } from '../builder.ts';
 import { parseMetricArgs } from '../lib/metric-args.ts';
 import { keyedLoader, requestNow } from '../lib/range-loaders.ts';

@@ -1,5 +1,4 @@
 import { type ModelVersion, PRODUCTION_ALIAS } from '../../registry/model/model.ts';
-import { builder } from '../builder.ts';
 import { edgesAt, linkedVersions, loadRelationPages } from '../lib/edge-loaders.ts';
 import { aliasesOfVersion } from '../lib/model-loaders.ts';
 import { LineageNodeRef } from '../objects/LineageNode.ts';

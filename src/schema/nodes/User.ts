@@ -1,8 +1,6 @@
-import { findTokensByUserIds, findUserPage } from '../../registry/user/user.repository.ts';
-import type { User } from '../../registry/user/user.ts';
-import { toApiToken, toUser } from '../../registry/user/user.ts';
+import type { ApiToken, User } from '../../registry/user/user.ts';
+import { tokensOfUsers, userPage } from '../../registry/user/user-read.service.ts';
 import { builder } from '../builder.ts';
-import { groupRows } from '../lib/connection.ts';
 import { loadRelationPages } from '../lib/edge-loaders.ts';
 import { idOrderedConnection } from '../lib/lists.ts';
 import { RoleEnum } from '../objects/enums.ts';
@@ -10,7 +8,7 @@ import { LineageNodeRef } from '../objects/LineageNode.ts';
 import { OrganizationRef, UserRef } from '../objects/refs.ts';
 import { ModelVersionConnection } from '../objects/relations.ts';
 
-export const ApiTokenRef = builder.objectRef<ReturnType<typeof toApiToken>>('ApiToken');
+export const ApiTokenRef = builder.objectRef<ApiToken>('ApiToken');
 ApiTokenRef.implement({
   description: 'An API token. The secret is shown once, when created; only its hash is stored.',
   fields: (t) => ({
@@ -81,15 +79,7 @@ UserRef.implement({
     apiTokens: t.loadableList({
       type: ApiTokenRef,
       description: 'The user’s API tokens; visible to the user themself and to admins.',
-      load: async (ids: string[], context) => {
-        const visible = ids.filter(
-          (id) => context.viewer.userId === id || context.viewer.role === 'ADMIN',
-        );
-        const rows = visible.length
-          ? await findTokensByUserIds(context.db, context.viewer.orgId, visible)
-          : [];
-        return groupRows(ids, rows, (row) => row.user_id).map((group) => group.map(toApiToken));
-      },
+      load: (ids: string[], context) => tokensOfUsers(context.deps, context.viewer, ids),
       resolve: (user) => user.id,
     }),
   }),
@@ -110,11 +100,7 @@ builder.queryField('users', (t) =>
       type: UserRef,
       description: 'Users of your organization, oldest first.',
       resolve: (_root, args, context) =>
-        idOrderedConnection(
-          args,
-          (page) => findUserPage(context.db, context.viewer.orgId, page),
-          toUser,
-        ),
+        idOrderedConnection(args, (page) => userPage(context.deps, context.viewer, page)),
     },
     { name: 'UserConnection', description: 'A page of users.' },
     { name: 'UserEdge', description: 'A User in a page.' },

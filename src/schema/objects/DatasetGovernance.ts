@@ -2,19 +2,16 @@ import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.ts';
 import { LAWFUL_BASES } from '../../registry/dataset/dataset-governance.ts';
-import {
-  findDatasetGovernanceByIds,
-  findErasureRequestsByDatasetIds,
-} from '../../registry/governance/governance.repository.ts';
-import {
-  type DatasetColumn,
-  type DatasetGovernance,
-  type ErasureRequest,
-  toDatasetGovernance,
-  toErasureRequest,
+import type {
+  DatasetColumn,
+  DatasetGovernance,
+  ErasureRequest,
 } from '../../registry/governance/governance.ts';
+import {
+  datasetGovernanceOf,
+  erasureRequestsOf,
+} from '../../registry/governance/governance-read.service.ts';
 import { builder } from '../builder.ts';
-import { groupRows } from '../lib/connection.ts';
 import { DatasetRef, UserRef } from './refs.ts';
 
 const BASIS_DESCRIPTIONS: Record<(typeof LAWFUL_BASES)[number], string> = {
@@ -139,22 +136,16 @@ export const ErasureRequestRef = builder.objectRef<ErasureRequest>('ErasureReque
 
 const governanceCache = createContextCache(
   (context: Context) =>
-    new DataLoader<string, DatasetGovernance | null>(async (ids) => {
-      const rows = await findDatasetGovernanceByIds(context.db, context.viewer.orgId, ids);
-      return groupRows(ids, rows, (row) => row.dataset_id).map((group) =>
-        group[0] ? toDatasetGovernance(group[0]) : null,
-      );
-    }),
+    new DataLoader<string, DatasetGovernance | null>((ids) =>
+      datasetGovernanceOf(context.deps, context.viewer, ids),
+    ),
 );
 
 const erasureCache = createContextCache(
   (context: Context) =>
-    new DataLoader<string, ErasureRequest | null>(async (ids) => {
-      const rows = await findErasureRequestsByDatasetIds(context.db, context.viewer.orgId, ids);
-      return groupRows(ids, rows, (row) => row.dataset_id).map((group) =>
-        group[0] ? toErasureRequest(group[0]) : null,
-      );
-    }),
+    new DataLoader<string, ErasureRequest | null>((ids) =>
+      erasureRequestsOf(context.deps, context.viewer, ids),
+    ),
 );
 
 builder.objectFields(DatasetRef, (t) => ({

@@ -1,6 +1,7 @@
 // The effective-dated price table (prices, priceSet).
-import { findPricePage } from '../../registry/usage/usage.repository.ts';
-import { type ModelPrice, toModelPrice } from '../../registry/usage/usage.ts';
+
+import type { ModelPrice } from '../../registry/usage/usage.ts';
+import { pricePage } from '../../registry/usage/usage-read.service.ts';
 import { builder } from '../builder.ts';
 import { idOrderedConnection } from '../lib/lists.ts';
 
@@ -43,16 +44,8 @@ builder.queryField('prices', (t) =>
       description: 'The price table of your organization, oldest entry first.',
       args: { provider: t.arg.string({ description: 'Only this provider’s prices.' }) },
       resolve: (_root, args, context) =>
-        idOrderedConnection(
-          args,
-          (page) =>
-            findPricePage(
-              context.db,
-              context.viewer.orgId,
-              args.provider?.toLowerCase() ?? null,
-              page,
-            ),
-          toModelPrice,
+        idOrderedConnection(args, (page) =>
+          pricePage(context.deps, context.viewer, args.provider?.toLowerCase() ?? null, page),
         ),
     },
     { name: 'ModelPriceConnection', description: 'A page of prices.' },

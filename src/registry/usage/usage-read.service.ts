@@ -1,0 +1,86 @@
+// Reads of LLM usage and its settings for both APIs, as domain objects, from the source the Worker
+// is configured with (USAGE_ROLLUP): one statement per read for many models, answered in their order.
+import type { Viewer } from '../../auth/viewer.ts';
+import type { Deps } from '../deps.ts';
+import {
+  type Distribution,
+  EMPTY_DISTRIBUTION,
+  type Granularity,
+  type TimeRange,
+} from '../metrics/metrics.ts';
+import type { PageRequest } from '../paging.ts';
+import { findPricePage, findRulesByModelIds } from './usage.repository.ts';
+import {
+  type AutoPromotionRule,
+  type BreakdownColumn,
+  type ModelPrice,
+  toAutoPromotionRule,
+  toModelPrice,
+  type UsageTotals,
+} from './usage.ts';
+import { USAGE_READS } from './usage-source.ts';
+
+/** Each model's exact latency distribution over the range. */
+export async function usageLatencyOf(
+  deps: Pick<Deps, 'db' | 'config'>,
+  viewer: Viewer,
+  modelIds: readonly string[],
+  range: TimeRange,
+): Promise<Distribution[]> {
+  const read = USAGE_READS[deps.config.usageSource];
+  const byModel = await read.latency(deps.db, viewer.orgId, modelIds, range);
+  return modelIds.map((id) => byModel.get(id) ?? EMPTY_DISTRIBUTION);
+}
+
+/** Each model's totals per provider (or deployment) over the range. */
+export async function usageBreakdownsOf(
+  deps: Pick<Deps, 'db' | 'config'>,
+  viewer: Viewer,
+  modelIds: readonly string[],
+  range: TimeRange,
+  by: BreakdownColumn,
+): Promise<{ key: string | null; totals: UsageTotals }[][]> {
+  const read = USAGE_READS[deps.config.usageSource];
+  const rows = await read.breakdowns(deps.db, viewer.orgId, modelIds, range, by);
+  return modelIds.map((id) =>
+    rows.filter((row) => row.modelId === id).map(({ key, totals }) => ({ key, totals })),
+  );
+}
+
+/** Each model's totals per time bucket over the range, oldest first; empty buckets left out. */
+export async function usageTrendsOf(
+  deps: Pick<Deps, 'db' | 'config'>,
+  viewer: Viewer,
+  modelIds: readonly string[],
+  range: TimeRange,
+  granularity: Granularity,
+): Promise<{ start: Date; totals: UsageTotals }[][]> {
+  const read = USAGE_READS[deps.config.usageSource];
+  const rows = await read.trends(deps.db, viewer.orgId, modelIds, range, granularity);
+  return modelIds.map((id) =>
+    rows
+      .filter((row) => row.modelId === id)
+      .map((row) => ({ start: new Date(row.start), totals: row.totals })),
+  );
+}
+
+/** Each model's auto-promotion rule, or null. */
+export async function autoPromotionRulesOf(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  modelIds: readonly string[],
+): Promise<(AutoPromotionRule | null)[]> {
+  const rows = await findRulesByModelIds(deps.db, viewer.orgId, modelIds);
+  const byId = new Map(rows.map((row) => [row.model_id, toAutoPromotionRule(row)]));
+  return modelIds.map((id) => byId.get(id) ?? null);
+}
+
+/** One page of the caller's price table (one provider's, lowercase, when given), by id. */
+export async function pricePage(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  provider: string | null,
+  page: PageRequest,
+): Promise<ModelPrice[]> {
+  return (await findPricePage(deps.db, viewer.orgId, provider, page)).map(toModelPrice);
+}
