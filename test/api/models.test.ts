@@ -446,6 +446,7 @@ describe('GET /api/models', () => {
     ['cursor=garbage', ['query', 'cursor']],
     [`provider=${Array.from({ length: 101 }, (_, i) => `p${i}`).join(',')}`, ['query', 'provider']],
     [`text=${'x'.repeat(201)}`, ['query', 'text']],
+    [`tags=${Array.from({ length: 101 }, (_, i) => `t${i}`).join(',')}`, ['query', 'tags']],
   ])('answers ?%s with 400 VALIDATION_ERROR on the parameter', async (query, path) => {
     const org = await createTestOrg();
     const response = await api<ApiErrorBody>(org.tokens.VIEWER, 'GET', `/api/models?${query}`);

@@ -251,6 +251,13 @@ describe('POST /api/vibe/compare', () => {
     ],
     ['neither', {}, 400, ['body']],
     ['an unknown model', { model_ids: ['unknown'] }, 400, ['body', 'model_ids', '0']],
+    // The index is the one in the list as sent, duplicates included.
+    [
+      'an unknown model after a duplicate',
+      { model_ids: ['cheap', 'cheap', 'unknown'] },
+      400,
+      ['body', 'model_ids', '2'],
+    ],
     [
       'an unknown experiment',
       { experiment_id: 'unknown-experiment' },

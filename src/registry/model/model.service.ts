@@ -525,8 +525,8 @@ export function modelCursorKey(model: Model, column: ModelSortColumn): string {
 /**
  * The models list of an organization: validates the filter and the cursor keys, then reads one
  * page (`page.limit` rows, so ask for one more than the page size to learn whether more follow).
- * Error paths name the argument as the GraphQL list spells it (`filter.tagsAll`, `after`); the
- * messages do not, so that REST can rename the path to its own parameter.
+ * Error paths are relative to the request (`filter.tagsAll`, `page.after`); the messages do not
+ * name the field, so that each API can rename the path to its own parameter.
  */
 export async function listModels(
   db: Db,
@@ -538,11 +538,11 @@ export async function listModels(
   const list = (values: readonly string[] | null | undefined, name: string) => {
     if (values === null || values === undefined) return null;
     if (values.length > MAX_FILTER_VALUES) {
-      throw new ValidationError(`Takes at most ${MAX_FILTER_VALUES} values`, [`filter.${name}`]);
+      throw new ValidationError(`Takes at most ${MAX_FILTER_VALUES} values`, ['filter', name]);
     }
     return values;
   };
-  const toKey = (raw: string | null, argument: string): ModelKey | null => {
+  const toKey = (raw: string | null, argument: 'after' | 'before'): ModelKey | null => {
     if (raw === null) return null;
     try {
       const [cursorColumn, value, id] = JSON.parse(raw) as [string, string, string];
@@ -552,12 +552,10 @@ export async function listModels(
     } catch {
       // fall through
     }
-    throw new ValidationError(`"${argument}" is not a cursor of this list and sort order`, [
-      argument,
-    ]);
+    throw new ValidationError('Not a cursor of this list and sort order', ['page', argument]);
   };
   if (filter.text && filter.text.length > 200) {
-    throw new ValidationError('Must be at most 200 characters', ['filter.text']);
+    throw new ValidationError('Must be at most 200 characters', ['filter', 'text']);
   }
   const rows = await searchModels(
     db,

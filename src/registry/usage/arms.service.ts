@@ -28,9 +28,9 @@ export interface ArmRequest {
 /**
  * Resolves the arms of a comparison in the caller's organization: an experiment's, some models' or
  * some versions'; with an experiment, modelIds or versionIds keep only those arms of it (as the
- * seed's `experiment_id` with `model_ids` asks). Errors name the argument as GraphQL spells it
- * (`experimentId`, `modelIds.<index>`, `versionIds`); an id nobody in the organization has is
- * refused like a malformed one.
+ * seed's `experiment_id` with `model_ids` asks). Error paths are relative to the request
+ * (`experimentId`, `modelIds.<index>`, `versionIds`), the index that of the id as given; an id
+ * nobody in the organization has is refused like a malformed one.
  */
 export async function resolveArms(
   db: Db,
@@ -109,10 +109,12 @@ export async function requireVisibleIds(
   if (ids.length === 0 || ids.length > max) {
     throw new ValidationError(`Give 1 to ${max} ids`, [argument]);
   }
-  const decoded = [...new Set(ids.map((id, index) => decode(id, kind, [argument, String(index)])))];
+  const given = ids.map((id, index) => decode(id, kind, [argument, String(index)]));
+  const decoded = [...new Set(given)];
   const rows = await (kind === 'Model' ? findModelsByIds : findVersionsByIds)(db, orgId, decoded);
   const visible = new Set(rows.map((row) => row.id));
-  const missing = decoded.findIndex((id) => !visible.has(id));
+  // The index in the list as given, not in the deduplicated one.
+  const missing = given.findIndex((id) => !visible.has(id));
   if (missing >= 0) {
     throw new ValidationError(`No ${kind} with this id`, [argument, String(missing)]);
   }

@@ -105,8 +105,9 @@ const REQUEST_PARTS = new Set(['params', 'query', 'body', 'headers']);
 /**
  * Where a service error path (relative to the service's input: `['modelType']`, `['tags', '3']`)
  * points in the request. `inputPaths` names the fields that came from elsewhere than the body
- * field of the same name in snake_case (`{ modelId: ['params', 'id'] }`; `''` for an error about
- * the input as a whole). A route that passes its body as the service's input (`fromBody`) maps
+ * field of the same name in snake_case (`{ modelId: ['params', 'id'] }`, or for a nested field
+ * `{ 'filter.tagsAll': ['query', 'tags'] }`, the longest matching prefix winning; `''` for an
+ * error about the input as a whole). A route that passes its body as the service's input (`fromBody`) maps
  * every other field into `body`; a query-style route leaves it as the service named it. A path
  * that already names a request part comes from the REST layer itself and is kept.
  */
@@ -117,9 +118,12 @@ export function restPath(
 ): string[] {
   const [field, ...rest] = servicePath;
   if (field !== undefined && REQUEST_PARTS.has(field)) return [...servicePath];
-  const key = field ?? '';
-  const mapped = Object.hasOwn(inputPaths, key) ? inputPaths[key] : undefined;
-  if (mapped) return [...mapped, ...rest.map(snakeCase)];
+  for (let length = servicePath.length; length >= 1; length--) {
+    const key = servicePath.slice(0, length).join('.');
+    const mapped = Object.hasOwn(inputPaths, key) ? inputPaths[key] : undefined;
+    if (mapped) return [...mapped, ...servicePath.slice(length).map(snakeCase)];
+  }
+  if (field === undefined && Object.hasOwn(inputPaths, '')) return [...(inputPaths[''] ?? [])];
   if (!fromBody) return [...servicePath];
   return field === undefined ? ['body'] : ['body', snakeCase(field), ...rest.map(snakeCase)];
 }

@@ -325,8 +325,7 @@ const LIST_ARGUMENTS: Record<string, readonly string[]> = {
   'filter.framework': ['query', 'framework'],
   'filter.modelType': ['query', 'model_type'],
   'filter.text': ['query', 'text'],
-  after: ['query', 'cursor'],
-  first: ['query', 'limit'],
+  'page.after': ['query', 'cursor'],
 };
 
 const ModelListQuery = z.object({

@@ -26,12 +26,14 @@ export async function listModels(
   },
 ) {
   const page = parsePageArgs(args, decodeCursor);
-  const models = await withUserErrors(() =>
-    listModelsOf(context.db, context.viewer.orgId, {
-      filter: options.filter,
-      orderBy: options.orderBy,
-      page,
-    }),
+  const models = await withUserErrors(
+    () =>
+      listModelsOf(context.db, context.viewer.orgId, {
+        filter: options.filter,
+        orderBy: options.orderBy,
+        page,
+      }),
+    { 'page.after': 'after', 'page.before': 'before' },
   );
   return toConnection(
     models,
