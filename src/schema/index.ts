@@ -32,6 +32,7 @@ import './mutations/modelUpdate.ts';
 import './mutations/modelArchive.ts';
 import './mutations/modelRestore.ts';
 import './mutations/modelAliasDelete.ts';
+import './mutations/modelVersionUpdate.ts';
 import './mutations/datasetRegister.ts';
 import './mutations/deploymentCreate.ts';
 import './mutations/experimentCreate.ts';

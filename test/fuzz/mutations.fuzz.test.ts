@@ -286,6 +286,12 @@ const BASELINES: Record<string, Baseline> = {
     trainedOn: [{ datasetId: w.dataset, properties: { rows: 10 } }],
   }),
   modelVersionPromote: (w) => ({ versionId: w.version, reason: 'fuzz' }),
+  modelVersionUpdate: (w, n) => ({
+    versionId: w.version,
+    description: `fuzz ${n}`,
+    metadata: { fuzz: n },
+    reason: 'fuzz',
+  }),
   priceSet: () => ({
     provider: 'openai',
     modelPattern: 'gpt-fuzz*',

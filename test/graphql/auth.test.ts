@@ -82,6 +82,11 @@ const MUTATIONS: {
   { field: 'modelArchive', scope: 'editor', input: (seed) => ({ modelId: seed.modelB }) },
   { field: 'modelRestore', scope: 'editor', input: (seed) => ({ modelId: seed.archivedModel }) },
   {
+    field: 'modelVersionUpdate',
+    scope: 'editor',
+    input: (seed) => ({ versionId: seed.v2, description: 'edited', metadata: { lr: 0.1 } }),
+  },
+  {
     field: 'modelAliasDelete',
     scope: 'editor',
     input: (seed) => ({ modelId: seed.modelA, alias: 'challenger' }),

@@ -206,6 +206,7 @@ export class GraphBuilder {
           metadata: null,
           created_at: now,
           created_by: this.org.userIds.EDITOR,
+          updated_at: now,
         }),
       );
       if (parent) {

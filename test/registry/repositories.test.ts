@@ -108,6 +108,7 @@ async function givenThousandModels(): Promise<Graph> {
         metadata: null,
         created_at: now,
         created_by: null,
+        updated_at: now,
       }),
       upsertAlias(
         db,
@@ -407,6 +408,7 @@ describe('model constraints', () => {
           metadata: null,
           created_at: nowIso(),
           created_by: null,
+          updated_at: nowIso(),
         })
         .execute(),
     ).rejects.toThrow(/UNIQUE constraint failed: model_version.model_id, model_version.version/);

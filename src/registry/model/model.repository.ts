@@ -335,3 +335,22 @@ export function findUnarchivedVersionsByIds(db: Db, orgId: string, ids: readonly
     .where('m.status', '<>', 'ARCHIVED')
     .execute();
 }
+
+/** True while the version's row is as it was read (its updated_at unchanged): the edit guard. */
+export function versionUnchangedSince(versionId: string, updatedAt: string) {
+  return sql<boolean>`EXISTS (SELECT 1 FROM model_version WHERE id = ${versionId} AND updated_at = ${updatedAt})`;
+}
+
+/** Changes a version's row, only if nobody changed it since it was read (compare-and-set). */
+export function updateVersionIfUnchanged(
+  db: Db,
+  versionId: string,
+  readUpdatedAt: string,
+  set: Partial<Pick<ModelVersionTable, 'description' | 'metadata' | 'updated_at'>>,
+) {
+  return db
+    .updateTable('model_version')
+    .set(set)
+    .where('id', '=', versionId)
+    .where('updated_at', '=', readUpdatedAt);
+}

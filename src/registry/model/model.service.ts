@@ -239,6 +239,7 @@ export async function createModelVersion(
     metadata,
     created_at: now,
     created_by: viewer.userId,
+    updated_at: now,
   };
   const edges = links.map(({ edge }, index) =>
     edgeRow(viewer, edge, edgeProperties[index] ?? null, now),

@@ -23,6 +23,7 @@ export interface ModelVersionTable {
   metadata: string | null;
   created_at: string;
   created_by: string | null;
+  updated_at: string;
 }
 
 export interface ModelAliasTable {

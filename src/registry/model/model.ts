@@ -34,6 +34,7 @@ export interface ModelVersion {
   metadata: Record<string, unknown> | null;
   createdAt: Date;
   createdById: string | null;
+  updatedAt: Date;
 }
 
 export interface ModelAlias {
@@ -74,6 +75,7 @@ export function toModelVersion(row: ModelVersionTable): ModelVersion {
     metadata: parseJson(row.metadata),
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
+    updatedAt: new Date(row.updated_at),
   };
 }
 

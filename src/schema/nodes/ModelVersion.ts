@@ -11,7 +11,8 @@ import {
 } from '../objects/relations.ts';
 
 ModelVersionRef.implement({
-  description: 'One immutable version of a model, with its lineage.',
+  description:
+    'One version of a model, with its lineage. Its version string, lineage at creation, artifacts and metadata.artifact are immutable; description and metadata can be edited (modelVersionUpdate).',
   interfaces: [LineageNodeRef],
   isTypeOf: (value) => (value as ModelVersion).kind === 'ModelVersion',
   fields: (t) => ({
@@ -44,6 +45,12 @@ ModelVersionRef.implement({
       type: 'DateTime',
       description: 'When the version was created.',
       resolve: (version) => version.createdAt,
+    }),
+    updatedAt: t.field({
+      type: 'DateTime',
+      description:
+        'When the version was last edited (its creation until then); send it as expectedUpdatedAt.',
+      resolve: (version) => version.updatedAt,
     }),
     createdBy: t.field({
       type: UserRef,

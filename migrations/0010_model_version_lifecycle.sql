@@ -1,0 +1,5 @@
+-- Versions become editable (description and metadata, never what identifies the artifact), so they
+-- need what models have: updated_at for optimistic concurrency (expectedUpdatedAt). Existing
+-- versions were never changed after creation, so their last change is their creation.
+ALTER TABLE model_version ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+UPDATE model_version SET updated_at = created_at;
