@@ -3,3 +3,8 @@
 -- versions were never changed after creation, so their last change is their creation.
 ALTER TABLE model_version ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
 UPDATE model_version SET updated_at = created_at;
+
+-- Versions can be archived: hidden from default version lists and search, still readable by id,
+-- never promoted. Only the two states: a version is deprecated through its model (REPLACED_BY).
+ALTER TABLE model_version ADD COLUMN status TEXT NOT NULL DEFAULT 'ACTIVE'
+  CHECK (status IN ('ACTIVE', 'ARCHIVED'));

@@ -33,6 +33,8 @@ import './mutations/modelArchive.ts';
 import './mutations/modelRestore.ts';
 import './mutations/modelAliasDelete.ts';
 import './mutations/modelVersionUpdate.ts';
+import './mutations/modelVersionArchive.ts';
+import './mutations/modelVersionRestore.ts';
 import './mutations/datasetRegister.ts';
 import './mutations/deploymentCreate.ts';
 import './mutations/experimentCreate.ts';

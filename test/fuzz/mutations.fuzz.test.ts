@@ -286,6 +286,8 @@ const BASELINES: Record<string, Baseline> = {
     trainedOn: [{ datasetId: w.dataset, properties: { rows: 10 } }],
   }),
   modelVersionPromote: (w) => ({ versionId: w.version, reason: 'fuzz' }),
+  modelVersionArchive: (w) => ({ versionId: w.version2, reason: 'fuzz' }),
+  modelVersionRestore: (w) => ({ versionId: w.version2, reason: 'fuzz' }),
   modelVersionUpdate: (w, n) => ({
     versionId: w.version,
     description: `fuzz ${n}`,

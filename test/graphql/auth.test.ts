@@ -10,6 +10,7 @@ import {
 import { requestApproval } from '../../src/registry/governance/approval.service.ts';
 import { setModelAlias } from '../../src/registry/model/model.service.ts';
 import { setModelArchived } from '../../src/registry/model/model-lifecycle.service.ts';
+import { setModelVersionArchived } from '../../src/registry/model/model-version-lifecycle.service.ts';
 import { setAutoPromotionRule } from '../../src/registry/usage/auto-promotion.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
 import { schema } from '../../src/schema/index.ts';
@@ -85,6 +86,12 @@ const MUTATIONS: {
     field: 'modelVersionUpdate',
     scope: 'editor',
     input: (seed) => ({ versionId: seed.v2, description: 'edited', metadata: { lr: 0.1 } }),
+  },
+  { field: 'modelVersionArchive', scope: 'editor', input: (seed) => ({ versionId: seed.v2 }) },
+  {
+    field: 'modelVersionRestore',
+    scope: 'editor',
+    input: (seed) => ({ versionId: seed.archivedVersion }),
   },
   {
     field: 'modelAliasDelete',
@@ -238,6 +245,8 @@ interface Seed {
   archivedModel: string;
   v1: string;
   v2: string;
+  /** Archived, so that it can be restored. */
+  archivedVersion: string;
   dataset: string;
   viewerUser: string;
   spareToken: string;
@@ -288,6 +297,11 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
   const dataset = await seedDataset(org, 'dataset');
   const v1 = await seedVersion(org, modelA.id, '1.0.0', { trainedOn: [{ datasetId: dataset.id }] });
   const v2 = await seedVersion(org, modelA.id, '2.0.0');
+  const v0 = await seedVersion(org, modelA.id, '0.9.0');
+  await setModelVersionArchived(serviceDeps(), viewerOf(org, 'EDITOR'), {
+    versionId: v0.id,
+    archived: true,
+  });
   const archived = await seedModel(org, 'model-c');
   await setModelArchived(serviceDeps(), viewerOf(org, 'EDITOR'), {
     modelId: archived.id,
@@ -345,6 +359,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     archivedModel: globalId('Model', archived.id),
     v1: globalId('ModelVersion', v1.id),
     v2: globalId('ModelVersion', v2.id),
+    archivedVersion: globalId('ModelVersion', v0.id),
     dataset: globalId('Dataset', dataset.id),
     viewerUser: globalId('User', org.userIds.VIEWER),
     spareToken: globalId('ApiToken', spare.apiToken.id),
@@ -366,6 +381,7 @@ function placeholderSeed(): Seed {
     archivedModel: unknownId('Model'),
     v1: unknownId('ModelVersion'),
     v2: unknownId('ModelVersion'),
+    archivedVersion: unknownId('ModelVersion'),
     dataset: unknownId('Dataset'),
     viewerUser: unknownId('User'),
     spareToken: unknownId('ApiToken'),

@@ -207,6 +207,7 @@ export class GraphBuilder {
           created_at: now,
           created_by: this.org.userIds.EDITOR,
           updated_at: now,
+          status: 'ACTIVE',
         }),
       );
       if (parent) {

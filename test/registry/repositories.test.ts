@@ -109,6 +109,7 @@ async function givenThousandModels(): Promise<Graph> {
         created_at: now,
         created_by: null,
         updated_at: now,
+        status: 'ACTIVE',
       }),
       upsertAlias(
         db,
@@ -409,6 +410,7 @@ describe('model constraints', () => {
           created_at: nowIso(),
           created_by: null,
           updated_at: nowIso(),
+          status: 'ACTIVE',
         })
         .execute(),
     ).rejects.toThrow(/UNIQUE constraint failed: model_version.model_id, model_version.version/);

@@ -51,14 +51,15 @@ export async function versionsByIds(
   return (await findVersionsByIds(deps.db, viewer.orgId, ids)).map(toModelVersion);
 }
 
-/** One page of versions of each model, oldest first. */
+/** One page of versions of each model, oldest first; archived ones only when asked for. */
 export async function versionPagesOfModels(
   deps: Pick<Deps, 'db'>,
   viewer: Viewer,
   modelIds: readonly string[],
   page: PageRequest,
+  options: { includeArchived?: boolean } = {},
 ): Promise<ModelVersion[][]> {
-  const rows = await findVersionPagesByModelIds(deps.db, viewer.orgId, modelIds, page);
+  const rows = await findVersionPagesByModelIds(deps.db, viewer.orgId, modelIds, page, options);
   return groupRows(modelIds, rows, (row) => row.model_id).map((group) => group.map(toModelVersion));
 }
 

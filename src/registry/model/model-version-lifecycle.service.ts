@@ -1,8 +1,11 @@
-// What happens to a model version after creation: edits of what describes it. What identifies it
+// What happens to a model version after creation: edits of what describes it, archiving and
+// restoring. What identifies it
 // stays as created: its version string, its lineage (edges change through their own mutations and
 // keep their history), its artifacts and the `artifact` key of its metadata, which the security
 // check reads as the external artifact's uri and digest. Every change is one guarded batch with its
 // audit event, as in model-lifecycle.service.ts; error paths are relative to each function's input.
+
+import { sql } from 'kysely';
 import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { insertAuditEventWhere } from '../audit/audit.repository.ts';
@@ -14,14 +17,22 @@ import { serializeJsonObject } from '../json.ts';
 import { mergePatch } from '../merge-patch.ts';
 import { optionalText } from '../validate.ts';
 import {
+  findAliasesByVersionIds,
+  findLiveDeploymentsOfVersion,
   findModelsByIds,
   findVersionsByIds,
   touchModel,
   updateVersionIfUnchanged,
   versionUnchangedSince,
+  versionUnheld,
 } from './model.repository.ts';
 import type { ModelVersionTable } from './model.table.ts';
-import { type ModelVersion, toModelVersion } from './model.ts';
+import {
+  type ModelVersion,
+  type ModelVersionStatus,
+  PRODUCTION_ALIAS,
+  toModelVersion,
+} from './model.ts';
 import type { MetadataMode } from './model-lifecycle.service.ts';
 
 /** The metadata key that records an artifact kept outside the registry; immutable once set. */
@@ -103,6 +114,12 @@ export async function updateModelVersion(
       'versionId',
     ]);
   }
+  if (row.status === 'ARCHIVED') {
+    throw new ConflictError(
+      `Version ${row.version} of "${model.name}" is archived: restore it before editing`,
+      ['versionId'],
+    );
+  }
   requireFresh(row, input.expectedUpdatedAt);
 
   const oldMetadata = row.metadata === null ? null : JSON.parse(row.metadata);
@@ -168,6 +185,100 @@ export async function updateModelVersion(
     throw new ConflictError('The version was changed by another request meanwhile: read it again', [
       'versionId',
     ]);
+  }
+  return version;
+}
+
+/**
+ * What keeps a version from being archived: the production alias and the deployments serving it,
+ * in words (empty when nothing does).
+ */
+export async function versionHolds(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  versionId: string,
+): Promise<string[]> {
+  const [aliases, deployments] = await Promise.all([
+    findAliasesByVersionIds(deps.db, viewer.orgId, [versionId]),
+    findLiveDeploymentsOfVersion(deps.db, viewer.orgId, versionId),
+  ]);
+  const holds: string[] = [];
+  if (aliases.some((alias) => alias.name === PRODUCTION_ALIAS)) holds.push('it is in production');
+  for (const live of deployments) holds.push(`deployment "${live.deployment_name}" serves it`);
+  return holds;
+}
+
+/**
+ * Archives a version (hidden from default version lists and search, still readable by id, never
+ * promoted or given an alias, not editable) or restores it to ACTIVE. A version in production or
+ * deployed cannot be archived: the ConflictError names what holds it. Versions of an archived
+ * model are left as they are until the model is restored.
+ */
+export async function setModelVersionArchived(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  input: {
+    versionId: string;
+    archived: boolean;
+    reason?: string | null;
+    expectedUpdatedAt?: Date | null;
+  },
+  claim?: IdempotencyClaim,
+): Promise<ModelVersion> {
+  const reason = optionalText(input.reason, ['reason'], 2000);
+  const { row, model } = await loadVersion(deps, viewer, input.versionId);
+  if (model.status === 'ARCHIVED') {
+    throw new ConflictError(
+      `"${model.name}" is archived: restore it before archiving or restoring its versions`,
+      ['versionId'],
+    );
+  }
+  requireFresh(row, input.expectedUpdatedAt);
+  const label = `Version ${row.version} of "${model.name}"`;
+  if ((row.status === 'ARCHIVED') === input.archived) {
+    throw new ConflictError(`${label} is ${input.archived ? 'already archived' : 'not archived'}`, [
+      'versionId',
+    ]);
+  }
+  if (input.archived) {
+    const holds = await versionHolds(deps, viewer, row.id);
+    if (holds.length > 0) {
+      throw new ConflictError(
+        `${label} cannot be archived while ${holds.join('; ')}: promote another version and end its deployments first`,
+        ['versionId'],
+      );
+    }
+  }
+  const status: ModelVersionStatus = input.archived ? 'ARCHIVED' : 'ACTIVE';
+  const now = nowIso();
+  const version = toModelVersion({ ...row, status, updated_at: now });
+  const unheld = input.archived ? versionUnheld(row.id) : sql<boolean>`1`;
+  const unchanged = sql<boolean>`(${versionUnchangedSince(row.id, row.updated_at)} AND ${unheld})`;
+  const results = await runBatch(deps.d1, [
+    insertAuditEventWhere(
+      deps.db,
+      {
+        orgId: viewer.orgId,
+        actorId: viewer.userId,
+        action: input.archived ? 'modelVersion.archive' : 'modelVersion.restore',
+        subjectId: row.id,
+        subjectKind: 'ModelVersion',
+        before: { status: row.status },
+        after: { status },
+        reason,
+      },
+      unchanged,
+    ),
+    ...claimWritesWhere(deps.db, claim, version, unchanged),
+    touchModel(deps.db, row.model_id, now, unchanged),
+    // Last: it changes updated_at, which the guard of the statements above reads.
+    updateVersionIfUnchanged(deps.db, row.id, row.updated_at, { status, updated_at: now }, unheld),
+  ]);
+  if (results[0]?.meta.changes === 0) {
+    throw new ConflictError(
+      `${label} was changed, promoted or deployed by another request meanwhile: read it again`,
+      ['versionId'],
+    );
   }
   return version;
 }

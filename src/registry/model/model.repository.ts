@@ -111,17 +111,15 @@ export function findVersionPagesByModelIds(
   orgId: string,
   modelIds: readonly string[],
   page: PageRequest,
+  options: { includeArchived?: boolean } = {},
 ) {
-  return selectGroupedPages<ModelVersionTable>(
-    db,
-    db
-      .selectFrom('model_version')
-      .selectAll()
-      .where('model_id', 'in', jsonKeys(modelIds))
-      .where('org_id', '=', orgId),
-    { group: 'model_id', id: 'id' },
-    page,
-  );
+  let query = db
+    .selectFrom('model_version')
+    .selectAll()
+    .where('model_id', 'in', jsonKeys(modelIds))
+    .where('org_id', '=', orgId);
+  if (!options.includeArchived) query = query.where('status', '<>', 'ARCHIVED');
+  return selectGroupedPages<ModelVersionTable>(db, query, { group: 'model_id', id: 'id' }, page);
 }
 
 export function findVersionsByModelIdsAndVersion(
@@ -171,6 +169,7 @@ export function findVersionForModel(db: Db, orgId: string, modelId: string) {
     .select((eb) => eb('a.version_id', 'is not', null).as('is_production'))
     .where('v.model_id', '=', modelId)
     .where('v.org_id', '=', orgId)
+    .where('v.status', '<>', 'ARCHIVED')
     .orderBy('is_production', 'desc')
     .orderBy('v.id', 'desc')
     .limit(1)
@@ -324,7 +323,7 @@ export function deleteAliasIfAt(db: Db, modelId: string, name: string, versionId
     .where('version_id', '=', versionId);
 }
 
-/** findVersionsByIds, leaving out the versions of archived models (search results). */
+/** findVersionsByIds, leaving out archived versions and those of archived models (search). */
 export function findUnarchivedVersionsByIds(db: Db, orgId: string, ids: readonly string[]) {
   return db
     .selectFrom('model_version as v')
@@ -333,6 +332,7 @@ export function findUnarchivedVersionsByIds(db: Db, orgId: string, ids: readonly
     .where('v.id', 'in', jsonKeys(ids))
     .where('v.org_id', '=', orgId)
     .where('m.status', '<>', 'ARCHIVED')
+    .where('v.status', '<>', 'ARCHIVED')
     .execute();
 }
 
@@ -346,11 +346,36 @@ export function updateVersionIfUnchanged(
   db: Db,
   versionId: string,
   readUpdatedAt: string,
-  set: Partial<Pick<ModelVersionTable, 'description' | 'metadata' | 'updated_at'>>,
+  set: Partial<Pick<ModelVersionTable, 'description' | 'metadata' | 'status' | 'updated_at'>>,
+  condition: RawBuilder<boolean> = sql<boolean>`1`,
 ) {
   return db
     .updateTable('model_version')
     .set(set)
     .where('id', '=', versionId)
-    .where('updated_at', '=', readUpdatedAt);
+    .where('updated_at', '=', readUpdatedAt)
+    .where(condition);
+}
+
+/** The deployments that serve the version now (live DEPLOYED_TO edges). */
+export function findLiveDeploymentsOfVersion(db: Db, orgId: string, versionId: string) {
+  return db
+    .selectFrom('edge as e')
+    .innerJoin('deployment as d', 'd.id', 'e.dst_id')
+    .select(['d.id as deployment_id', 'd.name as deployment_name'])
+    .where('e.type', '=', 'DEPLOYED_TO')
+    .where('e.removed_at', 'is', null)
+    .where('e.org_id', '=', orgId)
+    .where('e.src_id', '=', versionId)
+    .orderBy('d.name')
+    .execute();
+}
+
+/**
+ * True while nothing holds the version: no production alias points at it and no live deployment
+ * serves it. Guards an archive against a promotion or deployment landing between read and write.
+ */
+export function versionUnheld(versionId: string) {
+  return sql<boolean>`(NOT EXISTS (SELECT 1 FROM model_alias WHERE version_id = ${versionId} AND name = ${PRODUCTION_ALIAS})
+    AND NOT EXISTS (SELECT 1 FROM edge WHERE src_id = ${versionId} AND type = 'DEPLOYED_TO' AND removed_at IS NULL))`;
 }

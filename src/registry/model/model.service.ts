@@ -240,6 +240,7 @@ export async function createModelVersion(
     created_at: now,
     created_by: viewer.userId,
     updated_at: now,
+    status: 'ACTIVE',
   };
   const edges = links.map(({ edge }, index) =>
     edgeRow(viewer, edge, edgeProperties[index] ?? null, now),
@@ -359,6 +360,12 @@ export async function moveAlias(
   if (modelRow.status === 'ARCHIVED') {
     throw new ConflictError(
       `"${modelRow.name}" is archived: restore it before moving its aliases`,
+      ['versionId'],
+    );
+  }
+  if (versionRow.status === 'ARCHIVED') {
+    throw new ConflictError(
+      `Version ${versionRow.version} of "${modelRow.name}" is archived: restore it before giving it an alias`,
       ['versionId'],
     );
   }

@@ -24,6 +24,7 @@ export interface ModelVersionTable {
   created_at: string;
   created_by: string | null;
   updated_at: string;
+  status: string;
 }
 
 export interface ModelAliasTable {

@@ -4,6 +4,9 @@ import type { ModelAliasTable, ModelTable, ModelVersionTable } from './model.tab
 export const MODEL_STATUSES = ['ACTIVE', 'DEPRECATED', 'ARCHIVED'] as const;
 export type ModelStatus = (typeof MODEL_STATUSES)[number];
 
+export const MODEL_VERSION_STATUSES = ['ACTIVE', 'ARCHIVED'] as const;
+export type ModelVersionStatus = (typeof MODEL_VERSION_STATUSES)[number];
+
 /** The alias that marks the production version; only modelVersionPromote moves it. */
 export const PRODUCTION_ALIAS = 'production';
 
@@ -35,6 +38,7 @@ export interface ModelVersion {
   createdAt: Date;
   createdById: string | null;
   updatedAt: Date;
+  status: ModelVersionStatus;
 }
 
 export interface ModelAlias {
@@ -76,6 +80,7 @@ export function toModelVersion(row: ModelVersionTable): ModelVersion {
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
     updatedAt: new Date(row.updated_at),
+    status: row.status as ModelVersionStatus,
   };
 }
 

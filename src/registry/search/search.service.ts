@@ -142,7 +142,8 @@ async function rankedVersions(
   matches: readonly { id: string; score: number }[],
 ): Promise<RankedVersion[]> {
   if (matches.length === 0) return [];
-  // Archived models' versions stay in the index (a restore needs no re-embedding) but not in results.
+  // Archived versions, and those of archived models, stay in the index (a restore needs no
+  // re-embedding) but not in results.
   const rows = await findUnarchivedVersionsByIds(
     db,
     orgId,

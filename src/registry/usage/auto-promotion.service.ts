@@ -370,6 +370,9 @@ async function promoteWithDecision(
   if (!version || version.model_id !== input.modelId) {
     throw new NotFoundError('The winning version is gone', path, input.versionId, 'ModelVersion');
   }
+  if (version.status === 'ARCHIVED') {
+    throw new ConflictError(`The winning version ${version.version} is archived`, path);
+  }
   const gate = await requirePromotionApproval(deps.db, viewer.orgId, version, path);
   const results = await runBatch(
     deps.d1,

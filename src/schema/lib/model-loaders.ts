@@ -52,10 +52,12 @@ export function versionIdByString(
 export async function loadVersionPages(
   context: Context,
   modelIds: readonly string[],
-  args: ConnectionArgs,
+  args: ConnectionArgs & { includeArchived?: boolean | null },
 ) {
   const page = parsePageArgs(args);
-  const pages = await versionPagesOfModels(context.deps, context.viewer, modelIds, page);
+  const pages = await versionPagesOfModels(context.deps, context.viewer, modelIds, page, {
+    includeArchived: args.includeArchived ?? false,
+  });
   return pages.map((versions) =>
     toConnection(
       versions,

@@ -88,9 +88,15 @@ ModelRef.implement({
     }),
     versions: t.loadable({
       type: ModelVersionConnection,
-      description: 'The versions of this model, oldest first.',
+      description:
+        'The versions of this model, oldest first; archived ones only with includeArchived.',
       byPath: true,
-      args: { ...t.arg.connectionArgs() },
+      args: {
+        ...t.arg.connectionArgs(),
+        includeArchived: t.arg.boolean({
+          description: 'Also list ARCHIVED versions (default false).',
+        }),
+      },
       load: (ids: string[], context, args) => loadVersionPages(context, ids, args),
       resolve: (model) => model.id,
     }),

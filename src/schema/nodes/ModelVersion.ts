@@ -1,6 +1,7 @@
 import { type ModelVersion, PRODUCTION_ALIAS } from '../../registry/model/model.ts';
 import { edgesAt, linkedVersions, loadRelationPages } from '../lib/edge-loaders.ts';
 import { aliasesOfVersion } from '../lib/model-loaders.ts';
+import { ModelVersionStatusEnum } from '../objects/enums.ts';
 import { LineageNodeRef } from '../objects/LineageNode.ts';
 import { ExperimentRef, ModelRef, ModelVersionRef, UserRef } from '../objects/refs.ts';
 import {
@@ -46,10 +47,15 @@ ModelVersionRef.implement({
       description: 'When the version was created.',
       resolve: (version) => version.createdAt,
     }),
+    status: t.field({
+      type: ModelVersionStatusEnum,
+      description: 'ACTIVE, or ARCHIVED (modelVersionArchive).',
+      resolve: (version) => version.status,
+    }),
     updatedAt: t.field({
       type: 'DateTime',
       description:
-        'When the version was last edited (its creation until then); send it as expectedUpdatedAt.',
+        'When the version was last edited, archived or restored (its creation until then); send it as expectedUpdatedAt.',
       resolve: (version) => version.updatedAt,
     }),
     createdBy: t.field({

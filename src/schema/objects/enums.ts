@@ -46,6 +46,18 @@ export const ModelStatusEnum = builder.enumType('ModelStatus', {
   } satisfies Record<(typeof MODEL_STATUSES)[number], unknown>,
 });
 
+export const ModelVersionStatusEnum = builder.enumType('ModelVersionStatus', {
+  description: 'Whether a model version is in use or archived.',
+  values: {
+    ACTIVE: { value: 'ACTIVE', description: 'Listed, searchable and promotable.' },
+    ARCHIVED: {
+      value: 'ARCHIVED',
+      description:
+        'Hidden from Model.versions (unless includeArchived) and from search, still readable by id; never promoted or given an alias, not editable (modelVersionRestore brings it back).',
+    },
+  },
+});
+
 export const MetadataModeEnum = builder.enumType('MetadataMode', {
   description: 'How an edit’s metadata applies to what is stored.',
   values: {
