@@ -163,7 +163,7 @@ function seedOrg(
     "INSERT INTO model (id, org_id, name, description, tags, metadata, provider, framework, model_type, status, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 'ACTIVE', ?, ?, ?)",
   );
   const insertVersion = db.prepare(
-    'INSERT INTO model_version (id, org_id, model_id, version, description, metadata, created_at, created_by) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?)',
+    'INSERT INTO model_version (id, org_id, model_id, version, description, metadata, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, ?)',
   );
   const markEmbedded = db.prepare(
     'UPDATE model_version_embedding SET embedded_generation = card_generation, card_hash = ?, embedder = ?, embedded_at = ? WHERE version_id = ?',
@@ -209,7 +209,8 @@ function seedOrg(
     const vector = Buffer.from(embedText(card).buffer).toString('base64');
     for (let v = 0; v < VERSIONS_PER_MODEL; v++) {
       const version = clock.next(baseMs + m);
-      insertVersion.run(version.id, org.id, model.id, `1.${v}.0`, iso(version.ms), user.id);
+      const created = iso(version.ms);
+      insertVersion.run(version.id, org.id, model.id, `1.${v}.0`, created, user.id, created);
       markEmbedded.run(cardHash, EMBEDDER_ID, now, version.id);
       insertVector.run(org.id, version.id, model.id, vector, now);
       if (sampleVersionIds.length < 10 && v === 0 && m % 7 === 0) sampleVersionIds.push(version.id);

@@ -252,6 +252,9 @@ const BASELINES: Record<string, Baseline> = {
     },
   }),
   datasetRegister: (_w, n) => ({ name: `dataset ${n}`, uri: 'r2://d/x', metadata: { rows: 1 } }),
+  datasetUpdate: (w, n) => ({ datasetId: w.dataset, description: `fuzz ${n}`, metadata: { n } }),
+  deploymentUpdate: (w, n) => ({ deploymentId: w.deployment, metadata: { fuzz: n } }),
+  experimentUpdate: (w, n) => ({ experimentId: w.experiment, description: `fuzz ${n}` }),
   deploymentCreate: (w, n) => ({
     name: `deployment ${n}`,
     environment: 'staging',
@@ -579,7 +582,12 @@ async function prepareDigest() {
     if (names.has('updated_at'))
       parts.push(`'${table.name}.updated_at', (SELECT max(updated_at) FROM ${quoted})`);
   }
-  digestSql = `SELECT json_object(${parts.join(', ')}) AS digest`;
+  // SQLite takes at most 127 arguments per function: one json_object per 50 key-value pairs.
+  const chunks: string[] = [];
+  for (let start = 0; start < parts.length; start += 50) {
+    chunks.push(`json_object(${parts.slice(start, start + 50).join(', ')})`);
+  }
+  digestSql = `SELECT json_array(${chunks.join(', ')}) AS digest`;
 }
 
 async function databaseDigest(): Promise<string> {

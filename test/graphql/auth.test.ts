@@ -21,6 +21,8 @@ import {
   globalId,
   rowCounts,
   seedDataset,
+  seedDeployment,
+  seedExperiment,
   seedModel,
   seedVersion,
   serviceDeps,
@@ -99,6 +101,21 @@ const MUTATIONS: {
     input: (seed) => ({ modelId: seed.modelA, alias: 'challenger' }),
   },
   { field: 'datasetRegister', scope: 'editor', input: () => ({ name: 'new-dataset' }) },
+  {
+    field: 'datasetUpdate',
+    scope: 'editor',
+    input: (seed) => ({ datasetId: seed.dataset, name: 'renamed', metadata: { rows: 1 } }),
+  },
+  {
+    field: 'deploymentUpdate',
+    scope: 'editor',
+    input: (seed) => ({ deploymentId: seed.deployment, description: 'edited' }),
+  },
+  {
+    field: 'experimentUpdate',
+    scope: 'editor',
+    input: (seed) => ({ experimentId: seed.experiment, name: 'renamed' }),
+  },
   {
     field: 'deploymentCreate',
     scope: 'editor',
@@ -248,6 +265,8 @@ interface Seed {
   /** Archived, so that it can be restored. */
   archivedVersion: string;
   dataset: string;
+  deployment: string;
+  experiment: string;
   viewerUser: string;
   spareToken: string;
   /** Requested by the EDITOR, so anyone else with the reviewer scope may decide it. */
@@ -302,6 +321,9 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     versionId: v0.id,
     archived: true,
   });
+  const deployed = await seedVersion(org, modelA.id, '2.5.0');
+  const deployment = await seedDeployment(org, 'deployment', [{ versionId: deployed.id }]);
+  const experiment = await seedExperiment(org, 'experiment');
   const archived = await seedModel(org, 'model-c');
   await setModelArchived(serviceDeps(), viewerOf(org, 'EDITOR'), {
     modelId: archived.id,
@@ -361,6 +383,8 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     v2: globalId('ModelVersion', v2.id),
     archivedVersion: globalId('ModelVersion', v0.id),
     dataset: globalId('Dataset', dataset.id),
+    deployment: globalId('Deployment', deployment.id),
+    experiment: globalId('Experiment', experiment.id),
     viewerUser: globalId('User', org.userIds.VIEWER),
     spareToken: globalId('ApiToken', spare.apiToken.id),
     pendingApproval: globalId('Approval', approval.approval.id),
@@ -383,6 +407,8 @@ function placeholderSeed(): Seed {
     v2: unknownId('ModelVersion'),
     archivedVersion: unknownId('ModelVersion'),
     dataset: unknownId('Dataset'),
+    deployment: unknownId('Deployment'),
+    experiment: unknownId('Experiment'),
     viewerUser: unknownId('User'),
     spareToken: unknownId('ApiToken'),
     pendingApproval: unknownId('Approval'),

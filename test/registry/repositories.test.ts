@@ -72,6 +72,7 @@ async function givenThousandModels(): Promise<Graph> {
       metadata: null,
       created_at: now,
       created_by: null,
+      updated_at: now,
     }),
   ];
   for (let index = 0; index < KEYS; index += 1) {

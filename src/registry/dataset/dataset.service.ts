@@ -28,6 +28,7 @@ export async function registerDataset(
   claim?: IdempotencyClaim,
 ): Promise<Dataset> {
   const name = requireName(input.name, ['name']);
+  const now = nowIso();
   const row = {
     id: newId(),
     org_id: viewer.orgId,
@@ -36,8 +37,9 @@ export async function registerDataset(
     uri: optionalText(input.uri, ['uri'], 2048),
     format: input.format ? requireName(input.format, ['format'], { max: 64 }) : null,
     metadata: serializeJsonObject(input.metadata, ['metadata']),
-    created_at: nowIso(),
+    created_at: now,
     created_by: viewer.userId,
+    updated_at: now,
   };
   const governance = input.governance
     ? datasetGovernanceRow(viewer, row.id, input.governance, ['governance'], row.created_at)

@@ -8,6 +8,7 @@ export interface DatasetTable {
   metadata: string | null;
   created_at: string;
   created_by: string | null;
+  updated_at: string;
 }
 
 export interface DatasetGovernanceTable {

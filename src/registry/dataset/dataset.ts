@@ -12,6 +12,7 @@ export interface Dataset {
   metadata: Record<string, unknown> | null;
   createdAt: Date;
   createdById: string | null;
+  updatedAt: Date;
 }
 
 export function toDataset(row: DatasetTable): Dataset {
@@ -26,5 +27,6 @@ export function toDataset(row: DatasetTable): Dataset {
     metadata: parseJson(row.metadata),
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
+    updatedAt: new Date(row.updated_at),
   };
 }

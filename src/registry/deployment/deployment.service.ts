@@ -51,6 +51,7 @@ export async function createDeployment(
     metadata: serializeJsonObject(input.metadata, ['metadata']),
     created_at: now,
     created_by: viewer.userId,
+    updated_at: now,
   };
   const served = input.modelVersions ?? [];
   if (served.length > MAX_DEPLOYMENT_VERSIONS) {

@@ -9,4 +9,5 @@ export interface DeploymentTable {
   metadata: string | null;
   created_at: string;
   created_by: string | null;
+  updated_at: string;
 }

@@ -13,6 +13,7 @@ export interface Deployment {
   metadata: Record<string, unknown> | null;
   createdAt: Date;
   createdById: string | null;
+  updatedAt: Date;
 }
 
 /** Lowercase slug: "production", "staging", "canary", "eu-shadow"... */
@@ -31,5 +32,6 @@ export function toDeployment(row: DeploymentTable): Deployment {
     metadata: parseJson(row.metadata),
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
+    updatedAt: new Date(row.updated_at),
   };
 }

@@ -23,14 +23,16 @@ export async function createExperiment(
   claim?: IdempotencyClaim,
 ): Promise<Experiment> {
   const name = requireName(input.name, ['name']);
+  const now = nowIso();
   const row = {
     id: newId(),
     org_id: viewer.orgId,
     name,
     description: optionalText(input.description, ['description']),
     metadata: serializeJsonObject(input.metadata, ['metadata']),
-    created_at: nowIso(),
+    created_at: now,
     created_by: viewer.userId,
+    updated_at: now,
   };
   if (await findExperimentByName(deps.db, viewer.orgId, name)) {
     throw new ConflictError(`An experiment named "${name}" already exists`, ['name']);

@@ -6,4 +6,5 @@ export interface ExperimentTable {
   metadata: string | null;
   created_at: string;
   created_by: string | null;
+  updated_at: string;
 }

@@ -10,6 +10,7 @@ export interface Experiment {
   metadata: Record<string, unknown> | null;
   createdAt: Date;
   createdById: string | null;
+  updatedAt: Date;
 }
 
 export function toExperiment(row: ExperimentTable): Experiment {
@@ -22,5 +23,6 @@ export function toExperiment(row: ExperimentTable): Experiment {
     metadata: parseJson(row.metadata),
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
+    updatedAt: new Date(row.updated_at),
   };
 }

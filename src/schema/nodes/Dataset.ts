@@ -33,6 +33,12 @@ DatasetRef.implement({
       description: 'When the dataset was registered.',
       resolve: (dataset) => dataset.createdAt,
     }),
+    updatedAt: t.field({
+      type: 'DateTime',
+      description:
+        'When the dataset was last edited (datasetUpdate; its creation until then); send it as expectedUpdatedAt.',
+      resolve: (dataset) => dataset.updatedAt,
+    }),
     createdBy: t.field({
       type: UserRef,
       nullable: true,

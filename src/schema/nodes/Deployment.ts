@@ -33,6 +33,12 @@ DeploymentRef.implement({
       description: 'When the deployment was recorded.',
       resolve: (deployment) => deployment.createdAt,
     }),
+    updatedAt: t.field({
+      type: 'DateTime',
+      description:
+        'When the deployment was last edited (deploymentUpdate; its creation until then); send it as expectedUpdatedAt.',
+      resolve: (deployment) => deployment.updatedAt,
+    }),
     createdBy: t.field({
       type: UserRef,
       nullable: true,

@@ -25,6 +25,12 @@ ExperimentRef.implement({
       description: 'When the experiment was recorded.',
       resolve: (experiment) => experiment.createdAt,
     }),
+    updatedAt: t.field({
+      type: 'DateTime',
+      description:
+        'When the experiment was last edited (experimentUpdate; its creation until then); send it as expectedUpdatedAt.',
+      resolve: (experiment) => experiment.updatedAt,
+    }),
     createdBy: t.field({
       type: UserRef,
       nullable: true,

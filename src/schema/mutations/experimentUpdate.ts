@@ -1,0 +1,80 @@
+import { decodeIdOf } from '../../global-id.ts';
+import type { Experiment } from '../../registry/experiment/experiment.ts';
+import { updateExperiment } from '../../registry/experiment/experiment-lifecycle.service.ts';
+import { builder } from '../builder.ts';
+import { COMMON_ERRORS } from '../errors.ts';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { withInputPaths } from '../lib/input-paths.ts';
+import { MetadataModeEnum } from '../objects/enums.ts';
+import { ExperimentRef } from '../objects/refs.ts';
+
+const ExperimentUpdateInput = builder.inputType('ExperimentUpdateInput', {
+  description:
+    'What to change about a experiment; a field left out stays as it is. Only name, description and metadata are editable: the experiment’s lineage and the versions that came out of it stay as they are.',
+  fields: (t) => ({
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    experimentId: t.id({ required: true, description: 'Global ID of the experiment.' }),
+    name: t.string({
+      description:
+        'A new name, unique among the organization’s experiments (a taken one is a ConflictError on name). The old name is free afterwards and finds nothing; the audit trail keeps both.',
+    }),
+    description: t.string({ description: 'A new description; "" or null clears it.' }),
+    metadata: t.field({
+      type: 'JSON',
+      description:
+        'A JSON object: merged into the metadata (RFC 7386: null removes a key) or replacing it, per metadataMode; null clears it.',
+    }),
+    metadataMode: t.field({
+      type: MetadataModeEnum,
+      description: 'How metadata applies (default MERGE).',
+    }),
+    expectedUpdatedAt: t.field({
+      type: 'DateTime',
+      description:
+        'Optimistic concurrency: the updatedAt you read. If the experiment changed since, nothing is written and a ConflictError on this field says when.',
+    }),
+    reason: t.string({ description: 'Why, for the audit trail.' }),
+  }),
+});
+
+const ExperimentUpdatePayload = builder.objectRef<{ experiment: Experiment }>(
+  'ExperimentUpdatePayload',
+);
+ExperimentUpdatePayload.implement({
+  description: 'The experiment as it is now.',
+  fields: (t) => ({
+    experiment: t.field({
+      type: ExperimentRef,
+      description: 'The experiment.',
+      resolve: (p) => p.experiment,
+    }),
+  }),
+});
+
+builder.mutationField('experimentUpdate', (t) =>
+  t.field({
+    type: ExperimentUpdatePayload,
+    description:
+      'Edits a experiment: name, description, metadata; audited as experiment.update with before and after. Nothing to change writes nothing.',
+    authScopes: { editor: true },
+    errors: { types: [...COMMON_ERRORS] },
+    args: {
+      input: t.arg({ type: ExperimentUpdateInput, required: true, description: 'What to do.' }),
+    },
+    resolve: (_root, { input }, context) =>
+      withInputPaths(async () => ({
+        experiment: await idempotent(context, 'experimentUpdate', input, (claim) =>
+          updateExperiment(
+            context.deps,
+            context.viewer,
+            {
+              ...input,
+              experimentId: decodeIdOf(input.experimentId, ['Experiment'], ['experimentId']).id,
+              metadata: input.metadata as Record<string, unknown> | null | undefined,
+            },
+            claim,
+          ),
+        ),
+      })),
+  }),
+);
