@@ -1,7 +1,7 @@
 // CORS: no cross-origin access unless the origin is listed in CORS_ORIGINS. Same-origin requests
 // (GraphiQL, the lineage page) need none. Preflights are answered here, before any route runs.
 
-const ALLOWED_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
+const ALLOWED_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
 /** What a browser client sends: JSON bodies, a token, the CSRF header, idempotency keys. */
 const ALLOWED_HEADERS =
   'authorization, content-type, accept, x-graphql-csrf, idempotency-key, x-part-sha256, range';

@@ -66,7 +66,7 @@ function parameters(where: 'path' | 'query', schema: z.ZodType | undefined) {
   });
 }
 
-/** The `Idempotency-Key` header every POST route accepts (the router's rules, docs/limits-and-security.md "Idempotency"). */
+/** The `Idempotency-Key` header every POST, PATCH and DELETE route accepts (the router's rules, docs/limits-and-security.md "Idempotency"). */
 const IDEMPOTENCY_KEY_PARAMETER = {
   name: 'Idempotency-Key',
   in: 'header',
@@ -92,7 +92,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[]): Record<string
       parameters: [
         ...parameters('path', route.params),
         ...parameters('query', route.query),
-        ...(route.method === 'POST' ? [IDEMPOTENCY_KEY_PARAMETER] : []),
+        ...(route.method !== 'GET' ? [IDEMPOTENCY_KEY_PARAMETER] : []),
       ],
       responses: {
         [status]: {

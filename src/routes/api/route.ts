@@ -5,7 +5,12 @@ import type { IdempotencyClaim } from '../../registry/idempotency/idempotency.se
 /** The role scope a route needs; the same names and rules as the GraphQL authScopes. */
 export type Scope = 'viewer' | 'editor' | 'reviewer' | 'admin';
 
-export type Method = 'GET' | 'POST';
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** Whether a route changes something: every method but GET (a read-only POST excepted). */
+export function isWriteRoute(route: Pick<RouteDef, 'method' | 'readOnly'>): boolean {
+  return route.method !== 'GET' && !route.readOnly;
+}
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
@@ -17,7 +22,7 @@ export interface HandlerInput<P, Q, B> {
   context: Context;
   request: Request;
   /**
-   * A POST sent with an `Idempotency-Key`: the handler passes
+   * A POST, PATCH or DELETE sent with an `Idempotency-Key`: the handler passes
    * `claim?.presenting(<its presenter>)` to its service, which writes the key with the answer in
    * its own batch (as the GraphQL mutations do). Undefined without the header, and on GET.
    */

@@ -13,7 +13,7 @@ import {
 } from '../../registry/idempotency/idempotency.service.ts';
 import { ApiError, fromThrown, validationError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { compilePath, type RouteDef } from './route.ts';
+import { compilePath, isWriteRoute, type RouteDef } from './route.ts';
 import { API_ROUTES } from './routes.ts';
 
 export const API_PREFIX = '/api';
@@ -142,11 +142,13 @@ export async function handleApiRequest(
         });
       } catch (error) {
         if (claim && isKeyCollision(error)) throw error;
-        throw fromThrown(error, route.inputPaths, takesBodyInput(route));
+        // A write route passes its body as its service's input, so the service's error paths are
+        // body fields (inputPaths name those from the path); a read passes arguments as named.
+        throw fromThrown(error, route.inputPaths, isWriteRoute(route));
       }
     };
     const idempotencyKey = request.headers.get(IDEMPOTENCY_KEY_HEADER);
-    if (request.method === 'POST' && idempotencyKey !== null) {
+    if (route.method !== 'GET' && idempotencyKey !== null) {
       let claim: IdempotencyClaim;
       try {
         claim = await restClaim(context, route, url, await readBody(), idempotencyKey);
@@ -171,23 +173,15 @@ export async function handleApiRequest(
     if (result instanceof Response) return finish(result);
     return finish(Response.json(result, { status: route.status ?? 200, headers }));
   } catch (error) {
-    return finish(fromThrown(error, route.inputPaths, takesBodyInput(route)).toResponse(headers));
+    return finish(fromThrown(error, route.inputPaths, isWriteRoute(route)).toResponse(headers));
   }
-}
-
-/**
- * A write route passes its body as its service's input, so the service's error paths are body
- * fields; a read (GET, or a read-only POST) passes arguments, named as the service names them.
- */
-function takesBodyInput(route: RouteDef): boolean {
-  return route.method === 'POST' && !route.readOnly;
 }
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 const KEY_PATH = ['headers', IDEMPOTENCY_KEY_HEADER] as const;
 
 /**
- * The claim of a POST sent with an `Idempotency-Key`: scoped to the organization and the route,
+ * The claim of a write sent with an `Idempotency-Key`: scoped to the organization and the route,
  * holding the hash of the request (path, query and body, canonical JSON) and the route's status.
  * Throws ValidationError on a malformed key.
  */
@@ -205,12 +199,12 @@ export async function restClaim(
     query: Object.fromEntries(url.searchParams),
     body: parseOrText(bodyText),
   });
-  const address = { orgId: context.viewer.orgId, scope: `POST ${route.path}`, key };
+  const address = { orgId: context.viewer.orgId, scope: `${route.method} ${route.path}`, key };
   return new IdempotencyClaim(address, requestHash, new Date(), KEY_PATH, route.status ?? 200);
 }
 
 /**
- * `Idempotency-Key` on every POST route, once for all handlers, the GraphQL way (runWithKey): the
+ * `Idempotency-Key` on every POST, PATCH and DELETE route, once for all handlers, the GraphQL way (runWithKey): the
  * same key with the same request (path, query and body, hashed canonically) replays the first 2xx
  * answer, status and body byte for byte; with another request it is 409 CONFLICT.
  */
