@@ -36,7 +36,23 @@ const ORIGINAL_ROUTES = [
   'GET /api/vibe/:modelId/roi',
 ];
 
-/** Every route of the original design is live, in the router's match order. */
+/** The lifecycle routes added beside the original design (issue 16): edit, archive, untag. */
+const LIFECYCLE_ROUTES = [
+  'PATCH /api/models/:id',
+  'POST /api/models/:id/archive',
+  'POST /api/models/:id/restore',
+  'DELETE /api/models/:id/aliases/:alias',
+  'PATCH /api/models/:id/versions/:version',
+  'POST /api/models/:id/versions/:version/archive',
+  'POST /api/models/:id/versions/:version/restore',
+  'PATCH /api/datasets/:id',
+  'PATCH /api/deployments/:id',
+  'PATCH /api/experiments/:id',
+];
+
+const ALL_ROUTES = [...ORIGINAL_ROUTES, ...LIFECYCLE_ROUTES];
+
+/** Every route is live, in the router's match order. */
 const LIVE_ROUTES = [
   'GET /api/models',
   'POST /api/models',
@@ -44,6 +60,7 @@ const LIVE_ROUTES = [
   'POST /api/models/:id/versions',
   'POST /api/models/:id/promote/:version',
   'GET /api/models/:id',
+  ...LIFECYCLE_ROUTES,
   'POST /api/lineage/datasets',
   'POST /api/lineage/deployments',
   'GET /api/lineage/:modelId/impact',
@@ -76,16 +93,16 @@ function concrete(path: string): string {
 }
 
 describe('the route table', () => {
-  it('holds exactly the routes of the original design', () => {
-    expect(API_ROUTES.map(key).sort()).toEqual([...ORIGINAL_ROUTES].sort());
+  it('holds exactly the routes of the original design and the lifecycle routes', () => {
+    expect(API_ROUTES.map(key).sort()).toEqual([...ALL_ROUTES].sort());
   });
 
   it('lists which routes are live', () => {
     expect(liveRoutes().map(key)).toEqual(LIVE_ROUTES);
   });
 
-  it('has every route of the original design live: none answers 501', () => {
-    expect([...LIVE_ROUTES].sort()).toEqual([...ORIGINAL_ROUTES].sort());
+  it('has every route live: none answers 501', () => {
+    expect([...LIVE_ROUTES].sort()).toEqual([...ALL_ROUTES].sort());
   });
 
   it('requires a token on every route, before reading the body', async () => {
@@ -94,7 +111,7 @@ describe('the route table', () => {
         null,
         route.method,
         concrete(route.path),
-        route.method === 'POST' ? {} : undefined,
+        route.method === 'GET' ? undefined : {},
       );
       expect(response.status, key(route)).toBe(401);
       expect(response.body.error.code).toBe('UNAUTHENTICATED');
@@ -211,12 +228,12 @@ describe('GET /api/openapi.json', () => {
     expect(list).toEqual(expect.arrayContaining(['tags', 'status', 'provider', 'limit', 'cursor']));
   });
 
-  it('documents the Idempotency-Key header on every POST route, and on no GET route', async () => {
+  it('documents the Idempotency-Key header on every POST, PATCH and DELETE route, and on no GET route', async () => {
     const { body: document } = await api(null, 'GET', '/api/openapi.json');
     for (const methods of Object.values(document.paths) as Record<string, any>[]) {
       for (const [method, operation] of Object.entries(methods)) {
         const header = operation.parameters.find((p: any) => p.name === 'Idempotency-Key');
-        if (method === 'post') {
+        if (method !== 'get') {
           expect(header).toMatchObject({ in: 'header', required: false });
           expect(header.schema.maxLength).toBe(200);
         } else {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { encodeGlobalID } from '../../global-id.ts';
 import type { Dataset } from '../../registry/dataset/dataset.ts';
 import type { Deployment } from '../../registry/deployment/deployment.ts';
+import type { Experiment } from '../../registry/experiment/experiment.ts';
 import type { Approval, ComplianceCheck } from '../../registry/governance/governance.ts';
 import {
   edgeDetailsOf,
@@ -60,7 +61,11 @@ export const ModelVersionJson = z.object({
   metadata: jsonObject.nullable(),
   aliases: z.array(z.string()).describe('Aliases pointing at this version, by name.'),
   is_production: z.boolean(),
+  status: z
+    .enum(['ACTIVE', 'ARCHIVED'])
+    .describe('ARCHIVED versions are left out of lists and never promoted.'),
   created_at: z.string(),
+  updated_at: z.string().describe('ISO-8601 time: the last edit, archive or restore.'),
   created_by: userId,
 });
 
@@ -103,7 +108,9 @@ export function modelVersionJson(
     metadata: version.metadata,
     aliases: [...aliases],
     is_production: aliases.includes(PRODUCTION_ALIAS),
+    status: version.status,
     created_at: version.createdAt.toISOString(),
+    updated_at: version.updatedAt.toISOString(),
     created_by: gid('User', version.createdById),
   };
 }
@@ -143,6 +150,7 @@ export const DatasetJson = z.object({
   format: z.string().nullable(),
   metadata: jsonObject.nullable(),
   created_at: isoTime,
+  updated_at: isoTime,
   created_by: userId,
 });
 
@@ -155,6 +163,7 @@ export function datasetJson(dataset: Dataset): z.infer<typeof DatasetJson> {
     format: dataset.format,
     metadata: dataset.metadata,
     created_at: dataset.createdAt.toISOString(),
+    updated_at: dataset.updatedAt.toISOString(),
     created_by: gid('User', dataset.createdById),
   };
 }
@@ -168,6 +177,7 @@ export const DeploymentJson = z.object({
   region: z.string().nullable(),
   metadata: jsonObject.nullable(),
   created_at: isoTime,
+  updated_at: isoTime,
   created_by: userId,
 });
 
@@ -181,7 +191,30 @@ export function deploymentJson(deployment: Deployment): z.infer<typeof Deploymen
     region: deployment.region,
     metadata: deployment.metadata,
     created_at: deployment.createdAt.toISOString(),
+    updated_at: deployment.updatedAt.toISOString(),
     created_by: gid('User', deployment.createdById),
+  };
+}
+
+export const ExperimentJson = z.object({
+  id: globalIdOf('Experiment'),
+  name: z.string(),
+  description: z.string().nullable(),
+  metadata: jsonObject.nullable(),
+  created_at: isoTime,
+  updated_at: isoTime,
+  created_by: userId,
+});
+
+export function experimentJson(experiment: Experiment): z.infer<typeof ExperimentJson> {
+  return {
+    id: encodeGlobalID('Experiment', experiment.id),
+    name: experiment.name,
+    description: experiment.description,
+    metadata: experiment.metadata,
+    created_at: experiment.createdAt.toISOString(),
+    updated_at: experiment.updatedAt.toISOString(),
+    created_by: gid('User', experiment.createdById),
   };
 }
 

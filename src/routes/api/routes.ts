@@ -1,4 +1,5 @@
 import { GOVERNANCE_ROUTES } from './governance.ts';
+import { LIFECYCLE_ROUTES } from './lifecycle.ts';
 import { LINEAGE_ROUTES } from './lineage.ts';
 import { MODEL_ROUTES } from './models.ts';
 import { PERFORMANCE_ROUTES } from './performance.ts';
@@ -11,6 +12,7 @@ import { VIBE_ROUTES } from './vibe.ts';
  */
 export const API_ROUTES: readonly RouteDef[] = [
   ...MODEL_ROUTES,
+  ...LIFECYCLE_ROUTES,
   ...LINEAGE_ROUTES,
   ...GOVERNANCE_ROUTES,
   ...PERFORMANCE_ROUTES,
