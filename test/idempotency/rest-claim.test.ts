@@ -313,6 +313,72 @@ const ROUTE_CASES: RouteCase[] = [
     writes: { model_alias: 1, audit_event: 1, idempotency_key: 1 },
   },
   {
+    route: 'POST /api/models/:id/archive',
+    setup: async () => {
+      const { modelId } = await freshVersion();
+      return {
+        path: `/api/models/${modelId}/archive`,
+        body: { reason: 'retired' },
+        other: { reason: 'retired it' },
+      };
+    },
+    status: 200,
+    writes: { audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    route: 'POST /api/models/:id/restore',
+    setup: async () => {
+      const { modelId } = await freshVersion();
+      const archived = await post(
+        org.tokens.EDITOR,
+        `/api/models/${modelId}/archive`,
+        {},
+        `setup-archive-${modelId}`,
+      );
+      expect(archived.status, JSON.stringify(archived.body)).toBe(200);
+      return {
+        path: `/api/models/${modelId}/restore`,
+        body: { reason: 'back' },
+        other: { reason: 'back again' },
+      };
+    },
+    status: 200,
+    writes: { audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    route: 'POST /api/models/:id/versions/:version/archive',
+    setup: async () => {
+      const { modelId } = await freshVersion();
+      return {
+        path: `/api/models/${modelId}/versions/1.0.0/archive`,
+        body: { reason: 'bad data' },
+        other: { reason: 'bad data, really' },
+      };
+    },
+    status: 200,
+    writes: { audit_event: 1, idempotency_key: 1 },
+  },
+  {
+    route: 'POST /api/models/:id/versions/:version/restore',
+    setup: async () => {
+      const { modelId } = await freshVersion();
+      const archived = await post(
+        org.tokens.EDITOR,
+        `/api/models/${modelId}/versions/1.0.0/archive`,
+        {},
+        `setup-archive-${modelId}`,
+      );
+      expect(archived.status, JSON.stringify(archived.body)).toBe(200);
+      return {
+        path: `/api/models/${modelId}/versions/1.0.0/restore`,
+        body: { reason: 'fixed' },
+        other: { reason: 'fixed, really' },
+      };
+    },
+    status: 200,
+    writes: { audit_event: 1, idempotency_key: 1 },
+  },
+  {
     route: 'POST /api/lineage/datasets',
     setup: async () => {
       serial += 1;
