@@ -12,7 +12,11 @@ interface NamedOrgRow {
   id: string;
   org_id: string;
   name: string;
+  deleted_at: string | null;
 }
+
+/** Tables whose deleted rows stay as tombstones (migration 0011), which no look-up returns. */
+const TOMBSTONED: ReadonlySet<NamedOrgTable> = new Set(['model', 'dataset']);
 
 // Kysely cannot resolve column references on a generic table name, so the shared look-ups compile
 // against one stand-in table with the columns the tables have in common (the real name is what is
@@ -21,18 +25,32 @@ function common(db: Db, table: NamedOrgTable) {
   return (db as unknown as Kysely<{ named: NamedOrgRow }>).selectFrom(table as unknown as 'named');
 }
 
-/** Rows of `table` with these ids in the caller's organization (others' ids find nothing). */
+/** Leaves tombstones out (after the other conditions, so that statements read as before). */
+function live<Q extends { where: (column: 'deleted_at', op: 'is', value: null) => Q }>(
+  query: Q,
+  table: NamedOrgTable,
+): Q {
+  return TOMBSTONED.has(table) ? query.where('deleted_at', 'is', null) : query;
+}
+
+/**
+ * Rows of `table` with these ids in the caller's organization (others' ids find nothing);
+ * tombstones too with `withTombstones`, for what history still points at.
+ */
 export function findOrgRowsByIds<T extends NamedOrgTable>(
   db: Db,
   table: T,
   orgId: string,
   ids: readonly string[],
+  options: { withTombstones?: boolean } = {},
 ): Promise<Selectable<Database[T]>[]> {
-  return common(db, table)
+  const query = common(db, table)
     .selectAll()
     .where('id', 'in', jsonKeys(ids))
-    .where('org_id', '=', orgId)
-    .execute() as Promise<Selectable<Database[T]>[]>;
+    .where('org_id', '=', orgId);
+  return (options.withTombstones ? query : live(query, table)).execute() as Promise<
+    Selectable<Database[T]>[]
+  >;
 }
 
 /** The row of `table` with this name in the caller's organization. */
@@ -42,11 +60,10 @@ export function findOrgRowByName<T extends NamedOrgTable>(
   orgId: string,
   name: string,
 ): Promise<Selectable<Database[T]> | undefined> {
-  return common(db, table)
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('name', '=', name)
-    .executeTakeFirst() as Promise<Selectable<Database[T]> | undefined>;
+  return live(
+    common(db, table).selectAll().where('org_id', '=', orgId).where('name', '=', name),
+    table,
+  ).executeTakeFirst() as Promise<Selectable<Database[T]> | undefined>;
 }
 
 /**
@@ -60,7 +77,7 @@ export function findOrgRowPage<T extends NamedOrgTable>(
   page: PageRequest,
   filter?: { column: Exclude<keyof Database[T] & string, 'id' | 'org_id'>; value: string },
 ): Promise<Selectable<Database[T]>[]> {
-  let query = common(db, table).selectAll().where('org_id', '=', orgId);
+  let query = live(common(db, table).selectAll().where('org_id', '=', orgId), table);
   if (filter) query = query.where(filter.column as 'name', '=', filter.value);
   if (page.after) query = query.where('id', '>', page.after);
   if (page.before) query = query.where('id', '<', page.before);

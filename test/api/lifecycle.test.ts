@@ -166,7 +166,7 @@ describe('PATCH /api/models/:id', () => {
     expect(JSON.parse(other.text).error.path).toEqual(['headers', 'Idempotency-Key']);
   });
 
-  it('lists PATCH in the Allow header of a method the path does not take', async () => {
+  it('lists PATCH and DELETE in the Allow header of a method the path does not take', async () => {
     const org = await createTestOrg();
     const model = await seedModel(org, 'allowed');
     const response = await api<ApiErrorBody>(
@@ -176,7 +176,7 @@ describe('PATCH /api/models/:id', () => {
       {},
     );
     expect(response.status).toBe(405);
-    expect(response.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'PATCH']);
+    expect(response.headers.get('allow')?.split(', ').sort()).toEqual(['DELETE', 'GET', 'PATCH']);
   });
 });
 
@@ -404,5 +404,65 @@ describe('PATCH /api/datasets/:id, /api/deployments/:id, /api/experiments/:id', 
     );
     expect(response.status).toBe(404);
     expect(response.body.error.path).toEqual(['params', 'id']);
+  });
+});
+
+describe('DELETE /api/models/:id, /api/models/:id/versions/:version, /api/datasets/:id', () => {
+  it('deletes a version and then its model; reads answer 404 and a replayed DELETE the same', async () => {
+    const org = await createTestOrg();
+    const model = await seedModel(org, 'doomed');
+    await seedVersion(org, model.id, '1.0.0');
+    await seedVersion(org, model.id, '2.0.0');
+    const id = globalId('Model', model.id);
+    const version = await api(
+      org.tokens.EDITOR,
+      'DELETE',
+      `/api/models/${id}/versions/1.0.0?reason=bad`,
+    );
+    expect(version.status).toBe(200);
+    expect(version.body).toMatchObject({ name: 'doomed@1.0.0', deleted_versions: 1 });
+    const list = await api(org.tokens.VIEWER, 'GET', `/api/models/${id}/versions`);
+    expect(list.body.versions.map((v: { version: string }) => v.version)).toEqual(['2.0.0']);
+
+    const first = await withKey(org.tokens.EDITOR, 'DELETE', `/api/models/${id}`, 'del-1', null);
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.text)).toMatchObject({ deleted_id: id, deleted_versions: 1 });
+    const replay = await withKey(org.tokens.EDITOR, 'DELETE', `/api/models/${id}`, 'del-1', null);
+    expect(replay.status).toBe(200);
+    expect(replay.text).toBe(first.text);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const gone = await api<ApiErrorBody>(org.tokens.VIEWER, 'GET', `/api/models/${id}`);
+    expect(gone.status).toBe(404);
+    const again = await api<ApiErrorBody>(org.tokens.EDITOR, 'DELETE', `/api/models/${id}`);
+    expect(again.status).toBe(404);
+    expect(again.body.error.path).toEqual(['params', 'id']);
+  });
+
+  it('refuses to delete a deployed version or a dataset a live version is trained on (409)', async () => {
+    const org = await createTestOrg();
+    const dataset = await seedDataset(org, 'in-use');
+    const model = await seedModel(org, 'served');
+    const version = await seedVersion(org, model.id, '1.0.0', {
+      trainedOn: [{ datasetId: dataset.id }],
+    });
+    await seedDeployment(org, 'served-prod', [{ versionId: version.id }]);
+    const before = await rowCounts(org.orgId);
+    const refusedVersion = await api<ApiErrorBody>(
+      org.tokens.EDITOR,
+      'DELETE',
+      `/api/models/${globalId('Model', model.id)}/versions/1.0.0`,
+    );
+    expect(refusedVersion.status).toBe(409);
+    expect(refusedVersion.body.error).toMatchObject({ path: ['params', 'version'] });
+    expect(refusedVersion.body.error.message).toContain('served-prod');
+    const refusedDataset = await api<ApiErrorBody>(
+      org.tokens.EDITOR,
+      'DELETE',
+      `/api/datasets/${globalId('Dataset', dataset.id)}`,
+    );
+    expect(refusedDataset.status).toBe(409);
+    expect(refusedDataset.body.error).toMatchObject({ path: ['params', 'id'] });
+    expect(refusedDataset.body.error.message).toContain('served@1.0.0');
+    await expectNothingWritten(org.orgId, before);
   });
 });

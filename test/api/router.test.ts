@@ -48,6 +48,9 @@ const LIFECYCLE_ROUTES = [
   'PATCH /api/datasets/:id',
   'PATCH /api/deployments/:id',
   'PATCH /api/experiments/:id',
+  'DELETE /api/models/:id',
+  'DELETE /api/models/:id/versions/:version',
+  'DELETE /api/datasets/:id',
 ];
 
 const ALL_ROUTES = [...ORIGINAL_ROUTES, ...LIFECYCLE_ROUTES];

@@ -100,6 +100,13 @@ const MUTATIONS: {
     scope: 'editor',
     input: (seed) => ({ modelId: seed.modelA, alias: 'challenger' }),
   },
+  { field: 'modelVersionDelete', scope: 'editor', input: (seed) => ({ versionId: seed.v2 }) },
+  { field: 'modelDelete', scope: 'editor', input: (seed) => ({ modelId: seed.modelB }) },
+  {
+    field: 'datasetDelete',
+    scope: 'editor',
+    input: (seed) => ({ datasetId: seed.spareDataset }),
+  },
   { field: 'datasetRegister', scope: 'editor', input: () => ({ name: 'new-dataset' }) },
   {
     field: 'datasetUpdate',
@@ -265,6 +272,8 @@ interface Seed {
   /** Archived, so that it can be restored. */
   archivedVersion: string;
   dataset: string;
+  /** No version is trained on it, so that it can be deleted. */
+  spareDataset: string;
   deployment: string;
   experiment: string;
   viewerUser: string;
@@ -314,6 +323,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
   const modelA = await seedModel(org, 'model-a');
   const modelB = await seedModel(org, 'model-b');
   const dataset = await seedDataset(org, 'dataset');
+  const spareDataset = await seedDataset(org, 'spare-dataset');
   const v1 = await seedVersion(org, modelA.id, '1.0.0', { trainedOn: [{ datasetId: dataset.id }] });
   const v2 = await seedVersion(org, modelA.id, '2.0.0');
   const v0 = await seedVersion(org, modelA.id, '0.9.0');
@@ -383,6 +393,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     v2: globalId('ModelVersion', v2.id),
     archivedVersion: globalId('ModelVersion', v0.id),
     dataset: globalId('Dataset', dataset.id),
+    spareDataset: globalId('Dataset', spareDataset.id),
     deployment: globalId('Deployment', deployment.id),
     experiment: globalId('Experiment', experiment.id),
     viewerUser: globalId('User', org.userIds.VIEWER),
@@ -407,6 +418,7 @@ function placeholderSeed(): Seed {
     v2: unknownId('ModelVersion'),
     archivedVersion: unknownId('ModelVersion'),
     dataset: unknownId('Dataset'),
+    spareDataset: unknownId('Dataset'),
     deployment: unknownId('Deployment'),
     experiment: unknownId('Experiment'),
     viewerUser: unknownId('User'),
@@ -551,7 +563,7 @@ describe('roles', () => {
       // then
       const models = fieldOf<{ edges: { node: { name: string } }[] }>(result, 'models');
       expect(models.edges.map((edge) => edge.node.name)).toEqual(['model-a', 'model-b']);
-      expect(fieldOf(result, 'datasets').edges).toHaveLength(1);
+      expect(fieldOf(result, 'datasets').edges).toHaveLength(2);
       expect(fieldOf(result, 'users').edges).toHaveLength(4);
       expect(fieldOf(result, 'node')).toEqual({ id: seed.modelA });
     },

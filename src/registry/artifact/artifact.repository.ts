@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
 import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys } from '../keys.ts';
@@ -200,4 +200,27 @@ export function deleteExpiredUploads(db: Db, ids: readonly string[], now: string
     .where('id', 'in', jsonKeys(ids))
     .where('status', '=', 'PENDING')
     .where('expires_at', '<=', now);
+}
+
+/** Every artifact of these versions, pending or complete. */
+export function findArtifactsOfVersions(db: Db, orgId: string, versionIds: readonly string[]) {
+  return db
+    .selectFrom('artifact')
+    .selectAll()
+    .where('version_id', 'in', jsonKeys(versionIds))
+    .where('org_id', '=', orgId)
+    .orderBy('id')
+    .execute();
+}
+
+/** Removes the records of these artifacts and their parts (a deletion), when `condition` holds. */
+export function deleteArtifactsWhere(
+  db: Db,
+  ids: readonly string[],
+  condition: RawBuilder<boolean>,
+) {
+  return [
+    db.deleteFrom('artifact_part').where('artifact_id', 'in', jsonKeys(ids)).where(condition),
+    db.deleteFrom('artifact').where('id', 'in', jsonKeys(ids)).where(condition),
+  ];
 }

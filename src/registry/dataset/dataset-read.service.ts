@@ -5,13 +5,14 @@ import type { PageRequest } from '../paging.ts';
 import { findDatasetPage, findDatasetsByIds } from './dataset.repository.ts';
 import { type Dataset, toDataset } from './dataset.ts';
 
-/** The caller's datasets among `ids` (others are missing), in id order. */
+/** The caller's datasets among `ids` (others are missing); tombstones as for modelsByIds. */
 export async function datasetsByIds(
   deps: Pick<Deps, 'db'>,
   viewer: Viewer,
   ids: readonly string[],
+  options: { withTombstones?: boolean } = {},
 ): Promise<Dataset[]> {
-  return (await findDatasetsByIds(deps.db, viewer.orgId, ids)).map(toDataset);
+  return (await findDatasetsByIds(deps.db, viewer.orgId, ids, options)).map(toDataset);
 }
 
 /** One page of the caller's datasets, by id. */

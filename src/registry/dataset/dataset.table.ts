@@ -9,6 +9,9 @@ export interface DatasetTable {
   created_at: string;
   created_by: string | null;
   updated_at: string;
+  /** Set when deleted: the row is a tombstone (migration 0011), renamed; deleted_name is its name. */
+  deleted_at?: string | null;
+  deleted_name?: string | null;
 }
 
 export interface DatasetGovernanceTable {

@@ -13,6 +13,8 @@ export interface Dataset {
   createdAt: Date;
   createdById: string | null;
   updatedAt: Date;
+  /** Only on a tombstone (a deleted dataset, still pointed at by history); its name is the old one. */
+  deletedAt?: Date;
 }
 
 export function toDataset(row: DatasetTable): Dataset {
@@ -20,7 +22,7 @@ export function toDataset(row: DatasetTable): Dataset {
     kind: 'Dataset',
     id: row.id,
     orgId: row.org_id,
-    name: row.name,
+    name: row.deleted_name ?? row.name,
     description: row.description,
     uri: row.uri,
     format: row.format,
@@ -28,5 +30,6 @@ export function toDataset(row: DatasetTable): Dataset {
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
     updatedAt: new Date(row.updated_at),
+    ...(row.deleted_at ? { deletedAt: new Date(row.deleted_at) } : {}),
   };
 }

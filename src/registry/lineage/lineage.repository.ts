@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
 import { selectGroupedPages } from '../grouped-pages.ts';
 import { jsonKeys, MAX_COMPOUND_TERMS } from '../keys.ts';
@@ -15,6 +15,8 @@ const KIND_TABLES = {
   User: 'user',
 } as const satisfies Record<NodeKind, string>;
 
+const TOMBSTONED_KINDS: ReadonlySet<NodeKind> = new Set(['Model', 'ModelVersion', 'Dataset']);
+
 /** Which of `ids` exist as nodes of `kind` in the organization. */
 export async function findExistingNodeIds(
   db: Db,
@@ -22,12 +24,14 @@ export async function findExistingNodeIds(
   kind: NodeKind,
   ids: readonly string[],
 ): Promise<Set<string>> {
-  const rows = await db
+  let query = db
     .selectFrom(KIND_TABLES[kind] as 'model')
     .select('id')
     .where('id', 'in', jsonKeys(ids))
-    .where('org_id', '=', orgId)
-    .execute();
+    .where('org_id', '=', orgId);
+  // Deleted models, versions and datasets are tombstones: nothing links to them any more.
+  if (TOMBSTONED_KINDS.has(kind)) query = query.where('deleted_at', 'is', null);
+  const rows = await query.execute();
   return new Set(rows.map((row) => row.id));
 }
 
@@ -301,11 +305,15 @@ export async function findNodeLabels(
   }
   const parts = [...idsOf].map(([kind, ids]) =>
     kind === 'ModelVersion'
-      ? sql`SELECT v.id AS id, m.name || '@' || v.version AS label
+      ? sql`SELECT v.id AS id,
+            coalesce(m.deleted_name, m.name) || '@' || coalesce(v.deleted_version, v.version) AS label
           FROM ${jsonKeys(ids)} AS k CROSS JOIN model_version AS v ON v.id = k.value
           JOIN model AS m ON m.id = v.model_id AND m.org_id = v.org_id
           WHERE v.org_id = ${orgId}`
-      : sql`SELECT t.id AS id, t.name AS label FROM ${sql.table(KIND_TABLES[kind])} AS t
+      : sql`SELECT t.id AS id, ${
+          // A tombstone (migration 0011) is labelled with the name it had.
+          TOMBSTONED_KINDS.has(kind) ? sql`coalesce(t.deleted_name, t.name)` : sql`t.name`
+        } AS label FROM ${sql.table(KIND_TABLES[kind])} AS t
           WHERE t.id IN ${jsonKeys(ids)} AND t.org_id = ${orgId}`,
   );
   // D1 refuses a compound SELECT of more than 5 terms: six kinds make two statements, in parallel.
@@ -319,4 +327,38 @@ export async function findNodeLabels(
     ),
   );
   return answers.flatMap((answer) => answer.rows);
+}
+
+/** Ends every live edge at either end of these nodes (a deletion), when `condition` holds. */
+export function endLiveEdgesAt(
+  db: Db,
+  orgId: string,
+  nodeIds: readonly string[],
+  now: string,
+  by: string,
+  condition: RawBuilder<boolean>,
+) {
+  return db
+    .updateTable('edge')
+    .set({ removed_at: now, removed_by: by })
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null)
+    .where((eb) =>
+      eb.or([eb('src_id', 'in', jsonKeys(nodeIds)), eb('dst_id', 'in', jsonKeys(nodeIds))]),
+    )
+    .where(condition);
+}
+
+/** How many live edges touch each of these nodes, at either end. */
+export async function countLiveEdgesAt(db: Db, orgId: string, nodeIds: readonly string[]) {
+  const row = await db
+    .selectFrom('edge')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('removed_at', 'is', null)
+    .where((eb) =>
+      eb.or([eb('src_id', 'in', jsonKeys(nodeIds)), eb('dst_id', 'in', jsonKeys(nodeIds))]),
+    )
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

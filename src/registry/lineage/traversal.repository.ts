@@ -128,6 +128,7 @@ export async function findVersionIdsOfModel(db: Db, orgId: string, modelId: stri
     .select('id')
     .where('model_id', '=', modelId)
     .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
     .orderBy('id')
     .execute();
   return rows.map((row) => row.id);

@@ -23,13 +23,17 @@ import {
   toModelVersion,
 } from './model.ts';
 
-/** The caller's models among `ids` (others are missing), in id order. */
+/**
+ * The caller's models among `ids` (others are missing), in id order; deleted ones (tombstones,
+ * with deletedAt) only with `withTombstones`, for what history still points at.
+ */
 export async function modelsByIds(
   deps: Pick<Deps, 'db'>,
   viewer: Viewer,
   ids: readonly string[],
+  options: { withTombstones?: boolean } = {},
 ): Promise<Model[]> {
-  return (await findModelsByIds(deps.db, viewer.orgId, ids)).map(toModel);
+  return (await findModelsByIds(deps.db, viewer.orgId, ids, options)).map(toModel);
 }
 
 /** The caller's model with this name, or null. */
@@ -42,13 +46,14 @@ export async function modelByName(
   return row ? toModel(row) : null;
 }
 
-/** The caller's versions among `ids` (others are missing), in id order. */
+/** The caller's versions among `ids` (others are missing); tombstones as for modelsByIds. */
 export async function versionsByIds(
   deps: Pick<Deps, 'db'>,
   viewer: Viewer,
   ids: readonly string[],
+  options: { withTombstones?: boolean } = {},
 ): Promise<ModelVersion[]> {
-  return (await findVersionsByIds(deps.db, viewer.orgId, ids)).map(toModelVersion);
+  return (await findVersionsByIds(deps.db, viewer.orgId, ids, options)).map(toModelVersion);
 }
 
 /** One page of versions of each model, oldest first; archived ones only when asked for. */

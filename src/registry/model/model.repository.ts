@@ -8,8 +8,13 @@ import type { PageRequest } from '../paging.ts';
 import type { ModelAliasTable, ModelTable, ModelVersionTable } from './model.table.ts';
 import { type ModelSortColumn, PRODUCTION_ALIAS } from './model.ts';
 
-export function findModelsByIds(db: Db, orgId: string, ids: readonly string[]) {
-  return findOrgRowsByIds(db, 'model', orgId, ids);
+export function findModelsByIds(
+  db: Db,
+  orgId: string,
+  ids: readonly string[],
+  options: { withTombstones?: boolean } = {},
+) {
+  return findOrgRowsByIds(db, 'model', orgId, ids, options);
 }
 
 export function findModelsByNames(db: Db, orgId: string, names: readonly string[]) {
@@ -18,6 +23,7 @@ export function findModelsByNames(db: Db, orgId: string, names: readonly string[
     .selectAll()
     .where('name', 'in', jsonKeys(names))
     .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
     .execute();
 }
 
@@ -46,7 +52,11 @@ export function searchModels(
   sort: { column: ModelSortColumn; descending: boolean },
   page: { after: ModelKey | null; before: ModelKey | null; limit: number; inverted: boolean },
 ) {
-  let query = db.selectFrom('model').selectAll().where('org_id', '=', orgId);
+  let query = db
+    .selectFrom('model')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null);
   if (search.statuses) query = query.where('status', 'in', jsonKeys(search.statuses));
   if (search.providers) query = query.where('provider', 'in', jsonKeys(search.providers));
   if (search.frameworks) query = query.where('framework', 'in', jsonKeys(search.frameworks));
@@ -93,13 +103,19 @@ export function searchModels(
     .execute();
 }
 
-export function findVersionsByIds(db: Db, orgId: string, ids: readonly string[]) {
-  return db
+/** Versions with these ids in the organization; tombstones too with `withTombstones`. */
+export function findVersionsByIds(
+  db: Db,
+  orgId: string,
+  ids: readonly string[],
+  options: { withTombstones?: boolean } = {},
+) {
+  const query = db
     .selectFrom('model_version')
     .selectAll()
     .where('id', 'in', jsonKeys(ids))
-    .where('org_id', '=', orgId)
-    .execute();
+    .where('org_id', '=', orgId);
+  return (options.withTombstones ? query : query.where('deleted_at', 'is', null)).execute();
 }
 
 /**
@@ -117,7 +133,8 @@ export function findVersionPagesByModelIds(
     .selectFrom('model_version')
     .selectAll()
     .where('model_id', 'in', jsonKeys(modelIds))
-    .where('org_id', '=', orgId);
+    .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null);
   if (!options.includeArchived) query = query.where('status', '<>', 'ARCHIVED');
   return selectGroupedPages<ModelVersionTable>(db, query, { group: 'model_id', id: 'id' }, page);
 }
@@ -134,6 +151,7 @@ export function findVersionsByModelIdsAndVersion(
     .where('model_id', 'in', jsonKeys(modelIds))
     .where('version', '=', version)
     .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
     .execute();
 }
 
@@ -149,6 +167,7 @@ export function findVersionByModelAndVersion(
     .where('model_id', '=', modelId)
     .where('version', '=', version)
     .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
 }
 
@@ -169,6 +188,7 @@ export function findVersionForModel(db: Db, orgId: string, modelId: string) {
     .select((eb) => eb('a.version_id', 'is not', null).as('is_production'))
     .where('v.model_id', '=', modelId)
     .where('v.org_id', '=', orgId)
+    .where('v.deleted_at', 'is', null)
     .where('v.status', '<>', 'ARCHIVED')
     .orderBy('is_production', 'desc')
     .orderBy('v.id', 'desc')
@@ -331,6 +351,8 @@ export function findUnarchivedVersionsByIds(db: Db, orgId: string, ids: readonly
     .selectAll('v')
     .where('v.id', 'in', jsonKeys(ids))
     .where('v.org_id', '=', orgId)
+    .where('v.deleted_at', 'is', null)
+    .where('m.deleted_at', 'is', null)
     .where('m.status', '<>', 'ARCHIVED')
     .where('v.status', '<>', 'ARCHIVED')
     .execute();
@@ -378,4 +400,88 @@ export function findLiveDeploymentsOfVersion(db: Db, orgId: string, versionId: s
 export function versionUnheld(versionId: string) {
   return sql<boolean>`(NOT EXISTS (SELECT 1 FROM model_alias WHERE version_id = ${versionId} AND name = ${PRODUCTION_ALIAS})
     AND NOT EXISTS (SELECT 1 FROM edge WHERE src_id = ${versionId} AND type = 'DEPLOYED_TO' AND removed_at IS NULL))`;
+}
+
+/**
+ * Turns versions into tombstones (migration 0011): deleted_at set, the version string given up so
+ * that it can be registered again, when `condition` holds.
+ */
+export function tombstoneVersions(
+  db: Db,
+  versionIds: readonly string[],
+  now: string,
+  condition: RawBuilder<boolean>,
+) {
+  return db
+    .updateTable('model_version')
+    .set({
+      deleted_at: now,
+      updated_at: now,
+      deleted_version: sql<string>`version`,
+      version: sql<string>`'deleted:' || id`,
+    })
+    .where('id', 'in', jsonKeys(versionIds))
+    .where('deleted_at', 'is', null)
+    .where(condition);
+}
+
+/** Turns a model into a tombstone, its name given up, when `condition` holds. */
+export function tombstoneModel(
+  db: Db,
+  modelId: string,
+  now: string,
+  condition: RawBuilder<boolean>,
+) {
+  return db
+    .updateTable('model')
+    .set({
+      deleted_at: now,
+      updated_at: now,
+      deleted_name: sql<string>`name`,
+      name: sql<string>`'deleted:' || id`,
+    })
+    .where('id', '=', modelId)
+    .where('deleted_at', 'is', null)
+    .where(condition);
+}
+
+/** Removes every alias of a model pointing at these versions, when `condition` holds. */
+export function deleteAliasesOfVersions(
+  db: Db,
+  versionIds: readonly string[],
+  condition: RawBuilder<boolean>,
+) {
+  return db
+    .deleteFrom('model_alias')
+    .where('version_id', 'in', jsonKeys(versionIds))
+    .where(condition);
+}
+
+/** Every version of a model that is not deleted, archived ones included. */
+export function findLiveVersionsOfModel(db: Db, orgId: string, modelId: string) {
+  return db
+    .selectFrom('model_version')
+    .selectAll()
+    .where('model_id', '=', modelId)
+    .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
+/** True while no version of the model is in production or served by a live deployment. */
+export function modelUnheld(modelId: string) {
+  return sql<boolean>`(NOT EXISTS (SELECT 1 FROM model_alias WHERE model_id = ${modelId} AND name = ${PRODUCTION_ALIAS})
+    AND NOT EXISTS (SELECT 1 FROM edge AS e JOIN model_version AS v ON v.id = e.src_id
+      WHERE v.model_id = ${modelId} AND e.type = 'DEPLOYED_TO' AND e.removed_at IS NULL))`;
+}
+
+/** True once the model was deleted at `now` (what follows its tombstone in the same batch). */
+export function modelDeletedAt(modelId: string, now: string) {
+  return sql<boolean>`EXISTS (SELECT 1 FROM model WHERE id = ${modelId} AND deleted_at = ${now})`;
+}
+
+/** True once the version was deleted at `now`. */
+export function versionDeletedAt(versionId: string, now: string) {
+  return sql<boolean>`EXISTS (SELECT 1 FROM model_version WHERE id = ${versionId} AND deleted_at = ${now})`;
 }

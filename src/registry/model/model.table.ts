@@ -12,6 +12,9 @@ export interface ModelTable {
   created_at: string;
   created_by: string | null;
   updated_at: string;
+  /** Set when deleted: the row is a tombstone (migration 0011), renamed; deleted_name is its name. */
+  deleted_at?: string | null;
+  deleted_name?: string | null;
 }
 
 export interface ModelVersionTable {
@@ -25,6 +28,9 @@ export interface ModelVersionTable {
   created_by: string | null;
   updated_at: string;
   status: string;
+  /** Set when deleted: a tombstone (migration 0011), renamed; deleted_version is its version. */
+  deleted_at?: string | null;
+  deleted_version?: string | null;
 }
 
 export interface ModelAliasTable {

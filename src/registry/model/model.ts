@@ -25,6 +25,8 @@ export interface Model {
   createdAt: Date;
   createdById: string | null;
   updatedAt: Date;
+  /** Only on a tombstone (a deleted model, still pointed at by history); its name is the old one. */
+  deletedAt?: Date;
 }
 
 export interface ModelVersion {
@@ -39,6 +41,8 @@ export interface ModelVersion {
   createdById: string | null;
   updatedAt: Date;
   status: ModelVersionStatus;
+  /** Only on a tombstone (a deleted version); its version string is the old one. */
+  deletedAt?: Date;
 }
 
 export interface ModelAlias {
@@ -54,7 +58,7 @@ export function toModel(row: ModelTable): Model {
     kind: 'Model',
     id: row.id,
     orgId: row.org_id,
-    name: row.name,
+    name: row.deleted_name ?? row.name,
     description: row.description,
     tags: JSON.parse(row.tags) as string[],
     metadata: parseJson(row.metadata),
@@ -65,6 +69,7 @@ export function toModel(row: ModelTable): Model {
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
     updatedAt: new Date(row.updated_at),
+    ...(row.deleted_at ? { deletedAt: new Date(row.deleted_at) } : {}),
   };
 }
 
@@ -74,13 +79,14 @@ export function toModelVersion(row: ModelVersionTable): ModelVersion {
     id: row.id,
     orgId: row.org_id,
     modelId: row.model_id,
-    version: row.version,
+    version: row.deleted_version ?? row.version,
     description: row.description,
     metadata: parseJson(row.metadata),
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
     updatedAt: new Date(row.updated_at),
     status: row.status as ModelVersionStatus,
+    ...(row.deleted_at ? { deletedAt: new Date(row.deleted_at) } : {}),
   };
 }
 

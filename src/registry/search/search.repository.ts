@@ -73,6 +73,8 @@ export function findCardSources(db: Db, orgId: string, versionIds: readonly stri
     )
     .where('v.id', 'in', jsonKeys(versionIds))
     .where('v.org_id', '=', orgId)
+    .where('v.deleted_at', 'is', null)
+    .where('m.deleted_at', 'is', null)
     .orderBy('v.id')
     .execute();
 }
@@ -108,4 +110,9 @@ export function markEmbedded(
         OR model_version_embedding.embedder IS NULL
         OR model_version_embedding.embedder != ${embedder})
   `.compile(db);
+}
+
+/** Forgets the embeddings of deleted versions (run after the statements that bump them). */
+export function deleteEmbeddings(db: Db, versionIds: readonly string[]) {
+  return db.deleteFrom('model_version_embedding').where('version_id', 'in', jsonKeys(versionIds));
 }

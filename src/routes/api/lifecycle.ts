@@ -1,11 +1,17 @@
-// What is registered changes after registration: edits (PATCH), archiving and restoring, and
-// removing an alias, over the same lifecycle services as the GraphQL mutations (modelUpdate,
-// modelArchive, modelVersionUpdate, datasetUpdate...). Bodies use snake_case; every route takes an
+// What is registered changes after registration: edits (PATCH), archiving and restoring, removing
+// an alias, and deleting, over the same services as the GraphQL mutations (modelUpdate,
+// modelArchive, modelVersionUpdate, datasetUpdate, modelDelete...). Bodies use snake_case; every route takes an
 // Idempotency-Key like the POST routes.
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { updateDataset } from '../../registry/dataset/dataset-lifecycle.service.ts';
+import {
+  type Deletion,
+  deleteDataset,
+  deleteModel,
+  deleteModelVersion,
+} from '../../registry/deletion/deletion.service.ts';
 import { updateDeployment } from '../../registry/deployment/deployment-lifecycle.service.ts';
 import { NotFoundError } from '../../registry/errors.ts';
 import { updateExperiment } from '../../registry/experiment/experiment-lifecycle.service.ts';
@@ -396,6 +402,106 @@ export const experimentUpdate = defineRoute({
   },
 });
 
+// --- DELETE /api/models/:id, /api/models/:id/versions/:version, /api/datasets/:id -------------
+
+const DeletionJson = z.object({
+  deleted_id: z.string().describe('Global ID of what was deleted; reads of it now answer 404.'),
+  name: z.string().describe('The name it had ("model@version" for a version); free again.'),
+  ended_edges: z.number().int().describe('Lineage edges ended.'),
+  deleted_versions: z.number().int().describe('Versions deleted: all of a model’s, or the one.'),
+  removed_artifacts: z.number().int().describe('Artifacts whose records and R2 bytes went.'),
+});
+
+function deletionJson(deletion: Deletion): z.infer<typeof DeletionJson> {
+  return {
+    deleted_id: encodeGlobalID(deletion.kind, deletion.id),
+    name: deletion.name,
+    ended_edges: deletion.endedEdges,
+    deleted_versions: deletion.deletedVersions,
+    removed_artifacts: deletion.removedArtifacts,
+  };
+}
+
+const ReasonQuery = z.object({ reason });
+
+export const modelDelete = defineRoute({
+  method: 'DELETE',
+  path: '/api/models/:id',
+  operationId: 'modelDelete',
+  summary:
+    'Delete a model with its versions; refused (409, naming it) while a version is in production or deployed. Edges end, artifacts leave R2, the name is free; the audit trail stays.',
+  graphql: 'mutation modelDelete',
+  tag: 'models',
+  scope: 'editor',
+  params: ModelParams,
+  query: ReasonQuery,
+  inputPaths: { ...MODEL_PATHS, reason: ['query', 'reason'] },
+  response: DeletionJson,
+  handler: async ({ params, query, context, claim }) => {
+    const modelId = decodeIdOf(params.id, ['Model'], ['params', 'id']).id;
+    return deletionJson(
+      await deleteModel(
+        context.deps,
+        context.viewer,
+        { modelId, reason: query.reason },
+        claim?.presenting(deletionJson),
+      ),
+    );
+  },
+});
+
+export const modelVersionDelete = defineRoute({
+  method: 'DELETE',
+  path: '/api/models/:id/versions/:version',
+  operationId: 'modelVersionDelete',
+  summary:
+    'Delete a version; refused (409, naming it) while in production or deployed. Its edges end, its other aliases and artifacts go, its version string is free.',
+  graphql: 'mutation modelVersionDelete',
+  tag: 'models',
+  scope: 'editor',
+  params: VersionParams,
+  query: ReasonQuery,
+  inputPaths: { ...VERSION_PATHS, reason: ['query', 'reason'] },
+  response: DeletionJson,
+  handler: async ({ params, query, context, claim }) => {
+    const { versionId } = await versionOfPath(context, params);
+    return deletionJson(
+      await deleteModelVersion(
+        context.deps,
+        context.viewer,
+        { versionId, reason: query.reason },
+        claim?.presenting(deletionJson),
+      ),
+    );
+  },
+});
+
+export const datasetDelete = defineRoute({
+  method: 'DELETE',
+  path: '/api/datasets/:id',
+  operationId: 'datasetDelete',
+  summary:
+    'Delete a dataset; refused (409, listing them) while live versions are trained on it. Its edges end and its name is free.',
+  graphql: 'mutation datasetDelete',
+  tag: 'lineage',
+  scope: 'editor',
+  params: z.object({ id: globalIdOf('Dataset') }),
+  query: ReasonQuery,
+  inputPaths: { datasetId: ['params', 'id'], reason: ['query', 'reason'] },
+  response: DeletionJson,
+  handler: async ({ params, query, context, claim }) => {
+    const datasetId = decodeIdOf(params.id, ['Dataset'], ['params', 'id']).id;
+    return deletionJson(
+      await deleteDataset(
+        context.deps,
+        context.viewer,
+        { datasetId, reason: query.reason },
+        claim?.presenting(deletionJson),
+      ),
+    );
+  },
+});
+
 export const LIFECYCLE_ROUTES = [
   modelUpdate,
   modelArchiving(true),
@@ -407,4 +513,7 @@ export const LIFECYCLE_ROUTES = [
   datasetUpdate,
   deploymentUpdate,
   experimentUpdate,
+  modelDelete,
+  modelVersionDelete,
+  datasetDelete,
 ];

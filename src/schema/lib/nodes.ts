@@ -61,10 +61,16 @@ export function loadNodeByGlobalId(context: Context, globalId: string) {
     return null;
   }
   if (!Object.hasOwn(REFETCHABLE, decoded.typename)) return null;
-  const loader = REFETCHABLE[decoded.typename]?.getDataloader(context) as {
-    load: (id: string) => Promise<{ id: string; kind: string } | null>;
+  return loadVisible(REFETCHABLE[decoded.typename] as LoaderRef, context, decoded.id);
+}
+
+/** A node by its type's loader; null for a tombstone (deleted: refs load them for history). */
+export async function loadVisible(ref: LoaderRef, context: Context, id: string) {
+  const loader = ref.getDataloader(context) as {
+    load: (id: string) => Promise<{ id: string; kind: string; deletedAt?: Date } | null>;
   };
-  return loader.load(decoded.id);
+  const node = await loader.load(id);
+  return node?.deletedAt ? null : node;
 }
 
 /**

@@ -28,6 +28,13 @@ DatasetRef.implement({
       description: 'Metadata as registered.',
       resolve: (dataset) => dataset.metadata,
     }),
+    deletedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When the dataset was deleted; null while it exists. Only what still points at a deleted dataset (an approval, an audit event, a lineage walk as of an earlier time) shows it; node(id:) gives null.',
+      resolve: (node) => node.deletedAt ?? null,
+    }),
     createdAt: t.field({
       type: 'DateTime',
       description: 'When the dataset was registered.',

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { edgesAt, loadModelRelationPages } from '../lib/edge-loaders.ts';
 import { aliasesOfModel, loadVersionPages, versionIdByString } from '../lib/model-loaders.ts';
 import { listModels } from '../lib/model-search.ts';
+import { loadVisible } from '../lib/nodes.ts';
 import { ModelStatusEnum, SortDirectionEnum } from '../objects/enums.ts';
 import { LineageNodeRef } from '../objects/LineageNode.ts';
 import { ModelRef, ModelVersionRef, UserRef } from '../objects/refs.ts';
@@ -69,6 +70,13 @@ ModelRef.implement({
       type: ModelStatusEnum,
       description: 'Where the model is in its life.',
       resolve: (model) => model.status,
+    }),
+    deletedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When the model was deleted; null while it exists. Only what still points at a deleted model (an approval, an audit event, a lineage walk as of an earlier time) shows it; node(id:) gives null.',
+      resolve: (node) => node.deletedAt ?? null,
     }),
     createdAt: t.field({
       type: 'DateTime',
@@ -189,7 +197,8 @@ builder.queryField('model', (t) =>
       if (args.id) {
         try {
           const decoded = decodeGlobalID(String(args.id));
-          return decoded.typename === 'Model' ? decoded.id : null;
+          if (decoded.typename !== 'Model') return null;
+          return (await loadVisible(ModelRef, context, decoded.id)) as Model | null;
         } catch {
           return null; // a malformed id names nothing, like an unknown one
         }

@@ -42,6 +42,13 @@ ModelVersionRef.implement({
           (alias) => alias.name === PRODUCTION_ALIAS,
         ),
     }),
+    deletedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When the version was deleted; null while it exists. Only what still points at a deleted version (an approval, an audit event, a lineage walk as of an earlier time) shows it; node(id:) gives null.',
+      resolve: (node) => node.deletedAt ?? null,
+    }),
     createdAt: t.field({
       type: 'DateTime',
       description: 'When the version was created.',

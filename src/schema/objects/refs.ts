@@ -1,7 +1,9 @@
 // The refs of every node type, declared apart from their fields so that node files can point at each
 // other without import cycles (Pothos' circular-references guide). Each ref carries its batched
 // loader, a read service's by-id read: one statement per type per level, whatever the number of
-// parents.
+// parents. Models, versions and datasets load tombstones too (deletedAt set): an approval, an audit
+// event or a past lineage walk still points at what was deleted. node(id:) and model(id:) hide
+// them (lib/nodes.ts).
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Context } from '../../context.ts';
 import { datasetsByIds } from '../../registry/dataset/dataset-read.service.ts';
@@ -28,9 +30,16 @@ function nodeRef<Shape extends { id: string }>(
   });
 }
 
-export const ModelRef = nodeRef('Model', modelsByIds);
-export const ModelVersionRef = nodeRef('ModelVersion', versionsByIds);
-export const DatasetRef = nodeRef('Dataset', datasetsByIds);
+const withTombstones = { withTombstones: true };
+export const ModelRef = nodeRef('Model', (deps, viewer, ids) =>
+  modelsByIds(deps, viewer, ids, withTombstones),
+);
+export const ModelVersionRef = nodeRef('ModelVersion', (deps, viewer, ids) =>
+  versionsByIds(deps, viewer, ids, withTombstones),
+);
+export const DatasetRef = nodeRef('Dataset', (deps, viewer, ids) =>
+  datasetsByIds(deps, viewer, ids, withTombstones),
+);
 export const DeploymentRef = nodeRef('Deployment', deploymentsByIds);
 export const ExperimentRef = nodeRef('Experiment', experimentsByIds);
 export const UserRef = nodeRef('User', usersByIds);
