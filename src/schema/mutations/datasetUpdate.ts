@@ -3,37 +3,17 @@ import type { Dataset } from '../../registry/dataset/dataset.ts';
 import { updateDataset } from '../../registry/dataset/dataset-lifecycle.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
-import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
+import { idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
-import { MetadataModeEnum } from '../objects/enums.ts';
+import { namedEditFields } from '../lib/named-edit-fields.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
 const DatasetUpdateInput = builder.inputType('DatasetUpdateInput', {
   description:
     'What to change about a dataset; a field left out stays as it is. Only name, description and metadata are editable: the dataset’s uri, format, governance and lineage stay as they are.',
   fields: (t) => ({
-    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
     datasetId: t.id({ required: true, description: 'Global ID of the dataset.' }),
-    name: t.string({
-      description:
-        'A new name, unique among the organization’s datasets (a taken one is a ConflictError on name). The old name is free afterwards and finds nothing; the audit trail keeps both.',
-    }),
-    description: t.string({ description: 'A new description; "" or null clears it.' }),
-    metadata: t.field({
-      type: 'JSON',
-      description:
-        'A JSON object: merged into the metadata (RFC 7386: null removes a key) or replacing it, per metadataMode; null clears it.',
-    }),
-    metadataMode: t.field({
-      type: MetadataModeEnum,
-      description: 'How metadata applies (default MERGE).',
-    }),
-    expectedUpdatedAt: t.field({
-      type: 'DateTime',
-      description:
-        'Optimistic concurrency: the updatedAt you read. If the dataset changed since, nothing is written and a ConflictError on this field says when.',
-    }),
-    reason: t.string({ description: 'Why, for the audit trail.' }),
+    ...namedEditFields(t, 'dataset'),
   }),
 });
 
