@@ -78,13 +78,25 @@ export async function startSeededDev(name: string): Promise<SeededDev> {
       { timeoutMs: 120_000 },
     );
     const token = await seedToken(persistTo, name);
-    const started = await startDev({
-      persistTo,
-      logFile: path.join(persistTo, 'wrangler-dev.log'),
-    });
-    server = started;
-    await waitUntilReady(started.url, () => started.exited());
-    return { server: started, token, close };
+    // freePort() hands out a port it just released: another process (a test's workerd) can take it
+    // before wrangler binds it, and wrangler then exits with "Address already in use". New ports,
+    // up to three times, before giving up.
+    for (let attempt = 1; ; attempt++) {
+      const started = await startDev({
+        persistTo,
+        logFile: path.join(persistTo, 'wrangler-dev.log'),
+      });
+      server = started;
+      try {
+        await waitUntilReady(started.url, () => started.exited());
+        return { server: started, token, close };
+      } catch (error) {
+        const busy = started.exited() && /Address already in use/.test(started.log());
+        if (!busy || attempt === 3) throw error;
+        await started.stop();
+        server = null;
+      }
+    }
   } catch (error) {
     if (server) console.error((server as DevServer).log().split('\n').slice(-30).join('\n'));
     await close();
