@@ -1,5 +1,5 @@
-// Prints the plain "N passed, N failed" line CI reads, from vitest's JSON report, the graphql-http
-// audits' (test-results/http-audits.json, written by scripts/test-http-audits.ts after vitest: a
+// Prints the plain "N passed, N failed" line CI reads, from vitest's JSON reports (workerd suite and
+// client tests), the graphql-http audits' (test-results/http-audits.json, written by scripts/test-http-audits.ts after vitest: a
 // passing audit of any level is a pass, a failing MUST a failure, failing SHOULD/MAY audits are
 // listed but counted as neither), the demo check's (test-results/demo.json, one test) and the browser test's (test-results/browser.json). A failed step outside them (schema drift, codegen, type check,
 // dry-run deploy, a browser test that could not start) counts as one failure.
@@ -16,6 +16,20 @@ if (existsSync('test-results/vitest.json')) {
   passed = report.numPassedTests ?? 0;
   failed = report.numFailedTests ?? 0;
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+}
+// The client tests (vitest.clients.config.ts, right after the workerd suite): this run's only.
+const CLIENTS = 'test-results/clients.json';
+if (
+  existsSync(CLIENTS) &&
+  (!existsSync('test-results/vitest.json') ||
+    statSync(CLIENTS).mtimeMs >= statSync('test-results/vitest.json').mtimeMs)
+) {
+  const report = JSON.parse(readFileSync(CLIENTS, 'utf8'));
+  passed += report.numPassedTests ?? 0;
+  failed += report.numFailedTests ?? 0;
+  console.log(
+    `client tests: ${report.numPassedTests ?? 0} passed, ${report.numFailedTests ?? 0} failed`,
+  );
 }
 // Only an audit report from this run counts: one older than vitest's is from an earlier run.
 const AUDITS = 'test-results/http-audits.json';
