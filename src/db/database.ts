@@ -11,6 +11,15 @@ import type {
   PromotionPolicyTable,
 } from '../registry/governance/governance.table.ts';
 import type { IdempotencyKeyTable } from '../registry/idempotency/idempotency.table.ts';
+import type {
+  ExperimentTagTable,
+  KeyValueTagTable,
+  RunInputTable,
+  RunMetricTable,
+  RunParamTable,
+  RunTable,
+  RunTagTable,
+} from '../registry/run/run.table.ts';
 import type { EdgeTable } from '../registry/lineage/lineage.table.ts';
 import type { MetricPointTable } from '../registry/metrics/metrics.table.ts';
 import type {
@@ -56,4 +65,13 @@ export interface Database {
   model_version_embedding: ModelVersionEmbeddingTable;
   vector_entry: VectorEntryTable;
   idempotency_key: IdempotencyKeyTable;
+  experiment_tag: ExperimentTagTable;
+  run: RunTable;
+  run_param: RunParamTable;
+  run_tag: RunTagTable;
+  run_metric: RunMetricTable;
+  run_latest_metric: RunMetricTable;
+  run_input: RunInputTable;
+  model_tag: KeyValueTagTable & { model_id: string };
+  model_version_tag: KeyValueTagTable & { version_id: string };
 }

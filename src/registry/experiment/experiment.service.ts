@@ -33,6 +33,8 @@ export async function createExperiment(
     created_at: now,
     created_by: viewer.userId,
     updated_at: now,
+    lifecycle_stage: 'active',
+    artifact_location: null,
   };
   if (await findExperimentByName(deps.db, viewer.orgId, name)) {
     throw new ConflictError(`An experiment named "${name}" already exists`, ['name']);

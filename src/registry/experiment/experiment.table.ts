@@ -7,4 +7,7 @@ export interface ExperimentTable {
   created_at: string;
   created_by: string | null;
   updated_at: string;
+  /** MLflow's restorable delete: 'active' or 'deleted'. */
+  lifecycle_stage: string;
+  artifact_location: string | null;
 }

@@ -31,6 +31,9 @@ export interface ModelVersionTable {
   /** Set when deleted: a tombstone (migration 0011), renamed; deleted_version is its version. */
   deleted_at?: string | null;
   deleted_version?: string | null;
+  /** The run it was made from and the artifact it names, for versions created through MLflow. */
+  run_id?: string | null;
+  source?: string | null;
 }
 
 export interface ModelAliasTable {
