@@ -5,6 +5,7 @@ import { handleApiRequest, isApiPath } from './routes/api/router.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
+import { handleMlflowRequest, mlflowEndpoint } from './routes/mlflow/router.ts';
 import { runScheduledJobs } from './scheduled.ts';
 
 /** The routes, each answering one family of paths; src/http/guard.ts wraps them all. */
@@ -18,6 +19,9 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   // /lineage/lineage.css never get here; /lineage/<id> matches no asset (global IDs hold no ".")
   // and does.
   if (isLineagePagePath(url.pathname)) return handleLineagePage(request, env);
+  // Before /api: MLflow's paths sit under /api/2.0/mlflow/ and answer in MLflow's own format.
+  const mlflow = mlflowEndpoint(url.pathname);
+  if (mlflow !== null) return handleMlflowRequest(request, env, ctx, mlflow);
   if (isApiPath(url.pathname)) return handleApiRequest(request, env, ctx);
   if (url.pathname !== '/graphql') {
     return Response.json({ error: 'Not found. The API is at /graphql.' }, { status: 404 });

@@ -11,6 +11,13 @@ import type {
   PromotionPolicyTable,
 } from '../registry/governance/governance.table.ts';
 import type { IdempotencyKeyTable } from '../registry/idempotency/idempotency.table.ts';
+import type { EdgeTable } from '../registry/lineage/lineage.table.ts';
+import type { MetricPointTable } from '../registry/metrics/metrics.table.ts';
+import type {
+  ModelAliasTable,
+  ModelTable,
+  ModelVersionTable,
+} from '../registry/model/model.table.ts';
 import type {
   ExperimentTagTable,
   KeyValueTagTable,
@@ -20,13 +27,6 @@ import type {
   RunTable,
   RunTagTable,
 } from '../registry/run/run.table.ts';
-import type { EdgeTable } from '../registry/lineage/lineage.table.ts';
-import type { MetricPointTable } from '../registry/metrics/metrics.table.ts';
-import type {
-  ModelAliasTable,
-  ModelTable,
-  ModelVersionTable,
-} from '../registry/model/model.table.ts';
 import type { ModelVersionEmbeddingTable } from '../registry/search/search.table.ts';
 import type {
   AutoPromotionRuleTable,

@@ -7,13 +7,22 @@ import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.s
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
 import { optionalText, requireName } from '../validate.ts';
-import { findExperimentByName, insertExperiment } from './experiment.repository.ts';
+import {
+  findExperimentByName,
+  insertExperiment,
+  upsertExperimentTags,
+} from './experiment.repository.ts';
 import { type Experiment, toExperiment } from './experiment.ts';
+import { checkExperimentTags } from './experiment-tags.ts';
 
 export interface ExperimentCreateInput {
   name: string;
   description?: string | null;
   metadata?: unknown;
+  /** MLflow's artifact_location; null: the mlflow-artifacts default under the experiment's id. */
+  artifactLocation?: string | null;
+  /** MLflow's experiment tags, written with the experiment. */
+  tags?: readonly { key: string; value: string }[] | null;
 }
 
 export async function createExperiment(
@@ -34,8 +43,9 @@ export async function createExperiment(
     created_by: viewer.userId,
     updated_at: now,
     lifecycle_stage: 'active',
-    artifact_location: null,
+    artifact_location: optionalText(input.artifactLocation || null, ['artifactLocation'], 2048),
   };
+  const tags = checkExperimentTags(input.tags ?? [], ['tags']);
   if (await findExperimentByName(deps.db, viewer.orgId, name)) {
     throw new ConflictError(`An experiment named "${name}" already exists`, ['name']);
   }
@@ -44,6 +54,7 @@ export async function createExperiment(
     await runBatch(deps.d1, [
       ...claimWrites(deps.db, claim, experiment),
       insertExperiment(deps.db, row),
+      ...(tags.length ? [upsertExperimentTags(deps.db, row.id, tags)] : []),
       insertAuditEvent(deps.db, {
         orgId: viewer.orgId,
         actorId: viewer.userId,

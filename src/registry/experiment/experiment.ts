@@ -11,6 +11,10 @@ export interface Experiment {
   createdAt: Date;
   createdById: string | null;
   updatedAt: Date;
+  /** MLflow's restorable delete. */
+  lifecycleStage: 'active' | 'deleted';
+  /** Where MLflow clients put the experiment's artifacts; null: the mlflow-artifacts default. */
+  artifactLocation: string | null;
 }
 
 export function toExperiment(row: ExperimentTable): Experiment {
@@ -24,5 +28,7 @@ export function toExperiment(row: ExperimentTable): Experiment {
     createdAt: new Date(row.created_at),
     createdById: row.created_by,
     updatedAt: new Date(row.updated_at),
+    lifecycleStage: row.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    artifactLocation: row.artifact_location,
   };
 }

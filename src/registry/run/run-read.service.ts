@@ -1,0 +1,149 @@
+// Reads of runs for both APIs: runs with their data (params, tags, latest metrics) in three
+// statements however many runs, runs/search, and metric histories paged by keyset.
+import type { Viewer } from '../../auth/viewer.ts';
+import type { Deps } from '../deps.ts';
+import { ValidationError } from '../errors.ts';
+import { parseFilter, parseOrderBy } from '../tracking/search-filter.ts';
+import { stagesOf, type ViewType } from '../tracking/view-type.ts';
+import {
+  findLatestMetrics,
+  findMetricHistory,
+  findRunParams,
+  findRunsByIds,
+  findRunTags,
+  RUN_SEARCH_ATTRIBUTES,
+  searchRunRows,
+} from './run.repository.ts';
+import { requireRun } from './run.service.ts';
+import {
+  type HistoryCursor,
+  type MetricValue,
+  type Run,
+  type RunData,
+  toMetricValue,
+  toRun,
+} from './run.ts';
+
+type ReadDeps = Pick<Deps, 'db'>;
+
+export interface RunWithData {
+  run: Run;
+  data: RunData;
+}
+
+export async function runsByIds(
+  deps: ReadDeps,
+  viewer: Viewer,
+  ids: readonly string[],
+): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  return (await findRunsByIds(deps.db, viewer.orgId, ids)).map(toRun);
+}
+
+/** The data of each run, in the runs' order. */
+export async function withRunData(deps: ReadDeps, runs: readonly Run[]): Promise<RunWithData[]> {
+  if (runs.length === 0) return [];
+  const ids = runs.map((run) => run.id);
+  const [params, tags, metrics] = await Promise.all([
+    findRunParams(deps.db, ids),
+    findRunTags(deps.db, ids),
+    findLatestMetrics(deps.db, ids),
+  ]);
+  const data = new Map<string, RunData>(
+    ids.map((id) => [id, { params: [], tags: [], metrics: [] }]),
+  );
+  for (const row of params) data.get(row.run_id)?.params.push({ key: row.key, value: row.value });
+  for (const row of tags) data.get(row.run_id)?.tags.push({ key: row.key, value: row.value });
+  for (const row of metrics) data.get(row.run_id)?.metrics.push(toMetricValue(row));
+  return runs.map((run) => ({ run, data: data.get(run.id) as RunData }));
+}
+
+/** One run with its data; deleted runs are readable (MLflow's runs/get returns them). */
+export async function runWithData(
+  deps: ReadDeps,
+  viewer: Viewer,
+  runId: string,
+): Promise<RunWithData> {
+  const row = await requireRun(deps, viewer, runId, ['runId'], true);
+  const [found] = await withRunData(deps, [toRun(row)]);
+  return found as RunWithData;
+}
+
+export interface RunSearchInput {
+  experimentIds: readonly string[];
+  filter?: string | null;
+  orderBy?: readonly string[] | null;
+  viewType?: ViewType | null;
+  maxResults?: number | null;
+  /** Offset into the result, as MLflow's page tokens carry it. */
+  offset?: number | null;
+}
+
+export const MAX_RUNS_PER_SEARCH = 50_000;
+const DEFAULT_RUNS_PER_SEARCH = 1000;
+
+const RUN_GRAMMAR = {
+  types: ['metric', 'param', 'tag', 'attribute'],
+  ...RUN_SEARCH_ATTRIBUTES,
+} as const;
+
+/**
+ * runs/search: the caller's runs of the experiments matching the filter, ordered, one page; the
+ * next offset is null on the last page. Another organization's experiment ids match nothing.
+ */
+export async function searchRuns(
+  deps: ReadDeps,
+  viewer: Viewer,
+  input: RunSearchInput,
+): Promise<{ runs: RunWithData[]; nextOffset: number | null }> {
+  const limit = input.maxResults ?? DEFAULT_RUNS_PER_SEARCH;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_PER_SEARCH) {
+    throw new ValidationError(
+      `Invalid value ${limit} for parameter 'max_results' supplied. It must be at most ${MAX_RUNS_PER_SEARCH}`,
+      ['maxResults'],
+    );
+  }
+  const clauses = parseFilter(input.filter, RUN_GRAMMAR, 'filter');
+  const orderBy = parseOrderBy(input.orderBy, RUN_GRAMMAR, 'orderBy');
+  const offset = input.offset ?? 0;
+  const { rows } = await searchRunRows(deps.db, viewer.orgId, {
+    experimentIds: input.experimentIds,
+    clauses,
+    orderBy,
+    stages: stagesOf(input.viewType),
+    offset,
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit).map(toRun);
+  return {
+    runs: await withRunData(deps, page),
+    nextOffset: rows.length > limit ? offset + limit : null,
+  };
+}
+
+export const MAX_HISTORY_PAGE = 25_000;
+
+/** One page of a metric's history, in (step, timestamp) order; `next` continues it. */
+export async function metricHistory(
+  deps: ReadDeps,
+  viewer: Viewer,
+  input: { runId: string; key: string; after?: HistoryCursor | null; maxResults?: number | null },
+): Promise<{ metrics: MetricValue[]; next: HistoryCursor | null }> {
+  const limit = input.maxResults ?? MAX_HISTORY_PAGE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_PAGE) {
+    throw new ValidationError(`max_results must be between 1 and ${MAX_HISTORY_PAGE}`, [
+      'maxResults',
+    ]);
+  }
+  const run = await requireRun(deps, viewer, input.runId, ['runId'], true);
+  const rows = await findMetricHistory(deps.db, run.id, input.key, input.after ?? null, limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    metrics: page.map(toMetricValue),
+    next:
+      rows.length > limit && last
+        ? { step: last.step, timestamp: last.timestamp, value: last.value, isNan: last.is_nan }
+        : null,
+  };
+}

@@ -1,0 +1,223 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../../db/db.ts';
+import type { KeyValue } from '../tracking/entity-keys.ts';
+import type { FilterClause, OrderClause } from '../tracking/search-filter.ts';
+import { comparison } from '../tracking/search-sql.ts';
+import type { RunMetricTable, RunTable } from './run.table.ts';
+import type { HistoryCursor } from './run.ts';
+
+export function findRunsByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('run')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .execute();
+}
+
+export function insertRun(db: Db, row: RunTable) {
+  return db.insertInto('run').values(row);
+}
+
+export function updateRunRow(
+  db: Db,
+  runId: string,
+  changes: Partial<
+    Pick<
+      RunTable,
+      'status' | 'end_time' | 'name' | 'lifecycle_stage' | 'parent_run_id' | 'updated_at'
+    >
+  >,
+) {
+  return db.updateTable('run').set(changes).where('id', '=', runId);
+}
+
+/** Tags set (inserted or overwritten) from one JSON parameter: one statement for up to 1,000. */
+export function upsertRunTags(db: Db, runId: string, tags: readonly KeyValue[]) {
+  return sql`
+    INSERT INTO run_tag (run_id, key, value)
+    SELECT ${runId}, t.value ->> '$.key', t.value ->> '$.value' FROM json_each(${JSON.stringify(tags)}) AS t WHERE true
+    ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value
+  `.compile(db);
+}
+
+export function deleteRunTag(db: Db, runId: string, key: string) {
+  return db.deleteFrom('run_tag').where('run_id', '=', runId).where('key', '=', key);
+}
+
+/** New parameters only (the caller read the existing ones): a concurrent duplicate fails the batch. */
+export function insertRunParams(db: Db, runId: string, params: readonly KeyValue[]) {
+  return sql`
+    INSERT INTO run_param (run_id, key, value)
+    SELECT ${runId}, p.value ->> '$.key', p.value ->> '$.value' FROM json_each(${JSON.stringify(params)}) AS p
+  `.compile(db);
+}
+
+type StoredMetric = Pick<RunMetricTable, 'key' | 'value' | 'timestamp' | 'step' | 'is_nan'>;
+
+/** The history rows; the same point logged again is one row (MLflow's primary key). */
+export function insertRunMetrics(db: Db, runId: string, metrics: readonly StoredMetric[]) {
+  return sql`
+    INSERT OR IGNORE INTO run_metric (run_id, key, step, timestamp, value, is_nan)
+    SELECT ${runId}, m.value ->> '$.key', m.value ->> '$.step', m.value ->> '$.timestamp',
+      m.value ->> '$.value', m.value ->> '$.is_nan'
+    FROM json_each(${JSON.stringify(metrics)}) AS m
+  `.compile(db);
+}
+
+/**
+ * The latest value per key, kept on write: the batch's own latest per key replaces the stored one
+ * only when it is later by (step, timestamp, value), MLflow's order, so concurrent batches agree.
+ */
+export function upsertLatestMetrics(db: Db, runId: string, metrics: readonly StoredMetric[]) {
+  return sql`
+    INSERT INTO run_latest_metric (run_id, key, step, timestamp, value, is_nan)
+    SELECT ${runId}, key, step, timestamp, value, is_nan FROM (
+      SELECT m.value ->> '$.key' AS key, m.value ->> '$.step' AS step,
+        m.value ->> '$.timestamp' AS timestamp, m.value ->> '$.value' AS value,
+        m.value ->> '$.is_nan' AS is_nan,
+        row_number() OVER (
+          PARTITION BY m.value ->> '$.key'
+          ORDER BY m.value ->> '$.step' DESC, m.value ->> '$.timestamp' DESC, m.value ->> '$.value' DESC
+        ) AS rank
+      FROM json_each(${JSON.stringify(metrics)}) AS m
+    ) WHERE rank = 1
+    ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
+      value = excluded.value, is_nan = excluded.is_nan
+    WHERE (excluded.step, excluded.timestamp, excluded.value) >
+      (run_latest_metric.step, run_latest_metric.timestamp, run_latest_metric.value)
+  `.compile(db);
+}
+
+export function findRunParams(db: Db, runIds: readonly string[]) {
+  return db
+    .selectFrom('run_param')
+    .select(['run_id', 'key', 'value'])
+    .where('run_id', 'in', runIds)
+    .orderBy('run_id')
+    .orderBy('key')
+    .execute();
+}
+
+export function findRunTags(db: Db, runIds: readonly string[]) {
+  return db
+    .selectFrom('run_tag')
+    .select(['run_id', 'key', 'value'])
+    .where('run_id', 'in', runIds)
+    .orderBy('run_id')
+    .orderBy('key')
+    .execute();
+}
+
+export function findLatestMetrics(db: Db, runIds: readonly string[]) {
+  return db
+    .selectFrom('run_latest_metric')
+    .selectAll()
+    .where('run_id', 'in', runIds)
+    .orderBy('run_id')
+    .orderBy('key')
+    .execute();
+}
+
+/** One page of a key's history in (step, timestamp, value) order, after the cursor. */
+export function findMetricHistory(
+  db: Db,
+  runId: string,
+  key: string,
+  after: HistoryCursor | null,
+  limit: number,
+) {
+  let query = db
+    .selectFrom('run_metric')
+    .select(['key', 'step', 'timestamp', 'value', 'is_nan'])
+    .where('run_id', '=', runId)
+    .where('key', '=', key);
+  if (after) {
+    query = query.where(
+      sql<boolean>`(step, timestamp, value, is_nan) > (${after.step}, ${after.timestamp}, ${after.value}, ${after.isNan})`,
+    );
+  }
+  return query
+    .orderBy('step')
+    .orderBy('timestamp')
+    .orderBy('value')
+    .orderBy('is_nan')
+    .limit(limit)
+    .execute();
+}
+
+const RUN_ATTRIBUTE_COLUMNS: Readonly<Record<string, string>> = {
+  run_id: 'id',
+  run_name: 'name',
+  status: 'status',
+  user_id: 'mlflow_user',
+  artifact_uri: 'artifact_uri',
+  start_time: 'start_time',
+  end_time: 'end_time',
+  lifecycle_stage: 'lifecycle_stage',
+};
+
+function clauseSql(clause: FilterClause): RawBuilder<boolean> {
+  switch (clause.type) {
+    case 'metric':
+      return sql<boolean>`EXISTS (SELECT 1 FROM run_latest_metric AS m WHERE m.run_id = run.id
+        AND m.key = ${clause.key} AND m.is_nan = 0 AND ${comparison(sql`m.value`, clause)})`;
+    case 'param':
+      return sql<boolean>`EXISTS (SELECT 1 FROM run_param AS p WHERE p.run_id = run.id
+        AND p.key = ${clause.key} AND ${comparison(sql`p.value`, clause)})`;
+    case 'tag':
+      return sql<boolean>`EXISTS (SELECT 1 FROM run_tag AS t WHERE t.run_id = run.id
+        AND t.key = ${clause.key} AND ${comparison(sql`t.value`, clause)})`;
+    case 'attribute':
+      return comparison(sql.ref(`run.${RUN_ATTRIBUTE_COLUMNS[clause.key]}`), clause);
+  }
+}
+
+function orderSql(order: OrderClause): RawBuilder<unknown>[] {
+  const direction = sql.raw(order.ascending ? 'ASC' : 'DESC');
+  const value =
+    order.type === 'metric'
+      ? sql`(SELECT CASE WHEN is_nan = 1 THEN NULL ELSE value END FROM run_latest_metric WHERE run_id = run.id AND key = ${order.key})`
+      : order.type === 'param'
+        ? sql`(SELECT value FROM run_param WHERE run_id = run.id AND key = ${order.key})`
+        : order.type === 'tag'
+          ? sql`(SELECT value FROM run_tag WHERE run_id = run.id AND key = ${order.key})`
+          : sql.ref(`run.${RUN_ATTRIBUTE_COLUMNS[order.key]}`);
+  // Runs without the value sort last either way, as MLflow sorts them.
+  return [sql`(${value} IS NULL) ASC`, sql`${value} ${direction}`];
+}
+
+export const RUN_SEARCH_ATTRIBUTES = {
+  stringAttributes: ['run_id', 'run_name', 'status', 'user_id', 'artifact_uri', 'lifecycle_stage'],
+  numericAttributes: ['start_time', 'end_time'],
+  listAttributes: ['run_id', 'run_name', 'status', 'user_id'],
+} as const;
+
+/**
+ * One page of runs/search: the experiments' runs matching every clause, in the requested order,
+ * then newest first and by id (MLflow's default), from an offset (MLflow's page tokens are offsets).
+ */
+export function searchRunRows(
+  db: Db,
+  orgId: string,
+  input: {
+    experimentIds: readonly string[];
+    clauses: readonly FilterClause[];
+    orderBy: readonly OrderClause[];
+    stages: readonly ('active' | 'deleted')[];
+    offset: number;
+    limit: number;
+  },
+) {
+  const where = [
+    sql<boolean>`run.org_id = ${orgId}`,
+    sql<boolean>`run.experiment_id IN (SELECT value FROM json_each(${JSON.stringify(input.experimentIds)}))`,
+    sql<boolean>`run.lifecycle_stage IN (SELECT value FROM json_each(${JSON.stringify(input.stages)}))`,
+    ...input.clauses.map(clauseSql),
+  ];
+  const order = [...input.orderBy.flatMap(orderSql), sql`run.start_time DESC`, sql`run.id ASC`];
+  return sql<RunTable>`
+    SELECT run.* FROM run WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY ${sql.join(order)} LIMIT ${input.limit} OFFSET ${input.offset}
+  `.execute(db);
+}

@@ -1,0 +1,336 @@
+// MLflow's tracking API (experiments, runs, metrics) over our services: each handler reads
+// MLflow's request fields and calls the service the GraphQL twin calls.
+import { createExperiment } from '../../registry/experiment/experiment.service.ts';
+import { updateExperiment } from '../../registry/experiment/experiment-lifecycle.service.ts';
+import {
+  searchExperiments,
+  setExperimentLifecycle,
+  setExperimentTag,
+  taggedExperiment,
+  taggedExperimentByName,
+} from '../../registry/experiment/experiment-tracking.service.ts';
+import {
+  createRun,
+  deleteRunTag,
+  logRun,
+  type MetricInput,
+  setRunLifecycle,
+  updateRun,
+} from '../../registry/run/run.service.ts';
+import type { HistoryCursor, RunStatus } from '../../registry/run/run.ts';
+import { metricHistory, runWithData, searchRuns } from '../../registry/run/run-read.service.ts';
+import type { ViewType } from '../../registry/tracking/view-type.ts';
+import { MlflowError } from './errors.ts';
+import { doubleOf, type MlflowParams, offsetOf, offsetToken } from './params.ts';
+import { experimentJson, metricJson, runInfoJson, runJson } from './present.ts';
+import type { MlflowRoute } from './route.ts';
+
+const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
+
+function viewType(params: MlflowParams, name: string): ViewType | null {
+  const value = params.string(name);
+  if (value === null || value === '') return null;
+  if (!VIEW_TYPES.includes(value as ViewType)) {
+    throw new MlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value ${value} for parameter '${name}'`,
+    );
+  }
+  return value as ViewType;
+}
+
+function metricsOf(params: MlflowParams): MetricInput[] {
+  return params.objects('metrics').map((metric) => ({
+    key: metric.key as string,
+    value: doubleOf(metric.value) ?? (metric.value as number),
+    timestamp: metric.timestamp as number,
+    step: metric.step == null ? 0 : Number(metric.step),
+  }));
+}
+
+/** A get-history page token: base64 of the last point's (step, timestamp, value, isNan). */
+function historyCursorOf(token: string | null): HistoryCursor | null {
+  if (!token) return null;
+  try {
+    const cursor = JSON.parse(atob(token)) as Record<string, unknown>;
+    const fields = [cursor.step, cursor.timestamp, cursor.value, cursor.isNan];
+    if (fields.every((field) => typeof field === 'number' && Number.isFinite(field))) {
+      return cursor as unknown as HistoryCursor;
+    }
+  } catch {
+    // answered below
+  }
+  throw new MlflowError('INVALID_PARAMETER_VALUE', 'Invalid page token, could not base64-decode');
+}
+
+const runId = (params: MlflowParams) => params.requiredString('run_id', 'run_uuid');
+
+export const TRACKING_ROUTES: readonly MlflowRoute[] = [
+  {
+    path: 'experiments/create',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      const experiment = await createExperiment(deps, viewer, {
+        name: params.requiredString('name'),
+        artifactLocation: params.string('artifact_location'),
+        tags: params.keyValues('tags'),
+      });
+      return { experiment_id: experiment.id };
+    },
+  },
+  {
+    path: 'experiments/get',
+    methods: ['GET'],
+    async handle(params, { deps, viewer }) {
+      const experiment = await taggedExperiment(
+        deps,
+        viewer,
+        params.requiredString('experiment_id'),
+      );
+      return { experiment: experimentJson(experiment) };
+    },
+  },
+  {
+    path: 'experiments/get-by-name',
+    methods: ['GET'],
+    async handle(params, { deps, viewer }) {
+      const experiment = await taggedExperimentByName(
+        deps,
+        viewer,
+        params.requiredString('experiment_name'),
+      );
+      return { experiment: experimentJson(experiment) };
+    },
+  },
+  {
+    path: 'experiments/search',
+    methods: ['POST', 'GET'],
+    async handle(params, { deps, viewer }) {
+      const { experiments, nextOffset } = await searchExperiments(deps, viewer, {
+        filter: params.string('filter'),
+        orderBy: params.strings('order_by'),
+        viewType: viewType(params, 'view_type'),
+        maxResults: params.integer('max_results'),
+        offset: offsetOf(params.string('page_token')),
+      });
+      return {
+        ...(experiments.length ? { experiments: experiments.map(experimentJson) } : {}),
+        ...(nextOffset === null ? {} : { next_page_token: offsetToken(nextOffset) }),
+      };
+    },
+  },
+  {
+    // MLflow 1.x's list, which older clients (the npm `mlflow` package among them) still call.
+    path: 'experiments/list',
+    methods: ['GET'],
+    async handle(params, { deps, viewer }) {
+      const { experiments, nextOffset } = await searchExperiments(deps, viewer, {
+        viewType: viewType(params, 'view_type'),
+        maxResults: params.integer('max_results'),
+        offset: offsetOf(params.string('page_token')),
+      });
+      return {
+        ...(experiments.length ? { experiments: experiments.map(experimentJson) } : {}),
+        ...(nextOffset === null ? {} : { next_page_token: offsetToken(nextOffset) }),
+      };
+    },
+  },
+  {
+    path: 'experiments/update',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      const experimentId = params.requiredString('experiment_id');
+      const name = params.string('new_name');
+      if (name) await updateExperiment(deps, viewer, { experimentId, name });
+      else await taggedExperiment(deps, viewer, experimentId);
+      return {};
+    },
+  },
+  {
+    path: 'experiments/delete',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await setExperimentLifecycle(deps, viewer, params.requiredString('experiment_id'), 'deleted');
+      return {};
+    },
+  },
+  {
+    path: 'experiments/restore',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await setExperimentLifecycle(deps, viewer, params.requiredString('experiment_id'), 'active');
+      return {};
+    },
+  },
+  {
+    path: 'experiments/set-experiment-tag',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await setExperimentTag(deps, viewer, params.requiredString('experiment_id'), {
+        key: params.requiredString('key'),
+        value: params.string('value') ?? '',
+      });
+      return {};
+    },
+  },
+  {
+    path: 'runs/create',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      const run = await createRun(deps, viewer, {
+        experimentId: params.requiredString('experiment_id'),
+        runName: params.string('run_name'),
+        userId: params.string('user_id'),
+        startTime: params.integer('start_time'),
+        tags: params.keyValues('tags'),
+      });
+      return { run: runJson({ run, data: { params: [], metrics: [], tags: [] } }) };
+    },
+  },
+  {
+    path: 'runs/get',
+    methods: ['GET'],
+    async handle(params, { deps, viewer }) {
+      return { run: runJson(await runWithData(deps, viewer, runId(params))) };
+    },
+  },
+  {
+    path: 'runs/update',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      const run = await updateRun(deps, viewer, {
+        runId: runId(params),
+        status: params.string('status') as RunStatus | null,
+        endTime: params.integer('end_time'),
+        runName: params.string('run_name'),
+      });
+      return { run_info: runInfoJson(run) };
+    },
+  },
+  {
+    path: 'runs/delete',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await setRunLifecycle(deps, viewer, runId(params), 'deleted');
+      return {};
+    },
+  },
+  {
+    path: 'runs/restore',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await setRunLifecycle(deps, viewer, runId(params), 'active');
+      return {};
+    },
+  },
+  {
+    path: 'runs/search',
+    methods: ['POST', 'GET'],
+    async handle(params, { deps, viewer }) {
+      const { runs, nextOffset } = await searchRuns(deps, viewer, {
+        experimentIds: params.strings('experiment_ids'),
+        filter: params.string('filter'),
+        orderBy: params.strings('order_by'),
+        viewType: viewType(params, 'run_view_type'),
+        maxResults: params.integer('max_results'),
+        offset: offsetOf(params.string('page_token')),
+      });
+      return {
+        ...(runs.length ? { runs: runs.map(runJson) } : {}),
+        ...(nextOffset === null ? {} : { next_page_token: offsetToken(nextOffset) }),
+      };
+    },
+  },
+  {
+    path: 'runs/log-metric',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await logRun(deps, viewer, {
+        runId: runId(params),
+        metrics: [
+          {
+            key: params.requiredString('key'),
+            value: params.requiredDouble('value'),
+            timestamp: params.requiredInteger('timestamp'),
+            step: params.integer('step'),
+          },
+        ],
+      });
+      return {};
+    },
+  },
+  {
+    path: 'runs/log-parameter',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await logRun(deps, viewer, {
+        runId: runId(params),
+        params: [{ key: params.requiredString('key'), value: params.string('value') ?? '' }],
+      });
+      return {};
+    },
+  },
+  {
+    path: 'runs/set-tag',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await logRun(deps, viewer, {
+        runId: runId(params),
+        tags: [{ key: params.requiredString('key'), value: params.string('value') ?? '' }],
+      });
+      return {};
+    },
+  },
+  {
+    path: 'runs/delete-tag',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await deleteRunTag(deps, viewer, runId(params), params.requiredString('key'));
+      return {};
+    },
+  },
+  {
+    path: 'runs/log-batch',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await logRun(deps, viewer, {
+        runId: runId(params),
+        metrics: metricsOf(params),
+        params: params.keyValues('params'),
+        tags: params.keyValues('tags'),
+      });
+      return {};
+    },
+  },
+  {
+    path: 'metrics/get-history',
+    methods: ['GET'],
+    async handle(params, { deps, viewer }) {
+      const after = historyCursorOf(params.string('page_token'));
+      const { metrics, next } = await metricHistory(deps, viewer, {
+        runId: runId(params),
+        key: params.requiredString('metric_key'),
+        after,
+        maxResults: params.integer('max_results'),
+      });
+      return {
+        ...(metrics.length ? { metrics: metrics.map(metricJson) } : {}),
+        ...(next ? { next_page_token: btoa(JSON.stringify(next)) } : {}),
+      };
+    },
+  },
+];
