@@ -261,6 +261,25 @@ describe('MLflow runs', () => {
     expect(seen).toEqual(Array.from({ length: 30 }, (_, step) => step));
   });
 
+  it('keeps one value when two calls log the same param concurrently', async () => {
+    const org = await createTestOrg('mlflow-race');
+    const token = org.admin.token;
+    const id = await run(token, await experiment(token));
+    const answers = await Promise.all(
+      ['a', 'b', 'a', 'b'].map((value) =>
+        mlflow(token, 'POST', 'runs/log-parameter', { run_id: id, key: 'seed', value }),
+      ),
+    );
+    const stored = (await mlflow(token, 'GET', 'runs/get', { run_id: id })).body.run.data.params;
+    expect(stored).toHaveLength(1);
+    for (const answer of answers) {
+      if (answer.status === 200) continue;
+      expect(answer.status).toBe(400);
+      expect(answer.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    }
+    expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(1);
+  });
+
   it('refuses bad batches whole, and answers deleted, foreign and unknown runs', async () => {
     const org = await createTestOrg('mlflow-bad');
     const other = await createTestOrg('mlflow-bad-other');

@@ -45,6 +45,11 @@ import {
 } from './run.ts';
 
 type WriteDeps = Pick<Deps, 'db' | 'd1'>;
+type StoredMetric = ReturnType<typeof storedMetricValue> & {
+  key: string;
+  timestamp: number;
+  step: number;
+};
 
 export interface RunCreateInput {
   experimentId: string;
@@ -300,7 +305,27 @@ export async function logRun(deps: WriteDeps, viewer: Viewer, input: RunLogInput
     seen.set(param.key, param.value);
   }
 
-  const run = await requireRun(deps, viewer, input.runId);
+  // A concurrent call that logged one of the new params first fails this batch whole on the
+  // primary key: read again, so the key is then either the same value (accepted) or refused.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeRunLog(deps, viewer, input.runId, seen, storedMetrics, checkedTags);
+    } catch (error) {
+      if (attempt >= 2 || !String(error).includes('UNIQUE constraint failed: run_param'))
+        throw error;
+    }
+  }
+}
+
+async function writeRunLog(
+  deps: WriteDeps,
+  viewer: Viewer,
+  runId: string,
+  seen: ReadonlyMap<string, string>,
+  storedMetrics: readonly StoredMetric[],
+  checkedTags: readonly KeyValue[],
+): Promise<void> {
+  const run = await requireRun(deps, viewer, runId);
   const existing = new Map(
     (await findRunParams(deps.db, [run.id])).map((param) => [param.key, param.value]),
   );
