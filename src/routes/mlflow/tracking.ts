@@ -1,5 +1,7 @@
 // MLflow's tracking API (experiments, runs, metrics) over our services: each handler reads
 // MLflow's request fields and calls the service the GraphQL twin calls.
+
+import type { Context } from '../../context.ts';
 import { createExperiment } from '../../registry/experiment/experiment.service.ts';
 import { updateExperiment } from '../../registry/experiment/experiment-lifecycle.service.ts';
 import {
@@ -64,6 +66,53 @@ function historyCursorOf(token: string | null): HistoryCursor | null {
 }
 
 const runId = (params: MlflowParams) => params.requiredString('run_id', 'run_uuid');
+const experimentId = (params: MlflowParams) => params.requiredString('experiment_id');
+
+/** A search answer as MLflow writes it: the list and the token left out when empty or last. */
+function pagedAnswer(field: string, items: readonly unknown[], nextOffset: number | null) {
+  return {
+    ...(items.length ? { [field]: items } : {}),
+    ...(nextOffset === null ? {} : { next_page_token: offsetToken(nextOffset) }),
+  };
+}
+
+async function experimentsAnswer(
+  params: MlflowParams,
+  { deps, viewer }: Context,
+  filtered: boolean,
+) {
+  const { experiments, nextOffset } = await searchExperiments(deps, viewer, {
+    filter: filtered ? params.string('filter') : null,
+    orderBy: filtered ? params.strings('order_by') : [],
+    viewType: viewType(params, 'view_type'),
+    maxResults: params.integer('max_results'),
+    offset: offsetOf(params.string('page_token')),
+  });
+  return pagedAnswer('experiments', experiments.map(experimentJson), nextOffset);
+}
+
+/** MLflow's delete and restore endpoints: a soft delete, undone by restore. */
+function stageRoute(
+  path: string,
+  setStage: (
+    deps: Context['deps'],
+    viewer: Context['viewer'],
+    id: string,
+    stage: 'active' | 'deleted',
+  ) => Promise<unknown>,
+  idOf: (params: MlflowParams) => string,
+  stage: 'active' | 'deleted',
+): MlflowRoute {
+  return {
+    path,
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await setStage(deps, viewer, idOf(params), stage);
+      return {};
+    },
+  };
+}
 
 export const TRACKING_ROUTES: readonly MlflowRoute[] = [
   {
@@ -106,35 +155,13 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
   {
     path: 'experiments/search',
     methods: ['POST', 'GET'],
-    async handle(params, { deps, viewer }) {
-      const { experiments, nextOffset } = await searchExperiments(deps, viewer, {
-        filter: params.string('filter'),
-        orderBy: params.strings('order_by'),
-        viewType: viewType(params, 'view_type'),
-        maxResults: params.integer('max_results'),
-        offset: offsetOf(params.string('page_token')),
-      });
-      return {
-        ...(experiments.length ? { experiments: experiments.map(experimentJson) } : {}),
-        ...(nextOffset === null ? {} : { next_page_token: offsetToken(nextOffset) }),
-      };
-    },
+    handle: (params, context) => experimentsAnswer(params, context, true),
   },
   {
     // MLflow 1.x's list, which older clients (the npm `mlflow` package among them) still call.
     path: 'experiments/list',
     methods: ['GET'],
-    async handle(params, { deps, viewer }) {
-      const { experiments, nextOffset } = await searchExperiments(deps, viewer, {
-        viewType: viewType(params, 'view_type'),
-        maxResults: params.integer('max_results'),
-        offset: offsetOf(params.string('page_token')),
-      });
-      return {
-        ...(experiments.length ? { experiments: experiments.map(experimentJson) } : {}),
-        ...(nextOffset === null ? {} : { next_page_token: offsetToken(nextOffset) }),
-      };
-    },
+    handle: (params, context) => experimentsAnswer(params, context, false),
   },
   {
     path: 'experiments/update',
@@ -148,24 +175,8 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
       return {};
     },
   },
-  {
-    path: 'experiments/delete',
-    methods: ['POST'],
-    write: true,
-    async handle(params, { deps, viewer }) {
-      await setExperimentLifecycle(deps, viewer, params.requiredString('experiment_id'), 'deleted');
-      return {};
-    },
-  },
-  {
-    path: 'experiments/restore',
-    methods: ['POST'],
-    write: true,
-    async handle(params, { deps, viewer }) {
-      await setExperimentLifecycle(deps, viewer, params.requiredString('experiment_id'), 'active');
-      return {};
-    },
-  },
+  stageRoute('experiments/delete', setExperimentLifecycle, experimentId, 'deleted'),
+  stageRoute('experiments/restore', setExperimentLifecycle, experimentId, 'active'),
   {
     path: 'experiments/set-experiment-tag',
     methods: ['POST'],
@@ -214,24 +225,8 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
       return { run_info: runInfoJson(run) };
     },
   },
-  {
-    path: 'runs/delete',
-    methods: ['POST'],
-    write: true,
-    async handle(params, { deps, viewer }) {
-      await setRunLifecycle(deps, viewer, runId(params), 'deleted');
-      return {};
-    },
-  },
-  {
-    path: 'runs/restore',
-    methods: ['POST'],
-    write: true,
-    async handle(params, { deps, viewer }) {
-      await setRunLifecycle(deps, viewer, runId(params), 'active');
-      return {};
-    },
-  },
+  stageRoute('runs/delete', setRunLifecycle, runId, 'deleted'),
+  stageRoute('runs/restore', setRunLifecycle, runId, 'active'),
   {
     path: 'runs/search',
     methods: ['POST', 'GET'],
@@ -244,10 +239,7 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
         maxResults: params.integer('max_results'),
         offset: offsetOf(params.string('page_token')),
       });
-      return {
-        ...(runs.length ? { runs: runs.map(runJson) } : {}),
-        ...(nextOffset === null ? {} : { next_page_token: offsetToken(nextOffset) }),
-      };
+      return pagedAnswer('runs', runs.map(runJson), nextOffset);
     },
   },
   {
