@@ -53,10 +53,13 @@ const STRING: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
 
 class Scanner {
   index = 0;
-  constructor(
-    readonly text: string,
-    readonly field: string,
-  ) {}
+  readonly text: string;
+  readonly field: string;
+
+  constructor(text: string, field: string) {
+    this.text = text;
+    this.field = field;
+  }
 
   fail(message: string): never {
     throw new ValidationError(`Invalid ${this.field} '${this.text}': ${message}`, [this.field]);

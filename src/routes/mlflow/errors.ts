@@ -30,12 +30,13 @@ const STATUS: Readonly<Record<MlflowErrorCode, number>> = {
 };
 
 export class MlflowError extends Error {
-  constructor(
-    readonly code: MlflowErrorCode,
-    message: string,
-    readonly status = STATUS[code],
-  ) {
+  readonly code: MlflowErrorCode;
+  readonly status: number;
+
+  constructor(code: MlflowErrorCode, message: string, status = STATUS[code]) {
     super(message);
+    this.code = code;
+    this.status = status;
   }
 
   toResponse(): Response {

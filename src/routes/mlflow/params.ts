@@ -3,10 +3,14 @@
 import { MlflowError } from './errors.ts';
 
 export class MlflowParams {
-  constructor(
-    private readonly fields: Record<string, unknown>,
-    private readonly query: URLSearchParams | null,
-  ) {}
+  private readonly fields: Record<string, unknown>;
+  /** The query string of a GET, whose repeated keys are MLflow's repeated fields. */
+  private readonly query: URLSearchParams | null;
+
+  constructor(fields: Record<string, unknown>, query: URLSearchParams | null) {
+    this.fields = fields;
+    this.query = query;
+  }
 
   static async of(request: Request, url: URL): Promise<MlflowParams> {
     if (request.method === 'GET' || request.method === 'HEAD') {
