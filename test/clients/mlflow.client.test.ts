@@ -4,7 +4,8 @@
 import mlflowPackage from 'mlflow';
 import mlflowEnums from 'mlflow/enum.js';
 import { describe, expect, it, vi } from 'vitest';
-import { registryToken, registryUrl } from './registry.ts';
+import { runSweep } from '../../examples/mlflow-sweep.ts';
+import { graphql, registryToken, registryUrl } from './registry.ts';
 
 // The package's index.js exports the class itself; its types describe lib/mlflow's ES module.
 const MLflow = mlflowPackage as unknown as typeof mlflowPackage.default;
@@ -123,5 +124,19 @@ describe('the mlflow npm client', () => {
     const { run: deleted } = await Runs.get({ run_id: run.info.run_id });
     expect(deleted.info.lifecycle_stage).toBe('deleted');
     await Runs.restore({ run_id: run.info.run_id });
+  });
+});
+
+describe('examples/mlflow-sweep.ts', () => {
+  it('logs a sweep, picks the best trial and registers its model', async () => {
+    const name = `example-sweep-${crypto.randomUUID()}`;
+    const result = await runSweep(registryUrl(), registryToken(), name);
+    // lr 0.03 has the lowest floor of the made-up curves: |log10(0.03) + 1.5| / 4 ~ 0.005.
+    expect(result.bestLoss).toBeCloseTo(Math.abs(Math.log10(0.03) + 1.5) / 4 + 1 / 20, 6);
+    const data = await graphql<{ node: { metadata: { mlflow: { runId: string } } } }>(
+      'query ($id: ID!) { node(id: $id) { ... on ModelVersion { metadata } } }',
+      { id: result.modelVersionId },
+    );
+    expect(data.node.metadata.mlflow.runId).toBe(result.bestRunId);
   });
 });
