@@ -7,12 +7,12 @@
 // metric points and tracked requests stay, pointing at the tombstone. Error paths are relative to
 // each function's input.
 
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Viewer } from '../../auth/viewer.ts';
-import { runBatch } from '../../db/batch.ts';
+import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import { deleteArtifactsWhere, findArtifactsOfVersions } from '../artifact/artifact.repository.ts';
 import { type Artifact, toArtifact } from '../artifact/artifact.ts';
-import { insertAuditEventWhere } from '../audit/audit.repository.ts';
+import { type AuditEntry, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import {
   datasetDeletable,
   findDatasetsByIds,
@@ -75,6 +75,56 @@ async function removeBytes(deps: DeletionDeps, artifacts: readonly Artifact[]) {
   if (artifacts.length > 0) await deps.bucket.delete(artifacts.map((a) => a.r2Key));
 }
 
+/** What deleting versions (one, or a model's all) writes, besides the shared steps. */
+interface VersionsDeletion {
+  audit: AuditEntry;
+  /** Holds while nothing changed since the read; every write but the embeddings' is under it. */
+  guard: RawBuilder<boolean>;
+  now: string;
+  result: Deletion;
+  versionIds: readonly string[];
+  /** The nodes whose live lineage edges end. */
+  edgeNodeIds: readonly string[];
+  artifacts: readonly Artifact[];
+  /** The tombstoning updates, the one that changes what the guard reads last. */
+  tombstones: readonly BatchQuery[];
+  /** True once the batch tombstoned: the embeddings go only then. */
+  committed: RawBuilder<boolean>;
+  /** The answer when the guard failed (another request changed the rows meanwhile). */
+  conflict: ConflictError;
+}
+
+/**
+ * The guarded batch deleteModelVersion and deleteModel share (audit event, idempotency claim,
+ * aliases, lineage edges, artifact records, tombstones, embeddings), then the R2 bytes and vectors,
+ * which only go once the batch committed.
+ */
+async function deleteVersionsGuarded(
+  deps: DeletionDeps,
+  viewer: Viewer,
+  claim: IdempotencyClaim | undefined,
+  deletion: VersionsDeletion,
+): Promise<Deletion> {
+  const { guard, now, versionIds, artifacts } = deletion;
+  const results = await runBatch(deps.d1, [
+    insertAuditEventWhere(deps.db, deletion.audit, guard),
+    ...claimWritesWhere(deps.db, claim, deletion.result, guard),
+    deleteAliasesOfVersions(deps.db, versionIds, guard),
+    endLiveEdgesAt(deps.db, viewer.orgId, deletion.edgeNodeIds, now, viewer.userId, guard),
+    ...deleteArtifactsWhere(
+      deps.db,
+      artifacts.map((a) => a.id),
+      guard,
+    ),
+    ...deletion.tombstones,
+    deleteEmbeddings(deps.db, versionIds).where(deletion.committed),
+  ]);
+  if (results[0]?.meta.changes === 0) throw deletion.conflict;
+  await removeBytes(deps, artifacts);
+  if (versionIds.length > 0) await deps.vectorIndex.delete(viewer.orgId, [...versionIds]);
+  return deletion.result;
+}
+
 /** Deletes a version that is neither in production nor deployed; its other aliases go with it. */
 export async function deleteModelVersion(
   deps: DeletionDeps,
@@ -118,49 +168,40 @@ export async function deleteModelVersion(
   };
   const now = nowIso();
   const guard = sql<boolean>`(${versionUnchangedSince(row.id, row.updated_at)} AND ${versionUnheld(row.id)})`;
-  const results = await runBatch(deps.d1, [
-    insertAuditEventWhere(
-      deps.db,
-      {
-        orgId: viewer.orgId,
-        actorId: viewer.userId,
-        action: 'modelVersion.delete',
-        subjectId: row.id,
-        subjectKind: 'ModelVersion',
-        before: {
-          modelId: row.model_id,
-          version: row.version,
-          status: row.status,
-          aliases: aliases.map((alias) => alias.name),
-          artifacts: artifacts.map((a) => ({ name: a.name, sha256: a.sha256 })),
-          endedEdges,
-        },
-        reason,
+  return deleteVersionsGuarded(deps, viewer, claim, {
+    audit: {
+      orgId: viewer.orgId,
+      actorId: viewer.userId,
+      action: 'modelVersion.delete',
+      subjectId: row.id,
+      subjectKind: 'ModelVersion',
+      before: {
+        modelId: row.model_id,
+        version: row.version,
+        status: row.status,
+        aliases: aliases.map((alias) => alias.name),
+        artifacts: artifacts.map((a) => ({ name: a.name, sha256: a.sha256 })),
+        endedEdges,
       },
-      guard,
-    ),
-    ...claimWritesWhere(deps.db, claim, result, guard),
-    deleteAliasesOfVersions(deps.db, [row.id], guard),
-    endLiveEdgesAt(deps.db, viewer.orgId, [row.id], now, viewer.userId, guard),
-    ...deleteArtifactsWhere(
-      deps.db,
-      artifacts.map((a) => a.id),
-      guard,
-    ),
-    touchModel(deps.db, row.model_id, now, guard),
+      reason,
+    },
+    guard,
+    now,
+    result,
+    versionIds: [row.id],
+    edgeNodeIds: [row.id],
+    artifacts,
     // Last of the guarded statements: it changes updated_at, which the guard reads.
-    tombstoneVersions(deps.db, [row.id], now, guard),
-    deleteEmbeddings(deps.db, [row.id]).where(versionDeletedAt(row.id, now)),
-  ]);
-  if (results[0]?.meta.changes === 0) {
-    throw new ConflictError(
+    tombstones: [
+      touchModel(deps.db, row.model_id, now, guard),
+      tombstoneVersions(deps.db, [row.id], now, guard),
+    ],
+    committed: versionDeletedAt(row.id, now),
+    conflict: new ConflictError(
       `${label} was changed, promoted or deployed by another request meanwhile: read it again`,
       ['versionId'],
-    );
-  }
-  await removeBytes(deps, artifacts);
-  await deps.vectorIndex.delete(viewer.orgId, [row.id]);
-  return result;
+    ),
+  });
 }
 
 /** Deletes a model none of whose versions is in production or deployed, with all its versions. */
@@ -198,49 +239,40 @@ export async function deleteModel(
   };
   const now = nowIso();
   const guard = sql<boolean>`(${modelUnchangedSince(row.id, row.updated_at)} AND ${modelUnheld(row.id)})`;
-  const results = await runBatch(deps.d1, [
-    insertAuditEventWhere(
-      deps.db,
-      {
-        orgId: viewer.orgId,
-        actorId: viewer.userId,
-        action: 'model.delete',
-        subjectId: row.id,
-        subjectKind: 'Model',
-        before: {
-          name: row.name,
-          status: row.status,
-          versions: versions.map((version) => version.version),
-          aliases: aliases.map((alias) => alias.name),
-          artifacts: artifacts.map((a) => ({ name: a.name, sha256: a.sha256 })),
-          endedEdges,
-        },
-        reason,
+  return deleteVersionsGuarded(deps, viewer, claim, {
+    audit: {
+      orgId: viewer.orgId,
+      actorId: viewer.userId,
+      action: 'model.delete',
+      subjectId: row.id,
+      subjectKind: 'Model',
+      before: {
+        name: row.name,
+        status: row.status,
+        versions: versions.map((version) => version.version),
+        aliases: aliases.map((alias) => alias.name),
+        artifacts: artifacts.map((a) => ({ name: a.name, sha256: a.sha256 })),
+        endedEdges,
       },
-      guard,
-    ),
-    ...claimWritesWhere(deps.db, claim, result, guard),
-    deleteAliasesOfVersions(deps.db, versionIds, guard),
-    endLiveEdgesAt(deps.db, viewer.orgId, [row.id, ...versionIds], now, viewer.userId, guard),
-    ...deleteArtifactsWhere(
-      deps.db,
-      artifacts.map((a) => a.id),
-      guard,
-    ),
-    tombstoneVersions(deps.db, versionIds, now, guard),
+      reason,
+    },
+    guard,
+    now,
+    result,
+    versionIds,
+    edgeNodeIds: [row.id, ...versionIds],
+    artifacts,
     // Last of the guarded statements: it changes updated_at, which the guard reads.
-    tombstoneModel(deps.db, row.id, now, guard),
-    deleteEmbeddings(deps.db, versionIds).where(modelDeletedAt(row.id, now)),
-  ]);
-  if (results[0]?.meta.changes === 0) {
-    throw new ConflictError(
+    tombstones: [
+      tombstoneVersions(deps.db, versionIds, now, guard),
+      tombstoneModel(deps.db, row.id, now, guard),
+    ],
+    committed: modelDeletedAt(row.id, now),
+    conflict: new ConflictError(
       `"${row.name}" was changed, promoted or deployed by another request meanwhile: read it again`,
       ['modelId'],
-    );
-  }
-  await removeBytes(deps, artifacts);
-  if (versionIds.length > 0) await deps.vectorIndex.delete(viewer.orgId, versionIds);
-  return result;
+    ),
+  });
 }
 
 /** Deletes a dataset no live version is trained on; its lineage edges end. */
