@@ -20,6 +20,11 @@ async function run(token: string, experimentId: string, fields: Record<string, u
     ...fields,
   });
   expect(created.status).toBe(200);
+  // As MLflow answers runs/create: the run with the tags it was created with.
+  expect(created.body.run.data.tags).toContainEqual({
+    key: 'mlflow.runName',
+    value: created.body.run.info.run_name,
+  });
   return created.body.run.info.run_id as string;
 }
 

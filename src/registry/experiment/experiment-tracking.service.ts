@@ -113,7 +113,7 @@ export async function setExperimentTag(
   experimentId: string,
   tag: KeyValue,
 ): Promise<void> {
-  const [checked] = checkExperimentTags([tag], []).map((entry) => entry);
+  const checked = checkExperimentTags([tag], [])[0] as KeyValue;
   const row = await requireExperiment(deps, viewer, experimentId);
   if (row.lifecycle_stage !== 'active') {
     throw new ValidationError(
@@ -121,7 +121,7 @@ export async function setExperimentTag(
       ['experimentId'],
     );
   }
-  await runBatch(deps.d1, [upsertExperimentTags(deps.db, row.id, [checked as KeyValue])]);
+  await runBatch(deps.d1, [upsertExperimentTags(deps.db, row.id, [checked])]);
 }
 
 const FILTER_GRAMMAR = { types: ['attribute', 'tag'], ...EXPERIMENT_SEARCH_ATTRIBUTES } as const;

@@ -9,7 +9,6 @@ import {
   findLatestMetrics,
   findMetricHistory,
   findRunParams,
-  findRunsByIds,
   findRunTags,
   RUN_SEARCH_ATTRIBUTES,
   searchRunRows,
@@ -20,25 +19,12 @@ import {
   type MetricValue,
   type Run,
   type RunData,
+  type RunWithData,
   toMetricValue,
   toRun,
 } from './run.ts';
 
 type ReadDeps = Pick<Deps, 'db'>;
-
-export interface RunWithData {
-  run: Run;
-  data: RunData;
-}
-
-export async function runsByIds(
-  deps: ReadDeps,
-  viewer: Viewer,
-  ids: readonly string[],
-): Promise<Run[]> {
-  if (ids.length === 0) return [];
-  return (await findRunsByIds(deps.db, viewer.orgId, ids)).map(toRun);
-}
 
 /** The data of each run, in the runs' order. */
 export async function withRunData(deps: ReadDeps, runs: readonly Run[]): Promise<RunWithData[]> {

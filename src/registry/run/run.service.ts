@@ -38,6 +38,7 @@ import {
   RUN_STATUSES,
   type Run,
   type RunStatus,
+  type RunWithData,
   runArtifactUri,
   runIdFrom,
   storedMetricValue,
@@ -111,7 +112,7 @@ export async function createRun(
   deps: WriteDeps,
   viewer: Viewer,
   input: RunCreateInput,
-): Promise<Run> {
+): Promise<RunWithData> {
   const [experiment] = await findExperimentsByIds(deps.db, viewer.orgId, [input.experimentId]);
   if (!experiment) {
     throw new NotFoundError(
@@ -164,7 +165,7 @@ export async function createRun(
       after: { experimentId: experiment.id, name: row.name, parentRunId: parentId },
     }),
   ]);
-  return toRun(row);
+  return { run: toRun(row), data: { params: [], metrics: [], tags: allTags } };
 }
 
 // MLflow names unnamed runs with two random words and a number; ours are shorter and as unique.

@@ -56,6 +56,12 @@ export interface RunData {
   metrics: MetricValue[];
 }
 
+/** A run with its params, tags and latest metrics, as MLflow's Run message holds them. */
+export interface RunWithData {
+  run: Run;
+  data: RunData;
+}
+
 export function toRun(row: RunTable): Run {
   return {
     kind: 'Run',

@@ -2,8 +2,7 @@
 // milliseconds, unset fields and empty lists left out (as MLflow's server writes them), doubles
 // NaN as "NaN" (protobuf's JSON mapping).
 import type { TaggedExperiment } from '../../registry/experiment/experiment-tracking.service.ts';
-import type { MetricValue, Run } from '../../registry/run/run.ts';
-import type { RunWithData } from '../../registry/run/run-read.service.ts';
+import type { MetricValue, Run, RunWithData } from '../../registry/run/run.ts';
 import type { KeyValue } from '../../registry/tracking/entity-keys.ts';
 
 function tagsField(tags: readonly KeyValue[]) {

@@ -201,7 +201,7 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
         startTime: params.integer('start_time'),
         tags: params.keyValues('tags'),
       });
-      return { run: runJson({ run, data: { params: [], metrics: [], tags: [] } }) };
+      return { run: runJson(run) };
     },
   },
   {
