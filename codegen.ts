@@ -15,7 +15,7 @@ const config: CodegenConfig = {
         // Node runs the example by stripping types: relative imports must name the .ts file.
         importExtension: '.ts',
         enumsAsTypes: true,
-        scalars: { DateTime: 'string', JSON: 'unknown', ID: 'string' },
+        scalars: { DateTime: 'string', JSON: 'unknown', SafeInt: 'number', ID: 'string' },
       },
       presetConfig: {
         fragmentMasking: false,

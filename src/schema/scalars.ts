@@ -1,4 +1,4 @@
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars';
 import { builder } from './builder.ts';
 
 builder.addScalarType('DateTime', DateTimeResolver, {
@@ -6,4 +6,8 @@ builder.addScalarType('DateTime', DateTimeResolver, {
 });
 builder.addScalarType('JSON', JSONResolver, {
   description: 'Any JSON value: metadata, edge properties, audit snapshots.',
+});
+builder.addScalarType('SafeInt', SafeIntResolver, {
+  description:
+    'A whole number up to 2^53 - 1 in magnitude (what JavaScript holds exactly): metric steps, which MLflow logs as int64.',
 });

@@ -90,6 +90,13 @@ export const hostileInt: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(2_147_483_648, -2_147_483_649, 1e21, 0.5, -0.0, INFINITY, NEGATIVE_INFINITY),
 );
 
+export const hostileSafeInt: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(0, -1, 1, 2 ** 31, 2 ** 53 - 1, -(2 ** 53 - 1)),
+  fc.integer(),
+  // Outside a safe integer, or not a whole number: refused by coercion.
+  fc.constantFrom(2 ** 53, -(2 ** 53), 1e21, 0.5, '12', INFINITY, NEGATIVE_INFINITY),
+);
+
 export const hostileFloat: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(0, -0, -1, 0.5, 1, 1e-320, 5e-324, 1e308, -1e308, 2 ** 53 + 2, 1e15, 1e20),
   fc.double({ noNaN: true, noDefaultInfinity: true }),

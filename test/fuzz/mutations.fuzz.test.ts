@@ -35,6 +35,7 @@ import {
   hostileFloat,
   hostileInt,
   hostileJson,
+  hostileSafeInt,
   hostileString,
   smallHostileString,
   toJsonBody,
@@ -62,6 +63,7 @@ interface OrgWorld {
   dataset: string;
   deployment: string;
   experiment: string;
+  run: string;
   edge: string;
   approval: string;
   artifact: string;
@@ -145,6 +147,14 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     ),
     (data) => data?.r?.experiment?.id as string,
   );
+  const run = await must(
+    gql(
+      admin,
+      'mutation($i: RunCreateInput!) { r: runCreate(input: $i) { ... on RunCreatePayload { run { id } } } }',
+      { i: { experimentId: experiment, name: 'fuzz-run' } },
+    ),
+    (data) => data?.r?.run?.id as string,
+  );
   const approval = await must(
     gql(
       org.tokens.EDITOR,
@@ -187,6 +197,7 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     dataset,
     deployment,
     experiment,
+    run,
     edge: globalId('GraphEdge', edgeRow?.id ?? ''),
     approval,
     artifact,
@@ -261,6 +272,19 @@ const BASELINES: Record<string, Baseline> = {
     modelVersions: [{ versionId: w.version, properties: { traffic: 1 } }],
   }),
   experimentCreate: (_w, n) => ({ name: `experiment ${n}`, metadata: { a: 1 } }),
+  runCreate: (w, n) => ({
+    experimentId: w.experiment,
+    name: `run ${n}`,
+    parentRunId: w.run,
+    tags: [{ key: 'team', value: 'fuzz' }],
+  }),
+  runLog: (w, n) => ({
+    runId: w.run,
+    metrics: [{ key: 'loss', value: 0.5, step: 1 }],
+    params: [{ key: `p-${n}`, value: '1' }],
+    tags: [{ key: 'team', value: 'fuzz' }],
+  }),
+  runUpdate: (w, n) => ({ runId: w.run, name: `renamed ${n}`, status: 'FINISHED' }),
   inferenceTrack: (w) => ({ requests: [inferenceRequest(w)] }),
   lineageEdgeAdd: (w) => ({
     fromId: w.version2,
@@ -374,6 +398,8 @@ function scalarValue(name: string, small: boolean): fc.Arbitrary<unknown> {
       return small ? smallHostileString : hostileString;
     case 'Int':
       return hostileInt;
+    case 'SafeInt':
+      return hostileSafeInt;
     case 'Float':
       return hostileFloat;
     case 'Boolean':

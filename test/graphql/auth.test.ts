@@ -11,6 +11,7 @@ import { requestApproval } from '../../src/registry/governance/approval.service.
 import { setModelAlias } from '../../src/registry/model/model.service.ts';
 import { setModelArchived } from '../../src/registry/model/model-lifecycle.service.ts';
 import { setModelVersionArchived } from '../../src/registry/model/model-version-lifecycle.service.ts';
+import { createRun } from '../../src/registry/run/run.service.ts';
 import { setAutoPromotionRule } from '../../src/registry/usage/auto-promotion.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
 import { schema } from '../../src/schema/index.ts';
@@ -133,6 +134,17 @@ const MUTATIONS: {
     }),
   },
   { field: 'experimentCreate', scope: 'editor', input: () => ({ name: 'new-experiment' }) },
+  { field: 'runCreate', scope: 'editor', input: (seed) => ({ experimentId: seed.experiment }) },
+  {
+    field: 'runLog',
+    scope: 'editor',
+    input: (seed) => ({ runId: seed.run, metrics: [{ key: 'loss', value: 0.5 }] }),
+  },
+  {
+    field: 'runUpdate',
+    scope: 'editor',
+    input: (seed) => ({ runId: seed.run, status: 'FINISHED' }),
+  },
   {
     field: 'lineageEdgeAdd',
     scope: 'editor',
@@ -276,6 +288,8 @@ interface Seed {
   spareDataset: string;
   deployment: string;
   experiment: string;
+  /** A RUNNING run of the experiment. */
+  run: string;
   viewerUser: string;
   spareToken: string;
   /** Requested by the EDITOR, so anyone else with the reviewer scope may decide it. */
@@ -300,12 +314,17 @@ const OTHER_TABLES = [
   'auto_promotion_rule',
   'artifact',
   'artifact_part',
+  'run',
 ] as const;
 
 async function allRowCounts(orgId: string) {
-  const columns = OTHER_TABLES.map(
-    (table) => `(SELECT count(*) FROM "${table}" WHERE org_id = ?1) AS "${table}"`,
-  );
+  const columns = [
+    ...OTHER_TABLES.map(
+      (table) => `(SELECT count(*) FROM "${table}" WHERE org_id = ?1) AS "${table}"`,
+    ),
+    // Logged run data is keyed by run, not organization.
+    '(SELECT count(*) FROM run_metric WHERE run_id IN (SELECT id FROM run WHERE org_id = ?1)) AS run_metric',
+  ];
   const others = await env.DB.prepare(`SELECT ${columns.join(', ')}`)
     .bind(orgId)
     .first<Record<string, number>>();
@@ -334,6 +353,9 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
   const deployed = await seedVersion(org, modelA.id, '2.5.0');
   const deployment = await seedDeployment(org, 'deployment', [{ versionId: deployed.id }]);
   const experiment = await seedExperiment(org, 'experiment');
+  const run = await createRun(serviceDeps(), viewerOf(org, 'EDITOR'), {
+    experimentId: experiment.id,
+  });
   const archived = await seedModel(org, 'model-c');
   await setModelArchived(serviceDeps(), viewerOf(org, 'EDITOR'), {
     modelId: archived.id,
@@ -396,6 +418,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     spareDataset: globalId('Dataset', spareDataset.id),
     deployment: globalId('Deployment', deployment.id),
     experiment: globalId('Experiment', experiment.id),
+    run: globalId('Run', run.run.id),
     viewerUser: globalId('User', org.userIds.VIEWER),
     spareToken: globalId('ApiToken', spare.apiToken.id),
     pendingApproval: globalId('Approval', approval.approval.id),
@@ -421,6 +444,7 @@ function placeholderSeed(): Seed {
     spareDataset: unknownId('Dataset'),
     deployment: unknownId('Deployment'),
     experiment: unknownId('Experiment'),
+    run: unknownId('Run'),
     viewerUser: unknownId('User'),
     spareToken: unknownId('ApiToken'),
     pendingApproval: unknownId('Approval'),

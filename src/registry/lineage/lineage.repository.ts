@@ -12,6 +12,7 @@ const KIND_TABLES = {
   Dataset: 'dataset',
   Deployment: 'deployment',
   Experiment: 'experiment',
+  Run: 'run',
   User: 'user',
 } as const satisfies Record<NodeKind, string>;
 

@@ -17,6 +17,7 @@ export const NODE_KINDS = [
   'Dataset',
   'Deployment',
   'Experiment',
+  'Run',
   'User',
 ] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
@@ -26,11 +27,18 @@ export type NodeKind = (typeof NODE_KINDS)[number];
  * for edge validation; the GraphQL edge fields are its typed views.
  */
 export const EDGE_RULES: Readonly<Record<EdgeType, readonly (readonly [NodeKind, NodeKind])[]>> = {
-  TRAINED_ON: [['ModelVersion', 'Dataset']],
-  EVALUATED_ON: [['ModelVersion', 'Dataset']],
+  TRAINED_ON: [
+    ['ModelVersion', 'Dataset'],
+    ['Run', 'Dataset'],
+  ],
+  EVALUATED_ON: [
+    ['ModelVersion', 'Dataset'],
+    ['Run', 'Dataset'],
+  ],
   DERIVED_FROM: [
     ['ModelVersion', 'ModelVersion'],
     ['ModelVersion', 'Experiment'],
+    ['ModelVersion', 'Run'],
     ['Dataset', 'Dataset'],
   ],
   DEPLOYED_TO: [['ModelVersion', 'Deployment']],

@@ -3,12 +3,15 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Deps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
+import type { KeyValue } from '../tracking/entity-keys.ts';
 import { parseFilter, parseOrderBy } from '../tracking/search-filter.ts';
 import { stagesOf, type ViewType } from '../tracking/view-type.ts';
 import {
+  findBestChildRuns,
   findLatestMetrics,
   findMetricHistory,
   findRunParams,
+  findRunsByIds,
   findRunTags,
   RUN_SEARCH_ATTRIBUTES,
   searchRunRows,
@@ -18,7 +21,6 @@ import {
   type HistoryCursor,
   type MetricValue,
   type Run,
-  type RunData,
   type RunWithData,
   toMetricValue,
   toRun,
@@ -26,22 +28,77 @@ import {
 
 type ReadDeps = Pick<Deps, 'db'>;
 
+/** Runs by id in the caller's organization, deleted ones included (they stay readable). */
+export async function runsByIds(
+  deps: ReadDeps,
+  viewer: Viewer,
+  ids: readonly string[],
+): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  return (await findRunsByIds(deps.db, viewer.orgId, ids)).map(toRun);
+}
+
+/** Groups rows by run, in the order of `runIds` (an empty list for a run without any). */
+function byRun<Row extends { run_id: string }, T>(
+  runIds: readonly string[],
+  rows: readonly Row[],
+  map: (row: Row) => T,
+): T[][] {
+  const groups = new Map<string, T[]>(runIds.map((id) => [id, []]));
+  for (const row of rows) groups.get(row.run_id)?.push(map(row));
+  return runIds.map((id) => groups.get(id) as T[]);
+}
+
+const keyValue = (row: KeyValue): KeyValue => ({ key: row.key, value: row.value });
+
+// The three parts of a run's data, each one statement for any number of runs. The ids are of
+// runs the caller already read (their organization checked), as the GraphQL loaders pass them.
+export async function paramsOfRuns(deps: ReadDeps, runIds: readonly string[]) {
+  return byRun(runIds, await findRunParams(deps.db, runIds), keyValue);
+}
+export async function tagsOfRuns(deps: ReadDeps, runIds: readonly string[]) {
+  return byRun(runIds, await findRunTags(deps.db, runIds), keyValue);
+}
+export async function latestMetricsOfRuns(deps: ReadDeps, runIds: readonly string[]) {
+  return byRun(runIds, await findLatestMetrics(deps.db, runIds), toMetricValue);
+}
+
 /** The data of each run, in the runs' order. */
 export async function withRunData(deps: ReadDeps, runs: readonly Run[]): Promise<RunWithData[]> {
   if (runs.length === 0) return [];
   const ids = runs.map((run) => run.id);
   const [params, tags, metrics] = await Promise.all([
-    findRunParams(deps.db, ids),
-    findRunTags(deps.db, ids),
-    findLatestMetrics(deps.db, ids),
+    paramsOfRuns(deps, ids),
+    tagsOfRuns(deps, ids),
+    latestMetricsOfRuns(deps, ids),
   ]);
-  const data = new Map<string, RunData>(
-    ids.map((id) => [id, { params: [], tags: [], metrics: [] }]),
-  );
-  for (const row of params) data.get(row.run_id)?.params.push({ key: row.key, value: row.value });
-  for (const row of tags) data.get(row.run_id)?.tags.push({ key: row.key, value: row.value });
-  for (const row of metrics) data.get(row.run_id)?.metrics.push(toMetricValue(row));
-  return runs.map((run) => ({ run, data: data.get(run.id) as RunData }));
+  return runs.map((run, index) => ({
+    run,
+    data: {
+      params: params[index] as KeyValue[],
+      tags: tags[index] as KeyValue[],
+      metrics: metrics[index] as MetricValue[],
+    },
+  }));
+}
+
+/**
+ * The best nested run of each parent by the latest value of `metric` (MIN: lowest, MAX: highest),
+ * in the parents' order; null for a parent with no active child that logged it (NaN is no value).
+ */
+export async function bestChildRuns(
+  deps: ReadDeps,
+  viewer: Viewer,
+  parentIds: readonly string[],
+  input: { metric: string; mode: 'MIN' | 'MAX' },
+): Promise<(Run | null)[]> {
+  const { rows } = await findBestChildRuns(deps.db, viewer.orgId, {
+    parentIds,
+    key: input.metric,
+    ascending: input.mode === 'MIN',
+  });
+  const best = new Map(rows.map((row) => [row.parent_run_id, toRun(row)]));
+  return parentIds.map((id) => best.get(id) ?? null);
 }
 
 /** One run with its data; deleted runs are readable (MLflow's runs/get returns them). */
@@ -63,6 +120,8 @@ export interface RunSearchInput {
   maxResults?: number | null;
   /** Offset into the result, as MLflow's page tokens carry it. */
   offset?: number | null;
+  /** Only the nested runs of this run (a sweep's trials). */
+  parentRunId?: string | null;
 }
 
 export const MAX_RUNS_PER_SEARCH = 50_000;
@@ -97,6 +156,7 @@ export async function searchRuns(
     clauses,
     orderBy,
     stages: stagesOf(input.viewType),
+    parentRunId: input.parentRunId,
     offset,
     limit: limit + 1,
   });

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
+import { jsonKeys } from '../keys.ts';
 import type { KeyValue } from '../tracking/entity-keys.ts';
 import type { FilterClause, OrderClause } from '../tracking/search-filter.ts';
 import { comparison } from '../tracking/search-sql.ts';
@@ -11,7 +12,7 @@ export function findRunsByIds(db: Db, orgId: string, ids: readonly string[]) {
     .selectFrom('run')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('id', 'in', ids)
+    .where('id', 'in', jsonKeys(ids))
     .execute();
 }
 
@@ -93,7 +94,7 @@ export function findRunParams(db: Db, runIds: readonly string[]) {
   return db
     .selectFrom('run_param')
     .select(['run_id', 'key', 'value'])
-    .where('run_id', 'in', runIds)
+    .where('run_id', 'in', jsonKeys(runIds))
     .orderBy('run_id')
     .orderBy('key')
     .execute();
@@ -103,7 +104,7 @@ export function findRunTags(db: Db, runIds: readonly string[]) {
   return db
     .selectFrom('run_tag')
     .select(['run_id', 'key', 'value'])
-    .where('run_id', 'in', runIds)
+    .where('run_id', 'in', jsonKeys(runIds))
     .orderBy('run_id')
     .orderBy('key')
     .execute();
@@ -113,7 +114,7 @@ export function findLatestMetrics(db: Db, runIds: readonly string[]) {
   return db
     .selectFrom('run_latest_metric')
     .selectAll()
-    .where('run_id', 'in', runIds)
+    .where('run_id', 'in', jsonKeys(runIds))
     .orderBy('run_id')
     .orderBy('key')
     .execute();
@@ -205,6 +206,8 @@ export function searchRunRows(
     clauses: readonly FilterClause[];
     orderBy: readonly OrderClause[];
     stages: readonly ('active' | 'deleted')[];
+    /** Only the nested runs of this run (a sweep's trials). */
+    parentRunId?: string | null;
     offset: number;
     limit: number;
   },
@@ -213,11 +216,34 @@ export function searchRunRows(
     sql<boolean>`run.org_id = ${orgId}`,
     sql<boolean>`run.experiment_id IN (SELECT value FROM json_each(${JSON.stringify(input.experimentIds)}))`,
     sql<boolean>`run.lifecycle_stage IN (SELECT value FROM json_each(${JSON.stringify(input.stages)}))`,
+    ...(input.parentRunId ? [sql<boolean>`run.parent_run_id = ${input.parentRunId}`] : []),
     ...input.clauses.map(clauseSql),
   ];
   const order = [...input.orderBy.flatMap(orderSql), sql`run.start_time DESC`, sql`run.id ASC`];
   return sql<RunTable>`
     SELECT run.* FROM run WHERE ${sql.join(where, sql` AND `)}
     ORDER BY ${sql.join(order)} LIMIT ${input.limit} OFFSET ${input.offset}
+  `.execute(db);
+}
+
+/**
+ * The best active child of each parent run by a metric's latest value (NaN and runs without it
+ * left out), in one statement for all parents: ties go to the earlier run.
+ */
+export function findBestChildRuns(
+  db: Db,
+  orgId: string,
+  input: { parentIds: readonly string[]; key: string; ascending: boolean },
+) {
+  const direction = sql.raw(input.ascending ? 'ASC' : 'DESC');
+  return sql<RunTable>`
+    SELECT * FROM (
+      SELECT run.*, row_number() OVER (
+        PARTITION BY run.parent_run_id ORDER BY m.value ${direction}, run.start_time, run.id
+      ) AS best
+      FROM run JOIN run_latest_metric AS m ON m.run_id = run.id AND m.key = ${input.key} AND m.is_nan = 0
+      WHERE run.parent_run_id IN ${jsonKeys(input.parentIds)} AND run.org_id = ${orgId}
+        AND run.lifecycle_stage = 'active'
+    ) WHERE best = 1
   `.execute(db);
 }

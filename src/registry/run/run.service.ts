@@ -9,6 +9,7 @@ import { insertAuditEvent } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import {
   checkKey,
@@ -59,6 +60,8 @@ export interface RunCreateInput {
   userId?: string | null;
   startTime?: number | null;
   tags?: readonly KeyValue[] | null;
+  /** The parent of a nested run; MLflow clients send it as the mlflow.parentRunId tag instead. */
+  parentRunId?: string | null;
 }
 
 export interface MetricInput {
@@ -112,6 +115,7 @@ export async function createRun(
   deps: WriteDeps,
   viewer: Viewer,
   input: RunCreateInput,
+  claim?: IdempotencyClaim,
 ): Promise<RunWithData> {
   const [experiment] = await findExperimentsByIds(deps.db, viewer.orgId, [input.experimentId]);
   if (!experiment) {
@@ -131,8 +135,25 @@ export async function createRun(
   const tags = checkTags(input.tags ?? [], 'tags');
   const tagged = new Map(tags.map((tag) => [tag.key, tag.value]));
   const name = (input.runName ?? tagged.get(RUN_NAME_TAG) ?? '').trim() || generatedRunName();
-  const parentId = tagged.get(PARENT_RUN_TAG) ?? null;
-  if (parentId !== null) await requireRun(deps, viewer, parentId, ['tags', PARENT_RUN_TAG], true);
+  const taggedParent = tagged.get(PARENT_RUN_TAG) ?? null;
+  if (input.parentRunId != null && taggedParent !== null && taggedParent !== input.parentRunId) {
+    throw new ValidationError(
+      `parentRunId ${input.parentRunId} and the ${PARENT_RUN_TAG} tag ${taggedParent} name different runs`,
+      ['parentRunId'],
+    );
+  }
+  const parentId = input.parentRunId ?? taggedParent;
+  if (parentId !== null) {
+    const path = input.parentRunId != null ? ['parentRunId'] : ['tags', PARENT_RUN_TAG];
+    const parent = await requireRun(deps, viewer, parentId, path, true);
+    if (parent.experiment_id !== experiment.id) {
+      throw new ValidationError(
+        `The parent run ${parentId} belongs to another experiment (${parent.experiment_id})`,
+        path,
+      );
+    }
+    tagged.set(PARENT_RUN_TAG, parentId);
+  }
   const id = runIdFrom(newId());
   const now = nowIso();
   const row: RunTable = {
@@ -153,6 +174,10 @@ export async function createRun(
   };
   tagged.set(RUN_NAME_TAG, row.name);
   const allTags = [...tagged].map(([key, value]) => ({ key, value }));
+  const created: RunWithData = {
+    run: toRun(row),
+    data: { params: [], metrics: [], tags: allTags },
+  };
   await runBatch(deps.d1, [
     insertRun(deps.db, row),
     upsertRunTags(deps.db, id, allTags),
@@ -164,8 +189,9 @@ export async function createRun(
       subjectKind: 'Run',
       after: { experimentId: experiment.id, name: row.name, parentRunId: parentId },
     }),
+    ...claimWrites(deps.db, claim, created),
   ]);
-  return { run: toRun(row), data: { params: [], metrics: [], tags: allTags } };
+  return created;
 }
 
 // MLflow names unnamed runs with two random words and a number; ours are shorter and as unique.

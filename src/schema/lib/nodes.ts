@@ -11,6 +11,7 @@ import {
   ModelRef,
   ModelVersionRef,
   OrganizationRef,
+  RunRef,
   UserRef,
 } from '../objects/refs.ts';
 
@@ -20,6 +21,7 @@ const REFS = {
   Dataset: DatasetRef,
   Deployment: DeploymentRef,
   Experiment: ExperimentRef,
+  Run: RunRef,
   User: UserRef,
 } as const;
 

@@ -4,12 +4,14 @@ import type { MODEL_STATUSES } from '../../registry/model/model.ts';
 import { builder } from '../builder.ts';
 
 const EDGE_TYPE_DESCRIPTIONS: Record<(typeof EDGE_TYPES)[number], string> = {
-  TRAINED_ON: 'ModelVersion -> Dataset: the version was trained on the dataset.',
+  TRAINED_ON:
+    'ModelVersion | Run -> Dataset: the version was trained on the dataset (a run: its training input).',
   DERIVED_FROM:
-    'ModelVersion -> ModelVersion | Experiment, Dataset -> Dataset: fine-tuned, distilled or produced from. Acyclic.',
+    'ModelVersion -> ModelVersion | Experiment | Run, Dataset -> Dataset: fine-tuned, distilled or produced from (a run: the version came out of it). Acyclic.',
   DEPLOYED_TO: 'ModelVersion -> Deployment: the version serves traffic in the deployment.',
   REPLACED_BY: 'Model -> Model, ModelVersion -> ModelVersion: superseded by. Acyclic.',
-  EVALUATED_ON: 'ModelVersion -> Dataset: the version was evaluated on the dataset.',
+  EVALUATED_ON:
+    'ModelVersion | Run -> Dataset: the version was evaluated on the dataset (a run: its evaluation input).',
   APPROVED_BY: 'ModelVersion -> User: a reviewer approved the version (written by approvals).',
 };
 

@@ -12,6 +12,7 @@ import type { Deps } from '../../registry/deps.ts';
 import { experimentsByIds } from '../../registry/experiment/experiment-read.service.ts';
 import { edgesByIds } from '../../registry/lineage/lineage-read.service.ts';
 import { modelsByIds, versionsByIds } from '../../registry/model/model-read.service.ts';
+import { runsByIds } from '../../registry/run/run-read.service.ts';
 import { organizationsByIds, usersByIds } from '../../registry/user/user-read.service.ts';
 import { builder } from '../builder.ts';
 
@@ -42,6 +43,7 @@ export const DatasetRef = nodeRef('Dataset', (deps, viewer, ids) =>
 );
 export const DeploymentRef = nodeRef('Deployment', deploymentsByIds);
 export const ExperimentRef = nodeRef('Experiment', experimentsByIds);
+export const RunRef = nodeRef('Run', runsByIds);
 export const UserRef = nodeRef('User', usersByIds);
 export const OrganizationRef = nodeRef('Organization', organizationsByIds);
 export const GraphEdgeRef = nodeRef('GraphEdge', edgesByIds);
