@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
+import { jsonKeys } from '../keys.ts';
 import { findOrgRowByName, findOrgRowPage, findOrgRowsByIds } from '../org-rows.ts';
 import type { PageRequest } from '../paging.ts';
 import type { DatasetGovernanceTable, DatasetTable } from './dataset.table.ts';
@@ -15,6 +16,17 @@ export function findDatasetsByIds(
 
 export function findDatasetByName(db: Db, orgId: string, name: string) {
   return findOrgRowByName(db, 'dataset', orgId, name);
+}
+
+/** Live datasets with these names in the organization, in one statement. */
+export function findDatasetsByNames(db: Db, orgId: string, names: readonly string[]) {
+  return db
+    .selectFrom('dataset')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('name', 'in', jsonKeys(names))
+    .where('deleted_at', 'is', null)
+    .execute();
 }
 
 export function findDatasetPage(db: Db, orgId: string, page: PageRequest) {

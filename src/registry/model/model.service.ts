@@ -141,6 +141,10 @@ export interface ModelVersionCreateInput {
   derivedFrom?: readonly string[] | null;
   trainedOn?: readonly DatasetLinkInput[] | null;
   evaluatedOn?: readonly DatasetLinkInput[] | null;
+  /** The experiment run the version came out of: a DERIVED_FROM edge to it. */
+  runId?: string | null;
+  /** Where the version's files came from (MLflow's source), up to 2,048 characters. */
+  source?: string | null;
 }
 
 /**
@@ -201,7 +205,21 @@ export async function createModelVersion(
     })),
     ...datasetLinks('TRAINED_ON', 'trainedOn', trainedOn, versionRef),
     ...datasetLinks('EVALUATED_ON', 'evaluatedOn', evaluatedOn, versionRef),
+    ...(input.runId
+      ? [
+          {
+            edge: {
+              type: 'DERIVED_FROM' as const,
+              from: versionRef,
+              to: { kind: 'Run' as const, id: input.runId },
+            },
+            path: ['runId'],
+            propertiesPath: ['runId'],
+          },
+        ]
+      : []),
   ];
+  const source = optionalText(input.source, ['source'], 2048);
   const seen = new Set<string>();
   const edgeProperties = links.map(({ edge, path, propertiesPath }) => {
     const key = `${edge.type}:${edge.to.id}`;
@@ -241,6 +259,8 @@ export async function createModelVersion(
     created_by: viewer.userId,
     updated_at: now,
     status: 'ACTIVE',
+    run_id: input.runId ?? null,
+    source,
   };
   const edges = links.map(({ edge }, index) =>
     edgeRow(viewer, edge, edgeProperties[index] ?? null, now),
@@ -263,6 +283,7 @@ export async function createModelVersion(
             derivedFrom,
             trainedOn: trainedOn.map((link) => link.datasetId),
             evaluatedOn: evaluatedOn.map((link) => link.datasetId),
+            ...(input.runId ? { runId: input.runId } : {}),
           },
         },
       ],

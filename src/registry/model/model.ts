@@ -43,6 +43,10 @@ export interface ModelVersion {
   status: ModelVersionStatus;
   /** Only on a tombstone (a deleted version); its version string is the old one. */
   deletedAt?: Date;
+  /** Only on a version made from an experiment run (MLflow's run_id), which it DERIVED_FROM. */
+  runId?: string;
+  /** Only when given: where the version's files came from (MLflow's source URI). */
+  source?: string;
 }
 
 export interface ModelAlias {
@@ -87,6 +91,8 @@ export function toModelVersion(row: ModelVersionTable): ModelVersion {
     updatedAt: new Date(row.updated_at),
     status: row.status as ModelVersionStatus,
     ...(row.deleted_at ? { deletedAt: new Date(row.deleted_at) } : {}),
+    ...(row.run_id ? { runId: row.run_id } : {}),
+    ...(row.source ? { source: row.source } : {}),
   };
 }
 

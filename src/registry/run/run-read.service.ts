@@ -10,6 +10,7 @@ import {
   findBestChildRuns,
   findLatestMetrics,
   findMetricHistory,
+  findRunInputs,
   findRunParams,
   findRunsByIds,
   findRunTags,
@@ -21,9 +22,11 @@ import {
   type HistoryCursor,
   type MetricValue,
   type Run,
+  type RunInput,
   type RunWithData,
   toMetricValue,
   toRun,
+  toRunInput,
 } from './run.ts';
 
 type ReadDeps = Pick<Deps, 'db'>;
@@ -62,15 +65,19 @@ export async function tagsOfRuns(deps: ReadDeps, runIds: readonly string[]) {
 export async function latestMetricsOfRuns(deps: ReadDeps, runIds: readonly string[]) {
   return byRun(runIds, await findLatestMetrics(deps.db, runIds), toMetricValue);
 }
+export async function inputsOfRuns(deps: ReadDeps, runIds: readonly string[]) {
+  return byRun(runIds, await findRunInputs(deps.db, runIds), toRunInput);
+}
 
 /** The data of each run, in the runs' order. */
 export async function withRunData(deps: ReadDeps, runs: readonly Run[]): Promise<RunWithData[]> {
   if (runs.length === 0) return [];
   const ids = runs.map((run) => run.id);
-  const [params, tags, metrics] = await Promise.all([
+  const [params, tags, metrics, inputs] = await Promise.all([
     paramsOfRuns(deps, ids),
     tagsOfRuns(deps, ids),
     latestMetricsOfRuns(deps, ids),
+    inputsOfRuns(deps, ids),
   ]);
   return runs.map((run, index) => ({
     run,
@@ -78,6 +85,7 @@ export async function withRunData(deps: ReadDeps, runs: readonly Run[]): Promise
       params: params[index] as KeyValue[],
       tags: tags[index] as KeyValue[],
       metrics: metrics[index] as MetricValue[],
+      inputs: inputs[index] as RunInput[],
     },
   }));
 }

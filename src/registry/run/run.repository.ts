@@ -4,7 +4,7 @@ import { jsonKeys } from '../keys.ts';
 import type { KeyValue } from '../tracking/entity-keys.ts';
 import type { FilterClause, OrderClause } from '../tracking/search-filter.ts';
 import { comparison } from '../tracking/search-sql.ts';
-import type { RunMetricTable, RunTable } from './run.table.ts';
+import type { RunInputTable, RunMetricTable, RunTable } from './run.table.ts';
 import type { HistoryCursor } from './run.ts';
 
 export function findRunsByIds(db: Db, orgId: string, ids: readonly string[]) {
@@ -246,4 +246,29 @@ export function findBestChildRuns(
         AND run.lifecycle_stage = 'active'
     ) WHERE best = 1
   `.execute(db);
+}
+
+/** Inputs logged again (same run, dataset and digest) are kept once, as MLflow keeps them. */
+export function insertRunInputs(db: Db, rows: readonly RunInputTable[]) {
+  return sql`
+    INSERT OR IGNORE INTO run_input (run_id, dataset_id, digest, context, source_type, source, schema, profile, tags, created_at)
+    SELECT i.value ->> '$.run_id', i.value ->> '$.dataset_id', i.value ->> '$.digest',
+      i.value ->> '$.context', i.value ->> '$.source_type', i.value ->> '$.source',
+      i.value ->> '$.schema', i.value ->> '$.profile', i.value ->> '$.tags', i.value ->> '$.created_at'
+    FROM json_each(${JSON.stringify(rows)}) AS i
+  `.compile(db);
+}
+
+/** The inputs of runs with their dataset's name (the name it had, for a deleted dataset). */
+export function findRunInputs(db: Db, runIds: readonly string[]) {
+  return db
+    .selectFrom('run_input')
+    .innerJoin('dataset', 'dataset.id', 'run_input.dataset_id')
+    .selectAll('run_input')
+    .select(sql<string>`coalesce(dataset.deleted_name, dataset.name)`.as('dataset_name'))
+    .where('run_input.run_id', 'in', jsonKeys(runIds))
+    .orderBy('run_input.run_id')
+    .orderBy('run_input.created_at')
+    .orderBy('run_input.dataset_id')
+    .execute();
 }

@@ -176,7 +176,7 @@ export async function createRun(
   const allTags = [...tagged].map(([key, value]) => ({ key, value }));
   const created: RunWithData = {
     run: toRun(row),
-    data: { params: [], metrics: [], tags: allTags },
+    data: { params: [], metrics: [], tags: allTags, inputs: [] },
   };
   await runBatch(deps.d1, [
     insertRun(deps.db, row),

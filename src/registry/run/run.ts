@@ -2,7 +2,7 @@
 // once, metric histories, tags. The limits are MLflow's own (mlflow/utils/validation.py), so a
 // client that MLflow accepts is accepted here and one it refuses is refused with the same rule.
 import type { KeyValue } from '../tracking/entity-keys.ts';
-import type { RunMetricTable, RunTable } from './run.table.ts';
+import type { RunInputTable, RunMetricTable, RunTable } from './run.table.ts';
 
 export const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -54,6 +54,8 @@ export interface RunData {
   tags: KeyValue[];
   /** The latest value of each key. */
   metrics: MetricValue[];
+  /** The datasets the run used (runs/log-inputs). */
+  inputs: RunInput[];
 }
 
 /** A run with its params, tags and latest metrics, as MLflow's Run message holds them. */
@@ -109,4 +111,40 @@ export function runIdFrom(uuid: string): string {
 /** Where a run's artifacts live: the mlflow-artifacts proxy path under its experiment. */
 export function runArtifactUri(experimentId: string, runId: string): string {
   return `mlflow-artifacts:/${experimentId}/${runId}/artifacts`;
+}
+
+/** A dataset a run used (MLflow's DatasetInput), linked to one of our datasets by name. */
+export interface RunInput {
+  runId: string;
+  datasetId: string;
+  datasetName: string;
+  /** MLflow's dataset digest: which version of the data. */
+  digest: string;
+  /** The mlflow.data.context tag (training, eval...), which says the lineage edge's type. */
+  context: string | null;
+  sourceType: string | null;
+  source: string | null;
+  schema: string | null;
+  profile: string | null;
+  tags: KeyValue[];
+  createdAt: Date;
+}
+
+/** MLflow's tag saying what a run used a dataset for. */
+export const DATASET_CONTEXT_TAG = 'mlflow.data.context';
+
+export function toRunInput(row: RunInputTable & { dataset_name: string }): RunInput {
+  return {
+    runId: row.run_id,
+    datasetId: row.dataset_id,
+    datasetName: row.dataset_name,
+    digest: row.digest,
+    context: row.context,
+    sourceType: row.source_type,
+    source: row.source,
+    schema: row.schema,
+    profile: row.profile,
+    tags: row.tags ? (JSON.parse(row.tags) as KeyValue[]) : [],
+    createdAt: new Date(row.created_at),
+  };
 }

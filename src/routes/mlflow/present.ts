@@ -2,7 +2,7 @@
 // milliseconds, unset fields and empty lists left out (as MLflow's server writes them), doubles
 // NaN as "NaN" (protobuf's JSON mapping).
 import type { TaggedExperiment } from '../../registry/experiment/experiment-tracking.service.ts';
-import type { MetricValue, Run, RunWithData } from '../../registry/run/run.ts';
+import type { MetricValue, Run, RunInput, RunWithData } from '../../registry/run/run.ts';
 import type { KeyValue } from '../../registry/tracking/entity-keys.ts';
 
 function tagsField(tags: readonly KeyValue[]) {
@@ -53,6 +53,21 @@ export function runJson({ run, data }: RunWithData) {
       ...(data.params.length ? { params: data.params } : {}),
       ...tagsField(data.tags),
     },
-    inputs: {},
+    inputs: data.inputs.length ? { dataset_inputs: data.inputs.map(datasetInputJson) } : {},
+  };
+}
+
+/** MLflow's DatasetInput: the dataset as the run logged it, under our dataset's name. */
+function datasetInputJson(input: RunInput) {
+  return {
+    ...tagsField(input.tags),
+    dataset: {
+      name: input.datasetName,
+      digest: input.digest,
+      ...(input.sourceType === null ? {} : { source_type: input.sourceType }),
+      ...(input.source === null ? {} : { source: input.source }),
+      ...(input.schema === null ? {} : { schema: input.schema }),
+      ...(input.profile === null ? {} : { profile: input.profile }),
+    },
   };
 }

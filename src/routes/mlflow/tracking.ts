@@ -20,7 +20,9 @@ import {
   updateRun,
 } from '../../registry/run/run.service.ts';
 import type { HistoryCursor, RunStatus } from '../../registry/run/run.ts';
+import { logRunInputs } from '../../registry/run/run-inputs.service.ts';
 import { metricHistory, runWithData, searchRuns } from '../../registry/run/run-read.service.ts';
+import type { KeyValue } from '../../registry/tracking/entity-keys.ts';
 import type { ViewType } from '../../registry/tracking/view-type.ts';
 import { MlflowError } from './errors.ts';
 import { doubleOf, type MlflowParams, offsetOf, offsetToken } from './params.ts';
@@ -304,6 +306,31 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
         metrics: metricsOf(params),
         params: params.keyValues('params'),
         tags: params.keyValues('tags'),
+      });
+      return {};
+    },
+  },
+  {
+    path: 'runs/log-inputs',
+    methods: ['POST'],
+    write: true,
+    async handle(params, { deps, viewer }) {
+      await logRunInputs(deps, viewer, {
+        runId: runId(params),
+        datasets: params.objects('datasets').map((entry) => {
+          const dataset = (entry.dataset ?? {}) as Record<string, unknown>;
+          return {
+            dataset: {
+              name: dataset.name as string,
+              digest: dataset.digest as string,
+              sourceType: dataset.source_type as string,
+              source: dataset.source as string,
+              schema: dataset.schema as string | null,
+              profile: dataset.profile as string | null,
+            },
+            tags: Array.isArray(entry.tags) ? (entry.tags as KeyValue[]) : [],
+          };
+        }),
       });
       return {};
     },

@@ -41,6 +41,14 @@ const ModelVersionCreateInput = builder.inputType('ModelVersionCreateInput', {
       type: [DatasetLinkInput],
       description: `Evaluation datasets; at most ${MAX_LINKS_PER_VERSION}.`,
     }),
+    runId: t.id({
+      description:
+        'Global ID of the experiment run the version came out of (MLflow’s run_id): the version DERIVED_FROM it, so lineage walks from the run’s datasets to the version.',
+    }),
+    source: t.string({
+      description:
+        'Where the version’s files came from (MLflow’s source URI), up to 2,048 characters.',
+    }),
   }),
 });
 
@@ -95,5 +103,7 @@ function decodeInput(input: typeof ModelVersionCreateInput.$inferInput): Service
       ) ?? null,
     trainedOn: link('trainedOn'),
     evaluatedOn: link('evaluatedOn'),
+    runId: input.runId ? decodeIdOf(input.runId, ['Run'], ['runId']).id : null,
+    source: input.source,
   };
 }

@@ -3,7 +3,7 @@ import { edgesAt, linkedVersions, loadRelationPages } from '../lib/edge-loaders.
 import { aliasesOfVersion } from '../lib/model-loaders.ts';
 import { ModelVersionStatusEnum } from '../objects/enums.ts';
 import { LineageNodeRef } from '../objects/LineageNode.ts';
-import { ExperimentRef, ModelRef, ModelVersionRef, UserRef } from '../objects/refs.ts';
+import { ExperimentRef, ModelRef, ModelVersionRef, RunRef, UserRef } from '../objects/refs.ts';
 import {
   DeployedToConnection,
   EvaluatedOnConnection,
@@ -103,6 +103,18 @@ ModelVersionRef.implement({
         (await edgesAt(context, 'src', ['DERIVED_FROM']).load(version.id))
           .filter((edge) => edge.dstKind === 'Experiment')
           .map((edge) => edge.dstId),
+    }),
+    run: t.field({
+      type: RunRef,
+      nullable: true,
+      description:
+        'The experiment run this version came out of (modelVersionCreate runId, MLflow’s run_id); it DERIVED_FROM the run.',
+      resolve: (version) => version.runId ?? null,
+    }),
+    source: t.string({
+      nullable: true,
+      description: 'Where the version’s files came from (MLflow’s source URI), when given.',
+      resolve: (version) => version.source ?? null,
     }),
     derivatives: t.loadable({
       type: ModelVersionConnection,

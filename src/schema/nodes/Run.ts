@@ -3,9 +3,16 @@
 // order_by strings, so a search written for MlflowClient.searchRuns works here unchanged.
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.ts';
-import type { HistoryCursor, MetricValue, RUN_STATUSES, Run } from '../../registry/run/run.ts';
+import type {
+  HistoryCursor,
+  MetricValue,
+  RUN_STATUSES,
+  Run,
+  RunInput,
+} from '../../registry/run/run.ts';
 import {
   bestChildRuns,
+  inputsOfRuns,
   latestMetricsOfRuns,
   metricHistory,
   paramsOfRuns,
@@ -23,9 +30,11 @@ import {
   encodeCursor,
   MAX_PAGE_SIZE,
 } from '../lib/connection.ts';
+import { loadRelationPages } from '../lib/edge-loaders.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import { LineageNodeRef } from '../objects/LineageNode.ts';
-import { ExperimentRef, RunRef, UserRef } from '../objects/refs.ts';
+import { DatasetRef, ExperimentRef, RunRef, UserRef } from '../objects/refs.ts';
+import { ModelVersionConnection } from '../objects/relations.ts';
 
 export const RunStatusEnum = builder.enumType('RunStatus', {
   description: 'Where a run is, as MLflow names it.',
@@ -63,6 +72,52 @@ export const RunKeyValueInput = builder.inputType('RunKeyValueInput', {
       description: 'Letters, digits, _ - . space : / (MLflow’s key rule), up to 250 characters.',
     }),
     value: t.string({ required: true, description: 'The value, as a string.' }),
+  }),
+});
+
+const RunInputRef = builder.objectRef<RunInput>('RunInput');
+RunInputRef.implement({
+  description:
+    'A dataset the run used (MLflow’s runs/log-inputs), with the lineage edge it made: TRAINED_ON, or EVALUATED_ON for an eval, validation or test context.',
+  fields: (t) => ({
+    dataset: t.field({
+      type: DatasetRef,
+      description: 'Our dataset of that name (registered by the first run that logged it).',
+      resolve: (input) => input.datasetId,
+    }),
+    digest: t.exposeString('digest', {
+      description: 'MLflow’s digest: which version of the data.',
+    }),
+    context: t.string({
+      nullable: true,
+      description: 'The mlflow.data.context tag (training, eval...), when sent.',
+      resolve: (input) => input.context,
+    }),
+    sourceType: t.string({
+      nullable: true,
+      description: 'MLflow’s source type (http, s3, hugging_face, code...).',
+      resolve: (input) => input.sourceType,
+    }),
+    source: t.string({
+      nullable: true,
+      description: 'MLflow’s source, a JSON string as the client sent it.',
+      resolve: (input) => input.source,
+    }),
+    schema: t.string({
+      nullable: true,
+      description: 'The dataset schema as MLflow sent it (a JSON string).',
+      resolve: (input) => input.schema,
+    }),
+    profile: t.string({
+      nullable: true,
+      description: 'The dataset profile as MLflow sent it (a JSON string).',
+      resolve: (input) => input.profile,
+    }),
+    tags: t.field({
+      type: 'JSON',
+      description: 'The input’s tags as one object.',
+      resolve: (input) => asObject(input.tags),
+    }),
   }),
 });
 
@@ -264,6 +319,21 @@ RunRef.implement({
       type: 'JSON',
       description: 'Tags as one object, name to value (MLflow’s system tags start with "mlflow.").',
       load: async (ids: string[], context) => (await tagsOfRuns(context.deps, ids)).map(asObject),
+      resolve: (run) => run.id,
+    }),
+    inputs: t.loadableList({
+      type: RunInputRef,
+      description: 'The datasets the run used, oldest first.',
+      load: (ids: string[], context) => inputsOfRuns(context.deps, ids),
+      resolve: (run) => run.id,
+    }),
+    modelVersions: t.loadable({
+      type: ModelVersionConnection,
+      description: 'Versions that came out of this run (DERIVED_FROM it).',
+      byPath: true,
+      args: { ...t.arg.connectionArgs() },
+      load: (ids: string[], context, args) =>
+        loadRelationPages(context, ids, { endpoint: 'dst', types: ['DERIVED_FROM'] }, args),
       resolve: (run) => run.id,
     }),
     metrics: t.loadableList({
