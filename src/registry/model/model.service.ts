@@ -71,6 +71,8 @@ export async function registerModel(
   viewer: Viewer,
   input: ModelRegisterInput,
   claim?: IdempotencyClaim,
+  /** More statements for the model's batch (MLflow's key/value tags). */
+  more: (model: Model) => BatchQuery[] = () => [],
 ): Promise<Model> {
   const name = requireName(input.name, ['name']);
   const description = optionalText(input.description, ['description']);
@@ -118,6 +120,7 @@ export async function registerModel(
         subjectKind: 'Model',
         after: { name, provider, framework, modelType, tags },
       }),
+      ...more(model),
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: model.org_id, model.name')) {
@@ -145,7 +148,11 @@ export interface ModelVersionCreateInput {
   runId?: string | null;
   /** Where the version's files came from (MLflow's source), up to 2,048 characters. */
   source?: string | null;
+  /** Versions are semantic versions; MLflow's registry numbers them 1, 2, 3... */
+  scheme?: 'semver' | 'integer';
 }
+
+const INTEGER_VERSION = /^[1-9]\d{0,15}$/;
 
 /**
  * Creates an immutable version with its lineage (derivedFrom parents, trainedOn and evaluatedOn
@@ -167,11 +174,17 @@ export async function createModelVersion(
   claim?: IdempotencyClaim,
   extra?: (model: Model) => Promise<VersionBatchExtra>,
 ): Promise<ModelVersion> {
-  const version = requireName(input.version, ['version'], {
-    max: 128,
-    pattern: SEMVER_PATTERN,
-    patternHint: 'Must be a semantic version such as 1.2.0 or 2.0.0-rc.1 (semver.org)',
-  });
+  const version = requireName(
+    input.version,
+    ['version'],
+    input.scheme === 'integer'
+      ? { max: 16, pattern: INTEGER_VERSION, patternHint: 'Must be a whole number from 1' }
+      : {
+          max: 128,
+          pattern: SEMVER_PATTERN,
+          patternHint: 'Must be a semantic version such as 1.2.0 or 2.0.0-rc.1 (semver.org)',
+        },
+  );
   const description = optionalText(input.description, ['description']);
   const metadata = serializeJsonObject(input.metadata, ['metadata']);
   const derivedFrom = input.derivedFrom ?? [];

@@ -7,6 +7,7 @@ import {
   NotFoundError,
   RegistryError,
 } from '../../registry/errors.ts';
+import { ApprovalRequiredError } from '../../registry/governance/governance-errors.ts';
 
 export type MlflowErrorCode =
   | 'INVALID_PARAMETER_VALUE'
@@ -15,6 +16,7 @@ export type MlflowErrorCode =
   | 'RESOURCE_ALREADY_EXISTS'
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'
+  | 'INVALID_STATE'
   | 'ENDPOINT_NOT_FOUND'
   | 'INTERNAL_ERROR';
 
@@ -25,6 +27,7 @@ const STATUS: Readonly<Record<MlflowErrorCode, number>> = {
   RESOURCE_DOES_NOT_EXIST: 404,
   UNAUTHENTICATED: 401,
   PERMISSION_DENIED: 403,
+  INVALID_STATE: 400,
   ENDPOINT_NOT_FOUND: 404,
   INTERNAL_ERROR: 500,
 };
@@ -57,8 +60,19 @@ export function mlflowErrorOf(error: unknown): MlflowError {
   if (error instanceof ForbiddenError) return new MlflowError('PERMISSION_DENIED', error.message);
   if (error instanceof NotFoundError)
     return new MlflowError('RESOURCE_DOES_NOT_EXIST', error.message);
-  if (error instanceof ConflictError)
-    return new MlflowError('RESOURCE_ALREADY_EXISTS', error.message);
+  // A name or version taken is MLflow's RESOURCE_ALREADY_EXISTS; any other conflict (a version in
+  // production or deployed, an approval missing) is a state the change may not start from.
+  if (error instanceof ConflictError) {
+    const field = error.path.at(-1);
+    return new MlflowError(
+      field === 'name' || field === 'version' || field === 'newName'
+        ? 'RESOURCE_ALREADY_EXISTS'
+        : 'INVALID_STATE',
+      error.message,
+    );
+  }
+  if (error instanceof ApprovalRequiredError)
+    return new MlflowError('INVALID_STATE', error.message);
   if (error instanceof RegistryError)
     return new MlflowError('INVALID_PARAMETER_VALUE', error.message);
   console.error('mlflow route failed', error);

@@ -17,6 +17,10 @@ export class MlflowParams {
       return new MlflowParams(Object.fromEntries(url.searchParams), url.searchParams);
     }
     const text = await request.text();
+    // A DELETE may carry its fields in the query string instead of a body.
+    if (text.trim() === '' && request.method === 'DELETE' && url.search) {
+      return new MlflowParams(Object.fromEntries(url.searchParams), url.searchParams);
+    }
     if (text.trim() === '') return new MlflowParams({}, null);
     let body: unknown;
     try {
@@ -76,6 +80,22 @@ export class MlflowParams {
       this.invalid(name, value, 'expected an integer');
     }
     return number;
+  }
+
+  /** A version string, which some clients send as a JSON number. */
+  requiredVersion(name: string): string {
+    const value = this.fields[name];
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+    return this.requiredString(name);
+  }
+
+  /** A bool: JSON true/false, or "true"/"false" in a query string. */
+  boolean(name: string): boolean | null {
+    const value = this.fields[name];
+    if (value === undefined || value === null || value === '') return null;
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    return this.invalid(name, value, 'expected a boolean');
   }
 
   requiredInteger(name: string): number {

@@ -6,12 +6,17 @@ import { createContext, type WorkerEnv } from '../../context.ts';
 import type { StatementCounter } from '../../db/client.ts';
 import { MlflowError, mlflowErrorOf } from './errors.ts';
 import { MlflowParams } from './params.ts';
+import { REGISTRY_ROUTES } from './registry.ts';
 import type { MlflowRoute } from './route.ts';
 import { TRACKING_ROUTES } from './tracking.ts';
 
 const PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
 
-const ROUTES = new Map<string, MlflowRoute>(TRACKING_ROUTES.map((route) => [route.path, route]));
+// A path may have one route per method (registered-models/alias: set, get, delete).
+const ROUTES = new Map<string, MlflowRoute[]>();
+for (const route of [...TRACKING_ROUTES, ...REGISTRY_ROUTES]) {
+  ROUTES.set(route.path, [...(ROUTES.get(route.path) ?? []), route]);
+}
 
 /** The endpoint path after the MLflow prefix, or null when the path is not MLflow's. */
 export function mlflowEndpoint(pathname: string): string | null {
@@ -28,15 +33,18 @@ export async function handleMlflowRequest(
   const statements: StatementCounter = { statements: 0, roundTrips: 0 };
   let response: Response;
   try {
-    const route = ROUTES.get(endpoint);
-    if (!route) {
+    const routes = ROUTES.get(endpoint);
+    if (!routes) {
       throw new MlflowError('ENDPOINT_NOT_FOUND', `No MLflow endpoint ${endpoint} here`);
     }
-    const method = request.method === 'HEAD' ? 'GET' : request.method;
-    if (!route.methods.includes(method as MlflowRoute['methods'][number])) {
+    const method = (
+      request.method === 'HEAD' ? 'GET' : request.method
+    ) as MlflowRoute['methods'][number];
+    const route = routes.find((candidate) => candidate.methods.includes(method));
+    if (!route) {
       throw new MlflowError(
         'ENDPOINT_NOT_FOUND',
-        `${endpoint} accepts ${route.methods.join(', ')}, not ${request.method}`,
+        `${endpoint} accepts ${routes.flatMap((candidate) => candidate.methods).join(', ')}, not ${request.method}`,
         405,
       );
     }
