@@ -35,6 +35,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   similarity: async () => (await import('./scenarios/similarity.ts')).scenario,
   artifacts: async () => (await import('./scenarios/artifacts.ts')).scenario,
   load: async () => (await import('./scenarios/load.ts')).scenario,
+  mlflow: async () => (await import('./scenarios/mlflow.ts')).scenario,
 };
 
 /** Requests any one run may send; the scenario sizes stay far below it. */
