@@ -5,6 +5,7 @@ import { handleApiRequest, isApiPath } from './routes/api/router.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
+import { handleMlflowArtifacts, mlflowArtifactPath } from './routes/mlflow/artifacts.ts';
 import { handleMlflowRequest, mlflowEndpoint } from './routes/mlflow/router.ts';
 import { runScheduledJobs } from './scheduled.ts';
 
@@ -20,6 +21,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   // and does.
   if (isLineagePagePath(url.pathname)) return handleLineagePage(request, env);
   // Before /api: MLflow's paths sit under /api/2.0/mlflow/ and answer in MLflow's own format.
+  const artifactPath = mlflowArtifactPath(url.pathname);
+  if (artifactPath !== null) return handleMlflowArtifacts(request, env, ctx, artifactPath);
   const mlflow = mlflowEndpoint(url.pathname);
   if (mlflow !== null) return handleMlflowRequest(request, env, ctx, mlflow);
   if (isApiPath(url.pathname)) return handleApiRequest(request, env, ctx);

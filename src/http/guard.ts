@@ -12,6 +12,8 @@ export type GuardedEnv = HttpVars & { RATE_LIMITER?: RateLimit };
 
 /** Routes whose bodies are parsed in memory; artifact bytes stream and are not capped here. */
 function hasParsedBody(pathname: string): boolean {
+  // MLflow's artifact proxy streams files to R2 under its own size limit (routes/mlflow/artifacts.ts).
+  if (pathname.startsWith('/api/2.0/mlflow-artifacts/')) return false;
   return pathname === '/graphql' || pathname === '/api' || pathname.startsWith('/api/');
 }
 

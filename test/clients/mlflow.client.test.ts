@@ -103,6 +103,36 @@ describe('the mlflow npm client', () => {
     );
   });
 
+  it('lists a run’s artifacts uploaded through the mlflow-artifacts proxy', async () => {
+    const { Experiments, Runs, Artifacts } = client();
+    const { experiment_id } = await Experiments.create({
+      name: `artifacts-${crypto.randomUUID()}`,
+      artifact_location: '',
+    });
+    const { run } = await Runs.create({
+      experiment_id,
+      start_time: Date.now(),
+      user_id: 'a',
+      tags: [],
+    });
+    // What MLflow's clients do for mlflow-artifacts:/ URIs: PUT the file to the proxy.
+    const root = (run.info.artifact_uri as string).replace('mlflow-artifacts:', '');
+    const put = await fetch(
+      new URL(`/api/2.0/mlflow-artifacts/artifacts${root}/model/MLmodel`, registryUrl()),
+      {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${registryToken()}` },
+        body: 'flavors: {}\n',
+      },
+    );
+    expect(put.status).toBe(200);
+    const listed = await Artifacts.list({ run_id: run.info.run_id, path: 'model' });
+    expect(listed).toEqual({
+      root_uri: run.info.artifact_uri,
+      files: [{ path: 'model/MLmodel', is_dir: false, file_size: 12 }],
+    });
+  });
+
   it('surfaces MLflow error bodies the client reports', async () => {
     const { Runs, Experiments } = client();
     const { experiment_id } = await Experiments.create({

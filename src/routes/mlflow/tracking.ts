@@ -20,10 +20,12 @@ import {
   updateRun,
 } from '../../registry/run/run.service.ts';
 import type { HistoryCursor, RunStatus } from '../../registry/run/run.ts';
+import { checkArtifactPath, listRunArtifacts } from '../../registry/run/run-artifacts.service.ts';
 import { logRunInputs } from '../../registry/run/run-inputs.service.ts';
 import { metricHistory, runWithData, searchRuns } from '../../registry/run/run-read.service.ts';
 import type { KeyValue } from '../../registry/tracking/entity-keys.ts';
 import type { ViewType } from '../../registry/tracking/view-type.ts';
+import { fileInfoJson } from './artifacts.ts';
 import { MlflowError } from './errors.ts';
 import { doubleOf, type MlflowParams, offsetOf, offsetToken } from './params.ts';
 import { experimentJson, metricJson, runInfoJson, runJson } from './present.ts';
@@ -333,6 +335,25 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
         }),
       });
       return {};
+    },
+  },
+  {
+    path: 'artifacts/list',
+    methods: ['GET'],
+    async handle(params, { deps, viewer }) {
+      const run = await runWithData(deps, viewer, runId(params));
+      const path = checkArtifactPath(params.string('path') ?? '', ['path'], true);
+      const { files, cursor } = await listRunArtifacts(
+        deps,
+        viewer,
+        { runId: run.run.id, path },
+        params.string('page_token'),
+      );
+      return {
+        root_uri: run.run.artifactUri,
+        ...(files.length ? { files: files.map(fileInfoJson) } : {}),
+        ...(cursor ? { next_page_token: cursor } : {}),
+      };
     },
   },
   {
