@@ -372,3 +372,37 @@ describe('MLflow runs', () => {
     expect(ajax.status).toBe(200);
   });
 });
+
+describe("MLflow's Default experiment (id 0)", () => {
+  it('is made by the first run logged to it, once, and found as 0 afterwards', async () => {
+    const org = await createTestOrg('mlflow-default');
+    const before = await mlflow(org.tokens.VIEWER, 'GET', 'experiments/get', {
+      experiment_id: '0',
+    });
+    expect(before).toMatchObject({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST' } });
+    // A viewer's write makes nothing.
+    const refused = await mlflow(org.tokens.VIEWER, 'POST', 'runs/create', { experiment_id: '0' });
+    expect(refused.status).toBe(403);
+
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => mlflow(org.tokens.EDITOR, 'POST', 'runs/create', { experiment_id: '0' })),
+    );
+    expect(runs.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    const ids = new Set(runs.map((answer) => answer.body.run.info.experiment_id));
+    expect(ids.size).toBe(1);
+
+    const got = await mlflow(org.tokens.VIEWER, 'GET', 'experiments/get', { experiment_id: '0' });
+    expect(got.body.experiment).toMatchObject({ name: 'Default', experiment_id: [...ids][0] });
+    const searched = await mlflow(org.tokens.VIEWER, 'POST', 'runs/search', {
+      experiment_ids: ['0'],
+    });
+    expect(searched.body.runs).toHaveLength(3);
+
+    // Another organization's 0 is its own.
+    const other = await createTestOrg('mlflow-default-other');
+    const theirs = await mlflow(other.tokens.VIEWER, 'GET', 'experiments/get', {
+      experiment_id: '0',
+    });
+    expect(theirs.status).toBe(404);
+  });
+});

@@ -4,8 +4,9 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { nowIso } from '../ids.ts';
+import { groupRows } from '../paging.ts';
 import type { KeyValue } from '../tracking/entity-keys.ts';
 import { parseFilter, parseOrderBy } from '../tracking/search-filter.ts';
 import { stagesOf, type ViewType } from '../tracking/view-type.ts';
@@ -19,6 +20,7 @@ import {
   setExperimentStage,
   upsertExperimentTags,
 } from './experiment.repository.ts';
+import { createExperiment } from './experiment.service.ts';
 import type { ExperimentTable } from './experiment.table.ts';
 import { type Experiment, toExperiment } from './experiment.ts';
 import { checkExperimentTags } from './experiment-tags.ts';
@@ -55,12 +57,50 @@ export async function withExperimentTags(
     deps.db,
     experiments.map((experiment) => experiment.id),
   );
-  return experiments.map((experiment) => ({
+  const groups = groupRows(
+    experiments.map((experiment) => experiment.id),
+    rows,
+    (row) => row.experiment_id,
+  );
+  return experiments.map((experiment, index) => ({
     experiment,
-    tags: rows
-      .filter((row) => row.experiment_id === experiment.id)
-      .map(({ key, value }) => ({ key, value })),
+    tags: (groups[index] ?? []).map(({ key, value }) => ({ key, value })),
   }));
+}
+
+/** MLflow's Default experiment: id "0", which every MLflow install has and clients fall back to. */
+export const DEFAULT_EXPERIMENT_ID = '0';
+export const DEFAULT_EXPERIMENT_NAME = 'Default';
+
+/**
+ * The experiment an MLflow experiment id names: "0" is the organization's experiment named
+ * "Default", created on first use by a write (`create`), as MLflow's own always exists; reads of
+ * "0" before then find nothing.
+ */
+export async function resolveExperimentId(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  experimentId: string,
+  options: { create: boolean },
+): Promise<string> {
+  if (experimentId !== DEFAULT_EXPERIMENT_ID) return experimentId;
+  const existing = await findExperimentByName(deps.db, viewer.orgId, DEFAULT_EXPERIMENT_NAME);
+  if (existing) return existing.id;
+  if (!options.create) return experimentId;
+  try {
+    return (
+      await createExperiment(deps, viewer, {
+        name: DEFAULT_EXPERIMENT_NAME,
+        description: 'MLflow’s Default experiment (id 0), made by the first run logged to it.',
+      })
+    ).id;
+  } catch (error) {
+    // A concurrent first run made it meanwhile.
+    if (!(error instanceof ConflictError)) throw error;
+    const made = await findExperimentByName(deps.db, viewer.orgId, DEFAULT_EXPERIMENT_NAME);
+    if (!made) throw error;
+    return made.id;
+  }
 }
 
 export async function taggedExperiment(

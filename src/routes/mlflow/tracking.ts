@@ -5,6 +5,7 @@ import type { Context } from '../../context.ts';
 import { createExperiment } from '../../registry/experiment/experiment.service.ts';
 import { updateExperiment } from '../../registry/experiment/experiment-lifecycle.service.ts';
 import {
+  resolveExperimentId,
   searchExperiments,
   setExperimentLifecycle,
   setExperimentTag,
@@ -70,7 +71,9 @@ function historyCursorOf(token: string | null): HistoryCursor | null {
 }
 
 const runId = (params: MlflowParams) => params.requiredString('run_id', 'run_uuid');
-const experimentId = (params: MlflowParams) => params.requiredString('experiment_id');
+/** The experiment id a request names; MLflow's "0" is the Default experiment (made by a first run). */
+const experimentId = (params: MlflowParams, { deps, viewer }: Context, create = false) =>
+  resolveExperimentId(deps, viewer, params.requiredString('experiment_id'), { create });
 
 /** A search answer as MLflow writes it: the list and the token left out when empty or last. */
 function pagedAnswer(field: string, items: readonly unknown[], nextOffset: number | null) {
@@ -104,15 +107,15 @@ function stageRoute(
     id: string,
     stage: 'active' | 'deleted',
   ) => Promise<unknown>,
-  idOf: (params: MlflowParams) => string,
+  idOf: (params: MlflowParams, context: Context) => string | Promise<string>,
   stage: 'active' | 'deleted',
 ): MlflowRoute {
   return {
     path,
     methods: ['POST'],
     write: true,
-    async handle(params, { deps, viewer }) {
-      await setStage(deps, viewer, idOf(params), stage);
+    async handle(params, context) {
+      await setStage(context.deps, context.viewer, await idOf(params, context), stage);
       return {};
     },
   };
@@ -135,12 +138,9 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
   {
     path: 'experiments/get',
     methods: ['GET'],
-    async handle(params, { deps, viewer }) {
-      const experiment = await taggedExperiment(
-        deps,
-        viewer,
-        params.requiredString('experiment_id'),
-      );
+    async handle(params, context) {
+      const { deps, viewer } = context;
+      const experiment = await taggedExperiment(deps, viewer, await experimentId(params, context));
       return { experiment: experimentJson(experiment) };
     },
   },
@@ -171,11 +171,12 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
     path: 'experiments/update',
     methods: ['POST'],
     write: true,
-    async handle(params, { deps, viewer }) {
-      const experimentId = params.requiredString('experiment_id');
+    async handle(params, context) {
+      const { deps, viewer } = context;
+      const id = await experimentId(params, context);
       const name = params.string('new_name');
-      if (name) await updateExperiment(deps, viewer, { experimentId, name });
-      else await taggedExperiment(deps, viewer, experimentId);
+      if (name) await updateExperiment(deps, viewer, { experimentId: id, name });
+      else await taggedExperiment(deps, viewer, id);
       return {};
     },
   },
@@ -185,8 +186,9 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
     path: 'experiments/set-experiment-tag',
     methods: ['POST'],
     write: true,
-    async handle(params, { deps, viewer }) {
-      await setExperimentTag(deps, viewer, params.requiredString('experiment_id'), {
+    async handle(params, context) {
+      const { deps, viewer } = context;
+      await setExperimentTag(deps, viewer, await experimentId(params, context), {
         key: params.requiredString('key'),
         value: params.string('value') ?? '',
       });
@@ -197,9 +199,10 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
     path: 'runs/create',
     methods: ['POST'],
     write: true,
-    async handle(params, { deps, viewer }) {
+    async handle(params, context) {
+      const { deps, viewer } = context;
       const run = await createRun(deps, viewer, {
-        experimentId: params.requiredString('experiment_id'),
+        experimentId: await experimentId(params, context, true),
         runName: params.string('run_name'),
         userId: params.string('user_id'),
         startTime: params.integer('start_time'),
@@ -235,8 +238,13 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
     path: 'runs/search',
     methods: ['POST', 'GET'],
     async handle(params, { deps, viewer }) {
+      const experimentIds = await Promise.all(
+        params
+          .strings('experiment_ids')
+          .map((id) => resolveExperimentId(deps, viewer, id, { create: false })),
+      );
       const { runs, nextOffset } = await searchRuns(deps, viewer, {
-        experimentIds: params.strings('experiment_ids'),
+        experimentIds,
         filter: params.string('filter'),
         orderBy: params.strings('order_by'),
         viewType: viewType(params, 'run_view_type'),
