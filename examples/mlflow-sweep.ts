@@ -1,8 +1,8 @@
 // A small hyperparameter sweep logged with the npm `mlflow` client, unchanged, against the registry:
 // a parent run with one nested trial per learning rate, each logging its params and a loss curve
-// through log-batch; then runs/search picks the best trial and the model is registered in the
-// registry (GraphQL) with that run recorded on the version. test/clients/mlflow.client.test.ts runs
-// it. Run against `npm start`:
+// through log-batch; then runs/search picks the best trial (checked against GraphQL's bestRun) and
+// its model is registered through MLflow's registry endpoints, version 1 made from that run and
+// moved to Staging. test/clients/mlflow.client.test.ts runs it. Run against `npm start`:
 //   REGISTRY_TOKEN=$(cat .wrangler/local-admin-token) npx node examples/mlflow-sweep.ts
 import mlflowPackage from 'mlflow';
 
@@ -14,7 +14,9 @@ export interface SweepResult {
   parentRunId: string;
   bestRunId: string;
   bestLoss: number;
-  modelVersionId: string;
+  modelName: string;
+  /** The registered version, numbered by MLflow's registry (1). */
+  version: string;
 }
 
 async function graphql(origin: string, token: string, query: string, variables: unknown) {
@@ -81,39 +83,56 @@ export async function runSweep(origin: string, token: string, name: string): Pro
   if (!best) throw new Error('The sweep logged no finished trial');
   const bestLoss = Number(best.data?.metrics?.find((metric) => metric.key === 'loss')?.value);
 
-  const registered = await graphql(
+  // The same pick through GraphQL: the parent's best nested run by its latest loss.
+  const picked = await graphql(
     origin,
     token,
-    `mutation ($input: ModelRegisterInput!) {
-      modelRegister(input: $input) { ... on ModelRegisterPayload { model { id } } ... on Error { message } }
-    }`,
-    { input: { name, framework: 'pytorch', tags: ['sweep'] } },
+    `query ($id: ID!) { node(id: $id) { ... on Run { bestRun(metric: "loss", mode: MIN) { runId } } } }`,
+    { id: btoa(`Run:${parentRunId}`) },
   );
-  const modelId = (registered.model as { id: string }).id;
-  const version = await graphql(
-    origin,
-    token,
-    `mutation ($input: ModelVersionCreateInput!) {
-      modelVersionCreate(input: $input) {
-        ... on ModelVersionCreatePayload { modelVersion { id } } ... on Error { message }
-      }
-    }`,
-    {
-      input: {
-        modelId,
-        version: '1.0.0',
-        description: `Best trial of sweep ${parentRunId} (loss ${bestLoss.toFixed(3)})`,
-        metadata: { mlflow: { experimentId: experiment_id, runId: best.info.run_id } },
-      },
-    },
-  );
+  const graphBest = (picked as { bestRun: { runId: string } | null }).bestRun?.runId;
+  if (graphBest !== best.info.run_id) {
+    throw new Error(`runs/search picked ${best.info.run_id}, bestRun ${graphBest}`);
+  }
+
+  // Registered with MLflow's registry endpoints (the npm client has none): a model version made
+  // from the best run, so the registry's lineage walks from the version to the run.
+  await registry(origin, token, 'registered-models/create', {
+    name,
+    description: `Sweep ${parentRunId}`,
+    tags: [{ key: 'framework', value: 'pytorch' }],
+  });
+  const created = await registry(origin, token, 'model-versions/create', {
+    name,
+    run_id: best.info.run_id,
+    source: `${best.info.artifact_uri}/model`,
+    description: `Best trial (loss ${bestLoss.toFixed(3)})`,
+  });
+  const version = (created.model_version as { version: string }).version;
+  await registry(origin, token, 'model-versions/transition-stage', {
+    name,
+    version,
+    stage: 'Staging',
+  });
   return {
     experimentId: experiment_id,
     parentRunId,
     bestRunId: best.info.run_id,
     bestLoss,
-    modelVersionId: (version.modelVersion as { id: string }).id,
+    modelName: name,
+    version,
   };
+}
+
+async function registry(origin: string, token: string, endpoint: string, body: unknown) {
+  const response = await fetch(`${origin}/api/2.0/mlflow/${endpoint}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${endpoint} refused: ${JSON.stringify(answer)}`);
+  return answer;
 }
 
 if (import.meta.url === `file://${globalThis.process?.argv[1]}`) {

@@ -130,6 +130,10 @@ export type ModelVersionCreateInput = {
   metadata?: unknown;
   /** Global ID of the model. */
   modelId: string;
+  /** Global ID of the experiment run the version came out of (MLflow’s run_id): the version DERIVED_FROM it, so lineage walks from the run’s datasets to the version. */
+  runId?: string | null | undefined;
+  /** Where the version’s files came from (MLflow’s source URI), up to 2,048 characters. */
+  source?: string | null | undefined;
   /** Training datasets; at most 100. */
   trainedOn?: Array<DatasetLinkInput> | null | undefined;
   /** Semantic version, e.g. 1.2.0. */

@@ -163,10 +163,23 @@ describe('examples/mlflow-sweep.ts', () => {
     const result = await runSweep(registryUrl(), registryToken(), name);
     // lr 0.03 has the lowest floor of the made-up curves: |log10(0.03) + 1.5| / 4 ~ 0.005.
     expect(result.bestLoss).toBeCloseTo(Math.abs(Math.log10(0.03) + 1.5) / 4 + 1 / 20, 6);
-    const data = await graphql<{ node: { metadata: { mlflow: { runId: string } } } }>(
-      'query ($id: ID!) { node(id: $id) { ... on ModelVersion { metadata } } }',
-      { id: result.modelVersionId },
+    const data = await graphql<{
+      model: { aliases: { name: string }[]; versions: { edges: { node: any }[] } };
+    }>(
+      `query ($name: String!) { model(name: $name) { aliases { name }
+        versions { edges { node { version source run { runId } } } } } }`,
+      { name },
     );
-    expect(data.node.metadata.mlflow.runId).toBe(result.bestRunId);
+    // The version is one of our versions, made from the best run (DERIVED_FROM it), in Staging.
+    expect(data.model.versions.edges).toEqual([
+      {
+        node: {
+          version: '1',
+          source: expect.stringContaining(result.bestRunId),
+          run: { runId: result.bestRunId },
+        },
+      },
+    ]);
+    expect(data.model.aliases).toEqual([{ name: 'staging' }]);
   });
 });
