@@ -193,6 +193,35 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     `metrics/get-history?run_id=${runIds[0]}&metric_key=m0&max_results=100`,
     undefined,
   );
+
+  // One key with a 100,000-point history (10,000 in --quick), read back in pages of 1,000 by
+  // page token: the last page should cost what the first does (keyset, nothing loaded before it).
+  const longRun = (await call('POST', 'runs/create', { experiment_id: experimentId })).body.run.info
+    .run_id as string;
+  const longPoints = context.quick ? 10_000 : 100_000;
+  const longJobs = Array.from({ length: longPoints / PER_CALL }, (_, call) =>
+    Array.from({ length: PER_CALL }, (_, index) => ({
+      key: 'long',
+      value: Math.sin(call * PER_CALL + index),
+      timestamp: 1_700_000_000_000,
+      step: call * PER_CALL + index,
+    })),
+  );
+  await pool(longJobs, size.concurrency, async (metrics) => {
+    await call('POST', 'runs/log-batch', { run_id: longRun, metrics });
+  });
+  const pageTimes: number[] = [];
+  let pageToken: string | undefined;
+  let read = 0;
+  do {
+    const query = `metrics/get-history?run_id=${longRun}&metric_key=long&max_results=1000${pageToken ? `&page_token=${encodeURIComponent(pageToken)}` : ''}`;
+    const page = await call('GET', query, undefined);
+    read += (page.body.metrics ?? []).length;
+    pageTimes.push(page.ms);
+    pageToken = page.body.next_page_token;
+  } while (pageToken);
+  if (read !== longPoints) throw new Error(`history paged ${read} of ${longPoints} points`);
+  context.log(`paged a ${longPoints}-point history in ${pageTimes.length} pages`);
   await context.stopServer();
 
   // ---- The floor: the same statements on a copy of the D1 file, raw.
@@ -311,6 +340,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     `throughput: API ${pointsPerS.toFixed(0)} points/s (${ms(logMs)}), raw ${rawPointsPerS.toFixed(0)} points/s (${ms(rawLogMs)}), ratio ${(pointsPerS / rawPointsPerS).toFixed(2)}`,
     `search p50: API ${ms(search.p50)}, of which ${ms(fixedMs)} is any request's fixed cost ({ viewer { id } } p50); the rest ${ms(search.p50 - fixedMs)} against raw ${ms(rawSearch.p50)}`,
     `get-history page of 100: ${ms(history.ms)}`,
+    `a ${longPoints}-point history in ${pageTimes.length} pages of 1,000: first ${ms(pageTimes[0])}, last ${ms(pageTimes.at(-1))}, p50 ${ms(summarize(pageTimes).p50)}, p99 ${ms(summarize(pageTimes).p99)}`,
     `search plan: ${plan.join(' | ')}`,
   ].join('\n');
   return {
@@ -328,6 +358,12 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       rawSearch,
       matched,
       historyMs: history.ms,
+      longHistory: {
+        points: longPoints,
+        pages: summarize(pageTimes),
+        first: pageTimes[0],
+        last: pageTimes.at(-1),
+      },
       fixedMs,
       plan,
     },
