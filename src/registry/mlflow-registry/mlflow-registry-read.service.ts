@@ -16,11 +16,12 @@ import {
 } from '../model/model.ts';
 import { groupRows } from '../paging.ts';
 import type { KeyValue } from '../tracking/entity-keys.ts';
-import { parseFilter, parseOrderBy } from '../tracking/search-filter.ts';
+import { parseFilter, parseOrderBy, type SearchGrammar } from '../tracking/search-filter.ts';
 import {
   findAllVersionsOfModels,
   findModelTags,
   findVersionTags,
+  type SearchPage,
   searchModelRows,
   searchVersionRows,
 } from './mlflow-registry.repository.ts';
@@ -247,6 +248,26 @@ export async function versionByAlias(
 
 export const MAX_REGISTRY_SEARCH = 1000;
 
+/**
+ * Runs one page of a search with MLflow's limits: the rows of the page and the offset of the next
+ * one (null on the last page), fetched with one row more than the page to know.
+ */
+async function searchPage<Row>(
+  input: RegistrySearchInput,
+  grammar: { filter: SearchGrammar; order: SearchGrammar; defaultLimit: number },
+  search: (page: SearchPage) => Promise<{ rows: Row[] }>,
+): Promise<{ rows: Row[]; nextOffset: number | null }> {
+  const limit = pageLimit(input.maxResults, grammar.defaultLimit);
+  const offset = input.offset ?? 0;
+  const { rows } = await search({
+    clauses: parseFilter(input.filter, grammar.filter, 'filter'),
+    orderBy: parseOrderBy(input.orderBy, grammar.order, 'orderBy'),
+    offset,
+    limit: limit + 1,
+  });
+  return { rows: rows.slice(0, limit), nextOffset: rows.length > limit ? offset + limit : null };
+}
+
 function pageLimit(value: number | null | undefined, fallback: number): number {
   const limit = value ?? fallback;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REGISTRY_SEARCH) {
@@ -281,18 +302,12 @@ export async function searchRegistryModels(
   viewer: Viewer,
   input: RegistrySearchInput,
 ): Promise<{ models: RegistryModel[]; nextOffset: number | null }> {
-  const limit = pageLimit(input.maxResults, 100);
-  const offset = input.offset ?? 0;
-  const { rows } = await searchModelRows(deps.db, viewer.orgId, {
-    clauses: parseFilter(input.filter, MODEL_FILTER, 'filter'),
-    orderBy: parseOrderBy(input.orderBy, MODEL_ORDER, 'orderBy'),
-    offset,
-    limit: limit + 1,
-  });
-  return {
-    models: await registryModels(deps, viewer, rows.slice(0, limit).map(toModel)),
-    nextOffset: rows.length > limit ? offset + limit : null,
-  };
+  const { rows, nextOffset } = await searchPage(
+    input,
+    { filter: MODEL_FILTER, order: MODEL_ORDER, defaultLimit: 100 },
+    (page) => searchModelRows(deps.db, viewer.orgId, page),
+  );
+  return { models: await registryModels(deps, viewer, rows.map(toModel)), nextOffset };
 }
 
 const VERSION_FILTER = {
@@ -312,15 +327,11 @@ export async function searchRegistryVersions(
   viewer: Viewer,
   input: RegistrySearchInput,
 ): Promise<{ versions: RegistryVersion[]; nextOffset: number | null }> {
-  const limit = pageLimit(input.maxResults, 1000);
-  const offset = input.offset ?? 0;
-  const { rows } = await searchVersionRows(deps.db, viewer.orgId, {
-    clauses: parseFilter(input.filter, VERSION_FILTER, 'filter'),
-    orderBy: parseOrderBy(input.orderBy, VERSION_ORDER, 'orderBy'),
-    offset,
-    limit: limit + 1,
-  });
-  const page = rows.slice(0, limit);
+  const { rows: page, nextOffset } = await searchPage(
+    input,
+    { filter: VERSION_FILTER, order: VERSION_ORDER, defaultLimit: 1000 },
+    (request) => searchVersionRows(deps.db, viewer.orgId, request),
+  );
   const modelIds = [...new Set(page.map((row) => row.model_id))];
   const aliasRows = modelIds.length
     ? await findAliasesByModelIds(deps.db, viewer.orgId, modelIds, null)
@@ -337,6 +348,6 @@ export async function searchRegistryVersions(
   });
   return {
     versions: await withVersionTags(deps, entries),
-    nextOffset: rows.length > limit ? offset + limit : null,
+    nextOffset,
   };
 }

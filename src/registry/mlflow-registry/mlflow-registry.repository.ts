@@ -76,6 +76,14 @@ export async function findMaxIntegerVersion(db: Db, modelId: string): Promise<nu
   return row.rows[0]?.top ?? 0;
 }
 
+/** One page of a registry search: parsed clauses and order, from an offset (MLflow's page tokens). */
+export interface SearchPage {
+  clauses: readonly FilterClause[];
+  orderBy: readonly OrderClause[];
+  offset: number;
+  limit: number;
+}
+
 const MODEL_COLUMNS: Readonly<Record<string, string>> = {
   name: 'm.name',
   creation_timestamp: 'm.created_at',
@@ -95,16 +103,7 @@ function orderTerm(order: OrderClause, columns: Readonly<Record<string, string>>
 }
 
 /** registered-models/search: live models matching every clause, ordered, from an offset. */
-export function searchModelRows(
-  db: Db,
-  orgId: string,
-  input: {
-    clauses: readonly FilterClause[];
-    orderBy: readonly OrderClause[];
-    offset: number;
-    limit: number;
-  },
-) {
+export function searchModelRows(db: Db, orgId: string, input: SearchPage) {
   const where = [
     sql<boolean>`m.org_id = ${orgId}`,
     sql<boolean>`m.deleted_at IS NULL`,
@@ -138,16 +137,7 @@ function versionClause(clause: FilterClause) {
 }
 
 /** model-versions/search: live versions (with their model's name) matching every clause. */
-export function searchVersionRows(
-  db: Db,
-  orgId: string,
-  input: {
-    clauses: readonly FilterClause[];
-    orderBy: readonly OrderClause[];
-    offset: number;
-    limit: number;
-  },
-) {
+export function searchVersionRows(db: Db, orgId: string, input: SearchPage) {
   const where = [
     sql<boolean>`v.org_id = ${orgId}`,
     sql<boolean>`v.deleted_at IS NULL`,

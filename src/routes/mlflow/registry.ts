@@ -2,6 +2,7 @@
 // versions and aliases, through src/registry/mlflow-registry. Request fields, defaults, page tokens
 // and response messages are MLflow's (mlflow/protos/model_registry.proto).
 
+import type { Context } from '../../context.ts';
 import {
   createRegisteredModel,
   createRegistryVersion,
@@ -64,6 +65,15 @@ export function registeredModelJson(entry: RegistryModel) {
 }
 
 const name = (params: MlflowParams) => params.requiredString('name');
+
+/** The answer of the calls that change a registered model: the model as it is now. */
+async function modelAnswer(context: Context, model: { name: string }) {
+  return {
+    registered_model: registeredModelJson(
+      await registryModel(context.deps, context.viewer, model.name),
+    ),
+  };
+}
 const version = (params: MlflowParams) => params.requiredVersion('version');
 
 export const REGISTRY_ROUTES: readonly MlflowRoute[] = [
@@ -71,52 +81,45 @@ export const REGISTRY_ROUTES: readonly MlflowRoute[] = [
     path: 'registered-models/create',
     methods: ['POST'],
     write: true,
-    async handle(params, { deps, viewer }) {
+    async handle(params, context) {
+      const { deps, viewer } = context;
       const model = await createRegisteredModel(deps, viewer, {
         name: name(params),
         description: params.string('description'),
         tags: params.keyValues('tags'),
       });
-      return {
-        registered_model: registeredModelJson(await registryModel(deps, viewer, model.name)),
-      };
+      return modelAnswer(context, model);
     },
   },
   {
     path: 'registered-models/get',
     methods: ['GET'],
-    async handle(params, { deps, viewer }) {
-      return {
-        registered_model: registeredModelJson(await registryModel(deps, viewer, name(params))),
-      };
-    },
+    handle: (params, context) => modelAnswer(context, { name: name(params) }),
   },
   {
     path: 'registered-models/rename',
     methods: ['POST'],
     write: true,
-    async handle(params, { deps, viewer }) {
+    async handle(params, context) {
+      const { deps, viewer } = context;
       const model = await renameRegisteredModel(deps, viewer, {
         name: name(params),
         newName: params.requiredString('new_name'),
       });
-      return {
-        registered_model: registeredModelJson(await registryModel(deps, viewer, model.name)),
-      };
+      return modelAnswer(context, model);
     },
   },
   {
     path: 'registered-models/update',
     methods: ['PATCH'],
     write: true,
-    async handle(params, { deps, viewer }) {
+    async handle(params, context) {
+      const { deps, viewer } = context;
       const model = await describeRegisteredModel(deps, viewer, {
         name: name(params),
         description: params.string('description'),
       });
-      return {
-        registered_model: registeredModelJson(await registryModel(deps, viewer, model.name)),
-      };
+      return modelAnswer(context, model);
     },
   },
   {

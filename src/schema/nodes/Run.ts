@@ -213,11 +213,20 @@ async function runPage(
     cursor: encodeCursor(`${RUN_CURSOR_PREFIX}${offset + index + 1}`),
     node: run,
   }));
+  return forwardPage(edges, nextOffset !== null, offset > 0);
+}
+
+/** A page of a forward-only list as a connection. */
+function forwardPage<Edge extends { cursor: string }>(
+  edges: Edge[],
+  hasNextPage: boolean,
+  hasPreviousPage: boolean,
+): ConnectionShape<Edge> {
   return {
     edges,
     pageInfo: {
-      hasNextPage: nextOffset !== null,
-      hasPreviousPage: offset > 0,
+      hasNextPage,
+      hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
@@ -422,15 +431,7 @@ async function historyPage(
     ),
     node: metric,
   }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: next !== null,
-      hasPreviousPage: after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  return forwardPage(edges, next !== null, after !== null);
 }
 
 function historyCursor(cursor: string): HistoryCursor {
