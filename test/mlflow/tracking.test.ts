@@ -406,3 +406,67 @@ describe("MLflow's Default experiment (id 0)", () => {
     expect(theirs.status).toBe(404);
   });
 });
+
+describe('metrics/get-history-bulk-interval', () => {
+  it('samples each run’s steps evenly, first and last kept, and refuses bad input', async () => {
+    const org = await createTestOrg('mlflow-bulk');
+    const token = org.admin.token;
+    const experimentId = await experiment(token);
+    const runs = [await run(token, experimentId), await run(token, experimentId)];
+    for (const [index, runId] of runs.entries()) {
+      const steps = index === 0 ? 1000 : 5;
+      await mlflow(token, 'POST', 'runs/log-batch', {
+        run_id: runId,
+        metrics: Array.from({ length: steps }, (_, step) => ({
+          key: 'loss',
+          value: step,
+          timestamp: 1_700_000_000_000 + step,
+          step,
+        })),
+      });
+    }
+    const sampled = await mlflow(token, 'GET', 'metrics/get-history-bulk-interval', {
+      run_ids: runs,
+      metric_key: 'loss',
+      max_results: 10,
+    });
+    expect(sampled.status).toBe(200);
+    const stepsOf = (runId: string) =>
+      sampled.body.metrics.filter((m: any) => m.run_id === runId).map((m: any) => m.step);
+    expect(stepsOf(runs[0] as string)).toEqual([0, 111, 222, 333, 444, 555, 666, 777, 888, 999]);
+    expect(stepsOf(runs[1] as string)).toEqual([0, 1, 2, 3, 4]);
+    expect(sampled.body.metrics[0]).toEqual({
+      key: 'loss',
+      value: 0,
+      timestamp: 1_700_000_000_000,
+      step: 0,
+      run_id: runs[0],
+    });
+
+    const window = await mlflow(token, 'GET', 'metrics/get-history-bulk-interval', {
+      run_ids: [runs[0]],
+      metric_key: 'loss',
+      start_step: 100,
+      end_step: 200,
+      max_results: 3,
+    });
+    expect(window.body.metrics.map((m: any) => m.step)).toEqual([100, 150, 200]);
+
+    const other = await createTestOrg('mlflow-bulk-other');
+    const foreign = await mlflow(other.admin.token, 'GET', 'metrics/get-history-bulk-interval', {
+      run_ids: [runs[0]],
+      metric_key: 'loss',
+    });
+    expect(foreign.status).toBe(404);
+    for (const fields of [
+      { run_ids: Array.from({ length: 101 }, () => runs[0]), metric_key: 'loss' },
+      { run_ids: [runs[0]], metric_key: 'loss', max_results: 2501 },
+      { run_ids: [runs[0]], metric_key: 'loss', start_step: 5, end_step: 1 },
+      { run_ids: [runs[0]] },
+    ]) {
+      const refused = await mlflow(token, 'GET', 'metrics/get-history-bulk-interval', fields);
+      expect(refused.status, JSON.stringify(fields)).toBe(400);
+      expect(refused.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    }
+  });
+});

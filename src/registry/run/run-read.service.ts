@@ -2,7 +2,7 @@
 // statements however many runs, runs/search, and metric histories paged by keyset.
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Deps } from '../deps.ts';
-import { ValidationError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { KeyValue } from '../tracking/entity-keys.ts';
 import { parseFilter, parseOrderBy } from '../tracking/search-filter.ts';
 import { stagesOf, type ViewType } from '../tracking/view-type.ts';
@@ -14,6 +14,7 @@ import {
   findRunParams,
   findRunsByIds,
   findRunTags,
+  findSampledHistories,
   RUN_SEARCH_ATTRIBUTES,
   searchRunRows,
 } from './run.repository.ts';
@@ -200,4 +201,55 @@ export async function metricHistory(
         ? { step: last.step, timestamp: last.timestamp, value: last.value, isNan: last.is_nan }
         : null,
   };
+}
+
+// MLflow's limits for get-history-bulk-interval (mlflow/server/handlers.py).
+export const MAX_BULK_INTERVAL_RUNS = 100;
+export const MAX_BULK_INTERVAL_RESULTS = 2500;
+
+/**
+ * Sampled histories of one metric across runs, for charts: at most `maxResults` steps per run
+ * within [startStep, endStep], evenly spaced, first and last kept (MLflow's sampling).
+ */
+export async function sampledHistories(
+  deps: ReadDeps,
+  viewer: Viewer,
+  input: {
+    runIds: readonly string[];
+    key: string;
+    startStep?: number | null;
+    endStep?: number | null;
+    maxResults?: number | null;
+  },
+): Promise<(MetricValue & { runId: string })[]> {
+  if (input.runIds.length === 0 || input.runIds.length > MAX_BULK_INTERVAL_RUNS) {
+    throw new ValidationError(
+      `GetMetricHistoryBulkInterval request must specify between 1 and ${MAX_BULK_INTERVAL_RUNS} run_ids. Received ${input.runIds.length} run_ids.`,
+      ['runIds'],
+    );
+  }
+  const maxResults = input.maxResults ?? MAX_BULK_INTERVAL_RESULTS;
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_BULK_INTERVAL_RESULTS) {
+    throw new ValidationError(`max_results must be between 1 and ${MAX_BULK_INTERVAL_RESULTS}`, [
+      'maxResults',
+    ]);
+  }
+  const start = input.startStep ?? Number.MIN_SAFE_INTEGER;
+  const end = input.endStep ?? Number.MAX_SAFE_INTEGER;
+  if (start > end) {
+    throw new ValidationError('end_step must be greater than start_step', ['endStep']);
+  }
+  const runs = await runsByIds(deps, viewer, [...new Set(input.runIds)]);
+  const missing = input.runIds.find((id) => !runs.some((run) => run.id === id));
+  if (missing !== undefined) {
+    throw new NotFoundError(`Run with id=${missing} not found`, ['runIds'], missing, 'Run');
+  }
+  const { rows } = await findSampledHistories(deps.db, viewer.orgId, {
+    runIds: input.runIds,
+    key: input.key,
+    start,
+    end,
+    maxResults,
+  });
+  return rows.map((row) => ({ ...toMetricValue(row), runId: row.run_id }));
 }

@@ -272,3 +272,38 @@ export function findRunInputs(db: Db, runIds: readonly string[]) {
     .orderBy('run_input.dataset_id')
     .execute();
 }
+
+/**
+ * MLflow's get-history-bulk-interval in one statement: per run, the distinct steps of a key within
+ * [start, end]; when there are more than `maxResults`, the evenly spaced ones MLflow samples
+ * (indices round(k * (n - 1) / (maxResults - 1)), so the first and last step are always kept);
+ * then every point at those steps, at most `maxResults` per run, by step and time.
+ */
+export function findSampledHistories(
+  db: Db,
+  orgId: string,
+  input: { runIds: readonly string[]; key: string; start: number; end: number; maxResults: number },
+) {
+  const max = input.maxResults;
+  return sql<RunMetricTable>`
+    WITH steps AS (
+      SELECT run_id, step, row_number() OVER (PARTITION BY run_id ORDER BY step) - 1 AS i,
+        count(*) OVER (PARTITION BY run_id) AS n
+      FROM (SELECT DISTINCT m.run_id, m.step FROM run_metric AS m
+        JOIN run AS r ON r.id = m.run_id AND r.org_id = ${orgId}
+        WHERE m.run_id IN ${jsonKeys(input.runIds)} AND m.key = ${input.key}
+          AND m.step BETWEEN ${input.start} AND ${input.end})
+    ),
+    picked AS (
+      SELECT run_id, step FROM steps
+      WHERE n <= ${max} OR ${max} = 1 AND i = 0 OR ${max} > 1 AND i = CAST(round(
+        round(i * (${max} - 1.0) / (n - 1)) * (n - 1.0) / (${max} - 1)) AS INTEGER)
+    )
+    SELECT run_id, key, step, timestamp, value, is_nan FROM (
+      SELECT m.*, row_number() OVER (PARTITION BY m.run_id ORDER BY m.step, m.timestamp, m.value) AS rank
+      FROM run_metric AS m JOIN picked AS p ON p.run_id = m.run_id AND p.step = m.step
+      WHERE m.key = ${input.key}
+    ) WHERE rank <= ${max}
+    ORDER BY run_id, step, timestamp, value
+  `.execute(db);
+}

@@ -23,7 +23,12 @@ import {
 import type { HistoryCursor, RunStatus } from '../../registry/run/run.ts';
 import { checkArtifactPath, listRunArtifacts } from '../../registry/run/run-artifacts.service.ts';
 import { logRunInputs } from '../../registry/run/run-inputs.service.ts';
-import { metricHistory, runWithData, searchRuns } from '../../registry/run/run-read.service.ts';
+import {
+  metricHistory,
+  runWithData,
+  sampledHistories,
+  searchRuns,
+} from '../../registry/run/run-read.service.ts';
 import type { KeyValue } from '../../registry/tracking/entity-keys.ts';
 import type { ViewType } from '../../registry/tracking/view-type.ts';
 import { fileInfoJson } from './artifacts.ts';
@@ -343,6 +348,22 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
         }),
       });
       return {};
+    },
+  },
+  {
+    path: 'metrics/get-history-bulk-interval',
+    methods: ['GET'],
+    async handle(params, { deps, viewer }) {
+      const metrics = await sampledHistories(deps, viewer, {
+        runIds: params.strings('run_ids'),
+        key: params.requiredString('metric_key'),
+        startStep: params.integer('start_step'),
+        endStep: params.integer('end_step'),
+        maxResults: params.integer('max_results'),
+      });
+      return metrics.length
+        ? { metrics: metrics.map((metric) => ({ ...metricJson(metric), run_id: metric.runId })) }
+        : {};
     },
   },
   {
