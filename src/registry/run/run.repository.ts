@@ -213,7 +213,11 @@ export function searchRunRows(
   },
 ) {
   const where = [
-    sql<boolean>`run.org_id = ${orgId}`,
+    // The unary + keeps SQLite off run_org (organization, id): without table statistics (D1 keeps
+    // none) it picked that index and read every run of the organization; the experiments' index
+    // reads only their runs. 50,000 runs over 3 organizations and 500 experiments, node:sqlite:
+    // 5.46 ms against 0.15 ms per search.
+    sql<boolean>`+run.org_id = ${orgId}`,
     sql<boolean>`run.experiment_id IN (SELECT value FROM json_each(${JSON.stringify(input.experimentIds)}))`,
     sql<boolean>`run.lifecycle_stage IN (SELECT value FROM json_each(${JSON.stringify(input.stages)}))`,
     ...(input.parentRunId ? [sql<boolean>`run.parent_run_id = ${input.parentRunId}`] : []),
