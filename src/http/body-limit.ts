@@ -31,7 +31,20 @@ export async function limitBody(
   if (!request.body) return request;
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) return payloadTooLarge(limit);
-  const reader = request.body.getReader();
+  const body = await readCapped(request.body, limit);
+  if (!body) return payloadTooLarge(limit);
+  return new Request(request, { body });
+}
+
+/**
+ * The stream's bytes when there are at most `limit` of them; null (and the stream cancelled) as
+ * soon as it goes over, so an oversized or endlessly inflating body is never held whole.
+ */
+export async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | null> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -40,7 +53,7 @@ export async function limitBody(
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      return payloadTooLarge(limit);
+      return null;
     }
     chunks.push(value);
   }
@@ -50,5 +63,5 @@ export async function limitBody(
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new Request(request, { body });
+  return body;
 }
