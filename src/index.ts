@@ -7,6 +7,7 @@ import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
 import { handleMlflowArtifacts, mlflowArtifactPath } from './routes/mlflow/artifacts.ts';
 import { handleMlflowRequest, mlflowEndpoint } from './routes/mlflow/router.ts';
+import { handleOtlpTraces, OTLP_TRACES_PATH } from './routes/otlp.ts';
 import { runScheduledJobs } from './scheduled.ts';
 
 /** The routes, each answering one family of paths; src/http/guard.ts wraps them all. */
@@ -26,6 +27,9 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   const mlflow = mlflowEndpoint(url.pathname);
   if (mlflow !== null) return handleMlflowRequest(request, env, ctx, mlflow);
   if (isApiPath(url.pathname)) return handleApiRequest(request, env, ctx);
+  if (url.pathname === OTLP_TRACES_PATH) {
+    return handleOtlpTraces(request, env, ctx, { statements: 0, roundTrips: 0 });
+  }
   if (url.pathname !== '/graphql') {
     return Response.json({ error: 'Not found. The API is at /graphql.' }, { status: 404 });
   }
