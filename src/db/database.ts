@@ -32,6 +32,8 @@ import type {
   AutoPromotionRuleTable,
   InferenceRequestTable,
   ModelPriceTable,
+  ProviderModelMapTable,
+  UnmatchedInferenceTable,
   UsageRepricePendingTable,
   UsageRollupHourlyTable,
 } from '../registry/usage/usage.table.ts';
@@ -55,6 +57,8 @@ export interface Database {
   auto_promotion_rule: AutoPromotionRuleTable;
   usage_rollup_hourly: UsageRollupHourlyTable;
   usage_reprice_pending: UsageRepricePendingTable;
+  provider_model_map: ProviderModelMapTable;
+  unmatched_inference: UnmatchedInferenceTable;
   approval: ApprovalTable;
   compliance_check: ComplianceCheckTable;
   promotion_policy: PromotionPolicyTable;

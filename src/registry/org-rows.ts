@@ -53,6 +53,19 @@ export function findOrgRowsByIds<T extends NamedOrgTable>(
   >;
 }
 
+/** Rows of `table` with these names in the caller's organization. */
+export function findOrgRowsByNames<T extends NamedOrgTable>(
+  db: Db,
+  table: T,
+  orgId: string,
+  names: readonly string[],
+): Promise<Selectable<Database[T]>[]> {
+  return live(
+    common(db, table).selectAll().where('name', 'in', jsonKeys(names)).where('org_id', '=', orgId),
+    table,
+  ).execute() as Promise<Selectable<Database[T]>[]>;
+}
+
 /** The row of `table` with this name in the caller's organization. */
 export function findOrgRowByName<T extends NamedOrgTable>(
   db: Db,

@@ -7,6 +7,7 @@ import { viewerScopes } from '../auth/viewer.ts';
 import { type Context, createContext, type WorkerEnv } from '../context.ts';
 import type { StatementCounter } from '../db/client.ts';
 import { readCapped } from '../http/body-limit.ts';
+import { readGenAiSpan } from '../otlp/genai-spans.ts';
 import {
   decodeJsonExport,
   decodeProtobufExport,
@@ -15,6 +16,11 @@ import {
 } from '../otlp/otlp-spans.ts';
 import '../otlp/protobuf-runtime.ts';
 import { google, opentelemetry } from '../otlp/proto/otlp.js';
+import {
+  recordSpanInferences,
+  type SpanInference,
+  type SpanRejection,
+} from '../registry/usage/span-ingest.service.ts';
 
 export const OTLP_TRACES_PATH = '/v1/traces';
 
@@ -108,14 +114,51 @@ async function readExport(request: Request): Promise<Uint8Array<ArrayBuffer>> {
   return body;
 }
 
-/** What the export's spans come to; recording GenAI spans is not implemented yet. */
-function exportOutcome(_context: Context, spans: readonly ExportedSpan[]) {
-  const genAi = spans.filter((span) => span.attributes.has('gen_ai.operation.name')).length;
-  const ignored = spans.length - genAi;
-  const messages = [];
-  if (genAi) messages.push(`${genAi} GenAI span(s) rejected: recording is not implemented yet`);
+/** GenAI spans recorded from one export; the surplus is rejected span by span, not the export. */
+export const MAX_OTLP_GENAI_SPANS = 10_000;
+/** Rejection reasons spelled out in errorMessage; the rest are counted. */
+const REASONS_SHOWN = 5;
+
+/** Records the export's GenAI spans; the answer's rejected count and message. */
+async function recordExport(context: Context, spans: readonly ExportedSpan[]) {
+  const inferences: SpanInference[] = [];
+  const rejected: SpanRejection[] = [];
+  let ignored = 0;
+  for (const span of spans) {
+    const read = readGenAiSpan(span);
+    if (read.kind === 'IGNORED') ignored += 1;
+    else if (read.kind === 'REJECTED') rejected.push(read);
+    else if (inferences.length >= MAX_OTLP_GENAI_SPANS) {
+      rejected.push({
+        traceId: span.traceId,
+        spanId: span.spanId,
+        reason: `more than ${MAX_OTLP_GENAI_SPANS} GenAI spans in one export`,
+      });
+    } else inferences.push(read.inference);
+  }
+  const outcome = await recordSpanInferences(
+    context.deps,
+    context.viewer,
+    context.deps.events,
+    inferences,
+  );
+  rejected.push(...outcome.rejected);
+  const messages: string[] = [];
+  if (rejected.length) {
+    const shown = rejected
+      .slice(0, REASONS_SHOWN)
+      .map((r) => `span ${r.traceId || '-'}/${r.spanId || '-'}: ${r.reason}`);
+    const more = rejected.length > REASONS_SHOWN ? `; ${rejected.length - REASONS_SHOWN} more` : '';
+    messages.push(`${rejected.length} span(s) rejected (${shown.join('; ')}${more})`);
+  }
+  if (outcome.unmatched) {
+    messages.push(
+      `${outcome.unmatched} span(s) kept as unmatched usage: no registry.model and no providerModelMap`,
+    );
+  }
+  if (outcome.deduplicated) messages.push(`${outcome.deduplicated} span(s) already recorded`);
   if (ignored) messages.push(`${ignored} span(s) without gen_ai.operation.name ignored`);
-  return { rejected: genAi, message: messages.join('; ') };
+  return { rejected: rejected.length, message: messages.join('; ') };
 }
 
 export async function handleOtlpTraces(
@@ -181,6 +224,6 @@ export async function handleOtlpTraces(
     }
     throw error;
   }
-  const outcome = exportOutcome(context, spans);
+  const outcome = await recordExport(context, spans);
   return exportResponse(encoding, outcome.rejected, outcome.message);
 }

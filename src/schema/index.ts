@@ -70,6 +70,7 @@ import './objects/ModelComparisonEntry.ts';
 import './objects/UsageReport.ts';
 import './objects/InferenceRequest.ts';
 import './objects/ModelPrice.ts';
+import './objects/ProviderModelMap.ts';
 import './objects/ModelRoi.ts';
 import './objects/RoiFrontier.ts';
 import './objects/CostForecast.ts';
@@ -81,6 +82,8 @@ import './nodes/ModelUsage.ts';
 import './mutations/metricsRecord.ts';
 import './mutations/inferenceTrack.ts';
 import './mutations/priceSet.ts';
+import './mutations/providerModelMapSet.ts';
+import './mutations/providerModelMapDelete.ts';
 import './mutations/autoPromotionRuleSet.ts';
 import './mutations/autoPromotionRun.ts';
 

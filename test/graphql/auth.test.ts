@@ -13,6 +13,7 @@ import { setModelArchived } from '../../src/registry/model/model-lifecycle.servi
 import { setModelVersionArchived } from '../../src/registry/model/model-version-lifecycle.service.ts';
 import { createRun } from '../../src/registry/run/run.service.ts';
 import { setAutoPromotionRule } from '../../src/registry/usage/auto-promotion.service.ts';
+import { setProviderModelMap } from '../../src/registry/usage/provider-model-map.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
 import { schema } from '../../src/schema/index.ts';
 import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
@@ -214,6 +215,16 @@ const MUTATIONS: {
     input: (seed) => ({ points: [{ versionId: seed.v1, type: 'LATENCY', value: 120 }] }),
   },
   {
+    field: 'providerModelMapSet',
+    scope: 'admin',
+    input: (seed) => ({ provider: 'openai', providerModel: 'gpt-4o*', modelId: seed.modelA }),
+  },
+  {
+    field: 'providerModelMapDelete',
+    scope: 'admin',
+    input: (seed) => ({ id: seed.providerModelMap }),
+  },
+  {
     field: 'priceSet',
     scope: 'admin',
     input: () => ({
@@ -299,6 +310,8 @@ interface Seed {
   /** A multipart upload with its only part received, ready to complete. */
   uploadedMultipart: string;
   completeArtifact: string;
+  /** A provider model mapping, so that it can be deleted. */
+  providerModelMap: string;
 }
 
 /** Rows of the organization in the tables the governance, usage and artifact mutations write. */
@@ -315,6 +328,7 @@ const OTHER_TABLES = [
   'artifact',
   'artifact_part',
   'run',
+  'provider_model_map',
 ] as const;
 
 async function allRowCounts(orgId: string) {
@@ -407,6 +421,11 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     sha256: await sha256Of('complete'),
   });
   await uploadArtifactBody(artifacts, editor, complete.id, bytesOf('complete'), 8);
+  const mapping = await setProviderModelMap(serviceDeps(), viewerOf(org, 'ADMIN'), {
+    provider: 'anthropic',
+    providerModel: 'claude-*',
+    modelId: modelB.id,
+  });
   return {
     modelA: globalId('Model', modelA.id),
     modelB: globalId('Model', modelB.id),
@@ -425,6 +444,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     pendingArtifact: globalId('Artifact', pending.id),
     uploadedMultipart: globalId('Artifact', multipart.id),
     completeArtifact: globalId('Artifact', complete.id),
+    providerModelMap: globalId('ProviderModelMap', mapping.id),
   };
 }
 
@@ -451,6 +471,7 @@ function placeholderSeed(): Seed {
     pendingArtifact: unknownId('Artifact'),
     uploadedMultipart: unknownId('Artifact'),
     completeArtifact: unknownId('Artifact'),
+    providerModelMap: unknownId('ProviderModelMap'),
   };
 }
 

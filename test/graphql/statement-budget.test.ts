@@ -230,6 +230,15 @@ const SPECS: Spec[] = [
   { name: 'users, 100', build: root('users', '(first: 100)') },
   { name: 'pendingApprovals, 100', build: root('pendingApprovals', '(first: 100)') },
   { name: 'prices, 100', build: root('prices', '(first: 100)') },
+  { name: 'providerModelMaps', build: root('providerModelMaps') },
+  {
+    name: 'unmatchedUsage, 100 and 100',
+    build: root('unmatchedUsage', '(groups: 100, examples: 100)'),
+  },
+  {
+    name: 'inferenceRequests of a trace',
+    build: root('inferenceRequests', '(traceId: "0af7651916cd43dd8448eb211c80319c")'),
+  },
   { name: 'promotionPolicy', build: root('promotionPolicy') },
   { name: 'organization', build: root('organization') },
   { name: 'viewer', build: root('viewer') },

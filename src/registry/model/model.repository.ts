@@ -485,3 +485,20 @@ export function modelDeletedAt(modelId: string, now: string) {
 export function versionDeletedAt(versionId: string, now: string) {
   return sql<boolean>`EXISTS (SELECT 1 FROM model_version WHERE id = ${versionId} AND deleted_at = ${now})`;
 }
+
+/** Versions of these models with these version strings; the caller keeps the pairs it asked for. */
+export function findVersionsByModelIdsAndVersions(
+  db: Db,
+  orgId: string,
+  modelIds: readonly string[],
+  versions: readonly string[],
+) {
+  return db
+    .selectFrom('model_version')
+    .selectAll()
+    .where('model_id', 'in', jsonKeys(modelIds))
+    .where('version', 'in', jsonKeys(versions))
+    .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
+    .execute();
+}

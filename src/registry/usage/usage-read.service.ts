@@ -9,13 +9,28 @@ import {
   type TimeRange,
 } from '../metrics/metrics.ts';
 import type { PageRequest } from '../paging.ts';
-import { findPricePage, findRulesByModelIds } from './usage.repository.ts';
+import { findProviderModelMaps } from './provider-model-map.repository.ts';
+import { MAX_PROVIDER_MODEL_MAPS } from './provider-model-map.service.ts';
+import {
+  findPricePage,
+  findRecentUnmatched,
+  findRequestsByTraceIds,
+  findRulesByModelIds,
+  summarizeUnmatched,
+} from './usage.repository.ts';
 import {
   type AutoPromotionRule,
   type BreakdownColumn,
+  type InferenceRequest,
   type ModelPrice,
+  type ProviderModelMap,
   toAutoPromotionRule,
+  toInferenceRequest,
   toModelPrice,
+  toProviderModelMap,
+  toUnmatchedInference,
+  type UnmatchedInference,
+  type UnmatchedUsageGroup,
   type UsageTotals,
 } from './usage.ts';
 import { USAGE_READS } from './usage-source.ts';
@@ -83,4 +98,58 @@ export async function pricePage(
   page: PageRequest,
 ): Promise<ModelPrice[]> {
   return (await findPricePage(deps.db, viewer.orgId, provider, page)).map(toModelPrice);
+}
+
+/** The caller's mappings, by provider and name. */
+export async function providerModelMapsOf(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+): Promise<ProviderModelMap[]> {
+  const rows = await findProviderModelMaps(deps.db, viewer.orgId, MAX_PROVIDER_MODEL_MAPS);
+  return rows.map(toProviderModelMap);
+}
+
+export interface UnmatchedUsage {
+  groups: UnmatchedUsageGroup[];
+  recent: UnmatchedInference[];
+}
+
+/** Spans kept as unmatched since `from`: counts per provider model and the newest examples. */
+export async function unmatchedUsageOf(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  from: Date,
+  limits: { groups: number; examples: number },
+): Promise<UnmatchedUsage> {
+  const since = from.toISOString();
+  const [groups, recent] = await Promise.all([
+    summarizeUnmatched(deps.db, viewer.orgId, since, limits.groups),
+    findRecentUnmatched(deps.db, viewer.orgId, since, limits.examples),
+  ]);
+  return {
+    groups: groups.map((row) => ({
+      provider: row.provider,
+      providerModel: row.provider_model,
+      spans: Number(row.spans),
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      firstSeen: new Date(row.first_seen),
+      lastSeen: new Date(row.last_seen),
+    })),
+    recent: recent.map(toUnmatchedInference),
+  };
+}
+
+/** The requests recorded from a trace (one span's when `spanId` is given), oldest first. */
+export async function inferenceRequestsOfTrace(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  traceId: string,
+  spanId: string | null,
+): Promise<InferenceRequest[]> {
+  const rows = await findRequestsByTraceIds(deps.db, viewer.orgId, [traceId.toLowerCase()]);
+  return rows
+    .filter((row) => spanId === null || row.span_id === spanId.toLowerCase())
+    .sort((a, b) => a.requested_at.localeCompare(b.requested_at) || a.id.localeCompare(b.id))
+    .map(toInferenceRequest);
 }

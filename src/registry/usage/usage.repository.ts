@@ -9,6 +9,7 @@ import type {
   AutoPromotionRuleTable,
   InferenceRequestTable,
   ModelPriceTable,
+  UnmatchedInferenceTable,
 } from './usage.table.ts';
 import { type BreakdownColumn, EMPTY_TOTALS, type UsageTotals } from './usage.ts';
 import { type ArmSelection, armScope, scopeWhere } from './usage-scope.ts';
@@ -40,6 +41,10 @@ const INFERENCE_COLUMNS = [
   'requested_at',
   'created_at',
   'created_by',
+  'trace_id',
+  'span_id',
+  'token_id',
+  'end_user_id',
 ] as const satisfies readonly (keyof InferenceRequestTable)[];
 
 /**
@@ -476,4 +481,89 @@ export async function findRepricePending(db: Db, limit: number) {
     ORDER BY q.created_at, q.price_id LIMIT ${limit}
   `.execute(db);
   return result.rows;
+}
+
+/** Requests recorded from spans of these traces; the caller matches span ids (few per trace). */
+export function findRequestsByTraceIds(db: Db, orgId: string, traceIds: readonly string[]) {
+  return db
+    .selectFrom('inference_request')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('trace_id', 'in', jsonKeys(traceIds))
+    .execute();
+}
+
+const UNMATCHED_COLUMNS = [
+  'id',
+  'org_id',
+  'provider',
+  'provider_model',
+  'latency_ms',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'status',
+  'trace_id',
+  'span_id',
+  'token_id',
+  'end_user_id',
+  'requested_at',
+  'created_at',
+  'created_by',
+] as const satisfies readonly (keyof UnmatchedInferenceTable)[];
+
+/** Inserts unmatched spans from one JSON parameter; a re-sent span fails the batch (UNIQUE). */
+export function insertUnmatchedInferences(db: Db, rows: readonly UnmatchedInferenceTable[]) {
+  const columns = sql.raw(UNMATCHED_COLUMNS.join(', '));
+  const values = sql.raw(UNMATCHED_COLUMNS.map((column) => `r.value ->> '$.${column}'`).join(', '));
+  return sql`
+    INSERT INTO unmatched_inference (${columns})
+    SELECT ${values} FROM json_each(${JSON.stringify(rows)}) AS r
+  `.compile(db);
+}
+
+export function findUnmatchedByTraceIds(db: Db, orgId: string, traceIds: readonly string[]) {
+  return db
+    .selectFrom('unmatched_inference')
+    .select(['trace_id', 'span_id'])
+    .where('org_id', '=', orgId)
+    .where('trace_id', 'in', jsonKeys(traceIds))
+    .execute();
+}
+
+/** Unmatched spans per provider model since `from`, most frequent first. */
+export function summarizeUnmatched(db: Db, orgId: string, from: string, limit: number) {
+  return db
+    .selectFrom('unmatched_inference')
+    .select((eb) => [
+      'provider',
+      'provider_model',
+      eb.fn.countAll<number>().as('spans'),
+      eb.fn.sum<number>('input_tokens').as('input_tokens'),
+      eb.fn.sum<number>('output_tokens').as('output_tokens'),
+      eb.fn.min<string>('requested_at').as('first_seen'),
+      eb.fn.max<string>('requested_at').as('last_seen'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('requested_at', '>=', from)
+    .groupBy(['provider', 'provider_model'])
+    .orderBy('spans', 'desc')
+    .orderBy('provider')
+    .orderBy('provider_model')
+    .limit(limit)
+    .execute();
+}
+
+/** The newest unmatched spans since `from`. */
+export function findRecentUnmatched(db: Db, orgId: string, from: string, limit: number) {
+  return db
+    .selectFrom('unmatched_inference')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('requested_at', '>=', from)
+    .orderBy('requested_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }

@@ -4,7 +4,7 @@ import type { EventSink } from '../../ports/event-sink.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
 import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
 import type { Deps } from '../deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, RegistryError, ValidationError } from '../errors.ts';
 import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import {
   claimWrites,
@@ -23,15 +23,22 @@ import {
   findPricesOfProviders,
   findRepricePending,
   findRequestsByIdempotencyKeys,
+  findRequestsByTraceIds,
+  findUnmatchedByTraceIds,
   findUnpricedRequests,
   insertInferenceRequests,
   insertRepricePending,
+  insertUnmatchedInferences,
   patternToGlob,
   REQUESTS_PER_STATEMENT,
   repriceRequests,
   upsertPrice,
 } from './usage.repository.ts';
-import type { InferenceRequestTable, ModelPriceTable } from './usage.table.ts';
+import type {
+  InferenceRequestTable,
+  ModelPriceTable,
+  UnmatchedInferenceTable,
+} from './usage.table.ts';
 import {
   computeCost,
   type InferenceRequest,
@@ -52,7 +59,8 @@ const MAX_LATENCY_MS = 86_400_000;
 const MAX_PRICE = 1_000_000;
 
 export interface InferenceTrackInput {
-  modelId: string;
+  /** Null only through trackEachInference: the request is then kept as unmatched (no model). */
+  modelId: string | null;
   versionId?: string | null;
   deploymentId?: string | null;
   experimentId?: string | null;
@@ -68,6 +76,11 @@ export interface InferenceTrackInput {
   status: InferenceStatus;
   idempotencyKey?: string | null;
   timestamp?: Date | null;
+  /** The W3C trace (32 hex digits) and span (16) it came from: recorded once per organization. */
+  traceId?: string | null;
+  spanId?: string | null;
+  /** The application's end user, free text (1 to 200 characters). */
+  endUserId?: string | null;
 }
 
 export interface TrackedInference {
@@ -75,6 +88,13 @@ export interface TrackedInference {
   /** True when the idempotency key was already recorded: this is the first result, not a new row. */
   deduplicated: boolean;
 }
+
+/** What became of one input of trackEachInference. */
+export type InferenceOutcome =
+  | { status: 'RECORDED'; tracked: TrackedInference }
+  /** No model: kept as unmatched usage (unmatchedUsage), recorded once per span. */
+  | { status: 'UNMATCHED'; deduplicated: boolean }
+  | { status: 'REJECTED'; error: RegistryError };
 
 function tokens(value: number | null | undefined, path: readonly string[]): number {
   const count = value ?? 0;
@@ -85,8 +105,9 @@ function tokens(value: number | null | undefined, path: readonly string[]): numb
 /**
  * Records LLM requests, all or nothing, in one D1 batch. The cost is the one given, or computed
  * from the price table at the request's time, or left unpriced (null, never $0). A request whose
- * idempotency key is already recorded is not recorded again: the first result is returned, with
- * `deduplicated`. Each new request is also written to Analytics Engine after the commit.
+ * idempotency key (or trace and span id) is already recorded is not recorded again: the first
+ * result is returned, with `deduplicated`. Each new request is also written to Analytics Engine
+ * after the commit.
  */
 export async function trackInferences(
   deps: Pick<Deps, 'db' | 'd1'>,
@@ -95,19 +116,70 @@ export async function trackInferences(
   inputs: readonly InferenceTrackInput[],
   claim?: IdempotencyClaim,
 ): Promise<TrackedInference[]> {
-  // A key that a concurrent call stored between our read and our batch fails the batch whole
-  // (the insert has no ON CONFLICT): start over, and the key is then replayed or refused.
+  const outcomes = await trackWithRetry(deps, viewer, sink, inputs, claim, 'ALL');
+  return outcomes.map((outcome) => {
+    // ALL mode throws instead of rejecting and refuses a missing model.
+    if (outcome.status !== 'RECORDED') throw new Error('Unexpected outcome in ALL mode');
+    return outcome.tracked;
+  });
+}
+
+/**
+ * The same rules request by request, as OTLP exports need them: each input is recorded whole,
+ * kept as unmatched (modelId null) or rejected with its error; the valid ones of the call land in
+ * one D1 batch, and a rejected one writes nothing.
+ */
+export function trackEachInference(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  sink: EventSink,
+  inputs: readonly InferenceTrackInput[],
+): Promise<InferenceOutcome[]> {
+  return trackWithRetry(deps, viewer, sink, inputs, undefined, 'EACH');
+}
+
+type TrackMode = 'ALL' | 'EACH';
+
+async function trackWithRetry(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  sink: EventSink,
+  inputs: readonly InferenceTrackInput[],
+  claim: IdempotencyClaim | undefined,
+  mode: TrackMode,
+): Promise<InferenceOutcome[]> {
+  // A key or span that a concurrent call stored between our read and our batch fails the batch
+  // whole (the inserts have no ON CONFLICT): start over, and it is then replayed or refused.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await trackInferencesOnce(deps, viewer, sink, inputs, claim);
+      return await trackInferencesOnce(deps, viewer, sink, inputs, claim, mode);
     } catch (error) {
-      if (attempt >= 3 || !String(error).includes(INFERENCE_KEY_COLLISION)) throw error;
+      const collided = INFERENCE_COLLISIONS.some((message) => String(error).includes(message));
+      if (attempt >= 3 || !collided) throw error;
     }
   }
 }
 
-const INFERENCE_KEY_COLLISION =
-  'UNIQUE constraint failed: inference_request.org_id, inference_request.idempotency_key';
+const INFERENCE_COLLISIONS = [
+  'UNIQUE constraint failed: inference_request.org_id, inference_request.idempotency_key',
+  'UNIQUE constraint failed: inference_request.org_id, inference_request.trace_id',
+  'UNIQUE constraint failed: unmatched_inference.org_id, unmatched_inference.trace_id',
+];
+
+const HEX_ID = { traceId: /^[0-9a-f]{32}$/, spanId: /^[0-9a-f]{16}$/ } as const;
+
+/** A trace or span id as W3C Trace Context and OTLP define it: lowercase hex, not all zeros. */
+function spanIdOf(value: string | null | undefined, field: 'traceId' | 'spanId', path: string[]) {
+  if (value === null || value === undefined) return null;
+  const digits = field === 'traceId' ? 32 : 16;
+  if (!HEX_ID[field].test(value) || /^0+$/.test(value)) {
+    throw new ValidationError(`Must be ${digits} lowercase hex digits, not all zero`, [
+      ...path,
+      field,
+    ]);
+  }
+  return value;
+}
 
 async function trackInferencesOnce(
   deps: Pick<Deps, 'db' | 'd1'>,
@@ -115,7 +187,8 @@ async function trackInferencesOnce(
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
   claim: IdempotencyClaim | undefined,
-): Promise<TrackedInference[]> {
+  mode: TrackMode,
+): Promise<InferenceOutcome[]> {
   if (inputs.length === 0) throw new ValidationError('Send at least one request', []);
   if (inputs.length > MAX_REQUESTS_PER_BATCH) {
     throw new ValidationError(
@@ -125,6 +198,17 @@ async function trackInferencesOnce(
   }
   const now = Date.now();
   const createdAt = new Date(now).toISOString();
+  // ALL: the first bad input fails the call. EACH: it is that input's outcome, and the rest go on.
+  const outcomes: (InferenceOutcome | null)[] = inputs.map(() => null);
+  const attempt = <T>(index: number, check: () => T): T | null => {
+    try {
+      return check();
+    } catch (error) {
+      if (mode === 'ALL' || !(error instanceof RegistryError)) throw error;
+      outcomes[index] = { status: 'REJECTED', error };
+      return null;
+    }
+  };
   // The same key must come with the same request (its hash, key left out), as for every
   // idempotency key of the API; the stored row then is the first result.
   const hashes = await Promise.all(
@@ -134,125 +218,111 @@ async function trackInferencesOnce(
         : hashCanonical(withoutKey(input)),
     ),
   );
-  const drafts = inputs.map((input, index) => {
-    const path = [String(index)];
-    const inputTokens = tokens(input.inputTokens, [...path, 'inputTokens']);
-    const outputTokens = tokens(input.outputTokens, [...path, 'outputTokens']);
-    const cachedTokens = tokens(input.cachedTokens, [...path, 'cachedTokens']);
-    const reasoningTokens = tokens(input.reasoningTokens, [...path, 'reasoningTokens']);
-    if (cachedTokens > inputTokens) {
-      throw new ValidationError('Cached tokens are part of the input tokens: at most inputTokens', [
-        ...path,
-        'cachedTokens',
-      ]);
-    }
-    if (reasoningTokens > outputTokens) {
-      throw new ValidationError(
-        'Reasoning tokens are part of the output tokens: at most outputTokens',
-        [...path, 'reasoningTokens'],
-      );
-    }
-    const idempotencyKey =
-      input.idempotencyKey === null || input.idempotencyKey === undefined
-        ? null
-        : requireIdempotencyKey(input.idempotencyKey, [...path, 'idempotencyKey']);
-    return {
-      path,
-      input,
-      provider: requireName(input.provider, [...path, 'provider'], { max: 100 }).toLowerCase(),
-      providerModel: requireName(input.providerModel, [...path, 'providerModel']),
-      latencyMs: requireFinite(input.latencyMs, [...path, 'latencyMs'], {
-        min: 0,
-        max: MAX_LATENCY_MS,
-      }),
-      inputTokens,
-      outputTokens,
-      cachedTokens,
-      reasoningTokens,
-      costUsd:
-        input.costUsd === null || input.costUsd === undefined
-          ? null
-          : requireFinite(input.costUsd, [...path, 'costUsd'], { min: 0, max: 1_000_000 }),
-      quality:
-        input.quality === null || input.quality === undefined
-          ? null
-          : requireFinite(input.quality, [...path, 'quality']),
-      idempotencyKey,
-      requestHash: hashes[index] ?? null,
-      requestedAt: requireTimestamp(input.timestamp, [...path, 'timestamp'], now),
-    };
+  const drafts = inputs.flatMap((input, index) => {
+    const draft = attempt(index, () => validateDraft(input, index, now, mode));
+    return draft ? [{ ...draft, index, requestHash: hashes[index] ?? null }] : [];
   });
 
   // Every referenced node, in one statement per kind, scoped to the caller's organization.
   const unique = (values: (string | null | undefined)[]) => [
     ...new Set(values.filter((value): value is string => !!value)),
   ];
-  const [models, versions, deployments, experiments, prices, existing] = await Promise.all([
-    findModelsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.modelId))),
-    findVersionsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.versionId))),
-    findDeploymentsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.deploymentId))),
-    findExperimentsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.experimentId))),
-    findPricesOfProviders(deps.db, viewer.orgId, unique(drafts.map((d) => d.provider))),
-    findRequestsByIdempotencyKeys(
-      deps.db,
-      viewer.orgId,
-      unique(drafts.map((d) => d.idempotencyKey)),
-    ),
-  ]);
+  const traceIds = unique(drafts.map((d) => d.traceId));
+  const [models, versions, deployments, experiments, prices, existing, spanRows, unmatchedRows] =
+    await Promise.all([
+      findModelsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.modelId))),
+      findVersionsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.versionId))),
+      findDeploymentsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.deploymentId))),
+      findExperimentsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.experimentId))),
+      findPricesOfProviders(deps.db, viewer.orgId, unique(drafts.map((d) => d.provider))),
+      findRequestsByIdempotencyKeys(
+        deps.db,
+        viewer.orgId,
+        unique(drafts.map((d) => d.idempotencyKey)),
+      ),
+      traceIds.length ? findRequestsByTraceIds(deps.db, viewer.orgId, traceIds) : [],
+      traceIds.length ? findUnmatchedByTraceIds(deps.db, viewer.orgId, traceIds) : [],
+    ]);
   const modelIds = new Set(models.map((row) => row.id));
   const versionModel = new Map(versions.map((row) => [row.id, row.model_id]));
   const deploymentIds = new Set(deployments.map((row) => row.id));
   const experimentIds = new Set(experiments.map((row) => row.id));
   const stored = new Map(existing.map((row) => [row.idempotency_key as string, row]));
+  const spanKey = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
+  // A span is recorded once, as a request or as unmatched usage, whichever came first.
+  const seenSpans = new Map<string, InferenceRequestTable | 'UNMATCHED'>([
+    ...spanRows.map((row) => [spanKey(row.trace_id ?? '', row.span_id ?? ''), row] as const),
+    ...unmatchedRows.map((row) => [spanKey(row.trace_id, row.span_id), 'UNMATCHED'] as const),
+  ]);
 
   const fresh: InferenceRequestTable[] = [];
-  const outcome: { row: InferenceRequestTable; deduplicated: boolean }[] = [];
+  const unmatched: UnmatchedInferenceTable[] = [];
   const batchKeys = new Map<string, InferenceRequestTable>();
   for (const draft of drafts) {
-    const { input, path } = draft;
-    if (!modelIds.has(input.modelId)) {
-      throw new NotFoundError(
-        'No model with this id',
-        [...path, 'modelId'],
-        input.modelId,
-        'Model',
-      );
+    const { input, path, index } = draft;
+    const span = draft.traceId && draft.spanId ? spanKey(draft.traceId, draft.spanId) : null;
+    const seen = span ? seenSpans.get(span) : undefined;
+    if (seen) {
+      outcomes[index] =
+        seen === 'UNMATCHED'
+          ? { status: 'UNMATCHED', deduplicated: true }
+          : {
+              status: 'RECORDED',
+              tracked: { request: toInferenceRequest(seen), deduplicated: true },
+            };
+      continue;
     }
-    if (input.versionId && versionModel.get(input.versionId) !== input.modelId) {
-      throw new NotFoundError(
-        'No version of this model with this id',
-        [...path, 'versionId'],
-        input.versionId,
-        'ModelVersion',
-      );
-    }
-    if (input.deploymentId && !deploymentIds.has(input.deploymentId)) {
-      throw new NotFoundError(
-        'No deployment with this id',
-        [...path, 'deploymentId'],
-        input.deploymentId,
-        'Deployment',
-      );
-    }
-    if (input.experimentId && !experimentIds.has(input.experimentId)) {
-      throw new NotFoundError(
-        'No experiment with this id',
-        [...path, 'experimentId'],
-        input.experimentId,
-        'Experiment',
-      );
-    }
-    const first = draft.idempotencyKey
-      ? (stored.get(draft.idempotencyKey) ?? batchKeys.get(draft.idempotencyKey))
-      : undefined;
-    if (first && draft.idempotencyKey) {
-      if (first.request_hash !== null && first.request_hash !== draft.requestHash) {
+    const checked = attempt(index, () => {
+      checkReferences(draft, { modelIds, versionModel, deploymentIds, experimentIds });
+      const first = draft.idempotencyKey
+        ? (stored.get(draft.idempotencyKey) ?? batchKeys.get(draft.idempotencyKey))
+        : undefined;
+      if (first && first.request_hash !== null && first.request_hash !== draft.requestHash) {
         throw new ConflictError('This idempotency key was already used for a different request', [
           ...path,
           'idempotencyKey',
         ]);
       }
-      outcome.push({ row: first, deduplicated: true });
+      return first ?? null;
+    });
+    if (outcomes[index]) continue;
+    if (checked) {
+      outcomes[index] = {
+        status: 'RECORDED',
+        tracked: { request: toInferenceRequest(checked), deduplicated: true },
+      };
+      continue;
+    }
+    const attribution = {
+      trace_id: draft.traceId,
+      span_id: draft.spanId,
+      token_id: viewer.tokenId || null,
+      end_user_id: draft.endUserId,
+    };
+    if (input.modelId === null) {
+      // Only EACH mode gets here (validateDraft refuses a missing model otherwise), always with a
+      // span: the unmatched row is found again by it.
+      unmatched.push({
+        id: newId(),
+        org_id: viewer.orgId,
+        provider: draft.provider,
+        provider_model: draft.providerModel,
+        latency_ms: draft.latencyMs,
+        input_tokens: draft.inputTokens,
+        output_tokens: draft.outputTokens,
+        cached_tokens: draft.cachedTokens,
+        reasoning_tokens: draft.reasoningTokens,
+        status: input.status,
+        trace_id: draft.traceId as string,
+        span_id: draft.spanId as string,
+        token_id: attribution.token_id,
+        end_user_id: attribution.end_user_id,
+        requested_at: draft.requestedAt,
+        created_at: createdAt,
+        created_by: viewer.userId,
+      });
+      if (span) seenSpans.set(span, 'UNMATCHED');
+      outcomes[index] = { status: 'UNMATCHED', deduplicated: false };
       continue;
     }
     const price =
@@ -283,10 +353,15 @@ async function trackInferencesOnce(
       requested_at: draft.requestedAt,
       created_at: createdAt,
       created_by: viewer.userId,
+      ...attribution,
     };
     if (draft.idempotencyKey) batchKeys.set(draft.idempotencyKey, row);
+    if (span) seenSpans.set(span, row);
     fresh.push(row);
-    outcome.push({ row, deduplicated: false });
+    outcomes[index] = {
+      status: 'RECORDED',
+      tracked: { request: toInferenceRequest(row), deduplicated: false },
+    };
   }
 
   const statements = [];
@@ -295,43 +370,168 @@ async function trackInferencesOnce(
       insertInferenceRequests(deps.db, fresh.slice(start, start + REQUESTS_PER_STATEMENT)),
     );
   }
-  // A key stored concurrently since our read fails the batch (UNIQUE index) and the caller starts
-  // over, so after a successful batch every answer is known: our row, or the key's first row.
-  const results = outcome.map(({ row, deduplicated }) => ({
-    request: toInferenceRequest(row),
-    deduplicated,
-  }));
-  // A REST Idempotency-Key (the router's claim) lands with the rows, in the same batch.
-  await runBatch(deps.d1, [...claimWrites(deps.db, claim, results), ...statements]);
-  for (const row of fresh) {
-    sink.write({
-      index: row.org_id,
-      blobs: [
-        'inference',
-        row.model_id,
-        row.version_id ?? '',
-        row.provider,
-        row.provider_model,
-        row.status,
-        row.cost_source ?? 'UNPRICED',
-        row.experiment_id ?? '',
-        row.deployment_id ?? '',
-        row.quality === null ? 'UNSCORED' : 'SCORED',
-      ],
-      // Cost 0 with blob 7 = UNPRICED means "unknown", never "free"; likewise quality and blob 10.
-      doubles: [
-        row.latency_ms,
-        row.input_tokens,
-        row.output_tokens,
-        row.cached_tokens,
-        row.reasoning_tokens,
-        row.cost_usd ?? 0,
-        row.quality ?? 0,
-        Date.parse(row.requested_at),
-      ],
-    });
+  for (let start = 0; start < unmatched.length; start += REQUESTS_PER_STATEMENT) {
+    statements.push(
+      insertUnmatchedInferences(deps.db, unmatched.slice(start, start + REQUESTS_PER_STATEMENT)),
+    );
   }
+  // A key or span stored concurrently since our read fails the batch (UNIQUE index) and the caller
+  // starts over, so after a successful batch every answer is known.
+  const results = outcomes.map((outcome) => {
+    if (!outcome) throw new Error('An input was left without an outcome');
+    return outcome;
+  });
+  const replay = results.flatMap((outcome) =>
+    outcome.status === 'RECORDED' ? [outcome.tracked] : [],
+  );
+  // A REST Idempotency-Key (the router's claim) lands with the rows, in the same batch.
+  await runBatch(deps.d1, [...claimWrites(deps.db, claim, replay), ...statements]);
+  for (const row of fresh) writeInferenceEvent(sink, row);
   return results;
+}
+
+type Draft = ReturnType<typeof validateDraft> & { index: number; requestHash: string | null };
+
+/** One input checked on its own (no database): its normalised values, or a RegistryError. */
+function validateDraft(input: InferenceTrackInput, index: number, now: number, mode: TrackMode) {
+  const path = [String(index)];
+  if (input.modelId === null && mode === 'ALL') {
+    throw new ValidationError('Must name a registered model', [...path, 'modelId']);
+  }
+  const inputTokens = tokens(input.inputTokens, [...path, 'inputTokens']);
+  const outputTokens = tokens(input.outputTokens, [...path, 'outputTokens']);
+  const cachedTokens = tokens(input.cachedTokens, [...path, 'cachedTokens']);
+  const reasoningTokens = tokens(input.reasoningTokens, [...path, 'reasoningTokens']);
+  if (cachedTokens > inputTokens) {
+    throw new ValidationError('Cached tokens are part of the input tokens: at most inputTokens', [
+      ...path,
+      'cachedTokens',
+    ]);
+  }
+  if (reasoningTokens > outputTokens) {
+    throw new ValidationError(
+      'Reasoning tokens are part of the output tokens: at most outputTokens',
+      [...path, 'reasoningTokens'],
+    );
+  }
+  const traceId = spanIdOf(input.traceId, 'traceId', path);
+  const spanId = spanIdOf(input.spanId, 'spanId', path);
+  if ((traceId === null) !== (spanId === null)) {
+    throw new ValidationError('Give both traceId and spanId, or neither', [
+      ...path,
+      traceId === null ? 'traceId' : 'spanId',
+    ]);
+  }
+  if (input.modelId === null && traceId === null) {
+    throw new ValidationError('A request without a model must come from a span', [
+      ...path,
+      'modelId',
+    ]);
+  }
+  const idempotencyKey =
+    input.idempotencyKey === null || input.idempotencyKey === undefined
+      ? null
+      : requireIdempotencyKey(input.idempotencyKey, [...path, 'idempotencyKey']);
+  return {
+    path,
+    input,
+    provider: requireName(input.provider, [...path, 'provider'], { max: 100 }).toLowerCase(),
+    providerModel: requireName(input.providerModel, [...path, 'providerModel']),
+    latencyMs: requireFinite(input.latencyMs, [...path, 'latencyMs'], {
+      min: 0,
+      max: MAX_LATENCY_MS,
+    }),
+    inputTokens,
+    outputTokens,
+    cachedTokens,
+    reasoningTokens,
+    costUsd:
+      input.costUsd === null || input.costUsd === undefined
+        ? null
+        : requireFinite(input.costUsd, [...path, 'costUsd'], { min: 0, max: 1_000_000 }),
+    quality:
+      input.quality === null || input.quality === undefined
+        ? null
+        : requireFinite(input.quality, [...path, 'quality']),
+    idempotencyKey,
+    traceId,
+    spanId,
+    endUserId:
+      input.endUserId === null || input.endUserId === undefined
+        ? null
+        : requireName(input.endUserId, [...path, 'endUserId'], { max: 200 }),
+    requestedAt: requireTimestamp(input.timestamp, [...path, 'timestamp'], now),
+  };
+}
+
+/** The draft's model, version, deployment and experiment exist in the organization. */
+function checkReferences(
+  draft: Draft,
+  known: {
+    modelIds: ReadonlySet<string>;
+    versionModel: ReadonlyMap<string, string>;
+    deploymentIds: ReadonlySet<string>;
+    experimentIds: ReadonlySet<string>;
+  },
+): void {
+  const { input, path } = draft;
+  if (input.modelId !== null && !known.modelIds.has(input.modelId)) {
+    throw new NotFoundError('No model with this id', [...path, 'modelId'], input.modelId, 'Model');
+  }
+  if (input.versionId && known.versionModel.get(input.versionId) !== input.modelId) {
+    throw new NotFoundError(
+      'No version of this model with this id',
+      [...path, 'versionId'],
+      input.versionId,
+      'ModelVersion',
+    );
+  }
+  if (input.deploymentId && !known.deploymentIds.has(input.deploymentId)) {
+    throw new NotFoundError(
+      'No deployment with this id',
+      [...path, 'deploymentId'],
+      input.deploymentId,
+      'Deployment',
+    );
+  }
+  if (input.experimentId && !known.experimentIds.has(input.experimentId)) {
+    throw new NotFoundError(
+      'No experiment with this id',
+      [...path, 'experimentId'],
+      input.experimentId,
+      'Experiment',
+    );
+  }
+}
+
+/** The Analytics Engine event of a new request, written after its batch committed. */
+function writeInferenceEvent(sink: EventSink, row: InferenceRequestTable): void {
+  sink.write({
+    index: row.org_id,
+    blobs: [
+      'inference',
+      row.model_id,
+      row.version_id ?? '',
+      row.provider,
+      row.provider_model,
+      row.status,
+      row.cost_source ?? 'UNPRICED',
+      row.experiment_id ?? '',
+      row.deployment_id ?? '',
+      row.quality === null ? 'UNSCORED' : 'SCORED',
+    ],
+    // Cost 0 with blob 7 = UNPRICED means "unknown", never "free"; likewise quality and blob 10.
+    doubles: [
+      row.latency_ms,
+      row.input_tokens,
+      row.output_tokens,
+      row.cached_tokens,
+      row.reasoning_tokens,
+      row.cost_usd ?? 0,
+      row.quality ?? 0,
+      Date.parse(row.requested_at),
+    ],
+  });
 }
 
 export interface PriceSetInput {

@@ -23,6 +23,45 @@ export interface InferenceRequestTable {
   requested_at: string;
   created_at: string;
   created_by: string | null;
+  /** The span the request was recorded from (migration 0013); null when sent without one. */
+  trace_id: string | null;
+  span_id: string | null;
+  /** The API token that recorded it; null on older rows and for calls without a token row. */
+  token_id: string | null;
+  end_user_id: string | null;
+}
+
+/** Which registered model a provider model name (a GLOB) stands for (migration 0013). */
+export interface ProviderModelMapTable {
+  id: string;
+  org_id: string;
+  provider: string;
+  provider_model: string;
+  model_id: string;
+  version_id: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+/** A GenAI span's usage that mapped to no registered model (migration 0013). */
+export interface UnmatchedInferenceTable {
+  id: string;
+  org_id: string;
+  provider: string;
+  provider_model: string;
+  latency_ms: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  status: string;
+  trace_id: string;
+  span_id: string;
+  token_id: string | null;
+  end_user_id: string | null;
+  requested_at: string;
+  created_at: string;
+  created_by: string | null;
 }
 
 export interface ModelPriceTable {

@@ -3,6 +3,8 @@ import type {
   AutoPromotionRuleTable,
   InferenceRequestTable,
   ModelPriceTable,
+  ProviderModelMapTable,
+  UnmatchedInferenceTable,
 } from './usage.table.ts';
 
 export const INFERENCE_STATUSES = ['SUCCESS', 'ERROR'] as const;
@@ -33,6 +35,10 @@ export interface InferenceRequest {
   idempotencyKey: string | null;
   requestedAt: Date;
   createdAt: Date;
+  traceId: string | null;
+  spanId: string | null;
+  tokenId: string | null;
+  endUserId: string | null;
 }
 
 export function toInferenceRequest(row: InferenceRequestTable): InferenceRequest {
@@ -58,6 +64,10 @@ export function toInferenceRequest(row: InferenceRequestTable): InferenceRequest
     idempotencyKey: row.idempotency_key,
     requestedAt: new Date(row.requested_at),
     createdAt: new Date(row.created_at),
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    tokenId: row.token_id,
+    endUserId: row.end_user_id,
   };
 }
 
@@ -98,6 +108,15 @@ export function patternToRegExp(pattern: string): RegExp {
 const isLiteral = (pattern: string) => !/[*?]/.test(pattern);
 
 /**
+ * How much more specific GLOB `a` is than `b` (positive: more): an exact name before any pattern,
+ * then the longer pattern. Prices and provider model mappings pick by the same rule.
+ */
+export function patternSpecificity(a: string, b: string): number {
+  const literal = (isLiteral(a) ? 1 : 0) - (isLiteral(b) ? 1 : 0);
+  return literal !== 0 ? literal : a.length - b.length;
+}
+
+/**
  * The price of a request: among the provider's rows whose pattern matches the provider model name
  * and which took effect at or before the request, the most specific pattern (an exact name first,
  * then the longest pattern) and, of that pattern, the newest row. Null: unpriced.
@@ -116,15 +135,10 @@ export function pickPrice(
       best = price;
       continue;
     }
-    const rank = (p: ModelPriceTable) =>
-      [isLiteral(p.model_pattern) ? 1 : 0, p.model_pattern.length] as const;
-    const [literalA, lengthA] = rank(price);
-    const [literalB, lengthB] = rank(best);
+    const specificity = patternSpecificity(price.model_pattern, best.model_pattern);
     if (
-      literalA > literalB ||
-      (literalA === literalB && lengthA > lengthB) ||
-      (literalA === literalB &&
-        lengthA === lengthB &&
+      specificity > 0 ||
+      (specificity === 0 &&
         (price.effective_from > best.effective_from ||
           (price.effective_from === best.effective_from && price.id > best.id)))
     ) {
@@ -258,3 +272,66 @@ export function toAutoPromotionRule(row: AutoPromotionRuleTable): AutoPromotionR
 
 /** What usage can be broken down by, as a column of the requests. */
 export type BreakdownColumn = 'provider' | 'deployment_id';
+
+/** A provider model name (GLOB) standing for a registered model (providerModelMapSet). */
+export interface ProviderModelMap {
+  kind: 'ProviderModelMap';
+  id: string;
+  provider: string;
+  providerModel: string;
+  modelId: string;
+  versionId: string | null;
+  createdAt: Date;
+}
+
+export function toProviderModelMap(row: ProviderModelMapTable): ProviderModelMap {
+  return {
+    kind: 'ProviderModelMap',
+    id: row.id,
+    provider: row.provider,
+    providerModel: row.provider_model,
+    modelId: row.model_id,
+    versionId: row.version_id,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+/** Spans that mapped to no registered model, per provider model name (unmatchedUsage). */
+export interface UnmatchedUsageGroup {
+  provider: string;
+  providerModel: string;
+  spans: number;
+  inputTokens: number;
+  outputTokens: number;
+  firstSeen: Date;
+  lastSeen: Date;
+}
+
+/** One unmatched span, as an example of what is missing a mapping. */
+export interface UnmatchedInference {
+  traceId: string;
+  spanId: string;
+  provider: string;
+  providerModel: string;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  status: InferenceStatus;
+  endUserId: string | null;
+  requestedAt: Date;
+}
+
+export function toUnmatchedInference(row: UnmatchedInferenceTable): UnmatchedInference {
+  return {
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    provider: row.provider,
+    providerModel: row.provider_model,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    latencyMs: row.latency_ms,
+    status: row.status as InferenceStatus,
+    endUserId: row.end_user_id,
+    requestedAt: new Date(row.requested_at),
+  };
+}

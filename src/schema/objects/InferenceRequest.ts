@@ -1,5 +1,6 @@
 // One tracked LLM request (inferenceTrack), with how it ended and how it was priced.
 import type { InferenceRequest } from '../../registry/usage/usage.ts';
+import { inferenceRequestsOfTrace } from '../../registry/usage/usage-read.service.ts';
 import { builder } from '../builder.ts';
 import { DeploymentRef, ExperimentRef, ModelRef, ModelVersionRef } from './refs.ts';
 
@@ -84,5 +85,31 @@ InferenceRequestRef.implement({
       description: 'When the request was made.',
       resolve: (r) => r.requestedAt,
     }),
+    traceId: t.exposeString('traceId', {
+      nullable: true,
+      description: 'The W3C trace id (32 hex digits) of the span it was recorded from, if any.',
+    }),
+    spanId: t.exposeString('spanId', {
+      nullable: true,
+      description: 'The span id (16 hex digits) it was recorded from, if any.',
+    }),
+    endUserId: t.exposeString('endUserId', {
+      nullable: true,
+      description: 'The application’s end user (enduser.id or user.id), when sent.',
+    }),
   }),
 });
+
+builder.queryField('inferenceRequests', (t) =>
+  t.field({
+    type: [InferenceRequestRef],
+    description:
+      'The requests recorded from one trace (OTLP spans), oldest first; one span’s with spanId.',
+    args: {
+      traceId: t.arg.string({ required: true, description: 'The trace id, 32 hex digits.' }),
+      spanId: t.arg.string({ description: 'Only this span, 16 hex digits.' }),
+    },
+    resolve: (_root, args, context) =>
+      inferenceRequestsOfTrace(context.deps, context.viewer, args.traceId, args.spanId ?? null),
+  }),
+);
