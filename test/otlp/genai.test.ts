@@ -83,10 +83,18 @@ async function countRows(orgId: string) {
   return row ?? { requests: -1, unmatched: -1 };
 }
 
+/** The fields of InferenceRequest the assertions read one by one. */
+interface LandedRequest {
+  model: { name: string };
+  modelVersion: { version: string } | null;
+  status: string;
+  outputTokens: number;
+}
+
 async function requestsOf(org: TestOrg, traceId: string) {
   const response = await gql(org.tokens.VIEWER, INFERENCE_REQUESTS, { traceId });
   expect(response.errors).toBeUndefined();
-  return response.data?.inferenceRequests as Record<string, any>[];
+  return response.data?.inferenceRequests as LandedRequest[];
 }
 
 async function modelWithVersion(org: TestOrg, name: string, version = '1.0.0') {
