@@ -53,7 +53,15 @@ const LIFECYCLE_ROUTES = [
   'DELETE /api/datasets/:id',
 ];
 
-const ALL_ROUTES = [...ORIGINAL_ROUTES, ...LIFECYCLE_ROUTES];
+/** The provider model map and unmatched usage of OTLP ingest (issue 18, docs/otlp.md). */
+const PROVIDER_MODEL_ROUTES = [
+  'POST /api/vibe/provider-models',
+  'DELETE /api/vibe/provider-models/:id',
+  'GET /api/vibe/provider-models',
+  'GET /api/vibe/unmatched',
+];
+
+const ALL_ROUTES = [...ORIGINAL_ROUTES, ...LIFECYCLE_ROUTES, ...PROVIDER_MODEL_ROUTES];
 
 /** Every route is live, in the router's match order. */
 const LIVE_ROUTES = [
@@ -78,6 +86,7 @@ const LIVE_ROUTES = [
   'POST /api/performance/compare',
   'GET /api/performance/:modelId/metrics',
   'GET /api/performance/:modelId/stats',
+  ...PROVIDER_MODEL_ROUTES,
   'POST /api/vibe/track',
   'POST /api/vibe/compare',
   'GET /api/vibe/:modelId/costs',

@@ -5,6 +5,7 @@ import { runBatch } from '../../db/batch.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId } from '../ids.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import { requireName } from '../validate.ts';
@@ -37,6 +38,7 @@ export async function setProviderModelMap(
   deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   input: ProviderModelMapSetInput,
+  claim?: IdempotencyClaim,
 ): Promise<ProviderModelMap> {
   const provider = requireName(input.provider, ['provider'], { max: 100 }).toLowerCase();
   const providerModel = requireName(input.providerModel, ['providerModel']);
@@ -79,7 +81,9 @@ export async function setProviderModelMap(
     modelId: map.model_id,
     versionId: map.version_id,
   });
+  const saved = toProviderModelMap(row);
   await runBatch(deps.d1, [
+    ...claimWrites(deps.db, claim, saved),
     upsertProviderModelMap(deps.db, row),
     insertAuditEvent(deps.db, {
       orgId: viewer.orgId,
@@ -91,7 +95,7 @@ export async function setProviderModelMap(
       after: snapshot(row),
     }),
   ]);
-  return toProviderModelMap(row);
+  return saved;
 }
 
 /** Removes a mapping (audited); later spans of that name are unmatched again. */
@@ -99,6 +103,7 @@ export async function removeProviderModelMap(
   deps: Pick<Deps, 'db' | 'd1'>,
   viewer: Viewer,
   id: string,
+  claim?: IdempotencyClaim,
 ): Promise<ProviderModelMap> {
   const before = await findProviderModelMapById(deps.db, viewer.orgId, id);
   if (!before) {
@@ -109,7 +114,9 @@ export async function removeProviderModelMap(
       'ProviderModelMap',
     );
   }
+  const removed = toProviderModelMap(before);
   await runBatch(deps.d1, [
+    ...claimWrites(deps.db, claim, removed),
     deleteProviderModelMap(deps.db, viewer.orgId, id),
     insertAuditEvent(deps.db, {
       orgId: viewer.orgId,
@@ -126,5 +133,5 @@ export async function removeProviderModelMap(
       after: null,
     }),
   ]);
-  return toProviderModelMap(before);
+  return removed;
 }

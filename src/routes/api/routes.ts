@@ -3,6 +3,7 @@ import { LIFECYCLE_ROUTES } from './lifecycle.ts';
 import { LINEAGE_ROUTES } from './lineage.ts';
 import { MODEL_ROUTES } from './models.ts';
 import { PERFORMANCE_ROUTES } from './performance.ts';
+import { PROVIDER_MODEL_ROUTES } from './provider-models.ts';
 import type { RouteDef } from './route.ts';
 import { VIBE_ROUTES } from './vibe.ts';
 
@@ -16,5 +17,7 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...LINEAGE_ROUTES,
   ...GOVERNANCE_ROUTES,
   ...PERFORMANCE_ROUTES,
+  // Before VIBE_ROUTES: /api/vibe/provider-models and /api/vibe/unmatched are literal segments.
+  ...PROVIDER_MODEL_ROUTES,
   ...VIBE_ROUTES,
 ];
