@@ -71,6 +71,7 @@ import './objects/UsageReport.ts';
 import './objects/InferenceRequest.ts';
 import './objects/ModelPrice.ts';
 import './objects/ProviderModelMap.ts';
+import './objects/UsageAttribution.ts';
 import './objects/ModelRoi.ts';
 import './objects/RoiFrontier.ts';
 import './objects/CostForecast.ts';

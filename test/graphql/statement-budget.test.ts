@@ -232,6 +232,10 @@ const SPECS: Spec[] = [
   { name: 'prices, 100', build: root('prices', '(first: 100)') },
   { name: 'providerModelMaps', build: root('providerModelMaps') },
   {
+    name: 'usageAttribution by API token, 500',
+    build: root('usageAttribution', `(by: API_TOKEN, from: "${FROM}", to: "${TO}", first: 500)`),
+  },
+  {
     name: 'unmatchedUsage, 100 and 100',
     build: root('unmatchedUsage', '(groups: 100, examples: 100)'),
   },

@@ -9,13 +9,17 @@ import {
   type TimeRange,
 } from '../metrics/metrics.ts';
 import type { PageRequest } from '../paging.ts';
+import { findTokensByIds } from '../user/user.repository.ts';
+import { type ApiToken, toApiToken } from '../user/user.ts';
 import { findProviderModelMaps } from './provider-model-map.repository.ts';
 import { MAX_PROVIDER_MODEL_MAPS } from './provider-model-map.service.ts';
 import {
+  type AttributionColumn,
   findPricePage,
   findRecentUnmatched,
   findRequestsByTraceIds,
   findRulesByModelIds,
+  findUsageAttribution,
   summarizeUnmatched,
 } from './usage.repository.ts';
 import {
@@ -152,4 +156,55 @@ export async function inferenceRequestsOfTrace(
     .filter((row) => spanId === null || row.span_id === spanId.toLowerCase())
     .sort((a, b) => a.requested_at.localeCompare(b.requested_at) || a.id.localeCompare(b.id))
     .map(toInferenceRequest);
+}
+
+export const USAGE_ATTRIBUTIONS = ['API_TOKEN', 'END_USER', 'EXPERIMENT'] as const;
+export type UsageAttribution = (typeof USAGE_ATTRIBUTIONS)[number];
+
+const ATTRIBUTION_COLUMNS: Record<UsageAttribution, AttributionColumn> = {
+  API_TOKEN: 'token_id',
+  END_USER: 'end_user_id',
+  EXPERIMENT: 'experiment_id',
+};
+
+export interface AttributedUsage {
+  by: UsageAttribution;
+  /** The token id, end user id or experiment id; null for requests that had none. */
+  key: string | null;
+  /** For API_TOKEN: the token when the viewer may see it (its owner or an admin). */
+  apiToken: ApiToken | null;
+  totals: UsageTotals;
+}
+
+/** The organization's (or one model's) usage per API token, end user or experiment. */
+export async function usageAttributionOf(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  by: UsageAttribution,
+  range: TimeRange,
+  modelId: string | null,
+  limit: number,
+): Promise<AttributedUsage[]> {
+  const groups = await findUsageAttribution(
+    deps.db,
+    viewer.orgId,
+    range,
+    ATTRIBUTION_COLUMNS[by],
+    modelId,
+    limit,
+  );
+  const tokenIds = by === 'API_TOKEN' ? groups.flatMap((g) => (g.key ? [g.key] : [])) : [];
+  const tokens = tokenIds.length ? await findTokensByIds(deps.db, viewer.orgId, tokenIds) : [];
+  // Token names are visible to their owner and to admins, as on User.apiTokens.
+  const visible = new Map(
+    tokens
+      .filter((row) => viewer.role === 'ADMIN' || row.user_id === viewer.userId)
+      .map((row) => [row.id, toApiToken(row)]),
+  );
+  return groups.map((group) => ({
+    by,
+    key: group.key,
+    apiToken: by === 'API_TOKEN' && group.key ? (visible.get(group.key) ?? null) : null,
+    totals: group.totals,
+  }));
 }

@@ -567,3 +567,29 @@ export function findRecentUnmatched(db: Db, orgId: string, from: string, limit: 
     .limit(limit)
     .execute();
 }
+
+/** What usageAttribution groups an organization's requests by. */
+export type AttributionColumn = 'token_id' | 'end_user_id' | 'experiment_id';
+
+/**
+ * Totals per API token, end user or experiment over a range, the whole organization (or one
+ * model), busiest first: read from the raw requests, since the hourly rollup keeps neither token
+ * nor end user.
+ */
+export async function findUsageAttribution(
+  db: Db,
+  orgId: string,
+  range: TimeRange,
+  by: AttributionColumn,
+  modelId: string | null,
+  limit: number,
+) {
+  const model = modelId === null ? sql`` : sql`AND model_id = ${modelId}`;
+  const result = await sql<TotalsRow & { k: string | null }>`
+    SELECT ${sql.ref(by)} AS k, ${TOTALS_COLUMNS} FROM inference_request
+    WHERE org_id = ${orgId} ${model}
+      AND requested_at >= ${range.from} AND requested_at < ${range.to}
+    GROUP BY ${sql.ref(by)} ORDER BY count(*) DESC, k LIMIT ${limit}
+  `.execute(db);
+  return result.rows.map((row) => ({ key: row.k, totals: toTotals(row) }));
+}

@@ -126,3 +126,12 @@ export function tokenIsLive(id: string) {
 export function touchApiToken(db: Db, id: string, now: string) {
   return db.updateTable('api_token').set({ last_used_at: now }).where('id', '=', id).execute();
 }
+
+export function findTokensByIds(db: Db, orgId: string, ids: readonly string[]) {
+  return db
+    .selectFrom('api_token')
+    .select(TOKEN_COLUMNS)
+    .where('id', 'in', jsonKeys(ids))
+    .where('org_id', '=', orgId)
+    .execute();
+}

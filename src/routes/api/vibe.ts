@@ -62,6 +62,10 @@ const TrackBody = z.strictObject({
       `Recorded once (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, as every idempotency key): a retry with the same key returns the first result.`,
     ),
   timestamp: isoTime('When it was made (default now).').nullish(),
+  end_user_id: z
+    .string()
+    .nullish()
+    .describe('Your application’s end user, free text (1 to 200 characters).'),
 });
 
 /** The seed's shape: the same, with model_name for provider_model. */
@@ -129,6 +133,7 @@ export const inferenceTrack = defineRoute({
       status: body.status ?? 'SUCCESS',
       idempotencyKey: body.idempotency_key,
       timestamp: body.timestamp,
+      endUserId: body.end_user_id,
     };
     const tracked = await withBodyPaths(
       () =>

@@ -48,6 +48,10 @@ const InferenceRequestInput = builder.inputType('InferenceRequestInput', {
       description: `A key unique to this request (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, the rule of every idempotency key): sending it again with the same request records nothing and returns the first result; with another request it is a ConflictError.`,
     }),
     timestamp: t.field({ type: 'DateTime', description: 'When it was made (default now).' }),
+    endUserId: t.string({
+      description:
+        'Your application’s end user, free text (1 to 200 characters), for usageAttribution(by: END_USER).',
+    }),
   }),
 });
 
