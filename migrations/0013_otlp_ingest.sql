@@ -60,3 +60,20 @@ CREATE INDEX unmatched_inference_model ON unmatched_inference (
   org_id, provider, provider_model, requested_at
 );
 CREATE INDEX unmatched_inference_time ON unmatched_inference (org_id, requested_at);
+
+-- Scores given to a request after the fact (inferenceScore), as Langfuse users do: by the end user,
+-- a model acting as judge, or a human reviewer; several named scores per request, one per name and
+-- source (a new value replaces that one). Scores named "quality" set the request's quality column
+-- to their mean, so usage, ROI and A/B reports read them like a quality sent with the request.
+CREATE TABLE inference_score (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organization (id),
+  request_id TEXT NOT NULL REFERENCES inference_request (id),
+  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  value REAL NOT NULL,
+  comment TEXT CHECK (comment IS NULL OR length(comment) <= 2000),
+  source TEXT NOT NULL CHECK (source IN ('USER', 'MODEL_JUDGE', 'HUMAN_REVIEW')),
+  created_at TEXT NOT NULL,
+  created_by TEXT REFERENCES user (id),
+  UNIQUE (request_id, name, source)
+);

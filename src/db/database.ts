@@ -31,6 +31,7 @@ import type { ModelVersionEmbeddingTable } from '../registry/search/search.table
 import type {
   AutoPromotionRuleTable,
   InferenceRequestTable,
+  InferenceScoreTable,
   ModelPriceTable,
   ProviderModelMapTable,
   UnmatchedInferenceTable,
@@ -59,6 +60,7 @@ export interface Database {
   usage_reprice_pending: UsageRepricePendingTable;
   provider_model_map: ProviderModelMapTable;
   unmatched_inference: UnmatchedInferenceTable;
+  inference_score: InferenceScoreTable;
   approval: ApprovalTable;
   compliance_check: ComplianceCheckTable;
   promotion_policy: PromotionPolicyTable;

@@ -82,6 +82,7 @@ import './nodes/ModelMetrics.ts';
 import './nodes/ModelUsage.ts';
 import './mutations/metricsRecord.ts';
 import './mutations/inferenceTrack.ts';
+import './mutations/inferenceScore.ts';
 import './mutations/priceSet.ts';
 import './mutations/providerModelMapSet.ts';
 import './mutations/providerModelMapDelete.ts';

@@ -53,12 +53,13 @@ const LIFECYCLE_ROUTES = [
   'DELETE /api/datasets/:id',
 ];
 
-/** The provider model map and unmatched usage of OTLP ingest (issue 18, docs/otlp.md). */
+/** The provider model map, unmatched usage and scores of OTLP ingest (issue 18, docs/otlp.md). */
 const PROVIDER_MODEL_ROUTES = [
   'POST /api/vibe/provider-models',
   'DELETE /api/vibe/provider-models/:id',
   'GET /api/vibe/provider-models',
   'GET /api/vibe/unmatched',
+  'POST /api/vibe/score',
 ];
 
 const ALL_ROUTES = [...ORIGINAL_ROUTES, ...LIFECYCLE_ROUTES, ...PROVIDER_MODEL_ROUTES];
@@ -86,8 +87,12 @@ const LIVE_ROUTES = [
   'POST /api/performance/compare',
   'GET /api/performance/:modelId/metrics',
   'GET /api/performance/:modelId/stats',
-  ...PROVIDER_MODEL_ROUTES,
+  'POST /api/vibe/provider-models',
+  'DELETE /api/vibe/provider-models/:id',
+  'GET /api/vibe/provider-models',
+  'GET /api/vibe/unmatched',
   'POST /api/vibe/track',
+  'POST /api/vibe/score',
   'POST /api/vibe/compare',
   'GET /api/vibe/:modelId/costs',
   'GET /api/vibe/:modelId/trends',

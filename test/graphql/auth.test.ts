@@ -2,6 +2,7 @@ import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/viewer.ts';
 import { registryConfig } from '../../src/config.ts';
+import { RecordingEventSink } from '../../src/ports/event-sink.ts';
 import { uploadArtifactPart } from '../../src/registry/artifact/artifact-multipart.service.ts';
 import {
   createArtifactUpload,
@@ -14,6 +15,7 @@ import { setModelVersionArchived } from '../../src/registry/model/model-version-
 import { createRun } from '../../src/registry/run/run.service.ts';
 import { setAutoPromotionRule } from '../../src/registry/usage/auto-promotion.service.ts';
 import { setProviderModelMap } from '../../src/registry/usage/provider-model-map.service.ts';
+import { trackInferences } from '../../src/registry/usage/usage.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
 import { schema } from '../../src/schema/index.ts';
 import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
@@ -194,6 +196,16 @@ const MUTATIONS: {
     input: () => ({ requireApproval: true, requiredChecks: ['SECURITY'] }),
   },
   {
+    field: 'inferenceScore',
+    scope: 'editor',
+    input: (seed) => ({
+      requestId: seed.trackedRequest,
+      name: 'quality',
+      value: 1,
+      source: 'USER',
+    }),
+  },
+  {
     field: 'inferenceTrack',
     scope: 'editor',
     input: (seed) => ({
@@ -312,6 +324,8 @@ interface Seed {
   completeArtifact: string;
   /** A provider model mapping, so that it can be deleted. */
   providerModelMap: string;
+  /** A tracked request (its row id), so that it can be scored. */
+  trackedRequest: string;
 }
 
 /** Rows of the organization in the tables the governance, usage and artifact mutations write. */
@@ -329,6 +343,7 @@ const OTHER_TABLES = [
   'artifact_part',
   'run',
   'provider_model_map',
+  'inference_score',
 ] as const;
 
 async function allRowCounts(orgId: string) {
@@ -421,6 +436,17 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     sha256: await sha256Of('complete'),
   });
   await uploadArtifactBody(artifacts, editor, complete.id, bytesOf('complete'), 8);
+  const [tracked] = await trackInferences(serviceDeps(), editor, new RecordingEventSink(), [
+    {
+      modelId: modelA.id,
+      provider: 'openai',
+      providerModel: 'gpt-4o',
+      latencyMs: 100,
+      inputTokens: 10,
+      outputTokens: 5,
+      status: 'SUCCESS',
+    },
+  ]);
   const mapping = await setProviderModelMap(serviceDeps(), viewerOf(org, 'ADMIN'), {
     provider: 'anthropic',
     providerModel: 'claude-*',
@@ -445,6 +471,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     uploadedMultipart: globalId('Artifact', multipart.id),
     completeArtifact: globalId('Artifact', complete.id),
     providerModelMap: globalId('ProviderModelMap', mapping.id),
+    trackedRequest: tracked?.request.id ?? '',
   };
 }
 
@@ -472,6 +499,7 @@ function placeholderSeed(): Seed {
     uploadedMultipart: unknownId('Artifact'),
     completeArtifact: unknownId('Artifact'),
     providerModelMap: unknownId('ProviderModelMap'),
+    trackedRequest: crypto.randomUUID(),
   };
 }
 

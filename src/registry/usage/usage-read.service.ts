@@ -13,6 +13,7 @@ import { findTokensByIds } from '../user/user.repository.ts';
 import { type ApiToken, toApiToken } from '../user/user.ts';
 import { findProviderModelMaps } from './provider-model-map.repository.ts';
 import { MAX_PROVIDER_MODEL_MAPS } from './provider-model-map.service.ts';
+import { findScoresByRequestIds } from './score.repository.ts';
 import {
   type AttributionColumn,
   findPricePage,
@@ -26,10 +27,12 @@ import {
   type AutoPromotionRule,
   type BreakdownColumn,
   type InferenceRequest,
+  type InferenceScore,
   type ModelPrice,
   type ProviderModelMap,
   toAutoPromotionRule,
   toInferenceRequest,
+  toInferenceScore,
   toModelPrice,
   toProviderModelMap,
   toUnmatchedInference,
@@ -207,4 +210,14 @@ export async function usageAttributionOf(
     apiToken: by === 'API_TOKEN' && group.key ? (visible.get(group.key) ?? null) : null,
     totals: group.totals,
   }));
+}
+
+/** Each request's scores, by name and source, in the order asked (others' requests have none). */
+export async function scoresOfRequests(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  requestIds: readonly string[],
+): Promise<InferenceScore[][]> {
+  const rows = await findScoresByRequestIds(deps.db, viewer.orgId, requestIds);
+  return requestIds.map((id) => rows.filter((row) => row.request_id === id).map(toInferenceScore));
 }

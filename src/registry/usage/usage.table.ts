@@ -135,3 +135,16 @@ export interface UsageRepricePendingTable {
   org_id: string;
   created_at: string;
 }
+
+/** A named score given to a request after the fact (migration 0013). */
+export interface InferenceScoreTable {
+  id: string;
+  org_id: string;
+  request_id: string;
+  name: string;
+  value: number;
+  comment: string | null;
+  source: string;
+  created_at: string;
+  created_by: string | null;
+}

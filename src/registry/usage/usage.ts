@@ -2,6 +2,7 @@ import type { Distribution } from '../metrics/metrics.ts';
 import type {
   AutoPromotionRuleTable,
   InferenceRequestTable,
+  InferenceScoreTable,
   ModelPriceTable,
   ProviderModelMapTable,
   UnmatchedInferenceTable,
@@ -333,5 +334,31 @@ export function toUnmatchedInference(row: UnmatchedInferenceTable): UnmatchedInf
     status: row.status as InferenceStatus,
     endUserId: row.end_user_id,
     requestedAt: new Date(row.requested_at),
+  };
+}
+
+export const SCORE_SOURCES = ['USER', 'MODEL_JUDGE', 'HUMAN_REVIEW'] as const;
+export type ScoreSource = (typeof SCORE_SOURCES)[number];
+
+/** A named score of a request, given after the fact (inferenceScore). */
+export interface InferenceScore {
+  id: string;
+  requestId: string;
+  name: string;
+  value: number;
+  comment: string | null;
+  source: ScoreSource;
+  createdAt: Date;
+}
+
+export function toInferenceScore(row: InferenceScoreTable): InferenceScore {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    name: row.name,
+    value: row.value,
+    comment: row.comment,
+    source: row.source as ScoreSource,
+    createdAt: new Date(row.created_at),
   };
 }

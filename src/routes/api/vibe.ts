@@ -8,8 +8,9 @@ import { GRANULARITIES, type TimeRange } from '../../registry/metrics/metrics.ts
 import type { TestResult } from '../../registry/metrics/statistics.ts';
 import { compareArms, usageReports } from '../../registry/usage/analysis.service.ts';
 import { resolveArms } from '../../registry/usage/arms.service.ts';
+import { type ScoredInference, scoreInference } from '../../registry/usage/score.service.ts';
 import { type TrackedInference, trackInferences } from '../../registry/usage/usage.service.ts';
-import { INFERENCE_STATUSES } from '../../registry/usage/usage.ts';
+import { INFERENCE_STATUSES, SCORE_SOURCES } from '../../registry/usage/usage.ts';
 import { usageTrendsOf } from '../../registry/usage/usage-read.service.ts';
 import { withBodyPaths } from './errors.ts';
 import {
@@ -150,6 +151,71 @@ export const inferenceTrack = defineRoute({
     );
     return oneTrackedJson(tracked);
   },
+});
+
+// --- POST /api/vibe/score ---------------------------------------------------------------------
+
+const ScoreJson = z.object({
+  id: z.string().describe('The score’s id.'),
+  request_id: z.string().describe('The scored request’s id.'),
+  name: z.string(),
+  value: z.number(),
+  comment: z.string().nullable(),
+  source: z.enum(SCORE_SOURCES),
+  timestamp: z.string().describe('When it was last set, ISO-8601.'),
+});
+
+function scoredJson(scored: ScoredInference) {
+  return {
+    score: {
+      id: scored.score.id,
+      request_id: scored.score.requestId,
+      name: scored.score.name,
+      value: scored.score.value,
+      comment: scored.score.comment,
+      source: scored.score.source,
+      timestamp: scored.score.createdAt.toISOString(),
+    },
+    request: inferenceRequestJson(scored.request),
+  };
+}
+
+export const inferenceScore = defineRoute({
+  method: 'POST',
+  path: '/api/vibe/score',
+  operationId: 'inferenceScore',
+  summary:
+    'Score a tracked request after the fact (by request_id, or trace_id + span_id); scores named "quality" feed its quality (their mean).',
+  graphql: 'mutation inferenceScore',
+  tag: 'vibe',
+  scope: 'editor',
+  body: z.strictObject({
+    request_id: z.string().nullish().describe('The request’s id.'),
+    trace_id: z.string().nullish().describe('Or the trace id of its span (32 hex digits)…'),
+    span_id: z.string().nullish().describe('…with the span id (16 hex digits).'),
+    name: z.string().describe('The score’s name; "quality" feeds the request’s quality.'),
+    value: z.number().describe('The value, on your own scale.'),
+    comment: z.string().nullish().describe('Why (up to 2,000 characters).'),
+    source: anyCaseEnum(SCORE_SOURCES, 'Who gives it.'),
+  }),
+  response: z.object({ score: ScoreJson, request: InferenceRequestJson }),
+  handler: async ({ body, context, claim }) =>
+    scoredJson(
+      await scoreInference(
+        context.deps,
+        context.viewer,
+        {
+          requestId: body.request_id,
+          traceId: body.trace_id,
+          spanId: body.span_id,
+          name: body.name,
+          value: body.value,
+          comment: body.comment,
+          source: body.source,
+        },
+        claim?.presenting(scoredJson),
+      ),
+    ),
 });
 
 // --- GET /api/vibe/:modelId/costs, /trends, /roi -----------------------------------------------
@@ -477,4 +543,11 @@ export const usageCompare = defineRoute({
 });
 
 /** In match order: the literal `/track` and `/compare` before `/:modelId/...`. */
-export const VIBE_ROUTES = [inferenceTrack, usageCompare, usageCosts, usageTrends, usageRoi];
+export const VIBE_ROUTES = [
+  inferenceTrack,
+  inferenceScore,
+  usageCompare,
+  usageCosts,
+  usageTrends,
+  usageRoi,
+];

@@ -1,7 +1,11 @@
 // One tracked LLM request (inferenceTrack), with how it ended and how it was priced.
-import type { InferenceRequest } from '../../registry/usage/usage.ts';
-import { inferenceRequestsOfTrace } from '../../registry/usage/usage-read.service.ts';
+import type { InferenceRequest, InferenceScore } from '../../registry/usage/usage.ts';
+import {
+  inferenceRequestsOfTrace,
+  scoresOfRequests,
+} from '../../registry/usage/usage-read.service.ts';
 import { builder } from '../builder.ts';
+import { keyedLoader } from '../lib/range-loaders.ts';
 import { DeploymentRef, ExperimentRef, ModelRef, ModelVersionRef } from './refs.ts';
 
 export const InferenceStatusEnum = builder.enumType('InferenceStatus', {
@@ -18,6 +22,38 @@ const CostSourceEnum = builder.enumType('CostSource', {
     PROVIDED: { value: 'PROVIDED', description: 'Sent with the request.' },
     PRICE_TABLE: { value: 'PRICE_TABLE', description: 'Computed from the price table.' },
   } as const,
+});
+
+export const ScoreSourceEnum = builder.enumType('ScoreSource', {
+  description: 'Who gave a score.',
+  values: {
+    USER: { value: 'USER', description: 'The application’s end user (thumbs up, a rating).' },
+    MODEL_JUDGE: { value: 'MODEL_JUDGE', description: 'A model acting as judge.' },
+    HUMAN_REVIEW: { value: 'HUMAN_REVIEW', description: 'A human reviewer.' },
+  } as const,
+});
+
+export const InferenceScoreRef = builder.objectRef<InferenceScore>('InferenceScore');
+InferenceScoreRef.implement({
+  description: 'A named score of a request, given after the fact (inferenceScore).',
+  fields: (t) => ({
+    id: t.exposeString('id', { description: 'The score’s id.' }),
+    name: t.exposeString('name', {
+      description: 'Its name; "quality" feeds the request’s quality.',
+    }),
+    value: t.exposeFloat('value', { description: 'The value, on your own scale.' }),
+    comment: t.exposeString('comment', { nullable: true, description: 'Why, when given.' }),
+    source: t.field({
+      type: ScoreSourceEnum,
+      description: 'Who gave it.',
+      resolve: (s) => s.source,
+    }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When it was last set.',
+      resolve: (s) => s.createdAt,
+    }),
+  }),
 });
 
 export const InferenceRequestRef = builder.objectRef<InferenceRequest>('InferenceRequest');
@@ -96,6 +132,14 @@ InferenceRequestRef.implement({
     endUserId: t.exposeString('endUserId', {
       nullable: true,
       description: 'The application’s end user (enduser.id or user.id), when sent.',
+    }),
+    scores: t.field({
+      type: [InferenceScoreRef],
+      description: 'Its scores (inferenceScore), by name and source.',
+      resolve: (r, _args, context) =>
+        keyedLoader<InferenceScore[]>(context, 'inferenceScores', (ids) =>
+          scoresOfRequests(context.deps, context.viewer, ids),
+        ).load(r.id),
     }),
   }),
 });
