@@ -36,6 +36,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   artifacts: async () => (await import('./scenarios/artifacts.ts')).scenario,
   load: async () => (await import('./scenarios/load.ts')).scenario,
   mlflow: async () => (await import('./scenarios/mlflow.ts')).scenario,
+  otlp: async () => (await import('./scenarios/otlp.ts')).scenario,
 };
 
 /** Requests any one run may send; the scenario sizes stay far below it. */
