@@ -71,6 +71,10 @@ interface OrgWorld {
   /** A token nobody sends requests with, so revoking it is harmless. */
   spareToken: string;
   organization: string;
+  /** A tracked request, for inferenceScore: its id is a row id, not a global ID, so it stays out of hostileId's pool. */
+  request: { id: string };
+  /** A provider model mapping's global ID, for providerModelMapDelete. */
+  providerModelMap: string;
 }
 
 async function must<T>(
@@ -188,6 +192,22 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     ),
     (data) => data?.r?.apiToken?.id as string,
   );
+  const request = await must(
+    gql(
+      org.tokens.EDITOR,
+      'mutation($i: InferenceTrackInput!) { r: inferenceTrack(input: $i) { ... on InferenceTrackPayload { tracked { request { id } } } } }',
+      { i: { request: inferenceRequestOf(model, version) } },
+    ),
+    (data) => data?.r?.tracked?.[0]?.request?.id as string,
+  );
+  const providerModelMap = await must(
+    gql(
+      admin,
+      'mutation($i: ProviderModelMapSetInput!) { r: providerModelMapSet(input: $i) { ... on ProviderModelMapSetPayload { providerModelMap { id } } } }',
+      { i: { provider: 'openai', providerModel: 'gpt-fuzz-world*', modelId: model } },
+    ),
+    (data) => data?.r?.providerModelMap?.id as string,
+  );
   return {
     org,
     model,
@@ -204,6 +224,8 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     user: globalId('User', org.userIds.VIEWER),
     spareToken: spare,
     organization: globalId('Organization', org.orgId),
+    request: { id: request },
+    providerModelMap,
   };
 }
 
@@ -218,9 +240,9 @@ const SHA = 'a'.repeat(64);
 
 type Baseline = (w: OrgWorld, nonce: string) => Record<string, unknown>;
 
-const inferenceRequest = (w: OrgWorld) => ({
-  modelId: w.model,
-  versionId: w.version,
+const inferenceRequestOf = (model: string, version: string) => ({
+  modelId: model,
+  versionId: version,
   provider: 'openai',
   providerModel: 'gpt-fuzz',
   inputTokens: 10,
@@ -229,6 +251,7 @@ const inferenceRequest = (w: OrgWorld) => ({
   status: 'SUCCESS',
   quality: 0.8,
 });
+const inferenceRequest = (w: OrgWorld) => inferenceRequestOf(w.model, w.version);
 
 const BASELINES: Record<string, Baseline> = {
   apiTokenCreate: (w, n) => ({ userId: w.user, name: `token ${n}` }),
@@ -286,6 +309,20 @@ const BASELINES: Record<string, Baseline> = {
   }),
   runUpdate: (w, n) => ({ runId: w.run, name: `renamed ${n}`, status: 'FINISHED' }),
   inferenceTrack: (w) => ({ requests: [inferenceRequest(w)] }),
+  inferenceScore: (w, n) => ({
+    requestId: w.request.id,
+    name: `score ${n}`,
+    value: 0.5,
+    comment: 'fuzz',
+    source: 'MODEL_JUDGE',
+  }),
+  providerModelMapSet: (w, n) => ({
+    provider: 'openai',
+    providerModel: `gpt-fuzz-${n}*`,
+    modelId: w.model,
+    versionId: w.version,
+  }),
+  providerModelMapDelete: (w) => ({ id: w.providerModelMap }),
   lineageEdgeAdd: (w) => ({
     fromId: w.version2,
     toId: w.dataset,

@@ -22,6 +22,8 @@ export const WRITTEN_TABLES = [
   'promotion_policy',
   'model_price',
   'auto_promotion_rule',
+  'provider_model_map',
+  'inference_score',
   'idempotency_key',
 ] as const;
 

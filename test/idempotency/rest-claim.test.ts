@@ -4,12 +4,14 @@
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/context.ts';
+import { RecordingEventSink } from '../../src/ports/event-sink.ts';
+import { trackInferences } from '../../src/registry/usage/usage.service.ts';
 import { modelCreate, modelPromote } from '../../src/routes/api/models.ts';
 import type { RouteDef } from '../../src/routes/api/route.ts';
 import { restClaim } from '../../src/routes/api/router.ts';
 import { API_ROUTES } from '../../src/routes/api/routes.ts';
 import { inferenceTrack } from '../../src/routes/api/vibe.ts';
-import { globalId, seedModel, seedVersion } from '../helpers/fixtures.ts';
+import { globalId, seedModel, seedVersion, serviceDeps, viewerOf } from '../helpers/fixtures.ts';
 import { createTestOrg, gql, type TestOrg } from '../helpers/graphql.ts';
 import { growth, keyRows, type TableCounts, tableCounts } from './helpers.ts';
 
@@ -266,7 +268,7 @@ describe('the crash window between the commit and the answer is closed', () => {
 /** One case per POST route: a valid request, another request, and what one call writes. */
 interface RouteCase {
   route: string;
-  token?: 'REVIEWER' | 'VIEWER';
+  token?: 'REVIEWER' | 'VIEWER' | 'ADMIN';
   setup: () => Promise<{ path: string; body: unknown; other: unknown }>;
   status: number;
   writes: Partial<TableCounts>;
@@ -488,6 +490,48 @@ const ROUTE_CASES: RouteCase[] = [
     },
     status: 201,
     writes: { inference_request: 1, idempotency_key: 1 },
+  },
+  {
+    route: 'POST /api/vibe/score',
+    setup: async () => {
+      const { model } = await freshVersion();
+      const [tracked] = await trackInferences(
+        serviceDeps(),
+        viewerOf(org),
+        new RecordingEventSink(),
+        [
+          {
+            modelId: model.id,
+            provider: 'openai',
+            providerModel: 'gpt-4o',
+            latencyMs: 10,
+            inputTokens: 1,
+            outputTokens: 1,
+            status: 'SUCCESS',
+          },
+        ],
+      );
+      const body = { request_id: tracked?.request.id, name: 'quality', value: 1, source: 'USER' };
+      return { path: '/api/vibe/score', body, other: { ...body, value: 2 } };
+    },
+    status: 200,
+    writes: { inference_score: 1, idempotency_key: 1 },
+  },
+  {
+    route: 'POST /api/vibe/provider-models',
+    token: 'ADMIN',
+    setup: async () => {
+      const { modelId } = await freshVersion();
+      const body = {
+        provider: 'openai',
+        provider_model: `gpt-claim-${serial}*`,
+        model_id: modelId,
+      };
+      const { modelId: otherModel } = await freshVersion();
+      return { path: '/api/vibe/provider-models', body, other: { ...body, model_id: otherModel } };
+    },
+    status: 200,
+    writes: { provider_model_map: 1, audit_event: 1, idempotency_key: 1 },
   },
   {
     route: 'POST /api/vibe/compare',
