@@ -32,13 +32,29 @@ export const REGISTRY_ATTRIBUTES = {
   experiment: 'registry.experiment',
 } as const;
 
+/**
+ * The GenAI operations that are one model call (the semantic conventions' inference operations, and
+ * `completion`, which older instrumentations write). Other operations wrap model calls or make
+ * none: the Vercel AI SDK puts an invoke_agent and an agent_step span around each chat span, each
+ * carrying the same usage, and recording them would count every call two or three times. They are
+ * ignored, and counted by name in the answer.
+ */
+export const INFERENCE_OPERATIONS: ReadonlySet<string> = new Set([
+  'chat',
+  'text_completion',
+  'generate_content',
+  'embeddings',
+  'completion',
+]);
+
 /** Operations whose spans report no output tokens (OpenAI's and the conventions' embeddings). */
 const NO_OUTPUT_OPERATIONS = new Set(['embeddings']);
 
 export type GenAiSpan =
   | { kind: 'INFERENCE'; inference: SpanInference }
   | { kind: 'REJECTED'; traceId: string; spanId: string; reason: string }
-  | { kind: 'IGNORED' };
+  /** Not GenAI, or (`operation`) a GenAI span of an operation that is no model call. */
+  | { kind: 'IGNORED'; operation?: string };
 
 function first(
   span: ExportedSpan,
@@ -99,6 +115,7 @@ export function readGenAiSpan(span: ExportedSpan): GenAiSpan {
     if (typeof operation !== 'string' || operation === '') {
       throw new SpanRejected(`${GENAI_OPERATION} must be a non-empty string`);
     }
+    if (!INFERENCE_OPERATIONS.has(operation)) return { kind: 'IGNORED', operation };
     const endUser = first(span, GENAI_ATTRIBUTES.endUserId);
     const inference: SpanInference = {
       traceId: span.traceId,

@@ -124,9 +124,12 @@ async function recordExport(context: Context, spans: readonly ExportedSpan[]) {
   const inferences: SpanInference[] = [];
   const rejected: SpanRejection[] = [];
   let ignored = 0;
+  const otherOperations = new Map<string, number>();
   for (const span of spans) {
     const read = readGenAiSpan(span);
-    if (read.kind === 'IGNORED') ignored += 1;
+    if (read.kind === 'IGNORED' && read.operation !== undefined) {
+      otherOperations.set(read.operation, (otherOperations.get(read.operation) ?? 0) + 1);
+    } else if (read.kind === 'IGNORED') ignored += 1;
     else if (read.kind === 'REJECTED') rejected.push(read);
     else if (inferences.length >= MAX_OTLP_GENAI_SPANS) {
       rejected.push({
@@ -158,6 +161,10 @@ async function recordExport(context: Context, spans: readonly ExportedSpan[]) {
   }
   if (outcome.deduplicated) messages.push(`${outcome.deduplicated} span(s) already recorded`);
   if (ignored) messages.push(`${ignored} span(s) without gen_ai.operation.name ignored`);
+  if (otherOperations.size) {
+    const names = [...otherOperations].map(([name, count]) => `${name} ${count}`).join(', ');
+    messages.push(`GenAI spans that are no model call ignored (${names.slice(0, 300)})`);
+  }
   return { rejected: rejected.length, message: messages.join('; ') };
 }
 

@@ -232,6 +232,32 @@ describe('GenAI spans as tracked requests', () => {
     ]);
   });
 
+  it('counts a model call once: agent and step spans around it are ignored, by name', async () => {
+    // The shape the Vercel AI SDK exports (test/clients/ai-sdk.client.test.ts): invoke_agent and
+    // agent_step spans around the chat span, each with the same usage.
+    const org = await createTestOrg('otlp-wrappers');
+    await modelWithVersion(org, 'agent-bot');
+    const traceId = randomHex(16);
+    const answer = await postTraces({
+      token: org.tokens.EDITOR,
+      body: protobufExport({
+        resource: { 'registry.model': 'agent-bot' },
+        spans: [
+          chatSpan({ 'gen_ai.operation.name': 'invoke_agent' }, { traceId }),
+          chatSpan({ 'gen_ai.operation.name': 'agent_step' }, { traceId }),
+          chatSpan({}, { traceId }),
+          chatSpan({ 'gen_ai.operation.name': 'execute_tool' }, { traceId }),
+        ],
+      }),
+    });
+    expect(answer.status).toBe(200);
+    expect(Number(answer.body.partialSuccess?.rejectedSpans)).toBe(0);
+    expect(answer.body.partialSuccess?.errorMessage).toMatch(
+      /no model call ignored \(invoke_agent 1, agent_step 1, execute_tool 1\)/,
+    );
+    expect(await requestsOf(org, traceId)).toHaveLength(1);
+  });
+
   it('records a re-sent span once and answers it as accepted', async () => {
     const org = await createTestOrg('otlp-resend');
     await modelWithVersion(org, 'bot');
