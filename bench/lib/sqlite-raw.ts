@@ -7,7 +7,7 @@
 //
 // As a child: `node bench/lib/sqlite-raw.ts <job.json>` prints one JSON result line.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -40,6 +40,7 @@ export type WalkVariant = 'api' | 'reach';
 
 export type RawJob =
   | ({ kind: 'walk'; variant: WalkVariant; runs: number; budgetMs: number } & WalkParams)
+  | ({ kind: 'formulations'; runs: number } & WalkParams)
   | ({ kind: 'naive-bfs'; runs: number; budgetMs: number } & WalkParams)
   | ({ kind: 'depth-variant' } & WalkParams)
   | { kind: 'info'; file: string };
@@ -116,6 +117,155 @@ const LEVEL_SQL = `
     WHERE e.dst_id IN (SELECT value FROM json_each(?)) AND e.type IN (SELECT value FROM json_each(?))
       AND e.removed_at IS NULL AND e.org_id = ?
   `;
+
+// ---- The walk's formulations, side by side (issue 20): each a floor the API's statement is held to.
+
+/** The covering partial indexes of migrations/0015, by name (a schema without them drops these). */
+export const COVERING_INDEXES = ['edge_src_walk', 'edge_dst_walk'] as const;
+
+/** The two schemas each formulation runs on: the migrations' as they are, and without 0015's indexes. */
+const SCHEMAS = {
+  migrations: '',
+  'no-covering': COVERING_INDEXES.map((name) => `DROP INDEX IF EXISTS ${name};`).join('\n'),
+} as const;
+export type WalkSchema = keyof typeof SCHEMAS;
+
+/**
+ * The recursion every formulation shares, with named parameters (:seeds, :bySource, :byTarget, :org,
+ * :limit). `seekByNode`: the type test is kept out of the index search (`+e.type`), so each reached
+ * node costs one index seek per direction instead of one per edge type.
+ */
+const reachCte = (seekByNode: boolean) => {
+  const type = seekByNode ? '+e.type' : 'e.type';
+  return `WITH RECURSIVE reach(id) AS (
+      SELECT value FROM json_each(:seeds)
+      UNION
+      SELECT e.dst_id FROM edge AS e JOIN reach ON e.src_id = reach.id
+      WHERE ${type} IN (SELECT value FROM json_each(:bySource)) AND e.removed_at IS NULL AND e.org_id = :org
+      UNION
+      SELECT e.src_id FROM edge AS e JOIN reach ON e.dst_id = reach.id
+      WHERE ${type} IN (SELECT value FROM json_each(:byTarget)) AND e.removed_at IS NULL AND e.org_id = :org
+      LIMIT :limit
+    )`;
+};
+const WALK_COLUMNS =
+  'e.id, e.type, e.src_id, e.src_kind, e.dst_id, e.dst_kind, (SELECT n FROM total) AS reached';
+
+/**
+ * The edges of a walk from its reached set. `among`: only edges whose other end was reached too
+ * (the second pass, needed only when the LIMIT cut the walk). `cross`: CROSS JOIN keeps the reached
+ * set as the outer loop (without it SQLite may scan all of `edge` in id order to skip the sort).
+ */
+const edgesOfReached = (options: { among: boolean; cross: boolean; seekByNode: boolean }) => {
+  const join = options.cross ? 'CROSS JOIN' : 'JOIN';
+  const type = options.seekByNode ? '+e.type' : 'e.type';
+  const side = (near: string, far: string, types: string) =>
+    `SELECT ${WALK_COLUMNS}
+    FROM reached AS r ${join} edge AS e ON e.${near} = r.id
+    WHERE ${type} IN (SELECT value FROM json_each(${types})) AND e.org_id = :org AND e.removed_at IS NULL${
+      options.among ? ` AND e.${far} IN (SELECT id FROM reached)` : ''
+    }`;
+  return `${reachCte(options.seekByNode)},
+    reached AS MATERIALIZED (SELECT id FROM reach),
+    total AS MATERIALIZED (SELECT count(*) AS n FROM reached)
+    ${side('src_id', 'dst_id', ':bySource')}
+    UNION ALL
+    ${side('dst_id', 'src_id', ':byTarget')}
+    ORDER BY 1`;
+};
+
+/**
+ * The formulations of one walk over the same schema. `today` is the statement the API ran before
+ * issue 20 (two passes); `api` is whatever src/ runs now (compiled from walkEdgesStatement).
+ */
+export const WALK_FORMULATIONS = {
+  today: edgesOfReached({ among: true, cross: false, seekByNode: false }),
+  'single-pass': edgesOfReached({ among: false, cross: true, seekByNode: false }),
+  'single-pass, seek by node': edgesOfReached({ among: false, cross: true, seekByNode: true }),
+  'closure (count)': `${reachCte(false)} SELECT count(*) AS n FROM reach`,
+  'closure (count), seek by node': `${reachCte(true)} SELECT count(*) AS n FROM reach`,
+} as const;
+export type WalkFormulation = keyof typeof WALK_FORMULATIONS | 'api';
+
+export interface FormulationResult {
+  schema: WalkSchema;
+  formulation: WalkFormulation;
+  runsMs: number[];
+  cpuMs: number[];
+  rows: number;
+  reached: number;
+  plan: string[];
+}
+
+/**
+ * Every formulation on both schemas, interleaved (run i of each before run i + 1 of any), each on
+ * its own copy of the file so that the schemas differ only by the covering indexes.
+ */
+function measureFormulations(
+  DatabaseSync: typeof import('node:sqlite').DatabaseSync,
+  job: Extract<RawJob, { kind: 'formulations' }>,
+  workFile: string,
+): FormulationResult[] {
+  const named = {
+    seeds: JSON.stringify(job.seeds),
+    bySource: JSON.stringify(job.bySource),
+    byTarget: JSON.stringify(job.byTarget),
+    org: job.orgId,
+    limit: job.nodeLimit,
+  };
+  const api = apiWalk(job);
+  const cases: {
+    result: FormulationResult;
+    run: () => { reached?: number; n?: number }[];
+  }[] = [];
+  for (const [schema, setup] of Object.entries(SCHEMAS) as [WalkSchema, string][]) {
+    const copy = `${workFile}.${schema}.sqlite`;
+    rmSync(copy, { force: true });
+    copyFileSync(job.file, copy);
+    const writable = new DatabaseSync(copy);
+    writable.exec(`PRAGMA journal_mode = DELETE; ${setup}`);
+    writable.close();
+    const db = new DatabaseSync(copy, { readOnly: true });
+    const texts: [WalkFormulation, string, (string | number)[] | typeof named][] = [
+      ['api', api.sql, api.parameters as (string | number)[]],
+      ...Object.entries(WALK_FORMULATIONS).map(
+        ([name, text]) =>
+          [name as WalkFormulation, text, named] as [WalkFormulation, string, typeof named],
+      ),
+    ];
+    for (const [formulation, text, args] of texts) {
+      const statement = db.prepare(text);
+      const bound = () =>
+        (Array.isArray(args) ? statement.all(...args) : statement.all(args)) as {
+          reached?: number;
+          n?: number;
+        }[];
+      const explain = db.prepare(`EXPLAIN QUERY PLAN ${text}`);
+      const plan = (
+        (Array.isArray(args) ? explain.all(...args) : explain.all(args)) as { detail: string }[]
+      ).map((row) => row.detail);
+      cases.push({
+        result: { schema, formulation, runsMs: [], cpuMs: [], rows: 0, reached: 0, plan },
+        run: bound,
+      });
+    }
+  }
+  // One warm-up of each, then the measured runs.
+  for (const { run } of cases) run();
+  for (let i = 0; i < job.runs; i++) {
+    for (const { result, run } of cases) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const rows = run();
+      result.runsMs.push(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      result.cpuMs.push((cpu.user + cpu.system) / 1000);
+      result.rows = rows[0]?.n !== undefined ? 0 : rows.length;
+      result.reached = rows[0]?.reached ?? rows[0]?.n ?? 0;
+    }
+  }
+  return cases.map(({ result }) => result);
+}
 
 /** The D1 database file under a --persist-to directory: the .sqlite file that has an `edge` table. */
 export function findD1File(persistTo: string): string {
@@ -240,6 +390,8 @@ async function childMain(jobFile: string) {
       reached = result.value[0]?.reached ?? result.value[0]?.n ?? 0;
     }
     Object.assign(out, { runsMs, edges: rows, reached });
+  } else if (job.kind === 'formulations') {
+    out.results = measureFormulations(DatabaseSync, job, jobFile);
   } else if (job.kind === 'naive-bfs') {
     const level = db.prepare(LEVEL_SQL);
     const runsMs: number[] = [];

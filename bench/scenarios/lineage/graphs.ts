@@ -358,3 +358,32 @@ export function buildDag(base: Base, size: Size, startMs: number): DagData {
     endMs: t,
   };
 }
+
+/**
+ * Another organization's edges: a DERIVED_FROM chain of `count` edges among ids of its own, so the
+ * walk's indexes hold rows it must never return (issue 20's data: the chain plus 20,000 of these).
+ */
+export function buildForeignEdges(base: Base, count: number, startMs: number): SqlFiles {
+  const files = new SqlFiles();
+  files.insert('organization', {
+    id: base.orgId,
+    name: `bench-foreign-${base.orgId}`,
+    created_at: iso(startMs),
+  });
+  let previous = base.clock.next(startMs).id;
+  for (let i = 0; i < count; i++) {
+    const next = base.clock.next(startMs + (i + 1) * 1000);
+    files.insert(
+      'edge',
+      edgeRow(
+        base,
+        next.ms,
+        'DERIVED_FROM',
+        { id: next.id, kind: 'ModelVersion' },
+        { id: previous, kind: 'ModelVersion' },
+      ),
+    );
+    previous = next.id;
+  }
+  return files;
+}
