@@ -1,0 +1,119 @@
+// The walk statement itself (issue 20): one pass over the edges of the reached set when the node
+// limit did not cut the walk, only the edges among reached nodes when it did, never another
+// organization's or an ended edge, and D1's SQLite searching migration 0015's covering indexes.
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import {
+  type WalkQuery,
+  walkEdges,
+  walkEdgesStatement,
+} from '../../src/registry/lineage/traversal.repository.ts';
+import { createTestOrg, testDb } from '../helpers/graphql.ts';
+
+const ALL_TYPES: WalkQuery['edgeTypes'] = [
+  'TRAINED_ON',
+  'EVALUATED_ON',
+  'DERIVED_FROM',
+  'APPROVED_BY',
+  'DEPLOYED_TO',
+  'REPLACED_BY',
+];
+
+/** Edges as rows (node rows are not needed by the statement): [name, src, dst], DERIVED_FROM. */
+async function givenEdges(
+  orgId: string,
+  edges: readonly (readonly [string, string, string])[],
+  options: { removed?: boolean } = {},
+) {
+  const prefix = crypto.randomUUID().slice(0, 8);
+  const node = (name: string) => `${prefix}-${name}`;
+  const ids = new Map<string, string>();
+  const now = new Date().toISOString();
+  await env.DB.batch(
+    edges.map(([name, src, dst]) => {
+      const id = `${prefix}-edge-${name}`;
+      ids.set(id, name);
+      return env.DB.prepare(
+        `INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, created_at, removed_at)
+         VALUES (?, ?, 'DERIVED_FROM', ?, 'ModelVersion', ?, 'ModelVersion', ?, ?)`,
+      ).bind(id, orgId, node(src), node(dst), now, options.removed ? now : null);
+    }),
+  );
+  return { node, nameOfEdge: (id: string) => ids.get(id) ?? `foreign:${id}`, prefix };
+}
+
+/** a depends on b, c, d; b and c on e; d on f; b on c (a cross edge between two depth-1 nodes). */
+const DAG = [
+  ['ab', 'a', 'b'],
+  ['ac', 'a', 'c'],
+  ['ad', 'a', 'd'],
+  ['be', 'b', 'e'],
+  ['ce', 'c', 'e'],
+  ['df', 'd', 'f'],
+  ['bc', 'b', 'c'],
+] as const;
+
+const upstream = (orgId: string, seed: string, nodeLimit: number): WalkQuery => ({
+  orgId,
+  seeds: [seed],
+  direction: 'UPSTREAM',
+  edgeTypes: ALL_TYPES,
+  nodeLimit,
+  asOf: null,
+});
+
+describe('the walk statement', () => {
+  it('returns every edge of the reached set in one pass when the limit did not cut the walk', async () => {
+    const org = await createTestOrg('walk-stmt-whole');
+    const other = await createTestOrg('walk-stmt-other');
+    const graph = await givenEdges(org.orgId, DAG);
+    // Another organization's edge from the same id, and an ended edge: neither is walked.
+    const foreign = await givenEdges(other.orgId, [['ax', 'a', 'x']]);
+    await env.DB.prepare('UPDATE edge SET src_id = ?, dst_id = ? WHERE id = ?')
+      .bind(graph.node('a'), graph.node('x'), `${foreign.prefix}-edge-ax`)
+      .run();
+    const ended = await givenEdges(org.orgId, [['fy', 'f', 'y']], { removed: true });
+    await env.DB.prepare('UPDATE edge SET src_id = ?, dst_id = ? WHERE id = ?')
+      .bind(graph.node('f'), graph.node('y'), `${ended.prefix}-edge-fy`)
+      .run();
+
+    const rows = await walkEdges(testDb(), upstream(org.orgId, graph.node('a'), 101));
+
+    expect(rows.map((row) => graph.nameOfEdge(row[0]))).toEqual(DAG.map(([name]) => name).sort());
+    expect(rows.every((row) => row[6] === 6)).toBe(true);
+  });
+
+  it('returns only the edges among the reached nodes when the limit cut the walk', async () => {
+    const org = await createTestOrg('walk-stmt-cut');
+    const graph = await givenEdges(org.orgId, DAG);
+
+    const rows = await walkEdges(testDb(), upstream(org.orgId, graph.node('a'), 3));
+
+    // Three nodes reached: a and two of b, c, d (first in, first out). Every edge among them is
+    // returned, and none that leaves them.
+    expect(rows[0]?.[6]).toBe(3);
+    const reached = new Set(rows.flatMap((row) => [row[2], row[4]]));
+    expect(reached.size).toBe(3);
+    expect(reached.has(graph.node('a'))).toBe(true);
+    const among = DAG.filter(
+      ([, src, dst]) => reached.has(graph.node(src)) && reached.has(graph.node(dst)),
+    ).map(([name]) => name);
+    expect(rows.map((row) => graph.nameOfEdge(row[0]))).toEqual([...among].sort());
+    expect(among.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('is planned on the covering indexes by D1', async () => {
+    const compiled = walkEdgesStatement(upstream('org', 'seed', 101)).compile(testDb());
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`)
+      .bind(...compiled.parameters)
+      .all<{ detail: string }>();
+    const details = plan.results.map((row) => row.detail);
+    const searches = details.filter((detail) => /SEARCH e USING/.test(detail));
+    // Two in the recursion, two in the edge selection: each a covering index, none the table.
+    expect(searches).toHaveLength(4);
+    for (const search of searches) {
+      expect(search).toMatch(/USING COVERING INDEX edge_(src|dst)_walk \((src|dst)_id=\?\)/);
+    }
+    expect(details.some((detail) => /SCAN e\b/.test(detail))).toBe(false);
+  });
+});
