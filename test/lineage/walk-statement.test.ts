@@ -8,6 +8,11 @@ import {
   walkEdges,
   walkEdgesStatement,
 } from '../../src/registry/lineage/traversal.repository.ts';
+import {
+  type LineageDirection,
+  type LineageWalk,
+  walkLineage,
+} from '../../src/registry/lineage/traversal.service.ts';
 import { createTestOrg, testDb } from '../helpers/graphql.ts';
 
 const ALL_TYPES: WalkQuery['edgeTypes'] = [
@@ -77,21 +82,27 @@ describe('the walk statement', () => {
       .bind(graph.node('f'), graph.node('y'), `${ended.prefix}-edge-fy`)
       .run();
 
-    const rows = await walkEdges(testDb(), upstream(org.orgId, graph.node('a'), 101));
+    const walk = await walkEdges(testDb(), upstream(org.orgId, graph.node('a'), 101));
 
-    expect(rows.map((row) => graph.nameOfEdge(row[0]))).toEqual(DAG.map(([name]) => name).sort());
-    expect(rows.every((row) => row[6] === 6)).toBe(true);
+    expect(walk.edges.map((row) => graph.nameOfEdge(row[0]))).toEqual(
+      DAG.map(([name]) => name).sort(),
+    );
+    expect(walk.reached).toBe(6);
+    expect(walk.edges.every((row) => row[6] === 6)).toBe(true);
   });
 
   it('returns only the edges among the reached nodes when the limit cut the walk', async () => {
     const org = await createTestOrg('walk-stmt-cut');
     const graph = await givenEdges(org.orgId, DAG);
 
-    const rows = await walkEdges(testDb(), upstream(org.orgId, graph.node('a'), 3));
+    const { edges: rows, reached: count } = await walkEdges(
+      testDb(),
+      upstream(org.orgId, graph.node('a'), 3),
+    );
 
     // Three nodes reached: a and two of b, c, d (first in, first out). Every edge among them is
     // returned, and none that leaves them.
-    expect(rows[0]?.[6]).toBe(3);
+    expect(count).toBe(3);
     const reached = new Set(rows.flatMap((row) => [row[2], row[4]]));
     expect(reached.size).toBe(3);
     expect(reached.has(graph.node('a'))).toBe(true);
@@ -115,5 +126,117 @@ describe('the walk statement', () => {
       expect(search).toMatch(/USING COVERING INDEX edge_(src|dst)_walk \((src|dst)_id=\?\)/);
     }
     expect(details.some((detail) => /SCAN e\b/.test(detail))).toBe(false);
+  });
+});
+
+/** DAG, then e and f on g, g on h, h on i: depths 0 (a) to 4 (i) upstream. */
+const DEEP = [
+  ...DAG,
+  ['eg', 'e', 'g'],
+  ['fg', 'f', 'g'],
+  ['gh', 'g', 'h'],
+  ['hi', 'h', 'i'],
+] as const;
+
+/** What the unbounded walk `full` holds within `depth` hops: what a walk to that depth must answer. */
+function cutAt(full: LineageWalk, depth: number) {
+  const depthOf = new Map(full.nodes.map((node) => [node.id, node.depth]));
+  return {
+    nodes: full.nodes.filter((node) => node.depth <= depth),
+    edges: full.edges
+      .filter((edge) => edge.depth <= depth)
+      .map((edge) => [edge.id, edge.depth, edge.from.id, edge.to.id]),
+    depthReached: Math.min(full.depthReached, depth),
+    // Truncated when an edge leaves a node at that depth: the graph goes on.
+    isTruncated: full.edges.some((edge) => depthOf.get(edge.from.id) === depth),
+  };
+}
+
+function answerOf(walk: LineageWalk) {
+  return {
+    nodes: walk.nodes,
+    edges: walk.edges.map((edge) => [edge.id, edge.depth, edge.from.id, edge.to.id]),
+    depthReached: walk.depthReached,
+    isTruncated: walk.isTruncated,
+  };
+}
+
+describe('a walk of a few hops', () => {
+  const walkFrom = (orgId: string, id: string, direction: LineageDirection, extra = {}) =>
+    walkLineage(testDb(), orgId, {
+      root: { kind: 'ModelVersion', id },
+      rootExists: true,
+      direction,
+      ...extra,
+    });
+
+  it('answers what the whole walk holds within maxDepth 0 to 4, in every direction', async () => {
+    const org = await createTestOrg('walk-depth');
+    const graph = await givenEdges(org.orgId, DEEP);
+    for (const [seed, direction] of [
+      ['a', 'UPSTREAM'],
+      ['i', 'DOWNSTREAM'],
+      ['g', 'BOTH'],
+    ] as const) {
+      const full = await walkFrom(org.orgId, graph.node(seed), direction);
+      expect(full.isTruncated).toBe(false);
+      for (let depth = 0; depth <= 4; depth += 1) {
+        const bounded = await walkFrom(org.orgId, graph.node(seed), direction, { maxDepth: depth });
+        expect(answerOf(bounded), `${seed} ${direction} maxDepth ${depth}`).toEqual(
+          cutAt(full, depth),
+        );
+      }
+    }
+  });
+
+  it('answers as the whole walk when the node budget ends it', async () => {
+    const org = await createTestOrg('walk-depth-budget');
+    const graph = await givenEdges(org.orgId, DEEP);
+    for (const nodeBudget of [2, 3, 4]) {
+      const full = await walkFrom(org.orgId, graph.node('a'), 'UPSTREAM', { nodeBudget });
+      expect(full.isTruncated).toBe(true);
+      const bounded = await walkFrom(org.orgId, graph.node('a'), 'UPSTREAM', {
+        nodeBudget,
+        maxDepth: 2,
+      });
+      expect(answerOf(bounded), `budget ${nodeBudget}`).toEqual({
+        ...cutAt(full, 2),
+        isTruncated: true,
+      });
+    }
+  });
+
+  it('reads only the rows its depth needs', async () => {
+    const org = await createTestOrg('walk-depth-rows');
+    const hops = 300;
+    const chain = Array.from(
+      { length: hops },
+      (_, index) => [`e${index}`, `v${index + 1}`, `v${index}`] as const,
+    );
+    const graph = await givenEdges(org.orgId, chain);
+    const rowsRead = async (maxDepth: number | null) => {
+      const compiled = walkEdgesStatement({
+        ...upstream(org.orgId, graph.node(`v${hops}`), 100_001),
+        maxDepth,
+      }).compile(testDb());
+      const result = await env.DB.prepare(compiled.sql)
+        .bind(...compiled.parameters)
+        .raw({ columnNames: false });
+      const meta = await env.DB.prepare(compiled.sql)
+        .bind(...compiled.parameters)
+        .run();
+      return { rows: result.length, read: meta.meta.rows_read };
+    };
+    const whole = await rowsRead(null);
+    expect(whole.rows).toBe(hops);
+    expect(whole.read).toBeGreaterThan(10 * hops);
+    for (const maxDepth of [1, 2, 3]) {
+      const bounded = await rowsRead(maxDepth);
+      // The count row, maxDepth edges and the one edge beyond that says the walk was cut.
+      expect(bounded.rows).toBe(1 + maxDepth + 1);
+      // D1 counts index entries, the CTEs' rows and the sort: 54, 76 and 94 here, whatever the
+      // chain's length, against 4,218 for the whole walk of 300 hops.
+      expect(bounded.read).toBeLessThan(40 * (maxDepth + 1));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
 import { rawRows } from '../../db/raw.ts';
 import { jsonKeys } from '../keys.ts';
@@ -43,6 +43,24 @@ export interface WalkQuery {
   asOf: string | null;
   /** Also read each edge's properties and creation time (a caller that will list them all). */
   details?: boolean;
+  /**
+   * Stop the recursion this many hops from the seeds (at most MAX_DEPTH_IN_RECURSION); null or
+   * absent walks to any depth.
+   */
+  maxDepth?: number | null;
+}
+
+/**
+ * The deepest walk whose depth bound is kept inside the recursion. Carrying the depth costs each
+ * node one visit per depth at which it is reached (UNION keeps (id, depth) pairs apart), at most
+ * maxDepth + 1 visits: cheap for a few hops, where the bound saves reading the whole graph beyond.
+ */
+export const MAX_DEPTH_IN_RECURSION = 3;
+
+/** The rows of a walk, and how many nodes it reached (seeds included). */
+export interface WalkResult {
+  edges: WalkEdgeRow[];
+  reached: number;
 }
 
 /**
@@ -52,8 +70,14 @@ export interface WalkQuery {
  * is computed afterwards from the edges, by a breadth-first pass in memory. SQLite works the
  * recursive queue first-in first-out, so the LIMIT keeps the nodes nearest the seeds.
  */
-export function walkEdges(db: Db, query: WalkQuery): Promise<WalkEdgeRow[]> {
-  return rawRows<WalkEdgeRow>(db, walkEdgesStatement(query).compile(db));
+export async function walkEdges(db: Db, query: WalkQuery): Promise<WalkResult> {
+  const rows = await rawRows<WalkEdgeRow>(db, walkEdgesStatement(query).compile(db));
+  if (query.maxDepth === null || query.maxDepth === undefined) {
+    return { edges: rows, reached: rows[0]?.[6] ?? query.seeds.length };
+  }
+  // A depth-bounded walk's first row (id NULL, first in id order) carries the count alone.
+  const [count, ...edges] = rows;
+  return { edges, reached: count?.[6] ?? query.seeds.length };
 }
 
 /**
@@ -70,22 +94,10 @@ export function walkEdges(db: Db, query: WalkQuery): Promise<WalkEdgeRow[]> {
  *   id order to save the ORDER BY's sort.
  */
 export function walkEdgesStatement(query: WalkQuery) {
-  const forward = query.edgeTypes.filter((type) => TARGET_IS_DOWNSTREAM.has(type));
-  const backward = query.edgeTypes.filter((type) => !TARGET_IS_DOWNSTREAM.has(type));
-  // Walking downstream follows forward edges from source to target and backward edges from
-  // target to source; upstream is the mirror image.
-  const bySource = JSON.stringify(query.direction === 'DOWNSTREAM' ? forward : backward);
-  const byTarget = JSON.stringify(query.direction === 'DOWNSTREAM' ? backward : forward);
-  const asOf = query.asOf;
-  const live = (alias: string) =>
-    asOf === null
-      ? sql.raw(`${alias}.removed_at IS NULL`)
-      : sql`${sql.raw(alias)}.created_at <= ${asOf} AND (${sql.raw(alias)}.removed_at IS NULL OR ${sql.raw(alias)}.removed_at > ${asOf})`;
-  const columns = sql.raw(
-    `e.id, e.type, e.src_id, e.src_kind, e.dst_id, e.dst_kind, (SELECT n FROM total) AS reached${
-      query.details ? ', e.properties, e.created_at' : ''
-    }`,
-  );
+  if (query.maxDepth !== null && query.maxDepth !== undefined) return depthBoundStatement(query);
+  const { bySource, byTarget } = directionTypes(query);
+  const live = liveCondition(query.asOf);
+  const columns = walkColumns(query.details ?? false);
   return sql<Record<string, unknown>>`
     WITH RECURSIVE reach(id) AS (
       SELECT value FROM ${jsonKeys(query.seeds)}
@@ -116,6 +128,91 @@ export function walkEdgesStatement(query: WalkQuery) {
       AND ((SELECT n FROM total) < ${query.nodeLimit} OR e.src_id IN (SELECT id FROM reached))
     ORDER BY 1
   `;
+}
+
+/**
+ * The walk of at most `maxDepth` hops: the recursion carries each node's depth and stops there, so
+ * it reads only the edges of nodes nearer than maxDepth, plus, per direction, one edge leaving a node
+ * at maxDepth if there is one (the caller's sign that the graph goes on: the walk is truncated). The
+ * recursion's LIMIT counts (id, depth) rows, each node at most maxDepth + 1 of them: when it or the
+ * node limit is reached, the count says nodeLimit and no edge is read, and the caller walks again
+ * without the bound (which nodes a budget keeps is the unbounded walk's choice). The first row,
+ * with a NULL id, carries the count, so that it comes back even when no edge does.
+ */
+function depthBoundStatement(query: WalkQuery) {
+  const maxDepth = query.maxDepth as number;
+  if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_IN_RECURSION) {
+    throw new Error(`maxDepth ${maxDepth} is not kept inside the recursion`);
+  }
+  const { bySource, byTarget } = directionTypes(query);
+  const live = liveCondition(query.asOf);
+  const rowLimit = query.nodeLimit * (maxDepth + 1);
+  const columns = walkColumns(query.details ?? false);
+  const nulls = sql.raw(
+    `NULL, NULL, NULL, NULL, NULL, NULL, n${query.details ? ', NULL, NULL' : ''}`,
+  );
+  const side = (near: 'src_id' | 'dst_id', types: string, depth: RawBuilder<unknown>) => sql`
+    SELECT ${columns}
+    FROM reached AS r CROSS JOIN edge AS e ON e.${sql.raw(near)} = r.id
+    WHERE ${depth} AND +e.type IN (SELECT value FROM json_each(${types}))
+      AND e.org_id = ${query.orgId} AND ${live('e')} AND (SELECT n FROM total) < ${query.nodeLimit}`;
+  const probe = (near: 'src_id' | 'dst_id', types: string) =>
+    sql`SELECT * FROM (${side(near, types, sql`r.depth = ${maxDepth}`)} LIMIT 1)`;
+  return sql<Record<string, unknown>>`
+    WITH RECURSIVE reach(id, depth) AS (
+      SELECT value, 0 FROM ${jsonKeys(query.seeds)}
+      UNION
+      SELECT e.dst_id, reach.depth + 1 FROM edge AS e JOIN reach ON e.src_id = reach.id
+      WHERE reach.depth < ${maxDepth} AND +e.type IN (SELECT value FROM json_each(${bySource}))
+        AND ${live('e')} AND e.org_id = ${query.orgId}
+      UNION
+      SELECT e.src_id, reach.depth + 1 FROM edge AS e JOIN reach ON e.dst_id = reach.id
+      WHERE reach.depth < ${maxDepth} AND +e.type IN (SELECT value FROM json_each(${byTarget}))
+        AND ${live('e')} AND e.org_id = ${query.orgId}
+      LIMIT ${rowLimit}
+    ),
+    walked AS MATERIALIZED (SELECT id, depth FROM reach),
+    reached AS MATERIALIZED (SELECT id, min(depth) AS depth FROM walked GROUP BY id),
+    total AS MATERIALIZED (
+      SELECT CASE WHEN (SELECT count(*) FROM walked) >= ${rowLimit} THEN ${query.nodeLimit}
+        ELSE (SELECT count(*) FROM reached) END AS n
+    )
+    SELECT ${nulls} FROM total
+    UNION ALL ${side('src_id', bySource, sql`r.depth < ${maxDepth}`)}
+    UNION ALL ${side('dst_id', byTarget, sql`r.depth < ${maxDepth}`)}
+    UNION ALL ${probe('src_id', bySource)}
+    UNION ALL ${probe('dst_id', byTarget)}
+    ORDER BY 1
+  `;
+}
+
+/** The edge types followed from source to target, and from target to source, as JSON arrays. */
+function directionTypes(query: WalkQuery) {
+  const forward = query.edgeTypes.filter((type) => TARGET_IS_DOWNSTREAM.has(type));
+  const backward = query.edgeTypes.filter((type) => !TARGET_IS_DOWNSTREAM.has(type));
+  // Walking downstream follows forward edges from source to target and backward edges from
+  // target to source; upstream is the mirror image.
+  return {
+    bySource: JSON.stringify(query.direction === 'DOWNSTREAM' ? forward : backward),
+    byTarget: JSON.stringify(query.direction === 'DOWNSTREAM' ? backward : forward),
+  };
+}
+
+/** An edge alive now (asOf null: the covering indexes' own condition) or at `asOf`. */
+function liveCondition(asOf: string | null) {
+  return (alias: string) =>
+    asOf === null
+      ? sql.raw(`${alias}.removed_at IS NULL`)
+      : sql`${sql.raw(alias)}.created_at <= ${asOf} AND (${sql.raw(alias)}.removed_at IS NULL OR ${sql.raw(alias)}.removed_at > ${asOf})`;
+}
+
+/** The columns of WalkEdgeRow, in order. */
+function walkColumns(details: boolean) {
+  return sql.raw(
+    `e.id, e.type, e.src_id, e.src_kind, e.dst_id, e.dst_kind, (SELECT n FROM total) AS reached${
+      details ? ', e.properties, e.created_at' : ''
+    }`,
+  );
 }
 
 /** An edge's properties (JSON text) and creation time, as `findEdgeDetails` reads them. */

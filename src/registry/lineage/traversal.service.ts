@@ -5,6 +5,7 @@ import { EDGE_TYPES, type EdgeType, type NodeKind } from './lineage.ts';
 import {
   findEdgeDetails,
   findVersionIdsOfModel,
+  MAX_DEPTH_IN_RECURSION,
   TARGET_IS_DOWNSTREAM,
   type WalkDirection,
   type WalkEdgeRow,
@@ -146,7 +147,7 @@ export async function walkLineage(
       isTruncated = true;
       break;
     }
-    const rows = await walkEdges(db, {
+    const query = {
       orgId,
       seeds,
       direction,
@@ -154,13 +155,22 @@ export async function walkLineage(
       nodeLimit: limit + 1,
       asOf,
       details: request.edgeDetails ?? false,
-    });
+    };
+    // A few hops are bounded inside the recursion: only what that depth needs is read. When the
+    // budget ends such a walk, the unbounded walk decides which nodes it keeps, as for any walk.
+    const maxDepth = request.maxDepth ?? null;
+    let walk =
+      maxDepth !== null && maxDepth <= MAX_DEPTH_IN_RECURSION
+        ? await walkEdges(db, { ...query, maxDepth })
+        : null;
+    if (!walk || walk.reached > limit) walk = await walkEdges(db, query);
+    const rows = walk.edges;
     if (edgeDetails) {
       for (const [id, , , , , , , properties, createdAt] of rows) {
         edgeDetails.set(id, [properties ?? null, createdAt as string]);
       }
     }
-    if ((rows[0]?.[6] ?? seeds.length) > limit) isTruncated = true;
+    if (walk.reached > limit) isTruncated = true;
     const result = breadthFirst(seeds, rows, direction, request.maxDepth ?? null, limit);
     if (result.cut) isTruncated = true;
     reachedCount += result.nodes.length;
