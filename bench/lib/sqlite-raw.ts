@@ -50,7 +50,7 @@ export type RawJob =
  * from the source itself (`walkEdgesStatement`) by Kysely's SQLite compiler, so the floor is always
  * the Worker's current statement with its parameters.
  */
-function apiWalk(p: WalkParams): { sql: string; parameters: unknown[] } {
+export function apiWalk(p: WalkParams): { sql: string; parameters: unknown[] } {
   const compiler = new Kysely<Record<string, never>>({
     dialect: {
       createAdapter: () => new SqliteAdapter(),
@@ -186,6 +186,29 @@ export const WALK_FORMULATIONS = {
   'closure (count), seek by node': `${reachCte(true)} SELECT count(*) AS n FROM reach`,
 } as const;
 export type WalkFormulation = keyof typeof WALK_FORMULATIONS | 'api';
+
+const NAMED = ['seeds', 'bySource', 'byTarget', 'org', 'limit'] as const;
+
+/** A formulation with numbered parameters (?1 ... ?5) and their values, for D1 (which has no :names). */
+export function positionalFormulation(
+  text: string,
+  p: WalkParams,
+): { sql: string; parameters: unknown[] } {
+  const values = [
+    JSON.stringify(p.seeds),
+    JSON.stringify(p.bySource),
+    JSON.stringify(p.byTarget),
+    p.orgId,
+    p.nodeLimit,
+  ];
+  return {
+    sql: text.replace(
+      /:(seeds|bySource|byTarget|org|limit)\b/g,
+      (_, name: (typeof NAMED)[number]) => `?${NAMED.indexOf(name) + 1}`,
+    ),
+    parameters: values,
+  };
+}
 
 export interface FormulationResult {
   schema: WalkSchema;

@@ -4,9 +4,18 @@
 //
 //   lineage-walk   a 10,000-hop DERIVED_FROM chain (upstream walk of its tip, 10,001 nodes) plus
 //                  20,000 edges of another organization; median of 5 interleaved runs each.
+
+import { measureThroughD1 } from '../lib/d1-walk.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
 import { Uuid7Clock } from '../lib/sql.ts';
-import { type FormulationResult, findD1File, runRawJob } from '../lib/sqlite-raw.ts';
+import {
+  apiWalk,
+  type FormulationResult,
+  findD1File,
+  positionalFormulation,
+  runRawJob,
+  WALK_FORMULATIONS,
+} from '../lib/sqlite-raw.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
 import { sizeFor } from './lineage/config.ts';
 import { buildChain, buildForeignEdges, type SqlFiles } from './lineage/graphs.ts';
@@ -62,10 +71,38 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const best = Math.min(...results.filter((r) => r.rows > 0).map((r) => summarize(r.runsMs).p50));
   const api = results.find((r) => r.formulation === 'api' && r.schema === 'migrations');
   const apiP50 = api ? summarize(api.runsMs).p50 : Number.NaN;
+  // The same statements through local D1, on the migrations' schema.
+  const d1 = await measureThroughD1(
+    context.persistTo,
+    {
+      api: apiWalk(walk),
+      today: positionalFormulation(WALK_FORMULATIONS.today, walk),
+      'single-pass, seek by node': positionalFormulation(
+        WALK_FORMULATIONS['single-pass, seek by node'],
+        walk,
+      ),
+      'closure (count), seek by node': positionalFormulation(
+        WALK_FORMULATIONS['closure (count), seek by node'],
+        walk,
+      ),
+    },
+    runs,
+  );
+  const d1Rows = Object.entries(d1).map(([name, result]) => [
+    name,
+    ms(summarize(result.durationsMs).p50),
+    String(result.rows),
+    result.plan.filter((line) => /SEARCH e|SCAN e/.test(line)).join('; '),
+  ]);
+  const d1Api = summarize(d1.api?.durationsMs ?? []).p50;
+  const d1Best = summarize(d1['single-pass, seek by node']?.durationsMs ?? []).p50;
   const report = [
     `Walk formulations, upstream from the tip of a ${size.chainHops}-hop chain, ${foreignCount} foreign edges (median of ${runs}):`,
     table(['formulation', 'schema', 'wall p50', 'CPU p50', 'answer', 'right'], rows),
     `API statement on the migrations' schema / best edge-returning formulation: ${(apiP50 / best).toFixed(2)}x`,
+    `Through local D1 (wrangler d1 execute --local --json on the same state, D1's meta.duration, median of ${runs}):`,
+    table(['statement', 'p50', 'rows', 'edge searches'], d1Rows),
+    `Through D1, API statement / single pass seeking by node: ${(d1Api / d1Best).toFixed(2)}x`,
   ].join('\n\n');
   return {
     report,
