@@ -1,0 +1,95 @@
+// What one lineage walk holds in the JavaScript heap (issue 20, section 5): the DAG of the
+// lineage-dag scenario (20,000 nodes, 100,569 edges) in an in-memory node:sqlite database made from
+// migrations/, walked by the API's own walkLineage (rows as arrays, as D1's raw() gives them), with
+// V8's heap measured around it (not the process RSS).
+//
+//   npx node --expose-gc bench/walk-heap.ts
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import type { Db } from '../src/db/db.ts';
+import { registerRawBinding } from '../src/db/raw.ts';
+import { walkLineage } from '../src/registry/lineage/traversal.service.ts';
+import { iso, SqlWriter, Uuid7Clock } from './lib/sql.ts';
+import { REPO_ROOT } from './lib/wrangler.ts';
+import { sizeFor } from './scenarios/lineage/config.ts';
+import { buildDag } from './scenarios/lineage/graphs.ts';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('Run with node --expose-gc');
+
+const sqlite = new DatabaseSync(':memory:');
+const migrations = join(REPO_ROOT, 'migrations');
+for (const file of readdirSync(migrations).sort())
+  sqlite.exec(readFileSync(join(migrations, file), 'utf8'));
+const clock = new Uuid7Clock();
+const startMs = Date.now() - 30 * 24 * 3600_000;
+const org = clock.next(startMs).id;
+const user = clock.next(startMs).id;
+const seed = new SqlWriter();
+seed.insert('organization', { id: org, name: 'heap', created_at: iso(startMs) });
+seed.insert('user', {
+  id: user,
+  org_id: org,
+  name: 'Heap',
+  email: 'heap@example.com',
+  role: 'ADMIN',
+  created_at: iso(startMs),
+  created_by: null,
+});
+sqlite.exec(seed.toSql());
+const dag = buildDag({ clock, orgId: org, userId: user }, sizeFor(false), startMs + 1000);
+for (const writer of dag.files.writers) sqlite.exec(writer.toSql());
+
+const db = new Kysely<never>({
+  dialect: {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (k) => new SqliteIntrospector(k),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  },
+}) as unknown as Db;
+registerRawBinding(db, {
+  prepare: (text) => ({
+    bind: (...values) => ({
+      raw: async <Row extends unknown[]>() => {
+        const statement = sqlite.prepare(text);
+        statement.setReturnArrays(true);
+        return statement.all(...(values as (string | number | null)[])) as unknown as Row[];
+      },
+    }),
+  }),
+});
+
+const heap = () => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+for (const edgeDetails of [false, true]) {
+  const before = heap();
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 1);
+  const walk = await walkLineage(db, org, {
+    root: { kind: 'Dataset', id: dag.rootDatasetId },
+    rootExists: true,
+    direction: 'DOWNSTREAM',
+    edgeDetails,
+  });
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  const held = heap() - before;
+  console.log(
+    `walk (edgeDetails ${edgeDetails}): ${walk.nodes.length} nodes, ${walk.edges.length} edges; ` +
+      `held after the walk ${mib(held)}; heap peak over before ${mib(peak - before)}`,
+  );
+}
