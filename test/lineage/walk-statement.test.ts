@@ -189,6 +189,20 @@ describe('a walk of a few hops', () => {
     }
   });
 
+  it('reads the edge details in the same bounded statement when asked', async () => {
+    const org = await createTestOrg('walk-depth-details');
+    const graph = await givenEdges(org.orgId, DEEP);
+    const full = await walkFrom(org.orgId, graph.node('a'), 'UPSTREAM');
+    const bounded = await walkFrom(org.orgId, graph.node('a'), 'UPSTREAM', {
+      maxDepth: 2,
+      edgeDetails: true,
+    });
+    expect(answerOf(bounded)).toEqual(cutAt(full, 2));
+    for (const edge of bounded.edges) {
+      expect(bounded.edgeDetails?.get(edge.id)?.[1]).toMatch(/^\d{4}-/);
+    }
+  });
+
   it('answers as the whole walk when the node budget ends it', async () => {
     const org = await createTestOrg('walk-depth-budget');
     const graph = await givenEdges(org.orgId, DEEP);
