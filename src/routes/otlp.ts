@@ -9,6 +9,8 @@ import type { StatementCounter } from '../db/client.ts';
 import { readCapped } from '../http/body-limit.ts';
 import { readGenAiSpan } from '../otlp/genai-spans.ts';
 import {
+  countJsonSpans,
+  countProtobufSpans,
   decodeJsonExport,
   decodeProtobufExport,
   type ExportedSpan,
@@ -113,6 +115,12 @@ async function readExport(request: Request): Promise<Uint8Array<ArrayBuffer>> {
   if (!body) throw new TooLarge(`Inflated body exceeds ${MAX_OTLP_INFLATED_BYTES} bytes`);
   return body;
 }
+
+/**
+ * Spans of any kind read from one export (counted on the wire first, otlp-spans.ts): a decoded span
+ * takes ~2 KB of heap, so this keeps one export's spans near 40 MB of the isolate's 128 MB.
+ */
+export const MAX_OTLP_SPANS_PER_EXPORT = 20_000;
 
 /** GenAI spans recorded from one export; the surplus is rejected span by span, not the export. */
 export const MAX_OTLP_GENAI_SPANS = 10_000;
@@ -221,6 +229,12 @@ export async function handleOtlpTraces(
   let spans: ExportedSpan[];
   try {
     const body = await readExport(request);
+    const count = encoding === 'protobuf' ? countProtobufSpans(body) : countJsonSpans(body);
+    if (count > MAX_OTLP_SPANS_PER_EXPORT) {
+      throw new TooLarge(
+        `The export holds ${count} spans; at most ${MAX_OTLP_SPANS_PER_EXPORT} are read per export (the OpenTelemetry SDK sends 512 by default: lower maxExportBatchSize)`,
+      );
+    }
     spans = encoding === 'protobuf' ? decodeProtobufExport(body) : decodeJsonExport(body);
   } catch (error) {
     if (error instanceof TooLarge) {

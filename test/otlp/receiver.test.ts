@@ -2,11 +2,17 @@
 // malformed bodies and the size limits, each with the answer an OTLP exporter expects.
 import { describe, expect, it } from 'vitest';
 import {
+  countJsonSpans,
+  countProtobufSpans,
   decodeJsonExport,
   decodeProtobufExport,
   OtlpDecodeError,
 } from '../../src/otlp/otlp-spans.ts';
-import { MAX_OTLP_BODY_BYTES, MAX_OTLP_INFLATED_BYTES } from '../../src/routes/otlp.ts';
+import {
+  MAX_OTLP_BODY_BYTES,
+  MAX_OTLP_INFLATED_BYTES,
+  MAX_OTLP_SPANS_PER_EXPORT,
+} from '../../src/routes/otlp.ts';
 import { createTestOrg } from '../helpers/graphql.ts';
 import { gzip, jsonExport, postTraces, protobufExport, randomHex } from './otlp-client.ts';
 
@@ -252,5 +258,35 @@ describe('POST /v1/traces', () => {
     });
     expect(answer.status).toBe(413);
     expect(answer.body.message).toMatch(/Inflated body exceeds/);
+  });
+
+  it(`counts spans on the wire and refuses more than ${MAX_OTLP_SPANS_PER_EXPORT} per export before decoding`, async () => {
+    // Decoded, a span costs ~2 KB of heap: 100,000 tiny spans (8 MB on the wire) would not fit
+    // in an isolate. The count is read off the wire, across resources and scopes.
+    const few = protobufExport({ spans: [plainSpan, plainSpan, plainSpan] });
+    expect(countProtobufSpans(few)).toBe(decodeProtobufExport(few).length);
+    const fewJson = jsonExport({ spans: [plainSpan, plainSpan] });
+    expect(countJsonSpans(fewJson)).toBe(2);
+    expect(() => countProtobufSpans(new Uint8Array([0x0a, 0xff, 0xff]))).toThrow(OtlpDecodeError);
+
+    const org = await createTestOrg('otlp-many');
+    const spans = Array.from({ length: MAX_OTLP_SPANS_PER_EXPORT + 1 }, () => plainSpan);
+    for (const [body, contentType] of [
+      [protobufExport({ spans }), 'application/x-protobuf'],
+      [jsonExport({ spans }), 'application/json'],
+    ] as const) {
+      const answer = await postTraces({ token: org.tokens.EDITOR, body, contentType });
+      expect(answer.status).toBe(413);
+      expect(answer.body.message).toMatch(
+        new RegExp(
+          `holds ${MAX_OTLP_SPANS_PER_EXPORT + 1} spans; at most ${MAX_OTLP_SPANS_PER_EXPORT}`,
+        ),
+      );
+    }
+    const atLimit = await postTraces({
+      token: org.tokens.EDITOR,
+      body: protobufExport({ spans: spans.slice(1) }),
+    });
+    expect(atLimit.status).toBe(200);
   });
 });
