@@ -54,10 +54,20 @@ const INFERENCE_COLUMNS = [
  * batch around a key it had not checked.
  */
 export function insertInferenceRequests(db: Db, rows: readonly InferenceRequestTable[]) {
-  const columns = sql.raw(INFERENCE_COLUMNS.join(', '));
-  const values = sql.raw(INFERENCE_COLUMNS.map((column) => `r.value ->> '$.${column}'`).join(', '));
+  return insertJsonRows(db, 'inference_request', INFERENCE_COLUMNS, rows);
+}
+
+/** One INSERT of many rows from a single JSON parameter (D1 binds at most 100 parameters). */
+function insertJsonRows<Row>(
+  db: Db,
+  table: string,
+  columns: readonly (keyof Row & string)[],
+  rows: readonly Row[],
+) {
+  const names = sql.raw(columns.join(', '));
+  const values = sql.raw(columns.map((column) => `r.value ->> '$.${column}'`).join(', '));
   return sql`
-    INSERT INTO inference_request (${columns})
+    INSERT INTO ${sql.table(table)} (${names})
     SELECT ${values} FROM json_each(${JSON.stringify(rows)}) AS r
   `.compile(db);
 }
@@ -515,12 +525,7 @@ const UNMATCHED_COLUMNS = [
 
 /** Inserts unmatched spans from one JSON parameter; a re-sent span fails the batch (UNIQUE). */
 export function insertUnmatchedInferences(db: Db, rows: readonly UnmatchedInferenceTable[]) {
-  const columns = sql.raw(UNMATCHED_COLUMNS.join(', '));
-  const values = sql.raw(UNMATCHED_COLUMNS.map((column) => `r.value ->> '$.${column}'`).join(', '));
-  return sql`
-    INSERT INTO unmatched_inference (${columns})
-    SELECT ${values} FROM json_each(${JSON.stringify(rows)}) AS r
-  `.compile(db);
+  return insertJsonRows(db, 'unmatched_inference', UNMATCHED_COLUMNS, rows);
 }
 
 export function findUnmatchedByTraceIds(db: Db, orgId: string, traceIds: readonly string[]) {
