@@ -227,21 +227,25 @@ async function trackInferencesOnce(
   const unique = (values: (string | null | undefined)[]) => [
     ...new Set(values.filter((value): value is string => !!value)),
   ];
+  // A kind no request names is not read: a request with a model and nothing else costs two reads
+  // (models, prices), not six.
+  const readAny = <Row>(
+    keys: string[],
+    read: (db: typeof deps.db, orgId: string, keys: string[]) => Promise<Row[]>,
+  ): Promise<Row[]> => (keys.length ? read(deps.db, viewer.orgId, keys) : Promise.resolve([]));
   const traceIds = unique(drafts.map((d) => d.traceId));
   const [models, versions, deployments, experiments, prices, existing, spanRows, unmatchedRows] =
     await Promise.all([
-      findModelsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.modelId))),
-      findVersionsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.versionId))),
-      findDeploymentsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.deploymentId))),
-      findExperimentsByIds(deps.db, viewer.orgId, unique(drafts.map((d) => d.input.experimentId))),
-      findPricesOfProviders(deps.db, viewer.orgId, unique(drafts.map((d) => d.provider))),
-      findRequestsByIdempotencyKeys(
-        deps.db,
-        viewer.orgId,
-        unique(drafts.map((d) => d.idempotencyKey)),
+      readAny(unique(drafts.map((d) => d.input.modelId)), findModelsByIds),
+      readAny(unique(drafts.map((d) => d.input.versionId)), (db, org, ids) =>
+        findVersionsByIds(db, org, ids),
       ),
-      traceIds.length ? findRequestsByTraceIds(deps.db, viewer.orgId, traceIds) : [],
-      traceIds.length ? findUnmatchedByTraceIds(deps.db, viewer.orgId, traceIds) : [],
+      readAny(unique(drafts.map((d) => d.input.deploymentId)), findDeploymentsByIds),
+      readAny(unique(drafts.map((d) => d.input.experimentId)), findExperimentsByIds),
+      readAny(unique(drafts.map((d) => d.provider)), findPricesOfProviders),
+      readAny(unique(drafts.map((d) => d.idempotencyKey)), findRequestsByIdempotencyKeys),
+      readAny(traceIds, findRequestsByTraceIds),
+      readAny(traceIds, findUnmatchedByTraceIds),
     ]);
   const modelIds = new Set(models.map((row) => row.id));
   const versionModel = new Map(versions.map((row) => [row.id, row.model_id]));
