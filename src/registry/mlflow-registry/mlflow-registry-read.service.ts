@@ -4,7 +4,13 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Deps } from '../deps.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
-import { findAliasesByModelIds, findModelsByNames } from '../model/model.repository.ts';
+import {
+  findAliasesByModelIds,
+  findModelsByNames,
+  findVersionsByIds,
+  findVersionsByModelIdsAndVersion,
+} from '../model/model.repository.ts';
+import type { ModelVersionTable } from '../model/model.table.ts';
 import {
   type Model,
   type ModelAlias,
@@ -158,22 +164,20 @@ export async function registryModels(
   const latest = models.map((model, index) =>
     latestByStage(model, parts.versions[index] ?? [], parts.aliases[index] ?? [], []),
   );
-  const tagged = await withVersionTags(deps, latest.flat());
-  let cursor = 0;
+  const tagged = new Map(
+    (await withVersionTags(deps, latest.flat())).map((entry) => [entry.version.id, entry]),
+  );
   return models.map((model, index) => {
-    const count = latest[index]?.length ?? 0;
     const versionsById = new Map((parts.versions[index] ?? []).map((v) => [v.id, v.version]));
-    const entry: RegistryModel = {
+    return {
       model,
-      latest: tagged.slice(cursor, cursor + count),
+      latest: (latest[index] ?? []).map((entry) => tagged.get(entry.version.id) as RegistryVersion),
       aliases: (parts.aliases[index] ?? []).map((alias) => ({
         alias: alias.name,
         version: versionsById.get(alias.versionId) ?? '',
       })),
       tags: parts.tags[index] ?? [],
     };
-    cursor += count;
-    return entry;
   });
 }
 
@@ -199,6 +203,23 @@ export async function latestVersions(
   );
 }
 
+/** A version of the model with its stage, aliases and tags: three statements, whatever the model's size. */
+async function oneVersion(
+  deps: ReadDeps,
+  viewer: Viewer,
+  model: Model,
+  find: (aliases: readonly ModelAlias[]) => Promise<ModelVersionTable | undefined>,
+  missing: () => NotFoundError,
+): Promise<RegistryVersion> {
+  const aliases = (await findAliasesByModelIds(deps.db, viewer.orgId, [model.id], null)).map(
+    toModelAlias,
+  );
+  const row = await find(aliases);
+  if (!row) throw missing();
+  const [entry] = await withVersionTags(deps, [versionEntry(model, toModelVersion(row), aliases)]);
+  return entry as RegistryVersion;
+}
+
 /** One version by model name and version string, with its stage, aliases and tags. */
 export async function registryVersion(
   deps: ReadDeps,
@@ -206,20 +227,20 @@ export async function registryVersion(
   input: { name: string; version: string },
 ): Promise<RegistryVersion> {
   const model = await requireRegisteredModel(deps, viewer, input.name);
-  const parts = await modelParts(deps, viewer, [model]);
-  const version = (parts.versions[0] ?? []).find((v) => v.version === input.version);
-  if (!version) {
-    throw new NotFoundError(
-      `Model Version (name=${input.name}, version=${input.version}) not found`,
-      ['version'],
-      input.version,
-      'ModelVersion',
-    );
-  }
-  const [entry] = await withVersionTags(deps, [
-    versionEntry(model, version, parts.aliases[0] ?? []),
-  ]);
-  return entry as RegistryVersion;
+  return oneVersion(
+    deps,
+    viewer,
+    model,
+    async () =>
+      (await findVersionsByModelIdsAndVersion(deps.db, viewer.orgId, [model.id], input.version))[0],
+    () =>
+      new NotFoundError(
+        `Model Version (name=${input.name}, version=${input.version}) not found`,
+        ['version'],
+        input.version,
+        'ModelVersion',
+      ),
+  );
 }
 
 /** The version an alias of a registered model points at. */
@@ -229,21 +250,23 @@ export async function versionByAlias(
   input: { name: string; alias: string },
 ): Promise<RegistryVersion> {
   const model = await requireRegisteredModel(deps, viewer, input.name);
-  const parts = await modelParts(deps, viewer, [model]);
-  const alias = (parts.aliases[0] ?? []).find((entry) => entry.name === input.alias);
-  const version = alias && (parts.versions[0] ?? []).find((v) => v.id === alias.versionId);
-  if (!version) {
-    throw new NotFoundError(
-      `Registered model alias ${input.alias} not found.`,
-      ['alias'],
-      input.alias,
-      null,
-    );
-  }
-  const [entry] = await withVersionTags(deps, [
-    versionEntry(model, version, parts.aliases[0] ?? []),
-  ]);
-  return entry as RegistryVersion;
+  return oneVersion(
+    deps,
+    viewer,
+    model,
+    async (aliases) => {
+      const alias = aliases.find((entry) => entry.name === input.alias);
+      if (!alias) return undefined;
+      return (await findVersionsByIds(deps.db, viewer.orgId, [alias.versionId]))[0];
+    },
+    () =>
+      new NotFoundError(
+        `Registered model alias ${input.alias} not found.`,
+        ['alias'],
+        input.alias,
+        null,
+      ),
+  );
 }
 
 export const MAX_REGISTRY_SEARCH = 1000;
