@@ -22,6 +22,7 @@ import {
   findRunParams,
   findRunTags,
   insertRunMetrics,
+  RUN_SEARCH_ATTRIBUTES,
   searchRunRows,
   upsertLatestMetrics,
 } from '../../src/registry/run/run.repository.ts';
@@ -271,15 +272,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   // The search statement exactly as the Worker sends it.
   const grammar = {
     types: ['metric', 'param', 'tag', 'attribute'],
-    stringAttributes: [
-      'run_id',
-      'run_name',
-      'status',
-      'user_id',
-      'artifact_uri',
-      'lifecycle_stage',
-    ],
-    numericAttributes: ['start_time', 'end_time'],
+    ...RUN_SEARCH_ATTRIBUTES,
   } as const;
   await searchRunRows(capture.db, context.seed.orgId, {
     experimentIds: [experimentId],

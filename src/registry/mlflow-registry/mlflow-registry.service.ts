@@ -19,7 +19,7 @@ import {
   updateModelVersion,
   versionHolds,
 } from '../model/model-version-lifecycle.service.ts';
-import { checkKey, checkValue, type KeyValue } from '../tracking/entity-keys.ts';
+import { checkTags, type KeyValue } from '../tracking/entity-keys.ts';
 import {
   deleteModelTag,
   deleteVersionTag,
@@ -40,21 +40,18 @@ import {
 type WriteDeps = Pick<Deps, 'db' | 'd1'>;
 type DeletionDeps = Pick<Deps, 'db' | 'd1' | 'bucket' | 'vectorIndex'>;
 
+/** MLflow's limit on registered model and version tag values. */
 const MAX_TAG_VALUE = 5000;
 
-function checkTags(tags: readonly KeyValue[] | null | undefined): KeyValue[] {
-  return (tags ?? []).map((tag, index) => ({
-    key: checkKey(tag.key, ['tags', String(index), 'key'], 'tag'),
-    value: checkValue(tag.value ?? '', MAX_TAG_VALUE, ['tags', String(index), 'value'], 'Tag'),
-  }));
-}
+const checkRegistryTags = (tags: readonly KeyValue[] | null | undefined) =>
+  checkTags(tags ?? [], 'tags', MAX_TAG_VALUE);
 
 export async function createRegisteredModel(
   deps: WriteDeps,
   viewer: Viewer,
   input: { name: string; description?: string | null; tags?: readonly KeyValue[] | null },
 ): Promise<Model> {
-  const tags = checkTags(input.tags);
+  const tags = checkRegistryTags(input.tags);
   return registerModel(
     deps,
     viewer,
@@ -97,7 +94,7 @@ export async function setRegistryTag(
   input: { name: string; version?: string | null; key: string; value?: string | null },
 ): Promise<void> {
   const target = await tagTarget(deps, viewer, input);
-  const [tag] = checkTags([{ key: input.key, value: input.value ?? '' }]) as [KeyValue];
+  const [tag] = checkRegistryTags([{ key: input.key, value: input.value ?? '' }]) as [KeyValue];
   await runBatch(deps.d1, [
     target.kind === 'Model'
       ? upsertModelTags(deps.db, target.id, [tag])
@@ -167,7 +164,7 @@ export async function createRegistryVersion(
     tags?: readonly KeyValue[] | null;
   },
 ): Promise<ModelVersion> {
-  const tags = checkTags(input.tags);
+  const tags = checkRegistryTags(input.tags);
   const model = await requireRegisteredModel(deps, viewer, input.name);
   for (let attempt = 1; ; attempt++) {
     const next = (await findMaxIntegerVersion(deps.db, model.id)) + 1;

@@ -3,6 +3,7 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Deps } from '../deps.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { groupRows } from '../paging.ts';
 import type { KeyValue } from '../tracking/entity-keys.ts';
 import { parseFilter, parseOrderBy } from '../tracking/search-filter.ts';
 import { stagesOf, type ViewType } from '../tracking/view-type.ts';
@@ -42,15 +43,13 @@ export async function runsByIds(
   return (await findRunsByIds(deps.db, viewer.orgId, ids)).map(toRun);
 }
 
-/** Groups rows by run, in the order of `runIds` (an empty list for a run without any). */
+/** Rows grouped by run, in the order of `runIds`, each mapped (an empty list for a run without). */
 function byRun<Row extends { run_id: string }, T>(
   runIds: readonly string[],
   rows: readonly Row[],
   map: (row: Row) => T,
 ): T[][] {
-  const groups = new Map<string, T[]>(runIds.map((id) => [id, []]));
-  for (const row of rows) groups.get(row.run_id)?.push(map(row));
-  return runIds.map((id) => groups.get(id) as T[]);
+  return groupRows(runIds, rows, (row) => row.run_id).map((group) => group.map(map));
 }
 
 const keyValue = (row: KeyValue): KeyValue => ({ key: row.key, value: row.value });
