@@ -25,6 +25,7 @@ import { checkArtifactPath, listRunArtifacts } from '../../registry/run/run-arti
 import { logRunInputs } from '../../registry/run/run-inputs.service.ts';
 import {
   metricHistory,
+  runsByIds,
   runWithData,
   sampledHistories,
   searchRuns,
@@ -370,16 +371,18 @@ export const TRACKING_ROUTES: readonly MlflowRoute[] = [
     path: 'artifacts/list',
     methods: ['GET'],
     async handle(params, { deps, viewer }) {
-      const run = await runWithData(deps, viewer, runId(params));
+      const id = runId(params);
+      const [run] = await runsByIds(deps, viewer, [id]);
+      if (!run) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `Run with id=${id} not found`);
       const path = checkArtifactPath(params.string('path') ?? '', ['path'], true);
       const { files, cursor } = await listRunArtifacts(
         deps,
         viewer,
-        { runId: run.run.id, path },
+        { runId: run.id, path },
         params.string('page_token'),
       );
       return {
-        root_uri: run.run.artifactUri,
+        root_uri: run.artifactUri,
         ...(files.length ? { files: files.map(fileInfoJson) } : {}),
         ...(cursor ? { next_page_token: cursor } : {}),
       };
