@@ -3,7 +3,8 @@
 // the same spans, so everything after decoding has one code path.
 
 import $protobuf from 'protobufjs/minimal.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-locale.ts';
 import './protobuf-runtime.ts';
 import { opentelemetry } from './proto/otlp.js';
 
@@ -150,12 +151,16 @@ export function decodeProtobufExport(body: Uint8Array): ExportedSpan[] {
 // OTLP/JSON (spec: "JSON Protobuf Encoding"): lowerCamelCase keys, trace and span ids as hex
 // strings, enums as integers, 64-bit integers as decimal strings (numbers accepted too), bytes
 // values as base64. Unknown fields are ignored, as the spec asks of receivers.
-const Int64 = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'Must be a decimal integer')]);
+const Int64 = z.union([
+  z.number().check(z.int()),
+  z.string().check(z.regex(/^-?\d+$/, 'Must be a decimal integer')),
+]);
 const HexId = (digits: number) =>
-  z
-    .string()
-    .regex(new RegExp(`^([0-9a-fA-F]{${digits}})?$`), `Must be ${digits} hex digits`)
-    .optional();
+  z.optional(
+    z
+      .string()
+      .check(z.regex(new RegExp(`^([0-9a-fA-F]{${digits}})?$`), `Must be ${digits} hex digits`)),
+  );
 
 type JsonAnyValue = {
   stringValue?: string;
@@ -168,49 +173,49 @@ type JsonAnyValue = {
 };
 type JsonKeyValue = { key: string; value?: JsonAnyValue };
 
-const AnyValueJson: z.ZodType<JsonAnyValue> = z.lazy(() =>
+const AnyValueJson: z.ZodMiniType<JsonAnyValue> = z.lazy(() =>
   z.object({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: Int64.optional(),
-    doubleValue: z.number().optional(),
-    arrayValue: z.object({ values: z.array(AnyValueJson).optional() }).optional(),
-    kvlistValue: z.object({ values: z.array(KeyValueJson).optional() }).optional(),
-    bytesValue: z.base64().optional(),
+    stringValue: z.optional(z.string()),
+    boolValue: z.optional(z.boolean()),
+    intValue: z.optional(Int64),
+    doubleValue: z.optional(z.number()),
+    arrayValue: z.optional(z.object({ values: z.optional(z.array(AnyValueJson)) })),
+    kvlistValue: z.optional(z.object({ values: z.optional(z.array(KeyValueJson)) })),
+    bytesValue: z.optional(z.base64()),
   }),
 );
-const KeyValueJson: z.ZodType<JsonKeyValue> = z.lazy(() =>
-  z.object({ key: z.string(), value: AnyValueJson.optional() }),
+const KeyValueJson: z.ZodMiniType<JsonKeyValue> = z.lazy(() =>
+  z.object({ key: z.string(), value: z.optional(AnyValueJson) }),
 );
-const Attributes = z.array(KeyValueJson).optional();
+const Attributes = z.optional(z.array(KeyValueJson));
 
 const ExportJson = z.object({
-  resourceSpans: z
-    .array(
+  resourceSpans: z.optional(
+    z.array(
       z.object({
-        resource: z.object({ attributes: Attributes }).optional(),
-        scopeSpans: z
-          .array(
+        resource: z.optional(z.object({ attributes: Attributes })),
+        scopeSpans: z.optional(
+          z.array(
             z.object({
-              spans: z
-                .array(
+              spans: z.optional(
+                z.array(
                   z.object({
                     traceId: HexId(32),
                     spanId: HexId(16),
-                    name: z.string().optional(),
-                    startTimeUnixNano: Int64.optional(),
-                    endTimeUnixNano: Int64.optional(),
+                    name: z.optional(z.string()),
+                    startTimeUnixNano: z.optional(Int64),
+                    endTimeUnixNano: z.optional(Int64),
                     attributes: Attributes,
-                    status: z.object({ code: z.number().int().optional() }).optional(),
+                    status: z.optional(z.object({ code: z.optional(z.number().check(z.int())) })),
                   }),
-                )
-                .optional(),
+                ),
+              ),
             }),
-          )
-          .optional(),
+          ),
+        ),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 function jsonValue(value: JsonAnyValue | undefined): AttributeValue {

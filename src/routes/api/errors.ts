@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { UnauthenticatedError } from '../../auth/unauthenticated.ts';
 import { encodeGlobalID } from '../../global-id.ts';
 import { ChecksumMismatchError, UploadExpiredError } from '../../registry/artifact/artifact.ts';
@@ -87,7 +87,7 @@ function closestShapeIssues(issues: readonly z.core.$ZodIssue[]): readonly z.cor
 }
 
 /** The first zod issue, reported on `[part, ...issue path]` (part: params, query or body). */
-export function validationError(part: string, error: z.ZodError): ApiError {
+export function validationError(part: string, error: z.core.$ZodError): ApiError {
   const issues = closestShapeIssues(error.issues);
   const [first] = issues;
   const path = [part, ...(first?.path ?? []).map(String)];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Context } from '../../context.ts';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { AI_ACT_OBLIGATIONS, AI_ACT_USES } from '../../registry/governance/ai-act.check.ts';
@@ -46,72 +46,78 @@ import { defineRoute } from './route.ts';
 
 const checkList = z
   .array(anyCaseEnum(CHECK_TYPES, 'A check.'))
-  .describe(`Checks to run: ${CHECK_TYPES.join(', ')} (each once).`);
+  .check(z.describe(`Checks to run: ${CHECK_TYPES.join(', ')} (each once).`));
 
 const requestedBy = z
-  .string()
-  .nullish()
-  .describe(
-    'Who asks, in your words (e.g. "eng-team"), recorded as requested_by_name; the token’s user is the requester regardless.',
+  .nullish(z.string())
+  .check(
+    z.describe(
+      'Who asks, in your words (e.g. "eng-team"), recorded as requested_by_name; the token’s user is the requester regardless.',
+    ),
   );
 
 const reviewedBy = z
-  .string()
-  .nullish()
-  .describe(
-    'Who decides, in your words (e.g. "compliance-team"), recorded as reviewed_by_name; the token’s user is the reviewer regardless (never the requester).',
+  .nullish(z.string())
+  .check(
+    z.describe(
+      'Who decides, in your words (e.g. "compliance-team"), recorded as reviewed_by_name; the token’s user is the reviewer regardless (never the requester).',
+    ),
   );
 
 const FairnessEvidenceBody = z.strictObject({
-  protected_attribute: z.string().describe('e.g. "gender" or "age band".'),
+  protected_attribute: z.string().check(z.describe('e.g. "gender" or "age band".')),
   reference_group: z
-    .string()
-    .nullish()
-    .describe('The privileged group for the disparate impact ratio; default: highest rate.'),
+    .nullish(z.string())
+    .check(
+      z.describe('The privileged group for the disparate impact ratio; default: highest rate.'),
+    ),
   groups: z
     .array(
       z.strictObject({
-        name: z.string().describe('The group, e.g. "female".'),
+        name: z.string().check(z.describe('The group, e.g. "female".')),
         selected: z
           .number()
-          .int()
-          .describe('Predicted positive: true_positives + false_positives.'),
-        total: z.number().int().describe('Members: TP + FP + TN + FN.'),
-        true_positives: z.number().int(),
-        false_positives: z.number().int(),
-        true_negatives: z.number().int(),
-        false_negatives: z.number().int(),
+          .check(z.int(), z.describe('Predicted positive: true_positives + false_positives.')),
+        total: z.number().check(z.int(), z.describe('Members: TP + FP + TN + FN.')),
+        true_positives: z.number().check(z.int()),
+        false_positives: z.number().check(z.int()),
+        true_negatives: z.number().check(z.int()),
+        false_negatives: z.number().check(z.int()),
       }),
     )
-    .describe('Two to 50 groups.'),
+    .check(z.describe('Two to 50 groups.')),
 });
 
 const AiActEvidenceBody = z.strictObject({
-  intended_use: z.string().describe('The intended use, in words.'),
+  intended_use: z.string().check(z.describe('The intended use, in words.')),
   uses: z
-    .array(anyCaseEnum(Object.keys(AI_ACT_USES) as [string, ...string[]], 'A use.'))
-    .nullish()
-    .describe('The uses it falls under (Art. 5, Annex III, Art. 50); none means minimal risk.'),
+    .nullish(z.array(anyCaseEnum(Object.keys(AI_ACT_USES) as [string, ...string[]], 'A use.')))
+    .check(
+      z.describe('The uses it falls under (Art. 5, Annex III, Art. 50); none means minimal risk.'),
+    ),
   obligations: z
-    .array(
-      z.strictObject({
-        obligation: anyCaseEnum(
-          Object.keys(AI_ACT_OBLIGATIONS) as [string, ...string[]],
-          'An obligation.',
-        ),
-        evidence: z.string().describe('Where the evidence is: a document URI, a ticket...'),
-      }),
+    .nullish(
+      z.array(
+        z.strictObject({
+          obligation: anyCaseEnum(
+            Object.keys(AI_ACT_OBLIGATIONS) as [string, ...string[]],
+            'An obligation.',
+          ),
+          evidence: z
+            .string()
+            .check(z.describe('Where the evidence is: a document URI, a ticket...')),
+        }),
+      ),
     )
-    .nullish()
-    .describe('Evidence for the tier’s obligations.'),
+    .check(z.describe('Evidence for the tier’s obligations.')),
 });
 
 const EvidenceBody = z
   .strictObject({
-    fairness: FairnessEvidenceBody.nullish().describe('For FAIRNESS.'),
-    ai_act: AiActEvidenceBody.nullish().describe('For AI_ACT.'),
+    fairness: z.nullish(FairnessEvidenceBody).check(z.describe('For FAIRNESS.')),
+    ai_act: z.nullish(AiActEvidenceBody).check(z.describe('For AI_ACT.')),
   })
-  .describe('What FAIRNESS and AI_ACT need beyond what the registry knows.');
+  .check(z.describe('What FAIRNESS and AI_ACT need beyond what the registry knows.'));
 
 /** The snake_case evidence as the checks read it. */
 function toEvidence(body: z.infer<typeof EvidenceBody> | null | undefined): CheckEvidence | null {
@@ -153,16 +159,15 @@ async function withChecks(context: Context, approvals: readonly Approval[]) {
 const ApprovalPage = z.object({
   approvals: z.array(ApprovalJson),
   next_cursor: z
-    .string()
-    .nullable()
-    .describe('Pass as ?after= for the next page; null at the end.'),
+    .nullable(z.string())
+    .check(z.describe('Pass as ?after= for the next page; null at the end.')),
 });
 
 const PageQuery = z.object({
   limit,
-  after: globalIdOf('Approval')
-    .optional()
-    .describe('Return requests after this one (the next_cursor of the previous page).'),
+  after: z
+    .optional(globalIdOf('Approval'))
+    .check(z.describe('Return requests after this one (the next_cursor of the previous page).')),
 });
 
 function approvalPage(approvals: readonly Approval[], size: number) {
@@ -186,24 +191,32 @@ export const approvalCreate = defineRoute({
       .strictObject({
         version_id: globalIdOf('ModelVersion'),
         checks: checkList,
-        evidence: EvidenceBody.nullish(),
-        notes: z.string().nullish().describe('Why, for the reviewer (up to 10,000 characters).'),
+        evidence: z.nullish(EvidenceBody),
+        notes: z
+          .nullish(z.string())
+          .check(z.describe('Why, for the reviewer (up to 10,000 characters).')),
         requested_by: requestedBy,
       })
-      .describe('A version and its checks.'),
+      .check(z.describe('A version and its checks.')),
     z
       .strictObject({
-        model_id: globalIdOf('Model').describe(
-          'The model: its production version, else its newest (resolved_version says which).',
+        model_id: globalIdOf('Model').check(
+          z.describe(
+            'The model: its production version, else its newest (resolved_version says which).',
+          ),
         ),
-        check_types: checkList.nullish().describe('The seed’s name for checks; default all four.'),
+        check_types: z
+          .nullish(checkList)
+          .check(z.describe('The seed’s name for checks; default all four.')),
         requested_by: requestedBy,
-        evidence: EvidenceBody.nullish(),
-        notes: z.string().nullish().describe('Why, for the reviewer (up to 10,000 characters).'),
+        evidence: z.nullish(EvidenceBody),
+        notes: z
+          .nullish(z.string())
+          .check(z.describe('Why, for the reviewer (up to 10,000 characters).')),
       })
-      .describe('The seed’s shape: a model, and check_types.'),
+      .check(z.describe('The seed’s shape: a model, and check_types.')),
   ]),
-  response: ApprovalJson.extend({ resolved_version: ResolvedVersionJson.optional() }),
+  response: z.extend(ApprovalJson, { resolved_version: z.optional(ResolvedVersionJson) }),
   handler: async ({ body, context, claim }) => {
     const { versionId, resolved } = await versionOfBody(context, body);
     const present = (result: ApprovalWithChecks) => ({
@@ -267,16 +280,20 @@ export const approvalReview = defineRoute({
   body: z.union([
     z.strictObject({
       decision: anyCaseEnum(['APPROVE', 'REJECT'] as const, 'The decision.'),
-      notes: z.string().nullish().describe('Why (required to reject; up to 10,000 characters).'),
+      notes: z
+        .nullish(z.string())
+        .check(z.describe('Why (required to reject; up to 10,000 characters).')),
       reviewed_by: reviewedBy,
     }),
     z
       .strictObject({
-        approved: z.boolean().describe('true approves, false rejects.'),
-        notes: z.string().nullish().describe('Why (required to reject; up to 10,000 characters).'),
+        approved: z.boolean().check(z.describe('true approves, false rejects.')),
+        notes: z
+          .nullish(z.string())
+          .check(z.describe('Why (required to reject; up to 10,000 characters).')),
         reviewed_by: reviewedBy,
       })
-      .describe('The seed’s shape: approved instead of decision.'),
+      .check(z.describe('The seed’s shape: approved instead of decision.')),
   ]),
   inputPaths: { approvalId: ['params', 'id'] },
   response: ApprovalJson,
@@ -355,33 +372,40 @@ export const complianceCheck = defineRoute({
   scope: 'editor',
   params: ModelIdParams,
   body: z
-    .strictObject({
-      version_id: globalIdOf('ModelVersion')
-        .nullish()
-        .describe(
-          'A version of this model, checked outside any request (give this or approval_id).',
-        ),
-      approval_id: globalIdOf('Approval')
-        .nullish()
-        .describe(
-          'A pending request on this model: re-runs its checks, new evidence merged over the old.',
-        ),
-      checks: checkList
-        .nullish()
-        .describe(
-          'Which checks (required with version_id; default for a request: all it asked for).',
-        ),
-      evidence: EvidenceBody.nullish(),
-    })
-    .optional()
-    .describe('Omit it to run every check on the version resolved_version names.'),
+    .optional(
+      z.strictObject({
+        version_id: z
+          .nullish(globalIdOf('ModelVersion'))
+          .check(
+            z.describe(
+              'A version of this model, checked outside any request (give this or approval_id).',
+            ),
+          ),
+        approval_id: z
+          .nullish(globalIdOf('Approval'))
+          .check(
+            z.describe(
+              'A pending request on this model: re-runs its checks, new evidence merged over the old.',
+            ),
+          ),
+        checks: z
+          .nullish(checkList)
+          .check(
+            z.describe(
+              'Which checks (required with version_id; default for a request: all it asked for).',
+            ),
+          ),
+        evidence: z.nullish(EvidenceBody),
+      }),
+    )
+    .check(z.describe('Omit it to run every check on the version resolved_version names.')),
   response: z.object({
-    approval: ApprovalJson.nullable().describe(
-      'The request they ran for; null for a bare version.',
-    ),
+    approval: z
+      .nullable(ApprovalJson)
+      .check(z.describe('The request they ran for; null for a bare version.')),
     version: ModelVersionJson,
-    checks: z.array(ComplianceCheckJson).describe('The results just recorded.'),
-    resolved_version: ResolvedVersionJson.optional(),
+    checks: z.array(ComplianceCheckJson).check(z.describe('The results just recorded.')),
+    resolved_version: z.optional(ResolvedVersionJson),
   }),
   handler: async ({ params, body, context, claim }) => {
     const model = await modelOfPath(context, params.modelId);

@@ -2,7 +2,7 @@
 // an alias, and deleting, over the same services as the GraphQL mutations (modelUpdate,
 // modelArchive, modelVersionUpdate, datasetUpdate, modelDelete...). Bodies use snake_case; every route takes an
 // Idempotency-Key like the POST routes.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Context } from '../../context.ts';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { updateDataset } from '../../registry/dataset/dataset-lifecycle.service.ts';
@@ -42,37 +42,41 @@ import {
 } from './present.ts';
 import { defineRoute } from './route.ts';
 
-const reason = z.string().nullish().describe('Why, for the audit trail (up to 2,000 characters).');
+const reason = z
+  .nullish(z.string())
+  .check(z.describe('Why, for the audit trail (up to 2,000 characters).'));
 
-const expectedUpdatedAt = isoTime(
-  'Refuse (409 CONFLICT, nothing written) unless it was last changed at exactly this time: the updated_at you read.',
-).nullish();
+const expectedUpdatedAt = z.nullish(
+  isoTime(
+    'Refuse (409 CONFLICT, nothing written) unless it was last changed at exactly this time: the updated_at you read.',
+  ),
+);
 
 const metadataEdit = {
-  metadata: jsonObject
-    .nullish()
-    .describe(
-      'Merged into the metadata as a JSON merge patch (RFC 7386: a null value removes its key), or replacing it with metadata_mode REPLACE.',
+  metadata: z
+    .nullish(jsonObject)
+    .check(
+      z.describe(
+        'Merged into the metadata as a JSON merge patch (RFC 7386: a null value removes its key), or replacing it with metadata_mode REPLACE.',
+      ),
     ),
-  metadata_mode: anyCaseEnum(['MERGE', 'REPLACE'] as const, 'How metadata applies.')
-    .nullish()
-    .describe('MERGE (default) or REPLACE.'),
+  metadata_mode: z
+    .nullish(anyCaseEnum(['MERGE', 'REPLACE'] as const, 'How metadata applies.'))
+    .check(z.describe('MERGE (default) or REPLACE.')),
 };
 
 const description = z
-  .string()
-  .nullish()
-  .describe('Free text, up to 10,000 characters; null or "" clears it; absent keeps it.');
+  .nullish(z.string())
+  .check(z.describe('Free text, up to 10,000 characters; null or "" clears it; absent keeps it.'));
 
 const ArchiveBody = z
-  .strictObject({ reason, expected_updated_at: expectedUpdatedAt })
-  .optional()
-  .describe('Optional.');
+  .optional(z.strictObject({ reason, expected_updated_at: expectedUpdatedAt }))
+  .check(z.describe('Optional.'));
 
 const ModelParams = z.object({ id: globalIdOf('Model') });
 const VersionParams = z.object({
   id: globalIdOf('Model'),
-  version: z.string().describe('The version string, e.g. 2.0.0.'),
+  version: z.string().check(z.describe('The version string, e.g. 2.0.0.')),
 });
 
 const MODEL_PATHS = { modelId: ['params', 'id'] } as const;
@@ -91,14 +95,14 @@ export const modelUpdate = defineRoute({
   scope: 'editor',
   params: ModelParams,
   body: z.strictObject({
-    name: z.string().nullish().describe('A new name, unique in your organization.'),
+    name: z.nullish(z.string()).check(z.describe('A new name, unique in your organization.')),
     description,
     ...metadataEdit,
-    add_tags: z.array(z.string()).nullish().describe('Tags to add (up to 50 in all).'),
-    remove_tags: z.array(z.string()).nullish().describe('Tags to remove.'),
-    provider: z.string().nullish().describe('null clears it.'),
-    framework: z.string().nullish().describe('null clears it.'),
-    model_type: z.string().nullish().describe('null clears it.'),
+    add_tags: z.nullish(z.array(z.string())).check(z.describe('Tags to add (up to 50 in all).')),
+    remove_tags: z.nullish(z.array(z.string())).check(z.describe('Tags to remove.')),
+    provider: z.nullish(z.string()).check(z.describe('null clears it.')),
+    framework: z.nullish(z.string()).check(z.describe('null clears it.')),
+    model_type: z.nullish(z.string()).check(z.describe('null clears it.')),
     expected_updated_at: expectedUpdatedAt,
     reason,
   }),
@@ -171,7 +175,7 @@ function modelArchiving(archived: boolean) {
 
 const AliasDeleteJson = z.object({
   model: ModelJson,
-  previous_version_id: globalIdOf('ModelVersion').describe('Where the alias pointed.'),
+  previous_version_id: globalIdOf('ModelVersion').check(z.describe('Where the alias pointed.')),
 });
 
 export const modelAliasDelete = defineRoute({
@@ -183,7 +187,7 @@ export const modelAliasDelete = defineRoute({
   graphql: 'mutation modelAliasDelete',
   tag: 'models',
   scope: 'editor',
-  params: z.object({ id: globalIdOf('Model'), alias: z.string().describe('The alias.') }),
+  params: z.object({ id: globalIdOf('Model'), alias: z.string().check(z.describe('The alias.')) }),
   query: z.object({ reason }),
   inputPaths: { ...MODEL_PATHS, alias: ['params', 'alias'], reason: ['query', 'reason'] },
   response: AliasDeleteJson,
@@ -307,7 +311,9 @@ function versionArchiving(archived: boolean) {
 // --- PATCH /api/datasets/:id, /api/deployments/:id, /api/experiments/:id ----------------------
 
 const NamedEditBody = z.strictObject({
-  name: z.string().nullish().describe('A new name, unique in your organization among its kind.'),
+  name: z
+    .nullish(z.string())
+    .check(z.describe('A new name, unique in your organization among its kind.')),
   description,
   ...metadataEdit,
   expected_updated_at: expectedUpdatedAt,
@@ -405,11 +411,19 @@ export const experimentUpdate = defineRoute({
 // --- DELETE /api/models/:id, /api/models/:id/versions/:version, /api/datasets/:id -------------
 
 const DeletionJson = z.object({
-  deleted_id: z.string().describe('Global ID of what was deleted; reads of it now answer 404.'),
-  name: z.string().describe('The name it had ("model@version" for a version); free again.'),
-  ended_edges: z.number().int().describe('Lineage edges ended.'),
-  deleted_versions: z.number().int().describe('Versions deleted: all of a model’s, or the one.'),
-  removed_artifacts: z.number().int().describe('Artifacts whose records and R2 bytes went.'),
+  deleted_id: z
+    .string()
+    .check(z.describe('Global ID of what was deleted; reads of it now answer 404.')),
+  name: z
+    .string()
+    .check(z.describe('The name it had ("model@version" for a version); free again.')),
+  ended_edges: z.number().check(z.int(), z.describe('Lineage edges ended.')),
+  deleted_versions: z
+    .number()
+    .check(z.int(), z.describe('Versions deleted: all of a model’s, or the one.')),
+  removed_artifacts: z
+    .number()
+    .check(z.int(), z.describe('Artifacts whose records and R2 bytes went.')),
 });
 
 function deletionJson(deletion: Deletion): z.infer<typeof DeletionJson> {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_NODE_BUDGET } from '../../config.ts';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { registerDataset } from '../../registry/dataset/dataset.service.ts';
@@ -44,50 +44,61 @@ import { defineRoute } from './route.ts';
 // --- POST /api/lineage/datasets ---------------------------------------------------------------
 
 const DatasetGovernanceBody = z.strictObject({
-  contains_personal_data: z.boolean().describe('Whether the dataset holds personal data (GDPR).'),
-  lawful_basis: anyCaseEnum(
-    LAWFUL_BASES,
-    'GDPR Art. 6(1) basis; required with personal data.',
-  ).nullish(),
-  retention_days: z.number().int().nullish().describe('How long the data is kept, in days.'),
+  contains_personal_data: z
+    .boolean()
+    .check(z.describe('Whether the dataset holds personal data (GDPR).')),
+  lawful_basis: z.nullish(
+    anyCaseEnum(LAWFUL_BASES, 'GDPR Art. 6(1) basis; required with personal data.'),
+  ),
+  retention_days: z
+    .nullish(z.number().check(z.int()))
+    .check(z.describe('How long the data is kept, in days.')),
   columns: z
-    .array(
-      z.strictObject({
-        name: z.string().describe('The column.'),
-        sample_values: z
-          .array(z.string())
-          .nullish()
-          .describe('A few values, for the PII scan of the GDPR check.'),
-      }),
+    .nullish(
+      z.array(
+        z.strictObject({
+          name: z.string().check(z.describe('The column.')),
+          sample_values: z
+            .nullish(z.array(z.string()))
+            .check(z.describe('A few values, for the PII scan of the GDPR check.')),
+        }),
+      ),
     )
-    .nullish()
-    .describe('Declared columns (up to 500).'),
+    .check(z.describe('Declared columns (up to 500).')),
 });
 
 const DatasetCreateBody = z.strictObject({
-  name: z.string().describe('Unique within your organization.'),
-  description: z.string().nullish().describe('Free text, up to 10,000 characters.'),
-  uri: z.string().nullish().describe('Where the data lives (up to 2,048 characters).'),
-  format: z.string().nullish().describe('Storage format (parquet, jsonl, csv...).'),
-  metadata: jsonObject.nullish(),
-  governance: DatasetGovernanceBody.nullish().describe(
-    'GDPR declarations; a dataset without them fails the GDPR check of versions trained on it.',
-  ),
+  name: z.string().check(z.describe('Unique within your organization.')),
+  description: z.nullish(z.string()).check(z.describe('Free text, up to 10,000 characters.')),
+  uri: z.nullish(z.string()).check(z.describe('Where the data lives (up to 2,048 characters).')),
+  format: z.nullish(z.string()).check(z.describe('Storage format (parquet, jsonl, csv...).')),
+  metadata: z.nullish(jsonObject),
+  governance: z
+    .nullish(DatasetGovernanceBody)
+    .check(
+      z.describe(
+        'GDPR declarations; a dataset without them fails the GDPR check of versions trained on it.',
+      ),
+    ),
 });
 
 const DatasetUsageBody = z
   .strictObject({
-    model_id: globalIdOf('Model').describe(
-      'The model that used the dataset: the edge leaves its production version, else its newest (resolved_version says which).',
+    model_id: globalIdOf('Model').check(
+      z.describe(
+        'The model that used the dataset: the edge leaves its production version, else its newest (resolved_version says which).',
+      ),
     ),
     dataset_id: globalIdOf('Dataset'),
-    properties: jsonObject
-      .nullish()
-      .describe(
-        'Stored on the edge. split "validation", "val", "valid", "dev", "test", "eval", "evaluation" or "holdout" (any case) makes it EVALUATED_ON; any other, or none, TRAINED_ON.',
+    properties: z
+      .nullish(jsonObject)
+      .check(
+        z.describe(
+          'Stored on the edge. split "validation", "val", "valid", "dev", "test", "eval", "evaluation" or "holdout" (any case) makes it EVALUATED_ON; any other, or none, TRAINED_ON.',
+        ),
       ),
   })
-  .describe('The seed’s shape: track that a model used a registered dataset.');
+  .check(z.describe('The seed’s shape: track that a model used a registered dataset.'));
 
 const DatasetUsageJson = z.object({
   edge: z.object({
@@ -95,8 +106,8 @@ const DatasetUsageJson = z.object({
     type: z.enum(['TRAINED_ON', 'EVALUATED_ON']),
     from_id: globalIdOf('ModelVersion'),
     to_id: globalIdOf('Dataset'),
-    properties: jsonObject.nullable(),
-    created_at: z.string().describe('ISO-8601.'),
+    properties: z.nullable(jsonObject),
+    created_at: z.string().check(z.describe('ISO-8601.')),
   }),
   resolved_version: ResolvedVersionJson,
 });
@@ -172,23 +183,26 @@ export const lineageDatasetCreate = defineRoute({
 // --- POST /api/lineage/deployments ------------------------------------------------------------
 
 const DeploymentCreateBody = z.strictObject({
-  name: z.string().describe('Unique within your organization.'),
-  environment: z.string().describe('Lowercase environment such as production, staging or canary.'),
-  description: z.string().nullish(),
-  endpoint_url: z.string().nullish().describe('Where it answers.'),
-  region: z.string().nullish().describe('Where it runs.'),
-  metadata: jsonObject.nullish(),
+  name: z.string().check(z.describe('Unique within your organization.')),
+  environment: z
+    .string()
+    .check(z.describe('Lowercase environment such as production, staging or canary.')),
+  description: z.nullish(z.string()),
+  endpoint_url: z.nullish(z.string()).check(z.describe('Where it answers.')),
+  region: z.nullish(z.string()).check(z.describe('Where it runs.')),
+  metadata: z.nullish(jsonObject),
   model_versions: z
-    .array(
-      z.strictObject({
-        version_id: globalIdOf('ModelVersion'),
-        properties: jsonObject
-          .nullish()
-          .describe('Stored on the DEPLOYED_TO edge, e.g. { "traffic_share": 0.1 }.'),
-      }),
+    .nullish(
+      z.array(
+        z.strictObject({
+          version_id: globalIdOf('ModelVersion'),
+          properties: z
+            .nullish(jsonObject)
+            .check(z.describe('Stored on the DEPLOYED_TO edge, e.g. { "traffic_share": 0.1 }.')),
+        }),
+      ),
     )
-    .nullish()
-    .describe('Versions it serves (DEPLOYED_TO edges), written in the same batch.'),
+    .check(z.describe('Versions it serves (DEPLOYED_TO edges), written in the same batch.')),
 });
 
 export const lineageDeploymentCreate = defineRoute({
@@ -231,12 +245,9 @@ export const lineageDeploymentCreate = defineRoute({
 
 // --- GET /api/lineage/:modelId/impact ---------------------------------------------------------
 
-const maxDepth = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .optional()
-  .describe('Stop after this many hops (default: no limit).');
+const maxDepth = z
+  .optional(z.coerce.number().check(z.int(), z.gte(0)))
+  .check(z.describe('Stop after this many hops (default: no limit).'));
 
 export const lineageImpact = defineRoute({
   method: 'GET',
@@ -258,12 +269,16 @@ export const lineageImpact = defineRoute({
       z.object({
         deployment_id: globalIdOf('Deployment'),
         environment: z.string(),
-        depth: z.number().int(),
-        path: z.array(LineageEdgeJson).describe('The edges from the model to the deployment.'),
+        depth: z.number().check(z.int()),
+        path: z
+          .array(LineageEdgeJson)
+          .check(z.describe('The edges from the model to the deployment.')),
       }),
     ),
-    owner_ids: z.array(globalIdOf('User')).describe('Who created what is affected: who to tell.'),
-    depth_reached: z.number().int(),
+    owner_ids: z
+      .array(globalIdOf('User'))
+      .check(z.describe('Who created what is affected: who to tell.')),
+    depth_reached: z.number().check(z.int()),
     is_truncated: z.boolean(),
   }),
   handler: async ({ params, query, context }) => {
@@ -301,12 +316,16 @@ export const lineageImpact = defineRoute({
 // --- GET /api/lineage/:modelId and /graph ------------------------------------------------------
 
 const LineageQuery = z.object({
-  direction: anyCaseEnum(['UPSTREAM', 'DOWNSTREAM', 'BOTH'] as const, 'Which way to walk.')
-    .optional()
-    .describe('Which way to walk: UPSTREAM, DOWNSTREAM or BOTH (default), any case.'),
-  edge_types: commaList(`Follow only these edge types (default all): ${EDGE_TYPES.join(', ')}.`)
-    .transform((values) => values?.map((value) => value.toUpperCase()))
-    .pipe(z.array(z.enum(EDGE_TYPES)).optional()),
+  direction: z
+    .optional(anyCaseEnum(['UPSTREAM', 'DOWNSTREAM', 'BOTH'] as const, 'Which way to walk.'))
+    .check(z.describe('Which way to walk: UPSTREAM, DOWNSTREAM or BOTH (default), any case.')),
+  edge_types: z.pipe(
+    z.pipe(
+      commaList(`Follow only these edge types (default all): ${EDGE_TYPES.join(', ')}.`),
+      z.transform((values) => values?.map((value) => value.toUpperCase())),
+    ),
+    z.optional(z.array(z.enum(EDGE_TYPES))),
+  ),
   max_depth: maxDepth,
 });
 
@@ -330,58 +349,60 @@ async function walkOfModel(
 }
 
 const WalkSummary = {
-  depth_reached: z.number().int().describe('The largest depth of any node.'),
+  depth_reached: z.number().check(z.int(), z.describe('The largest depth of any node.')),
   is_truncated: z
     .boolean()
-    .describe('max_depth or the node budget stopped the walk with more graph beyond it.'),
+    .check(z.describe('max_depth or the node budget stopped the walk with more graph beyond it.')),
 };
 
 const GraphParams = z.object({
   modelId: z
     .string()
-    .min(1)
-    .max(200)
-    .describe(
-      'Global ID of the root: a Model, or any other lineage node (ModelVersion, Dataset, Deployment, Experiment, User).',
+    .check(
+      z.minLength(1),
+      z.maxLength(200),
+      z.describe(
+        'Global ID of the root: a Model, or any other lineage node (ModelVersion, Dataset, Deployment, Experiment, User).',
+      ),
     ),
 });
 
-const GraphQuery = LineageQuery.extend({
-  as_of: isoTime(
-    'Read the graph as it was at this instant (edges are ended, not deleted).',
-  ).optional(),
-  first: z.coerce
-    .number()
-    .int()
-    .min(1)
-    // No smaller cap than the walk's own node budget: the default is the whole walk in one answer.
-    .max(MAX_NODE_BUDGET)
-    .optional()
-    .describe('Nodes per page, by depth then id (default: the whole walk in one answer).'),
+const GraphQuery = z.extend(LineageQuery, {
+  as_of: z.optional(
+    isoTime('Read the graph as it was at this instant (edges are ended, not deleted).'),
+  ),
+  first: z
+    .optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_NODE_BUDGET)))
+    .check(z.describe('Nodes per page, by depth then id (default: the whole walk in one answer).')),
   after: z
-    .string()
-    .min(1)
-    .max(400)
-    .optional()
-    .describe('Continue after this cursor (`page_info.end_cursor` of the previous page).'),
-  format: anyCaseEnum(['JSON', 'MERMAID', 'DOT'] as const, 'Answer format.')
-    .optional()
-    .describe(
-      'json (default), mermaid (a flowchart, text/vnd.mermaid) or dot (Graphviz, text/vnd.graphviz); any case.',
+    .optional(z.string().check(z.minLength(1), z.maxLength(400)))
+    .check(z.describe('Continue after this cursor (`page_info.end_cursor` of the previous page).')),
+  format: z
+    .optional(anyCaseEnum(['JSON', 'MERMAID', 'DOT'] as const, 'Answer format.'))
+    .check(
+      z.describe(
+        'json (default), mermaid (a flowchart, text/vnd.mermaid) or dot (Graphviz, text/vnd.graphviz); any case.',
+      ),
     ),
-  edge_details: anyCaseEnum(['TRUE', 'FALSE'] as const, 'Per-edge details.')
-    .transform((value) => value === 'TRUE')
-    .optional()
-    .describe(
-      'true: each edge tuple also carries the edge’s global ID, created_at and properties (edge_columns lists them); default false. JSON format only.',
+  edge_details: z
+    .optional(
+      z.pipe(
+        anyCaseEnum(['TRUE', 'FALSE'] as const, 'Per-edge details.'),
+        z.transform((value) => value === 'TRUE'),
+      ),
+    )
+    .check(
+      z.describe(
+        'true: each edge tuple also carries the edge’s global ID, created_at and properties (edge_columns lists them); default false. JSON format only.',
+      ),
     ),
 });
 
 const EdgeIndexes = [
-  z.number().int().describe('source: index into nodes'),
-  z.number().int().describe('target: index into nodes'),
-  z.number().int().describe('type: index into edge_types'),
-  z.number().int().describe('depth: hops from the root to the node this edge reached'),
+  z.number().check(z.int(), z.describe('source: index into nodes')),
+  z.number().check(z.int(), z.describe('target: index into nodes')),
+  z.number().check(z.int(), z.describe('type: index into edge_types')),
+  z.number().check(z.int(), z.describe('depth: hops from the root to the node this edge reached')),
 ] as const;
 
 export const lineageGraph = defineRoute({
@@ -398,40 +419,47 @@ export const lineageGraph = defineRoute({
   query: GraphQuery,
   inputPaths: { maxDepth: ['query', 'max_depth'] },
   response: z.object({
-    total_nodes: z.number().int().describe('Nodes in the whole walk (all pages).'),
-    total_edges: z.number().int().describe('Edges in the whole walk (all pages).'),
+    total_nodes: z.number().check(z.int(), z.describe('Nodes in the whole walk (all pages).')),
+    total_edges: z.number().check(z.int(), z.describe('Edges in the whole walk (all pages).')),
     page_info: z.object({
       has_next_page: z.boolean(),
-      end_cursor: z.string().nullable().describe('Pass as `after` for the next page.'),
+      end_cursor: z.nullable(z.string()).check(z.describe('Pass as `after` for the next page.')),
     }),
     depth_reached: WalkSummary.depth_reached,
     is_truncated: z
       .boolean()
-      .describe(
-        'max_depth or the node budget stopped the walk with more graph beyond it, or more pages follow.',
+      .check(
+        z.describe(
+          'max_depth or the node budget stopped the walk with more graph beyond it, or more pages follow.',
+        ),
       ),
     edge_columns: z
       .array(z.enum(EDGE_DETAIL_COLUMNS))
-      .describe(
-        'What each position of an edge holds: source, target, type, depth (then id, created_at, properties with edge_details=true).',
+      .check(
+        z.describe(
+          'What each position of an edge holds: source, target, type, depth (then id, created_at, properties with edge_details=true).',
+        ),
       ),
     edge_types: z
       .array(z.enum(EDGE_TYPES))
-      .describe('The edge types an edge’s `type` indexes; the same list in every answer.'),
+      .check(z.describe('The edge types an edge’s `type` indexes; the same list in every answer.')),
     nodes: z
       .array(
-        LineageNodeJson.extend({
-          label: z.string().describe('The name, or model@version for a version.'),
+        z.extend(LineageNodeJson, {
+          label: z.string().check(z.describe('The name, or model@version for a version.')),
           on_other_page: z
-            .literal(true)
-            .optional()
-            .describe(
-              'Present on a node of another page, listed because an edge of this page touches it.',
+            .optional(z.literal(true))
+            .check(
+              z.describe(
+                'Present on a node of another page, listed because an edge of this page touches it.',
+              ),
             ),
         }),
       )
-      .describe(
-        'This page’s nodes by depth then id (the root, and a model’s versions, first), then the other pages’ nodes this page’s edges touch (on_other_page).',
+      .check(
+        z.describe(
+          'This page’s nodes by depth then id (the root, and a model’s versions, first), then the other pages’ nodes this page’s edges touch (on_other_page).',
+        ),
       ),
     edges: z
       .array(
@@ -440,13 +468,15 @@ export const lineageGraph = defineRoute({
           z.tuple([
             ...EdgeIndexes,
             globalIdOf('GraphEdge'),
-            z.string().describe('created_at, ISO-8601'),
-            jsonObject.nullable().describe('properties'),
+            z.string().check(z.describe('created_at, ISO-8601')),
+            z.nullable(jsonObject).check(z.describe('properties')),
           ]),
         ]),
       )
-      .describe(
-        'The edges that reached a node of this page, each once, as arrays in edge_columns order: [source, target, type, depth], plus [id, created_at, properties] with edge_details=true.',
+      .check(
+        z.describe(
+          'The edges that reached a node of this page, each once, as arrays in edge_columns order: [source, target, type, depth], plus [id, created_at, properties] with edge_details=true.',
+        ),
       ),
   }),
   handler: async ({ params, query, context }) => {
@@ -505,7 +535,9 @@ export const lineageGet = defineRoute({
   inputPaths: { maxDepth: ['query', 'max_depth'] },
   response: z.object({
     model: ModelJson,
-    nodes: z.array(LineageNodeJson).describe('By depth then id; the model and its versions first.'),
+    nodes: z
+      .array(LineageNodeJson)
+      .check(z.describe('By depth then id; the model and its versions first.')),
     edges: z.array(LineageEdgeJson),
     ...WalkSummary,
   }),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { NotFoundError, ValidationError } from '../../registry/errors.ts';
 import {
@@ -39,17 +39,19 @@ const ModelIdParams = z.object({ id: globalIdOf('Model') });
 // --- POST /api/models -------------------------------------------------------------------------
 
 const ModelCreateBody = z.strictObject({
-  name: z.string().describe('Unique within your organization.'),
-  description: z.string().nullish().describe('Free text, up to 10,000 characters.'),
-  tags: z.array(z.string()).nullish().describe('Up to 50 tags of up to 64 characters.'),
-  metadata: jsonObject
-    .nullish()
-    .describe(
-      'A JSON object, e.g. { framework, model_type, provider, model_name, tags }; explicit fields win over it.',
+  name: z.string().check(z.describe('Unique within your organization.')),
+  description: z.nullish(z.string()).check(z.describe('Free text, up to 10,000 characters.')),
+  tags: z.nullish(z.array(z.string())).check(z.describe('Up to 50 tags of up to 64 characters.')),
+  metadata: z
+    .nullish(jsonObject)
+    .check(
+      z.describe(
+        'A JSON object, e.g. { framework, model_type, provider, model_name, tags }; explicit fields win over it.',
+      ),
     ),
-  provider: z.string().nullish().describe('Overrides metadata.provider.'),
-  framework: z.string().nullish().describe('Overrides metadata.framework.'),
-  model_type: z.string().nullish().describe('Overrides metadata.model_type.'),
+  provider: z.nullish(z.string()).check(z.describe('Overrides metadata.provider.')),
+  framework: z.nullish(z.string()).check(z.describe('Overrides metadata.framework.')),
+  model_type: z.nullish(z.string()).check(z.describe('Overrides metadata.model_type.')),
 });
 
 export const modelCreate = defineRoute({
@@ -84,9 +86,9 @@ export const modelCreate = defineRoute({
 
 // --- GET /api/models/:id ----------------------------------------------------------------------
 
-const ModelDetailJson = ModelJson.extend({
+const ModelDetailJson = z.extend(ModelJson, {
   aliases: z.array(AliasJson),
-  production_version: ModelVersionJson.nullable(),
+  production_version: z.nullable(ModelVersionJson),
 });
 
 export const modelGet = defineRoute({
@@ -125,9 +127,9 @@ export const modelGet = defineRoute({
 
 const VersionListQuery = z.object({
   limit,
-  after: globalIdOf('ModelVersion')
-    .optional()
-    .describe('Return versions after this one (the next_cursor of the previous page).'),
+  after: z
+    .optional(globalIdOf('ModelVersion'))
+    .check(z.describe('Return versions after this one (the next_cursor of the previous page).')),
 });
 
 export const modelVersionList = defineRoute({
@@ -143,9 +145,8 @@ export const modelVersionList = defineRoute({
   response: z.object({
     versions: z.array(ModelVersionJson),
     next_cursor: z
-      .string()
-      .nullable()
-      .describe('Pass as ?after= for the next page; null at the end.'),
+      .nullable(z.string())
+      .check(z.describe('Pass as ?after= for the next page; null at the end.')),
   }),
   handler: async ({ params, query, context }) => {
     const model = await modelOfPath(context, params.id, 'id');
@@ -182,26 +183,26 @@ export const modelVersionList = defineRoute({
 
 const DatasetLink = z.strictObject({
   dataset_id: globalIdOf('Dataset'),
-  properties: jsonObject
-    .nullish()
-    .describe('Stored on the edge, e.g. { "split": "train", "rows": 120000 }.'),
+  properties: z
+    .nullish(jsonObject)
+    .check(z.describe('Stored on the edge, e.g. { "split": "train", "rows": 120000 }.')),
 });
 
 const VersionCreateBody = z.strictObject({
-  version: z.string().describe('Semantic version, e.g. 1.2.0.'),
-  description: z.string().nullish(),
-  metadata: jsonObject.nullish(),
+  version: z.string().check(z.describe('Semantic version, e.g. 1.2.0.')),
+  description: z.nullish(z.string()),
+  metadata: z.nullish(jsonObject),
   derived_from: z
-    .array(globalIdOf('ModelVersion'))
-    .nullish()
-    .describe('Global IDs of the versions this one derives from.'),
-  trained_on: z.array(DatasetLink).nullish().describe('Training datasets.'),
-  evaluated_on: z.array(DatasetLink).nullish().describe('Evaluation datasets.'),
+    .nullish(z.array(globalIdOf('ModelVersion')))
+    .check(z.describe('Global IDs of the versions this one derives from.')),
+  trained_on: z.nullish(z.array(DatasetLink)).check(z.describe('Training datasets.')),
+  evaluated_on: z.nullish(z.array(DatasetLink)).check(z.describe('Evaluation datasets.')),
   is_production: z
-    .boolean()
-    .nullish()
-    .describe(
-      'The seed’s flag: true creates the version straight into production, through the promotion policy (refused with nothing written while the policy wants an approved request); default false.',
+    .nullish(z.boolean())
+    .check(
+      z.describe(
+        'The seed’s flag: true creates the version straight into production, through the promotion policy (refused with nothing written while the policy wants an approved request); default false.',
+      ),
     ),
 });
 
@@ -267,20 +268,23 @@ export const modelPromote = defineRoute({
   scope: 'editor',
   params: z.object({
     id: globalIdOf('Model'),
-    version: z.string().min(1).max(128).describe('The version string, e.g. 1.2.0.'),
+    version: z
+      .string()
+      .check(z.minLength(1), z.maxLength(128), z.describe('The version string, e.g. 1.2.0.')),
   }),
-  body: z
-    .strictObject({
-      reason: z.string().nullish().describe('Why, for the audit trail (up to 2,000 characters).'),
-    })
-    .optional(),
+  body: z.optional(
+    z.strictObject({
+      reason: z
+        .nullish(z.string())
+        .check(z.describe('Why, for the audit trail (up to 2,000 characters).')),
+    }),
+  ),
   response: z.object({
     model: ModelJson,
     version: ModelVersionJson,
     previous_version_id: z
-      .string()
-      .nullable()
-      .describe('Global ID of the version that was in production before, if any.'),
+      .nullable(z.string())
+      .check(z.describe('Global ID of the version that was in production before, if any.')),
   }),
   inputPaths: { versionId: ['params', 'version'] },
   handler: async ({ params, body, context, claim }) => {
@@ -330,15 +334,21 @@ const LIST_ARGUMENTS: Record<string, readonly string[]> = {
 
 const ModelListQuery = z.object({
   tags: commaList('Models having every one of these tags.'),
-  status: commaList('Models in any of these states (ACTIVE, DEPRECATED, ARCHIVED; any case).')
-    .transform((values) => values?.map((value) => value.toUpperCase()))
-    .pipe(z.array(z.enum(MODEL_STATUSES)).optional()),
+  status: z.pipe(
+    z.pipe(
+      commaList('Models in any of these states (ACTIVE, DEPRECATED, ARCHIVED; any case).'),
+      z.transform((values) => values?.map((value) => value.toUpperCase())),
+    ),
+    z.optional(z.array(z.enum(MODEL_STATUSES))),
+  ),
   provider: commaList('Models from any of these providers.'),
   framework: commaList('Models built with any of these frameworks.'),
   model_type: commaList('Models of any of these types.'),
-  text: z.string().optional().describe('Case-insensitive substring of the name or description.'),
+  text: z
+    .optional(z.string())
+    .check(z.describe('Case-insensitive substring of the name or description.')),
   limit,
-  cursor: z.string().optional().describe('The next_cursor of the previous page.'),
+  cursor: z.optional(z.string()).check(z.describe('The next_cursor of the previous page.')),
 });
 
 export const modelList = defineRoute({
@@ -354,9 +364,8 @@ export const modelList = defineRoute({
   response: z.object({
     models: z.array(ModelJson),
     next_cursor: z
-      .string()
-      .nullable()
-      .describe('Pass as ?cursor= for the next page; null at the end.'),
+      .nullable(z.string())
+      .check(z.describe('Pass as ?cursor= for the next page; null at the end.')),
   }),
   handler: async ({ query, context }) => {
     const after = query.cursor === undefined ? null : decodeCursorKey(query.cursor);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   IDEMPOTENCY_TTL_MS,
   MAX_IDEMPOTENCY_KEY_LENGTH,
@@ -12,7 +12,7 @@ type JsonSchema = Record<string, unknown> & {
 };
 
 /** JSON Schema (2020-12, which OpenAPI 3.1 uses as is) of what a client sends or receives. */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
     io,
     unrepresentable: 'any',
@@ -50,7 +50,7 @@ const ERROR_RESPONSES: Record<string, string> = {
   '409': 'The change collides with existing state (CONFLICT, LINEAGE_CYCLE, APPROVAL_REQUIRED).',
 };
 
-function parameters(where: 'path' | 'query', schema: z.ZodType | undefined) {
+function parameters(where: 'path' | 'query', schema: z.ZodMiniType | undefined) {
   if (!schema) return [];
   const object = jsonSchema(schema, 'input');
   const required = new Set(object.required ?? []);

@@ -1,6 +1,7 @@
 // Request pieces several route groups share: page sizes, time ranges, case-insensitive enums, and
 // the model a path names.
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../../zod-locale.ts';
 import type { Context } from '../../context.ts';
 import { decodeIdOf } from '../../global-id.ts';
 import { NotFoundError } from '../../registry/errors.ts';
@@ -12,26 +13,24 @@ import { globalIdOf } from './present.ts';
 
 export const jsonObject = z
   .record(z.string(), z.unknown())
-  .describe('A JSON object (up to 64 KiB once serialized).');
+  .check(z.describe('A JSON object (up to 64 KiB once serialized).'));
 
-export const limit = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_PAGE_SIZE)
-  .default(DEFAULT_PAGE_SIZE)
-  .describe(`Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`);
+export const limit = z
+  ._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE)), DEFAULT_PAGE_SIZE)
+  .check(z.describe(`Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`));
 
 /** One of `values`, in any letter case (`latency`, `LATENCY`). */
 export function anyCaseEnum<const T extends readonly [string, ...string[]]>(
   values: T,
   description: string,
 ) {
-  return z
-    .string()
-    .describe(`${description} One of ${values.join(', ')} (any case).`)
-    .transform((value) => value.toUpperCase())
-    .pipe(z.enum(values));
+  return z.pipe(
+    z.pipe(
+      z.string().check(z.describe(`${description} One of ${values.join(', ')} (any case).`)),
+      z.transform((value) => value.toUpperCase()),
+    ),
+    z.enum(values),
+  );
 }
 
 /** Epoch numbers below this are seconds (until the year 5138), others milliseconds. */
@@ -45,37 +44,46 @@ const ISO_TIME = z.iso.datetime({ offset: true });
  * digits, e.g. `?start=1234567890`), told apart by size. As a Date.
  */
 export function isoTime(description: string) {
-  return z
-    .union([z.number(), z.string()])
-    .describe(
-      `${description} ISO-8601 with a zone (2026-11-01T00:00:00Z), or epoch seconds (1234567890) or milliseconds (1234567890000).`,
-    )
-    .transform((value, context) => {
+  return z.pipe(
+    z
+      .union([z.number(), z.string()])
+      .check(
+        z.describe(
+          `${description} ISO-8601 with a zone (2026-11-01T00:00:00Z), or epoch seconds (1234567890) or milliseconds (1234567890000).`,
+        ),
+      ),
+    z.transform((value, context) => {
       if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value)) {
         const epoch = Number(value);
         const date = new Date(epoch < EPOCH_MILLISECONDS_FROM ? epoch * 1000 : epoch);
         if (Number.isFinite(epoch) && epoch >= 0 && !Number.isNaN(date.getTime())) return date;
-        context.addIssue({ code: 'custom', message: 'Not a time: a negative or too large epoch' });
+        context.issues.push({
+          code: 'custom',
+          message: 'Not a time: a negative or too large epoch',
+          input: value,
+        });
         return z.NEVER;
       }
       const parsed = ISO_TIME.safeParse(value);
       if (parsed.success) return new Date(parsed.data);
-      for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom' });
+      for (const issue of parsed.error.issues) {
+        context.issues.push({ ...issue, code: 'custom', input: value });
+      }
       return z.NEVER;
-    });
+    }),
+  );
 }
 
 /** `?start=&end=`: the range [start, end); both optional (default: the 30 days before now). */
 export const rangeQuery = {
-  start: isoTime('Start (inclusive); default 30 days before end.').optional(),
-  end: isoTime('End (exclusive); default now.').optional(),
+  start: z.optional(isoTime('Start (inclusive); default 30 days before end.')),
+  end: z.optional(isoTime('End (exclusive); default now.')),
 };
 
 /** `?name=`: the name of a CUSTOM metric, with `?type=CUSTOM`. */
 export const customName = z
-  .string()
-  .optional()
-  .describe('The name of a CUSTOM metric (lowercase, e.g. "bleu"); only with CUSTOM.');
+  .optional(z.string())
+  .check(z.describe('The name of a CUSTOM metric (lowercase, e.g. "bleu"); only with CUSTOM.'));
 
 /** Where the services' range errors (`from`, `to`) point in a `?start=&end=` query. */
 export const RANGE_QUERY_PATHS = { from: ['query', 'start'], to: ['query', 'end'] } as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import {
   compareModels,
@@ -40,14 +40,14 @@ import { defineRoute } from './route.ts';
 const metricType = anyCaseEnum(METRIC_TYPES, 'The metric.');
 
 const MetricPointJson = z.object({
-  id: z.string().describe('The point’s id (UUIDv7).'),
+  id: z.string().check(z.describe('The point’s id (UUIDv7).')),
   model_id: globalIdOf('Model'),
   version_id: globalIdOf('ModelVersion'),
   metric_type: z.enum(METRIC_TYPES),
-  name: z.string().nullable().describe('The CUSTOM metric’s name, else null.'),
+  name: z.nullable(z.string()).check(z.describe('The CUSTOM metric’s name, else null.')),
   value: z.number(),
-  context: jsonObject.nullable(),
-  timestamp: z.string().describe('When it was measured (ISO-8601).'),
+  context: z.nullable(jsonObject),
+  timestamp: z.string().check(z.describe('When it was measured (ISO-8601).')),
 });
 
 /** The answer to a batch of one point. */
@@ -70,11 +70,13 @@ function onePointJson([point]: readonly MetricPoint[]): z.infer<typeof MetricPoi
 
 const metricValue = z
   .number()
-  .describe('Finite; LATENCY and THROUGHPUT at least 0, ACCURACY and ERROR_RATE from 0 to 1.');
-const metricContext = jsonObject
-  .nullish()
-  .describe('A JSON object about the measurement (up to 64 KiB).');
-const metricTime = isoTime('When it was measured (default now); not in the future.').nullish();
+  .check(
+    z.describe('Finite; LATENCY and THROUGHPUT at least 0, ACCURACY and ERROR_RATE from 0 to 1.'),
+  );
+const metricContext = z
+  .nullish(jsonObject)
+  .check(z.describe('A JSON object about the measurement (up to 64 KiB).'));
+const metricTime = z.nullish(isoTime('When it was measured (default now); not in the future.'));
 
 export const metricsRecord = defineRoute({
   method: 'POST',
@@ -90,25 +92,27 @@ export const metricsRecord = defineRoute({
     z.strictObject({
       version_id: globalIdOf('ModelVersion'),
       metric_type: metricType,
-      name: customName.nullable(),
+      name: z.nullable(customName),
       value: metricValue,
       context: metricContext,
       timestamp: metricTime,
     }),
     z
       .strictObject({
-        model_id: globalIdOf('Model').describe(
-          'The model: the point is recorded on its production version, else its newest (resolved_version says which).',
+        model_id: globalIdOf('Model').check(
+          z.describe(
+            'The model: the point is recorded on its production version, else its newest (resolved_version says which).',
+          ),
         ),
         metric_type: metricType,
-        name: customName.nullable(),
+        name: z.nullable(customName),
         metric_value: metricValue,
         context: metricContext,
         timestamp: metricTime,
       })
-      .describe('The seed’s shape: model_id and metric_value.'),
+      .check(z.describe('The seed’s shape: model_id and metric_value.')),
   ]),
-  response: MetricPointJson.extend({ resolved_version: ResolvedVersionJson.optional() }),
+  response: z.extend(MetricPointJson, { resolved_version: z.optional(ResolvedVersionJson) }),
   handler: async ({ body, context, claim }) => {
     const { versionId, resolved } = await versionOfBody(context, body);
     const value = 'value' in body ? body.value : body.metric_value;
@@ -165,20 +169,20 @@ export const metricsList = defineRoute({
   query: z.object({
     type: metricType,
     name: customName,
-    granularity: anyCaseEnum(GRANULARITIES, 'Bucket width (default DAY).').optional(),
+    granularity: z.optional(anyCaseEnum(GRANULARITIES, 'Bucket width (default DAY).')),
     ...rangeQuery,
   }),
   inputPaths: { ...RANGE_QUERY_PATHS, granularity: ['query', 'granularity'] },
   response: z.object({
     metric_type: z.enum(METRIC_TYPES),
-    name: z.string().nullable(),
+    name: z.nullable(z.string()),
     granularity: z.enum(GRANULARITIES),
     start: z.string(),
     end: z.string(),
     buckets: z.array(
       z.object({
-        start: z.string().describe('Start of the bucket (UTC hour, day or ISO week).'),
-        count: z.number().int(),
+        start: z.string().check(z.describe('Start of the bucket (UTC hour, day or ISO week).')),
+        count: z.number().check(z.int()),
         mean: z.number(),
         min: z.number(),
         max: z.number(),
@@ -225,9 +229,9 @@ export const metricsStats = defineRoute({
   params: ModelIdParams,
   query: z.object({ type: metricType, name: customName, ...rangeQuery }),
   inputPaths: RANGE_QUERY_PATHS,
-  response: DistributionJson.extend({
+  response: z.extend(DistributionJson, {
     metric_type: z.enum(METRIC_TYPES),
-    name: z.string().nullable(),
+    name: z.nullable(z.string()),
     start: z.string(),
     end: z.string(),
   }),
@@ -268,11 +272,11 @@ export const performanceCompare = defineRoute({
   body: z.strictObject({
     model_ids: z
       .array(globalIdOf('Model'))
-      .describe(`Global IDs of 1 to ${MAX_COMPARED_MODELS} models.`),
+      .check(z.describe(`Global IDs of 1 to ${MAX_COMPARED_MODELS} models.`)),
     metric_type: metricType,
-    name: customName.nullable(),
-    start: isoTime('Start (inclusive); default 30 days before end.').nullish(),
-    end: isoTime('End (exclusive); default now.').nullish(),
+    name: z.nullable(customName),
+    start: z.nullish(isoTime('Start (inclusive); default 30 days before end.')),
+    end: z.nullish(isoTime('End (exclusive); default now.')),
   }),
   inputPaths: {
     modelIds: ['body', 'model_ids'],
@@ -283,7 +287,9 @@ export const performanceCompare = defineRoute({
   response: z.object({
     entries: z.array(
       z.object({
-        rank: z.number().int().nullable().describe('1 for the best mean; null without points.'),
+        rank: z
+          .nullable(z.number().check(z.int()))
+          .check(z.describe('1 for the best mean; null without points.')),
         model_id: globalIdOf('Model'),
         stats: DistributionJson,
       }),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { encodeGlobalID } from '../../global-id.ts';
 import type { Dataset } from '../../registry/dataset/dataset.ts';
 import type { Deployment } from '../../registry/deployment/deployment.ts';
@@ -30,26 +30,28 @@ import type { InferenceRequest, UsageTotals } from '../../registry/usage/usage.t
 export function globalIdOf(kind: string) {
   return z
     .string()
-    .min(1)
-    .max(200)
-    .describe(`Global ID of a ${kind}, as the GraphQL API returns it (e.g. data.model.id).`);
+    .check(
+      z.minLength(1),
+      z.maxLength(200),
+      z.describe(`Global ID of a ${kind}, as the GraphQL API returns it (e.g. data.model.id).`),
+    );
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
-const userId = z.string().nullable().describe('Global ID of the user, or null.');
+const userId = z.nullable(z.string()).check(z.describe('Global ID of the user, or null.'));
 
 export const ModelJson = z.object({
   id: globalIdOf('Model'),
   name: z.string(),
-  description: z.string().nullable(),
+  description: z.nullable(z.string()),
   tags: z.array(z.string()),
-  metadata: jsonObject.nullable(),
-  provider: z.string().nullable(),
-  framework: z.string().nullable(),
-  model_type: z.string().nullable(),
+  metadata: z.nullable(jsonObject),
+  provider: z.nullable(z.string()),
+  framework: z.nullable(z.string()),
+  model_type: z.nullable(z.string()),
   status: z.enum(['ACTIVE', 'DEPRECATED', 'ARCHIVED']),
-  created_at: z.string().describe('ISO-8601 time.'),
-  updated_at: z.string().describe('ISO-8601 time.'),
+  created_at: z.string().check(z.describe('ISO-8601 time.')),
+  updated_at: z.string().check(z.describe('ISO-8601 time.')),
   created_by: userId,
 });
 
@@ -57,15 +59,15 @@ export const ModelVersionJson = z.object({
   id: globalIdOf('ModelVersion'),
   model_id: globalIdOf('Model'),
   version: z.string(),
-  description: z.string().nullable(),
-  metadata: jsonObject.nullable(),
-  aliases: z.array(z.string()).describe('Aliases pointing at this version, by name.'),
+  description: z.nullable(z.string()),
+  metadata: z.nullable(jsonObject),
+  aliases: z.array(z.string()).check(z.describe('Aliases pointing at this version, by name.')),
   is_production: z.boolean(),
   status: z
     .enum(['ACTIVE', 'ARCHIVED'])
-    .describe('ARCHIVED versions are left out of lists and never promoted.'),
+    .check(z.describe('ARCHIVED versions are left out of lists and never promoted.')),
   created_at: z.string(),
-  updated_at: z.string().describe('ISO-8601 time: the last edit, archive or restore.'),
+  updated_at: z.string().check(z.describe('ISO-8601 time: the last edit, archive or restore.')),
   created_by: userId,
 });
 
@@ -125,30 +127,29 @@ export function aliasJson(alias: ModelAlias): z.infer<typeof AliasJson> {
 
 /** Comma-separated query values (`?tags=a,b`), trimmed, empty entries dropped. */
 export function commaList(description: string) {
-  return z
-    .string()
-    .optional()
-    .describe(`${description} Comma-separated.`)
-    .transform((value) =>
+  return z.pipe(
+    z.optional(z.string()).check(z.describe(`${description} Comma-separated.`)),
+    z.transform((value) =>
       value === undefined
         ? undefined
         : value
             .split(',')
             .map((entry) => entry.trim())
             .filter((entry) => entry !== ''),
-    );
+    ),
+  );
 }
 
-const isoTime = z.string().describe('ISO-8601 time.');
-const nullableNumber = z.number().nullable();
+const isoTime = z.string().check(z.describe('ISO-8601 time.'));
+const nullableNumber = z.nullable(z.number());
 
 export const DatasetJson = z.object({
   id: globalIdOf('Dataset'),
   name: z.string(),
-  description: z.string().nullable(),
-  uri: z.string().nullable(),
-  format: z.string().nullable(),
-  metadata: jsonObject.nullable(),
+  description: z.nullable(z.string()),
+  uri: z.nullable(z.string()),
+  format: z.nullable(z.string()),
+  metadata: z.nullable(jsonObject),
   created_at: isoTime,
   updated_at: isoTime,
   created_by: userId,
@@ -172,10 +173,10 @@ export const DeploymentJson = z.object({
   id: globalIdOf('Deployment'),
   name: z.string(),
   environment: z.string(),
-  description: z.string().nullable(),
-  endpoint_url: z.string().nullable(),
-  region: z.string().nullable(),
-  metadata: jsonObject.nullable(),
+  description: z.nullable(z.string()),
+  endpoint_url: z.nullable(z.string()),
+  region: z.nullable(z.string()),
+  metadata: z.nullable(jsonObject),
   created_at: isoTime,
   updated_at: isoTime,
   created_by: userId,
@@ -199,8 +200,8 @@ export function deploymentJson(deployment: Deployment): z.infer<typeof Deploymen
 export const ExperimentJson = z.object({
   id: globalIdOf('Experiment'),
   name: z.string(),
-  description: z.string().nullable(),
-  metadata: jsonObject.nullable(),
+  description: z.nullable(z.string()),
+  metadata: z.nullable(jsonObject),
   created_at: isoTime,
   updated_at: isoTime,
   created_by: userId,
@@ -219,7 +220,7 @@ export function experimentJson(experiment: Experiment): z.infer<typeof Experimen
 }
 
 export const ComplianceCheckJson = z.object({
-  id: z.string().describe('The run’s id (UUIDv7).'),
+  id: z.string().check(z.describe('The run’s id (UUIDv7).')),
   type: z.enum(['GDPR', 'AI_ACT', 'FAIRNESS', 'SECURITY']),
   status: z.enum(['PASSED', 'FAILED', 'NEEDS_REVIEW']),
   summary: z.string(),
@@ -227,14 +228,18 @@ export const ComplianceCheckJson = z.object({
     z.object({
       code: z.string(),
       message: z.string(),
-      subject_id: z.string().nullable().describe('Global ID of the node it is about, if any.'),
+      subject_id: z
+        .nullable(z.string())
+        .check(z.describe('Global ID of the node it is about, if any.')),
     }),
   ),
-  details: jsonObject
-    .nullable()
-    .describe('What the check computed (fairness ratios, AI Act tier).'),
+  details: z
+    .nullable(jsonObject)
+    .check(z.describe('What the check computed (fairness ratios, AI Act tier).')),
   version_id: globalIdOf('ModelVersion'),
-  approval_id: z.string().nullable().describe('Global ID of the request it ran for, or null.'),
+  approval_id: z
+    .nullable(z.string())
+    .check(z.describe('Global ID of the request it ran for, or null.')),
   run_by: userId,
   created_at: isoTime,
 });
@@ -269,22 +274,20 @@ export const ApprovalJson = z.object({
   requested_checks: z.array(z.string()),
   checks: z
     .array(ComplianceCheckJson)
-    .describe('The latest result of each requested check (re-runs replace earlier ones).'),
+    .check(z.describe('The latest result of each requested check (re-runs replace earlier ones).')),
   evidence: jsonObject,
-  request_notes: z.string().nullable(),
+  request_notes: z.nullable(z.string()),
   requested_by: globalIdOf('User'),
   requested_by_name: z
-    .string()
-    .nullable()
-    .describe('Who the client said asks (the seed’s requested_by), as sent; else null.'),
+    .nullable(z.string())
+    .check(z.describe('Who the client said asks (the seed’s requested_by), as sent; else null.')),
   requested_at: isoTime,
   reviewed_by: userId,
   reviewed_by_name: z
-    .string()
-    .nullable()
-    .describe('Who the client said decided (the seed’s reviewed_by), as sent; else null.'),
-  reviewed_at: z.string().nullable(),
-  review_notes: z.string().nullable(),
+    .nullable(z.string())
+    .check(z.describe('Who the client said decided (the seed’s reviewed_by), as sent; else null.')),
+  reviewed_at: z.nullable(z.string()),
+  review_notes: z.nullable(z.string()),
 });
 
 export function approvalJson(
@@ -311,11 +314,11 @@ export function approvalJson(
 }
 
 export const DistributionJson = z.object({
-  count: z.number().int(),
+  count: z.number().check(z.int()),
   mean: nullableNumber,
   min: nullableNumber,
   max: nullableNumber,
-  stddev: nullableNumber.describe('Sample standard deviation; null below two values.'),
+  stddev: nullableNumber.check(z.describe('Sample standard deviation; null below two values.')),
   p50: nullableNumber,
   p95: nullableNumber,
   p99: nullableNumber,
@@ -327,16 +330,18 @@ export function distributionJson(distribution: Distribution): z.infer<typeof Dis
 }
 
 export const UsageTotalsJson = z.object({
-  requests: z.number().int(),
-  successful_requests: z.number().int(),
-  error_requests: z.number().int(),
-  tokens_input: z.number().int(),
-  tokens_output: z.number().int(),
-  tokens_cached: z.number().int(),
-  tokens_reasoning: z.number().int(),
-  total_cost_usd: nullableNumber.describe('Sum over priced requests; null when none is priced.'),
-  priced_requests: z.number().int(),
-  unpriced_requests: z.number().int(),
+  requests: z.number().check(z.int()),
+  successful_requests: z.number().check(z.int()),
+  error_requests: z.number().check(z.int()),
+  tokens_input: z.number().check(z.int()),
+  tokens_output: z.number().check(z.int()),
+  tokens_cached: z.number().check(z.int()),
+  tokens_reasoning: z.number().check(z.int()),
+  total_cost_usd: nullableNumber.check(
+    z.describe('Sum over priced requests; null when none is priced.'),
+  ),
+  priced_requests: z.number().check(z.int()),
+  unpriced_requests: z.number().check(z.int()),
   mean_cost_usd: nullableNumber,
   cost_per_1k_tokens_usd: nullableNumber,
   mean_latency_ms: nullableNumber,
@@ -363,12 +368,14 @@ export function usageTotalsJson(totals: UsageTotals): z.infer<typeof UsageTotals
 }
 
 export const RoiJson = z.object({
-  quality_per_dollar: nullableNumber.describe('Mean quality / mean cost over requests with both.'),
+  quality_per_dollar: nullableNumber.check(
+    z.describe('Mean quality / mean cost over requests with both.'),
+  ),
   cost_per_successful_request_usd: nullableNumber,
   mean_quality_score: nullableNumber,
   mean_cost_usd: nullableNumber,
-  requests: z.number().int().describe('Requests with both a quality score and a cost.'),
-  unpriced_requests: z.number().int(),
+  requests: z.number().check(z.int(), z.describe('Requests with both a quality score and a cost.')),
+  unpriced_requests: z.number().check(z.int()),
 });
 
 export function roiJson(totals: UsageTotals): z.infer<typeof RoiJson> {
@@ -383,23 +390,23 @@ export function roiJson(totals: UsageTotals): z.infer<typeof RoiJson> {
 }
 
 export const InferenceRequestJson = z.object({
-  id: z.string().describe('The request’s id (UUIDv7), as GraphQL gives it.'),
+  id: z.string().check(z.describe('The request’s id (UUIDv7), as GraphQL gives it.')),
   model_id: globalIdOf('Model'),
-  version_id: z.string().nullable(),
-  deployment_id: z.string().nullable(),
-  experiment_id: z.string().nullable(),
+  version_id: z.nullable(z.string()),
+  deployment_id: z.nullable(z.string()),
+  experiment_id: z.nullable(z.string()),
   provider: z.string(),
   provider_model: z.string(),
   latency_ms: z.number(),
-  tokens_input: z.number().int(),
-  tokens_output: z.number().int(),
-  tokens_cached: z.number().int(),
-  tokens_reasoning: z.number().int(),
-  cost_usd: nullableNumber.describe('Null: unpriced (no cost given, no price matched).'),
-  cost_source: z.enum(['PROVIDED', 'PRICE_TABLE']).nullable(),
+  tokens_input: z.number().check(z.int()),
+  tokens_output: z.number().check(z.int()),
+  tokens_cached: z.number().check(z.int()),
+  tokens_reasoning: z.number().check(z.int()),
+  cost_usd: nullableNumber.check(z.describe('Null: unpriced (no cost given, no price matched).')),
+  cost_source: z.nullable(z.enum(['PROVIDED', 'PRICE_TABLE'])),
   quality_score: nullableNumber,
   status: z.enum(['SUCCESS', 'ERROR']),
-  idempotency_key: z.string().nullable(),
+  idempotency_key: z.nullable(z.string()),
   timestamp: isoTime,
 });
 
@@ -429,9 +436,11 @@ export function inferenceRequestJson(
 }
 
 export const LineageNodeJson = z.object({
-  id: z.string().describe('Global ID of the node.'),
-  kind: z.string().describe('Model, ModelVersion, Dataset, Deployment, Experiment or User.'),
-  depth: z.number().int().describe('Hops from the root.'),
+  id: z.string().check(z.describe('Global ID of the node.')),
+  kind: z
+    .string()
+    .check(z.describe('Model, ModelVersion, Dataset, Deployment, Experiment or User.')),
+  depth: z.number().check(z.int(), z.describe('Hops from the root.')),
   reached_by: z.enum(['ROOT', 'UPSTREAM', 'DOWNSTREAM']),
 });
 
@@ -446,11 +455,13 @@ export function lineageNodeJson(node: LineageNodeEntry): z.infer<typeof LineageN
 
 export const LineageEdgeJson = z.object({
   id: globalIdOf('GraphEdge'),
-  type: z.string().describe('TRAINED_ON, DERIVED_FROM, DEPLOYED_TO, REPLACED_BY, ...'),
-  source: z.string().describe('Global ID of the stored edge’s source (a version TRAINED_ON ...).'),
-  target: z.string().describe('Global ID of the stored edge’s target.'),
-  depth: z.number().int().describe('Hops from the root to the node this edge reached.'),
-  properties: jsonObject.nullable(),
+  type: z.string().check(z.describe('TRAINED_ON, DERIVED_FROM, DEPLOYED_TO, REPLACED_BY, ...')),
+  source: z
+    .string()
+    .check(z.describe('Global ID of the stored edge’s source (a version TRAINED_ON ...).')),
+  target: z.string().check(z.describe('Global ID of the stored edge’s target.')),
+  depth: z.number().check(z.int(), z.describe('Hops from the root to the node this edge reached.')),
+  properties: z.nullable(jsonObject),
   created_at: isoTime,
 });
 
@@ -476,10 +487,16 @@ export const ResolvedVersionJson = z
     version: z.string(),
     rule: z
       .enum(['PRODUCTION', 'LATEST'])
-      .describe('PRODUCTION: the model’s production version; LATEST: it has none, so the newest.'),
+      .check(
+        z.describe(
+          'PRODUCTION: the model’s production version; LATEST: it has none, so the newest.',
+        ),
+      ),
   })
-  .describe(
-    'Present when the request named a model (model_id) where a version is needed: the version acted on, and why.',
+  .check(
+    z.describe(
+      'Present when the request named a model (model_id) where a version is needed: the version acted on, and why.',
+    ),
   );
 
 export function resolvedVersionJson(

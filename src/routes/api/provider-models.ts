@@ -1,7 +1,7 @@
 // REST twins of the provider model map and unmatched usage (GraphQL providerModelMapSet,
 // providerModelMapDelete, providerModelMaps, unmatchedUsage; docs/otlp.md): how GenAI spans from
 // POST /v1/traces find their registered model, and which ones found none.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import {
   removeProviderModelMap,
@@ -15,11 +15,13 @@ import { defineRoute } from './route.ts';
 
 const ProviderModelMapJson = z.object({
   id: globalIdOf('ProviderModelMap'),
-  provider: z.string().describe('The provider, lowercase.'),
-  provider_model: z.string().describe('Provider model names it applies to: exact or a GLOB.'),
+  provider: z.string().check(z.describe('The provider, lowercase.')),
+  provider_model: z
+    .string()
+    .check(z.describe('Provider model names it applies to: exact or a GLOB.')),
   model_id: globalIdOf('Model'),
-  version_id: z.string().nullable().describe('Global ID of the version, or null.'),
-  updated_at: z.string().describe('ISO-8601 time it was last set.'),
+  version_id: z.nullable(z.string()).check(z.describe('Global ID of the version, or null.')),
+  updated_at: z.string().check(z.describe('ISO-8601 time it was last set.')),
 });
 
 function providerModelMapJson(map: ProviderModelMap): z.infer<typeof ProviderModelMapJson> {
@@ -45,10 +47,12 @@ export const providerModelMapSet = defineRoute({
   tag: 'vibe',
   scope: 'admin',
   body: z.strictObject({
-    provider: z.string().describe('The provider as spans name it; stored lowercase.'),
-    provider_model: z.string().describe('The provider model name, exact or a GLOB ("gpt-4o*").'),
+    provider: z.string().check(z.describe('The provider as spans name it; stored lowercase.')),
+    provider_model: z
+      .string()
+      .check(z.describe('The provider model name, exact or a GLOB ("gpt-4o*").')),
     model_id: globalIdOf('Model'),
-    version_id: globalIdOf('ModelVersion').nullish(),
+    version_id: z.nullish(globalIdOf('ModelVersion')),
   }),
   response: z.object({ provider_model_map: ProviderModelMapJson }),
   handler: async ({ body, context, claim }) =>
@@ -121,11 +125,11 @@ export const unmatchedUsage = defineRoute({
   tag: 'vibe',
   scope: 'viewer',
   query: z.object({
-    start: isoTime(
-      'Only spans that started at or after this time (default 30 days ago).',
-    ).optional(),
-    groups: z.coerce.number().int().min(1).max(UNMATCHED_ROWS).default(20),
-    examples: z.coerce.number().int().min(0).max(UNMATCHED_ROWS).default(10),
+    start: z.optional(
+      isoTime('Only spans that started at or after this time (default 30 days ago).'),
+    ),
+    groups: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(UNMATCHED_ROWS)), 20),
+    examples: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(UNMATCHED_ROWS)), 10),
   }),
   inputPaths: { start: ['query', 'start'] },
   response: z.object({
@@ -133,7 +137,7 @@ export const unmatchedUsage = defineRoute({
       z.object({
         provider: z.string(),
         provider_model: z.string(),
-        spans: z.number().int(),
+        spans: z.number().check(z.int()),
         tokens_input: z.number(),
         tokens_output: z.number(),
         first_seen: z.string(),
@@ -146,11 +150,11 @@ export const unmatchedUsage = defineRoute({
         span_id: z.string(),
         provider: z.string(),
         provider_model: z.string(),
-        tokens_input: z.number().int(),
-        tokens_output: z.number().int(),
+        tokens_input: z.number().check(z.int()),
+        tokens_output: z.number().check(z.int()),
         latency_ms: z.number(),
         status: z.enum(['SUCCESS', 'ERROR']),
-        end_user_id: z.string().nullable(),
+        end_user_id: z.nullable(z.string()),
         timestamp: z.string(),
       }),
     ),

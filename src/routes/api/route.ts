@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Context } from '../../context.ts';
 import type { IdempotencyClaim } from '../../registry/idempotency/idempotency.service.ts';
 
@@ -12,7 +12,7 @@ export function isWriteRoute(route: Pick<RouteDef, 'method' | 'readOnly'>): bool
   return route.method !== 'GET' && !route.readOnly;
 }
 
-type AnyObject = z.ZodObject<z.ZodRawShape>;
+type AnyObject = z.ZodMiniObject<z.core.$ZodShape>;
 
 /** What a handler gets: the parsed (already validated) request parts and the request context. */
 export interface HandlerInput<P, Q, B> {
@@ -39,7 +39,7 @@ export type Handler<P, Q, B> = (input: HandlerInput<P, Q, B>) => Promise<unknown
 export interface RouteDef<
   P extends AnyObject = AnyObject,
   Q extends AnyObject = AnyObject,
-  B extends z.ZodType = z.ZodType,
+  B extends z.ZodMiniType = z.ZodMiniType,
 > {
   method: Method;
   /** Path with `:name` parameters, e.g. `/api/models/:id`. */
@@ -56,7 +56,7 @@ export interface RouteDef<
   query?: Q;
   body?: B;
   /** JSON Schema of the success body, for the document only. */
-  response?: z.ZodType;
+  response?: z.ZodMiniType;
   /**
    * Where the field a service error path starts with came from, when it is not the body field of
    * the same name in snake_case, e.g. `{ modelId: ['params', 'id'] }` (see restPath).
@@ -74,9 +74,9 @@ export interface RouteDef<
 
 /** Keeps each route's handler typed by its own schemas. */
 export function defineRoute<
-  P extends AnyObject = z.ZodObject<Record<never, never>>,
-  Q extends AnyObject = z.ZodObject<Record<never, never>>,
-  B extends z.ZodType = z.ZodUndefined,
+  P extends AnyObject = z.ZodMiniObject<Record<never, never>>,
+  Q extends AnyObject = z.ZodMiniObject<Record<never, never>>,
+  B extends z.ZodMiniType = z.ZodMiniUndefined,
 >(route: RouteDef<P, Q, B>): RouteDef {
   return route as unknown as RouteDef;
 }

@@ -11,6 +11,7 @@ import {
   runWithKey,
   storedAnswer,
 } from '../../registry/idempotency/idempotency.service.ts';
+import '../../zod-locale.ts';
 import { ApiError, fromThrown, validationError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { compilePath, isWriteRoute, type RouteDef } from './route.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Context } from '../../context.ts';
 import { decodeIdOf, encodeGlobalID } from '../../global-id.ts';
 import { ValidationError } from '../../registry/errors.ts';
@@ -35,50 +35,63 @@ import {
 import { defineRoute } from './route.ts';
 
 const optionalId = (kind: string, what: string) =>
-  globalIdOf(kind).nullish().describe(`Global ID of ${what}.`);
+  z.nullish(globalIdOf(kind)).check(z.describe(`Global ID of ${what}.`));
 
 /** The request a client tracks, in the original snake_case. */
 const TrackBody = z.strictObject({
-  model_id: globalIdOf('Model').describe('Global ID of the registered model.'),
+  model_id: globalIdOf('Model').check(z.describe('Global ID of the registered model.')),
   version_id: optionalId('ModelVersion', 'one of its versions'),
   deployment_id: optionalId('Deployment', 'the deployment that served it'),
   experiment_id: optionalId('Experiment', 'the A/B experiment it belongs to'),
-  provider: z.string().describe('The provider (openai, anthropic...); stored lowercase.'),
-  provider_model: z.string().describe('The provider’s model name, e.g. "gpt-4o-2024-08-06".'),
-  latency_ms: z.number().describe('Latency in milliseconds (0 to 86,400,000).'),
-  tokens_input: z.number().describe('Input tokens, cached ones included (a whole number).'),
-  tokens_output: z.number().describe('Output tokens, reasoning ones included (a whole number).'),
-  tokens_cached: z.number().nullish().describe('Of the input tokens, those read from cache.'),
-  tokens_reasoning: z.number().nullish().describe('Of the output tokens, reasoning ones.'),
-  cost_usd: z
+  provider: z.string().check(z.describe('The provider (openai, anthropic...); stored lowercase.')),
+  provider_model: z
+    .string()
+    .check(z.describe('The provider’s model name, e.g. "gpt-4o-2024-08-06".')),
+  latency_ms: z.number().check(z.describe('Latency in milliseconds (0 to 86,400,000).')),
+  tokens_input: z
     .number()
-    .nullish()
-    .describe('What it cost in USD; default: from the price table, else unpriced (never $0).'),
-  quality_score: z.number().nullish().describe('A quality score on your own scale.'),
-  status: anyCaseEnum(INFERENCE_STATUSES, 'How it ended (default SUCCESS).').optional(),
-  idempotency_key: z
-    .string()
-    .nullish()
-    .describe(
-      `Recorded once (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, as every idempotency key): a retry with the same key returns the first result.`,
+    .check(z.describe('Input tokens, cached ones included (a whole number).')),
+  tokens_output: z
+    .number()
+    .check(z.describe('Output tokens, reasoning ones included (a whole number).')),
+  tokens_cached: z
+    .nullish(z.number())
+    .check(z.describe('Of the input tokens, those read from cache.')),
+  tokens_reasoning: z
+    .nullish(z.number())
+    .check(z.describe('Of the output tokens, reasoning ones.')),
+  cost_usd: z
+    .nullish(z.number())
+    .check(
+      z.describe('What it cost in USD; default: from the price table, else unpriced (never $0).'),
     ),
-  timestamp: isoTime('When it was made (default now).').nullish(),
+  quality_score: z.nullish(z.number()).check(z.describe('A quality score on your own scale.')),
+  status: z.optional(anyCaseEnum(INFERENCE_STATUSES, 'How it ended (default SUCCESS).')),
+  idempotency_key: z
+    .nullish(z.string())
+    .check(
+      z.describe(
+        `Recorded once (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, as every idempotency key): a retry with the same key returns the first result.`,
+      ),
+    ),
+  timestamp: z.nullish(isoTime('When it was made (default now).')),
   end_user_id: z
-    .string()
-    .nullish()
-    .describe('Your application’s end user, free text (1 to 200 characters).'),
+    .nullish(z.string())
+    .check(z.describe('Your application’s end user, free text (1 to 200 characters).')),
 });
 
 /** The seed's shape: the same, with model_name for provider_model. */
-const SeedTrackBody = TrackBody.omit({ provider_model: true })
-  .extend({
+const SeedTrackBody = z
+  .extend(z.omit(TrackBody, { provider_model: true }), {
     model_name: z
       .string()
-      .describe(
-        'The seed’s name for provider_model: the provider’s model name, e.g. "gpt-4-turbo".',
+      .check(
+        z.describe(
+          'The seed’s name for provider_model: the provider’s model name, e.g. "gpt-4-turbo".',
+        ),
       ),
   })
-  .describe('The seed’s shape: model_name instead of provider_model.');
+  .check(z.describe('The seed’s shape: model_name instead of provider_model.'));
 
 /** Service field names that the REST body spells differently. */
 const TRACK_FIELDS: Record<string, string> = {
@@ -112,7 +125,9 @@ export const inferenceTrack = defineRoute({
     request: InferenceRequestJson,
     deduplicated: z
       .boolean()
-      .describe('True when the idempotency key was already recorded: this is the first result.'),
+      .check(
+        z.describe('True when the idempotency key was already recorded: this is the first result.'),
+      ),
   }),
   handler: async ({ body, context, claim }) => {
     const optional = (value: string | null | undefined, kind: string, field: string) =>
@@ -156,13 +171,13 @@ export const inferenceTrack = defineRoute({
 // --- POST /api/vibe/score ---------------------------------------------------------------------
 
 const ScoreJson = z.object({
-  id: z.string().describe('The score’s id.'),
-  request_id: z.string().describe('The scored request’s id.'),
+  id: z.string().check(z.describe('The score’s id.')),
+  request_id: z.string().check(z.describe('The scored request’s id.')),
   name: z.string(),
   value: z.number(),
-  comment: z.string().nullable(),
+  comment: z.nullable(z.string()),
   source: z.enum(SCORE_SOURCES),
-  timestamp: z.string().describe('When it was last set, ISO-8601.'),
+  timestamp: z.string().check(z.describe('When it was last set, ISO-8601.')),
 });
 
 function scoredJson(scored: ScoredInference) {
@@ -190,12 +205,14 @@ export const inferenceScore = defineRoute({
   tag: 'vibe',
   scope: 'editor',
   body: z.strictObject({
-    request_id: z.string().nullish().describe('The request’s id.'),
-    trace_id: z.string().nullish().describe('Or the trace id of its span (32 hex digits)…'),
-    span_id: z.string().nullish().describe('…with the span id (16 hex digits).'),
-    name: z.string().describe('The score’s name; "quality" feeds the request’s quality.'),
-    value: z.number().describe('The value, on your own scale.'),
-    comment: z.string().nullish().describe('Why (up to 2,000 characters).'),
+    request_id: z.nullish(z.string()).check(z.describe('The request’s id.')),
+    trace_id: z
+      .nullish(z.string())
+      .check(z.describe('Or the trace id of its span (32 hex digits)…')),
+    span_id: z.nullish(z.string()).check(z.describe('…with the span id (16 hex digits).')),
+    name: z.string().check(z.describe('The score’s name; "quality" feeds the request’s quality.')),
+    value: z.number().check(z.describe('The value, on your own scale.')),
+    comment: z.nullish(z.string()).check(z.describe('Why (up to 2,000 characters).')),
     source: anyCaseEnum(SCORE_SOURCES, 'Who gives it.'),
   }),
   response: z.object({ score: ScoreJson, request: InferenceRequestJson }),
@@ -236,8 +253,8 @@ async function reportOf(context: Context, modelId: string, range: TimeRange, lat
 
 const RangeJson = {
   model_id: globalIdOf('Model'),
-  start: z.string().describe('Start (inclusive), ISO-8601.'),
-  end: z.string().describe('End (exclusive), ISO-8601.'),
+  start: z.string().check(z.describe('Start (inclusive), ISO-8601.')),
+  end: z.string().check(z.describe('End (exclusive), ISO-8601.')),
 };
 
 export const usageCosts = defineRoute({
@@ -255,9 +272,9 @@ export const usageCosts = defineRoute({
   response: z.object({
     ...RangeJson,
     totals: UsageTotalsJson,
-    latency_ms: DistributionJson.nullable().describe(
-      'Exact latency percentiles; null if not read.',
-    ),
+    latency_ms: z
+      .nullable(DistributionJson)
+      .check(z.describe('Exact latency percentiles; null if not read.')),
   }),
   handler: async ({ params, query, context }) => {
     const range = requireRange(query.start, query.end, []);
@@ -282,14 +299,16 @@ export const usageTrends = defineRoute({
   scope: 'viewer',
   params: ModelIdParams,
   query: z.object({
-    granularity: anyCaseEnum(GRANULARITIES, 'Bucket width (default DAY).').optional(),
+    granularity: z.optional(anyCaseEnum(GRANULARITIES, 'Bucket width (default DAY).')),
     ...rangeQuery,
   }),
   inputPaths: { ...RANGE_QUERY_PATHS, granularity: ['query', 'granularity'] },
   response: z.object({
     ...RangeJson,
     granularity: z.enum(GRANULARITIES),
-    buckets: z.array(UsageTotalsJson.extend({ start: z.string().describe('Bucket start.') })),
+    buckets: z.array(
+      z.extend(UsageTotalsJson, { start: z.string().check(z.describe('Bucket start.')) }),
+    ),
   }),
   handler: async ({ params, query, context }) => {
     const range = requireRange(query.start, query.end, []);
@@ -328,7 +347,7 @@ export const usageRoi = defineRoute({
   params: ModelIdParams,
   query: z.object(rangeQuery),
   inputPaths: RANGE_QUERY_PATHS,
-  response: RoiJson.extend(RangeJson),
+  response: z.extend(RoiJson, RangeJson),
   handler: async ({ params, query, context }) => {
     const range = requireRange(query.start, query.end, []);
     const report = await reportOf(context, params.modelId, range, false);
@@ -348,13 +367,15 @@ function finite(value: number | null | undefined): number | null {
   return value === null || value === undefined || !Number.isFinite(value) ? null : value;
 }
 
-const TestJson = z
-  .object({
-    statistic: z.number().nullable().describe('t or z; null when infinite.'),
-    degrees_of_freedom: z.number().nullable().describe('Welch–Satterthwaite (t-tests only).'),
-    p_value: z.number().describe('Two-sided p-value.'),
-  })
-  .nullable();
+const TestJson = z.nullable(
+  z.object({
+    statistic: z.nullable(z.number()).check(z.describe('t or z; null when infinite.')),
+    degrees_of_freedom: z
+      .nullable(z.number())
+      .check(z.describe('Welch–Satterthwaite (t-tests only).')),
+    p_value: z.number().check(z.describe('Two-sided p-value.')),
+  }),
+);
 
 function testJson(test: TestResult | null): z.infer<typeof TestJson> {
   return test
@@ -367,36 +388,39 @@ function testJson(test: TestResult | null): z.infer<typeof TestJson> {
 }
 
 const CompareBody = z.strictObject({
-  experiment_id: globalIdOf('Experiment').nullish().describe('Compare this experiment’s requests.'),
-  model_ids: z.array(globalIdOf('Model')).nullish().describe('Or: each model is an arm.'),
+  experiment_id: z
+    .nullish(globalIdOf('Experiment'))
+    .check(z.describe('Compare this experiment’s requests.')),
+  model_ids: z.nullish(z.array(globalIdOf('Model'))).check(z.describe('Or: each model is an arm.')),
   version_ids: z
-    .array(globalIdOf('ModelVersion'))
-    .nullish()
-    .describe('Or: each version is an arm.'),
-  arms_by: anyCaseEnum(
-    ['MODEL', 'VERSION'] as const,
-    'With experiment_id: the arms (default MODEL).',
-  ).optional(),
-  objective: anyCaseEnum(
-    ['QUALITY', 'QUALITY_PER_DOLLAR'] as const,
-    'What the verdict maximises (default QUALITY).',
-  ).optional(),
-  start: isoTime('Start (inclusive); default 30 days before end.').nullish(),
-  end: isoTime('End (exclusive); default now.').nullish(),
-  alpha: z.number().optional().describe('Significance level, between 0 and 0.5 (default 0.05).'),
+    .nullish(z.array(globalIdOf('ModelVersion')))
+    .check(z.describe('Or: each version is an arm.')),
+  arms_by: z.optional(
+    anyCaseEnum(['MODEL', 'VERSION'] as const, 'With experiment_id: the arms (default MODEL).'),
+  ),
+  objective: z.optional(
+    anyCaseEnum(
+      ['QUALITY', 'QUALITY_PER_DOLLAR'] as const,
+      'What the verdict maximises (default QUALITY).',
+    ),
+  ),
+  start: z.nullish(isoTime('Start (inclusive); default 30 days before end.')),
+  end: z.nullish(isoTime('End (exclusive); default now.')),
+  alpha: z
+    .optional(z.number())
+    .check(z.describe('Significance level, between 0 and 0.5 (default 0.05).')),
   power: z
-    .number()
-    .optional()
-    .describe('Power for the sample size, between 0.5 and 1 (default 0.8).'),
+    .optional(z.number())
+    .check(z.describe('Power for the sample size, between 0.5 and 1 (default 0.8).')),
 });
 
 /** The seed's shape: start_time and end_time (epoch seconds in its example) for start and end. */
-const SeedCompareBody = CompareBody.omit({ start: true, end: true })
-  .extend({
-    start_time: isoTime('The seed’s name for start.').nullish(),
-    end_time: isoTime('The seed’s name for end.').nullish(),
+const SeedCompareBody = z
+  .extend(z.omit(CompareBody, { start: true, end: true }), {
+    start_time: z.nullish(isoTime('The seed’s name for start.')),
+    end_time: z.nullish(isoTime('The seed’s name for end.')),
   })
-  .describe('The seed’s shape: start_time and end_time instead of start and end.');
+  .check(z.describe('The seed’s shape: start_time and end_time instead of start and end.'));
 
 /** The range of either shape; the seed's range errors name its start_time. */
 function compareRange(
@@ -442,27 +466,27 @@ export const usageCompare = defineRoute({
     arms_by: z.enum(['MODEL', 'VERSION']),
     arms: z.array(
       z.object({
-        arm_id: z.string().describe('Global ID of the arm’s model or version.'),
-        requests: z.number().int(),
+        arm_id: z.string().check(z.describe('Global ID of the arm’s model or version.')),
+        requests: z.number().check(z.int()),
         error_rate: z.number(),
-        quality_scored: z.number().int(),
-        mean_quality_score: z.number().nullable(),
-        quality_ci95: z.object({ low: z.number(), high: z.number() }).nullable(),
+        quality_scored: z.number().check(z.int()),
+        mean_quality_score: z.nullable(z.number()),
+        quality_ci95: z.nullable(z.object({ low: z.number(), high: z.number() })),
         latency_ms: DistributionJson,
-        mean_cost_usd: z.number().nullable(),
-        unpriced_requests: z.number().int(),
-        mean_quality_per_dollar: z.number().nullable(),
+        mean_cost_usd: z.nullable(z.number()),
+        unpriced_requests: z.number().check(z.int()),
+        mean_quality_per_dollar: z.nullable(z.number()),
       }),
     ),
     comparisons: z.array(
       z.object({
         a: z.string(),
         b: z.string(),
-        objective_difference: z.number().nullable(),
+        objective_difference: z.nullable(z.number()),
         objective_test: TestJson,
-        quality_difference: z.number().nullable(),
+        quality_difference: z.nullable(z.number()),
         quality_test: TestJson,
-        latency_difference_ms: z.number().nullable(),
+        latency_difference_ms: z.nullable(z.number()),
         latency_test: TestJson,
         error_rate_difference: z.number(),
         error_rate_test: TestJson,
@@ -470,11 +494,11 @@ export const usageCompare = defineRoute({
     ),
     verdict: z.object({
       outcome: z.enum(['WINNER', 'NOT_ENOUGH_EVIDENCE']),
-      winner: z.string().nullable(),
+      winner: z.nullable(z.string()),
       objective: z.enum(['QUALITY', 'QUALITY_PER_DOLLAR']),
       adjusted_alpha: z.number(),
-      required_per_arm: z.number().nullable(),
-      additional_per_arm: z.number().nullable(),
+      required_per_arm: z.nullable(z.number()),
+      additional_per_arm: z.nullable(z.number()),
       reason: z.string(),
     }),
     alpha: z.number(),
