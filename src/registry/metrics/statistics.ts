@@ -1,12 +1,9 @@
 // The statistics behind metricAlerts, abTestCompare, automatic promotion and the cost forecast.
-// Distribution functions (Student's t and normal CDF and quantiles) come from stdlib-js, which is
-// tested against reference implementations; writing and testing our own incomplete beta function
-// would buy nothing. Everything else here is a formula with its textbook name, tested against
-// hand-computed values in test/metrics/statistics.test.ts.
-import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+// The distribution functions (Student's t and normal CDF and quantiles) are in distributions.ts,
+// held to stdlib-js's values by test/metrics/distributions.test.ts. Everything else here is a
+// formula with its textbook name, tested against hand-computed values in
+// test/metrics/statistics.test.ts.
+import { normalCdf, normalQuantile, tCdf, tQuantile } from './distributions.ts';
 import type { Distribution } from './metrics.ts';
 
 /** What a sample is summarised to: enough for means, intervals and Welch's test. */
@@ -89,7 +86,7 @@ export function twoProportionZTest(
   return {
     statistic: z,
     degreesOfFreedom: null,
-    pValue: Math.min(1, 2 * normalCdf(-Math.abs(z), 0, 1)),
+    pValue: Math.min(1, 2 * normalCdf(-Math.abs(z))),
   };
 }
 
@@ -114,7 +111,7 @@ export function sampleSizePerArm(
   power: number,
 ): number | null {
   if (delta === 0 || !Number.isFinite(delta)) return null;
-  const z = normalQuantile(1 - alpha / 2, 0, 1) + normalQuantile(power, 0, 1);
+  const z = normalQuantile(1 - alpha / 2) + normalQuantile(power);
   return Math.ceil((z * z * (varianceA + varianceB)) / (delta * delta));
 }
 
