@@ -47,7 +47,7 @@ function hex(bytes: Uint8Array | null | undefined): string {
   return out;
 }
 
-/** protobufjs gives 64-bit integers as numbers in workerd and as Long objects where `long` loads. */
+/** 64-bit integers: numbers from protobufjs (protobuf-runtime.ts), strings or numbers in OTLP/JSON. */
 function int64(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
