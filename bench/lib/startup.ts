@@ -31,13 +31,25 @@ const number = (text: string, pattern: RegExp): number | undefined => {
   return match?.[1] === undefined ? undefined : Number(match[1]);
 };
 
-export async function checkStartup(workDir: string, run: number): Promise<CheckStartupResult> {
+/**
+ * `wrangler check startup`, on the Worker this checkout builds or, with `workerBundle`, on an
+ * already built upload (another commit's `wrangler deploy --dry-run --outfile <file>`).
+ */
+export async function checkStartup(
+  workDir: string,
+  run: number | string,
+  workerBundle?: string,
+): Promise<CheckStartupResult> {
   const outfile = join(workDir, `worker-startup-${run}.cpuprofile`);
   const started = performance.now();
   try {
-    const result = await mustRunWrangler(['check', 'startup', '--outfile', outfile], {
-      timeoutMs: 120_000,
-    });
+    const bundleArgs = workerBundle ? ['--worker', workerBundle] : [];
+    const result = await mustRunWrangler(
+      ['check', 'startup', '--outfile', outfile, ...bundleArgs],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     const text = `${result.stdout}\n${result.stderr}`;
     return {
       ok: true,
@@ -141,42 +153,13 @@ export async function measureModuleEvaluation(
       timeoutMs: 120_000,
     });
     const bundle = readFileSync(join(outdir, 'index.js'), 'utf8');
-    const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
-    const firstRequest = async (importPath: string) => {
-      const mf = new Miniflare(
-        convertV4MiniflareOptions({
-          compatibilityDate,
-          modulesRoot: '/',
-          modules: [
-            {
-              type: 'ESModule',
-              path: '/entry.mjs',
-              contents: `export default { async fetch() { await import(${JSON.stringify(importPath)}); return new Response('ok'); } };`,
-            },
-            { type: 'ESModule', path: '/worker.js', contents: bundle },
-            { type: 'ESModule', path: '/empty.js', contents: 'export default {};' },
-          ],
-        }),
-      );
-      try {
-        await mf.ready;
-        let started = performance.now();
-        await (await mf.dispatchFetch('http://127.0.0.1/')).text();
-        const first = performance.now() - started;
-        started = performance.now();
-        await (await mf.dispatchFetch('http://127.0.0.1/')).text();
-        return { first, second: performance.now() - started };
-      } finally {
-        await mf.dispose();
-      }
-    };
     const withWorker: number[] = [];
     const baseline: number[] = [];
     const second: number[] = [];
     const difference: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      const app = await firstRequest('./worker.js');
-      const empty = await firstRequest('./empty.js');
+      const app = await firstRequest(bundle, compatibilityDate);
+      const empty = await firstRequest(null, compatibilityDate);
       withWorker.push(app.first);
       second.push(app.second);
       baseline.push(empty.first);
@@ -193,4 +176,90 @@ export async function measureModuleEvaluation(
   } catch (error) {
     return { ok: false, error: String(error), rounds };
   }
+}
+
+/**
+ * The first and second request to a fresh Miniflare (workerd) instance whose fetch handler imports
+ * `bundle` (an ES module Worker) on the first request; with null, an empty module instead.
+ */
+async function firstRequest(
+  bundle: string | null,
+  compatibilityDate: string,
+): Promise<{ first: number; second: number }> {
+  const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
+  const importPath = bundle === null ? './empty.js' : './worker.js';
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      compatibilityDate,
+      modulesRoot: '/',
+      modules: [
+        {
+          type: 'ESModule',
+          path: '/entry.mjs',
+          contents: `export default { async fetch() { await import(${JSON.stringify(importPath)}); return new Response('ok'); } };`,
+        },
+        { type: 'ESModule', path: '/worker.js', contents: bundle ?? 'export default {};' },
+        { type: 'ESModule', path: '/empty.js', contents: 'export default {};' },
+      ],
+    }),
+  );
+  try {
+    await mf.ready;
+    let started = performance.now();
+    await (await mf.dispatchFetch('http://127.0.0.1/')).text();
+    const first = performance.now() - started;
+    started = performance.now();
+    await (await mf.dispatchFetch('http://127.0.0.1/')).text();
+    return { first, second: performance.now() - started };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+export interface BundleEvaluation {
+  label: string;
+  bytes: number;
+  /** Per round: first request importing this bundle minus the same round's empty-module one. */
+  moduleEvaluation: Summary;
+  samples: number[];
+}
+
+/**
+ * Module evaluation of several bundles measured side by side: each round starts one fresh
+ * instance per bundle and one importing an empty module, in an order that rotates every round
+ * (so no bundle always runs first, or right after the baseline), and subtracts that round's
+ * baseline. Same machine, same minutes: the ratios are what to read.
+ */
+export async function compareModuleEvaluation(
+  bundles: readonly { label: string; code: string }[],
+  rounds: number,
+  compatibilityDate: string,
+  signal?: AbortSignal,
+): Promise<{ baseline: Summary; bundles: BundleEvaluation[] }> {
+  const samples = bundles.map(() => [] as number[]);
+  const baseline: number[] = [];
+  const slots = [null, ...bundles.map((_, index) => index)];
+  // One warm-up round, not recorded: the first Miniflare start of a process pays for loading it.
+  await firstRequest(null, compatibilityDate);
+  for (let round = 0; round < rounds; round++) {
+    signal?.throwIfAborted();
+    const order = slots.map((_, i) => slots[(i + round) % slots.length] as number | null);
+    const firsts = new Map<number | null, number>();
+    for (const slot of order) {
+      const code = slot === null ? null : (bundles[slot]?.code ?? null);
+      firsts.set(slot, (await firstRequest(code, compatibilityDate)).first);
+    }
+    const empty = firsts.get(null) ?? 0;
+    baseline.push(empty);
+    for (const [index, list] of samples.entries()) list.push((firsts.get(index) ?? 0) - empty);
+  }
+  return {
+    baseline: summarize(baseline),
+    bundles: bundles.map((bundle, index) => ({
+      label: bundle.label,
+      bytes: Buffer.byteLength(bundle.code),
+      moduleEvaluation: summarize(samples[index] ?? []),
+      samples: samples[index] ?? [],
+    })),
+  };
 }

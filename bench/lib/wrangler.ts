@@ -48,11 +48,11 @@ export interface CommandResult {
 /** Runs `wrangler <args>` to completion (or kills it at the timeout) and returns its output. */
 export function runWrangler(
   args: readonly string[],
-  options: { timeoutMs: number; env?: Record<string, string> },
+  options: { timeoutMs: number; env?: Record<string, string>; cwd?: string },
 ): Promise<CommandResult> {
   const started = performance.now();
   const child = spawn(process.execPath, [WRANGLER_JS, ...args], {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: wranglerEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -87,7 +87,7 @@ export function runWrangler(
 /** Like runWrangler, but a non-zero exit is an error that carries the output's tail. */
 export async function mustRunWrangler(
   args: readonly string[],
-  options: { timeoutMs: number; env?: Record<string, string> },
+  options: { timeoutMs: number; env?: Record<string, string>; cwd?: string },
 ): Promise<CommandResult> {
   const result = await runWrangler(args, options);
   if (result.code !== 0) {
