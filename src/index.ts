@@ -1,16 +1,25 @@
 import type { StatementCounter } from './db/client.ts';
 import { yogaFor } from './graphql/yoga.ts';
 import { guard } from './http/guard.ts';
-import { handleApiRequest, isApiPath } from './routes/api/router.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
-import { handleMlflowArtifacts, mlflowArtifactPath } from './routes/mlflow/artifacts.ts';
-import { handleMlflowRequest, mlflowEndpoint } from './routes/mlflow/router.ts';
-import { handleOtlpTraces, OTLP_TRACES_PATH } from './routes/otlp.ts';
+import {
+  isApiPath,
+  mlflowArtifactPath,
+  mlflowEndpoint,
+  OTLP_TRACES_PATH,
+} from './routes/route-paths.ts';
 import { runScheduledJobs } from './scheduled.ts';
 
-/** The routes, each answering one family of paths; src/http/guard.ts wraps them all. */
+/**
+ * The routes, each answering one family of paths; src/http/guard.ts wraps them all. The REST,
+ * MLflow and OTLP families are imported on their first request: wrangler bundles a dynamic
+ * import() into the same script (there is one upload), but esbuild then wraps the module in a
+ * function that runs on that first import(), so what those modules build at load time (the REST
+ * zod schemas, the OTLP protobuf classes and zod) stays out of the cold start of every other
+ * request (bench/README.md "Scenario startup").
+ */
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname === '/') return Response.redirect(new URL('/graphql', url).toString(), 302);
@@ -23,11 +32,21 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (isLineagePagePath(url.pathname)) return handleLineagePage(request, env);
   // Before /api: MLflow's paths sit under /api/2.0/mlflow/ and answer in MLflow's own format.
   const artifactPath = mlflowArtifactPath(url.pathname);
-  if (artifactPath !== null) return handleMlflowArtifacts(request, env, ctx, artifactPath);
+  if (artifactPath !== null) {
+    const { handleMlflowArtifacts } = await import('./routes/mlflow/artifacts.ts');
+    return handleMlflowArtifacts(request, env, ctx, artifactPath);
+  }
   const mlflow = mlflowEndpoint(url.pathname);
-  if (mlflow !== null) return handleMlflowRequest(request, env, ctx, mlflow);
-  if (isApiPath(url.pathname)) return handleApiRequest(request, env, ctx);
+  if (mlflow !== null) {
+    const { handleMlflowRequest } = await import('./routes/mlflow/router.ts');
+    return handleMlflowRequest(request, env, ctx, mlflow);
+  }
+  if (isApiPath(url.pathname)) {
+    const { handleApiRequest } = await import('./routes/api/router.ts');
+    return handleApiRequest(request, env, ctx);
+  }
   if (url.pathname === OTLP_TRACES_PATH) {
+    const { handleOtlpTraces } = await import('./routes/otlp.ts');
     return handleOtlpTraces(request, env, ctx, { statements: 0, roundTrips: 0 });
   }
   if (url.pathname !== '/graphql') {

@@ -24,8 +24,6 @@ import {
   type SpanRejection,
 } from '../registry/usage/span-ingest.service.ts';
 
-export const OTLP_TRACES_PATH = '/v1/traces';
-
 /**
  * 8 MiB on the wire (gzip or not): above the 1 MiB of /graphql and /api because one default
  * BatchSpanProcessor export (512 spans) of GenAI spans that carry prompts and completions reaches

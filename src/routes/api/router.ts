@@ -12,13 +12,12 @@ import {
   storedAnswer,
 } from '../../registry/idempotency/idempotency.service.ts';
 import '../../zod-locale.ts';
+
+import { OPENAPI_PATH } from '../route-paths.ts';
 import { ApiError, fromThrown, validationError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { compilePath, isWriteRoute, type RouteDef } from './route.ts';
 import { API_ROUTES } from './routes.ts';
-
-export const API_PREFIX = '/api';
-export const OPENAPI_PATH = '/api/openapi.json';
 
 const COMPILED = API_ROUTES.map((route) => ({ route, pattern: compilePath(route.path) }));
 
@@ -46,10 +45,6 @@ function decodedSegment(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-export function isApiPath(pathname: string): boolean {
-  return pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`);
 }
 
 /** The `/api` entry: matches the route table, authenticates, validates, calls the handler. */

@@ -16,21 +16,6 @@ import {
 } from '../../registry/run/run-artifacts.service.ts';
 import { MlflowError, mlflowErrorOf } from './errors.ts';
 
-const PREFIXES = [
-  '/api/2.0/mlflow-artifacts/artifacts',
-  '/ajax-api/2.0/mlflow-artifacts/artifacts',
-];
-
-/** The proxy path after the prefix ('' for the listing endpoint), or null when not the proxy's. */
-export function mlflowArtifactPath(pathname: string): string | null {
-  for (const prefix of PREFIXES) {
-    if (pathname === prefix) return '';
-    if (pathname.startsWith(`${prefix}/`))
-      return decodeURIComponent(pathname.slice(prefix.length + 1));
-  }
-  return null;
-}
-
 export function fileInfoJson(file: RunArtifactFile) {
   return {
     path: file.path,

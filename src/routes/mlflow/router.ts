@@ -10,18 +10,10 @@ import { REGISTRY_ROUTES } from './registry.ts';
 import type { MlflowRoute } from './route.ts';
 import { TRACKING_ROUTES } from './tracking.ts';
 
-const PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'];
-
 // A path may have one route per method (registered-models/alias: set, get, delete).
 const ROUTES = new Map<string, MlflowRoute[]>();
 for (const route of [...TRACKING_ROUTES, ...REGISTRY_ROUTES]) {
   ROUTES.set(route.path, [...(ROUTES.get(route.path) ?? []), route]);
-}
-
-/** The endpoint path after the MLflow prefix, or null when the path is not MLflow's. */
-export function mlflowEndpoint(pathname: string): string | null {
-  const prefix = PREFIXES.find((candidate) => pathname.startsWith(candidate));
-  return prefix ? pathname.slice(prefix.length) : null;
 }
 
 export async function handleMlflowRequest(
