@@ -5,8 +5,9 @@
 // 2. Unprofiled: the same bundle in a fresh Miniflare (workerd) instance whose fetch handler
 //    imports it; the first dispatch's time minus that of an identical instance importing an empty
 //    module is the cost of parsing, compiling and evaluating the Worker's modules.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processTree } from './procmem.ts';
 import { type Summary, summarize } from './stats.ts';
 import { mustRunWrangler } from './wrangler.ts';
 
@@ -182,10 +183,41 @@ export async function measureModuleEvaluation(
  * The first and second request to a fresh Miniflare (workerd) instance whose fetch handler imports
  * `bundle` (an ES module Worker) on the first request; with null, an empty module instead.
  */
+/**
+ * CPU time (ms) the workerd processes under this one have run, from every thread's
+ * /proc/<pid>/task/<tid>/schedstat (nanoseconds on CPU; Linux only, else NaN). On a loaded machine
+ * wall time also counts the waits for a core; CPU time counts only the work.
+ */
+function workerdCpuMs(): number {
+  let ns = 0;
+  try {
+    for (const pid of processTree(process.pid)) {
+      if (pid === process.pid) continue;
+      let comm = '';
+      try {
+        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        continue;
+      }
+      if (comm !== 'workerd') continue;
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        try {
+          ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        } catch {
+          // thread gone
+        }
+      }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return ns / 1e6;
+}
+
 async function firstRequest(
   bundle: string | null,
   compatibilityDate: string,
-): Promise<{ first: number; second: number }> {
+): Promise<{ first: number; second: number; firstCpu: number }> {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
   const importPath = bundle === null ? './empty.js' : './worker.js';
   const mf = new Miniflare(
@@ -205,12 +237,14 @@ async function firstRequest(
   );
   try {
     await mf.ready;
+    const cpuBefore = workerdCpuMs();
     let started = performance.now();
     await (await mf.dispatchFetch('http://127.0.0.1/')).text();
     const first = performance.now() - started;
+    const firstCpu = workerdCpuMs() - cpuBefore;
     started = performance.now();
     await (await mf.dispatchFetch('http://127.0.0.1/')).text();
-    return { first, second: performance.now() - started };
+    return { first, second: performance.now() - started, firstCpu };
   } finally {
     await mf.dispose();
   }
@@ -222,6 +256,9 @@ export interface BundleEvaluation {
   /** Per round: first request importing this bundle minus the same round's empty-module one. */
   moduleEvaluation: Summary;
   samples: number[];
+  /** The same difference in workerd CPU time (all threads), less disturbed by a loaded machine. */
+  moduleEvaluationCpu: Summary;
+  cpuSamples: number[];
 }
 
 /**
@@ -235,31 +272,40 @@ export async function compareModuleEvaluation(
   rounds: number,
   compatibilityDate: string,
   signal?: AbortSignal,
-): Promise<{ baseline: Summary; bundles: BundleEvaluation[] }> {
+): Promise<{ baseline: Summary; baselineCpu: Summary; bundles: BundleEvaluation[] }> {
   const samples = bundles.map(() => [] as number[]);
+  const cpuSamples = bundles.map(() => [] as number[]);
   const baseline: number[] = [];
+  const baselineCpu: number[] = [];
   const slots = [null, ...bundles.map((_, index) => index)];
   // One warm-up round, not recorded: the first Miniflare start of a process pays for loading it.
   await firstRequest(null, compatibilityDate);
   for (let round = 0; round < rounds; round++) {
     signal?.throwIfAborted();
     const order = slots.map((_, i) => slots[(i + round) % slots.length] as number | null);
-    const firsts = new Map<number | null, number>();
+    const firsts = new Map<number | null, { first: number; firstCpu: number }>();
     for (const slot of order) {
       const code = slot === null ? null : (bundles[slot]?.code ?? null);
-      firsts.set(slot, (await firstRequest(code, compatibilityDate)).first);
+      firsts.set(slot, await firstRequest(code, compatibilityDate));
     }
-    const empty = firsts.get(null) ?? 0;
-    baseline.push(empty);
-    for (const [index, list] of samples.entries()) list.push((firsts.get(index) ?? 0) - empty);
+    const empty = firsts.get(null) ?? { first: 0, firstCpu: 0 };
+    baseline.push(empty.first);
+    baselineCpu.push(empty.firstCpu);
+    for (const [index, list] of samples.entries()) {
+      list.push((firsts.get(index)?.first ?? 0) - empty.first);
+      cpuSamples[index]?.push((firsts.get(index)?.firstCpu ?? 0) - empty.firstCpu);
+    }
   }
   return {
     baseline: summarize(baseline),
+    baselineCpu: summarize(baselineCpu),
     bundles: bundles.map((bundle, index) => ({
       label: bundle.label,
       bytes: Buffer.byteLength(bundle.code),
       moduleEvaluation: summarize(samples[index] ?? []),
       samples: samples[index] ?? [],
+      moduleEvaluationCpu: summarize(cpuSamples[index] ?? []),
+      cpuSamples: cpuSamples[index] ?? [],
     })),
   };
 }

@@ -129,6 +129,9 @@ export const scenario: Scenario = {
     const roundRatios = (currentEval?.samples ?? []).map(
       (value, index) => value / (baseEval?.samples[index] ?? Number.NaN),
     );
+    const cpuRoundRatios = (currentEval?.cpuSamples ?? []).map(
+      (value, index) => value / (baseEval?.cpuSamples[index] ?? Number.NaN),
+    );
 
     context.log(`wrangler check startup --worker, ${PROFILE_RUNS} runs per bundle (alternating)`);
     const profiles: Record<string, CheckStartupResult[]> = { base: [], current: [] };
@@ -177,6 +180,18 @@ export const scenario: Scenario = {
         `per-round ratio median ${summarize(roundRatios).p50.toFixed(2)}`,
       ],
       [
+        `module evaluation, workerd CPU time, median of ${rounds}`,
+        ms(baseEval?.moduleEvaluationCpu.p50),
+        ms(currentEval?.moduleEvaluationCpu.p50),
+        ratio(currentEval?.moduleEvaluationCpu.p50, baseEval?.moduleEvaluationCpu.p50),
+      ],
+      [
+        '  min / max',
+        `${ms(baseEval?.moduleEvaluationCpu.min)} / ${ms(baseEval?.moduleEvaluationCpu.max)}`,
+        `${ms(currentEval?.moduleEvaluationCpu.min)} / ${ms(currentEval?.moduleEvaluationCpu.max)}`,
+        `per-round ratio median ${summarize(cpuRoundRatios).p50.toFixed(2)}`,
+      ],
+      [
         `wrangler check startup: active CPU, median of ${PROFILE_RUNS}`,
         ms(baseActive.p50),
         ms(currentActive.p50),
@@ -186,7 +201,7 @@ export const scenario: Scenario = {
     const report = [
       `Startup: ${base.label} (${baseCommit}) against this checkout (${head}${dirty ? ' + uncommitted changes' : ''})`,
       table(['measure', base.label, current.label, 'ratio'], rows),
-      `Empty-module first request (the baseline subtracted): median ${ms(evaluation.baseline.p50)}`,
+      `Empty-module first request (the baseline subtracted): median ${ms(evaluation.baseline.p50)} wall, ${ms(evaluation.baselineCpu.p50)} workerd CPU`,
       `Inside the profiled startup, ${base.label} (median inclusive): ${watched(profiles.base ?? [])}`,
       `Inside the profiled startup, ${current.label} (median inclusive): ${watched(profiles.current ?? [])}`,
       `Heaviest in ${current.label}'s first profile: ${(profiles.current?.[0]?.hotFunctions ?? [])
@@ -211,6 +226,7 @@ export const scenario: Scenario = {
         },
         moduleEvaluation: evaluation,
         roundRatios,
+        cpuRoundRatios,
         checkStartup: profiles,
       },
     };
