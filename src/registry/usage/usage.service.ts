@@ -228,7 +228,7 @@ async function trackInferencesOnce(
     ...new Set(values.filter((value): value is string => !!value)),
   ];
   // A kind no request names is not read: a request with a model and nothing else costs two reads
-  // (models, prices), not six.
+  // (models, prices), not six, and one with its cost given one (models).
   const readAny = <Row>(
     keys: string[],
     read: (db: typeof deps.db, orgId: string, keys: string[]) => Promise<Row[]>,
@@ -242,7 +242,11 @@ async function trackInferencesOnce(
       ),
       readAny(unique(drafts.map((d) => d.input.deploymentId)), findDeploymentsByIds),
       readAny(unique(drafts.map((d) => d.input.experimentId)), findExperimentsByIds),
-      readAny(unique(drafts.map((d) => d.provider)), findPricesOfProviders),
+      // Prices only for the requests that do not bring their cost.
+      readAny(
+        unique(drafts.filter((d) => d.costUsd === null).map((d) => d.provider)),
+        findPricesOfProviders,
+      ),
       readAny(unique(drafts.map((d) => d.idempotencyKey)), findRequestsByIdempotencyKeys),
       readAny(traceIds, findRequestsByTraceIds),
       readAny(traceIds, findUnmatchedByTraceIds),
