@@ -1,0 +1,305 @@
+// tracking: what one tracked LLM request costs against a control Worker doing the same inserts,
+// and what the batched form sustains (issue 20 section 3). In one run, one server at a time on the
+// same D1 file:
+//
+//   1. the registry: POST /api/vibe/track (the seed's REST body, cost in the body) and GraphQL
+//      inferenceTrack(input: { request }) at 20 concurrent, 1,000 requests each after a warm-up;
+//   2. the control (bench/controls/track-control.ts): the same token lookup and the same insert in
+//      one D1 batch, nothing else, same requests;
+//   3. the registry again (REST), to see how much the machine drifted between 1 and 3;
+//   4. the batched form: inferenceTrack(input: { requests }) with 1,000 requests per call at 8
+//      concurrent, 50,000 requests (10,000 with --quick), and its REST twin POST /api/vibe/track
+//      with { requests: [...] }.
+//
+// Every request must be answered 201/200 without errors and the model's usage must count each
+// request once; the report gives requests per second, p50/p99 latency, the D1 statements of one
+// tracked request, and the ratios registry / control.
+import { join } from 'node:path';
+import { type Client, decodeGlobalId } from '../lib/graphql.ts';
+import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
+import { ms, summarize, table } from '../lib/stats.ts';
+import { type DevServer, REPO_ROOT, startDev } from '../lib/wrangler.ts';
+
+const SINGLE = { requests: 1000, warmup: 100, concurrency: 20 };
+const BATCHED = { full: 50_000, quick: 10_000, perCall: 1000, concurrency: 8 };
+const CONTROL_CONFIG = join(REPO_ROOT, 'bench', 'controls', 'track-control.jsonc');
+
+interface Phase {
+  name: string;
+  wallMs: number;
+  latencies: number[];
+  requests: number;
+}
+
+/** Runs `count` jobs with at most `concurrency` in flight; each job's latency in ms. */
+async function pool(
+  count: number,
+  concurrency: number,
+  job: (index: number) => Promise<void>,
+): Promise<{ wallMs: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        const t = performance.now();
+        await job(index);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { wallMs: performance.now() - started, latencies };
+}
+
+function seedBody(modelId: string, index: number) {
+  return {
+    model_id: modelId,
+    provider: 'openai',
+    provider_model: 'gpt-4o-2024-08-06',
+    latency_ms: 300 + (index % 500),
+    tokens_input: 100 + (index % 900),
+    tokens_output: 20 + (index % 300),
+    cost_usd: 0.001,
+  };
+}
+
+function graphqlRequest(modelId: string, index: number) {
+  return {
+    modelId,
+    provider: 'openai',
+    providerModel: 'gpt-4o-2024-08-06',
+    latencyMs: 300 + (index % 500),
+    inputTokens: 100 + (index % 900),
+    outputTokens: 20 + (index % 300),
+    costUsd: 0.001,
+    status: 'SUCCESS',
+  };
+}
+
+const TRACK_ONE =
+  'mutation($input: InferenceTrackInput!) { inferenceTrack(input: $input) { __typename ... on InferenceTrackPayload { recorded } ... on Error { message } } }';
+
+async function registerModel(client: Client, name: string): Promise<string> {
+  const registered = await client.request<{ modelRegister: { model: { id: string } } }>(
+    'mutation($input: ModelRegisterInput!) { modelRegister(input: $input) { ... on ModelRegisterPayload { model { id } } ... on Error { message } } }',
+    { input: { name } },
+  );
+  return registered.data.modelRegister.model.id;
+}
+
+async function usageRequests(client: Client, modelId: string): Promise<number> {
+  const usage = await client.request<{ node: { usage: { requests: number } } }>(
+    'query($id: ID!) { node(id: $id) { ... on Model { usage { requests } } } }',
+    { id: modelId },
+  );
+  return usage.data.node.usage.requests;
+}
+
+async function run(context: ScenarioContext) {
+  const token = context.seed.token;
+  const failures: string[] = [];
+  const phases: Phase[] = [];
+  const post = async (url: string, body: unknown, expect: number): Promise<Response> => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([context.signal, AbortSignal.timeout(60_000)]),
+    });
+    if (response.status !== expect && failures.length < 20) {
+      failures.push(`${url}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
+    }
+    return response;
+  };
+  const measure = async (
+    name: string,
+    requests: number,
+    concurrency: number,
+    job: (index: number) => Promise<void>,
+    warmup = 0,
+  ) => {
+    if (warmup) await pool(warmup, concurrency, (index) => job(requests + index));
+    const calls = name.includes('batch') ? requests / BATCHED.perCall : requests;
+    const result = await pool(calls, concurrency, job);
+    phases.push({ name, requests, ...result });
+    context.log(`${name}: ${(requests / (result.wallMs / 1000)).toFixed(0)} requests/s`);
+  };
+
+  // 1. The registry, one request per call.
+  const first = await context.startServer('tracking-registry');
+  const origin = first.server.url.replace(/\/graphql$/, '');
+  const runId = Date.now().toString(36);
+  const restModel = await registerModel(first.client, `track-rest-${runId}`);
+  const graphModel = await registerModel(first.client, `track-graphql-${runId}`);
+  const batchModel = await registerModel(first.client, `track-batch-${runId}`);
+  const restBatchModel = await registerModel(first.client, `track-rest-batch-${runId}`);
+  const statementsOf = async (response: Promise<Response>) =>
+    Number((await response).headers.get('x-d1-statements'));
+  const statements = {
+    rest: await statementsOf(post(`${origin}/api/vibe/track`, seedBody(restModel, 0), 201)),
+    graphql: await statementsOf(
+      post(
+        first.server.url,
+        { query: TRACK_ONE, variables: { input: { request: graphqlRequest(graphModel, 0) } } },
+        200,
+      ),
+    ),
+  };
+  const restJob = async (index: number) => {
+    await (await post(`${origin}/api/vibe/track`, seedBody(restModel, index), 201)).arrayBuffer();
+  };
+  await measure('registry REST', SINGLE.requests, SINGLE.concurrency, restJob, SINGLE.warmup);
+  await measure(
+    'registry GraphQL',
+    SINGLE.requests,
+    SINGLE.concurrency,
+    async (index) => {
+      const response = await post(
+        first.server.url,
+        { query: TRACK_ONE, variables: { input: { request: graphqlRequest(graphModel, index) } } },
+        200,
+      );
+      const answer = (await response.json()) as {
+        data?: { inferenceTrack?: { recorded?: number } };
+      };
+      if (answer.data?.inferenceTrack?.recorded !== 1 && failures.length < 20) {
+        failures.push(`inferenceTrack: ${JSON.stringify(answer).slice(0, 300)}`);
+      }
+    },
+    SINGLE.warmup,
+  );
+  await context.stopServer();
+
+  // 2. The control, same D1 file, same requests.
+  const control: DevServer = await startDev({
+    persistTo: context.persistTo,
+    logFile: join(context.workDir, 'wrangler-dev-track-control.log'),
+    config: CONTROL_CONFIG,
+    watchConfig: false,
+  });
+  try {
+    const controlOrigin = `http://127.0.0.1:${control.port}`;
+    const until = performance.now() + 120_000;
+    for (;;) {
+      if (control.exited() || performance.now() > until) {
+        throw new Error(`control did not start:\n${control.log().slice(-2000)}`);
+      }
+      const ready = await fetch(`${controlOrigin}/ready`).then(
+        (response) => response.status === 404,
+        () => false,
+      );
+      if (ready) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    // The control takes the raw model id (it decodes nothing).
+    const rawModel = decodeGlobalId(restModel).id;
+    await measure(
+      'control (token lookup + 1-insert batch)',
+      SINGLE.requests,
+      SINGLE.concurrency,
+      async (index) => {
+        await (
+          await post(`${controlOrigin}/track`, { ...seedBody(rawModel, index) }, 201)
+        ).arrayBuffer();
+      },
+      SINGLE.warmup,
+    );
+  } finally {
+    await control.stop();
+  }
+
+  // 3. The registry again, then 4. the batched forms.
+  const again = await context.startServer('tracking-registry-again');
+  const againOrigin = again.server.url.replace(/\/graphql$/, '');
+  const againRest = async (index: number) => {
+    await (
+      await post(`${againOrigin}/api/vibe/track`, seedBody(restModel, index), 201)
+    ).arrayBuffer();
+  };
+  await measure(
+    'registry REST (again)',
+    SINGLE.requests,
+    SINGLE.concurrency,
+    againRest,
+    SINGLE.warmup,
+  );
+  const batched = context.quick ? BATCHED.quick : BATCHED.full;
+  await measure('GraphQL batch of 1,000', batched, BATCHED.concurrency, async (call) => {
+    const requests = Array.from({ length: BATCHED.perCall }, (_, index) =>
+      graphqlRequest(batchModel, call * BATCHED.perCall + index),
+    );
+    const response = await post(
+      again.server.url,
+      { query: TRACK_ONE, variables: { input: { requests } } },
+      200,
+    );
+    const answer = (await response.json()) as { data?: { inferenceTrack?: { recorded?: number } } };
+    if (answer.data?.inferenceTrack?.recorded !== requests.length && failures.length < 20) {
+      failures.push(`batch: ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+  });
+  await measure('REST batch of 1,000', batched, BATCHED.concurrency, async (call) => {
+    const requests = Array.from({ length: BATCHED.perCall }, (_, index) =>
+      seedBody(restBatchModel, call * BATCHED.perCall + index),
+    );
+    await (await post(`${againOrigin}/api/vibe/track`, { requests }, 201)).arrayBuffer();
+  });
+  const expected: [string, string, number][] = [
+    ['REST', restModel, 1 + SINGLE.requests * 2 + SINGLE.warmup * 2],
+    ['GraphQL', graphModel, 1 + SINGLE.requests + SINGLE.warmup],
+    ['GraphQL batch', batchModel, batched],
+    ['REST batch', restBatchModel, batched],
+  ];
+  for (const [name, model, count] of expected) {
+    const counted = await usageRequests(again.client, model);
+    if (counted !== count) failures.push(`${name} model counts ${counted}, expected ${count}`);
+  }
+  await context.stopServer();
+
+  const rate = (phase: Phase) => phase.requests / (phase.wallMs / 1000);
+  const byName = new Map(phases.map((phase) => [phase.name, phase]));
+  const controlRate = rate(byName.get('control (token lookup + 1-insert batch)') as Phase);
+  const report = [
+    `tracking: single requests ${SINGLE.requests} at ${SINGLE.concurrency} concurrent (after ${SINGLE.warmup} warm-up); batched ${batched} in calls of ${BATCHED.perCall} at ${BATCHED.concurrency} concurrent`,
+    `D1 statements of one tracked request: REST ${statements.rest}, GraphQL ${statements.graphql} (token lookup included; the control runs 2)`,
+    table(
+      ['path', 'requests/s', 'vs control', 'call p50', 'call p99'],
+      phases.map((phase) => {
+        const latency = summarize(phase.latencies);
+        return [
+          phase.name,
+          rate(phase).toFixed(0),
+          phase.name.includes('batch') ? '-' : `${(rate(phase) / controlRate).toFixed(2)}x`,
+          ms(latency.p50),
+          ms(latency.p99),
+        ];
+      }),
+    ),
+    failures.length ? `FAILURES (${failures.length}): ${failures.slice(0, 5).join(' | ')}` : '',
+  ].join('\n');
+  return {
+    report,
+    results: {
+      statements,
+      phases: phases.map((phase) => ({
+        name: phase.name,
+        requests: phase.requests,
+        wallMs: phase.wallMs,
+        perSecond: rate(phase),
+        vsControl: rate(phase) / controlRate,
+        latency: summarize(phase.latencies),
+      })),
+      failures,
+    },
+  };
+}
+
+export const scenario: Scenario = {
+  name: 'tracking',
+  description:
+    'One tracked request against a control Worker doing the same insert in one batch, and the batched form',
+  skipStartup: true,
+  run,
+};
