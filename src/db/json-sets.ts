@@ -1,4 +1,4 @@
-import { type Expression, sql } from 'kysely';
+import { type Expression, type RawBuilder, sql } from 'kysely';
 import type { Db } from './db.ts';
 
 /** One set of rows to read inside a combined statement: a select and the columns to carry. */
@@ -38,10 +38,7 @@ export async function readJsonSets<S extends Record<string, JsonSet<unknown> | n
   );
   if (read.length === 0) return rows as RowsOf<S>;
   const selections = read.map(([name, set]) => {
-    const pairs = sql.join(
-      set.columns.map((column) => sql`${sql.lit(column)}, ${sql.ref(`t.${column}`)}`),
-    );
-    return sql<string>`(SELECT json_group_array(json_object(${pairs})) FROM (${set.query}) AS t)`.as(
+    return sql<string>`(SELECT json_group_array(${rowObject(set.columns)}) FROM (${set.query}) AS t)`.as(
       name,
     );
   });
@@ -49,6 +46,26 @@ export async function readJsonSets<S extends Record<string, JsonSet<unknown> | n
     string,
     string
   >;
-  for (const [name] of read) rows[name] = JSON.parse(answer[name] as string) as unknown[];
+  for (const [name, set] of read) {
+    const parsed = JSON.parse(answer[name] as string) as Record<string, unknown>[];
+    // json_patch (RFC 7396) drops null members: put them back.
+    for (const row of parsed) for (const column of set.columns) row[column] ??= null;
+    rows[name] = parsed;
+  }
   return rows as RowsOf<S>;
+}
+
+/** Pairs per json_object: D1 allows at most 32 arguments per SQL function (SQLite here: 127). */
+const PAIRS_PER_OBJECT = 16;
+
+/** One row of `t` as a JSON object, in json_object calls of at most 16 pairs merged by json_patch. */
+function rowObject(columns: readonly string[]): RawBuilder<unknown> {
+  const objects: RawBuilder<unknown>[] = [];
+  for (let start = 0; start < columns.length; start += PAIRS_PER_OBJECT) {
+    const pairs = columns
+      .slice(start, start + PAIRS_PER_OBJECT)
+      .map((column) => sql`${sql.lit(column)}, ${sql.ref(`t.${column}`)}`);
+    objects.push(sql`json_object(${sql.join(pairs)})`);
+  }
+  return objects.reduce((merged, next) => sql`json_patch(${merged}, ${next})`);
 }
