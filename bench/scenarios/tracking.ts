@@ -109,7 +109,8 @@ async function run(context: ScenarioContext) {
       signal: AbortSignal.any([context.signal, AbortSignal.timeout(60_000)]),
     });
     if (response.status !== expect && failures.length < 20) {
-      failures.push(`${url}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
+      const text = await response.clone().text();
+      failures.push(`${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
     }
     return response;
   };
@@ -244,7 +245,7 @@ async function run(context: ScenarioContext) {
     const requests = Array.from({ length: BATCHED.perCall }, (_, index) =>
       seedBody(restBatchModel, call * BATCHED.perCall + index),
     );
-    await (await post(`${againOrigin}/api/vibe/track`, { requests }, 201)).arrayBuffer();
+    await (await post(`${againOrigin}/api/vibe/track/batch`, { requests }, 201)).arrayBuffer();
   });
   const expected: [string, string, number][] = [
     ['REST', restModel, 1 + SINGLE.requests * 2 + SINGLE.warmup * 2],
