@@ -14,9 +14,25 @@
 // Every request must be answered 201/200 without errors and the model's usage must count each
 // request once; the report gives requests per second, p50/p99 latency, the D1 statements of one
 // tracked request, and the ratios registry / control.
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import type { Db } from '../../src/db/db.ts';
+import {
+  insertInferenceRequests,
+  REQUESTS_PER_STATEMENT,
+} from '../../src/registry/usage/usage.repository.ts';
+import type { InferenceRequestTable } from '../../src/registry/usage/usage.table.ts';
 import { type Client, decodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
+import { findD1File } from '../lib/sqlite-raw.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
 import { type DevServer, REPO_ROOT, startDev } from '../lib/wrangler.ts';
 
@@ -96,6 +112,80 @@ async function usageRequests(client: Client, modelId: string): Promise<number> {
     { id: modelId },
   );
   return usage.data.node.usage.requests;
+}
+
+/**
+ * The floor under everything: D1's one writer inserting the same rows with none of D1 around it.
+ * On a copy of the run's D1 file (same schema, indexes and usage triggers, foreign keys on as D1
+ * has them), Node's node:sqlite runs the registry's own insert statement: each row as a statement
+ * of its own (a single tracked request), then rows in statements of 250 (a batched call).
+ */
+function writerFloor(context: ScenarioContext, modelId: string) {
+  const file = join(context.workDir, 'writer-floor.sqlite');
+  copyFileSync(findD1File(context.persistTo), file);
+  const sqlite = new DatabaseSync(file);
+  sqlite.exec('PRAGMA foreign_keys = ON');
+  const compiler = new Kysely<Record<string, never>>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new SqliteIntrospector(db),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  }) as unknown as Db;
+  const now = new Date().toISOString();
+  const row = (index: number): InferenceRequestTable => ({
+    id: crypto.randomUUID(),
+    org_id: context.seed.orgId,
+    model_id: modelId,
+    version_id: null,
+    deployment_id: null,
+    experiment_id: null,
+    provider: 'openai',
+    provider_model: 'gpt-4o-2024-08-06',
+    latency_ms: 300 + (index % 500),
+    input_tokens: 100 + (index % 900),
+    output_tokens: 20 + (index % 300),
+    cached_tokens: 0,
+    reasoning_tokens: 0,
+    cost_usd: 0.001,
+    cost_source: 'PROVIDED',
+    price_id: null,
+    quality: null,
+    status: 'SUCCESS',
+    idempotency_key: null,
+    request_hash: null,
+    requested_at: new Date(Date.now() - (index % 3600) * 1000).toISOString(),
+    created_at: now,
+    created_by: context.seed.userId,
+    trace_id: null,
+    span_id: null,
+    token_id: null,
+    end_user_id: null,
+  });
+  const timed = (rows: number, perStatement: number) => {
+    const statements = Array.from({ length: rows / perStatement }, (_, s) =>
+      insertInferenceRequests(
+        compiler,
+        Array.from({ length: perStatement }, (_, i) => row(s * perStatement + i)),
+      ),
+    );
+    const started = performance.now();
+    for (const statement of statements) {
+      sqlite.prepare(statement.sql).run(...(statement.parameters as (string | number | null)[]));
+    }
+    return { rows, perStatement, ms: performance.now() - started };
+  };
+  try {
+    const single = timed(2000, 1);
+    const batched = timed(50_000, REQUESTS_PER_STATEMENT);
+    return [single, batched].map((result) => ({
+      ...result,
+      rowsPerSecond: result.rows / (result.ms / 1000),
+    }));
+  } finally {
+    sqlite.close();
+  }
 }
 
 async function run(context: ScenarioContext) {
@@ -272,6 +362,7 @@ async function run(context: ScenarioContext) {
     if (counted !== count) failures.push(`${name} model counts ${counted}, expected ${count}`);
   }
   await context.stopServer();
+  const floor = writerFloor(context, decodeGlobalId(controlModel).id);
 
   const rate = (phase: Phase) => phase.requests / (phase.wallMs / 1000);
   const byName = new Map(phases.map((phase) => [phase.name, phase]));
@@ -292,12 +383,19 @@ async function run(context: ScenarioContext) {
         ];
       }),
     ),
+    `D1's writer alone (node:sqlite on a copy of the D1 file, the registry's insert, triggers and foreign keys on): ${floor
+      .map(
+        (result) =>
+          `${result.rows} rows ${result.perStatement === 1 ? 'one per statement' : `${result.perStatement} per statement`} ${ms(result.ms)} = ${result.rowsPerSecond.toFixed(0)} rows/s`,
+      )
+      .join('; ')}`,
     failures.length ? `FAILURES (${failures.length}): ${failures.slice(0, 5).join(' | ')}` : '',
   ].join('\n');
   return {
     report,
     results: {
       statements,
+      writerFloor: floor,
       phases: phases.map((phase) => ({
         name: phase.name,
         requests: phase.requests,
