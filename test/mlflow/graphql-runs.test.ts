@@ -139,6 +139,57 @@ describe('runs in GraphQL', () => {
     expect(await count(big.experimentId)).toBe(few);
   });
 
+  it('reads the runs of many experiments, and the children of many runs, in one search', async () => {
+    const org = await createTestOrg('gql-runs-lists');
+    const sweeps = [await sweep(org, 3), await sweep(org, 1), await sweep(org, 2)];
+    const Lists = `query ($ids: [ID!]!, $first: Int, $after: String, $filter: String) {
+      nodes(ids: $ids) { ... on Experiment { id runs(first: $first, after: $after, filter: $filter) {
+        edges { node { name children(first: 2) { edges { node { name } } pageInfo { hasNextPage } } } }
+        pageInfo { hasNextPage hasPreviousPage endCursor } } } } }`;
+    const read = (ids: string[], variables: Record<string, unknown> = {}) =>
+      gql(org.tokens.VIEWER, Lists, { ids, first: 2, ...variables });
+    const all = await read(sweeps.map((s) => s.experimentId));
+    const names = (node: any) => node.runs.edges.map((edge: any) => edge.node.name);
+    // Newest first: the parents start now, their trials in 2023.
+    expect(all.data.nodes.map(names)).toEqual([
+      ['sweep', 'trial-2'],
+      ['sweep', 'trial-0'],
+      ['sweep', 'trial-1'],
+    ]);
+    expect(all.data.nodes.map((node: any) => node.runs.pageInfo.hasNextPage)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    // Second pages, each list from its own offset; a filter applies to every list.
+    const next = await read(
+      sweeps.map((s) => s.experimentId),
+      { after: all.data.nodes[0].runs.pageInfo.endCursor },
+    );
+    expect(next.data.nodes.map(names)).toEqual([['trial-1', 'trial-0'], [], ['trial-0']]);
+    expect(next.data.nodes.map((node: any) => node.runs.pageInfo.hasPreviousPage)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    const filtered = await read(
+      sweeps.map((s) => s.experimentId),
+      { filter: "params.lr = '0.02'" },
+    );
+    expect(filtered.data.nodes.map(names)).toEqual([['trial-1'], [], ['trial-1']]);
+    // The children of every parent on the page, from the same one search.
+    const parents = all.data.nodes.flatMap((node: any) =>
+      node.runs.edges.filter((edge: any) => edge.node.name === 'sweep'),
+    );
+    expect(
+      parents.map((edge: any) => edge.node.children.edges.map((e: any) => e.node.name)),
+    ).toEqual([['trial-2', 'trial-1'], ['trial-0'], ['trial-1', 'trial-0']]);
+    // One search for all lists: as many statements for three experiments as for one.
+    await read([sweeps[0].experimentId]);
+    const one = (await read([sweeps[0].experimentId])).statements;
+    expect((await read(sweeps.map((s) => s.experimentId))).statements).toBe(one);
+  });
+
   it('pages a metric history by step and keeps NaN', async () => {
     const org = await createTestOrg('gql-runs-history');
     const experimentId = await newExperiment(org);
