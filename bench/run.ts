@@ -39,6 +39,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   mlflow: async () => (await import('./scenarios/mlflow.ts')).scenario,
   otlp: async () => (await import('./scenarios/otlp.ts')).scenario,
   startup: async () => (await import('./scenarios/startup.ts')).scenario,
+  tracking: async () => (await import('./scenarios/tracking.ts')).scenario,
 };
 
 /** Requests any one run may send; the scenario sizes stay far below it. */

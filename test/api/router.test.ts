@@ -62,7 +62,15 @@ const PROVIDER_MODEL_ROUTES = [
   'POST /api/vibe/score',
 ];
 
-const ALL_ROUTES = [...ORIGINAL_ROUTES, ...LIFECYCLE_ROUTES, ...PROVIDER_MODEL_ROUTES];
+/** Tracking many requests in one call, the REST twin of inferenceTrack(requests) (issue 20). */
+const BATCH_ROUTES = ['POST /api/vibe/track/batch'];
+
+const ALL_ROUTES = [
+  ...ORIGINAL_ROUTES,
+  ...LIFECYCLE_ROUTES,
+  ...PROVIDER_MODEL_ROUTES,
+  ...BATCH_ROUTES,
+];
 
 /** Every route is live, in the router's match order. */
 const LIVE_ROUTES = [
@@ -92,6 +100,7 @@ const LIVE_ROUTES = [
   'GET /api/vibe/provider-models',
   'GET /api/vibe/unmatched',
   'POST /api/vibe/track',
+  'POST /api/vibe/track/batch',
   'POST /api/vibe/score',
   'POST /api/vibe/compare',
   'GET /api/vibe/:modelId/costs',
