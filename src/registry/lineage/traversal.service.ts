@@ -413,7 +413,20 @@ export function pathTo(walk: LineageWalk, target: string): LineageEdgeEntry[] | 
   return path.reverse();
 }
 
-/** A shortest path between two nodes, following lineage downstream from `from` or upstream. */
+/**
+ * Node budgets of the successive walks of `findLineagePath`: each walk is a breadth-first prefix
+ * of the whole walk (SQLite works the recursion first-in first-out), so the first one that reaches
+ * the target holds a shortest path to it. A near target costs a walk of a few hundred nodes
+ * instead of the whole graph; a far one costs at most 1 + 1/16 + 1/256 ... of the whole walk more.
+ */
+export const PATH_WALK_STAGES = [256, 4_096, 65_536] as const;
+
+/**
+ * A shortest path between two nodes, following lineage downstream from `from`, else upstream, of
+ * at most `maxDepth` edges. Each direction walks in stages of growing node budgets
+ * (PATH_WALK_STAGES, then the request's budget) and stops at the first that reaches the target or
+ * walks the whole graph; a `maxDepth` of 1 to 3 is bounded inside the walk's statement.
+ */
 export async function findLineagePath(
   db: Db,
   orgId: string,
@@ -421,9 +434,11 @@ export async function findLineagePath(
     from: NodeRef;
     to: NodeRef;
     edgeTypes?: readonly EdgeType[] | null;
+    maxDepth?: number | null;
     nodeBudget?: number;
   },
 ): Promise<{ edges: LineageEdgeEntry[]; walk: LineageWalk } | null> {
+  validateMaxDepth(request.maxDepth, ['maxDepth']);
   const targetExists = await findExistingNodeIds(db, orgId, request.to.kind, [request.to.id]);
   if (!targetExists.has(request.to.id)) {
     throw new NotFoundError(
@@ -433,16 +448,26 @@ export async function findLineagePath(
       request.to.kind,
     );
   }
+  const budget = request.nodeBudget ?? DEFAULT_NODE_BUDGET;
+  const stages = [...PATH_WALK_STAGES.filter((stage) => stage < budget), budget];
+  let rootExists = false;
   for (const direction of ['DOWNSTREAM', 'UPSTREAM'] as const) {
-    const walk = await walkLineage(db, orgId, {
-      root: request.from,
-      rootPath: ['from'],
-      direction,
-      edgeTypes: request.edgeTypes,
-      nodeBudget: request.nodeBudget,
-    });
-    const edges = pathTo(walk, request.to.id);
-    if (edges) return { edges, walk };
+    for (const nodeBudget of stages) {
+      const walk = await walkLineage(db, orgId, {
+        root: request.from,
+        rootPath: ['from'],
+        rootExists,
+        direction,
+        edgeTypes: request.edgeTypes,
+        maxDepth: request.maxDepth,
+        nodeBudget,
+      });
+      rootExists = true;
+      const edges = pathTo(walk, request.to.id);
+      if (edges) return { edges, walk };
+      // The whole walk (within maxDepth) without the target: not this way.
+      if (!walk.isTruncated || walk.nodes.length < nodeBudget) break;
+    }
   }
   return null;
 }
