@@ -48,6 +48,11 @@ export interface WalkQuery {
    * absent walks to any depth.
    */
   maxDepth?: number | null;
+  /**
+   * Return at most this many edge rows (the memory budget); the caller asks for one more than it
+   * keeps, to detect the cut. Absent: every row.
+   */
+  rowLimit?: number;
 }
 
 /**
@@ -126,7 +131,7 @@ export function walkEdgesStatement(query: WalkQuery) {
     WHERE +e.type IN (SELECT value FROM json_each(${byTarget})) AND e.org_id = ${query.orgId}
       AND ${live('e')}
       AND ((SELECT n FROM total) < ${query.nodeLimit} OR e.src_id IN (SELECT id FROM reached))
-    ORDER BY 1
+    ORDER BY 1${rowLimitClause(query.rowLimit)}
   `;
 }
 
@@ -182,12 +187,17 @@ function depthBoundStatement(query: WalkQuery) {
     UNION ALL ${side('dst_id', byTarget, sql`r.depth < ${maxDepth}`)}
     UNION ALL ${probe('src_id', bySource)}
     UNION ALL ${probe('dst_id', byTarget)}
-    ORDER BY 1
+    ORDER BY 1${rowLimitClause(query.rowLimit === undefined ? undefined : query.rowLimit + 1)}
   `;
 }
 
+/** `LIMIT n` when the walk's rows are budgeted. */
+function rowLimitClause(rowLimit: number | undefined) {
+  return rowLimit === undefined ? sql`` : sql` LIMIT ${rowLimit}`;
+}
+
 /** The edge types followed from source to target, and from target to source, as JSON arrays. */
-function directionTypes(query: WalkQuery) {
+export function directionTypes(query: Pick<WalkQuery, 'direction' | 'edgeTypes'>) {
   const forward = query.edgeTypes.filter((type) => TARGET_IS_DOWNSTREAM.has(type));
   const backward = query.edgeTypes.filter((type) => !TARGET_IS_DOWNSTREAM.has(type));
   // Walking downstream follows forward edges from source to target and backward edges from
@@ -199,7 +209,7 @@ function directionTypes(query: WalkQuery) {
 }
 
 /** An edge alive now (asOf null: the covering indexes' own condition) or at `asOf`. */
-function liveCondition(asOf: string | null) {
+export function liveCondition(asOf: string | null) {
   return (alias: string) =>
     asOf === null
       ? sql.raw(`${alias}.removed_at IS NULL`)

@@ -62,6 +62,7 @@ builder.queryField('lineagePath', (t) =>
           edgeTypes: args.edgeTypes,
           maxDepth: args.maxDepth,
           nodeBudget: context.deps.config.lineageNodeBudget,
+          edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
         }),
       ),
   }),
