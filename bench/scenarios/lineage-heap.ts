@@ -10,88 +10,11 @@
 //   npx node bench/run.ts lineage-heap --quick   # the small DAG with a 2,000-row budget, ~1 min
 
 import { encodeGlobalId } from '../lib/graphql.ts';
+import { Inspector } from '../lib/inspector.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
 import { Uuid7Clock } from '../lib/sql.ts';
 import { sizeFor } from './lineage/config.ts';
 import { type Base, buildDag } from './lineage/graphs.ts';
-
-/** The Worker's isolate seen through the inspector. */
-class Inspector {
-  private nextId = 1;
-  private readonly pending = new Map<number, (result: unknown) => void>();
-  private readonly socket: import('ws').WebSocket;
-  private constructor(socket: import('ws').WebSocket) {
-    this.socket = socket;
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
-      if (message.id !== undefined) this.pending.get(message.id)?.(message.result);
-    });
-  }
-
-  /** Connects with the Origin header workerd's inspector requires (Node's WebSocket sends none). */
-  static async connect(port: number): Promise<Inspector> {
-    const { default: WebSocket } = await import('ws');
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
-      headers: { Origin: 'https://devtools.devprod.cloudflare.dev' },
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    const inspector = new Inspector(socket);
-    await inspector.send('Runtime.enable');
-    return inspector;
-  }
-
-  send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 10_000);
-      this.pending.set(id, (result) => {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        resolve(result);
-      });
-      this.socket.send(JSON.stringify({ id, method, params }));
-    });
-  }
-
-  async heap(): Promise<{ used: number; total: number }> {
-    const result = (await this.send('Runtime.getHeapUsage')) as {
-      usedSize: number;
-      totalSize: number;
-    };
-    return { used: result.usedSize, total: result.totalSize };
-  }
-
-  /** Runs `request` while sampling the heap; the peak is over the samples and the end. */
-  async during<T>(request: () => Promise<T>) {
-    const before = await this.heap();
-    let peak = before;
-    let samples = 0;
-    let done = false;
-    const sampling = (async () => {
-      while (!done) {
-        const now = await this.heap();
-        samples += 1;
-        if (now.used > peak.used) peak = now;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    const started = performance.now();
-    try {
-      const result = await request();
-      return { result, ms: performance.now() - started, before, peak, samples };
-    } finally {
-      done = true;
-      await sampling;
-    }
-  }
-
-  close() {
-    this.socket.close();
-  }
-}
 
 const MiB = 1024 * 1024;
 

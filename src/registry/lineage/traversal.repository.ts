@@ -103,6 +103,10 @@ export function walkEdgesStatement(query: WalkQuery) {
   const { bySource, byTarget } = directionTypes(query);
   const live = liveCondition(query.asOf);
   const columns = walkColumns(query.details ?? false);
+  // The row budget bounds each direction of the join before the sort: a LIMIT on the sorted
+  // result made SQLite use its bounded sorter, 20-35% slower on the DAG even when it did not bind.
+  const branch = (select: RawBuilder<unknown>) =>
+    query.rowLimit === undefined ? select : sql`SELECT * FROM (${select} LIMIT ${query.rowLimit})`;
   return sql<Record<string, unknown>>`
     WITH RECURSIVE reach(id) AS (
       SELECT value FROM ${jsonKeys(query.seeds)}
@@ -120,18 +124,20 @@ export function walkEdgesStatement(query: WalkQuery) {
     -- re-walk it per candidate row (22 s instead of 105 ms for a 10,000-hop chain).
     reached AS MATERIALIZED (SELECT id FROM reach),
     total AS MATERIALIZED (SELECT count(*) AS n FROM reached)
+    ${branch(sql`
     SELECT ${columns}
     FROM reached AS r CROSS JOIN edge AS e ON e.src_id = r.id
     WHERE +e.type IN (SELECT value FROM json_each(${bySource})) AND e.org_id = ${query.orgId}
       AND ${live('e')}
-      AND ((SELECT n FROM total) < ${query.nodeLimit} OR e.dst_id IN (SELECT id FROM reached))
+      AND ((SELECT n FROM total) < ${query.nodeLimit} OR e.dst_id IN (SELECT id FROM reached))`)}
     UNION ALL
+    ${branch(sql`
     SELECT ${columns}
     FROM reached AS r CROSS JOIN edge AS e ON e.dst_id = r.id
     WHERE +e.type IN (SELECT value FROM json_each(${byTarget})) AND e.org_id = ${query.orgId}
       AND ${live('e')}
-      AND ((SELECT n FROM total) < ${query.nodeLimit} OR e.src_id IN (SELECT id FROM reached))
-    ORDER BY 1${rowLimitClause(query.rowLimit)}
+      AND ((SELECT n FROM total) < ${query.nodeLimit} OR e.src_id IN (SELECT id FROM reached))`)}
+    ORDER BY 1
   `;
 }
 
