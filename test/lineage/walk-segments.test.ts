@@ -323,6 +323,8 @@ describe('a cursor of a stored walk, through the API', () => {
     expect(new Set(edges).size).toBe(6);
     expect(edges).toHaveLength(6);
     expect(pages.at(-1)).toMatchObject({ isTruncated: false, totalNodes: 6, totalEdges: 6 });
+    // a page ends at the budget, not one row short of it: no page comes back empty
+    expect(pages.map((page) => page.edges.length)).toEqual([2, 2, 2]);
   });
 
   it('refuses a cursor of another organization, of other arguments or tampered', async () => {

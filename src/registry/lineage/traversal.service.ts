@@ -228,7 +228,8 @@ export async function walkLineage(
         asOf,
         details: request.edgeDetails ?? false,
         // Each node expanded returns a row or is a sink: the recursion need not reach further.
-        nodeLimit: Math.min(limit + 1, seeds.length + rowsLeft),
+        // (one more than that, so that reaching exactly that many is not taken for a cut).
+        nodeLimit: Math.min(limit + 1, seeds.length + rowsLeft + 1),
         rowLimit: rowsLeft,
         maxDepth,
       });
@@ -535,12 +536,14 @@ export function segmentOf(
   },
 ): SegmentWalk {
   const { direction, maxDepth } = options;
-  const rowCut = rows.length >= options.rowLimit;
-  const kept = rows;
+  // The statement is asked for one row more than the budget: a page that ends exactly at a node's
+  // last edge then does not leave an empty page behind it.
+  const rowCut = rows.length > options.rowLimit;
+  const kept = rowCut ? rows.slice(0, options.rowLimit) : rows;
   let cut = false;
   // The budget may have ended among the edges of the last node read: it stays on the frontier and
   // its next segment reads its edges after the last one here (rows are by seq, then edge id).
-  const lastRow = rowCut ? (rows[rows.length - 1] as SegmentEdgeRow) : null;
+  const lastRow = rowCut ? (kept[kept.length - 1] as SegmentEdgeRow) : null;
   let resume: [string, string] | null = null;
   if (lastRow) {
     const [, id, type, srcId, , dstId] = lastRow;
@@ -663,7 +666,7 @@ async function walkFirstSegment(
     stored: null,
     resume: null,
     nodeLimit: query.nodeLimit,
-    rowLimit: query.rowLimit,
+    rowLimit: query.rowLimit + 1,
   });
   return segmentOf(query.seeds, rows, { ...query, recordStart: true });
 }

@@ -187,7 +187,8 @@ async function continueWalk(
   // smallest), so that it is finished before the budget can stop inside another one.
   const resumeAt = fromRoot ? -1 : start.findIndex((node) => node.id === resumeNode);
   if (resumeAt > 0) start.unshift(...start.splice(resumeAt, 1));
-  const nodeLimit = start.length + Math.min(page.size, storedRequest.nodeBudget, rowLimit);
+  // One more, so that reaching exactly that many is not taken for a cut.
+  const nodeLimit = start.length + Math.min(page.size, storedRequest.nodeBudget, rowLimit) + 1;
   const rows = await walkSegment(deps.db, {
     orgId: viewer.orgId,
     direction,
@@ -198,7 +199,7 @@ async function continueWalk(
     stored: position,
     resume: !fromRoot && resumeNode && resumeAfter ? [resumeNode, resumeAfter] : null,
     nodeLimit,
-    rowLimit,
+    rowLimit: rowLimit + 1,
   });
   const segment = segmentOf(start, rows, {
     direction,
