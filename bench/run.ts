@@ -32,6 +32,8 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   'lineage-dag': async () => (await import('./scenarios/lineage.ts')).dagScenario,
   lineage: async () => (await import('./scenarios/lineage.ts')).lineageScenario,
   'lineage-walk': async () => (await import('./scenarios/lineage-walk.ts')).scenario,
+  'lineage-heap': async () => (await import('./scenarios/lineage-heap.ts')).scenario,
+  'lineage-profile': async () => (await import('./scenarios/lineage-profile.ts')).scenario,
   usage: async () => (await import('./scenarios/usage.ts')).scenario,
   similarity: async () => (await import('./scenarios/similarity.ts')).scenario,
   artifacts: async () => (await import('./scenarios/artifacts.ts')).scenario,

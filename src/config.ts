@@ -1,6 +1,9 @@
 import { uploadLimits } from './registry/artifact/artifact.ts';
 import type { Config } from './registry/deps.ts';
-import { DEFAULT_NODE_BUDGET } from './registry/lineage/traversal.service.ts';
+import {
+  DEFAULT_EDGE_ROW_BUDGET,
+  DEFAULT_NODE_BUDGET,
+} from './registry/lineage/traversal.service.ts';
 import { usageSourceOf } from './registry/usage/usage-source.ts';
 
 /** Upper bound for LINEAGE_NODE_BUDGET: past this a walk's answer outgrows a Worker's memory. */
@@ -14,6 +17,16 @@ export function lineageNodeBudget(env: { LINEAGE_NODE_BUDGET?: string }): number
   const configured = Number(env.LINEAGE_NODE_BUDGET);
   if (!Number.isInteger(configured) || configured < 1) return DEFAULT_NODE_BUDGET;
   return Math.min(configured, MAX_NODE_BUDGET);
+}
+
+/**
+ * Edge rows one lineage request may hold (the memory budget, see DEFAULT_EDGE_ROW_BUDGET), from
+ * LINEAGE_EDGE_ROW_BUDGET; null (the defaults, smaller with edge details) when unset or invalid.
+ */
+export function lineageEdgeRowBudget(env: { LINEAGE_EDGE_ROW_BUDGET?: string }): number | null {
+  const configured = Number(env.LINEAGE_EDGE_ROW_BUDGET);
+  if (!env.LINEAGE_EDGE_ROW_BUDGET || !Number.isInteger(configured) || configured < 1) return null;
+  return Math.min(configured, DEFAULT_EDGE_ROW_BUDGET);
 }
 
 /** What `PERSISTED_OPERATIONS` allows: any document, or only the allow-list's. */
@@ -109,6 +122,7 @@ function readHttpConfig(env: HttpVars): HttpConfig {
 /** The vars the services read (see Config), from the Worker's environment. */
 export interface RegistryVars {
   LINEAGE_NODE_BUDGET?: string;
+  LINEAGE_EDGE_ROW_BUDGET?: string;
   USAGE_ROLLUP?: string;
   ARTIFACT_MAX_REQUEST_BYTES?: string;
   ARTIFACT_UPLOAD_TTL_HOURS?: string;
@@ -121,6 +135,7 @@ export function registryConfig(env: RegistryVars): Config {
   if (!config) {
     config = {
       lineageNodeBudget: lineageNodeBudget(env),
+      lineageEdgeRowBudget: lineageEdgeRowBudget(env),
       usageSource: usageSourceOf(env),
       uploadLimits: uploadLimits(env),
       ...(env.ARTIFACT_SSEC_KEYS ? { encryptionKeys: env.ARTIFACT_SSEC_KEYS } : {}),

@@ -11,7 +11,11 @@ import type {
   PromotionPolicyTable,
 } from '../registry/governance/governance.table.ts';
 import type { IdempotencyKeyTable } from '../registry/idempotency/idempotency.table.ts';
-import type { EdgeTable } from '../registry/lineage/lineage.table.ts';
+import type {
+  EdgeTable,
+  LineageWalkNodeTable,
+  LineageWalkTable,
+} from '../registry/lineage/lineage.table.ts';
 import type { MetricPointTable } from '../registry/metrics/metrics.table.ts';
 import type {
   ModelAliasTable,
@@ -51,6 +55,8 @@ export interface Database {
   deployment: DeploymentTable;
   experiment: ExperimentTable;
   edge: EdgeTable;
+  lineage_walk: LineageWalkTable;
+  lineage_walk_node: LineageWalkNodeTable;
   audit_event: AuditEventTable;
   metric_point: MetricPointTable;
   model_price: ModelPriceTable;

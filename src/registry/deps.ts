@@ -9,6 +9,8 @@ import type { UsageSource } from './usage/usage-source.ts';
 export interface Config {
   /** LINEAGE_NODE_BUDGET: nodes one lineage walk may visit. */
   lineageNodeBudget: number;
+  /** LINEAGE_EDGE_ROW_BUDGET: edge rows one lineage request may hold; null for the defaults. */
+  lineageEdgeRowBudget: number | null;
   /** USAGE_ROLLUP: whether usage reads come from the rollups or the raw requests. */
   usageSource: UsageSource;
   /** ARTIFACT_MAX_REQUEST_BYTES and ARTIFACT_UPLOAD_TTL_HOURS. */

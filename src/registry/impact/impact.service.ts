@@ -46,7 +46,12 @@ export interface ImpactReport {
 export async function analyzeImpact(
   db: Db,
   orgId: string,
-  request: { root: NodeRef; maxDepth?: number | null; nodeBudget?: number },
+  request: {
+    root: NodeRef;
+    maxDepth?: number | null;
+    nodeBudget?: number;
+    edgeRowBudget?: number;
+  },
 ): Promise<ImpactReport> {
   const walk = await walkLineage(db, orgId, {
     root: request.root,
@@ -55,6 +60,7 @@ export async function analyzeImpact(
     edgeTypes: IMPACT_EDGE_TYPES,
     maxDepth: request.maxDepth,
     nodeBudget: request.nodeBudget,
+    edgeRowBudget: request.edgeRowBudget,
   });
   const affected = walk.nodes.filter((node) => node.id !== walk.root.id);
   const versionIds = affected.filter((node) => node.kind === 'ModelVersion').map((node) => node.id);

@@ -68,7 +68,6 @@ export function lineageGraphDocument(
   /** The page's edge details (`lineageEdgeDetails`) to list them; none for the compact form. */
   details: ReadonlyMap<string, LineageEdgeDetails> | null = null,
 ): LineageGraphDocument {
-  const { walk } = page;
   const extras = otherPageEnds(page);
   const nodes = new Array<GraphDocumentNode>(page.nodes.length + extras.length);
   const indexOf = new Map<string, number>();
@@ -118,10 +117,10 @@ export function lineageGraphDocument(
     }
   }
   return {
-    total_nodes: walk.nodes.length,
-    total_edges: walk.edges.length,
+    total_nodes: page.totalNodes,
+    total_edges: page.totalEdges,
     page_info: { has_next_page: page.hasNextPage, end_cursor: page.endCursor },
-    depth_reached: walk.depthReached,
+    depth_reached: page.depthReached,
     is_truncated: page.isTruncated,
     edge_columns: details ? EDGE_DETAIL_COLUMNS : EDGE_COLUMNS,
     // `type` of an edge tuple indexes this list: the same for every document, page and request.

@@ -18,12 +18,58 @@ export interface LineagePage {
   isTruncated: boolean;
   startCursor: string | null;
   endCursor: string | null;
+  /** Nodes and edges of the walk through this page (the whole walk unless it is segmented). */
+  totalNodes: number;
+  totalEdges: number;
+  depthReached: number;
+  /**
+   * A segment of a stored walk: every node its edges touch (its own and earlier pages'), which
+   * otherPageEnds reads instead of the walk's nodes.
+   */
+  endEntries?: ReadonlyMap<string, LineageNodeEntry>;
 }
 
 export interface LineagePageRequest {
   size: number;
   /** The (depth, id) of the last node of the previous page. */
   after: [number, string] | null;
+  /** The next segment of a stored walk (a walk past the edge-row budget), instead of `after`. */
+  segment?: WalkCursor | null;
+}
+
+/** A cursor to the next segment of a stored walk (walk-segments.service.ts). */
+export interface WalkCursor {
+  walkId: string;
+  segment: number;
+}
+
+/** The opaque cursor of a stored walk's segment. */
+export function walkCursor(position: WalkCursor): string {
+  return encodeCursorKey(JSON.stringify(['walk', position.walkId, position.segment]));
+}
+
+/** The stored walk and segment inside a cursor; null when it is not one. */
+export function parseWalkCursor(cursor: string): WalkCursor | null {
+  const key = decodeCursorKey(cursor);
+  if (key === null) return null;
+  try {
+    const value: unknown = JSON.parse(key);
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      value[0] === 'walk' &&
+      typeof value[1] === 'string' &&
+      value[1].length > 0 &&
+      value[1].length <= 64 &&
+      Number.isInteger(value[2]) &&
+      value[2] >= 2
+    ) {
+      return { walkId: value[1], segment: value[2] };
+    }
+  } catch {
+    // not JSON: not one of ours
+  }
+  return null;
 }
 
 /** The opaque cursor of a node of a walk: its (depth, id), the walk's order. */
@@ -76,6 +122,9 @@ export function pageLineage(walk: LineageWalk, request: LineagePageRequest): Lin
     isTruncated: walk.isTruncated || start + size < walk.nodes.length,
     startCursor: nodes[0] ? lineageCursor(nodes[0]) : null,
     endCursor: last ? lineageCursor(last) : null,
+    totalNodes: walk.nodes.length,
+    totalEdges: walk.edges.length,
+    depthReached: walk.depthReached,
   };
 }
 
@@ -90,14 +139,15 @@ const nodesOfWalk = new WeakMap<LineageWalk, Map<string, LineageNodeEntry>>();
  */
 export function otherPageEnds(page: LineagePage): LineageNodeEntry[] {
   const { walk } = page;
-  if (page.nodes.length === walk.nodes.length) return [];
+  if (!page.endEntries && page.nodes.length === walk.nodes.length) return [];
   // Labels, the document and the pictures all ask for the same page: computed once per page.
   const known = endsOfPage.get(page);
   if (known) return known;
-  let entries = nodesOfWalk.get(walk);
+  let entries = page.endEntries ?? nodesOfWalk.get(walk);
   if (!entries) {
-    entries = new Map(walk.nodes.map((node) => [node.id, node]));
-    nodesOfWalk.set(walk, entries);
+    const byId = new Map(walk.nodes.map((node) => [node.id, node]));
+    nodesOfWalk.set(walk, byId);
+    entries = byId;
   }
   const listed = new Set(page.nodes.map((node) => node.id));
   const ends: LineageNodeEntry[] = [];

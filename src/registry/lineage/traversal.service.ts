@@ -9,11 +9,23 @@ import {
   TARGET_IS_DOWNSTREAM,
   type WalkDirection,
   type WalkEdgeRow,
+  type WalkQuery,
   walkEdges,
 } from './traversal.repository.ts';
+import { type DiscoveredNode, type SegmentEdgeRow, walkSegment } from './walk-state.repository.ts';
 
 /** Nodes one lineage request may visit before it answers with a truncated page. */
 export const DEFAULT_NODE_BUDGET = 100_000;
+/**
+ * Edge rows one request may hold: the memory budget of a walk. The rows of the walk statement are
+ * most of a walk's heap (~800 bytes per row as D1 hands them over, ~1 KB with properties and
+ * creation time; bench/walk-heap.ts): 60,000 rows keep the largest page under 64 MB of an
+ * isolate's 128 MB. A walk with more is answered a breadth-first segment at a time
+ * (walk-segments.service.ts), each continuing from where the previous one stopped.
+ */
+export const DEFAULT_EDGE_ROW_BUDGET = 60_000;
+/** The same with every edge's properties and creation time read with the walk. */
+export const DEFAULT_DETAILED_EDGE_ROW_BUDGET = 40_000;
 /** Largest maxDepth accepted; deeper asks are almost certainly mistakes (null means unlimited). */
 export const MAX_DEPTH_LIMIT = 1_000_000;
 
@@ -68,6 +80,18 @@ export interface LineageWalk {
    * (`edgeDetails`); `lineageEdgeDetails` parses those of the edges an answer lists.
    */
   edgeDetails: Map<string, EdgeDetailText> | null;
+  /**
+   * Set when the edge-row budget cut the walk: what a stored walk needs to go on from here
+   * (walk-segments.service.ts). Null when the walk is whole, or cut by maxDepth or the node budget.
+   */
+  overflow: WalkOverflow | null;
+}
+
+/** Where a walk cut by the edge-row budget stopped, in the direction it was walking. */
+export interface WalkOverflow {
+  /** Index into the request's directions (UPSTREAM, DOWNSTREAM for BOTH). */
+  directionIndex: number;
+  segment: SegmentWalk;
 }
 
 export interface LineageRequest {
@@ -86,6 +110,42 @@ export interface LineageRequest {
    * will list them all); otherwise `lineageEdgeDetails` reads them when asked.
    */
   edgeDetails?: boolean;
+  /** Edge rows the walk may hold (DEFAULT_EDGE_ROW_BUDGET, or the detailed one). */
+  edgeRowBudget?: number;
+}
+
+/** The directions a request walks, in order. */
+export function directionsOf(direction: LineageDirection): WalkDirection[] {
+  return direction === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [direction];
+}
+
+/** The edge-row budget of a request. */
+export function edgeRowBudgetOf(request: Pick<LineageRequest, 'edgeRowBudget' | 'edgeDetails'>) {
+  return (
+    request.edgeRowBudget ??
+    (request.edgeDetails ? DEFAULT_DETAILED_EDGE_ROW_BUDGET : DEFAULT_EDGE_ROW_BUDGET)
+  );
+}
+
+/** The edge types a request follows: the given ones once each, or all. */
+export function edgeTypesOf(edgeTypes: readonly EdgeType[] | null | undefined): EdgeType[] {
+  return edgeTypes?.length ? [...new Set(edgeTypes)] : [...EDGE_TYPES];
+}
+
+/** A root's seeds: the node, and a Model's versions. */
+export async function seedsOf(db: Db, orgId: string, root: NodeRef) {
+  return root.kind === 'Model'
+    ? [root.id, ...(await findVersionIdsOfModel(db, orgId, root.id))]
+    : [root.id];
+}
+
+export function seedEntriesOf(root: NodeRef, seeds: readonly string[]): LineageNodeEntry[] {
+  return seeds.map((id) => ({
+    kind: id === root.id ? root.kind : 'ModelVersion',
+    id,
+    depth: 0,
+    reachedBy: 'ROOT',
+  }));
 }
 
 export function validateMaxDepth(maxDepth: number | null | undefined, path: readonly string[]) {
@@ -110,7 +170,8 @@ export async function walkLineage(
 ): Promise<LineageWalk> {
   validateMaxDepth(request.maxDepth, ['maxDepth']);
   const budget = request.nodeBudget ?? DEFAULT_NODE_BUDGET;
-  const edgeTypes = request.edgeTypes?.length ? [...new Set(request.edgeTypes)] : [...EDGE_TYPES];
+  const rowBudget = edgeRowBudgetOf(request);
+  const edgeTypes = edgeTypesOf(request.edgeTypes);
   const root = request.root;
   const exists = request.rootExists
     ? new Set([root.id])
@@ -122,28 +183,25 @@ export async function walkLineage(
       root.id,
       root.kind,
     );
-  const seeds =
-    root.kind === 'Model'
-      ? [root.id, ...(await findVersionIdsOfModel(db, orgId, root.id))]
-      : [root.id];
-  const directions: WalkDirection[] =
-    request.direction === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [request.direction];
-
-  const seedNodes: LineageNodeEntry[] = seeds.map((id) => ({
-    kind: id === root.id ? root.kind : 'ModelVersion',
-    id,
-    depth: 0,
-    reachedBy: 'ROOT',
-  }));
+  const seeds = await seedsOf(db, orgId, root);
+  const directions = directionsOf(request.direction);
+  const seedNodes = seedEntriesOf(root, seeds);
   const asOf = request.asOf ? request.asOf.toISOString() : null;
   const walks: ReturnType<typeof breadthFirst>[] = [];
   const edgeDetails = request.edgeDetails ? new Map<string, EdgeDetailText>() : null;
   let isTruncated = false;
   let reachedCount = 0;
-  for (const direction of directions) {
+  let rowsHeld = 0;
+  let overflow: WalkOverflow | null = null;
+  for (const [directionIndex, direction] of directions.entries()) {
     // The budget is per request: a BOTH walk's second direction gets what the first left.
     const limit = budget - reachedCount;
     if (limit <= seeds.length) {
+      isTruncated = true;
+      break;
+    }
+    const rowsLeft = rowBudget - rowsHeld;
+    if (rowsLeft < 1) {
       isTruncated = true;
       break;
     }
@@ -155,16 +213,38 @@ export async function walkLineage(
       nodeLimit: limit + 1,
       asOf,
       details: request.edgeDetails ?? false,
+      rowLimit: rowsLeft + 1,
     };
-    // A few hops are bounded inside the recursion: only what that depth needs is read. When the
-    // budget ends such a walk, the unbounded walk decides which nodes it keeps, as for any walk.
     const maxDepth = request.maxDepth ?? null;
-    let walk =
-      maxDepth !== null && maxDepth <= MAX_DEPTH_IN_RECURSION
-        ? await walkEdges(db, { ...query, maxDepth })
-        : null;
-    if (!walk || walk.reached > limit) walk = await walkEdges(db, query);
+    const walk = await boundedWalk(db, query, limit, maxDepth);
+    if (!walk) {
+      // More rows than the memory budget: this direction's walk is served a breadth-first
+      // segment at a time, the first one now.
+      const segment = await walkFirstSegment(db, {
+        orgId,
+        seeds: seedNodes,
+        direction,
+        edgeTypes,
+        asOf,
+        details: request.edgeDetails ?? false,
+        // Each node expanded returns a row or is a sink: the recursion need not reach further.
+        // (one more than that, so that reaching exactly that many is not taken for a cut).
+        nodeLimit: Math.min(limit + 1, seeds.length + rowsLeft + 1),
+        rowLimit: rowsLeft,
+        maxDepth,
+      });
+      if (edgeDetails) {
+        for (const [id, properties, createdAt] of segment.details) {
+          edgeDetails.set(id, [properties, createdAt]);
+        }
+      }
+      overflow = { directionIndex, segment };
+      isTruncated = true;
+      walks.push(segment);
+      break;
+    }
     const rows = walk.edges;
+    rowsHeld += rows.length;
     if (edgeDetails) {
       for (const [id, , , , , , , properties, createdAt] of rows) {
         edgeDetails.set(id, [properties ?? null, createdAt as string]);
@@ -184,7 +264,28 @@ export async function walkLineage(
   nodes.sort(byDepthThenId);
   let depthReached = 0;
   for (const node of nodes) if (node.depth > depthReached) depthReached = node.depth;
-  return { root, nodes, edges, depthReached, isTruncated, parents, edgeDetails };
+  return { root, nodes, edges, depthReached, isTruncated, parents, edgeDetails, overflow };
+}
+
+/**
+ * One direction's walk within the row budget, or null when it has more rows (the statement stops
+ * one row past the budget). A few hops are bounded inside the recursion: only what that depth
+ * needs is read. When the node budget ends such a walk, the unbounded walk decides which nodes it
+ * keeps, as for any walk.
+ */
+async function boundedWalk(
+  db: Db,
+  query: WalkQuery & { rowLimit: number },
+  limit: number,
+  maxDepth: number | null,
+) {
+  let walk =
+    maxDepth !== null && maxDepth <= MAX_DEPTH_IN_RECURSION
+      ? await walkEdges(db, { ...query, maxDepth })
+      : null;
+  if (walk && walk.edges.length >= query.rowLimit) return null;
+  if (!walk || walk.reached > limit) walk = await walkEdges(db, query);
+  return walk.edges.length >= query.rowLimit ? null : walk;
 }
 
 /** Both directions' walks as one: each node and edge once, at the smaller depth. */
@@ -387,6 +488,189 @@ function breadthFirst(
   return { nodes, edges, parents, cut };
 }
 
+/**
+ * One breadth-first segment of a walk too large for one request's memory: the edges read from a
+ * prefix of the walk's queue, and what a stored walk records to go on (walk-segments.service.ts).
+ */
+export interface SegmentWalk {
+  /** Nodes first reached in this segment, by (depth, id), without its start nodes (listed before). */
+  nodes: LineageNodeEntry[];
+  /** The edges read from the nodes it expanded, each once, by (depth, id). */
+  edges: LineageEdgeEntry[];
+  parents: Map<string, LineageEdgeEntry>;
+  /** maxDepth cut edges (or one node had more edges than the whole budget). */
+  cut: boolean;
+  /** Nothing is left to walk in this direction after this segment. */
+  complete: boolean;
+  /** Nodes to record as visited by this segment: [id, kind, depth, expanded here]. */
+  discovered: DiscoveredNode[];
+  /** Start nodes (an earlier segment's frontier) whose edges this segment read. */
+  expandedStart: string[];
+  /** Ends of this segment's edges that earlier segments listed (frontier and visited nodes). */
+  otherEnds: Map<string, LineageNodeEntry>;
+  /** [id, properties, createdAt] of the edges, when the walk read details. */
+  details: [string, string | null, string][];
+  /** The node the budget stopped inside, and its last edge read (see SegmentQuery.resume). */
+  resume: [string, string] | null;
+}
+
+/**
+ * A segment from its statement's rows (ordered by the breadth-first place of the node each was
+ * read from, then id). When the rows hit the budget, the last node's edges may be partial: they
+ * are dropped and that node stays on the frontier. The nodes reached in order of their place in
+ * the queue get the right depth: each node's parents of smaller depth come earlier in it.
+ */
+export function segmentOf(
+  start: readonly LineageNodeEntry[],
+  rows: SegmentEdgeRow[],
+  options: {
+    direction: WalkDirection;
+    maxDepth: number | null;
+    nodeLimit: number;
+    rowLimit: number;
+    /**
+     * The start nodes are the root's seeds (a direction's first segment): record them as visited
+     * by this segment. Otherwise they are an earlier segment's frontier, already recorded.
+     */
+    recordStart: boolean;
+  },
+): SegmentWalk {
+  const { direction, maxDepth } = options;
+  // The statement is asked for one row more than the budget: a page that ends exactly at a node's
+  // last edge then does not leave an empty page behind it.
+  const rowCut = rows.length > options.rowLimit;
+  const kept = rowCut ? rows.slice(0, options.rowLimit) : rows;
+  let cut = false;
+  // The budget may have ended among the edges of the last node read: it stays on the frontier and
+  // its next segment reads its edges after the last one here (rows are by seq, then edge id).
+  const lastRow = rowCut ? (kept[kept.length - 1] as SegmentEdgeRow) : null;
+  let resume: [string, string] | null = null;
+  if (lastRow) {
+    const [, id, type, srcId, , dstId] = lastRow;
+    const fromSource = TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
+    resume = [fromSource ? srcId : dstId, id];
+  }
+  const nodeCut = (rows[0]?.[7] ?? 0) >= options.nodeLimit;
+  const refOf = new Map<string, NodeRef>();
+  const depthOf = new Map<string, number>();
+  const otherEnds = new Map<string, LineageNodeEntry>();
+  for (const node of start) {
+    refOf.set(node.id, { kind: node.kind, id: node.id });
+    depthOf.set(node.id, node.depth);
+    // Listed by an earlier page (a frontier), or with the root (the root's seeds).
+    otherEnds.set(node.id, node);
+  }
+  const ref = (kind: NodeKind, id: string) => {
+    let found = refOf.get(id);
+    if (!found) {
+      found = { kind, id };
+      refOf.set(id, found);
+    }
+    return found;
+  };
+  const nodes: LineageNodeEntry[] = [];
+  const edges: LineageEdgeEntry[] = [];
+  const parents = new Map<string, LineageEdgeEntry>();
+  const expanded = new Set<string>();
+  const details: [string, string | null, string][] = [];
+  for (const row of kept) {
+    const [, id, type, srcId, srcKind, dstId, dstKind, , known] = row;
+    const fromSource = TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
+    const fromId = fromSource ? srcId : dstId;
+    const fromDepth = depthOf.get(fromId);
+    // Read from a node past maxDepth (the recursion does not know depths): not part of the walk.
+    if (fromDepth === undefined) continue;
+    expanded.add(fromId);
+    if (maxDepth !== null && fromDepth >= maxDepth) {
+      cut = true;
+      continue;
+    }
+    const source = ref(srcKind, srcId);
+    const target = ref(dstKind, dstId);
+    const from = fromSource ? source : target;
+    const to = fromSource ? target : source;
+    const entry: LineageEdgeEntry = { id, type, source, target, from, to, depth: fromDepth + 1 };
+    edges.push(entry);
+    if (row.length > 9) details.push([id, row[9] ?? null, row[10] as string]);
+    if (depthOf.has(to.id)) continue;
+    if (known !== null) {
+      // Listed by an earlier segment: an end on another page.
+      depthOf.set(to.id, known);
+      otherEnds.set(to.id, { kind: to.kind, id: to.id, depth: known, reachedBy: direction });
+      continue;
+    }
+    depthOf.set(to.id, fromDepth + 1);
+    nodes.push({ kind: to.kind, id: to.id, depth: fromDepth + 1, reachedBy: direction });
+    parents.set(to.id, entry);
+  }
+  // The start nodes are the first places of the queue, in order: those before the node the
+  // budget stopped inside were expanded, edges or not (one without edges returns no rows).
+  const lastSeq = lastRow ? lastRow[0] : Number.POSITIVE_INFINITY;
+  start.forEach((node, index) => {
+    if (index + 1 < lastSeq) expanded.add(node.id);
+  });
+  if (resume) expanded.delete(resume[0]);
+  const isExpanded = (id: string, depth: number) =>
+    expanded.has(id) || (maxDepth !== null && depth >= maxDepth) ? 1 : 0;
+  const discovered: DiscoveredNode[] = nodes.map((node) => [
+    node.id,
+    node.kind,
+    node.depth,
+    isExpanded(node.id, node.depth),
+  ]);
+  if (options.recordStart) {
+    for (const node of start) {
+      discovered.unshift([node.id, node.kind, node.depth, isExpanded(node.id, node.depth)]);
+    }
+  }
+  nodes.sort(byDepthThenId);
+  edges.sort(byDepthThenId);
+  return {
+    nodes,
+    edges,
+    parents,
+    cut,
+    complete: !rowCut && !nodeCut,
+    discovered,
+    expandedStart: options.recordStart
+      ? []
+      : start.filter((n) => expanded.has(n.id)).map((n) => n.id),
+    otherEnds,
+    details,
+    resume,
+  };
+}
+
+/** A direction's first segment, from the root's seeds. */
+async function walkFirstSegment(
+  db: Db,
+  query: {
+    orgId: string;
+    seeds: readonly LineageNodeEntry[];
+    direction: WalkDirection;
+    edgeTypes: readonly EdgeType[];
+    asOf: string | null;
+    details: boolean;
+    nodeLimit: number;
+    rowLimit: number;
+    maxDepth: number | null;
+  },
+): Promise<SegmentWalk> {
+  const rows = await walkSegment(db, {
+    orgId: query.orgId,
+    direction: query.direction,
+    edgeTypes: query.edgeTypes,
+    asOf: query.asOf,
+    details: query.details,
+    seeds: query.seeds.map((node) => node.id),
+    stored: null,
+    resume: null,
+    nodeLimit: query.nodeLimit,
+    rowLimit: query.rowLimit + 1,
+  });
+  return segmentOf(query.seeds, rows, { ...query, recordStart: true });
+}
+
 const rootIdsOfWalk = new WeakMap<LineageWalk, Set<string>>();
 
 /** The edges from the root to `target` along the shortest-path tree of a walk. */
@@ -413,7 +697,20 @@ export function pathTo(walk: LineageWalk, target: string): LineageEdgeEntry[] | 
   return path.reverse();
 }
 
-/** A shortest path between two nodes, following lineage downstream from `from` or upstream. */
+/**
+ * Node budgets of the successive walks of `findLineagePath`: each walk is a breadth-first prefix
+ * of the whole walk (SQLite works the recursion first-in first-out), so the first one that reaches
+ * the target holds a shortest path to it. A near target costs a walk of a few hundred nodes
+ * instead of the whole graph; a far one costs at most 1 + 1/16 + 1/256 ... of the whole walk more.
+ */
+export const PATH_WALK_STAGES = [256, 4_096, 65_536] as const;
+
+/**
+ * A shortest path between two nodes, following lineage downstream from `from`, else upstream, of
+ * at most `maxDepth` edges. Each direction walks in stages of growing node budgets
+ * (PATH_WALK_STAGES, then the request's budget) and stops at the first that reaches the target or
+ * walks the whole graph; a `maxDepth` of 1 to 3 is bounded inside the walk's statement.
+ */
 export async function findLineagePath(
   db: Db,
   orgId: string,
@@ -421,9 +718,12 @@ export async function findLineagePath(
     from: NodeRef;
     to: NodeRef;
     edgeTypes?: readonly EdgeType[] | null;
+    maxDepth?: number | null;
     nodeBudget?: number;
+    edgeRowBudget?: number;
   },
 ): Promise<{ edges: LineageEdgeEntry[]; walk: LineageWalk } | null> {
+  validateMaxDepth(request.maxDepth, ['maxDepth']);
   const targetExists = await findExistingNodeIds(db, orgId, request.to.kind, [request.to.id]);
   if (!targetExists.has(request.to.id)) {
     throw new NotFoundError(
@@ -433,16 +733,27 @@ export async function findLineagePath(
       request.to.kind,
     );
   }
+  const budget = request.nodeBudget ?? DEFAULT_NODE_BUDGET;
+  const stages = [...PATH_WALK_STAGES.filter((stage) => stage < budget), budget];
+  let rootExists = false;
   for (const direction of ['DOWNSTREAM', 'UPSTREAM'] as const) {
-    const walk = await walkLineage(db, orgId, {
-      root: request.from,
-      rootPath: ['from'],
-      direction,
-      edgeTypes: request.edgeTypes,
-      nodeBudget: request.nodeBudget,
-    });
-    const edges = pathTo(walk, request.to.id);
-    if (edges) return { edges, walk };
+    for (const nodeBudget of stages) {
+      const walk = await walkLineage(db, orgId, {
+        root: request.from,
+        rootPath: ['from'],
+        rootExists,
+        direction,
+        edgeTypes: request.edgeTypes,
+        maxDepth: request.maxDepth,
+        nodeBudget,
+        edgeRowBudget: request.edgeRowBudget,
+      });
+      rootExists = true;
+      const edges = pathTo(walk, request.to.id);
+      if (edges) return { edges, walk };
+      // The whole walk (within maxDepth) without the target: not this way.
+      if (!walk.isTruncated || walk.nodes.length < nodeBudget) break;
+    }
   }
   return null;
 }

@@ -16,10 +16,11 @@ import {
   drawnNodes,
   lineageDot,
   lineageMermaid,
-  pageLineage,
   parseLineageCursor,
+  parseWalkCursor,
 } from '../../registry/lineage/pages.ts';
 import { lineageEdgeDetails, walkLineage } from '../../registry/lineage/traversal.service.ts';
+import { lineagePage } from '../../registry/lineage/walk-segments.service.ts';
 import { trackDatasetUsage } from '../../registry/model/dataset-usage.service.ts';
 import type { ResolvedVersion } from '../../registry/model/model.service.ts';
 import { anyCaseEnum, isoTime, jsonObject, ModelIdParams, modelOfPath } from './params.ts';
@@ -287,6 +288,7 @@ export const lineageImpact = defineRoute({
       root: { kind: 'Model', id: model.id },
       maxDepth: query.max_depth,
       nodeBudget: context.deps.config.lineageNodeBudget,
+      edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
     });
     const details = await lineageEdgeDetails(
       context.db,
@@ -342,6 +344,7 @@ async function walkOfModel(
     edgeTypes: query.edge_types,
     maxDepth: query.max_depth,
     nodeBudget: context.deps.config.lineageNodeBudget,
+    edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
     // Every edge is listed with its properties and creation time: read them with the walk.
     edgeDetails: true,
   });
@@ -486,27 +489,37 @@ export const lineageGraph = defineRoute({
         'edge_details',
       ]);
     }
-    const after = query.after === undefined ? null : parseLineageCursor(query.after);
-    if (query.after !== undefined && !after) {
+    const segment = query.after === undefined ? null : parseWalkCursor(query.after);
+    const after = query.after === undefined || segment ? null : parseLineageCursor(query.after);
+    if (query.after !== undefined && !after && !segment) {
       throw new ValidationError('"after" is not a cursor of a lineage graph', ['query', 'after']);
     }
     const root = decodeIdOf(params.modelId, NODE_KINDS, ['params', 'modelId']);
-    const walk = await walkLineage(context.db, context.viewer.orgId, {
-      root,
-      rootPath: ['params', 'modelId'],
-      direction: query.direction ?? 'BOTH',
-      edgeTypes: query.edge_types,
-      maxDepth: query.max_depth,
-      asOf: query.as_of,
-      nodeBudget: context.deps.config.lineageNodeBudget,
-      // Read with the walk when the answer lists every edge with its details; a page reads its own.
-      edgeDetails:
-        (query.edge_details ?? false) &&
-        (query.format ?? 'JSON') === 'JSON' &&
-        query.first === undefined &&
-        query.after === undefined,
-    });
-    const page = pageLineage(walk, { size: query.first ?? walk.nodes.length, after });
+    const page = await lineagePage(
+      context.deps,
+      context.viewer,
+      {
+        root,
+        rootPath: ['params', 'modelId'],
+        direction: query.direction ?? 'BOTH',
+        edgeTypes: query.edge_types,
+        maxDepth: query.max_depth,
+        asOf: query.as_of,
+        nodeBudget: context.deps.config.lineageNodeBudget,
+        edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
+        // Read with the walk when the answer lists every edge (of the walk, or of a segment of a
+        // stored walk) with its details; a page of a walk in memory reads its own.
+        edgeDetails:
+          (query.edge_details ?? false) &&
+          (query.format ?? 'JSON') === 'JSON' &&
+          query.first === undefined &&
+          (query.after === undefined || segment !== null),
+      },
+      // The whole walk (or the whole next segment) by default.
+      { size: query.first ?? MAX_NODE_BUDGET, after, segment },
+      ['query', 'after'],
+    );
+    const walk = page.walk;
     const format = query.format ?? 'JSON';
     const labels = await lineageLabels(context.db, context.viewer.orgId, drawnNodes(page));
     if (format !== 'JSON') {

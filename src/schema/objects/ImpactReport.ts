@@ -92,6 +92,7 @@ builder.queryField('impact', (t) =>
           root: decodeNodeId(args.of, NODE_KINDS, ['of']),
           maxDepth: args.maxDepth,
           nodeBudget: context.deps.config.lineageNodeBudget,
+          edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
         }),
       ),
   }),

@@ -18,16 +18,16 @@ import {
   type LineagePageRequest,
   lineageDot,
   lineageMermaid,
-  pageLineage,
   parseLineageCursor,
+  parseWalkCursor,
 } from '../../registry/lineage/pages.ts';
 import {
   type LineageEdgeDetails,
   type LineageEdgeEntry,
   type LineageNodeEntry,
   lineageEdgeDetails,
-  walkLineage,
 } from '../../registry/lineage/traversal.service.ts';
+import { lineagePage } from '../../registry/lineage/walk-segments.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor } from '../lib/connection.ts';
 import { loadNode } from '../lib/nodes.ts';
@@ -77,6 +77,8 @@ export function parseLineagePage(args: {
   }
   if (!args.after) return { size, after: null };
   decodeCursor(args.after, 'after');
+  const segment = parseWalkCursor(args.after);
+  if (segment) return { size, after: null, segment };
   const after = parseLineageCursor(args.after);
   if (!after) {
     throw new GraphQLError('"after" is not a cursor of a lineage graph', {
@@ -367,16 +369,18 @@ export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').im
       resolve: (page) => page.edges,
     }),
     totalNodes: t.int({
-      description: 'Nodes in the whole walk (all pages).',
-      resolve: (page) => page.walk.nodes.length,
+      description:
+        'Nodes in the whole walk (all pages). For a walk past the edge-row budget, served a segment at a time, the nodes of the pages up to this one.',
+      resolve: (page) => page.totalNodes,
     }),
     totalEdges: t.int({
-      description: 'Edges in the whole walk (all pages).',
-      resolve: (page) => page.walk.edges.length,
+      description:
+        'Edges in the whole walk (all pages). For a walk past the edge-row budget, served a segment at a time, the edges of the pages up to this one.',
+      resolve: (page) => page.totalEdges,
     }),
     depthReached: t.int({
       description: 'The largest depth of any node in the walk.',
-      resolve: (page) => page.walk.depthReached,
+      resolve: (page) => page.depthReached,
     }),
     isTruncated: t.boolean({
       description:
@@ -449,26 +453,34 @@ builder.interfaceField(LineageNodeRef, 'lineage', (t) =>
         description: 'Read the graph as it was at this instant (edges are ended, not deleted).',
       }),
       first: t.arg.int({ description: 'Nodes per page (1-25,000, default 1,000).' }),
-      after: t.arg.string({ description: 'Continue after this cursor (pageInfo.endCursor).' }),
+      after: t.arg.string({
+        description:
+          'Continue after this cursor (pageInfo.endCursor). Past the edge-row budget the cursor continues the walk from where the previous page stopped (valid for an hour, for the same arguments).',
+      }),
     },
     resolve: (node, args, context, info) => {
       const page = parseLineagePage(args);
       return withUserErrors(async () => {
-        const walk = await walkLineage(context.db, context.viewer.orgId, {
-          root: { kind: node.kind as never, id: node.id },
-          // The node was just loaded in the caller's organization: no need to look again.
-          rootExists: true,
-          direction: args.direction,
-          edgeTypes: args.edgeTypes,
-          maxDepth: args.maxDepth,
-          asOf: args.asOf,
-          nodeBudget: context.deps.config.lineageNodeBudget,
-          // Read with the walk when the selection will list them: no statement more.
-          edgeDetails: selectionAsksEdgeDetails(info),
-        });
-        const lineagePage = pageLineage(walk, page);
-        await primeEdgeDetails(context, lineagePage);
-        return lineagePage;
+        const lineage = await lineagePage(
+          context.deps,
+          context.viewer,
+          {
+            root: { kind: node.kind as never, id: node.id },
+            // The node was just loaded in the caller's organization: no need to look again.
+            rootExists: true,
+            direction: args.direction,
+            edgeTypes: args.edgeTypes,
+            maxDepth: args.maxDepth,
+            asOf: args.asOf,
+            nodeBudget: context.deps.config.lineageNodeBudget,
+            edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
+            // Read with the walk when the selection will list them: no statement more.
+            edgeDetails: selectionAsksEdgeDetails(info),
+          },
+          page,
+        );
+        await primeEdgeDetails(context, lineage);
+        return lineage;
       });
     },
   }),

@@ -44,11 +44,15 @@ builder.queryField('lineagePath', (t) =>
     type: LineagePathRef,
     nullable: true,
     description:
-      'A shortest path from one node to another, following lineage downstream or else upstream; null when they are not connected.',
+      'A shortest path from one node to another, following lineage downstream or else upstream; null when they are not connected (within maxDepth). The walk stops at the first of growing node budgets that reaches `to`.',
     args: {
       from: t.arg.id({ required: true, description: 'Global ID of the start node.' }),
       to: t.arg.id({ required: true, description: 'Global ID of the end node.' }),
       edgeTypes: t.arg({ type: [EdgeTypeEnum], description: 'Follow only these edge types.' }),
+      maxDepth: t.arg.int({
+        description:
+          'Only a path of at most this many edges (null: any length); 1 to 3 bounds the walk itself.',
+      }),
     },
     resolve: (_root, args, context) =>
       withUserErrors(() =>
@@ -56,7 +60,9 @@ builder.queryField('lineagePath', (t) =>
           from: decodeNodeId(args.from, NODE_KINDS, ['from']),
           to: decodeNodeId(args.to, NODE_KINDS, ['to']),
           edgeTypes: args.edgeTypes,
+          maxDepth: args.maxDepth,
           nodeBudget: context.deps.config.lineageNodeBudget,
+          edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
         }),
       ),
   }),

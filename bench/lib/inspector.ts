@@ -1,0 +1,145 @@
+// The Worker's isolate through workerd's inspector (Chrome DevTools protocol on wrangler dev's
+// --inspector-port): heap usage polled during a request, and CPU profiles of requests.
+// workerd refuses a connection without the DevTools Origin header, which Node's own WebSocket
+// cannot send: the ws package (in node_modules through wrangler) can.
+
+/** A CPU profile as the Profiler domain returns it (the parts read here). */
+export interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** The Worker's isolate seen through the inspector. */
+export class Inspector {
+  private nextId = 1;
+  private readonly pending = new Map<number, (result: unknown) => void>();
+  private readonly socket: import('ws').WebSocket;
+  private constructor(socket: import('ws').WebSocket) {
+    this.socket = socket;
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
+      if (message.id !== undefined) this.pending.get(message.id)?.(message.result);
+    });
+  }
+
+  /** Connects with the Origin header workerd's inspector requires (Node's WebSocket sends none). */
+  static async connect(port: number): Promise<Inspector> {
+    const { default: WebSocket } = await import('ws');
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+      headers: { Origin: 'https://devtools.devprod.cloudflare.dev' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    const inspector = new Inspector(socket);
+    await inspector.send('Runtime.enable');
+    return inspector;
+  }
+
+  send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 10_000);
+      this.pending.set(id, (result) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(result);
+      });
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  async heap(): Promise<{ used: number; total: number }> {
+    const result = (await this.send('Runtime.getHeapUsage')) as {
+      usedSize: number;
+      totalSize: number;
+    };
+    return { used: result.usedSize, total: result.totalSize };
+  }
+
+  /** Runs `request` while sampling the heap; the peak is over the samples and the end. */
+  async during<T>(request: () => Promise<T>) {
+    const before = await this.heap();
+    let peak = before;
+    let samples = 0;
+    let done = false;
+    const sampling = (async () => {
+      while (!done) {
+        const now = await this.heap();
+        samples += 1;
+        if (now.used > peak.used) peak = now;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const started = performance.now();
+    try {
+      const result = await request();
+      return { result, ms: performance.now() - started, before, peak, samples };
+    } finally {
+      done = true;
+      await sampling;
+    }
+  }
+
+  close() {
+    this.socket.close();
+  }
+}
+
+/** CPU profile of whatever the isolate runs during `run` (1 ms sampling). */
+export async function profile<T>(
+  inspector: Inspector,
+  run: () => Promise<T>,
+): Promise<{ result: T; profile: CpuProfile }> {
+  await inspector.send('Profiler.enable');
+  await inspector.send('Profiler.setSamplingInterval', { interval: 1000 });
+  await inspector.send('Profiler.start');
+  const result = await run();
+  const { profile: cpu } = (await inspector.send('Profiler.stop')) as { profile: CpuProfile };
+  return { result, profile: cpu };
+}
+
+/**
+ * Self time and inclusive time per function (name and place), in ms, over one or more profiles.
+ * Inclusive time counts a function once per sample however deep its recursion.
+ */
+export function attribute(profiles: readonly CpuProfile[]) {
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  let sampled = 0;
+  for (const cpu of profiles) {
+    const byId = new Map(cpu.nodes.map((node) => [node.id, node]));
+    const parent = new Map<number, number>();
+    for (const node of cpu.nodes)
+      for (const child of node.children ?? []) parent.set(child, node.id);
+    const keyOf = (id: number) => {
+      const frame = byId.get(id)?.callFrame;
+      const file = frame?.url.split('/').slice(-1)[0] ?? '';
+      return `${frame?.functionName || '(anonymous)'} ${file}:${(frame?.lineNumber ?? 0) + 1}`;
+    };
+    cpu.samples.forEach((id, index) => {
+      const ms = (cpu.timeDeltas[index] ?? 0) / 1000;
+      sampled += ms;
+      const key = keyOf(id);
+      self.set(key, (self.get(key) ?? 0) + ms);
+      const seen = new Set<string>();
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const name = keyOf(at);
+        if (seen.has(name)) continue;
+        seen.add(name);
+        total.set(name, (total.get(name) ?? 0) + ms);
+      }
+    });
+  }
+  const top = (map: Map<string, number>, count: number) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, count);
+  return { sampledMs: sampled, self: top(self, 30), total: top(total, 40) };
+}

@@ -1,0 +1,278 @@
+// Pages of a lineage walk for both APIs (issue 20, section 5). Within the edge-row budget a walk is
+// read whole and paged by (depth, id) in memory. Past it, the walk is answered a breadth-first
+// segment at a time: the first request walks until the budget and stores what it visited (migration
+// 0017); the cursor of its last page points at that stored walk, and each following page continues
+// from the stored frontier, skipping every node visited before, so no page re-runs the walk
+// before it and no edge comes twice.
+import type { Viewer } from '../../auth/viewer.ts';
+import { type BatchQuery, runBatch } from '../../db/batch.ts';
+import type { Deps } from '../deps.ts';
+import { ValidationError } from '../errors.ts';
+import { newId, nowIso } from '../ids.ts';
+import type { LineageWalkTable } from './lineage.table.ts';
+import { type LineagePage, type LineagePageRequest, pageLineage, walkCursor } from './pages.ts';
+import {
+  DEFAULT_NODE_BUDGET,
+  directionsOf,
+  type EdgeDetailText,
+  edgeRowBudgetOf,
+  edgeTypesOf,
+  type LineageNodeEntry,
+  type LineageRequest,
+  type LineageWalk,
+  type SegmentWalk,
+  seedEntriesOf,
+  seedsOf,
+  segmentOf,
+  validateMaxDepth,
+  walkLineage,
+} from './traversal.service.ts';
+import {
+  deleteExpiredWalks,
+  findFrontier,
+  findStoredWalk,
+  insertDiscoveredNodes,
+  insertStoredWalk,
+  markExpanded,
+  type StoredWalkPosition,
+  updateWalkSegments,
+  walkSegment,
+} from './walk-state.repository.ts';
+
+/** How long the cursor of a stored walk can be followed. */
+export const STORED_WALK_TTL_MS = 60 * 60 * 1000;
+
+/** The parameters a stored walk continues; a cursor is refused for any other request. */
+interface StoredWalkRequest {
+  root: { kind: string; id: string };
+  direction: string;
+  edgeTypes: string[];
+  maxDepth: number | null;
+  asOf: string | null;
+  nodeBudget: number;
+}
+
+/**
+ * Per served segment: [direction index, direction complete (0/1), nodes, edges, depth, the node
+ * the segment stopped inside and its last edge read (or nulls)].
+ */
+type SegmentSummary = [number, 0 | 1, number, number, number, string | null, string | null];
+
+function storedRequestOf(request: LineageRequest): StoredWalkRequest {
+  return {
+    root: { kind: request.root.kind, id: request.root.id },
+    direction: request.direction,
+    edgeTypes: edgeTypesOf(request.edgeTypes).sort(),
+    maxDepth: request.maxDepth ?? null,
+    asOf: request.asOf ? request.asOf.toISOString() : null,
+    nodeBudget: request.nodeBudget ?? DEFAULT_NODE_BUDGET,
+  };
+}
+
+/**
+ * One page of a node's lineage: of the walk held in memory (by (depth, id)), or, for a cursor of a
+ * stored walk, that walk's next segment. `afterPath` names the cursor's argument for errors.
+ */
+export async function lineagePage(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  request: LineageRequest,
+  page: LineagePageRequest,
+  afterPath: readonly string[] = ['after'],
+): Promise<LineagePage> {
+  if (page.segment) return continueWalk(deps, viewer, request, page, afterPath);
+  const walk = await walkLineage(deps.db, viewer.orgId, request);
+  const first = pageLineage(walk, page);
+  // The last page of a walk cut by the edge-row budget: store the walk, point at its next segment.
+  if (!walk.overflow || first.hasNextPage) return first;
+  const walkId = await storeWalk(deps, viewer, request, walk);
+  return {
+    ...first,
+    hasNextPage: true,
+    isTruncated: true,
+    endCursor: walkCursor({ walkId, segment: 2 }),
+  };
+}
+
+async function storeWalk(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  request: LineageRequest,
+  walk: LineageWalk,
+): Promise<string> {
+  const overflow = walk.overflow as NonNullable<LineageWalk['overflow']>;
+  const directions = directionsOf(request.direction);
+  const now = nowIso();
+  const row: LineageWalkTable = {
+    id: newId(),
+    org_id: viewer.orgId,
+    created_by: viewer.userId,
+    created_at: now,
+    expires_at: new Date(Date.parse(now) + STORED_WALK_TTL_MS).toISOString(),
+    request: JSON.stringify(storedRequestOf(request)),
+    segments: JSON.stringify([
+      [
+        overflow.directionIndex,
+        overflow.segment.complete ? 1 : 0,
+        walk.nodes.length,
+        walk.edges.length,
+        walk.depthReached,
+        overflow.segment.resume?.[0] ?? null,
+        overflow.segment.resume?.[1] ?? null,
+      ] satisfies SegmentSummary,
+    ]),
+  };
+  const position: StoredWalkPosition = {
+    walkId: row.id,
+    direction: directions[overflow.directionIndex] as StoredWalkPosition['direction'],
+    segment: 1,
+  };
+  await runBatch(deps.d1, [
+    deleteExpiredWalks(deps.db, viewer.orgId, now),
+    insertStoredWalk(deps.db, row),
+    ...insertDiscoveredNodes(deps.db, position, overflow.segment.discovered),
+  ]);
+  return row.id;
+}
+
+/** The segment a walk cursor points at, continued from the stored walk's frontier. */
+async function continueWalk(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  request: LineageRequest,
+  page: LineagePageRequest,
+  afterPath: readonly string[],
+): Promise<LineagePage> {
+  validateMaxDepth(request.maxDepth, ['maxDepth']);
+  const cursor = page.segment as NonNullable<LineagePageRequest['segment']>;
+  const refused = (why: string) =>
+    new ValidationError(`"after" is not a cursor of this lineage graph: ${why}`, afterPath);
+  // Another organization's walk looks missing, exactly as an unknown one.
+  const stored = await findStoredWalk(deps.db, viewer.orgId, cursor.walkId);
+  if (!stored) throw refused('no such walk');
+  if (stored.expires_at < nowIso()) throw refused('it expired; walk again from the first page');
+  const storedRequest = JSON.parse(stored.request) as StoredWalkRequest;
+  if (JSON.stringify(storedRequest) !== JSON.stringify(storedRequestOf(request))) {
+    throw refused('it belongs to a walk with other arguments');
+  }
+  const segments = JSON.parse(stored.segments) as SegmentSummary[];
+  const previous = segments[cursor.segment - 2];
+  if (!previous) throw refused('no such page');
+  const directions = directionsOf(request.direction);
+  const [previousDirection, previousComplete, nodesBefore, edgesBefore, depthBefore] = previous;
+  const [, , , , , resumeNode, resumeAfter] = previous;
+  const directionIndex = previousDirection + previousComplete;
+  const direction = directions[directionIndex];
+  if (!direction) throw refused('the walk had ended');
+  const position: StoredWalkPosition = {
+    walkId: stored.id,
+    direction,
+    segment: cursor.segment,
+  };
+  // A direction's first segment starts at the root; a later one at the stored frontier.
+  const fromRoot = previousComplete === 1;
+  const start: LineageNodeEntry[] = fromRoot
+    ? seedEntriesOf(request.root, await seedsOf(deps.db, viewer.orgId, request.root))
+    : (await findFrontier(deps.db, position)).map(([id, kind, depth]) => ({
+        kind,
+        id,
+        depth,
+        reachedBy: direction,
+      }));
+  // Whether this page reads edge details (and so its row budget) is this request's choice.
+  const rowLimit = edgeRowBudgetOf(request);
+  // Each node expanded returns a row or is a sink: the recursion need not reach further than the
+  // rows the page may hold (nor than the page's nodes), so a page never walks the rest of the graph.
+  // The node the previous segment stopped inside comes first (its depth is the frontier's
+  // smallest), so that it is finished before the budget can stop inside another one.
+  const resumeAt = fromRoot ? -1 : start.findIndex((node) => node.id === resumeNode);
+  if (resumeAt > 0) start.unshift(...start.splice(resumeAt, 1));
+  // One more, so that reaching exactly that many is not taken for a cut.
+  const nodeLimit = start.length + Math.min(page.size, storedRequest.nodeBudget, rowLimit) + 1;
+  const rows = await walkSegment(deps.db, {
+    orgId: viewer.orgId,
+    direction,
+    edgeTypes: edgeTypesOf(request.edgeTypes),
+    asOf: storedRequest.asOf,
+    details: request.edgeDetails ?? false,
+    seeds: start.map((node) => node.id),
+    stored: position,
+    resume: !fromRoot && resumeNode && resumeAfter ? [resumeNode, resumeAfter] : null,
+    nodeLimit,
+    rowLimit: rowLimit + 1,
+  });
+  const segment = segmentOf(start, rows, {
+    direction,
+    maxDepth: storedRequest.maxDepth,
+    nodeLimit,
+    rowLimit,
+    recordStart: fromRoot,
+  });
+  // The root's seeds were listed by the first page, whichever direction starts here.
+  const pageNodes = segment.nodes;
+  let depthReached = depthBefore;
+  for (const node of pageNodes) if (node.depth > depthReached) depthReached = node.depth;
+  const summary: SegmentSummary = [
+    directionIndex,
+    segment.complete ? 1 : 0,
+    nodesBefore + pageNodes.length,
+    edgesBefore + segment.edges.length,
+    depthReached,
+    segment.resume?.[0] ?? null,
+    segment.resume?.[1] ?? null,
+  ];
+  const hasNextPage = !(segment.complete && directionIndex === directions.length - 1);
+  if (hasNextPage) {
+    segments[cursor.segment - 1] = summary;
+    const writes: BatchQuery[] = [
+      ...insertDiscoveredNodes(deps.db, position, segment.discovered),
+      ...markExpanded(deps.db, position, segment.expandedStart),
+      updateWalkSegments(deps.db, stored.id, JSON.stringify(segments)),
+    ];
+    await runBatch(deps.d1, writes);
+  }
+  return segmentPage(request, segment, pageNodes, {
+    hasNextPage,
+    cursor: hasNextPage ? walkCursor({ walkId: stored.id, segment: cursor.segment + 1 }) : null,
+    summary,
+  });
+}
+
+function segmentPage(
+  request: LineageRequest,
+  segment: SegmentWalk,
+  nodes: LineageNodeEntry[],
+  next: { hasNextPage: boolean; cursor: string | null; summary: SegmentSummary },
+): LineagePage {
+  const edgeDetails = request.edgeDetails
+    ? new Map<string, EdgeDetailText>(
+        segment.details.map(([id, properties, createdAt]) => [id, [properties, createdAt]]),
+      )
+    : null;
+  const walk: LineageWalk = {
+    root: request.root,
+    nodes,
+    edges: segment.edges,
+    depthReached: next.summary[4],
+    isTruncated: true,
+    parents: segment.parents,
+    edgeDetails,
+    overflow: null,
+  };
+  const endEntries = new Map<string, LineageNodeEntry>(segment.otherEnds);
+  for (const node of nodes) endEntries.set(node.id, node);
+  return {
+    walk,
+    nodes,
+    edges: segment.edges,
+    hasNextPage: next.hasNextPage,
+    isTruncated: next.hasNextPage || segment.cut,
+    // A segment is served whole: no cursor points inside it.
+    startCursor: null,
+    endCursor: next.cursor,
+    totalNodes: next.summary[2],
+    totalEdges: next.summary[3],
+    depthReached: next.summary[4],
+    endEntries,
+  };
+}

@@ -1,0 +1,424 @@
+// Walks past the edge-row budget (issue 20, section 5): answered a breadth-first segment at a time
+// from a stored frontier. The pages together are the whole walk (every node and edge once, at the
+// whole walk's depth), no page holds more rows than the budget, a later page reads only from where
+// the previous one stopped, and a cursor of another organization, another walk or a tampered one
+// is refused as bad input.
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client.ts';
+import type { EdgeType } from '../../src/registry/lineage/lineage.ts';
+import { type LineagePage, parseWalkCursor, walkCursor } from '../../src/registry/lineage/pages.ts';
+import {
+  type LineageDirection,
+  type LineageRequest,
+  walkLineage,
+} from '../../src/registry/lineage/traversal.service.ts';
+import { lineagePage } from '../../src/registry/lineage/walk-segments.service.ts';
+import { serviceDeps, viewerOf } from '../helpers/fixtures.ts';
+import { createTestOrg, type TestOrg, testDb } from '../helpers/graphql.ts';
+import { fetchWorker, graphqlBody, graphqlRequest } from '../http/worker-client.ts';
+import { givenDiamond } from './given-graphs.ts';
+import { Lineage, type LineageJson } from './lineage-query.ts';
+
+/** A seeded pseudo-random DAG of raw edges: node i derives from 1-3 of the nodes before it. */
+async function givenDag(org: TestOrg, size: number, seed = 7) {
+  const prefix = crypto.randomUUID().slice(0, 8);
+  const node = (index: number) => `${prefix}-n${index}`;
+  let state = seed;
+  const random = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+  const edges: [string, EdgeType, string, string][] = [];
+  for (let index = 1; index < size; index++) {
+    const parents = new Set<number>();
+    const count = 1 + Math.floor(random() * 3);
+    for (let k = 0; k < count; k++) parents.add(Math.floor(random() * index));
+    for (const parent of parents) {
+      edges.push([`${prefix}-e${index}-${parent}`, 'DERIVED_FROM', node(index), node(parent)]);
+    }
+    // Every fifth node is also deployed: an edge whose target is downstream.
+    if (index % 5 === 0) {
+      edges.push([`${prefix}-d${index}`, 'DEPLOYED_TO', node(index), `${prefix}-dep${index}`]);
+    }
+  }
+  const now = new Date().toISOString();
+  await env.DB.batch(
+    edges.map(([id, type, src, dst]) =>
+      env.DB.prepare(
+        `INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, created_at)
+         VALUES (?, ?, ?, ?, 'ModelVersion', ?, ?, ?)`,
+      ).bind(
+        id,
+        org.orgId,
+        type,
+        src,
+        dst,
+        type === 'DEPLOYED_TO' ? 'Deployment' : 'ModelVersion',
+        now,
+      ),
+    ),
+  );
+  return { node, edges };
+}
+
+function requestOf(
+  id: string,
+  direction: LineageDirection,
+  edgeRowBudget?: number,
+): LineageRequest {
+  return { root: { kind: 'ModelVersion', id }, rootExists: true, direction, edgeRowBudget };
+}
+
+/** Follows endCursor from the first page to the last (at most `limit` pages). */
+async function allPages(
+  org: TestOrg,
+  request: LineageRequest,
+  limit = 200,
+  deps: Parameters<typeof lineagePage>[0] = serviceDeps(),
+) {
+  const pages: LineagePage[] = [];
+  let page = await lineagePage(deps, viewerOf(org, 'VIEWER'), request, {
+    size: 1_000_000,
+    after: null,
+  });
+  pages.push(page);
+  while (page.hasNextPage && pages.length < limit) {
+    const segment = parseWalkCursor(page.endCursor as string);
+    expect(segment, 'the last page of a cut walk points at the next segment').not.toBeNull();
+    page = await lineagePage(deps, viewerOf(org, 'VIEWER'), request, {
+      size: 1_000_000,
+      after: null,
+      segment,
+    });
+    pages.push(page);
+  }
+  return pages;
+}
+
+/** Every node and edge of the pages with its depth, failing on one listed twice. */
+function unionOf(pages: readonly LineagePage[]) {
+  const nodes = new Map<string, number>();
+  const edges = new Map<string, number>();
+  for (const page of pages) {
+    for (const node of page.nodes) {
+      expect(nodes.has(`${node.reachedBy}:${node.id}`), `node ${node.id} twice`).toBe(false);
+      nodes.set(`${node.reachedBy}:${node.id}`, node.depth);
+    }
+    for (const edge of page.edges) {
+      expect(edges.has(edge.id), `edge ${edge.id} twice`).toBe(false);
+      edges.set(edge.id, edge.depth);
+    }
+  }
+  return { nodes, edges };
+}
+
+describe('a walk past the edge-row budget', () => {
+  it.each([
+    ['UPSTREAM', 'n59', 3],
+    ['DOWNSTREAM', 'n0', 7],
+    ['DOWNSTREAM', 'n3', 5],
+    ['BOTH', 'n30', 3],
+    // A budget of 1 or 2 rows stops inside nearly every node: each resumes after its last edge.
+    ['DOWNSTREAM', 'n0', 1],
+    ['DOWNSTREAM', 'n1', 2],
+    ['UPSTREAM', 'n50', 1],
+    ['BOTH', 'n20', 2],
+  ] as const)(
+    'pages %s from %s, %i rows at a time, into exactly the whole walk',
+    async (direction, root, budget) => {
+      // given a 60-node DAG
+      const org = await createTestOrg('segments');
+      const graph = await givenDag(org, 60);
+      const whole = await walkLineage(
+        testDb(),
+        org.orgId,
+        requestOf(graph.node(Number(root.slice(1))), direction),
+      );
+      expect(whole.isTruncated).toBe(false);
+      expect(whole.edges.length).toBeGreaterThan(3 * budget);
+
+      // when
+      const pages = await allPages(
+        org,
+        requestOf(graph.node(Number(root.slice(1))), direction, budget),
+      );
+
+      // then every page holds at most the budget, and together they are the whole walk
+      expect(pages.length).toBeGreaterThan(2);
+      for (const page of pages) expect(page.edges.length).toBeLessThanOrEqual(budget);
+      const union = unionOf(pages);
+      expect(new Map([...union.nodes].map(([key, depth]) => [key.split(':')[1], depth]))).toEqual(
+        new Map(whole.nodes.map((node) => [node.id, node.depth])),
+      );
+      expect(union.edges).toEqual(new Map(whole.edges.map((edge) => [edge.id, edge.depth])));
+      expect(pages.slice(0, -1).every((page) => page.isTruncated && page.hasNextPage)).toBe(true);
+      const last = pages.at(-1) as LineagePage;
+      expect(last).toMatchObject({ hasNextPage: false, isTruncated: false, endCursor: null });
+      expect(last.totalNodes).toBe(whole.nodes.length);
+      expect(last.totalEdges).toBe(whole.edges.length);
+      expect(last.depthReached).toBe(whole.depthReached);
+      // every edge end resolves on its page: a node of the page or one an earlier page listed
+      for (const page of pages.slice(1)) {
+        const ends = page.endEntries as ReadonlyMap<string, unknown>;
+        for (const edge of page.edges) {
+          expect(ends.has(edge.source.id) && ends.has(edge.target.id)).toBe(true);
+        }
+      }
+    },
+  );
+
+  it('answers the same page when a cursor is followed twice', async () => {
+    // given a 60-node DAG walked upstream 6 rows at a time, three pages in
+    const org = await createTestOrg('segments-replay');
+    const graph = await givenDag(org, 60);
+    const request = requestOf(graph.node(59), 'UPSTREAM', 6);
+    const pages = await allPages(org, request, 3);
+    const cursor = parseWalkCursor(pages[1]?.endCursor as string);
+
+    // when
+    const again = await lineagePage(serviceDeps(), viewerOf(org, 'VIEWER'), request, {
+      size: 1_000_000,
+      after: null,
+      segment: cursor,
+    });
+
+    // then
+    const ids = (page: LineagePage | undefined) => ({
+      nodes: page?.nodes.map((node) => `${node.id}@${node.depth}`),
+      edges: page?.edges.map((edge) => `${edge.id}@${edge.depth}`),
+      next: page?.endCursor,
+    });
+    expect(ids(again)).toEqual(ids(pages[2]));
+  });
+
+  it('keeps maxDepth across pages', async () => {
+    // given a 60-node DAG
+    const org = await createTestOrg('segments-depth');
+    const graph = await givenDag(org, 60);
+    const whole = await walkLineage(testDb(), org.orgId, {
+      ...requestOf(graph.node(0), 'DOWNSTREAM'),
+      maxDepth: 4,
+    });
+
+    // when
+    const pages = await allPages(org, {
+      ...requestOf(graph.node(0), 'DOWNSTREAM', 5),
+      maxDepth: 4,
+    });
+
+    // then
+    const union = unionOf(pages);
+    expect(union.edges).toEqual(new Map(whole.edges.map((edge) => [edge.id, edge.depth])));
+    expect(Math.max(...union.nodes.values())).toBeLessThanOrEqual(4);
+    expect(union.nodes.size).toBe(whole.nodes.length);
+  });
+
+  it('reads each page from the frontier, not the walk before it', async () => {
+    // given a 400-hop chain walked upstream 10 rows at a time, its statements recorded
+    const org = await createTestOrg('segments-rows');
+    const prefix = crypto.randomUUID().slice(0, 8);
+    const now = new Date().toISOString();
+    await env.DB.batch(
+      Array.from({ length: 400 }, (_, index) =>
+        env.DB.prepare(
+          `INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, created_at)
+           VALUES (?, ?, 'DERIVED_FROM', ?, 'ModelVersion', ?, 'ModelVersion', ?)`,
+        ).bind(
+          `${prefix}-e${index}`,
+          org.orgId,
+          `${prefix}-v${index + 1}`,
+          `${prefix}-v${index}`,
+          now,
+        ),
+      ),
+    );
+    const recorded = recordingD1(env.DB);
+    const request = requestOf(`${prefix}-v400`, 'UPSTREAM', 10);
+
+    // when
+    const pages = await allPages(org, request, 200, recorded.deps);
+
+    // then 40 pages of 10 edges, each page's walk statement reading about as much as the first's
+    expect(pages.length).toBeGreaterThanOrEqual(40);
+    expect(unionOf(pages).edges.size).toBe(400);
+    const walks = recorded.statements.filter(([query]) => query.includes('WITH RECURSIVE'));
+    const rowsRead = async ([query, values]: [string, unknown[]]) =>
+      (
+        await env.DB.prepare(query)
+          .bind(...values)
+          .run()
+      ).meta.rows_read;
+    // the whole chain at once (the first request's check against the budget), then the segments
+    const whole = await rowsRead(walks[0] as [string, unknown[]]);
+    const second = await rowsRead(walks[2] as [string, unknown[]]);
+    const late = await rowsRead(walks[36] as [string, unknown[]]);
+    expect(whole).toBeGreaterThan(1_000);
+    expect(late).toBeLessThan(2 * second + 50);
+    expect(late * 10).toBeLessThan(whole);
+  });
+});
+
+/** Records the SQL and values of every walk statement (`raw()`) a Db runs. */
+function recordingD1(d1: D1Database) {
+  const statements: [string, unknown[]][] = [];
+  const wrap = (statement: D1PreparedStatement, query: string): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, key) {
+        if (key === 'bind') {
+          return (...values: unknown[]) => {
+            const bound = wrap(target.bind(...values), query);
+            return new Proxy(bound, {
+              get(inner, innerKey) {
+                if (innerKey === 'raw') statements.push([query, values]);
+                const value = Reflect.get(inner, innerKey);
+                return typeof value === 'function' ? value.bind(inner) : value;
+              },
+            });
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  const binding = new Proxy(d1, {
+    get(target, key) {
+      if (key === 'prepare') return (query: string) => wrap(target.prepare(query), query);
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { deps: { db: createDb(binding), d1 }, statements };
+}
+
+describe('a cursor of a stored walk, through the API', () => {
+  const vars = { LINEAGE_EDGE_ROW_BUDGET: '2' };
+  const send = async (token: string, variables: Record<string, unknown>) =>
+    graphqlBody(await fetchWorker(graphqlRequest(token, { query: Lineage, variables }), vars));
+
+  it('pages the diamond two edges at a time into its whole lineage', async () => {
+    // given d -> v1, v2 -> v3 -> prod, stage, with a budget of 2 edge rows
+    const graph = await givenDiamond();
+    const pages: LineageJson[] = [];
+    let after: string | null = null;
+
+    // when
+    do {
+      const body = await send(graph.org.tokens.VIEWER, {
+        id: graph.gid('v3'),
+        direction: 'BOTH',
+        after,
+      });
+      expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+      const page = body.data?.node?.lineage as LineageJson;
+      pages.push(page);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after && pages.length < 20);
+
+    // then
+    expect(pages.length).toBeGreaterThan(2);
+    const nodes = pages.flatMap((page) => page.nodes.map((node) => graph.nameOf(node.id)));
+    expect([...nodes].sort()).toEqual(['d', 'prod', 'stage', 'v1', 'v2', 'v3']);
+    const edges = pages.flatMap((page) => page.edges.map((edge) => edge.id));
+    expect(new Set(edges).size).toBe(6);
+    expect(edges).toHaveLength(6);
+    expect(pages.at(-1)).toMatchObject({ isTruncated: false, totalNodes: 6, totalEdges: 6 });
+    // a page ends at the budget, not one row short of it: no page comes back empty
+    expect(pages.map((page) => page.edges.length)).toEqual([2, 2, 2]);
+  });
+
+  it('refuses a cursor of another organization, of other arguments or tampered', async () => {
+    // given a cut walk of the diamond, and another organization
+    const graph = await givenDiamond();
+    const theirs = await createTestOrg('stranger');
+    const first = await send(graph.org.tokens.VIEWER, { id: graph.gid('v3'), direction: 'BOTH' });
+    const cursor = lineageOfBody(first).pageInfo.endCursor as string;
+    const position = parseWalkCursor(cursor);
+    expect(position).not.toBeNull();
+
+    // when
+    const foreign = await send(theirs.tokens.ADMIN, {
+      id: graph.gid('v3'),
+      direction: 'BOTH',
+      after: cursor,
+    });
+    const otherArguments = await send(graph.org.tokens.VIEWER, {
+      id: graph.gid('v3'),
+      direction: 'UPSTREAM',
+      after: cursor,
+    });
+    const otherRoot = await send(graph.org.tokens.VIEWER, {
+      id: graph.gid('v1'),
+      direction: 'BOTH',
+      after: cursor,
+    });
+    const tampered = await send(graph.org.tokens.VIEWER, {
+      id: graph.gid('v3'),
+      direction: 'BOTH',
+      after: walkCursor({ walkId: `${position?.walkId.slice(0, -1)}0`, segment: 2 }),
+    });
+    const skipped = await send(graph.org.tokens.VIEWER, {
+      id: graph.gid('v3'),
+      direction: 'BOTH',
+      after: walkCursor({ walkId: position?.walkId as string, segment: 9 }),
+    });
+
+    // then (the stranger cannot see v3 at all: no node, so no walk to continue)
+    expect(foreign.errors).toBeUndefined();
+    expect(foreign.data?.node ?? null).toBeNull();
+    for (const refused of [otherArguments, otherRoot, tampered, skipped]) {
+      expect(refused.errors, JSON.stringify(refused)).toHaveLength(1);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argument: 'after',
+      });
+      expect(refused.data?.node?.lineage ?? null).toBeNull();
+    }
+  });
+
+  it('refuses a cursor of another organization’s walk from the same root id', async () => {
+    // given the same cursor used by another organization on its own node
+    const graph = await givenDiamond();
+    const other = await givenDiamond();
+    const first = await send(graph.org.tokens.VIEWER, { id: graph.gid('v3'), direction: 'BOTH' });
+    const cursor = lineageOfBody(first).pageInfo.endCursor as string;
+
+    // when
+    const borrowed = await send(other.org.tokens.VIEWER, {
+      id: other.gid('v3'),
+      direction: 'BOTH',
+      after: cursor,
+    });
+
+    // then
+    expect(borrowed.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argument: 'after',
+    });
+  });
+
+  it('refuses a tampered cursor on the REST graph route with its query path', async () => {
+    // given
+    const graph = await givenDiamond();
+
+    // when
+    const response = await fetchWorker(
+      new Request(
+        `http://registry.test/api/lineage/${encodeURIComponent(graph.gid('v3'))}/graph?after=${encodeURIComponent(walkCursor({ walkId: 'nope', segment: 2 }))}`,
+        { headers: { authorization: `Bearer ${graph.org.tokens.VIEWER}` } },
+      ),
+      vars,
+    );
+
+    // then
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('after');
+  });
+});
+
+/** The lineage of a GraphQL answer, failing the test when there is none. */
+function lineageOfBody(body: { data?: Record<string, any> | null }): LineageJson {
+  const lineage = body.data?.node?.lineage as LineageJson | undefined;
+  expect(lineage, JSON.stringify(body).slice(0, 500)).toBeDefined();
+  return lineage as LineageJson;
+}
