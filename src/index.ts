@@ -1,6 +1,10 @@
+import { registryConfig } from './config.ts';
 import type { StatementCounter } from './db/client.ts';
+import { createDb } from './db/client.ts';
 import { yogaFor } from './graphql/yoga.ts';
 import { guard } from './http/guard.ts';
+import { consumeWebhookBatch } from './registry/webhook/webhook-delivery.service.ts';
+import type { WebhookMessage } from './registry/webhook/webhook-dispatch.service.ts';
 import { handleApiRequest, isApiPath } from './routes/api/router.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
@@ -52,5 +56,13 @@ export default {
 
   async scheduled(controller, env, ctx): Promise<void> {
     ctx.waitUntil(runScheduledJobs(env, new Date(controller.scheduledTime)));
+  },
+
+  // Webhook deliveries (wrangler.jsonc `queues`): one attempt per message.
+  async queue(batch, env): Promise<void> {
+    await consumeWebhookBatch(
+      { db: createDb(env.DB), config: registryConfig(env) },
+      batch as MessageBatch<WebhookMessage>,
+    );
   },
 } satisfies ExportedHandler<Env>;

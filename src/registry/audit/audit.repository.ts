@@ -6,6 +6,8 @@ import { jsonKeys } from '../keys.ts';
 import type { AuditEventTable } from './audit.table.ts';
 
 export interface AuditEntry {
+  /** The event's id when the caller needs it (a webhook test names its delivery by it). */
+  id?: string;
   orgId: string;
   actorId: string | null;
   action: string;
@@ -22,7 +24,7 @@ export interface AuditEntry {
  */
 export function insertAuditEvent(db: Db, entry: AuditEntry) {
   return db.insertInto('audit_event').values({
-    id: newId(),
+    id: entry.id ?? newId(),
     org_id: entry.orgId,
     actor_id: entry.actorId,
     action: entry.action,
@@ -92,7 +94,7 @@ export function findAuditEventsBySubject(
 export function insertAuditEventWhere(db: Db, entry: AuditEntry, condition: RawBuilder<unknown>) {
   return sql`
     INSERT INTO audit_event (id, org_id, actor_id, action, subject_id, subject_kind, before, after, reason, created_at)
-    SELECT ${newId()}, ${entry.orgId}, ${entry.actorId}, ${entry.action}, ${entry.subjectId}, ${entry.subjectKind},
+    SELECT ${entry.id ?? newId()}, ${entry.orgId}, ${entry.actorId}, ${entry.action}, ${entry.subjectId}, ${entry.subjectKind},
       ${entry.before === undefined ? null : JSON.stringify(entry.before)},
       ${entry.after === undefined ? null : JSON.stringify(entry.after)},
       ${entry.reason ?? null}, ${nowIso()}

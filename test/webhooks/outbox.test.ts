@@ -1,0 +1,170 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { setModelAlias } from '../../src/registry/model/model.service.ts';
+import { updateWebhook } from '../../src/registry/webhook/webhook.service.ts';
+import { seedModel, seedVersion, serviceDeps, viewerOf } from '../helpers/fixtures.ts';
+import { createTestOrg, testDb } from '../helpers/graphql.ts';
+import { deliveriesOf, insertAudit, seedWebhook, webhookDeps } from './webhook-fixtures.ts';
+
+describe('the webhook outbox (audit_event trigger)', () => {
+  it('writes a delivery for a subscribed event in the batch of the change', async () => {
+    const org = await createTestOrg('outbox');
+    const { webhook } = await seedWebhook(org, { events: ['MODEL_CREATED'] });
+
+    const model = await seedModel(org, 'churn');
+
+    const deliveries = await deliveriesOf(org.orgId);
+    expect(deliveries).toHaveLength(1);
+    const audit = await testDb()
+      .selectFrom('audit_event')
+      .select('id')
+      .where('org_id', '=', org.orgId)
+      .where('action', '=', 'model.register')
+      .where('subject_id', '=', model.id)
+      .executeTakeFirstOrThrow();
+    expect(deliveries[0]).toMatchObject({
+      id: `${audit.id}.${webhook.id}`,
+      webhook_id: webhook.id,
+      event_id: audit.id,
+      event_type: 'MODEL_CREATED',
+      status: 'PENDING',
+      attempts: 0,
+      enqueued_at: null,
+    });
+  });
+
+  it('writes nothing for an organization without webhooks, nor for another organization', async () => {
+    const withHooks = await createTestOrg('outbox-a');
+    const without = await createTestOrg('outbox-b');
+    await seedWebhook(withHooks, { events: ['MODEL_CREATED'] });
+
+    await seedModel(without, 'other-org-model');
+
+    expect(await deliveriesOf(without.orgId)).toEqual([]);
+    expect(await deliveriesOf(withHooks.orgId)).toEqual([]);
+  });
+
+  it('skips events the webhook does not subscribe to, and disabled webhooks', async () => {
+    const org = await createTestOrg('outbox-unsubscribed');
+    await seedWebhook(org, { events: ['MODEL_DELETED'] });
+    const { webhook: disabled } = await seedWebhook(org, { events: ['MODEL_CREATED'] });
+    await updateWebhook(webhookDeps(), viewerOf(org, 'ADMIN'), { id: disabled.id, enabled: false });
+
+    await seedModel(org, 'quiet');
+
+    expect(await deliveriesOf(org.orgId)).toEqual([]);
+  });
+
+  it('keeps the organization’s webhook count in step with enabled webhooks', async () => {
+    const org = await createTestOrg('outbox-count');
+    const count = async () =>
+      (
+        await env.DB.prepare('SELECT webhook_count AS n FROM organization WHERE id = ?')
+          .bind(org.orgId)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await count()).toBe(0);
+    const { webhook } = await seedWebhook(org);
+    await seedWebhook(org);
+    expect(await count()).toBe(2);
+    await updateWebhook(webhookDeps(), viewerOf(org, 'ADMIN'), { id: webhook.id, enabled: false });
+    expect(await count()).toBe(1);
+  });
+
+  it('tells an alias set from an alias moved, with the old and new version', async () => {
+    const org = await createTestOrg('outbox-alias');
+    const model = await seedModel(org, 'ranker');
+    const v1 = await seedVersion(org, model.id, '1.0.0');
+    const v2 = await seedVersion(org, model.id, '2.0.0');
+    await seedWebhook(org, { events: ['ALIAS_SET', 'ALIAS_MOVED'] });
+
+    await setModelAlias(serviceDeps(), viewerOf(org), { versionId: v1.id, alias: 'staging' });
+    await setModelAlias(serviceDeps(), viewerOf(org), { versionId: v2.id, alias: 'staging' });
+
+    const deliveries = await deliveriesOf(org.orgId);
+    expect(deliveries.map((d) => d.event_type)).toEqual(['ALIAS_SET', 'ALIAS_MOVED']);
+  });
+
+  it('applies the model, alias and environment filters', async () => {
+    const org = await createTestOrg('outbox-filter');
+    const a = await seedModel(org, 'model-a');
+    const b = await seedModel(org, 'model-b');
+    const va = await seedVersion(org, a.id, '1.0.0');
+    const vb = await seedVersion(org, b.id, '1.0.0');
+    const { webhook: onlyA } = await seedWebhook(org, {
+      events: ['ALIAS_SET', 'MODEL_VERSION_CREATED'],
+      filter: { modelIds: [a.id] },
+    });
+    const { webhook: onlyCanary } = await seedWebhook(org, {
+      events: ['ALIAS_SET', 'MODEL_VERSION_CREATED'],
+      filter: { aliases: ['canary'] },
+    });
+
+    await setModelAlias(serviceDeps(), viewerOf(org), { versionId: va.id, alias: 'staging' });
+    await setModelAlias(serviceDeps(), viewerOf(org), { versionId: vb.id, alias: 'canary' });
+    await seedVersion(org, b.id, '2.0.0');
+
+    const deliveries = await deliveriesOf(org.orgId);
+    const of = (webhookId: string) =>
+      deliveries.filter((d) => d.webhook_id === webhookId).map((d) => d.event_type);
+    // model-a only: its staging alias; not model-b's canary nor model-b's new version.
+    expect(of(onlyA.id)).toEqual(['ALIAS_SET']);
+    // canary only among alias events; events without an alias (a new version) pass.
+    expect(of(onlyCanary.id)).toEqual(['ALIAS_SET', 'MODEL_VERSION_CREATED']);
+  });
+
+  it('maps the budgets helper’s threshold and alert events', async () => {
+    const org = await createTestOrg('outbox-budgets');
+    const model = await seedModel(org, 'llm');
+    const version = await seedVersion(org, model.id, '1.0.0');
+    const other = await seedModel(org, 'other');
+    const { webhook } = await seedWebhook(org, {
+      events: [
+        'BUDGET_THRESHOLD_CROSSED',
+        'METRIC_DEGRADATION_DETECTED',
+        'METRIC_DEGRADATION_CLEARED',
+      ],
+    });
+    const { webhook: forOther } = await seedWebhook(org, {
+      events: ['BUDGET_THRESHOLD_CROSSED', 'METRIC_DEGRADATION_DETECTED'],
+      filter: { modelIds: [other.id] },
+    });
+
+    const budgetId = crypto.randomUUID();
+    await insertAudit(org.orgId, {
+      action: 'budget.thresholdCrossed',
+      subjectId: budgetId,
+      subjectKind: 'Budget',
+      after: {
+        budgetId,
+        scope: 'MODEL',
+        scopeId: model.id,
+        period: 'DAY',
+        periodStart: '2026-12-07T00:00:00.000Z',
+        threshold: 0.8,
+        spentUsd: 8.1,
+        limitUsd: 10,
+      },
+    });
+    await insertAudit(org.orgId, {
+      action: 'alert.opened',
+      subjectId: version.id,
+      subjectKind: 'ModelVersion',
+      after: { alertId: 'a1', metric: 'accuracy' },
+    });
+    await insertAudit(org.orgId, {
+      action: 'alert.cleared',
+      subjectId: version.id,
+      subjectKind: 'ModelVersion',
+      after: { alertId: 'a1', metric: 'accuracy' },
+    });
+
+    const deliveries = await deliveriesOf(org.orgId);
+    expect(deliveries.filter((d) => d.webhook_id === webhook.id).map((d) => d.event_type)).toEqual([
+      'BUDGET_THRESHOLD_CROSSED',
+      'METRIC_DEGRADATION_DETECTED',
+      'METRIC_DEGRADATION_CLEARED',
+    ]);
+    expect(deliveries.filter((d) => d.webhook_id === forOther.id)).toEqual([]);
+  });
+});
