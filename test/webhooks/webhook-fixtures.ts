@@ -13,7 +13,13 @@ export function webhookDeps(options: { production?: boolean } = {}) {
   return {
     db: testDb(),
     d1: env.DB,
-    config: { webhooks: { secretKey: null, production: options.production ?? false } },
+    // Production requires WEBHOOK_SECRET_KEY; elsewhere the development key stands in.
+    config: {
+      webhooks: {
+        secretKey: options.production ? 'ab'.repeat(32) : null,
+        production: options.production ?? false,
+      },
+    },
   };
 }
 
