@@ -62,7 +62,23 @@ const PROVIDER_MODEL_ROUTES = [
   'POST /api/vibe/score',
 ];
 
-const ALL_ROUTES = [...ORIGINAL_ROUTES, ...LIFECYCLE_ROUTES, ...PROVIDER_MODEL_ROUTES];
+const WEBHOOK_ROUTES = [
+  'POST /api/webhooks/deliveries/:id/redeliver',
+  'GET /api/webhooks',
+  'POST /api/webhooks',
+  'PATCH /api/webhooks/:id',
+  'DELETE /api/webhooks/:id',
+  'POST /api/webhooks/:id/rotate-secret',
+  'POST /api/webhooks/:id/test',
+  'GET /api/webhooks/:id/deliveries',
+];
+
+const ALL_ROUTES = [
+  ...ORIGINAL_ROUTES,
+  ...LIFECYCLE_ROUTES,
+  ...PROVIDER_MODEL_ROUTES,
+  ...WEBHOOK_ROUTES,
+];
 
 /** Every route is live, in the router's match order. */
 const LIVE_ROUTES = [
@@ -97,6 +113,7 @@ const LIVE_ROUTES = [
   'GET /api/vibe/:modelId/costs',
   'GET /api/vibe/:modelId/trends',
   'GET /api/vibe/:modelId/roi',
+  ...WEBHOOK_ROUTES,
 ];
 
 const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

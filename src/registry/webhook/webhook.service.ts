@@ -6,6 +6,7 @@ import { runBatch } from '../../db/batch.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { claimWritesWhere, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { findModelsByIds } from '../model/model.repository.ts';
 import { ALIAS_PATTERN } from '../model/model.ts';
@@ -30,6 +31,7 @@ import {
   toWebhook,
   toWebhookDelivery,
   WEBHOOK_EVENT_TYPE_NAMES,
+  WEBHOOK_TEST_EVENT,
   type Webhook,
   type WebhookDelivery,
   type WebhookEventType,
@@ -246,6 +248,7 @@ export async function updateWebhook(
   deps: WebhookDeps,
   viewer: Viewer,
   input: WebhookUpdateInput,
+  claim?: IdempotencyClaim,
 ): Promise<Webhook> {
   const row = await requireWebhook(deps, viewer, input.id);
   const patch: Partial<WebhookTable> = {};
@@ -269,8 +272,11 @@ export async function updateWebhook(
   const updatedAt =
     now > row.updated_at ? now : new Date(Date.parse(row.updated_at) + 1).toISOString();
   const updated: WebhookTable = { ...row, ...patch, updated_at: updatedAt };
+  const result = toWebhook(updated, now);
+  const unchanged = webhookUnchangedSince(row.id, row.updated_at);
   try {
     const results = await runBatch(deps.d1, [
+      ...claimWritesWhere(deps.db, claim, result, unchanged),
       insertAuditEventWhere(
         deps.db,
         {
@@ -282,14 +288,14 @@ export async function updateWebhook(
           before: auditView(row),
           after: auditView(updated),
         },
-        webhookUnchangedSince(row.id, row.updated_at),
+        unchanged,
       ),
       updateWebhookRow(deps.db, viewer.orgId, row.id, row.updated_at, {
         ...patch,
         updated_at: updatedAt,
       }),
     ]);
-    if (results[1]?.meta.changes === 0) {
+    if (results[results.length - 1]?.meta.changes === 0) {
       throw new ConflictError(
         'The webhook was changed by another request meanwhile; read it and try again',
         ['id'],
@@ -301,7 +307,7 @@ export async function updateWebhook(
     }
     throw error;
   }
-  return toWebhook(updated, now);
+  return result;
 }
 
 /** Deletes a webhook and its deliveries (queued ones are then dropped unsent); audited. */
@@ -309,9 +315,13 @@ export async function deleteWebhook(
   deps: WebhookDeps,
   viewer: Viewer,
   id: string,
+  claim?: IdempotencyClaim,
 ): Promise<Webhook> {
   const row = await requireWebhook(deps, viewer, id);
+  const result = toWebhook(row, nowIso());
+  const unchanged = webhookUnchangedSince(row.id, row.updated_at);
   const results = await runBatch(deps.d1, [
+    ...claimWritesWhere(deps.db, claim, result, unchanged),
     insertAuditEventWhere(
       deps.db,
       {
@@ -322,18 +332,18 @@ export async function deleteWebhook(
         subjectKind: 'Webhook',
         before: auditView(row),
       },
-      webhookUnchangedSince(row.id, row.updated_at),
+      unchanged,
     ),
     deleteDeliveriesOfWebhook(deps.db, viewer.orgId, row.id),
     deleteWebhookRow(deps.db, viewer.orgId, row.id).where('updated_at', '=', row.updated_at),
   ]);
-  if (results[2]?.meta.changes === 0) {
+  if (results[results.length - 1]?.meta.changes === 0) {
     throw new ConflictError(
       'The webhook was changed by another request meanwhile; read it and try again',
       ['id'],
     );
   }
-  return toWebhook(row, nowIso());
+  return result;
 }
 
 /**
@@ -391,13 +401,34 @@ export async function testWebhook(
   deps: WebhookDeps,
   viewer: Viewer,
   id: string,
+  claim?: IdempotencyClaim,
 ): Promise<WebhookDelivery> {
   const row = await requireWebhook(deps, viewer, id);
   if (row.enabled !== 1) {
     throw new ConflictError('The webhook is disabled: enable it before testing it', ['id']);
   }
   const eventId = newId();
+  const now = nowIso();
+  // The trigger writes this row with the audit event (the webhook is enabled while unchanged).
+  const delivery = toWebhookDelivery({
+    id: `${eventId}.${row.id}`,
+    org_id: viewer.orgId,
+    webhook_id: row.id,
+    event_id: eventId,
+    event_type: WEBHOOK_TEST_EVENT,
+    status: 'PENDING',
+    attempts: 0,
+    http_status: null,
+    latency_ms: null,
+    response_excerpt: null,
+    next_attempt_at: now,
+    enqueued_at: null,
+    created_at: now,
+    delivered_at: null,
+  });
+  const unchanged = webhookUnchangedSince(row.id, row.updated_at);
   const results = await runBatch(deps.d1, [
+    ...claimWritesWhere(deps.db, claim, delivery, unchanged),
     insertAuditEventWhere(
       deps.db,
       {
@@ -409,17 +440,15 @@ export async function testWebhook(
         subjectKind: 'Webhook',
         after: { url: row.url },
       },
-      webhookUnchangedSince(row.id, row.updated_at),
+      unchanged,
     ),
   ]);
-  if (results[0]?.meta.changes === 0) {
+  if (results[results.length - 1]?.meta.changes === 0) {
     throw new ConflictError('The webhook was changed by another request meanwhile; try again', [
       'id',
     ]);
   }
-  const delivery = await findDeliveryById(deps.db, viewer.orgId, `${eventId}.${row.id}`);
-  if (!delivery) throw new Error('The test event wrote no delivery (is migration 0014 applied?)');
-  return toWebhookDelivery(delivery);
+  return delivery;
 }
 
 /**
@@ -430,9 +459,10 @@ export async function redeliverWebhookDelivery(
   deps: WebhookDeps,
   viewer: Viewer,
   deliveryId: string,
+  claim?: IdempotencyClaim,
 ): Promise<WebhookDelivery> {
-  const delivery = await findDeliveryById(deps.db, viewer.orgId, deliveryId);
-  if (!delivery) {
+  const found = await findDeliveryById(deps.db, viewer.orgId, deliveryId);
+  if (!found) {
     throw new NotFoundError(
       'No webhook delivery with this id',
       ['deliveryId'],
@@ -441,25 +471,27 @@ export async function redeliverWebhookDelivery(
     );
   }
   const now = nowIso();
-  await runBatch(deps.d1, [
-    insertAuditEvent(deps.db, {
-      orgId: viewer.orgId,
-      actorId: viewer.userId,
-      action: 'webhook.redeliver',
-      subjectId: delivery.webhook_id,
-      subjectKind: 'Webhook',
-      before: { deliveryId, status: delivery.status, attempts: delivery.attempts },
-    }),
-    resetDelivery(deps.db, viewer.orgId, deliveryId, now),
-  ]);
-  return toWebhookDelivery({
-    ...delivery,
+  const delivery = toWebhookDelivery({
+    ...found,
     status: 'PENDING',
     attempts: 0,
     next_attempt_at: now,
     enqueued_at: null,
     delivered_at: null,
   });
+  await runBatch(deps.d1, [
+    ...(claim ? claim.writes(deps.db, delivery) : []),
+    insertAuditEvent(deps.db, {
+      orgId: viewer.orgId,
+      actorId: viewer.userId,
+      action: 'webhook.redeliver',
+      subjectId: found.webhook_id,
+      subjectKind: 'Webhook',
+      before: { deliveryId, status: found.status, attempts: found.attempts },
+    }),
+    resetDelivery(deps.db, viewer.orgId, deliveryId, now),
+  ]);
+  return delivery;
 }
 
 /** The organization's webhooks, oldest first (never their secrets). */
