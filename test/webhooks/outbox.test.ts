@@ -1,7 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { createDeployment } from '../../src/registry/deployment/deployment.service.ts';
+import { addEdge } from '../../src/registry/lineage/lineage.service.ts';
 import { setModelAlias } from '../../src/registry/model/model.service.ts';
 import { updateWebhook } from '../../src/registry/webhook/webhook.service.ts';
+import { WEBHOOK_EVENT_TYPE_NAMES } from '../../src/registry/webhook/webhook.ts';
 import { seedModel, seedVersion, serviceDeps, viewerOf } from '../helpers/fixtures.ts';
 import { createTestOrg, testDb } from '../helpers/graphql.ts';
 import { deliveriesOf, insertAudit, seedWebhook, webhookDeps } from './webhook-fixtures.ts';
@@ -166,5 +169,56 @@ describe('the webhook outbox (audit_event trigger)', () => {
       'METRIC_DEGRADATION_CLEARED',
     ]);
     expect(deliveries.filter((d) => d.webhook_id === forOther.id)).toEqual([]);
+  });
+
+  it('announces nothing for a change that did not commit', async () => {
+    const org = await createTestOrg('outbox-rollback');
+    await seedWebhook(org, { events: ['MODEL_CREATED'] });
+    await seedModel(org, 'taken');
+
+    // The same name again: the batch fails on the UNIQUE constraint, its audit event with it.
+    await expect(seedModel(org, 'taken')).rejects.toMatchObject({ name: 'ConflictError' });
+
+    expect(await deliveriesOf(org.orgId)).toHaveLength(1);
+  });
+
+  it('filters lineage edges by the deployment’s environment', async () => {
+    const org = await createTestOrg('outbox-environment');
+    const model = await seedModel(org, 'served');
+    const version = await seedVersion(org, model.id, '1.0.0');
+    const deploy = (name: string, environment: string) =>
+      createDeployment(serviceDeps(), viewerOf(org), { name, environment, modelVersions: [] });
+    const production = await deploy('prod-eu', 'production');
+    const staging = await deploy('stage-eu', 'staging');
+    const { webhook } = await seedWebhook(org, {
+      events: ['LINEAGE_EDGE_ADDED'],
+      filter: { environments: ['PRODUCTION'] },
+    });
+
+    for (const deployment of [production, staging]) {
+      await addEdge(serviceDeps(), viewerOf(org), {
+        type: 'DEPLOYED_TO',
+        from: { kind: 'ModelVersion', id: version.id },
+        to: { kind: 'Deployment', id: deployment.id },
+      });
+    }
+
+    const deliveries = await deliveriesOf(org.orgId);
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({
+      webhook_id: webhook.id,
+      event_type: 'LINEAGE_EDGE_ADDED',
+    });
+    expect(webhook.filter.environments).toEqual(['production']);
+  });
+
+  it('maps audit actions only to event types the API names, and names none it never sends', async () => {
+    const { results } = await env.DB.prepare(
+      'SELECT DISTINCT event_type FROM webhook_event_action',
+    ).all<{ event_type: string }>();
+    const mapped = new Set(results.map((row) => row.event_type));
+    // ALIAS_MOVED comes from model.aliasSet through the trigger's CASE.
+    mapped.add('ALIAS_MOVED');
+    expect([...mapped].sort()).toEqual([...WEBHOOK_EVENT_TYPE_NAMES].sort());
   });
 });

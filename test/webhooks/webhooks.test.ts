@@ -393,4 +393,50 @@ describe('webhookUpdate, webhookDelete, webhookRotateSecret, webhookTest', () =>
     expect(await deliveriesOf(withHooks.orgId)).toHaveLength(1);
     expect(await deliveriesOf(without.orgId)).toEqual([]);
   });
+
+  it('lists webhooks with their deliveries at a constant number of statements', async () => {
+    const one = await createTestOrg('hooks-list-one');
+    const three = await createTestOrg('hooks-list-three');
+    await created(one);
+    for (let i = 0; i < 3; i++) await created(three);
+    await seedModel(one, 'm');
+    await seedModel(three, 'm');
+
+    const a = await gql(one.admin.token, Webhooks);
+    const b = await gql(three.admin.token, Webhooks);
+
+    const listed = fieldOf(b, 'webhooks') as { deliveries: { edges: unknown[] } }[];
+    expect(listed).toHaveLength(3);
+    for (const webhook of listed) expect(webhook.deliveries.edges).toHaveLength(1);
+    expect(b.statements).toBe(a.statements);
+  });
+
+  it('pages a webhook’s deliveries with cursors', async () => {
+    const org = await createTestOrg('hooks-pages');
+    const { webhook } = await created(org);
+    for (const name of ['m1', 'm2', 'm3']) await seedModel(org, name);
+    const Page = /* GraphQL */ `
+      query Page($after: String) {
+        webhooks { deliveries(first: 2, after: $after) {
+          edges { node { eventId } } pageInfo { hasNextPage endCursor }
+        } }
+      }
+    `;
+
+    const first = fieldOf(await gql(org.admin.token, Page), 'webhooks')[0].deliveries;
+    const second = fieldOf(
+      await gql(org.admin.token, Page, { after: first.pageInfo.endCursor }),
+      'webhooks',
+    )[0].deliveries;
+
+    expect(webhook.id).toBeTruthy();
+    expect(first.edges).toHaveLength(2);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    expect(second.edges).toHaveLength(1);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    const ids = [...first.edges, ...second.edges].map(
+      (e: { node: { eventId: string } }) => e.node.eventId,
+    );
+    expect(new Set(ids).size).toBe(3);
+  });
 });

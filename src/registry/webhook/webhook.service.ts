@@ -140,7 +140,8 @@ async function checkFilter(
       }),
     ),
     environments: checkList(filter.environments, ['filter', 'environments'], (environment, path) =>
-      requireName(environment, path, { max: 32 }),
+      // Deployments store their environment lowercase.
+      requireName(environment.toLowerCase(), path, { max: 32 }),
     ),
   };
 }
