@@ -87,6 +87,11 @@ describe('the webhook REST routes', () => {
       events: ['MODEL_CREATED'],
     });
     const editor = await api(org.tokens.EDITOR, 'GET', '/api/webhooks');
+    const unknown = await api(
+      org.admin.token,
+      'GET',
+      `/api/webhooks/${encodeURIComponent(btoa(`Webhook:${crypto.randomUUID()}`))}/deliveries`,
+    );
 
     expect(metadata.status).toBe(400);
     expect(metadata.body.error.path).toEqual(['body', 'url']);
@@ -95,6 +100,8 @@ describe('the webhook REST routes', () => {
     expect(duplicate.status).toBe(409);
     expect(duplicate.body.error.path).toEqual(['body', 'url']);
     expect(editor.status).toBe(403);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.path).toEqual(['params', 'id']);
   });
 
   it('refuses an Idempotency-Key on a creation, whose answer holds the secret', async () => {

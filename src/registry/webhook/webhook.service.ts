@@ -513,3 +513,15 @@ export async function deliveryPagesOf(
     group.map(toWebhookDelivery),
   );
 }
+
+/** One page of one webhook's deliveries (REST); NotFoundError on ['id'] for an unknown webhook. */
+export async function deliveryPageOf(
+  deps: WebhookDeps,
+  viewer: Viewer,
+  webhookId: string,
+  page: PageRequest,
+): Promise<WebhookDelivery[]> {
+  await requireWebhook(deps, viewer, webhookId);
+  const [rows = []] = await deliveryPagesOf(deps, viewer, [webhookId], page);
+  return rows;
+}

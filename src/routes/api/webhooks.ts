@@ -8,7 +8,7 @@ import { ValidationError } from '../../registry/errors.ts';
 import {
   createWebhook,
   deleteWebhook,
-  deliveryPagesOf,
+  deliveryPageOf,
   listWebhooks,
   redeliverWebhookDelivery,
   rotateWebhookSecret,
@@ -296,7 +296,7 @@ export const webhookDeliveriesRoute = defineRoute({
   response: z.object({ deliveries: z.array(DeliveryJson), next_cursor: z.string().nullable() }),
   handler: async ({ params, query, context }) => {
     const webhookId = decodeIdOf(params.id, ['Webhook'], ['params', 'id']).id;
-    const [rows = []] = await deliveryPagesOf(context.deps, context.viewer, [webhookId], {
+    const rows = await deliveryPageOf(context.deps, context.viewer, webhookId, {
       after: afterId(query.after, 'WebhookDelivery'),
       before: null,
       limit: query.limit + 1,
