@@ -53,6 +53,14 @@ export class NotFoundError extends RegistryError {
 /** The change collides with existing state (a duplicate name or version, an existing edge). */
 export class ConflictError extends RegistryError {}
 
+/**
+ * A conflict on a name or key that must be unique (a model name, a version, an email): the
+ * thing already exists. APIs that tell this apart from other conflicts (MLflow's
+ * RESOURCE_ALREADY_EXISTS against INVALID_STATE) test for this class; everywhere else it is a
+ * ConflictError like any other.
+ */
+export class AlreadyExistsError extends ConflictError {}
+
 /** The edge type may not join these two kinds of node. */
 export class EdgeNotAllowedError extends RegistryError {
   readonly edgeType: string;

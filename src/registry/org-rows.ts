@@ -44,13 +44,24 @@ export function findOrgRowsByIds<T extends NamedOrgTable>(
   ids: readonly string[],
   options: { withTombstones?: boolean } = {},
 ): Promise<Selectable<Database[T]>[]> {
+  return orgRowsByIdsQuery(db, table, orgId, ids, options).execute() as Promise<
+    Selectable<Database[T]>[]
+  >;
+}
+
+/** findOrgRowsByIds' select, not yet run (for src/db/json-sets.ts readJsonSets). */
+export function orgRowsByIdsQuery(
+  db: Db,
+  table: NamedOrgTable,
+  orgId: string,
+  ids: readonly string[],
+  options: { withTombstones?: boolean } = {},
+) {
   const query = common(db, table)
     .selectAll()
     .where('id', 'in', jsonKeys(ids))
     .where('org_id', '=', orgId);
-  return (options.withTombstones ? query : live(query, table)).execute() as Promise<
-    Selectable<Database[T]>[]
-  >;
+  return options.withTombstones ? query : live(query, table);
 }
 
 /** Rows of `table` with these names in the caller's organization. */

@@ -73,10 +73,14 @@ const WEBHOOK_ROUTES = [
   'GET /api/webhooks/:id/deliveries',
 ];
 
+/** Tracking many requests in one call, the REST twin of inferenceTrack(requests) (issue 20). */
+const BATCH_ROUTES = ['POST /api/vibe/track/batch'];
+
 const ALL_ROUTES = [
   ...ORIGINAL_ROUTES,
   ...LIFECYCLE_ROUTES,
   ...PROVIDER_MODEL_ROUTES,
+  ...BATCH_ROUTES,
   ...WEBHOOK_ROUTES,
 ];
 
@@ -108,6 +112,7 @@ const LIVE_ROUTES = [
   'GET /api/vibe/provider-models',
   'GET /api/vibe/unmatched',
   'POST /api/vibe/track',
+  'POST /api/vibe/track/batch',
   'POST /api/vibe/score',
   'POST /api/vibe/compare',
   'GET /api/vibe/:modelId/costs',

@@ -43,6 +43,87 @@ async function seedUsage(org: TestOrg) {
   return { cheap: globalId('Model', cheap.id), dear: globalId('Model', dear.id) };
 }
 
+describe('POST /api/vibe/track/batch', () => {
+  it('records every request of the list in one call, either shape, once per key', async () => {
+    const org = await createTestOrg();
+    const model = await seedModel(org, 'gpt-4-turbo');
+    const modelId = globalId('Model', model.id);
+    const seedShape = { ...trackBody(modelId), provider_model: undefined, model_name: 'gpt-4' };
+    const requests = [
+      trackBody(modelId, { idempotency_key: 'b-1' }),
+      seedShape,
+      trackBody(modelId, { tokens_input: 10 }),
+    ];
+    const response = await api<{
+      requests: { request: { id: string; provider_model: string }; deduplicated: boolean }[];
+      recorded: number;
+    }>(org.tokens.EDITOR, 'POST', '/api/vibe/track/batch', { requests });
+    expect(response.status).toBe(201);
+    expect(response.body.recorded).toBe(3);
+    expect(response.body.requests.map((one) => one.request.provider_model)).toEqual([
+      'gpt-4-turbo-2024-04-09',
+      'gpt-4',
+      'gpt-4-turbo-2024-04-09',
+    ]);
+    expect((await apiRowCounts(org.orgId)).inference_request).toBe(3);
+
+    const again = await api<{ recorded: number; requests: { deduplicated: boolean }[] }>(
+      org.tokens.EDITOR,
+      'POST',
+      '/api/vibe/track/batch',
+      { requests: [requests[0]] },
+    );
+    expect(again.body).toMatchObject({ recorded: 0, requests: [{ deduplicated: true }] });
+    expect((await apiRowCounts(org.orgId)).inference_request).toBe(3);
+  });
+
+  it.each([
+    ['an empty list', { requests: [] }, 400, ['body', 'requests']],
+    ['a list too long', { requests: 'LONG' }, 400, ['body', 'requests']],
+    [
+      'a bad field in one item',
+      { bad: { tokens_output: '300' } },
+      400,
+      ['body', 'requests', '1', 'tokens_output'],
+    ],
+    [
+      'a service rule on one item',
+      { bad: { tokens_input: 1.5 } },
+      400,
+      ['body', 'requests', '1', 'tokens_input'],
+    ],
+    [
+      'an unknown model in one item',
+      { bad: { model_id: 'unknown' } },
+      404,
+      ['body', 'requests', '1', 'model_id'],
+    ],
+  ])('answers %s with %s on the item and writes nothing', async (_name, spec, status, path) => {
+    const org = await createTestOrg();
+    const model = await seedModel(org, 'm');
+    const good = trackBody(globalId('Model', model.id));
+    const bad = 'bad' in spec ? { ...good, ...spec.bad } : null;
+    if (bad && bad.model_id === 'unknown') bad.model_id = unknownId('Model');
+    const body =
+      'requests' in spec
+        ? {
+            requests:
+              spec.requests === 'LONG' ? Array.from({ length: 1001 }, () => good) : spec.requests,
+          }
+        : { requests: [good, bad, good] };
+    const before = await apiRowCounts(org.orgId);
+    const response = await api<ApiErrorBody>(
+      org.tokens.EDITOR,
+      'POST',
+      '/api/vibe/track/batch',
+      body,
+    );
+    expect(response.status).toBe(status);
+    expect(response.body.error.path).toEqual(path);
+    await expectApiNothingWritten(org.orgId, before);
+  });
+});
+
 describe('POST /api/vibe/track', () => {
   it('records a request from the original snake_case fields, once per idempotency key', async () => {
     const org = await createTestOrg();

@@ -493,6 +493,28 @@ const ROUTE_CASES: RouteCase[] = [
     writes: { inference_request: 1, idempotency_key: 1 },
   },
   {
+    route: 'POST /api/vibe/track/batch',
+    setup: async () => {
+      const { modelId } = await freshVersion();
+      const one = {
+        model_id: modelId,
+        provider: 'anthropic',
+        provider_model: 'claude',
+        latency_ms: 300,
+        tokens_input: 100,
+        tokens_output: 20,
+      };
+      const body = { requests: [one, { ...one, latency_ms: 310 }] };
+      return {
+        path: '/api/vibe/track/batch',
+        body,
+        other: { requests: [one, { ...one, latency_ms: 311 }] },
+      };
+    },
+    status: 201,
+    writes: { inference_request: 2, idempotency_key: 1 },
+  },
+  {
     route: 'POST /api/vibe/score',
     setup: async () => {
       const { model } = await freshVersion();

@@ -139,6 +139,59 @@ describe('runs in GraphQL', () => {
     expect(await count(big.experimentId)).toBe(few);
   });
 
+  it('reads the runs of many experiments, and the children of many runs, in one search', async () => {
+    const org = await createTestOrg('gql-runs-lists');
+    const sweeps = [await sweep(org, 3), await sweep(org, 1), await sweep(org, 2)];
+    const Lists = `query ($ids: [ID!]!, $first: Int, $after: String, $filter: String) {
+      nodes(ids: $ids) { ... on Experiment { id runs(first: $first, after: $after, filter: $filter) {
+        edges { node { name children(first: 2) { edges { node { name } } pageInfo { hasNextPage } } } }
+        pageInfo { hasNextPage hasPreviousPage endCursor } } } } }`;
+    const ids = sweeps.map((s) => s.experimentId);
+    const first = ids.slice(0, 1);
+    const query = (list: string[], variables: Record<string, unknown> = {}) =>
+      gql(org.tokens.VIEWER, Lists, { ids: list, first: 2, ...variables });
+    // biome-ignore lint/suspicious/noExplicitAny: the answer's shape is the query's.
+    const read = async (list: string[], variables: Record<string, unknown> = {}): Promise<any> => {
+      const result = await query(list, variables);
+      expect(result.errors).toBeUndefined();
+      return result.data;
+    };
+    const all = await read(ids);
+    const names = (node: any) => node.runs.edges.map((edge: any) => edge.node.name);
+    // Newest first: the parents start now, their trials in 2023.
+    expect(all.nodes.map(names)).toEqual([
+      ['sweep', 'trial-2'],
+      ['sweep', 'trial-0'],
+      ['sweep', 'trial-1'],
+    ]);
+    expect(all.nodes.map((node: any) => node.runs.pageInfo.hasNextPage)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    // Second pages, each list from its own offset; a filter applies to every list.
+    const next = await read(ids, { after: all.nodes[0].runs.pageInfo.endCursor });
+    expect(next.nodes.map(names)).toEqual([['trial-1', 'trial-0'], [], ['trial-0']]);
+    expect(next.nodes.map((node: any) => node.runs.pageInfo.hasPreviousPage)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    const filtered = await read(ids, { filter: "params.lr = '0.02'" });
+    expect(filtered.nodes.map(names)).toEqual([['trial-1'], [], ['trial-1']]);
+    // The children of every parent on the page, from the same one search.
+    const parents = all.nodes.flatMap((node: any) =>
+      node.runs.edges.filter((edge: any) => edge.node.name === 'sweep'),
+    );
+    expect(
+      parents.map((edge: any) => edge.node.children.edges.map((e: any) => e.node.name)),
+    ).toEqual([['trial-2', 'trial-1'], ['trial-0'], ['trial-1', 'trial-0']]);
+    // One search for all lists: as many statements for three experiments as for one.
+    await query(first);
+    const one = (await query(first)).statements;
+    expect((await query(ids)).statements).toBe(one);
+  });
+
   it('pages a metric history by step and keeps NaN', async () => {
     const org = await createTestOrg('gql-runs-history');
     const experimentId = await newExperiment(org);

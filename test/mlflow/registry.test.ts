@@ -288,6 +288,7 @@ describe('MLflow model registry', () => {
     const other = await createTestOrg('mlflow-registry-other');
     const name = await registered(org);
     await version(org, name);
+    const taken = await registered(org);
     const before = await rowCounts(org.orgId);
 
     const duplicate = await mlflow(org.tokens.EDITOR, 'POST', 'registered-models/create', { name });
@@ -295,6 +296,12 @@ describe('MLflow model registry', () => {
       status: 400,
       body: { error_code: 'RESOURCE_ALREADY_EXISTS' },
     });
+    // A taken name on rename is the same error (the service's AlreadyExistsError, whatever path).
+    const renamed = await mlflow(org.tokens.EDITOR, 'POST', 'registered-models/rename', {
+      name: taken,
+      new_name: name,
+    });
+    expect(renamed).toMatchObject({ status: 400, body: { error_code: 'RESOURCE_ALREADY_EXISTS' } });
     const missing = await mlflow(org.tokens.EDITOR, 'POST', 'registered-models/create', {});
     expect(missing.body.error_code).toBe('INVALID_PARAMETER_VALUE');
     const badTag = await mlflow(org.tokens.EDITOR, 'POST', 'registered-models/create', {

@@ -2,7 +2,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { ConflictError } from '../errors.ts';
+import { AlreadyExistsError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
@@ -45,7 +45,7 @@ export async function registerDataset(
     ? datasetGovernanceRow(viewer, row.id, input.governance, ['governance'], row.created_at)
     : null;
   if (await findDatasetByName(deps.db, viewer.orgId, name)) {
-    throw new ConflictError(`A dataset named "${name}" already exists`, ['name']);
+    throw new AlreadyExistsError(`A dataset named "${name}" already exists`, ['name']);
   }
   const dataset = toDataset(row);
   try {
@@ -72,7 +72,7 @@ export async function registerDataset(
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: dataset.org_id, dataset.name')) {
-      throw new ConflictError(`A dataset named "${name}" already exists`, ['name']);
+      throw new AlreadyExistsError(`A dataset named "${name}" already exists`, ['name']);
     }
     throw error;
   }

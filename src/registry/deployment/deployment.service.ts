@@ -1,6 +1,6 @@
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Db } from '../../db/db.ts';
-import { ConflictError, ValidationError } from '../errors.ts';
+import { AlreadyExistsError, ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
@@ -80,7 +80,7 @@ export async function createDeployment(
     ),
   );
   if (await findDeploymentByName(deps.db, viewer.orgId, name)) {
-    throw new ConflictError(`A deployment named "${name}" already exists`, ['name']);
+    throw new AlreadyExistsError(`A deployment named "${name}" already exists`, ['name']);
   }
   await requireNodes(
     deps.db,
@@ -110,7 +110,7 @@ export async function createDeployment(
     );
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: deployment.org_id, deployment.name')) {
-      throw new ConflictError(`A deployment named "${name}" already exists`, ['name']);
+      throw new AlreadyExistsError(`A deployment named "${name}" already exists`, ['name']);
     }
     throw error;
   }

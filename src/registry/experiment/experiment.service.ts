@@ -2,7 +2,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { ConflictError } from '../errors.ts';
+import { AlreadyExistsError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
@@ -47,7 +47,7 @@ export async function createExperiment(
   };
   const tags = checkExperimentTags(input.tags ?? [], ['tags']);
   if (await findExperimentByName(deps.db, viewer.orgId, name)) {
-    throw new ConflictError(`An experiment named "${name}" already exists`, ['name']);
+    throw new AlreadyExistsError(`An experiment named "${name}" already exists`, ['name']);
   }
   const experiment = toExperiment(row);
   try {
@@ -66,7 +66,7 @@ export async function createExperiment(
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: experiment.org_id, experiment.name')) {
-      throw new ConflictError(`An experiment named "${name}" already exists`, ['name']);
+      throw new AlreadyExistsError(`An experiment named "${name}" already exists`, ['name']);
     }
     throw error;
   }

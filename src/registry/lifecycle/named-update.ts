@@ -9,7 +9,7 @@ import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEventWhere } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { claimWritesWhere, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
@@ -95,7 +95,7 @@ export async function updateNamedRow<R extends EditableRow, T>(
   const taken = `A ${spec.noun} named "${name}" already exists`;
   if (name !== undefined && name !== row.name) {
     if (await findOrgRowByName(deps.db, spec.table, viewer.orgId, name)) {
-      throw new ConflictError(taken, ['name']);
+      throw new AlreadyExistsError(taken, ['name']);
     }
   }
   const metadata =
@@ -162,7 +162,7 @@ export async function updateNamedRow<R extends EditableRow, T>(
     if (
       String(error).includes(`UNIQUE constraint failed: ${spec.table}.org_id, ${spec.table}.name`)
     ) {
-      throw new ConflictError(taken, ['name']);
+      throw new AlreadyExistsError(taken, ['name']);
     }
     throw error;
   }

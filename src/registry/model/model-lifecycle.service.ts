@@ -6,7 +6,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { insertAuditEventWhere } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { claimWritesWhere, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { nowIso } from '../ids.ts';
 import { serializeJsonObject } from '../json.ts';
@@ -106,7 +106,7 @@ export async function updateModel(
   requireFresh(row, input.expectedUpdatedAt);
   if (name !== undefined && name !== row.name) {
     const [taken] = await findModelsByNames(deps.db, viewer.orgId, [name]);
-    if (taken) throw new ConflictError(`A model named "${name}" already exists`, ['name']);
+    if (taken) throw new AlreadyExistsError(`A model named "${name}" already exists`, ['name']);
   }
 
   const oldMetadata = row.metadata === null ? null : JSON.parse(row.metadata);
@@ -179,7 +179,7 @@ export async function updateModel(
     }
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: model.org_id, model.name')) {
-      throw new ConflictError(`A model named "${name}" already exists`, ['name']);
+      throw new AlreadyExistsError(`A model named "${name}" already exists`, ['name']);
     }
     throw error;
   }

@@ -110,12 +110,22 @@ export function findVersionsByIds(
   ids: readonly string[],
   options: { withTombstones?: boolean } = {},
 ) {
+  return versionsByIdsQuery(db, orgId, ids, options).execute();
+}
+
+/** findVersionsByIds' select, not yet run (for src/db/json-sets.ts readJsonSets). */
+export function versionsByIdsQuery(
+  db: Db,
+  orgId: string,
+  ids: readonly string[],
+  options: { withTombstones?: boolean } = {},
+) {
   const query = db
     .selectFrom('model_version')
     .selectAll()
     .where('id', 'in', jsonKeys(ids))
     .where('org_id', '=', orgId);
-  return (options.withTombstones ? query : query.where('deleted_at', 'is', null)).execute();
+  return options.withTombstones ? query : query.where('deleted_at', 'is', null);
 }
 
 /**

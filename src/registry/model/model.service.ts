@@ -4,7 +4,7 @@ import { type BatchQuery, runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import {
   claimWrites,
   claimWritesWhere,
@@ -89,7 +89,7 @@ export async function registerModel(
   const modelType = descriptor(input.modelType ?? metadata.model_type, ['modelType']);
 
   const [existing] = await findModelsByNames(deps.db, viewer.orgId, [name]);
-  if (existing) throw new ConflictError(`A model named "${name}" already exists`, ['name']);
+  if (existing) throw new AlreadyExistsError(`A model named "${name}" already exists`, ['name']);
 
   const now = nowIso();
   const row = {
@@ -124,7 +124,7 @@ export async function registerModel(
     ]);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: model.org_id, model.name')) {
-      throw new ConflictError(`A model named "${name}" already exists`, ['name']);
+      throw new AlreadyExistsError(`A model named "${name}" already exists`, ['name']);
     }
     throw error;
   }
@@ -251,7 +251,9 @@ export async function createModelVersion(
     throw new NotFoundError('No model with this id', ['modelId'], input.modelId, 'Model');
   }
   if (await findVersionByModelAndVersion(deps.db, viewer.orgId, model.id, version)) {
-    throw new ConflictError(`Version ${version} of "${model.name}" already exists`, ['version']);
+    throw new AlreadyExistsError(`Version ${version} of "${model.name}" already exists`, [
+      'version',
+    ]);
   }
   await requireNodes(
     deps.db,
@@ -314,7 +316,9 @@ export async function createModelVersion(
         'UNIQUE constraint failed: model_version.model_id, model_version.version',
       )
     ) {
-      throw new ConflictError(`Version ${version} of "${model.name}" already exists`, ['version']);
+      throw new AlreadyExistsError(`Version ${version} of "${model.name}" already exists`, [
+        'version',
+      ]);
     }
     throw error;
   }

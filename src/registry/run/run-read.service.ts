@@ -18,6 +18,7 @@ import {
   findSampledHistories,
   RUN_SEARCH_ATTRIBUTES,
   searchRunRows,
+  searchRunRowsGrouped,
 } from './run.repository.ts';
 import { requireRun } from './run.service.ts';
 import {
@@ -149,6 +150,50 @@ export async function searchRuns(
   viewer: Viewer,
   input: RunSearchInput,
 ): Promise<{ runs: RunWithData[]; nextOffset: number | null }> {
+  const search = searchOf(input);
+  const { rows } = await searchRunRows(deps.db, viewer.orgId, {
+    ...search,
+    experimentIds: input.experimentIds,
+    parentRunId: input.parentRunId,
+    limit: search.limit + 1,
+  });
+  const page = rows.slice(0, search.limit).map(toRun);
+  return {
+    runs: await withRunData(deps, page),
+    nextOffset: rows.length > search.limit ? search.offset + search.limit : null,
+  };
+}
+
+/**
+ * The same search over many lists, one page each, in one statement: the runs of each experiment
+ * (`experiment`) or the nested runs of each parent run (`parent`), in the order of `ids`. Runs
+ * only (GraphQL reads params, tags and metrics through loaders of their own, when asked).
+ */
+export async function searchRunsGrouped(
+  deps: ReadDeps,
+  viewer: Viewer,
+  groupBy: 'experiment' | 'parent',
+  ids: readonly string[],
+  input: Omit<RunSearchInput, 'experimentIds' | 'parentRunId'>,
+): Promise<{ runs: Run[]; nextOffset: number | null }[]> {
+  const search = searchOf(input);
+  const { rows } =
+    ids.length === 0
+      ? { rows: [] }
+      : await searchRunRowsGrouped(deps.db, viewer.orgId, {
+          ...search,
+          groupBy: groupBy === 'experiment' ? 'experiment_id' : 'parent_run_id',
+          groupIds: ids,
+          limit: search.limit + 1,
+        });
+  return groupRows(ids, rows, (row) => row.group_id).map((group) => ({
+    runs: group.slice(0, search.limit).map(toRun),
+    nextOffset: group.length > search.limit ? search.offset + search.limit : null,
+  }));
+}
+
+/** The parsed, checked parts every run search takes (errors name MLflow's parameters). */
+function searchOf(input: Omit<RunSearchInput, 'experimentIds' | 'parentRunId'>) {
   const limit = input.maxResults ?? DEFAULT_RUNS_PER_SEARCH;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_PER_SEARCH) {
     throw new ValidationError(
@@ -156,22 +201,12 @@ export async function searchRuns(
       ['maxResults'],
     );
   }
-  const clauses = parseFilter(input.filter, RUN_GRAMMAR, 'filter');
-  const orderBy = parseOrderBy(input.orderBy, RUN_GRAMMAR, 'orderBy');
-  const offset = input.offset ?? 0;
-  const { rows } = await searchRunRows(deps.db, viewer.orgId, {
-    experimentIds: input.experimentIds,
-    clauses,
-    orderBy,
-    stages: stagesOf(input.viewType),
-    parentRunId: input.parentRunId,
-    offset,
-    limit: limit + 1,
-  });
-  const page = rows.slice(0, limit).map(toRun);
   return {
-    runs: await withRunData(deps, page),
-    nextOffset: rows.length > limit ? offset + limit : null,
+    clauses: parseFilter(input.filter, RUN_GRAMMAR, 'filter'),
+    orderBy: parseOrderBy(input.orderBy, RUN_GRAMMAR, 'orderBy'),
+    stages: stagesOf(input.viewType),
+    offset: input.offset ?? 0,
+    limit,
   };
 }
 

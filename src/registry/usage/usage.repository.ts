@@ -1,9 +1,12 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
+import { type JsonSet, jsonSet, readJsonSets } from '../../db/json-sets.ts';
 import { jsonKeys } from '../keys.ts';
 import { findDistributions } from '../metrics/distribution.repository.ts';
 import { bucketExpression } from '../metrics/metrics.repository.ts';
 import type { Granularity, TimeRange } from '../metrics/metrics.ts';
+import { versionsByIdsQuery } from '../model/model.repository.ts';
+import { orgRowsByIdsQuery } from '../org-rows.ts';
 import type { PageRequest } from '../paging.ts';
 import type {
   AutoPromotionRuleTable,
@@ -72,27 +75,113 @@ function insertJsonRows<Row>(
   `.compile(db);
 }
 
-export function findRequestsByIdempotencyKeys(db: Db, orgId: string, keys: readonly string[]) {
-  return db
-    .selectFrom('inference_request')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('idempotency_key', 'in', jsonKeys(keys))
-    .execute();
-}
-
 /** Every price of these providers; matching patterns happens in code (GLOB on few rows). */
 export function findPricesOfProviders(db: Db, orgId: string, providers: readonly string[]) {
-  return db
-    .selectFrom('model_price')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('provider', 'in', jsonKeys(providers))
+  return pricesOfProvidersQuery(db, orgId, providers)
     .orderBy('provider')
     .orderBy('model_pattern')
     .orderBy('effective_from')
     .orderBy('id')
     .execute();
+}
+
+function pricesOfProvidersQuery(db: Db, orgId: string, providers: readonly string[]) {
+  return db
+    .selectFrom('model_price')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('provider', 'in', jsonKeys(providers));
+}
+
+/** What one call of trackInferences names, per kind; an empty list is not read. */
+export interface TrackingKeys {
+  modelIds: readonly string[];
+  versionIds: readonly string[];
+  deploymentIds: readonly string[];
+  experimentIds: readonly string[];
+  /** Providers of the requests that bring no cost (only those need a price). */
+  pricedProviders: readonly string[];
+  idempotencyKeys: readonly string[];
+  traceIds: readonly string[];
+}
+
+const PRICE_COLUMNS = [
+  'id',
+  'org_id',
+  'provider',
+  'model_pattern',
+  'input_per_million',
+  'output_per_million',
+  'cached_input_per_million',
+  'reasoning_per_million',
+  'effective_from',
+  'created_at',
+  'created_by',
+] as const satisfies readonly (keyof ModelPriceTable)[];
+
+/**
+ * Everything a call of trackInferences checks its requests against, in the caller's organization,
+ * as ONE statement (src/db/json-sets.ts): the models, versions, deployments and experiments they
+ * name, the prices of their providers (every price of them: matching patterns happens in code, on
+ * few rows), requests already stored under their idempotency keys or spans, and spans stored as
+ * unmatched usage. A tracked request then costs its token lookup, this read and its write batch.
+ */
+export function findTrackingReferences(db: Db, orgId: string, keys: TrackingKeys) {
+  const when = <Row>(list: readonly string[], set: () => JsonSet<Row>) =>
+    list.length ? set() : null;
+  return readJsonSets(db, {
+    models: when(keys.modelIds, () =>
+      jsonSet<{ id: string }>(orgRowsByIdsQuery(db, 'model', orgId, keys.modelIds), ['id']),
+    ),
+    versions: when(keys.versionIds, () =>
+      jsonSet<{ id: string; model_id: string }>(versionsByIdsQuery(db, orgId, keys.versionIds), [
+        'id',
+        'model_id',
+      ]),
+    ),
+    deployments: when(keys.deploymentIds, () =>
+      jsonSet<{ id: string }>(orgRowsByIdsQuery(db, 'deployment', orgId, keys.deploymentIds), [
+        'id',
+      ]),
+    ),
+    experiments: when(keys.experimentIds, () =>
+      jsonSet<{ id: string }>(orgRowsByIdsQuery(db, 'experiment', orgId, keys.experimentIds), [
+        'id',
+      ]),
+    ),
+    prices: when(keys.pricedProviders, () =>
+      jsonSet<ModelPriceTable>(
+        pricesOfProvidersQuery(db, orgId, keys.pricedProviders),
+        PRICE_COLUMNS,
+      ),
+    ),
+    existing: when(keys.idempotencyKeys, () =>
+      jsonSet<InferenceRequestTable>(
+        db
+          .selectFrom('inference_request')
+          .selectAll()
+          .where('org_id', '=', orgId)
+          .where('idempotency_key', 'in', jsonKeys(keys.idempotencyKeys)),
+        INFERENCE_COLUMNS,
+      ),
+    ),
+    spanRows: when(keys.traceIds, () =>
+      jsonSet<InferenceRequestTable>(
+        requestsByTraceIdsQuery(db, orgId, keys.traceIds),
+        INFERENCE_COLUMNS,
+      ),
+    ),
+    unmatchedRows: when(keys.traceIds, () =>
+      jsonSet<{ trace_id: string; span_id: string }>(
+        db
+          .selectFrom('unmatched_inference')
+          .select(['trace_id', 'span_id'])
+          .where('org_id', '=', orgId)
+          .where('trace_id', 'in', jsonKeys(keys.traceIds)),
+        ['trace_id', 'span_id'],
+      ),
+    ),
+  });
 }
 
 export function findPrice(
@@ -495,12 +584,15 @@ export async function findRepricePending(db: Db, limit: number) {
 
 /** Requests recorded from spans of these traces; the caller matches span ids (few per trace). */
 export function findRequestsByTraceIds(db: Db, orgId: string, traceIds: readonly string[]) {
+  return requestsByTraceIdsQuery(db, orgId, traceIds).execute();
+}
+
+function requestsByTraceIdsQuery(db: Db, orgId: string, traceIds: readonly string[]) {
   return db
     .selectFrom('inference_request')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('trace_id', 'in', jsonKeys(traceIds))
-    .execute();
+    .where('trace_id', 'in', jsonKeys(traceIds));
 }
 
 const UNMATCHED_COLUMNS = [
@@ -526,15 +618,6 @@ const UNMATCHED_COLUMNS = [
 /** Inserts unmatched spans from one JSON parameter; a re-sent span fails the batch (UNIQUE). */
 export function insertUnmatchedInferences(db: Db, rows: readonly UnmatchedInferenceTable[]) {
   return insertJsonRows(db, 'unmatched_inference', UNMATCHED_COLUMNS, rows);
-}
-
-export function findUnmatchedByTraceIds(db: Db, orgId: string, traceIds: readonly string[]) {
-  return db
-    .selectFrom('unmatched_inference')
-    .select(['trace_id', 'span_id'])
-    .where('org_id', '=', orgId)
-    .where('trace_id', 'in', jsonKeys(traceIds))
-    .execute();
 }
 
 /** Unmatched spans per provider model since `from`, most frequent first. */

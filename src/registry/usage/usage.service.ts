@@ -2,10 +2,8 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { EventSink } from '../../ports/event-sink.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
-import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
 import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError, RegistryError, ValidationError } from '../errors.ts';
-import { findExperimentsByIds } from '../experiment/experiment.repository.ts';
 import {
   claimWrites,
   hashCanonical,
@@ -22,9 +20,7 @@ import {
   findPrice,
   findPricesOfProviders,
   findRepricePending,
-  findRequestsByIdempotencyKeys,
-  findRequestsByTraceIds,
-  findUnmatchedByTraceIds,
+  findTrackingReferences,
   findUnpricedRequests,
   insertInferenceRequests,
   insertRepricePending,
@@ -223,30 +219,21 @@ async function trackInferencesOnce(
     return draft ? [{ ...draft, index, requestHash: hashes[index] ?? null }] : [];
   });
 
-  // Every referenced node, in one statement per kind, scoped to the caller's organization.
+  // Every referenced node, price, stored key and span, in ONE statement scoped to the caller's
+  // organization; a kind no request names is not read.
   const unique = (values: (string | null | undefined)[]) => [
     ...new Set(values.filter((value): value is string => !!value)),
   ];
-  // A kind no request names is not read: a request with a model and nothing else costs two reads
-  // (models, prices), not six.
-  const readAny = <Row>(
-    keys: string[],
-    read: (db: typeof deps.db, orgId: string, keys: string[]) => Promise<Row[]>,
-  ): Promise<Row[]> => (keys.length ? read(deps.db, viewer.orgId, keys) : Promise.resolve([]));
-  const traceIds = unique(drafts.map((d) => d.traceId));
-  const [models, versions, deployments, experiments, prices, existing, spanRows, unmatchedRows] =
-    await Promise.all([
-      readAny(unique(drafts.map((d) => d.input.modelId)), findModelsByIds),
-      readAny(unique(drafts.map((d) => d.input.versionId)), (db, org, ids) =>
-        findVersionsByIds(db, org, ids),
-      ),
-      readAny(unique(drafts.map((d) => d.input.deploymentId)), findDeploymentsByIds),
-      readAny(unique(drafts.map((d) => d.input.experimentId)), findExperimentsByIds),
-      readAny(unique(drafts.map((d) => d.provider)), findPricesOfProviders),
-      readAny(unique(drafts.map((d) => d.idempotencyKey)), findRequestsByIdempotencyKeys),
-      readAny(traceIds, findRequestsByTraceIds),
-      readAny(traceIds, findUnmatchedByTraceIds),
-    ]);
+  const { models, versions, deployments, experiments, prices, existing, spanRows, unmatchedRows } =
+    await findTrackingReferences(deps.db, viewer.orgId, {
+      modelIds: unique(drafts.map((d) => d.input.modelId)),
+      versionIds: unique(drafts.map((d) => d.input.versionId)),
+      deploymentIds: unique(drafts.map((d) => d.input.deploymentId)),
+      experimentIds: unique(drafts.map((d) => d.input.experimentId)),
+      pricedProviders: unique(drafts.filter((d) => d.costUsd === null).map((d) => d.provider)),
+      idempotencyKeys: unique(drafts.map((d) => d.idempotencyKey)),
+      traceIds: unique(drafts.map((d) => d.traceId)),
+    });
   const modelIds = new Set(models.map((row) => row.id));
   const versionModel = new Map(versions.map((row) => [row.id, row.model_id]));
   const deploymentIds = new Set(deployments.map((row) => row.id));

@@ -4,7 +4,7 @@ import { runBatch } from '../../db/batch.ts';
 import type { Db } from '../../db/db.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { claimWrites, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { requireName } from '../validate.ts';
@@ -68,7 +68,7 @@ export async function createUser(
   const name = requireName(input.name, ['name']);
   const email = normalizeEmail(input.email);
   if (email && (await findUserByEmail(deps.db, viewer.orgId, email))) {
-    throw new ConflictError(`A user with email ${email} already exists`, ['email']);
+    throw new AlreadyExistsError(`A user with email ${email} already exists`, ['email']);
   }
   const row = {
     id: newId(),
@@ -231,7 +231,7 @@ async function runUnique(deps: Pick<Deps, 'db' | 'd1'>, queries: Parameters<type
     await runBatch(deps.d1, queries);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: user.org_id, user.email')) {
-      throw new ConflictError('A user with this email already exists', ['email']);
+      throw new AlreadyExistsError('A user with this email already exists', ['email']);
     }
     throw error;
   }

@@ -203,6 +203,33 @@ export function fromThrown(
 }
 
 /**
+ * Runs a batch service whose errors name an item by index (`['3', 'inputTokens']`) and reports
+ * them on that item of the body's list (`['body', 'requests', '3', 'tokens_input']`), renamed by
+ * the item's own `fields` (items of one list may come in different shapes).
+ */
+export async function withItemBodyPaths<T>(
+  run: () => Promise<T>,
+  list: string,
+  fieldsOf: (index: number) => Record<string, string>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof RegistryError)) throw error;
+    const [index, field, ...rest] = error.path;
+    if (index === undefined || !/^\d+$/.test(index)) throw error;
+    const fields = fieldsOf(Number(index));
+    const item = ['body', list, index];
+    const path =
+      field === undefined
+        ? item
+        : [...item, fields[field] ?? snakeCase(field), ...rest.map(snakeCase)];
+    const mapped = fromThrown(error);
+    throw new ApiError(mapped.status, mapped.code, mapped.message, path, mapped.details);
+  }
+}
+
+/**
  * Runs a service that reports errors under `prefix` (a batch of one sent as a plain body:
  * `['points', '0']`) and reports them on the body field instead, renamed by `fields`
  * where the REST body spells a field differently (`{ inputTokens: 'tokens_input' }`).

@@ -9,10 +9,14 @@ import type { TestResult } from '../../registry/metrics/statistics.ts';
 import { compareArms, usageReports } from '../../registry/usage/analysis.service.ts';
 import { resolveArms } from '../../registry/usage/arms.service.ts';
 import { type ScoredInference, scoreInference } from '../../registry/usage/score.service.ts';
-import { type TrackedInference, trackInferences } from '../../registry/usage/usage.service.ts';
+import {
+  MAX_REQUESTS_PER_BATCH,
+  type TrackedInference,
+  trackInferences,
+} from '../../registry/usage/usage.service.ts';
 import { INFERENCE_STATUSES, SCORE_SOURCES } from '../../registry/usage/usage.ts';
 import { usageTrendsOf } from '../../registry/usage/usage-read.service.ts';
-import { withBodyPaths } from './errors.ts';
+import { withBodyPaths, withItemBodyPaths } from './errors.ts';
 import {
   anyCaseEnum,
   isoTime,
@@ -89,6 +93,34 @@ const TRACK_FIELDS: Record<string, string> = {
   quality: 'quality_score',
 };
 
+/** A tracked body (either shape) as the service's input; ids decoded, errors under `path`. */
+function trackInput(
+  body: z.infer<typeof TrackBody> | z.infer<typeof SeedTrackBody>,
+  path: string[],
+) {
+  const optional = (value: string | null | undefined, kind: string, field: string) =>
+    value == null ? null : decodeIdOf(value, [kind], [...path, field]).id;
+  return {
+    modelId: decodeIdOf(body.model_id, ['Model'], [...path, 'model_id']).id,
+    versionId: optional(body.version_id, 'ModelVersion', 'version_id'),
+    deploymentId: optional(body.deployment_id, 'Deployment', 'deployment_id'),
+    experimentId: optional(body.experiment_id, 'Experiment', 'experiment_id'),
+    provider: body.provider,
+    providerModel: 'model_name' in body ? body.model_name : body.provider_model,
+    latencyMs: body.latency_ms,
+    inputTokens: body.tokens_input,
+    outputTokens: body.tokens_output,
+    cachedTokens: body.tokens_cached,
+    reasoningTokens: body.tokens_reasoning,
+    costUsd: body.cost_usd,
+    quality: body.quality_score,
+    status: body.status ?? 'SUCCESS',
+    idempotencyKey: body.idempotency_key,
+    timestamp: body.timestamp,
+    endUserId: body.end_user_id,
+  };
+}
+
 /** The answer to a batch of one request. */
 function oneTrackedJson([tracked]: readonly TrackedInference[]) {
   if (!tracked) throw new Error('trackInferences returned nothing for one request');
@@ -115,27 +147,7 @@ export const inferenceTrack = defineRoute({
       .describe('True when the idempotency key was already recorded: this is the first result.'),
   }),
   handler: async ({ body, context, claim }) => {
-    const optional = (value: string | null | undefined, kind: string, field: string) =>
-      value == null ? null : decodeIdOf(value, [kind], ['body', field]).id;
-    const input = {
-      modelId: decodeIdOf(body.model_id, ['Model'], ['body', 'model_id']).id,
-      versionId: optional(body.version_id, 'ModelVersion', 'version_id'),
-      deploymentId: optional(body.deployment_id, 'Deployment', 'deployment_id'),
-      experimentId: optional(body.experiment_id, 'Experiment', 'experiment_id'),
-      provider: body.provider,
-      providerModel: 'model_name' in body ? body.model_name : body.provider_model,
-      latencyMs: body.latency_ms,
-      inputTokens: body.tokens_input,
-      outputTokens: body.tokens_output,
-      cachedTokens: body.tokens_cached,
-      reasoningTokens: body.tokens_reasoning,
-      costUsd: body.cost_usd,
-      quality: body.quality_score,
-      status: body.status ?? 'SUCCESS',
-      idempotencyKey: body.idempotency_key,
-      timestamp: body.timestamp,
-      endUserId: body.end_user_id,
-    };
+    const input = trackInput(body, ['body']);
     const tracked = await withBodyPaths(
       () =>
         trackInferences(
@@ -150,6 +162,69 @@ export const inferenceTrack = defineRoute({
       'model_name' in body ? { ...TRACK_FIELDS, providerModel: 'model_name' } : TRACK_FIELDS,
     );
     return oneTrackedJson(tracked);
+  },
+});
+
+// --- POST /api/vibe/track/batch ---------------------------------------------------------------
+
+/** The answer to a batch: each request in the order sent. */
+function trackedJson(tracked: readonly TrackedInference[]) {
+  return {
+    requests: tracked.map((one) => ({
+      request: inferenceRequestJson(one.request),
+      deduplicated: one.deduplicated,
+    })),
+    recorded: tracked.filter((one) => !one.deduplicated).length,
+  };
+}
+
+export const inferenceTrackBatch = defineRoute({
+  method: 'POST',
+  path: '/api/vibe/track/batch',
+  operationId: 'inferenceTrackBatch',
+  summary: `Track up to ${MAX_REQUESTS_PER_BATCH} LLM requests in one call: all recorded, or none (the first bad one named).`,
+  graphql: 'mutation inferenceTrack(input: { requests })',
+  tag: 'vibe',
+  scope: 'editor',
+  status: 201,
+  body: z.strictObject({
+    requests: z
+      .array(z.union([TrackBody, SeedTrackBody]))
+      .min(1)
+      .max(MAX_REQUESTS_PER_BATCH)
+      .describe('The requests, each in either shape of POST /api/vibe/track.'),
+  }),
+  response: z.object({
+    requests: z.array(
+      z.object({
+        request: InferenceRequestJson,
+        deduplicated: z.boolean().describe('True when its idempotency key was already recorded.'),
+      }),
+    ),
+    recorded: z.number().describe('How many of them were new (not deduplicated).'),
+  }),
+  handler: async ({ body, context, claim }) => {
+    const inputs = body.requests.map((item, index) =>
+      trackInput(item, ['body', 'requests', String(index)]),
+    );
+    const tracked = await withItemBodyPaths(
+      () =>
+        trackInferences(
+          context.deps,
+          context.viewer,
+          context.deps.events,
+          inputs,
+          claim?.presenting(trackedJson),
+        ),
+      'requests',
+      (index) => {
+        const item = body.requests[index];
+        return item && 'model_name' in item
+          ? { ...TRACK_FIELDS, providerModel: 'model_name' }
+          : TRACK_FIELDS;
+      },
+    );
+    return trackedJson(tracked);
   },
 });
 
@@ -545,6 +620,7 @@ export const usageCompare = defineRoute({
 /** In match order: the literal `/track` and `/compare` before `/:modelId/...`. */
 export const VIBE_ROUTES = [
   inferenceTrack,
+  inferenceTrackBatch,
   inferenceScore,
   usageCompare,
   usageCosts,

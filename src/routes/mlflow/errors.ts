@@ -2,6 +2,7 @@
 // statuses MLflow's server gives each code (mlflow/protos/databricks.proto ERROR_CODE_TO_HTTP_STATUS).
 import { UnauthenticatedError } from '../../auth/unauthenticated.ts';
 import {
+  AlreadyExistsError,
   ConflictError,
   ForbiddenError,
   NotFoundError,
@@ -62,15 +63,10 @@ export function mlflowErrorOf(error: unknown): MlflowError {
     return new MlflowError('RESOURCE_DOES_NOT_EXIST', error.message);
   // A name or version taken is MLflow's RESOURCE_ALREADY_EXISTS; any other conflict (a version in
   // production or deployed, an approval missing) is a state the change may not start from.
-  if (error instanceof ConflictError) {
-    const field = error.path.at(-1);
-    return new MlflowError(
-      field === 'name' || field === 'version' || field === 'newName'
-        ? 'RESOURCE_ALREADY_EXISTS'
-        : 'INVALID_STATE',
-      error.message,
-    );
+  if (error instanceof AlreadyExistsError) {
+    return new MlflowError('RESOURCE_ALREADY_EXISTS', error.message);
   }
+  if (error instanceof ConflictError) return new MlflowError('INVALID_STATE', error.message);
   if (error instanceof ApprovalRequiredError)
     return new MlflowError('INVALID_STATE', error.message);
   if (error instanceof RegistryError)

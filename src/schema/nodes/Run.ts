@@ -17,7 +17,7 @@ import {
   metricHistory,
   paramsOfRuns,
   type RunSearchInput,
-  searchRuns,
+  searchRunsGrouped,
   tagsOfRuns,
 } from '../../registry/run/run-read.service.ts';
 import type { KeyValue } from '../../registry/tracking/entity-keys.ts';
@@ -187,20 +187,24 @@ interface RunListArgs {
   view?: RunSearchInput['viewType'];
 }
 
-async function runPage(
+/**
+ * One page of runs for each of many experiments or parent runs (a list of experiments with their
+ * runs, or of runs with their children), all in one search statement.
+ */
+async function runPages(
   context: Context,
+  ids: readonly string[],
+  groupBy: 'experiment' | 'parent',
   args: RunListArgs,
-  scope: Pick<RunSearchInput, 'experimentIds' | 'parentRunId'>,
-): Promise<ConnectionShape<{ cursor: string; node: Run }>> {
+): Promise<ConnectionShape<{ cursor: string; node: Run }>[]> {
   const size = pageSize(args.first);
   const offset = runOffset(args.after);
-  const { runs, nextOffset } =
+  const pages =
     size === 0
-      ? { runs: [], nextOffset: null }
+      ? ids.map(() => ({ runs: [], nextOffset: null }))
       : await withUserErrors(
           () =>
-            searchRuns(context.deps, context.viewer, {
-              ...scope,
+            searchRunsGrouped(context.deps, context.viewer, groupBy, ids, {
               filter: args.filter,
               orderBy: args.orderBy,
               viewType: args.view,
@@ -209,11 +213,16 @@ async function runPage(
             }),
           { maxResults: 'first' },
         );
-  const edges = runs.map(({ run }, index) => ({
-    cursor: encodeCursor(`${RUN_CURSOR_PREFIX}${offset + index + 1}`),
-    node: run,
-  }));
-  return forwardPage(edges, nextOffset !== null, offset > 0);
+  return pages.map(({ runs, nextOffset }) =>
+    forwardPage(
+      runs.map((run, index) => ({
+        cursor: encodeCursor(`${RUN_CURSOR_PREFIX}${offset + index + 1}`),
+        node: run,
+      })),
+      nextOffset !== null,
+      offset > 0,
+    ),
+  );
 }
 
 /** A page of a forward-only list as a connection. */
@@ -362,16 +371,14 @@ RunRef.implement({
       { name: 'RunMetricConnection', description: 'A page of a metric’s history.' },
       { name: 'RunMetricEdge', description: 'A logged point in a page.' },
     ),
-    children: t.field({
+    children: t.loadable({
       type: RunConnection,
       description:
         'The nested runs of this run (a sweep’s trials), filtered and ordered as runs/search does.',
+      byPath: true,
       args: runListArgs,
-      resolve: (run, args, context) =>
-        runPage(context, args, {
-          experimentIds: [run.experimentId],
-          parentRunId: run.id,
-        }),
+      load: (ids: string[], context, args) => runPages(context, ids, 'parent', args),
+      resolve: (run) => run.id,
     }),
     bestRun: t.loadable({
       type: RunRef,
@@ -456,14 +463,13 @@ function historyCursor(cursor: string): HistoryCursor {
 }
 
 builder.objectFields(ExperimentRef, (t) => ({
-  runs: t.field({
+  runs: t.loadable({
     type: RunConnection,
     description:
       'The experiment’s runs (nested ones included), filtered and ordered as MLflow’s runs/search does; newest first by default.',
+    byPath: true,
     args: runListArgs,
-    resolve: (experiment, args, context) =>
-      runPage(context, args, {
-        experimentIds: [experiment.id],
-      }),
+    load: (ids: string[], context, args) => runPages(context, ids, 'experiment', args),
+    resolve: (experiment) => experiment.id,
   }),
 }));
