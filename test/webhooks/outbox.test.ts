@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { runBatch } from '../../src/db/batch.ts';
+import { insertAuditEvent } from '../../src/registry/audit/audit.repository.ts';
 import { createDeployment } from '../../src/registry/deployment/deployment.service.ts';
 import { addEdge } from '../../src/registry/lineage/lineage.service.ts';
 import { setModelAlias } from '../../src/registry/model/model.service.ts';
@@ -174,11 +176,32 @@ describe('the webhook outbox (audit_event trigger)', () => {
   it('announces nothing for a change that did not commit', async () => {
     const org = await createTestOrg('outbox-rollback');
     await seedWebhook(org, { events: ['MODEL_CREATED'] });
-    await seedModel(org, 'taken');
+    const model = await seedModel(org, 'taken');
+    const db = testDb();
 
-    // The same name again: the batch fails on the UNIQUE constraint, its audit event with it.
-    await expect(seedModel(org, 'taken')).rejects.toMatchObject({ name: 'ConflictError' });
+    // An audit event in a batch whose other statement fails (the model's id again): D1 rolls
+    // the whole batch back, the delivery the trigger wrote with it included.
+    const failed = runBatch(env.DB, [
+      insertAuditEvent(db, {
+        orgId: org.orgId,
+        actorId: null,
+        action: 'model.register',
+        subjectId: model.id,
+        subjectKind: 'Model',
+        after: { name: 'never' },
+      }),
+      db
+        .insertInto('model')
+        .values({
+          ...(await db
+            .selectFrom('model')
+            .selectAll()
+            .where('id', '=', model.id)
+            .executeTakeFirstOrThrow()),
+        }),
+    ]);
 
+    await expect(failed).rejects.toThrow(/UNIQUE|PRIMARY/);
     expect(await deliveriesOf(org.orgId)).toHaveLength(1);
   });
 

@@ -5,7 +5,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import { insertAuditEvent, insertAuditEventWhere } from '../audit/audit.repository.ts';
 import type { Deps } from '../deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { claimWritesWhere, type IdempotencyClaim } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { findModelsByIds } from '../model/model.repository.ts';
@@ -198,7 +198,7 @@ export async function createWebhook(
   const filter = await checkFilter(deps, viewer, input.filter);
   const existing = await findWebhooksOfOrg(deps.db, viewer.orgId);
   if (existing.some((row) => row.url === url)) {
-    throw new ConflictError('A webhook with this URL already exists', ['url']);
+    throw new AlreadyExistsError('A webhook with this URL already exists', ['url']);
   }
   if (existing.length >= MAX_WEBHOOKS_PER_ORG) {
     throw new ConflictError(
@@ -237,7 +237,7 @@ export async function createWebhook(
     ]);
   } catch (error) {
     if (isDuplicateUrl(error)) {
-      throw new ConflictError('A webhook with this URL already exists', ['url']);
+      throw new AlreadyExistsError('A webhook with this URL already exists', ['url']);
     }
     throw error;
   }
@@ -265,7 +265,7 @@ export async function updateWebhook(
   if (input.enabled !== undefined) patch.enabled = input.enabled ? 1 : 0;
   if (patch.url !== undefined && patch.url !== row.url) {
     if (await findWebhookIdByUrl(deps.db, viewer.orgId, patch.url)) {
-      throw new ConflictError('A webhook with this URL already exists', ['url']);
+      throw new AlreadyExistsError('A webhook with this URL already exists', ['url']);
     }
   }
   const now = nowIso();
@@ -304,7 +304,7 @@ export async function updateWebhook(
     }
   } catch (error) {
     if (isDuplicateUrl(error)) {
-      throw new ConflictError('A webhook with this URL already exists', ['url']);
+      throw new AlreadyExistsError('A webhook with this URL already exists', ['url']);
     }
     throw error;
   }
