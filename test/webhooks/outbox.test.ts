@@ -190,15 +190,13 @@ describe('the webhook outbox (audit_event trigger)', () => {
         subjectKind: 'Model',
         after: { name: 'never' },
       }),
-      db
-        .insertInto('model')
-        .values({
-          ...(await db
-            .selectFrom('model')
-            .selectAll()
-            .where('id', '=', model.id)
-            .executeTakeFirstOrThrow()),
-        }),
+      db.insertInto('model').values({
+        ...(await db
+          .selectFrom('model')
+          .selectAll()
+          .where('id', '=', model.id)
+          .executeTakeFirstOrThrow()),
+      }),
     ]);
 
     await expect(failed).rejects.toThrow(/UNIQUE|PRIMARY/);

@@ -55,7 +55,7 @@ const WebhookTest = /* GraphQL */ `
   mutation WebhookTest($input: WebhookTestInput!) {
     webhookTest(input: $input) {
       __typename
-      ... on WebhookTestPayload { delivery { id eventId eventType status attempts } }
+      ... on WebhookTestPayload { delivery { id eventId eventType status attempts createdAt } }
       ... on Error { message path }
     }
   }
@@ -356,6 +356,7 @@ describe('webhookUpdate, webhookDelete, webhookRotateSecret, webhookTest', () =>
       status: 'PENDING',
       attempts: 0,
     });
+    expect((await deliveriesOf(org.orgId))[0]?.created_at).toBe(result.delivery.createdAt);
     const deliveries = await deliveriesOf(org.orgId);
     expect(deliveries.map((d) => d.webhook_id)).toEqual([
       Buffer.from(webhook.id, 'base64').toString().split(':')[1],

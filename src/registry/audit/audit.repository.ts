@@ -16,6 +16,8 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
   reason?: string | null;
+  /** When it happened, if the caller must know (default: now). */
+  createdAt?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export function insertAuditEvent(db: Db, entry: AuditEntry) {
     before: entry.before === undefined ? null : JSON.stringify(entry.before),
     after: entry.after === undefined ? null : JSON.stringify(entry.after),
     reason: entry.reason ?? null,
-    created_at: nowIso(),
+    created_at: entry.createdAt ?? nowIso(),
   });
 }
 
@@ -97,7 +99,7 @@ export function insertAuditEventWhere(db: Db, entry: AuditEntry, condition: RawB
     SELECT ${entry.id ?? newId()}, ${entry.orgId}, ${entry.actorId}, ${entry.action}, ${entry.subjectId}, ${entry.subjectKind},
       ${entry.before === undefined ? null : JSON.stringify(entry.before)},
       ${entry.after === undefined ? null : JSON.stringify(entry.after)},
-      ${entry.reason ?? null}, ${nowIso()}
+      ${entry.reason ?? null}, ${entry.createdAt ?? nowIso()}
     WHERE ${condition}
   `.compile(db);
 }

@@ -440,6 +440,8 @@ export async function testWebhook(
         subjectId: row.id,
         subjectKind: 'Webhook',
         after: { url: row.url },
+        // The delivery the trigger writes takes the event's time: the answer shows the same.
+        createdAt: now,
       },
       unchanged,
     ),
