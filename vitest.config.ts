@@ -10,7 +10,9 @@ export default defineConfig(async () => {
         // Local bindings only: no Cloudflare account, no network.
         remoteBindings: false,
         wrangler: { configPath: './wrangler.jsonc' },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        // WEBHOOK_DELIVERY=off: queued webhook deliveries are not sent (there is no network here);
+        // test/webhooks calls the consumer itself with a fake fetch.
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, WEBHOOK_DELIVERY: 'off' } },
       }),
     ],
     test: {

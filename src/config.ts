@@ -127,6 +127,8 @@ export interface RegistryVars {
   ARTIFACT_MAX_REQUEST_BYTES?: string;
   ARTIFACT_UPLOAD_TTL_HOURS?: string;
   ARTIFACT_SSEC_KEYS?: string;
+  WEBHOOK_SECRET_KEY?: string;
+  ENVIRONMENT?: string;
 }
 
 /** The services' settings, parsed once per isolate (the env object is the same for it). */
@@ -139,6 +141,10 @@ export function registryConfig(env: RegistryVars): Config {
       usageSource: usageSourceOf(env),
       uploadLimits: uploadLimits(env),
       ...(env.ARTIFACT_SSEC_KEYS ? { encryptionKeys: env.ARTIFACT_SSEC_KEYS } : {}),
+      webhooks: {
+        secretKey: env.WEBHOOK_SECRET_KEY ?? null,
+        production: env.ENVIRONMENT === 'production',
+      },
     };
     registryConfigs.set(env, config);
   }

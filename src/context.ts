@@ -8,6 +8,11 @@ import { analyticsEngineSink, type EventSink } from './ports/event-sink.ts';
 import { type SearchPorts, searchPorts } from './ports/ports.ts';
 import type { Deps } from './registry/deps.ts';
 import { authenticate } from './registry/user/user.service.ts';
+import {
+  dispatchingD1,
+  dispatchNewDeliveries,
+  type WebhookMessage,
+} from './registry/webhook/webhook-dispatch.service.ts';
 
 /** What every resolver and REST handler gets. Built once per request; never mutated after. */
 export type Context = Readonly<{
@@ -60,6 +65,7 @@ export function createDeps(
       return portsOnce().vectorIndex;
     },
     config: registryConfig(env),
+    webhookQueue: (env.WEBHOOK_QUEUE as Queue<WebhookMessage> | undefined) ?? null,
     waitUntil,
   };
 }
@@ -74,5 +80,16 @@ export async function createContext(request: Request, server: ServerContext): Pr
   }
   const viewer = await authenticate(deps.db, token, waitUntil);
   if (!viewer) throw new UnauthenticatedError('The API token is unknown, revoked or expired');
-  return { viewer, db: deps.db, deps, statements: server.statements };
+  if (!viewer.webhooks) return { viewer, db: deps.db, deps, statements: server.statements };
+  // An organization with webhooks: each committed batch of this request hands the deliveries
+  // its audit events wrote to the queue, off the response path. The dispatch uses the plain
+  // binding, so its statements do not count as the request's.
+  const dispatchDeps = { db: createDb(server.env.DB), webhookQueue: deps.webhookQueue };
+  const d1 = dispatchingD1(
+    countingD1(server.env.DB, server.statements),
+    () => dispatchNewDeliveries(dispatchDeps, viewer.orgId),
+    waitUntil,
+  );
+  const dispatching = createDeps(server.env, d1, waitUntil);
+  return { viewer, db: dispatching.db, deps: dispatching, statements: server.statements };
 }

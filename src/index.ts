@@ -1,6 +1,9 @@
+import { registryConfig } from './config.ts';
 import type { StatementCounter } from './db/client.ts';
+import { createDb } from './db/client.ts';
 import { yogaFor } from './graphql/yoga.ts';
 import { guard } from './http/guard.ts';
+import type { WebhookMessage } from './registry/webhook/webhook-dispatch.service.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
 import { handleLineagePage, isLineagePagePath } from './routes/lineage-page.ts';
@@ -71,5 +74,18 @@ export default {
 
   async scheduled(controller, env, ctx): Promise<void> {
     ctx.waitUntil(runScheduledJobs(env, new Date(controller.scheduledTime)));
+  },
+
+  // Webhook deliveries (wrangler.jsonc `queues`): one attempt per message.
+  async queue(batch, env): Promise<void> {
+    // The workerd test suite has no network: it sets WEBHOOK_DELIVERY=off and drives the consumer
+    // itself with a fake fetch (test/webhooks). The messages are then acknowledged unsent.
+    if ((env as { WEBHOOK_DELIVERY?: string }).WEBHOOK_DELIVERY === 'off') return;
+    // Loaded on the first batch, as the REST, MLflow and OTLP routes are on their first request.
+    const { consumeWebhookBatch } = await import('./registry/webhook/webhook-delivery.service.ts');
+    await consumeWebhookBatch(
+      { db: createDb(env.DB), config: registryConfig(env) },
+      batch as MessageBatch<WebhookMessage>,
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -5,6 +5,7 @@ import { sweepExpiredKeys } from './registry/idempotency/idempotency.service.ts'
 import { refreshStaleOrganizations } from './registry/search/search.service.ts';
 import { runDueAutoPromotions } from './registry/usage/auto-promotion.service.ts';
 import { runPendingRepricing } from './registry/usage/usage.service.ts';
+import { sweepLeftBehindDeliveries } from './registry/webhook/webhook-dispatch.service.ts';
 
 /**
  * Work the Worker does on its cron trigger (wrangler.jsonc `triggers.crons`), outside any request.
@@ -47,6 +48,12 @@ export async function embeddingRefreshJob(deps: Deps): Promise<void> {
   await refreshStaleOrganizations(deps);
 }
 
+/** Webhook deliveries a dispatch left behind, and those the jobs before this one wrote. */
+export async function webhookSweepJob(deps: Deps, scheduledTime: Date): Promise<void> {
+  const sent = await sweepLeftBehindDeliveries(deps, scheduledTime);
+  if (sent > 0) console.log(`webhooks: queued ${sent} delivery(ies) left behind`);
+}
+
 /** Every job, in the order they run on each trigger. */
 export const SCHEDULED_JOBS: ScheduledJob[] = [
   { name: 'idempotency-key-expiry', run: deleteExpiredIdempotencyKeys },
@@ -54,6 +61,8 @@ export const SCHEDULED_JOBS: ScheduledJob[] = [
   { name: 'usage-auto-promotion', run: autoPromotionJob },
   { name: 'usage-late-price-repricing', run: repricingJob },
   { name: 'search-embedding-refresh', run: embeddingRefreshJob },
+  // Last: the events the jobs above wrote (auto-promotion decisions, alerts) go out in this run.
+  { name: 'webhook-sweep', run: webhookSweepJob },
 ];
 
 /**

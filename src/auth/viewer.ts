@@ -8,6 +8,8 @@ export interface Viewer {
   orgId: string;
   role: Role;
   tokenId: string;
+  /** Whether the organization has enabled webhooks: only then are its writes dispatched. */
+  webhooks: boolean;
 }
 
 /** Which roles grant each capability. ADMIN can do everything; REVIEWER reviews but does not edit. */

@@ -43,6 +43,11 @@ import type {
   UsageRollupHourlyTable,
 } from '../registry/usage/usage.table.ts';
 import type { ApiTokenTable, OrganizationTable, UserTable } from '../registry/user/user.table.ts';
+import type {
+  WebhookDeliveryTable,
+  WebhookEventActionTable,
+  WebhookTable,
+} from '../registry/webhook/webhook.table.ts';
 
 export interface Database {
   organization: OrganizationTable;
@@ -86,4 +91,7 @@ export interface Database {
   run_input: RunInputTable;
   model_tag: KeyValueTagTable & { model_id: string };
   model_version_tag: KeyValueTagTable & { version_id: string };
+  webhook: WebhookTable;
+  webhook_delivery: WebhookDeliveryTable;
+  webhook_event_action: WebhookEventActionTable;
 }

@@ -4,6 +4,8 @@ import type { EventSink } from '../ports/event-sink.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import type { UploadLimits } from './artifact/artifact.ts';
 import type { UsageSource } from './usage/usage-source.ts';
+import type { WebhookMessage } from './webhook/webhook-dispatch.service.ts';
+import type { WebhookKeyConfig } from './webhook/webhook-secret.ts';
 
 /** The Worker's vars as the services read them, parsed once (src/config.ts registryConfig). */
 export interface Config {
@@ -17,6 +19,8 @@ export interface Config {
   uploadLimits: UploadLimits;
   /** The ARTIFACT_SSEC_KEYS secret, if set. */
   encryptionKeys?: string;
+  /** WEBHOOK_SECRET_KEY and whether ENVIRONMENT is production (which URLs a webhook may have). */
+  webhooks: WebhookKeyConfig;
 }
 
 /**
@@ -34,5 +38,7 @@ export interface Deps {
   embedder: Embedder;
   vectorIndex: VectorIndex;
   config: Config;
+  /** The webhook delivery queue (Cloudflare Queues); null where it is not bound. */
+  webhookQueue: Queue<WebhookMessage> | null;
   waitUntil: (promise: Promise<unknown>) => void;
 }

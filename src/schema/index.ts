@@ -88,6 +88,13 @@ import './mutations/providerModelMapSet.ts';
 import './mutations/providerModelMapDelete.ts';
 import './mutations/autoPromotionRuleSet.ts';
 import './mutations/autoPromotionRun.ts';
+import './nodes/Webhook.ts';
+import './mutations/webhookCreate.ts';
+import './mutations/webhookUpdate.ts';
+import './mutations/webhookDelete.ts';
+import './mutations/webhookRotateSecret.ts';
+import './mutations/webhookTest.ts';
+import './mutations/webhookRedeliver.ts';
 
 builder.queryType({ description: 'Everything you can read: start from a node, a list or viewer.' });
 builder.mutationType({ description: 'Every change, as one logical action per mutation.' });

@@ -62,6 +62,17 @@ const PROVIDER_MODEL_ROUTES = [
   'POST /api/vibe/score',
 ];
 
+const WEBHOOK_ROUTES = [
+  'POST /api/webhooks/deliveries/:id/redeliver',
+  'GET /api/webhooks',
+  'POST /api/webhooks',
+  'PATCH /api/webhooks/:id',
+  'DELETE /api/webhooks/:id',
+  'POST /api/webhooks/:id/rotate-secret',
+  'POST /api/webhooks/:id/test',
+  'GET /api/webhooks/:id/deliveries',
+];
+
 /** Tracking many requests in one call, the REST twin of inferenceTrack(requests) (issue 20). */
 const BATCH_ROUTES = ['POST /api/vibe/track/batch'];
 
@@ -70,6 +81,7 @@ const ALL_ROUTES = [
   ...LIFECYCLE_ROUTES,
   ...PROVIDER_MODEL_ROUTES,
   ...BATCH_ROUTES,
+  ...WEBHOOK_ROUTES,
 ];
 
 /** Every route is live, in the router's match order. */
@@ -106,6 +118,7 @@ const LIVE_ROUTES = [
   'GET /api/vibe/:modelId/costs',
   'GET /api/vibe/:modelId/trends',
   'GET /api/vibe/:modelId/roi',
+  ...WEBHOOK_ROUTES,
 ];
 
 const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

@@ -75,6 +75,11 @@ interface OrgWorld {
   request: { id: string };
   /** A provider model mapping's global ID, for providerModelMapDelete. */
   providerModelMap: string;
+  /** A webhook, and a spare one for webhookDelete. */
+  webhook: string;
+  spareWebhook: string;
+  /** The webhook's test delivery, for webhookRedeliver. */
+  webhookDelivery: string;
 }
 
 async function must<T>(
@@ -208,6 +213,25 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     ),
     (data) => data?.r?.providerModelMap?.id as string,
   );
+  const createHook = (url: string) =>
+    must(
+      gql(
+        admin,
+        'mutation($i: WebhookCreateInput!) { r: webhookCreate(input: $i) { ... on WebhookCreatePayload { webhook { id } } } }',
+        { i: { url, events: ['MODEL_CREATED', 'ALIAS_MOVED'] } },
+      ),
+      (data) => data?.r?.webhook?.id as string,
+    );
+  const webhook = await createHook(`https://hooks.example.com/${name}`);
+  const spareWebhook = await createHook(`https://hooks.example.com/${name}-spare`);
+  const webhookDelivery = await must(
+    gql(
+      admin,
+      'mutation($i: WebhookTestInput!) { r: webhookTest(input: $i) { ... on WebhookTestPayload { delivery { id } } } }',
+      { i: { id: webhook } },
+    ),
+    (data) => data?.r?.delivery?.id as string,
+  );
   return {
     org,
     model,
@@ -226,6 +250,9 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     organization: globalId('Organization', org.orgId),
     request: { id: request },
     providerModelMap,
+    webhook,
+    spareWebhook,
+    webhookDelivery,
   };
 }
 
@@ -369,6 +396,24 @@ const BASELINES: Record<string, Baseline> = {
   }),
   promotionPolicySet: () => ({ requireApproval: true, requiredChecks: ['GDPR'] }),
   userCreate: (_w, n) => ({ name: `user ${n}`, role: 'VIEWER', email: `u${n}@example.com` }),
+  webhookCreate: (w, n) => ({
+    url: `https://hooks.example.com/fuzz/${n}`,
+    events: ['MODEL_CREATED', 'BUDGET_THRESHOLD_CROSSED'],
+    filter: { modelIds: [w.model], aliases: ['staging'], environments: ['production'] },
+    description: `fuzz ${n}`,
+  }),
+  webhookDelete: (w) => ({ id: w.spareWebhook }),
+  webhookRedeliver: (w) => ({ deliveryId: w.webhookDelivery }),
+  webhookRotateSecret: (w) => ({ id: w.webhook, graceHours: 1 }),
+  webhookTest: (w) => ({ id: w.webhook }),
+  webhookUpdate: (w, n) => ({
+    id: w.webhook,
+    url: `https://hooks.example.com/fuzz-updated/${n}`,
+    events: ['MODEL_UPDATED'],
+    filter: { aliases: ['production'] },
+    description: `fuzz ${n}`,
+    enabled: true,
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -386,6 +431,8 @@ const NODE_KINDS = [
   'Approval',
   'Artifact',
   'ApiToken',
+  'Webhook',
+  'WebhookDelivery',
 ];
 
 function hostileId(): fc.Arbitrary<unknown> {

@@ -17,6 +17,7 @@ import { setAutoPromotionRule } from '../../src/registry/usage/auto-promotion.se
 import { setProviderModelMap } from '../../src/registry/usage/provider-model-map.service.ts';
 import { trackInferences } from '../../src/registry/usage/usage.service.ts';
 import { createApiToken } from '../../src/registry/user/user.service.ts';
+import { createWebhook, testWebhook } from '../../src/registry/webhook/webhook.service.ts';
 import { schema } from '../../src/schema/index.ts';
 import { allowPromotionWithoutApproval } from '../governance/governance-fixtures.ts';
 import {
@@ -282,6 +283,24 @@ const MUTATIONS: {
     scope: 'admin',
     input: (seed) => ({ artifactId: seed.completeArtifact, reason: 'superseded' }),
   },
+  {
+    field: 'webhookCreate',
+    scope: 'admin',
+    input: () => ({ url: 'https://hooks.example.com/new', events: ['MODEL_CREATED'] }),
+  },
+  {
+    field: 'webhookUpdate',
+    scope: 'admin',
+    input: (seed) => ({ id: seed.webhook, description: 'edited' }),
+  },
+  { field: 'webhookDelete', scope: 'admin', input: (seed) => ({ id: seed.webhook }) },
+  { field: 'webhookRotateSecret', scope: 'admin', input: (seed) => ({ id: seed.webhook }) },
+  { field: 'webhookTest', scope: 'admin', input: (seed) => ({ id: seed.webhook }) },
+  {
+    field: 'webhookRedeliver',
+    scope: 'admin',
+    input: (seed) => ({ deliveryId: seed.webhookDelivery }),
+  },
 ];
 
 /** The operation for one mutation field: its result's type name, and the error if any. */
@@ -326,6 +345,9 @@ interface Seed {
   providerModelMap: string;
   /** A tracked request (its row id), so that it can be scored. */
   trackedRequest: string;
+  /** A webhook with one (test) delivery. */
+  webhook: string;
+  webhookDelivery: string;
 }
 
 /** Rows of the organization in the tables the governance, usage and artifact mutations write. */
@@ -359,6 +381,11 @@ async function allRowCounts(orgId: string) {
     .first<Record<string, number>>();
   return { ...(await rowCounts(orgId)), ...others };
 }
+
+const webhookServiceDeps = {
+  ...serviceDeps(),
+  config: { webhooks: { secretKey: null, production: false } },
+};
 
 const bytesOf = (text: string) => new Blob([text]).stream();
 
@@ -452,6 +479,11 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     providerModel: 'claude-*',
     modelId: modelB.id,
   });
+  const hook = await createWebhook(webhookServiceDeps, viewerOf(org, 'ADMIN'), {
+    url: 'https://hooks.example.com/seed',
+    events: ['MODEL_DELETED'],
+  });
+  const delivery = await testWebhook(webhookServiceDeps, viewerOf(org, 'ADMIN'), hook.webhook.id);
   return {
     modelA: globalId('Model', modelA.id),
     modelB: globalId('Model', modelB.id),
@@ -472,6 +504,8 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     completeArtifact: globalId('Artifact', complete.id),
     providerModelMap: globalId('ProviderModelMap', mapping.id),
     trackedRequest: tracked?.request.id ?? '',
+    webhook: globalId('Webhook', hook.webhook.id),
+    webhookDelivery: globalId('WebhookDelivery', delivery.id),
   };
 }
 
@@ -500,6 +534,8 @@ function placeholderSeed(): Seed {
     completeArtifact: unknownId('Artifact'),
     providerModelMap: unknownId('ProviderModelMap'),
     trackedRequest: crypto.randomUUID(),
+    webhook: unknownId('Webhook'),
+    webhookDelivery: unknownId('WebhookDelivery'),
   };
 }
 

@@ -20,7 +20,7 @@ export function serviceDeps() {
 
 /** The viewer a request with the org's token of `role` would resolve to. */
 export function viewerOf(org: TestOrg, role: Role = 'EDITOR'): Viewer {
-  return { userId: org.userIds[role], orgId: org.orgId, role, tokenId: '' };
+  return { userId: org.userIds[role], orgId: org.orgId, role, tokenId: '', webhooks: false };
 }
 
 /** The global ID clients see for a row id (Pothos' default encoding). */

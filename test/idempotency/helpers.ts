@@ -24,6 +24,8 @@ export const WRITTEN_TABLES = [
   'auto_promotion_rule',
   'provider_model_map',
   'inference_score',
+  'webhook',
+  'webhook_delivery',
   'idempotency_key',
 ] as const;
 

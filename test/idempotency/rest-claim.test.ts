@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/context.ts';
 import { RecordingEventSink } from '../../src/ports/event-sink.ts';
 import { trackInferences } from '../../src/registry/usage/usage.service.ts';
+import { createWebhook, testWebhook } from '../../src/registry/webhook/webhook.service.ts';
 import { modelCreate, modelPromote } from '../../src/routes/api/models.ts';
 import type { RouteDef } from '../../src/routes/api/route.ts';
 import { restClaim } from '../../src/routes/api/router.ts';
@@ -570,15 +571,77 @@ const ROUTE_CASES: RouteCase[] = [
     status: 200,
     writes: { idempotency_key: 1 },
   },
+  {
+    route: 'POST /api/webhooks/:id/test',
+    token: 'ADMIN',
+    setup: async () => {
+      const { webhook } = await claimWebhook();
+      const path = `/api/webhooks/${encodeURIComponent(globalId('Webhook', webhook.id))}/test`;
+      return { path, body: {}, other: { again: true } };
+    },
+    status: 200,
+    writes: { audit_event: 1, webhook_delivery: 1, idempotency_key: 1 },
+  },
+  {
+    route: 'POST /api/webhooks/deliveries/:id/redeliver',
+    token: 'ADMIN',
+    setup: async () => {
+      const { webhook } = await claimWebhook();
+      const delivery = await testWebhook(webhookDeps, viewerOf(org, 'ADMIN'), webhook.id);
+      const id = encodeURIComponent(globalId('WebhookDelivery', delivery.id));
+      return { path: `/api/webhooks/deliveries/${id}/redeliver`, body: {}, other: { again: true } };
+    },
+    status: 200,
+    writes: { audit_event: 1, idempotency_key: 1 },
+  },
 ];
+
+/** POST routes that refuse an Idempotency-Key: their answer holds a secret (docs/webhooks.md). */
+const KEY_REFUSED = ['POST /api/webhooks', 'POST /api/webhooks/:id/rotate-secret'];
+
+const webhookDeps = {
+  ...serviceDeps(),
+  config: { webhooks: { secretKey: null, production: false } },
+};
+
+/** A webhook of its own, subscribed to an event no other case causes. */
+function claimWebhook() {
+  serial += 1;
+  return createWebhook(webhookDeps, viewerOf(org, 'ADMIN'), {
+    url: `http://127.0.0.1:9/claim-${serial}`,
+    events: ['METRIC_DEGRADATION_CLEARED'],
+  });
+}
 
 describe('every POST route stores its key with its change', () => {
   it('has a case for every POST route of the table', () => {
     const posts = API_ROUTES.filter((route) => route.method === 'POST').map(
       (route) => `POST ${route.path}`,
     );
-    expect(ROUTE_CASES.map((c) => c.route).sort()).toEqual(posts.sort());
+    expect(ROUTE_CASES.map((c) => c.route).sort()).toEqual(
+      posts.filter((route) => !KEY_REFUSED.includes(route)).sort(),
+    );
   });
+
+  it.each(KEY_REFUSED)(
+    '%s refuses a key with 400 on the header, writing nothing',
+    async (route) => {
+      const { webhook } = await claimWebhook();
+      const path =
+        route === 'POST /api/webhooks'
+          ? '/api/webhooks'
+          : `/api/webhooks/${encodeURIComponent(globalId('Webhook', webhook.id))}/rotate-secret`;
+      const body =
+        route === 'POST /api/webhooks'
+          ? { url: `http://127.0.0.1:9/refused-${serial}`, events: ['MODEL_CREATED'] }
+          : {};
+      const before = await tableCounts(org.orgId);
+      const answer = await post(org.tokens.ADMIN, path, body, `refused-${++serial}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.path).toEqual(['headers', 'Idempotency-Key']);
+      expect(await tableCounts(org.orgId)).toEqual(before);
+    },
+  );
 
   describe.each(ROUTE_CASES)('$route', (c) => {
     const token = () => org.tokens[c.token ?? 'EDITOR'];

@@ -6,6 +6,8 @@ import { jsonKeys } from '../keys.ts';
 import type { AuditEventTable } from './audit.table.ts';
 
 export interface AuditEntry {
+  /** The event's id when the caller needs it (a webhook test names its delivery by it). */
+  id?: string;
   orgId: string;
   actorId: string | null;
   action: string;
@@ -14,6 +16,8 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
   reason?: string | null;
+  /** When it happened, if the caller must know (default: now). */
+  createdAt?: string;
 }
 
 /**
@@ -22,7 +26,7 @@ export interface AuditEntry {
  */
 export function insertAuditEvent(db: Db, entry: AuditEntry) {
   return db.insertInto('audit_event').values({
-    id: newId(),
+    id: entry.id ?? newId(),
     org_id: entry.orgId,
     actor_id: entry.actorId,
     action: entry.action,
@@ -31,7 +35,7 @@ export function insertAuditEvent(db: Db, entry: AuditEntry) {
     before: entry.before === undefined ? null : JSON.stringify(entry.before),
     after: entry.after === undefined ? null : JSON.stringify(entry.after),
     reason: entry.reason ?? null,
-    created_at: nowIso(),
+    created_at: entry.createdAt ?? nowIso(),
   });
 }
 
@@ -92,10 +96,10 @@ export function findAuditEventsBySubject(
 export function insertAuditEventWhere(db: Db, entry: AuditEntry, condition: RawBuilder<unknown>) {
   return sql`
     INSERT INTO audit_event (id, org_id, actor_id, action, subject_id, subject_kind, before, after, reason, created_at)
-    SELECT ${newId()}, ${entry.orgId}, ${entry.actorId}, ${entry.action}, ${entry.subjectId}, ${entry.subjectKind},
+    SELECT ${entry.id ?? newId()}, ${entry.orgId}, ${entry.actorId}, ${entry.action}, ${entry.subjectId}, ${entry.subjectKind},
       ${entry.before === undefined ? null : JSON.stringify(entry.before)},
       ${entry.after === undefined ? null : JSON.stringify(entry.after)},
-      ${entry.reason ?? null}, ${nowIso()}
+      ${entry.reason ?? null}, ${entry.createdAt ?? nowIso()}
     WHERE ${condition}
   `.compile(db);
 }

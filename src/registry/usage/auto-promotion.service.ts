@@ -461,6 +461,8 @@ export async function runDueAutoPromotions(
         orgId: rule.org_id,
         role: 'ADMIN',
         tokenId: 'scheduled',
+        // The cron run's webhook sweep (src/scheduled.ts) sends what these decisions announce.
+        webhooks: false,
       };
       const decision = await runAutoPromotion(deps, viewer, {
         modelId: rule.model_id,

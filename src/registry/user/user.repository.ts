@@ -37,22 +37,29 @@ export function findUserPage(
 }
 
 export function findActiveTokenByHash(db: Db, tokenHash: string, now: string) {
-  return db
-    .selectFrom('api_token')
-    .innerJoin('user', 'user.id', 'api_token.user_id')
-    .select([
-      'api_token.id as token_id',
-      'api_token.org_id as org_id',
-      'user.id as user_id',
-      'user.role as role',
-      'api_token.last_used_at as last_used_at',
-    ])
-    .where('api_token.token_hash', '=', tokenHash)
-    .where('api_token.revoked_at', 'is', null)
-    .where((eb) =>
-      eb.or([eb('api_token.expires_at', 'is', null), eb('api_token.expires_at', '>', now)]),
-    )
-    .executeTakeFirst();
+  return (
+    db
+      .selectFrom('api_token')
+      .innerJoin('user', 'user.id', 'api_token.user_id')
+      // The organization by its primary key, in the statement every request makes anyway: whether
+      // it has webhooks decides if the request's writes are dispatched (src/context.ts).
+      .innerJoin('organization', 'organization.id', 'api_token.org_id')
+      .select([
+        'api_token.id as token_id',
+        'api_token.org_id as org_id',
+        'user.id as user_id',
+        'user.role as role',
+        'api_token.last_used_at as last_used_at',
+        // Kept by triggers (migrations/0014_webhooks.sql), not part of OrganizationTable.
+        sql<number>`organization.webhook_count`.as('webhook_count'),
+      ])
+      .where('api_token.token_hash', '=', tokenHash)
+      .where('api_token.revoked_at', 'is', null)
+      .where((eb) =>
+        eb.or([eb('api_token.expires_at', 'is', null), eb('api_token.expires_at', '>', now)]),
+      )
+      .executeTakeFirst()
+  );
 }
 
 /** Every token column but the hash: nothing read for display ever carries the secret's hash. */

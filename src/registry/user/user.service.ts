@@ -49,6 +49,7 @@ export async function authenticate(
     orgId: found.org_id,
     role: found.role as Role,
     tokenId: found.token_id,
+    webhooks: found.webhook_count > 0,
   };
 }
 

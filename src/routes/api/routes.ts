@@ -6,6 +6,7 @@ import { PERFORMANCE_ROUTES } from './performance.ts';
 import { PROVIDER_MODEL_ROUTES } from './provider-models.ts';
 import type { RouteDef } from './route.ts';
 import { VIBE_ROUTES } from './vibe.ts';
+import { WEBHOOK_ROUTES } from './webhooks.ts';
 
 /**
  * Every REST route, in match order: a path with a literal segment comes before a parameterised
@@ -20,4 +21,5 @@ export const API_ROUTES: readonly RouteDef[] = [
   // Before VIBE_ROUTES: /api/vibe/provider-models and /api/vibe/unmatched are literal segments.
   ...PROVIDER_MODEL_ROUTES,
   ...VIBE_ROUTES,
+  ...WEBHOOK_ROUTES,
 ];
