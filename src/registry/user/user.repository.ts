@@ -37,22 +37,32 @@ export function findUserPage(
 }
 
 export function findActiveTokenByHash(db: Db, tokenHash: string, now: string) {
-  return db
-    .selectFrom('api_token')
-    .innerJoin('user', 'user.id', 'api_token.user_id')
-    .select([
-      'api_token.id as token_id',
-      'api_token.org_id as org_id',
-      'user.id as user_id',
-      'user.role as role',
-      'api_token.last_used_at as last_used_at',
-    ])
-    .where('api_token.token_hash', '=', tokenHash)
-    .where('api_token.revoked_at', 'is', null)
-    .where((eb) =>
-      eb.or([eb('api_token.expires_at', 'is', null), eb('api_token.expires_at', '>', now)]),
-    )
-    .executeTakeFirst();
+  return (
+    db
+      .selectFrom('api_token')
+      .innerJoin('user', 'user.id', 'api_token.user_id')
+      .select([
+        'api_token.id as token_id',
+        'api_token.org_id as org_id',
+        'user.id as user_id',
+        'user.role as role',
+        'api_token.last_used_at as last_used_at',
+      ])
+      // The caller's own user row, so `viewer { ... }` needs no second statement.
+      .select([
+        'user.org_id as user_org_id',
+        'user.name as user_name',
+        'user.email as user_email',
+        'user.created_at as user_created_at',
+        'user.created_by as user_created_by',
+      ])
+      .where('api_token.token_hash', '=', tokenHash)
+      .where('api_token.revoked_at', 'is', null)
+      .where((eb) =>
+        eb.or([eb('api_token.expires_at', 'is', null), eb('api_token.expires_at', '>', now)]),
+      )
+      .executeTakeFirst()
+  );
 }
 
 /** Every token column but the hash: nothing read for display ever carries the secret's hash. */
