@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { table } from './stats.ts';
 
 interface CallFrame {
   functionName: string;
@@ -176,7 +177,7 @@ export interface ProfileRow {
 }
 
 export interface ProfileSummary {
-  /** Sampled time, idle excluded. */
+  /** Samples (idle excluded) times the median sampling interval: an estimate, see below. */
   busyMs: number;
   idleMs: number;
   byFunction: ProfileRow[];
@@ -185,29 +186,43 @@ export interface ProfileSummary {
 }
 
 /**
+ * Names each bundle frame after its module (`node_modules/kysely/...`, `src/index.ts`) instead of
+ * the bundle (`index.js`), which wrangler deletes when the server stops: the saved profile then
+ * reads the same later (bench/profile-top.ts) and in DevTools. Call while the server runs.
+ */
+export function annotateProfile(
+  profile: CpuProfile,
+  resolveBundle: (url: string) => string | null,
+): CpuProfile {
+  const cache = new Map<string, { line: number; module: string }[]>();
+  for (const node of profile.nodes) {
+    const frame = node.callFrame;
+    if (!frame.url || (frame.url.includes(':') && !frame.url.startsWith('file:'))) continue;
+    const markers = bundleModules(frame.url, cache, resolveBundle);
+    if (markers.length) frame.url = moduleAt(markers, frame.lineNumber);
+  }
+  return profile;
+}
+
+/**
  * Self time (the frame on top of the stack) and total time (the frame anywhere on the stack,
  * counted once per sample) per function, per module (package or file) and per package.
  */
-export function summarizeProfile(
-  profile: CpuProfile,
-  resolveBundle: (url: string) => string | null = () => null,
-): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes)
     for (const child of node.children ?? []) parent.set(child, node.id);
-  const cache = new Map<string, { line: number; module: string }[]>();
   const labels = new Map<number, { fn: string; module: string; pkg: string }>();
   const labelOf = (id: number) => {
     let label = labels.get(id);
     if (!label) {
       const frame = (byId.get(id) as ProfileNode).callFrame;
-      let module: string;
-      if (!frame.url) module = frame.functionName.startsWith('(') ? frame.functionName : '(native)';
-      else if (!frame.url.includes(':') || frame.url.startsWith('file:')) {
-        const markers = bundleModules(frame.url, cache, resolveBundle);
-        module = markers.length ? moduleAt(markers, frame.lineNumber) : frame.url;
-      } else module = frame.url;
+      const module = frame.url
+        ? frame.url
+        : frame.functionName.startsWith('(')
+          ? frame.functionName
+          : '(native)';
       const pkg = moduleGroup(module);
       const fn = `${frame.functionName || '(anonymous)'} ${module}:${frame.lineNumber + 1}`;
       label = { fn, module, pkg };
@@ -227,11 +242,16 @@ export function summarizeProfile(
   };
   const add = (map: Map<string, number>, key: string, value: number) =>
     map.set(key, (map.get(key) ?? 0) + value);
+  const sortedDeltas = [...profile.timeDeltas].sort((a, b) => a - b);
+  const tickMs = (sortedDeltas[sortedDeltas.length >> 1] ?? 0) / 1000;
   let idleMs = 0;
   let busyMs = 0;
   for (let index = 0; index < profile.samples.length; index++) {
     const id = profile.samples[index] as number;
-    const deltaMs = (profile.timeDeltas[index + 1] ?? profile.timeDeltas[index] ?? 0) / 1000;
+    // Each sample counts as one tick, not as its time delta: on a loaded machine the sampler
+    // thread is starved and a few deltas of 10-100 ms (85% of the window in one run) would land
+    // on whatever frame happened to be on top. Ticks are estimated as ms at the median interval.
+    const deltaMs = tickMs;
     const top = labelOf(id);
     if (top.fn.startsWith('(idle)')) {
       idleMs += deltaMs;
@@ -269,4 +289,26 @@ export function summarizeProfile(
     byModule: rows('module'),
     byPackage: rows('pkg'),
   };
+}
+
+/** The top `top` packages / src files and functions by self time, and functions by total time. */
+export function profileReport(label: string, summary: ProfileSummary, top = 30): string {
+  const row = (r: { name: string; selfMs: number; totalMs: number; selfShare: number }) => [
+    r.name.length > 90 ? `...${r.name.slice(-87)}` : r.name,
+    `${r.selfMs.toFixed(1)}`,
+    `${r.selfShare.toFixed(1)}%`,
+    `${r.totalMs.toFixed(1)}`,
+  ];
+  const byTotal = (rows: ProfileSummary['byFunction']) =>
+    [...rows].sort((a, b) => b.totalMs - a.totalMs).slice(0, top);
+  const headers = ['', 'self ms', 'self %', 'total ms'];
+  return [
+    `${label}: ${summary.busyMs} ms busy, ${summary.idleMs} ms idle (samples x median interval)`,
+    'By package / src file, by self time:',
+    table(['module', ...headers.slice(1)], summary.byPackage.slice(0, top).map(row)),
+    'Top functions by self time:',
+    table(['function', ...headers.slice(1)], summary.byFunction.slice(0, top).map(row)),
+    'Top functions by total time:',
+    table(['function', ...headers.slice(1)], byTotal(summary.byFunction).map(row)),
+  ].join('\n');
 }

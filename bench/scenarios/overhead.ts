@@ -7,8 +7,9 @@
 //   registry    this Worker, with the seeded admin token (token lookup, guards, plugins, ...)
 //
 // All three servers run at once; after a warm-up, each round sends 1,000 requests at 20
-// concurrent to each target in turn (the order rotates every round), so the targets share the
-// machine's state as closely as a 2-core shared machine allows. Reported: req/s, p50/p99 per
+// concurrent to each target, interleaved in slices of 250 (the targets take turns, the order
+// rotating), so the targets share the machine's state as closely as a 2-core shared machine
+// allows. Reported: req/s, p50/p99 per
 // target and round, and the ratio registry / yoga-d1 of each round's req/s.
 //
 // `--profile` then CPU-profiles the registry and the yoga-d1 control (the isolate, through the
@@ -20,10 +21,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  annotateProfile,
   type CpuProfile,
   devBundleResolver,
   type ProfileSummary,
   profileDuring,
+  profileReport,
   summarizeProfile,
 } from '../lib/cpu-profile.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
@@ -31,8 +34,8 @@ import { ms, type Summary, summarize, table } from '../lib/stats.ts';
 import { type DevServer, mustRunWrangler, REPO_ROOT, startDev } from '../lib/wrangler.ts';
 
 const SIZES = {
-  full: { warmUp: 200, requests: 1000, rounds: 3, profiled: 1000 },
-  quick: { warmUp: 100, requests: 300, rounds: 1, profiled: 300 },
+  full: { warmUp: 200, requests: 1000, slice: 250, rounds: 3, profiled: 1000 },
+  quick: { warmUp: 100, requests: 300, slice: 100, rounds: 1, profiled: 300 },
 };
 const CONCURRENCY = 20;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -149,27 +152,6 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function profileReport(label: string, summary: ProfileSummary, top = 30): string {
-  const row = (r: { name: string; selfMs: number; totalMs: number; selfShare: number }) => [
-    r.name.length > 90 ? `...${r.name.slice(-87)}` : r.name,
-    `${r.selfMs.toFixed(1)}`,
-    `${r.selfShare.toFixed(1)}%`,
-    `${r.totalMs.toFixed(1)}`,
-  ];
-  const byTotal = (rows: ProfileSummary['byFunction']) =>
-    [...rows].sort((a, b) => b.totalMs - a.totalMs).slice(0, top);
-  const headers = ['', 'self ms', 'self %', 'total ms'];
-  return [
-    `${label}: ${summary.busyMs} ms busy, ${summary.idleMs} ms idle (sampled)`,
-    'By package / src file, by self time:',
-    table(['module', ...headers.slice(1)], summary.byPackage.slice(0, top).map(row)),
-    'Top functions by self time:',
-    table(['function', ...headers.slice(1)], summary.byFunction.slice(0, top).map(row)),
-    'Top functions by total time:',
-    table(['function', ...headers.slice(1)], byTotal(summary.byFunction).map(row)),
-  ].join('\n');
-}
-
 async function run(context: ScenarioContext) {
   const size = context.quick ? SIZES.quick : SIZES.full;
   const profile = process.argv.includes('--profile');
@@ -208,25 +190,46 @@ async function run(context: ScenarioContext) {
     for (const target of targets) await load(target, size.warmUp, context.signal);
 
     const measured: Measured[] = [];
+    // Each round's 1,000 requests per target go in slices of `slice`, the targets taking turns
+    // (the order rotating every slice): a burst of load from elsewhere on the machine then falls
+    // on all three, not on whichever target happened to be running.
     for (let round = 1; round <= size.rounds; round++) {
-      const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as Target);
-      for (const target of order) {
-        const result = await load(target, size.requests, context.signal);
-        const latency = summarize(result.latencies);
-        const requestsPerSecond = (size.requests / result.elapsedMs) * 1000;
+      const parts = targets.map(() => ({
+        elapsedMs: 0,
+        latencies: [] as number[],
+        statements: {} as Record<string, number>,
+      }));
+      const slices = Math.ceil(size.requests / size.slice);
+      for (let slice = 0; slice < slices; slice++) {
+        const count = Math.min(size.slice, size.requests - slice * size.slice);
+        for (let turn = 0; turn < targets.length; turn++) {
+          const index = (turn + slice + round) % targets.length;
+          const result = await load(targets[index] as Target, count, context.signal);
+          const part = parts[index] as (typeof parts)[number];
+          part.elapsedMs += result.elapsedMs;
+          part.latencies.push(...result.latencies);
+          for (const [n, c] of Object.entries(result.statements)) {
+            part.statements[n] = (part.statements[n] ?? 0) + c;
+          }
+        }
+      }
+      targets.forEach((target, index) => {
+        const part = parts[index] as (typeof parts)[number];
+        const latency = summarize(part.latencies);
+        const requestsPerSecond = (size.requests / part.elapsedMs) * 1000;
         measured.push({
           target: target.name,
           round,
           requests: size.requests,
-          elapsedMs: Math.round(result.elapsedMs),
+          elapsedMs: Math.round(part.elapsedMs),
           requestsPerSecond: Math.round(requestsPerSecond * 10) / 10,
           latency,
-          statements: result.statements,
+          statements: part.statements,
         });
         context.log(
           `round ${round} ${target.name}: ${requestsPerSecond.toFixed(0)} req/s, p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}`,
         );
-      }
+      });
     }
 
     const profiles: Record<string, ProfileSummary> = {};
@@ -236,15 +239,15 @@ async function run(context: ScenarioContext) {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       for (const target of targets.filter((t) => t.name !== 'bare-fetch')) {
         context.log(`Profiling ${target.name} over ${size.profiled} requests`);
-        const cpu: CpuProfile = await profileDuring(target.server.inspectorPort, async () => {
-          await load(target, size.profiled, context.signal);
-        });
-        const file = join(resultsDir, `overhead-${target.name}-${stamp}.cpuprofile`);
-        writeFileSync(file, JSON.stringify(cpu));
-        profiles[target.name] = summarizeProfile(
-          cpu,
+        const cpu: CpuProfile = annotateProfile(
+          await profileDuring(target.server.inspectorPort, async () => {
+            await load(target, size.profiled, context.signal);
+          }),
           devBundleResolver(target.name === 'registry' ? REPO_ROOT : CONTROLS),
         );
+        const file = join(resultsDir, `overhead-${target.name}-${stamp}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(cpu));
+        profiles[target.name] = summarizeProfile(cpu);
         context.log(`Wrote ${file}`);
       }
     }
