@@ -137,7 +137,11 @@ describe('limitBody', () => {
   });
 
   it('reads a body without a length, or with Transfer-Encoding, up to the cap', async () => {
-    for (const headers of [{}, { 'content-length': '5', 'transfer-encoding': 'chunked' }]) {
+    const cases: Record<string, string>[] = [
+      {},
+      { 'content-length': '5', 'transfer-encoding': 'chunked' },
+    ];
+    for (const headers of cases) {
       const within = await limitBody(post(streamOf('x'.repeat(100)), headers), 100);
       expect(within).toBeInstanceOf(Request);
       expect(await (within as Request).text()).toBe('x'.repeat(100));
