@@ -16,10 +16,13 @@
 // inspector) while each answers 1,000 more requests, and prints the top functions and modules
 // by self and total time; the .cpuprofile files go to bench/results/.
 //
-// Bounded: 3 targets x (200 warm-up + rounds x 1,000) requests (quick: 100 + 1 x 300), 30 s per
+// `--baseline=<dir>` adds a fourth target: the registry built from another tree (an older commit
+// unpacked with `git archive`, node_modules linked), on its own copy of the seeded database.
+//
+// Bounded: 3 (or 4) targets x (200 warm-up + rounds x 1,000) requests (quick: 100 + 1 x 300), 30 s per
 // request, the runner's overall time limit; loopback only.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   annotateProfile,
   type CpuProfile,
@@ -44,7 +47,7 @@ const QUERY = '{ viewer { name } }';
 const VIEWER_NAME = 'Bench Admin';
 const CONTROLS = join(REPO_ROOT, 'bench', 'controls');
 
-type TargetName = 'bare-fetch' | 'yoga-d1' | 'registry';
+type TargetName = 'bare-fetch' | 'yoga-d1' | 'registry' | 'baseline';
 
 interface Target {
   name: TargetName;
@@ -125,7 +128,7 @@ async function load(target: Target, count: number, signal: AbortSignal) {
 
 async function startControl(
   context: ScenarioContext,
-  name: Exclude<TargetName, 'registry'>,
+  name: 'bare-fetch' | 'yoga-d1',
   persistTo: string,
 ): Promise<Target> {
   const server = await startDev({
@@ -174,6 +177,48 @@ async function run(context: ScenarioContext) {
     { timeoutMs: 60_000 },
   );
 
+  // --baseline=<dir>: the registry as built from another tree (e.g. `git archive <rev>` unpacked,
+  // node_modules linked), with its own database seeded with the same token, as a fourth target.
+  const baselineDir = process.argv
+    .find((arg) => arg.startsWith('--baseline='))
+    ?.slice('--baseline='.length);
+  const baselineState = join(context.workDir, 'baseline-state');
+  if (baselineDir) {
+    const config = join(resolve(baselineDir), 'wrangler.jsonc');
+    await mustRunWrangler(
+      [
+        'd1',
+        'migrations',
+        'apply',
+        'DB',
+        '--local',
+        '--config',
+        config,
+        '--persist-to',
+        baselineState,
+      ],
+      { timeoutMs: 120_000 },
+    );
+    const seed = readdirSync(context.workDir).find((file) => file.endsWith('-seed.sql'));
+    if (!seed) throw new Error(`No seed SQL file in ${context.workDir}`);
+    await mustRunWrangler(
+      [
+        'd1',
+        'execute',
+        'DB',
+        '--local',
+        '--config',
+        config,
+        '--persist-to',
+        baselineState,
+        '--file',
+        join(context.workDir, seed),
+        '--yes',
+      ],
+      { timeoutMs: 60_000 },
+    );
+  }
+
   const { server, coldStart } = await context.startServer('overhead');
   const targets: Target[] = [];
   try {
@@ -185,6 +230,22 @@ async function run(context: ScenarioContext) {
       url: server.url,
       headers: { authorization: `Bearer ${context.seed.token}` },
     });
+    if (baselineDir) {
+      const baseline = await startDev({
+        persistTo: baselineState,
+        logFile: join(context.workDir, 'wrangler-dev-overhead-baseline.log'),
+        config: join(resolve(baselineDir), 'wrangler.jsonc'),
+        watchConfig: false,
+      });
+      const target: Target = {
+        name: 'baseline',
+        server: baseline,
+        url: baseline.url,
+        headers: { authorization: `Bearer ${context.seed.token}` },
+      };
+      targets.push(target);
+      await waitUntilAnswers(target, context);
+    }
 
     context.log(`Warm-up: ${size.warmUp} requests to each target`);
     for (const target of targets) await load(target, size.warmUp, context.signal);
@@ -237,7 +298,7 @@ async function run(context: ScenarioContext) {
       const resultsDir = join(REPO_ROOT, 'bench', 'results');
       mkdirSync(resultsDir, { recursive: true });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      for (const target of targets.filter((t) => t.name !== 'bare-fetch')) {
+      for (const target of targets.filter((t) => t.name === 'registry' || t.name === 'yoga-d1')) {
         context.log(`Profiling ${target.name} over ${size.profiled} requests`);
         const cpu: CpuProfile = annotateProfile(
           await profileDuring(target.server.inspectorPort, async () => {
@@ -271,6 +332,8 @@ async function run(context: ScenarioContext) {
         registryOverYoga: of('registry') / of('yoga-d1'),
         yogaOverBare: of('yoga-d1') / of('bare-fetch'),
         registryOverBare: of('registry') / of('bare-fetch'),
+        registryOverBaseline: of('registry') / of('baseline'),
+        baselineOverYoga: of('baseline') / of('yoga-d1'),
       };
     });
     const medianOf = (name: TargetName, pick: (m: Measured) => number) =>
@@ -291,6 +354,11 @@ async function run(context: ScenarioContext) {
       '',
       `registry / yoga-d1 req/s per round: ${ratios.map((r) => r.registryOverYoga.toFixed(2)).join(', ')} (median ${ratioMedian.toFixed(2)}; goal >= 0.85)`,
       `yoga-d1 / bare-fetch: ${ratios.map((r) => r.yogaOverBare.toFixed(2)).join(', ')}; registry / bare-fetch: ${ratios.map((r) => r.registryOverBare.toFixed(2)).join(', ')}`,
+      ...(baselineDir
+        ? [
+            `registry / baseline (${baselineDir}): ${ratios.map((r) => r.registryOverBaseline.toFixed(2)).join(', ')}; baseline / yoga-d1: ${ratios.map((r) => r.baselineOverYoga.toFixed(2)).join(', ')}`,
+          ]
+        : []),
       ...Object.entries(profiles).map(([name, summary]) => `\n${profileReport(name, summary)}`),
     ].join('\n');
     return {
