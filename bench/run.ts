@@ -8,7 +8,8 @@
 // the overall time limit.
 //
 // Flags: --quick (small data, for checking the scenario), --keep (keep the temp directory),
-//        --no-startup (skip the startup profile), --timeout-min=N (default 9.5).
+//        --no-startup (skip the startup profile), --timeout-min=N (default 9.5); a scenario may
+//        read its own (overhead: --profile).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -40,6 +41,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   load: async () => (await import('./scenarios/load.ts')).scenario,
   mlflow: async () => (await import('./scenarios/mlflow.ts')).scenario,
   otlp: async () => (await import('./scenarios/otlp.ts')).scenario,
+  overhead: async () => (await import('./scenarios/overhead.ts')).scenario,
   startup: async () => (await import('./scenarios/startup.ts')).scenario,
   tracking: async () => (await import('./scenarios/tracking.ts')).scenario,
 };

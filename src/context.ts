@@ -8,6 +8,7 @@ import { analyticsEngineSink, type EventSink } from './ports/event-sink.ts';
 import { type SearchPorts, searchPorts } from './ports/ports.ts';
 import type { Deps } from './registry/deps.ts';
 import { authenticate } from './registry/user/user.service.ts';
+import type { User } from './registry/user/user.ts';
 import {
   dispatchingD1,
   dispatchNewDeliveries,
@@ -17,6 +18,8 @@ import {
 /** What every resolver and REST handler gets. Built once per request; never mutated after. */
 export type Context = Readonly<{
   viewer: Viewer;
+  /** The viewer's own user, read with the token (null if not visible to the viewer). */
+  viewerUser: User | null;
   /** deps.db, for the reads that take the query builder alone. */
   db: Db;
   /** Every adapter the services take; handlers pass it (or the part a service needs) on. */
@@ -78,9 +81,14 @@ export async function createContext(request: Request, server: ServerContext): Pr
   if (!token) {
     throw new UnauthenticatedError('Send an API token as "Authorization: Bearer <token>"');
   }
-  const viewer = await authenticate(deps.db, token, waitUntil);
-  if (!viewer) throw new UnauthenticatedError('The API token is unknown, revoked or expired');
-  if (!viewer.webhooks) return { viewer, db: deps.db, deps, statements: server.statements };
+  const authenticated = await authenticate(deps.db, token, waitUntil);
+  if (!authenticated) {
+    throw new UnauthenticatedError('The API token is unknown, revoked or expired');
+  }
+  const { viewer, user } = authenticated;
+  if (!viewer.webhooks) {
+    return { viewer, viewerUser: user, db: deps.db, deps, statements: server.statements };
+  }
   // An organization with webhooks: each committed batch of this request hands the deliveries
   // its audit events wrote to the queue, off the response path. The dispatch uses the plain
   // binding, so its statements do not count as the request's.
@@ -91,5 +99,11 @@ export async function createContext(request: Request, server: ServerContext): Pr
     waitUntil,
   );
   const dispatching = createDeps(server.env, d1, waitUntil);
-  return { viewer, db: dispatching.db, deps: dispatching, statements: server.statements };
+  return {
+    viewer,
+    viewerUser: user,
+    db: dispatching.db,
+    deps: dispatching,
+    statements: server.statements,
+  };
 }

@@ -3,6 +3,7 @@ import type { StatementCounter } from './db/client.ts';
 import { createDb } from './db/client.ts';
 import { yogaFor } from './graphql/yoga.ts';
 import { guard } from './http/guard.ts';
+import { withHeaders } from './http/response-headers.ts';
 import type { WebhookMessage } from './registry/webhook/webhook-dispatch.service.ts';
 import { ARTIFACT_ROUTE_PREFIX } from './routes/artifact-paths.ts';
 import { handleArtifactRequest } from './routes/artifacts.ts';
@@ -58,12 +59,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   const statements: StatementCounter = { statements: 0, roundTrips: 0 };
   const response = await yogaFor(env).fetch(request, { env, ctx, statements });
   // How many D1 statements the request ran: tests and benchmarks read it; it reveals nothing.
-  const headers = new Headers(response.headers);
-  headers.set('x-d1-statements', String(statements.statements));
-  return new Response(response.body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
+  return withHeaders(response, (headers) => {
+    headers.set('x-d1-statements', String(statements.statements));
   });
 }
 

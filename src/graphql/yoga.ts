@@ -135,6 +135,10 @@ export function createYogaServer(config: YogaConfig): YogaServerInstance<ServerC
     // One operation per request: a batch would share one invocation's D1 statement budget and
     // one rate-limit count among many operations.
     batching: false,
+    // src/http/guard.ts caps every /graphql body at 1 MiB (body-limit.ts) and reads it into
+    // memory before Yoga runs; Yoga's own 25 MB check would pipe that body through one more
+    // TransformStream per request (5% of the cheapest request's samples), never to refuse it.
+    maxRequestBodySize: false,
     // Internal errors reach clients as "Unexpected error." unless EXPOSE_ERRORS="true" (local
     // debugging only); expected failures are data (mutation results) or GraphQLErrors with a
     // code, which are never masked.

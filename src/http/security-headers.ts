@@ -1,6 +1,8 @@
 // Security headers on every response the Worker writes (GraphQL, REST, artifacts, lineage page,
 // 404s). A route that sets its own Content-Security-Policy (the lineage page) keeps it.
 
+import { withHeaders } from './response-headers.ts';
+
 /** For responses that are data, not pages: nothing may load, nothing may frame them. */
 const DATA_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -44,30 +46,34 @@ export async function inlineScriptHashes(html: string): Promise<string[]> {
   return hashes;
 }
 
-/** Adds the security headers to a response (a copy: responses from fetch are immutable). */
+/** Adds the security headers to a response (in place, or on a copy when its headers are immutable). */
 export async function withSecurityHeaders(
   response: Response,
   options: { production: boolean },
 ): Promise<Response> {
-  const headers = new Headers(response.headers);
-  let body: BodyInit | null = response.body;
-  if (!headers.has('content-security-policy')) {
-    const isHtml = headers.get('content-type')?.toLowerCase().startsWith('text/html') ?? false;
+  let page: Response = response;
+  if (!response.headers.has('content-security-policy')) {
+    const isHtml =
+      response.headers.get('content-type')?.toLowerCase().startsWith('text/html') ?? false;
     if (isHtml && response.body) {
       // Pages are small and generated here; hashing them lets their inline scripts run, and
       // nothing injected into the DOM later.
       const html = await response.text();
+      const headers = new Headers(response.headers);
       headers.set('content-security-policy', pageCsp(await inlineScriptHashes(html)));
-      body = html;
-    } else {
-      headers.set('content-security-policy', DATA_CSP);
+      page = new Response(html, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
     }
   }
-  headers.set('x-content-type-options', 'nosniff');
-  headers.set('referrer-policy', 'no-referrer');
-  headers.set('x-frame-options', 'DENY');
-  headers.set('cross-origin-opener-policy', 'same-origin');
-  if (options.production) headers.set('strict-transport-security', STRICT_TRANSPORT_SECURITY);
-  // 101 (WebSocket) and other statuses outside 200-599 cannot be rebuilt; none are served here.
-  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  return withHeaders(page, (headers) => {
+    if (!headers.has('content-security-policy')) headers.set('content-security-policy', DATA_CSP);
+    headers.set('x-content-type-options', 'nosniff');
+    headers.set('referrer-policy', 'no-referrer');
+    headers.set('x-frame-options', 'DENY');
+    headers.set('cross-origin-opener-policy', 'same-origin');
+    if (options.production) headers.set('strict-transport-security', STRICT_TRANSPORT_SECURITY);
+  });
 }

@@ -262,3 +262,51 @@ describe('token text', () => {
     expect((await gql(altered, Viewer)).status).toBe(401);
   });
 });
+
+describe('the viewer read with the token', () => {
+  const ViewerFields = /* GraphQL */ `
+    query ViewerFields {
+      viewer { id name email role createdAt organization { id } }
+    }
+  `;
+  const UserById = /* GraphQL */ `
+    query UserById($id: ID!) {
+      node(id: $id) { ... on User { id name email role createdAt organization { id } } }
+    }
+  `;
+
+  it('answers { viewer { name } } with one D1 statement: the token lookup', async () => {
+    // given: a token used once already (its first use records last_used_at, off the path)
+    const org = await createTestOrg('viewer-one-statement');
+    await gql(org.tokens.EDITOR, /* GraphQL */ '{ viewer { id } }');
+
+    // when
+    const response = await gql(org.tokens.EDITOR, /* GraphQL */ '{ viewer { name } }');
+
+    // then
+    expect(response.data).toEqual({ viewer: { name: 'EDITOR user' } });
+    expect(response.statements).toBe(1);
+  });
+
+  it('gives every viewer field exactly what the by-id read of that user gives', async () => {
+    const org = await createTestOrg('viewer-same-as-node');
+    for (const role of ['ADMIN', 'VIEWER'] as const) {
+      const viewer = await gql(org.tokens[role], ViewerFields);
+      const byId = await gql(org.tokens[role], UserById, {
+        id: globalId('User', org.userIds[role]),
+      });
+      expect(viewer.errors).toBeUndefined();
+      expect(viewer.data?.viewer).toEqual(byId.data?.node);
+      expect(viewer.data?.viewer.id).toBe(globalId('User', org.userIds[role]));
+    }
+  });
+
+  it('reads the user as it is now, not as it was when the token was made', async () => {
+    const org = await createTestOrg('viewer-renamed');
+    await env.DB.prepare('UPDATE user SET name = ? WHERE id = ?')
+      .bind('Renamed', org.userIds.REVIEWER)
+      .run();
+    const response = await gql(org.tokens.REVIEWER, /* GraphQL */ '{ viewer { name role } }');
+    expect(response.data).toEqual({ viewer: { name: 'Renamed', role: 'REVIEWER' } });
+  });
+});

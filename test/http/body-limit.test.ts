@@ -1,7 +1,7 @@
 // Request bodies of /graphql and /api are capped: 413 with a JSON error naming the limit, before
 // anything parses them, whether the body declares its length or streams without one.
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES } from '../../src/http/body-limit.ts';
+import { limitBody, MAX_BODY_BYTES } from '../../src/http/body-limit.ts';
 import { createTestOrg, testDb } from '../helpers/graphql.ts';
 import { fetchWorker, graphqlBody, graphqlRequest, URL_BASE } from './worker-client.ts';
 
@@ -117,5 +117,42 @@ describe(`request body cap (${MAX_BODY_BYTES} bytes)`, () => {
       }),
     );
     expect(response.status).toBe(413);
+  });
+});
+
+describe('limitBody', () => {
+  const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+    new Request(`${URL_BASE}/graphql`, { method: 'POST', headers, body });
+
+  it('passes a body that declares a length within the cap on unread, as it came', async () => {
+    // given
+    const request = post('{"query":"{ viewer { name } }"}', { 'content-length': '30' });
+
+    // when
+    const admitted = await limitBody(request, 100);
+
+    // then
+    expect(admitted).toBe(request);
+    expect(request.bodyUsed).toBe(false);
+  });
+
+  it('reads a body without a length, or with Transfer-Encoding, up to the cap', async () => {
+    const cases: Record<string, string>[] = [
+      {},
+      { 'content-length': '5', 'transfer-encoding': 'chunked' },
+    ];
+    for (const headers of cases) {
+      const within = await limitBody(post(streamOf('x'.repeat(100)), headers), 100);
+      expect(within).toBeInstanceOf(Request);
+      expect(await (within as Request).text()).toBe('x'.repeat(100));
+      const over = await limitBody(post(streamOf('x'.repeat(101)), headers), 100);
+      expect(over).toBeInstanceOf(Response);
+      expect((over as Response).status).toBe(413);
+    }
+  });
+
+  it('reads a body whose Content-Length is not a number, up to the cap', async () => {
+    const over = await limitBody(post(streamOf('x'.repeat(101)), { 'content-length': 'ten' }), 100);
+    expect((over as Response).status).toBe(413);
   });
 });

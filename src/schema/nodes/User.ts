@@ -90,7 +90,8 @@ builder.queryField('viewer', (t) =>
     type: UserRef,
     nullable: true,
     description: 'The user the request’s token belongs to.',
-    resolve: (_root, _args, context) => context.viewer.userId,
+    // Read with the token (src/context.ts): returning the object primes the loader, no statement.
+    resolve: (_root, _args, context) => context.viewerUser ?? context.viewer.userId,
   }),
 );
 
