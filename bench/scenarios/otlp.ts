@@ -6,9 +6,9 @@
 // be answered without rejections, and the model's usage must count every span once.
 import '../../src/otlp/protobuf-runtime.ts';
 import { opentelemetry } from '../../src/otlp/proto/otlp.js';
-import type { Client } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
+import { pool, registerModel, usageRequests } from '../lib/tracked.ts';
 
 const SIZES = { full: { requests: 100_000 }, quick: { requests: 10_000 } };
 const BATCH = 512;
@@ -55,42 +55,6 @@ function exportBody(modelName: string, count: number, startMs: number): Uint8Arr
   return new Uint8Array(encoded);
 }
 
-/** Runs `jobs` with at most CONCURRENCY in flight; each job's latency in ms. */
-async function pool(
-  jobs: (() => Promise<void>)[],
-): Promise<{ wallMs: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++] as () => Promise<void>;
-        const t = performance.now();
-        await job();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return { wallMs: performance.now() - started, latencies };
-}
-
-async function registerModel(client: Client, name: string): Promise<string> {
-  const registered = await client.request<{ modelRegister: { model: { id: string } } }>(
-    'mutation($input: ModelRegisterInput!) { modelRegister(input: $input) { ... on ModelRegisterPayload { model { id } } ... on Error { message } } }',
-    { input: { name } },
-  );
-  return registered.data.modelRegister.model.id;
-}
-
-async function usageRequests(client: Client, modelId: string): Promise<number> {
-  const usage = await client.request<{ node: { usage: { requests: number } } }>(
-    'query($id: ID!) { node(id: $id) { ... on Model { usage { requests } } } }',
-    { id: modelId },
-  );
-  return usage.data.node.usage.requests;
-}
-
 async function run(context: ScenarioContext) {
   const { requests } = context.quick ? SIZES.quick : SIZES.full;
   const { server, client } = await context.startServer('otlp');
@@ -111,54 +75,51 @@ async function run(context: ScenarioContext) {
   context.log(
     `OTLP: ${requests} spans in ${batches} exports of ${BATCH}, ${CONCURRENCY} concurrent`,
   );
-  const otlp = await pool(
-    bodies.map((body) => async () => {
-      const response = await fetch(tracesUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-protobuf',
-          authorization: `Bearer ${context.seed.token}`,
-        },
-        body,
-        signal: AbortSignal.any([context.signal, AbortSignal.timeout(30_000)]),
-      });
-      const answer = trace.ExportTraceServiceResponse.decode(
-        new Uint8Array(await response.arrayBuffer()),
+  const otlp = await pool(bodies.length, CONCURRENCY, async (index) => {
+    const body = bodies[index] as Uint8Array<ArrayBuffer>;
+    const response = await fetch(tracesUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-protobuf',
+        authorization: `Bearer ${context.seed.token}`,
+      },
+      body,
+      signal: AbortSignal.any([context.signal, AbortSignal.timeout(30_000)]),
+    });
+    const answer = trace.ExportTraceServiceResponse.decode(
+      new Uint8Array(await response.arrayBuffer()),
+    );
+    const rejected = Number(answer.partialSuccess?.rejectedSpans ?? 0);
+    if (response.status !== 200 || rejected > 0) {
+      failures.push(
+        `HTTP ${response.status}, ${rejected} rejected: ${answer.partialSuccess?.errorMessage}`,
       );
-      const rejected = Number(answer.partialSuccess?.rejectedSpans ?? 0);
-      if (response.status !== 200 || rejected > 0) {
-        failures.push(
-          `HTTP ${response.status}, ${rejected} rejected: ${answer.partialSuccess?.errorMessage}`,
-        );
-      }
-    }),
-  );
+    }
+  });
 
   context.log(`inferenceTrack: ${requests} requests in ${batches} batches of ${BATCH}`);
-  const track = await pool(
-    Array.from({ length: batches }, (_, b) => async () => {
-      const batch = Array.from({ length: sizeOf(b) }, (_, index) => ({
-        modelId: trackModelId,
-        provider: 'openai',
-        providerModel: 'gpt-4o-2024-08-06',
-        latencyMs: 350,
-        inputTokens: 100 + (index % 900),
-        outputTokens: 20 + (index % 300),
-        status: 'SUCCESS',
-        endUserId: `user-${index % 50}`,
-        timestamp: new Date(startMs + b * BATCH + index).toISOString(),
-      }));
-      const result = await client.request<{
-        inferenceTrack: { recorded?: number; message?: string };
-      }>(
-        'mutation($input: InferenceTrackInput!) { inferenceTrack(input: $input) { ... on InferenceTrackPayload { recorded } ... on Error { message } } }',
-        { input: { requests: batch } },
-      );
-      if (result.data.inferenceTrack.recorded !== batch.length) {
-        failures.push(`inferenceTrack: ${JSON.stringify(result.data.inferenceTrack)}`);
-      }
-    }),
-  );
+  const track = await pool(batches, CONCURRENCY, async (b) => {
+    const batch = Array.from({ length: sizeOf(b) }, (_, index) => ({
+      modelId: trackModelId,
+      provider: 'openai',
+      providerModel: 'gpt-4o-2024-08-06',
+      latencyMs: 350,
+      inputTokens: 100 + (index % 900),
+      outputTokens: 20 + (index % 300),
+      status: 'SUCCESS',
+      endUserId: `user-${index % 50}`,
+      timestamp: new Date(startMs + b * BATCH + index).toISOString(),
+    }));
+    const result = await client.request<{
+      inferenceTrack: { recorded?: number; message?: string };
+    }>(
+      'mutation($input: InferenceTrackInput!) { inferenceTrack(input: $input) { ... on InferenceTrackPayload { recorded } ... on Error { message } } }',
+      { input: { requests: batch } },
+    );
+    if (result.data.inferenceTrack.recorded !== batch.length) {
+      failures.push(`inferenceTrack: ${JSON.stringify(result.data.inferenceTrack)}`);
+    }
+  });
 
   const [otlpCounted, trackCounted] = [
     await usageRequests(client, otlpModelId),

@@ -30,10 +30,11 @@ import {
   REQUESTS_PER_STATEMENT,
 } from '../../src/registry/usage/usage.repository.ts';
 import type { InferenceRequestTable } from '../../src/registry/usage/usage.table.ts';
-import { type Client, decodeGlobalId } from '../lib/graphql.ts';
+import { decodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import { findD1File } from '../lib/sqlite-raw.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
+import { pool, registerModel, usageRequests } from '../lib/tracked.ts';
 import { type DevServer, REPO_ROOT, startDev } from '../lib/wrangler.ts';
 
 const SINGLE = { requests: 1000, warmup: 100, concurrency: 20 };
@@ -46,28 +47,6 @@ interface Phase {
   wallMs: number;
   latencies: number[];
   requests: number;
-}
-
-/** Runs `count` jobs with at most `concurrency` in flight; each job's latency in ms. */
-async function pool(
-  count: number,
-  concurrency: number,
-  job: (index: number) => Promise<void>,
-): Promise<{ wallMs: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const index = next++;
-        const t = performance.now();
-        await job(index);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return { wallMs: performance.now() - started, latencies };
 }
 
 function seedBody(modelId: string, index: number) {
@@ -97,22 +76,6 @@ function graphqlRequest(modelId: string, index: number) {
 
 const TRACK_ONE =
   'mutation($input: InferenceTrackInput!) { inferenceTrack(input: $input) { __typename ... on InferenceTrackPayload { recorded } ... on Error { message } } }';
-
-async function registerModel(client: Client, name: string): Promise<string> {
-  const registered = await client.request<{ modelRegister: { model: { id: string } } }>(
-    'mutation($input: ModelRegisterInput!) { modelRegister(input: $input) { ... on ModelRegisterPayload { model { id } } ... on Error { message } } }',
-    { input: { name } },
-  );
-  return registered.data.modelRegister.model.id;
-}
-
-async function usageRequests(client: Client, modelId: string): Promise<number> {
-  const usage = await client.request<{ node: { usage: { requests: number } } }>(
-    'query($id: ID!) { node(id: $id) { ... on Model { usage { requests } } } }',
-    { id: modelId },
-  );
-  return usage.data.node.usage.requests;
-}
 
 /**
  * The floor under everything: D1's one writer inserting the same rows with none of D1 around it.
