@@ -10,6 +10,9 @@ import { handleMlflowRequest, mlflowEndpoint } from './routes/mlflow/router.ts';
 import { handleOtlpTraces, OTLP_TRACES_PATH } from './routes/otlp.ts';
 import { runScheduledJobs } from './scheduled.ts';
 
+// Durable Object classes must be exported by the Worker's main module (wrangler.jsonc).
+export { BudgetCounter } from './budget-counter.ts';
+
 /** The routes, each answering one family of paths; src/http/guard.ts wraps them all. */
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);

@@ -3,6 +3,7 @@ import type { Embedder } from '../ports/embedder.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import type { UploadLimits } from './artifact/artifact.ts';
+import type { BudgetCounters } from './budget/budget.ts';
 import type { UsageSource } from './usage/usage-source.ts';
 
 /** The Worker's vars as the services read them, parsed once (src/config.ts registryConfig). */
@@ -32,5 +33,7 @@ export interface Deps {
   embedder: Embedder;
   vectorIndex: VectorIndex;
   config: Config;
+  /** The budgets' spend counters (a Durable Object per budget). */
+  budgetCounters: BudgetCounters;
   waitUntil: (promise: Promise<unknown>) => void;
 }

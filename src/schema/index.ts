@@ -88,6 +88,9 @@ import './mutations/providerModelMapSet.ts';
 import './mutations/providerModelMapDelete.ts';
 import './mutations/autoPromotionRuleSet.ts';
 import './mutations/autoPromotionRun.ts';
+import './objects/Budget.ts';
+import './mutations/budgetSet.ts';
+import './mutations/budgetDelete.ts';
 
 builder.queryType({ description: 'Everything you can read: start from a node, a list or viewer.' });
 builder.mutationType({ description: 'Every change, as one logical action per mutation.' });

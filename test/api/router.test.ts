@@ -62,7 +62,15 @@ const PROVIDER_MODEL_ROUTES = [
   'POST /api/vibe/score',
 ];
 
-const ALL_ROUTES = [...ORIGINAL_ROUTES, ...LIFECYCLE_ROUTES, ...PROVIDER_MODEL_ROUTES];
+/** Budgets (issue 19, docs/budgets.md). */
+const BUDGET_ROUTES = ['POST /api/budgets', 'DELETE /api/budgets/:id', 'GET /api/budgets'];
+
+const ALL_ROUTES = [
+  ...ORIGINAL_ROUTES,
+  ...LIFECYCLE_ROUTES,
+  ...PROVIDER_MODEL_ROUTES,
+  ...BUDGET_ROUTES,
+];
 
 /** Every route is live, in the router's match order. */
 const LIVE_ROUTES = [
@@ -97,6 +105,7 @@ const LIVE_ROUTES = [
   'GET /api/vibe/:modelId/costs',
   'GET /api/vibe/:modelId/trends',
   'GET /api/vibe/:modelId/roi',
+  ...BUDGET_ROUTES,
 ];
 
 const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

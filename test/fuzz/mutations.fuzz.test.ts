@@ -75,6 +75,8 @@ interface OrgWorld {
   request: { id: string };
   /** A provider model mapping's global ID, for providerModelMapDelete. */
   providerModelMap: string;
+  /** A budget's global ID, for budgetDelete. */
+  budget: string;
 }
 
 async function must<T>(
@@ -208,6 +210,14 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     ),
     (data) => data?.r?.providerModelMap?.id as string,
   );
+  const budget = await must(
+    gql(
+      admin,
+      'mutation($i: BudgetSetInput!) { r: budgetSet(input: $i) { ... on BudgetSetPayload { budget { id } } } }',
+      { i: { scope: 'MODEL', scopeId: model2, period: 'DAY', limitUsd: 1000 } },
+    ),
+    (data) => data?.r?.budget?.id as string,
+  );
   return {
     org,
     model,
@@ -226,6 +236,7 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     organization: globalId('Organization', org.orgId),
     request: { id: request },
     providerModelMap,
+    budget,
   };
 }
 
@@ -323,6 +334,15 @@ const BASELINES: Record<string, Baseline> = {
     versionId: w.version,
   }),
   providerModelMapDelete: (w) => ({ id: w.providerModelMap }),
+  budgetSet: (w) => ({
+    scope: 'MODEL',
+    scopeId: w.model,
+    period: 'MONTH',
+    limitUsd: 100,
+    thresholds: [0.5, 1],
+    enforce: false,
+  }),
+  budgetDelete: (w) => ({ id: w.budget }),
   lineageEdgeAdd: (w) => ({
     fromId: w.version2,
     toId: w.dataset,

@@ -8,6 +8,7 @@ import {
   createArtifactUpload,
   uploadArtifactBody,
 } from '../../src/registry/artifact/artifact-upload.service.ts';
+import { setBudget } from '../../src/registry/budget/budget.service.ts';
 import { requestApproval } from '../../src/registry/governance/approval.service.ts';
 import { setModelAlias } from '../../src/registry/model/model.service.ts';
 import { setModelArchived } from '../../src/registry/model/model-lifecycle.service.ts';
@@ -237,6 +238,16 @@ const MUTATIONS: {
     input: (seed) => ({ id: seed.providerModelMap }),
   },
   {
+    field: 'budgetSet',
+    scope: 'admin',
+    input: (seed) => ({ scope: 'MODEL', scopeId: seed.modelA, period: 'MONTH', limitUsd: 50 }),
+  },
+  {
+    field: 'budgetDelete',
+    scope: 'admin',
+    input: (seed) => ({ id: seed.budget }),
+  },
+  {
     field: 'priceSet',
     scope: 'admin',
     input: () => ({
@@ -324,6 +335,8 @@ interface Seed {
   completeArtifact: string;
   /** A provider model mapping, so that it can be deleted. */
   providerModelMap: string;
+  /** An organization budget, so that it can be deleted. */
+  budget: string;
   /** A tracked request (its row id), so that it can be scored. */
   trackedRequest: string;
 }
@@ -344,6 +357,7 @@ const OTHER_TABLES = [
   'run',
   'provider_model_map',
   'inference_score',
+  'budget',
 ] as const;
 
 async function allRowCounts(orgId: string) {
@@ -452,6 +466,12 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     providerModel: 'claude-*',
     modelId: modelB.id,
   });
+  const budget = await setBudget(serviceDeps(), viewerOf(org, 'ADMIN'), {
+    scope: 'ORGANIZATION',
+    scopeId: null,
+    period: 'DAY',
+    limitUsd: 1000,
+  });
   return {
     modelA: globalId('Model', modelA.id),
     modelB: globalId('Model', modelB.id),
@@ -471,6 +491,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     uploadedMultipart: globalId('Artifact', multipart.id),
     completeArtifact: globalId('Artifact', complete.id),
     providerModelMap: globalId('ProviderModelMap', mapping.id),
+    budget: globalId('Budget', budget.id),
     trackedRequest: tracked?.request.id ?? '',
   };
 }
@@ -499,6 +520,7 @@ function placeholderSeed(): Seed {
     uploadedMultipart: unknownId('Artifact'),
     completeArtifact: unknownId('Artifact'),
     providerModelMap: unknownId('ProviderModelMap'),
+    budget: unknownId('Budget'),
     trackedRequest: crypto.randomUUID(),
   };
 }

@@ -64,6 +64,7 @@ export async function createTestOrg(name = 'org'): Promise<TestOrg> {
     orgId: boot.orgId,
     role: 'ADMIN' as const,
     tokenId: '',
+    budgets: false,
   };
   const tokens = { ADMIN: boot.token } as Record<Role, string>;
   const userIds = { ADMIN: boot.userId } as Record<Role, string>;

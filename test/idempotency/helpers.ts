@@ -24,6 +24,7 @@ export const WRITTEN_TABLES = [
   'auto_promotion_rule',
   'provider_model_map',
   'inference_score',
+  'budget',
   'idempotency_key',
 ] as const;
 

@@ -26,7 +26,7 @@ export function serviceDeps() {
 }
 
 export function viewerOf(org: TestOrg, role: Role = 'EDITOR'): Viewer {
-  return { userId: org.userIds[role], orgId: org.orgId, role, tokenId: '' };
+  return { userId: org.userIds[role], orgId: org.orgId, role, tokenId: '', budgets: false };
 }
 
 /** The row id behind a global ID returned by the API. */

@@ -461,6 +461,8 @@ export async function runDueAutoPromotions(
         orgId: rule.org_id,
         role: 'ADMIN',
         tokenId: 'scheduled',
+        // Promotion tracks no requests: no budget applies.
+        budgets: false,
       };
       const decision = await runAutoPromotion(deps, viewer, {
         modelId: rule.model_id,

@@ -40,12 +40,14 @@ export function findActiveTokenByHash(db: Db, tokenHash: string, now: string) {
   return db
     .selectFrom('api_token')
     .innerJoin('user', 'user.id', 'api_token.user_id')
+    .innerJoin('organization', 'organization.id', 'api_token.org_id')
     .select([
       'api_token.id as token_id',
       'api_token.org_id as org_id',
       'user.id as user_id',
       'user.role as role',
       'api_token.last_used_at as last_used_at',
+      'organization.budget_count as budget_count',
     ])
     .where('api_token.token_hash', '=', tokenHash)
     .where('api_token.revoked_at', 'is', null)

@@ -49,6 +49,7 @@ export async function authenticate(
     orgId: found.org_id,
     role: found.role as Role,
     tokenId: found.token_id,
+    budgets: found.budget_count > 0,
   };
 }
 

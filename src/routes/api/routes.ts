@@ -1,3 +1,4 @@
+import { BUDGET_ROUTES } from './budgets.ts';
 import { GOVERNANCE_ROUTES } from './governance.ts';
 import { LIFECYCLE_ROUTES } from './lifecycle.ts';
 import { LINEAGE_ROUTES } from './lineage.ts';
@@ -20,4 +21,5 @@ export const API_ROUTES: readonly RouteDef[] = [
   // Before VIBE_ROUTES: /api/vibe/provider-models and /api/vibe/unmatched are literal segments.
   ...PROVIDER_MODEL_ROUTES,
   ...VIBE_ROUTES,
+  ...BUDGET_ROUTES,
 ];
