@@ -19,6 +19,7 @@ import {
   findBudgetById,
   findBudgetByKey,
   findBudgetsOfOrganization,
+  findOrganizationIdsWithBudgets,
   MAX_BUDGETS_PER_ORGANIZATION,
   upsertBudget,
 } from './budget.repository.ts';
@@ -414,4 +415,57 @@ export async function reserveBudgets(
     requestedUsd: answer.requestedUsd,
     periodStart: new Date(claim.period.start),
   });
+}
+
+/**
+ * The scheduled job's part for budgets: every budget's running period is looked at through its
+ * counter (seeded from D1 if it lost its state), and any threshold the spend reaches that no
+ * tracking call announced (its batch failed after the reservation, or the counter was re-seeded)
+ * is announced now, once, with a system actor. One batch per organization.
+ */
+export async function announceReachedThresholds(
+  deps: Pick<Deps, 'db' | 'd1' | 'budgetCounters'>,
+  at: Date,
+): Promise<{ budgets: number; announced: number }> {
+  const orgs = await findOrganizationIdsWithBudgets(deps.db);
+  let count = 0;
+  let announced = 0;
+  for (const { id: orgId } of orgs) {
+    const budgets = (await findBudgetsOfOrganization(deps.db, orgId)).map(toBudget);
+    count += budgets.length;
+    const holder = `job:${newId()}`;
+    const claimed = await Promise.all(
+      budgets.map(async (budget) => {
+        const range = periodOf(budget.period, at);
+        const period = { start: range.start.toISOString(), end: range.end.toISOString() };
+        const state = await deps.budgetCounters.state(termsOf(budget), period);
+        const thresholds = await deps.budgetCounters.claimThresholds(
+          termsOf(budget),
+          period,
+          holder,
+        );
+        return { budget, period, thresholds, spentUsd: state.spentUsd };
+      }),
+    );
+    const events = claimed.flatMap((c) =>
+      c.thresholds.map((t) => thresholdEvent(c.budget, null, c.period, t, c.spentUsd)),
+    );
+    if (events.length === 0) continue;
+    try {
+      await runBatch(deps.d1, [insertAuditEvents(deps.db, events)]);
+      announced += events.length;
+    } catch (error) {
+      await Promise.allSettled(
+        claimed.map((c) =>
+          deps.budgetCounters.release(c.budget.id, {
+            periodStart: c.period.start,
+            holder,
+            keys: [],
+          }),
+        ),
+      );
+      throw error;
+    }
+  }
+  return { budgets: count, announced };
 }
