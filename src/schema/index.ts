@@ -89,6 +89,7 @@ import './mutations/providerModelMapDelete.ts';
 import './mutations/autoPromotionRuleSet.ts';
 import './mutations/autoPromotionRun.ts';
 import './objects/Budget.ts';
+import './objects/OrganizationUsage.ts';
 import './mutations/budgetSet.ts';
 import './mutations/budgetDelete.ts';
 
