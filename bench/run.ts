@@ -38,6 +38,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   load: async () => (await import('./scenarios/load.ts')).scenario,
   mlflow: async () => (await import('./scenarios/mlflow.ts')).scenario,
   otlp: async () => (await import('./scenarios/otlp.ts')).scenario,
+  budget: async () => (await import('./scenarios/budget.ts')).scenario,
 };
 
 /** Requests any one run may send; the scenario sizes stay far below it. */
