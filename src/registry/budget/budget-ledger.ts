@@ -42,9 +42,12 @@ export function hasPeriod(sql: LedgerSql, periodStart: string): boolean {
   );
 }
 
+/** Periods kept before the newest one: requests around midnight or late ones never re-seed. */
+const KEPT_PERIODS_MS = 62 * 86_400_000;
+
 /**
- * Starts a period from what D1 holds (spend and thresholds already announced). Older periods are
- * dropped: a request of a closed period is re-seeded from D1 if it ever comes.
+ * Starts a period from what D1 holds (spend and thresholds already announced). Periods more than
+ * two months before it are dropped: a request of one is re-seeded from D1 if it ever comes.
  */
 export function seedPeriod(
   sql: LedgerSql,
@@ -59,8 +62,9 @@ export function seedPeriod(
     seed.spentUsd,
     JSON.stringify(fired),
   );
-  sql.exec('DELETE FROM reservation WHERE period_start < ?', periodStart);
-  sql.exec('DELETE FROM period WHERE period_start < ?', periodStart);
+  const cutoff = new Date(Date.parse(periodStart) - KEPT_PERIODS_MS).toISOString();
+  sql.exec('DELETE FROM reservation WHERE period_start < ?', cutoff);
+  sql.exec('DELETE FROM period WHERE period_start < ?', cutoff);
 }
 
 function periodRow(sql: LedgerSql, periodStart: string): PeriodRow {
