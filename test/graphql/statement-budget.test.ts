@@ -231,6 +231,7 @@ const SPECS: Spec[] = [
   { name: 'pendingApprovals, 100', build: root('pendingApprovals', '(first: 100)') },
   { name: 'prices, 100', build: root('prices', '(first: 100)') },
   { name: 'providerModelMaps', build: root('providerModelMaps') },
+  { name: 'budgets', build: root('budgets') },
   {
     name: 'usageAttribution by API token, 500',
     build: root('usageAttribution', `(by: API_TOKEN, from: "${FROM}", to: "${TO}", first: 500)`),
