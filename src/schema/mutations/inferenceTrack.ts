@@ -1,6 +1,6 @@
 import { decodeIdOf } from '../../global-id.ts';
-import { atPath, RegistryError, ValidationError } from '../../registry/errors.ts';
 import { BudgetExceededError } from '../../registry/budget/budget.service.ts';
+import { atPath, RegistryError, ValidationError } from '../../registry/errors.ts';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import {
   type InferenceTrackInput as InferenceRequestData,
