@@ -38,6 +38,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   usage: async () => (await import('./scenarios/usage.ts')).scenario,
   similarity: async () => (await import('./scenarios/similarity.ts')).scenario,
   artifacts: async () => (await import('./scenarios/artifacts.ts')).scenario,
+  budget: async () => (await import('./scenarios/budget.ts')).scenario,
   load: async () => (await import('./scenarios/load.ts')).scenario,
   mlflow: async () => (await import('./scenarios/mlflow.ts')).scenario,
   otlp: async () => (await import('./scenarios/otlp.ts')).scenario,

@@ -4,6 +4,7 @@ import type { Viewer } from './auth/viewer.ts';
 import { type RegistryVars, registryConfig } from './config.ts';
 import { countingD1, createDb, type StatementCounter } from './db/client.ts';
 import type { Db } from './db/db.ts';
+import { durableBudgetCounters } from './ports/budget-counters.ts';
 import { analyticsEngineSink, type EventSink } from './ports/event-sink.ts';
 import { type SearchPorts, searchPorts } from './ports/ports.ts';
 import type { Deps } from './registry/deps.ts';
@@ -69,6 +70,9 @@ export function createDeps(
     },
     config: registryConfig(env),
     webhookQueue: (env.WEBHOOK_QUEUE as Queue<WebhookMessage> | undefined) ?? null,
+    get budgetCounters() {
+      return durableBudgetCounters(env.BUDGET_COUNTER);
+    },
     waitUntil,
   };
 }

@@ -16,6 +16,9 @@ import {
 } from './routes/route-paths.ts';
 import { runScheduledJobs } from './scheduled.ts';
 
+// Durable Object classes must be exported by the Worker's main module (wrangler.jsonc).
+export { BudgetCounter } from './budget-counter.ts';
+
 /**
  * The routes, each answering one family of paths; src/http/guard.ts wraps them all. The REST,
  * MLflow and OTLP families are imported on their first request: wrangler bundles a dynamic

@@ -1,7 +1,9 @@
 import { createDeps, type WorkerEnv } from './context.ts';
 import { expireArtifactUploads } from './registry/artifact/artifact-expiry.service.ts';
+import { announceReachedThresholds } from './registry/budget/budget.service.ts';
 import type { Deps } from './registry/deps.ts';
 import { sweepExpiredKeys } from './registry/idempotency/idempotency.service.ts';
+import { evaluateMetricAlerts } from './registry/metrics/metric-alert.service.ts';
 import { refreshStaleOrganizations } from './registry/search/search.service.ts';
 import { runDueAutoPromotions } from './registry/usage/auto-promotion.service.ts';
 import { runPendingRepricing } from './registry/usage/usage.service.ts';
@@ -48,6 +50,20 @@ export async function embeddingRefreshJob(deps: Deps): Promise<void> {
   await refreshStaleOrganizations(deps);
 }
 
+/** Degradation alerts: opened and cleared with an audit event each (alert.opened, alert.cleared). */
+export async function metricAlertJob(deps: Deps, scheduledTime: Date): Promise<void> {
+  const run = await evaluateMetricAlerts(deps, scheduledTime);
+  if (run.opened || run.cleared) {
+    console.log(`alerts: ${run.opened} opened, ${run.cleared} cleared`);
+  }
+  if (run.failed) throw new Error(`${run.failed} of ${run.organizations} organization(s) failed`);
+}
+
+/** Budget thresholds reached but not announced by a tracking call (see announceReachedThresholds). */
+export async function budgetThresholdJob(deps: Deps, scheduledTime: Date): Promise<void> {
+  await announceReachedThresholds(deps, scheduledTime);
+}
+
 /** Webhook deliveries a dispatch left behind, and those the jobs before this one wrote. */
 export async function webhookSweepJob(deps: Deps, scheduledTime: Date): Promise<void> {
   const sent = await sweepLeftBehindDeliveries(deps, scheduledTime);
@@ -61,6 +77,8 @@ export const SCHEDULED_JOBS: ScheduledJob[] = [
   { name: 'usage-auto-promotion', run: autoPromotionJob },
   { name: 'usage-late-price-repricing', run: repricingJob },
   { name: 'search-embedding-refresh', run: embeddingRefreshJob },
+  { name: 'metric-alerts', run: metricAlertJob },
+  { name: 'budget-thresholds', run: budgetThresholdJob },
   // Last: the events the jobs above wrote (auto-promotion decisions, alerts) go out in this run.
   { name: 'webhook-sweep', run: webhookSweepJob },
 ];

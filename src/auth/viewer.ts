@@ -10,6 +10,11 @@ export interface Viewer {
   tokenId: string;
   /** Whether the organization has enabled webhooks: only then are its writes dispatched. */
   webhooks: boolean;
+  /**
+   * Whether the organization has budgets (organization.budget_count, read by the auth statement):
+   * tracking in an organization without any costs no extra statement and no counter call.
+   */
+  budgets: boolean;
 }
 
 /** Which roles grant each capability. ADMIN can do everything; REVIEWER reviews but does not edit. */

@@ -1,6 +1,7 @@
 import type { VectorEntryTable } from '../ports/local-vector-index.table.ts';
 import type { ArtifactPartTable, ArtifactTable } from '../registry/artifact/artifact.table.ts';
 import type { AuditEventTable } from '../registry/audit/audit.table.ts';
+import type { BudgetRefusalTable, BudgetTable } from '../registry/budget/budget.table.ts';
 import type { DatasetGovernanceTable, DatasetTable } from '../registry/dataset/dataset.table.ts';
 import type { DeploymentTable } from '../registry/deployment/deployment.table.ts';
 import type { ExperimentTable } from '../registry/experiment/experiment.table.ts';
@@ -16,7 +17,7 @@ import type {
   LineageWalkNodeTable,
   LineageWalkTable,
 } from '../registry/lineage/lineage.table.ts';
-import type { MetricPointTable } from '../registry/metrics/metrics.table.ts';
+import type { MetricAlertTable, MetricPointTable } from '../registry/metrics/metrics.table.ts';
 import type {
   ModelAliasTable,
   ModelTable,
@@ -42,7 +43,7 @@ import type {
   UsageRepricePendingTable,
   UsageRollupHourlyTable,
 } from '../registry/usage/usage.table.ts';
-import type { ApiTokenTable, OrganizationTable, UserTable } from '../registry/user/user.table.ts';
+import type { ApiTokenTable, OrganizationColumns, UserTable } from '../registry/user/user.table.ts';
 import type {
   WebhookDeliveryTable,
   WebhookEventActionTable,
@@ -50,7 +51,7 @@ import type {
 } from '../registry/webhook/webhook.table.ts';
 
 export interface Database {
-  organization: OrganizationTable;
+  organization: OrganizationColumns;
   user: UserTable;
   api_token: ApiTokenTable;
   model: ModelTable;
@@ -63,6 +64,9 @@ export interface Database {
   lineage_walk: LineageWalkTable;
   lineage_walk_node: LineageWalkNodeTable;
   audit_event: AuditEventTable;
+  budget: BudgetTable;
+  budget_refusal: BudgetRefusalTable;
+  metric_alert: MetricAlertTable;
   metric_point: MetricPointTable;
   model_price: ModelPriceTable;
   inference_request: InferenceRequestTable;

@@ -3,6 +3,7 @@ import type { Embedder } from '../ports/embedder.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import type { UploadLimits } from './artifact/artifact.ts';
+import type { BudgetCounters } from './budget/budget.ts';
 import type { UsageSource } from './usage/usage-source.ts';
 import type { WebhookMessage } from './webhook/webhook-dispatch.service.ts';
 import type { WebhookKeyConfig } from './webhook/webhook-secret.ts';
@@ -40,5 +41,7 @@ export interface Deps {
   config: Config;
   /** The webhook delivery queue (Cloudflare Queues); null where it is not bound. */
   webhookQueue: Queue<WebhookMessage> | null;
+  /** The budgets' spend counters (a Durable Object per budget). */
+  budgetCounters: BudgetCounters;
   waitUntil: (promise: Promise<unknown>) => void;
 }

@@ -2,6 +2,7 @@
 // authenticated by the API token as OTLP exporters send it (OTEL_EXPORTER_OTLP_HEADERS). Every
 // answer is the one the OTLP spec gives an exporter: ExportTraceServiceResponse with
 // partialSuccess, or a google.rpc.Status in the request's own encoding. See docs/otlp.md.
+
 import { UnauthenticatedError } from '../auth/unauthenticated.ts';
 import { viewerScopes } from '../auth/viewer.ts';
 import { type Context, createContext, type WorkerEnv } from '../context.ts';
@@ -16,6 +17,7 @@ import {
   type ExportedSpan,
   OtlpDecodeError,
 } from '../otlp/otlp-spans.ts';
+import { BudgetExceededError } from '../registry/budget/budget.service.ts';
 import '../otlp/protobuf-runtime.ts';
 import { google, opentelemetry } from '../otlp/proto/otlp.js';
 import {
@@ -243,6 +245,17 @@ export async function handleOtlpTraces(
     }
     throw error;
   }
-  const outcome = await recordExport(context, spans);
+  let outcome: Awaited<ReturnType<typeof recordExport>>;
+  try {
+    outcome = await recordExport(context, spans);
+  } catch (error) {
+    // An enforced budget refuses a chunk of the export whole, as it refuses an inferenceTrack
+    // batch. 402 is not among OTLP's retryable codes: the exporter drops the batch instead of
+    // retrying it against a limit that will not move until the period ends.
+    if (error instanceof BudgetExceededError) {
+      return statusResponse(encoding, 402, RPC_CODE.RESOURCE_EXHAUSTED, error.message);
+    }
+    throw error;
+  }
   return exportResponse(encoding, outcome.rejected, outcome.message);
 }

@@ -95,6 +95,10 @@ import './mutations/webhookDelete.ts';
 import './mutations/webhookRotateSecret.ts';
 import './mutations/webhookTest.ts';
 import './mutations/webhookRedeliver.ts';
+import './objects/Budget.ts';
+import './objects/OrganizationUsage.ts';
+import './mutations/budgetSet.ts';
+import './mutations/budgetDelete.ts';
 
 builder.queryType({ description: 'Everything you can read: start from a node, a list or viewer.' });
 builder.mutationType({ description: 'Every change, as one logical action per mutation.' });

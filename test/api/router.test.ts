@@ -75,6 +75,8 @@ const WEBHOOK_ROUTES = [
 
 /** Tracking many requests in one call, the REST twin of inferenceTrack(requests) (issue 20). */
 const BATCH_ROUTES = ['POST /api/vibe/track/batch'];
+/** Budgets (issue 19, docs/budgets.md). */
+const BUDGET_ROUTES = ['POST /api/budgets', 'DELETE /api/budgets/:id', 'GET /api/budgets'];
 
 const ALL_ROUTES = [
   ...ORIGINAL_ROUTES,
@@ -82,6 +84,7 @@ const ALL_ROUTES = [
   ...PROVIDER_MODEL_ROUTES,
   ...BATCH_ROUTES,
   ...WEBHOOK_ROUTES,
+  ...BUDGET_ROUTES,
 ];
 
 /** Every route is live, in the router's match order. */
@@ -119,6 +122,7 @@ const LIVE_ROUTES = [
   'GET /api/vibe/:modelId/trends',
   'GET /api/vibe/:modelId/roi',
   ...WEBHOOK_ROUTES,
+  ...BUDGET_ROUTES,
 ];
 
 const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

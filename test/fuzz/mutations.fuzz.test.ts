@@ -80,6 +80,8 @@ interface OrgWorld {
   spareWebhook: string;
   /** The webhook's test delivery, for webhookRedeliver. */
   webhookDelivery: string;
+  /** A budget's global ID, for budgetDelete. */
+  budget: string;
 }
 
 async function must<T>(
@@ -232,6 +234,14 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     ),
     (data) => data?.r?.delivery?.id as string,
   );
+  const budget = await must(
+    gql(
+      admin,
+      'mutation($i: BudgetSetInput!) { r: budgetSet(input: $i) { ... on BudgetSetPayload { budget { id } } } }',
+      { i: { scope: 'MODEL', scopeId: model2, period: 'DAY', limitUsd: 1000 } },
+    ),
+    (data) => data?.r?.budget?.id as string,
+  );
   return {
     org,
     model,
@@ -253,6 +263,7 @@ async function buildOrgWorld(name: string): Promise<OrgWorld> {
     webhook,
     spareWebhook,
     webhookDelivery,
+    budget,
   };
 }
 
@@ -350,6 +361,15 @@ const BASELINES: Record<string, Baseline> = {
     versionId: w.version,
   }),
   providerModelMapDelete: (w) => ({ id: w.providerModelMap }),
+  budgetSet: (w) => ({
+    scope: 'MODEL',
+    scopeId: w.model,
+    period: 'MONTH',
+    limitUsd: 100,
+    thresholds: [0.5, 1],
+    enforce: false,
+  }),
+  budgetDelete: (w) => ({ id: w.budget }),
   lineageEdgeAdd: (w) => ({
     fromId: w.version2,
     toId: w.dataset,

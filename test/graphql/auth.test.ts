@@ -8,6 +8,7 @@ import {
   createArtifactUpload,
   uploadArtifactBody,
 } from '../../src/registry/artifact/artifact-upload.service.ts';
+import { setBudget } from '../../src/registry/budget/budget.service.ts';
 import { requestApproval } from '../../src/registry/governance/approval.service.ts';
 import { setModelAlias } from '../../src/registry/model/model.service.ts';
 import { setModelArchived } from '../../src/registry/model/model-lifecycle.service.ts';
@@ -238,6 +239,16 @@ const MUTATIONS: {
     input: (seed) => ({ id: seed.providerModelMap }),
   },
   {
+    field: 'budgetSet',
+    scope: 'admin',
+    input: (seed) => ({ scope: 'MODEL', scopeId: seed.modelA, period: 'MONTH', limitUsd: 50 }),
+  },
+  {
+    field: 'budgetDelete',
+    scope: 'admin',
+    input: (seed) => ({ id: seed.budget }),
+  },
+  {
     field: 'priceSet',
     scope: 'admin',
     input: () => ({
@@ -343,6 +354,8 @@ interface Seed {
   completeArtifact: string;
   /** A provider model mapping, so that it can be deleted. */
   providerModelMap: string;
+  /** An organization budget, so that it can be deleted. */
+  budget: string;
   /** A tracked request (its row id), so that it can be scored. */
   trackedRequest: string;
   /** A webhook with one (test) delivery. */
@@ -366,6 +379,7 @@ const OTHER_TABLES = [
   'run',
   'provider_model_map',
   'inference_score',
+  'budget',
 ] as const;
 
 async function allRowCounts(orgId: string) {
@@ -484,6 +498,12 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     events: ['MODEL_DELETED'],
   });
   const delivery = await testWebhook(webhookServiceDeps, viewerOf(org, 'ADMIN'), hook.webhook.id);
+  const budget = await setBudget(serviceDeps(), viewerOf(org, 'ADMIN'), {
+    scope: 'ORGANIZATION',
+    scopeId: null,
+    period: 'DAY',
+    limitUsd: 1000,
+  });
   return {
     modelA: globalId('Model', modelA.id),
     modelB: globalId('Model', modelB.id),
@@ -503,6 +523,7 @@ async function givenSeed(org: TestOrg): Promise<Seed> {
     uploadedMultipart: globalId('Artifact', multipart.id),
     completeArtifact: globalId('Artifact', complete.id),
     providerModelMap: globalId('ProviderModelMap', mapping.id),
+    budget: globalId('Budget', budget.id),
     trackedRequest: tracked?.request.id ?? '',
     webhook: globalId('Webhook', hook.webhook.id),
     webhookDelivery: globalId('WebhookDelivery', delivery.id),
@@ -533,6 +554,7 @@ function placeholderSeed(): Seed {
     uploadedMultipart: unknownId('Artifact'),
     completeArtifact: unknownId('Artifact'),
     providerModelMap: unknownId('ProviderModelMap'),
+    budget: unknownId('Budget'),
     trackedRequest: crypto.randomUUID(),
     webhook: unknownId('Webhook'),
     webhookDelivery: unknownId('WebhookDelivery'),

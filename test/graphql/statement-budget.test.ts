@@ -232,6 +232,7 @@ const SPECS: Spec[] = [
   { name: 'prices, 100', build: root('prices', '(first: 100)') },
   { name: 'providerModelMaps', build: root('providerModelMaps') },
   { name: 'webhooks', build: root('webhooks') },
+  { name: 'budgets', build: root('budgets') },
   {
     name: 'usageAttribution by API token, 500',
     build: root('usageAttribution', `(by: API_TOKEN, from: "${FROM}", to: "${TO}", first: 500)`),

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { expect } from 'vitest';
 import type { Role, Viewer } from '../../src/auth/viewer.ts';
+import { durableBudgetCounters } from '../../src/ports/budget-counters.ts';
 import { registerDataset } from '../../src/registry/dataset/dataset.service.ts';
 import { createDeployment } from '../../src/registry/deployment/deployment.service.ts';
 import { createExperiment } from '../../src/registry/experiment/experiment.service.ts';
@@ -13,14 +14,21 @@ import {
 } from '../../src/registry/model/model.service.ts';
 import { type GraphQLResponse, type TestOrg, testDb } from './graphql.ts';
 
-/** What the services take: the Kysely db and the raw D1 binding (for batches). */
+/** What the services take: the Kysely db, the raw D1 binding (for batches), budget counters. */
 export function serviceDeps() {
-  return { db: testDb(), d1: env.DB };
+  return { db: testDb(), d1: env.DB, budgetCounters: durableBudgetCounters(env.BUDGET_COUNTER) };
 }
 
 /** The viewer a request with the org's token of `role` would resolve to. */
 export function viewerOf(org: TestOrg, role: Role = 'EDITOR'): Viewer {
-  return { userId: org.userIds[role], orgId: org.orgId, role, tokenId: '', webhooks: false };
+  return {
+    userId: org.userIds[role],
+    orgId: org.orgId,
+    role,
+    tokenId: '',
+    webhooks: false,
+    budgets: false,
+  };
 }
 
 /** The global ID clients see for a row id (Pothos' default encoding). */

@@ -65,6 +65,7 @@ export async function createTestOrg(name = 'org'): Promise<TestOrg> {
     role: 'ADMIN' as const,
     tokenId: '',
     webhooks: false,
+    budgets: false,
   };
   const tokens = { ADMIN: boot.token } as Record<Role, string>;
   const userIds = { ADMIN: boot.userId } as Record<Role, string>;

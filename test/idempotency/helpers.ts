@@ -26,6 +26,7 @@ export const WRITTEN_TABLES = [
   'inference_score',
   'webhook',
   'webhook_delivery',
+  'budget',
   'idempotency_key',
 ] as const;
 

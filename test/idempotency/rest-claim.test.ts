@@ -557,6 +557,17 @@ const ROUTE_CASES: RouteCase[] = [
     writes: { provider_model_map: 1, audit_event: 1, idempotency_key: 1 },
   },
   {
+    route: 'POST /api/budgets',
+    token: 'ADMIN',
+    setup: async () => {
+      const { modelId } = await freshVersion();
+      const body = { scope: 'MODEL', scope_id: modelId, period: 'DAY', limit_usd: 10 };
+      return { path: '/api/budgets', body, other: { ...body, limit_usd: 20 } };
+    },
+    status: 200,
+    writes: { budget: 1, audit_event: 1, idempotency_key: 1 },
+  },
+  {
     route: 'POST /api/vibe/compare',
     token: 'VIEWER',
     setup: async () => {

@@ -26,7 +26,14 @@ export function serviceDeps() {
 }
 
 export function viewerOf(org: TestOrg, role: Role = 'EDITOR'): Viewer {
-  return { userId: org.userIds[role], orgId: org.orgId, role, tokenId: '', webhooks: false };
+  return {
+    userId: org.userIds[role],
+    orgId: org.orgId,
+    role,
+    tokenId: '',
+    webhooks: false,
+    budgets: false,
+  };
 }
 
 /** The row id behind a global ID returned by the API. */

@@ -463,6 +463,8 @@ export async function runDueAutoPromotions(
         tokenId: 'scheduled',
         // The cron run's webhook sweep (src/scheduled.ts) sends what these decisions announce.
         webhooks: false,
+        // Promotion tracks no requests: no budget applies.
+        budgets: false,
       };
       const decision = await runAutoPromotion(deps, viewer, {
         modelId: rule.model_id,

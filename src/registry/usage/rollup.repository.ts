@@ -223,3 +223,29 @@ export async function rollupArmMoments(
   `.execute(db);
   return result.rows;
 }
+
+/** What Organization.usage groups the organization's requests by. */
+export type OrganizationGroupColumn = 'model_id' | 'provider' | 'day';
+
+/**
+ * The organization's usage over the range per model, provider or UTC day, most requests first
+ * (days oldest first): whole hours from the rollup, the edge hours from the raw requests.
+ */
+export async function rollupOrganizationUsage(
+  db: Db,
+  orgId: string,
+  range: TimeRange,
+  by: OrganizationGroupColumn,
+  limit: number,
+) {
+  const key = by === 'day' ? sql`substr(hour, 1, 10)` : sql.ref(by);
+  const order = by === 'day' ? sql`k` : sql`sum(requests) DESC, k`;
+  const result = await sql<TotalsRow & { k: string | null }>`
+    SELECT ${key} AS k, ${TOTALS_COLUMNS}
+    FROM (${usageParts(orgId, { kind: 'organization' }, range)})
+    GROUP BY k HAVING sum(requests) > 0
+    ORDER BY ${order}
+    LIMIT ${limit}
+  `.execute(db);
+  return result.rows.map((row) => ({ key: row.k, totals: toTotals(row) }));
+}

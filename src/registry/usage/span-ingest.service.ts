@@ -101,7 +101,7 @@ function pickMapping(
 
 /** Records the spans as requests (or unmatched usage), span by span, in batches of 1,000. */
 export async function recordSpanInferences(
-  deps: Pick<Deps, 'db' | 'd1'>,
+  deps: Pick<Deps, 'db' | 'd1' | 'budgetCounters'>,
   viewer: Viewer,
   sink: EventSink,
   spans: readonly SpanInference[],

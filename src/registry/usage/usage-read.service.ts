@@ -13,6 +13,7 @@ import { findTokensByIds } from '../user/user.repository.ts';
 import { type ApiToken, toApiToken } from '../user/user.ts';
 import { findProviderModelMaps } from './provider-model-map.repository.ts';
 import { MAX_PROVIDER_MODEL_MAPS } from './provider-model-map.service.ts';
+import { rollupOrganizationUsage } from './rollup.repository.ts';
 import { findScoresByRequestIds } from './score.repository.ts';
 import {
   type AttributionColumn,
@@ -220,4 +221,36 @@ export async function scoresOfRequests(
 ): Promise<InferenceScore[][]> {
   const rows = await findScoresByRequestIds(deps.db, viewer.orgId, requestIds);
   return requestIds.map((id) => rows.filter((row) => row.request_id === id).map(toInferenceScore));
+}
+
+export const ORGANIZATION_USAGE_GROUPS = ['MODEL', 'PROVIDER', 'API_TOKEN', 'DAY'] as const;
+export type OrganizationUsageGroup = (typeof ORGANIZATION_USAGE_GROUPS)[number];
+
+export interface OrganizationUsage {
+  by: OrganizationUsageGroup;
+  /** The model id, provider, token id or day (YYYY-MM-DD); null for requests without a token. */
+  key: string | null;
+  apiToken: ApiToken | null;
+  totals: UsageTotals;
+}
+
+/**
+ * The organization-wide spend view: its usage over the range per model, provider, API token or
+ * UTC day. Models, providers and days read the hourly rollup (plus the raw edge hours); tokens,
+ * which the rollup does not split by, read the raw requests as usageAttribution does.
+ */
+export async function organizationUsageOf(
+  deps: Pick<Deps, 'db'>,
+  viewer: Viewer,
+  by: OrganizationUsageGroup,
+  range: TimeRange,
+  limit: number,
+): Promise<OrganizationUsage[]> {
+  if (by === 'API_TOKEN') {
+    const groups = await usageAttributionOf(deps, viewer, 'API_TOKEN', range, null, limit);
+    return groups.map((group) => ({ ...group, by }));
+  }
+  const column = by === 'MODEL' ? 'model_id' : by === 'PROVIDER' ? 'provider' : 'day';
+  const rows = await rollupOrganizationUsage(deps.db, viewer.orgId, range, column, limit);
+  return rows.map((row) => ({ by, key: row.key, apiToken: null, totals: row.totals }));
 }

@@ -17,7 +17,9 @@ export type UsageScope =
       modelIds?: readonly string[] | null;
       versionIds?: readonly string[] | null;
     }
-  | { kind: 'versions'; modelId: string | null; ids: readonly string[] | null };
+  | { kind: 'versions'; modelId: string | null; ids: readonly string[] | null }
+  /** Every request of the organization (Organization.usage). */
+  | { kind: 'organization' };
 
 /** Which requests make up the arms of an A/B comparison, and what tells the arms apart. */
 export type ArmSelection =
@@ -71,6 +73,8 @@ export function scopeWhere(
   const present = (name: string) =>
     table === 'raw' ? sql`${col(name)} IS NOT NULL` : sql`${col(name)} <> ''`;
   switch (scope.kind) {
+    case 'organization':
+      return sql`${col('org_id')} = ${orgId}`;
     case 'models':
       return sql`${col('org_id')} = ${orgId} AND ${col('model_id')} IN ${jsonKeys(scope.ids)}`;
     case 'experiment':

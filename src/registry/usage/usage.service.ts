@@ -2,6 +2,7 @@ import type { Viewer } from '../../auth/viewer.ts';
 import { runBatch } from '../../db/batch.ts';
 import type { EventSink } from '../../ports/event-sink.ts';
 import { insertAuditEvent } from '../audit/audit.repository.ts';
+import { reserveBudgets } from '../budget/budget.service.ts';
 import type { Deps } from '../deps.ts';
 import { ConflictError, NotFoundError, RegistryError, ValidationError } from '../errors.ts';
 import {
@@ -106,7 +107,7 @@ function tokens(value: number | null | undefined, path: readonly string[]): numb
  * after the commit.
  */
 export async function trackInferences(
-  deps: Pick<Deps, 'db' | 'd1'>,
+  deps: Pick<Deps, 'db' | 'd1' | 'budgetCounters'>,
   viewer: Viewer,
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
@@ -126,7 +127,7 @@ export async function trackInferences(
  * one D1 batch, and a rejected one writes nothing.
  */
 export function trackEachInference(
-  deps: Pick<Deps, 'db' | 'd1'>,
+  deps: Pick<Deps, 'db' | 'd1' | 'budgetCounters'>,
   viewer: Viewer,
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
@@ -137,7 +138,7 @@ export function trackEachInference(
 type TrackMode = 'ALL' | 'EACH';
 
 async function trackWithRetry(
-  deps: Pick<Deps, 'db' | 'd1'>,
+  deps: Pick<Deps, 'db' | 'd1' | 'budgetCounters'>,
   viewer: Viewer,
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
@@ -178,7 +179,7 @@ function spanIdOf(value: string | null | undefined, field: 'traceId' | 'spanId',
 }
 
 async function trackInferencesOnce(
-  deps: Pick<Deps, 'db' | 'd1'>,
+  deps: Pick<Deps, 'db' | 'd1' | 'budgetCounters'>,
   viewer: Viewer,
   sink: EventSink,
   inputs: readonly InferenceTrackInput[],
@@ -375,8 +376,36 @@ async function trackInferencesOnce(
   const replay = results.flatMap((outcome) =>
     outcome.status === 'RECORDED' ? [outcome.tracked] : [],
   );
+  // Budgets: reserve in their counters first, then write the batch (threshold events in it), and
+  // give the reservation back if the batch fails, so D1 and the counters agree. An organization
+  // without budgets skips this whole step (viewer.budgets, read by the auth statement).
+  const reservation = await reserveBudgets(
+    deps,
+    viewer,
+    fresh.map((row) => ({
+      key: row.idempotency_key
+        ? `key:${row.idempotency_key}`
+        : row.trace_id && row.span_id
+          ? `span:${row.trace_id}:${row.span_id}`
+          : `row:${row.id}`,
+      modelId: row.model_id,
+      experimentId: row.experiment_id,
+      tokenId: row.token_id,
+      costUsd: row.cost_usd,
+      requestedAt: row.requested_at,
+    })),
+  );
   // A REST Idempotency-Key (the router's claim) lands with the rows, in the same batch.
-  await runBatch(deps.d1, [...claimWrites(deps.db, claim, replay), ...statements]);
+  try {
+    await runBatch(deps.d1, [
+      ...claimWrites(deps.db, claim, replay),
+      ...statements,
+      ...reservation.statements,
+    ]);
+  } catch (error) {
+    await reservation.release();
+    throw error;
+  }
   for (const row of fresh) writeInferenceEvent(sink, row);
   return results;
 }

@@ -42,7 +42,8 @@ function activeTokenQuery(db: Db, tokenHash: string, now: string) {
       .selectFrom('api_token')
       .innerJoin('user', 'user.id', 'api_token.user_id')
       // The organization by its primary key, in the statement every request makes anyway: whether
-      // it has webhooks decides if the request's writes are dispatched (src/context.ts).
+      // it has webhooks decides if the request's writes are dispatched (src/context.ts), whether
+      // it has budgets if tracking reserves spend first.
       .innerJoin('organization', 'organization.id', 'api_token.org_id')
       .select([
         'api_token.id as token_id',
@@ -52,6 +53,7 @@ function activeTokenQuery(db: Db, tokenHash: string, now: string) {
         'api_token.last_used_at as last_used_at',
         // Kept by triggers (migrations/0014_webhooks.sql), not part of OrganizationTable.
         sql<number>`organization.webhook_count`.as('webhook_count'),
+        'organization.budget_count as budget_count',
       ])
       // The caller's own user row, so `viewer { ... }` needs no second statement.
       .select([

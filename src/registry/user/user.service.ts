@@ -58,6 +58,7 @@ export async function authenticate(
     role: found.role as Role,
     tokenId: found.token_id,
     webhooks: found.webhook_count > 0,
+    budgets: found.budget_count > 0,
   };
   // usersByIds reads a user in the viewer's organization only; the same rule here.
   const user =

@@ -1,7 +1,14 @@
+import type { Generated } from 'kysely';
+
 export interface OrganizationTable {
   id: string;
   name: string;
   created_at: string;
+}
+
+/** The table's columns: the row, and the budget count its triggers keep (migration 0016). */
+export interface OrganizationColumns extends OrganizationTable {
+  budget_count: Generated<number>;
 }
 
 export interface UserTable {

@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import { UnauthenticatedError } from '../../auth/unauthenticated.ts';
 import { encodeGlobalID } from '../../global-id.ts';
 import { ChecksumMismatchError, UploadExpiredError } from '../../registry/artifact/artifact.ts';
+import { BudgetExceededError } from '../../registry/budget/budget.service.ts';
 import {
   ConflictError,
   EdgeNotAllowedError,
@@ -21,6 +22,7 @@ export type ErrorCode =
   | 'EDGE_NOT_ALLOWED'
   | 'LINEAGE_CYCLE'
   | 'APPROVAL_REQUIRED'
+  | 'BUDGET_EXCEEDED'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'METHOD_NOT_ALLOWED'
@@ -37,6 +39,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'EDGE_NOT_ALLOWED',
   'LINEAGE_CYCLE',
   'APPROVAL_REQUIRED',
+  'BUDGET_EXCEEDED',
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'METHOD_NOT_ALLOWED',
@@ -183,6 +186,18 @@ export function fromThrown(
       pending_approval_id: error.pendingApprovalId
         ? encodeGlobalID('Approval', error.pendingApprovalId)
         : null,
+    });
+  }
+  if (error instanceof BudgetExceededError) {
+    // 402 Payment Required: the request is well-formed, the budget refuses the spend.
+    return new ApiError(402, 'BUDGET_EXCEEDED', error.message, path, {
+      budget_id: encodeGlobalID('Budget', error.budget.id),
+      scope: error.budget.scope,
+      period: error.budget.period,
+      period_start: error.periodStart.toISOString(),
+      limit_usd: error.limitUsd,
+      spent_usd: error.spentUsd,
+      requested_usd: error.requestedUsd,
     });
   }
   // Only the artifact byte routes (src/routes/artifacts.ts) raise these two.

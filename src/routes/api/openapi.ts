@@ -50,6 +50,14 @@ const ERROR_RESPONSES: Record<string, string> = {
   '409': 'The change collides with existing state (CONFLICT, LINEAGE_CYCLE, APPROVAL_REQUIRED).',
 };
 
+/** Errors only some routes answer, by operationId. */
+const ROUTE_ERROR_RESPONSES: Record<string, Record<string, string>> = {
+  inferenceTrack: {
+    '402':
+      'An enforced budget refused the request: it would take the period’s spend past the limit (BUDGET_EXCEEDED).',
+  },
+};
+
 function parameters(where: 'path' | 'query', schema: z.ZodMiniType | undefined) {
   if (!schema) return [];
   const object = jsonSchema(schema, 'input');
@@ -104,7 +112,10 @@ export function buildOpenApiDocument(routes: readonly RouteDef[]): Record<string
           },
         },
         ...Object.fromEntries(
-          Object.entries(ERROR_RESPONSES).map(([code, description]) => [
+          Object.entries({
+            ...ERROR_RESPONSES,
+            ...ROUTE_ERROR_RESPONSES[route.operationId],
+          }).map(([code, description]) => [
             code,
             {
               description,

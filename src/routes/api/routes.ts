@@ -1,3 +1,4 @@
+import { BUDGET_ROUTES } from './budgets.ts';
 import { GOVERNANCE_ROUTES } from './governance.ts';
 import { LIFECYCLE_ROUTES } from './lifecycle.ts';
 import { LINEAGE_ROUTES } from './lineage.ts';
@@ -22,4 +23,5 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...PROVIDER_MODEL_ROUTES,
   ...VIBE_ROUTES,
   ...WEBHOOK_ROUTES,
+  ...BUDGET_ROUTES,
 ];

@@ -1,4 +1,5 @@
 import { decodeIdOf } from '../../global-id.ts';
+import { BudgetExceededError } from '../../registry/budget/budget.service.ts';
 import { atPath, RegistryError, ValidationError } from '../../registry/errors.ts';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../registry/idempotency/idempotency.service.ts';
 import {
@@ -10,6 +11,7 @@ import type { InferenceStatus } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import '../objects/Budget.ts';
 import { InferenceRequestRef, InferenceStatusEnum } from '../objects/InferenceRequest.ts';
 
 const InferenceRequestInput = builder.inputType('InferenceRequestInput', {
@@ -143,9 +145,9 @@ builder.mutationField('inferenceTrack', (t) =>
   t.field({
     type: InferenceTrackPayload,
     description:
-      'Records LLM requests (latency, tokens, cost, quality), all or nothing in one D1 batch, and writes each new one to Analytics Engine. Cost comes from the request, else the price table, else the request is unpriced. Idempotency keys record once.',
+      'Records LLM requests (latency, tokens, cost, quality), all or nothing in one D1 batch, and writes each new one to Analytics Engine. Cost comes from the request, else the price table, else the request is unpriced. Idempotency keys record once. An enforced budget that the call would take past its limit refuses it whole (BudgetExceededError).',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
+    errors: { types: [...COMMON_ERRORS, BudgetExceededError] },
     args: {
       input: t.arg({
         type: InferenceTrackInputRef,

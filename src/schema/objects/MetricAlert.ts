@@ -1,9 +1,17 @@
 // Degradation alerts (metricAlerts): a metric that got significantly worse.
+
+import type { Context } from '../../context.ts';
 import { decodeIdOf } from '../../global-id.ts';
+import {
+  alertKey,
+  openAlertsOf,
+  type RecordedAlert,
+  recordedAlertsOf,
+} from '../../registry/metrics/metric-alert.service.ts';
 import { findMetricAlerts } from '../../registry/metrics/metrics.service.ts';
 import { type MetricAlert, metricTypeOf } from '../../registry/metrics/metrics.ts';
 import { builder } from '../builder.ts';
-import { requestNow } from '../lib/range-loaders.ts';
+import { keyedLoader, requestNow } from '../lib/range-loaders.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
 import { MetricTypeEnum } from './MetricStats.ts';
 import { ModelRef, ModelVersionRef } from './refs.ts';
@@ -18,6 +26,39 @@ const AlertDirectionEnum = builder.enumType('MetricAlertDirection', {
     CHANGED: { value: 'CHANGED', description: 'Significantly different for a custom metric.' },
   } as const,
 });
+
+const AlertStateEnum = builder.enumType('MetricAlertState', {
+  description:
+    'An alert as the scheduled job recorded it (and announced it: alert.opened, alert.cleared).',
+  values: {
+    OPEN: { value: 'OPEN', description: 'Found by the last run; announced once when it opened.' },
+    CLEARED: { value: 'CLEARED', description: 'No longer found; announced once when it cleared.' },
+  } as const,
+});
+
+const AlertSourceEnum = builder.enumType('MetricAlertSource', {
+  description: 'Where metricAlerts reads its alerts.',
+  values: {
+    LIVE: {
+      value: 'LIVE',
+      description: 'Computed now with the given windows and thresholds (the default).',
+    },
+    RECORDED: {
+      value: 'RECORDED',
+      description:
+        'As the scheduled job recorded them with its rule (24 h against 168 h, alpha 0.01, 30 samples): open ones and those cleared within clearedWithinHours, newest first.',
+    },
+  } as const,
+});
+
+/** The job's record of an alert: itself when read from the record, else the open one like it. */
+function recordOf(context: Context, alert: MetricAlert): Promise<RecordedAlert | null> {
+  if ('alertId' in alert) return Promise.resolve(alert as RecordedAlert);
+  return keyedLoader<RecordedAlert | null>(context, 'metric-alerts:open', async (keys) => {
+    const open = await openAlertsOf(context.deps, context.viewer);
+    return keys.map((key) => open.get(key) ?? null);
+  }).load(alertKey(alert));
+}
 
 const MetricWindowRef = builder.objectRef<MetricAlert['baseline']>('MetricWindow');
 MetricWindowRef.implement({
@@ -89,6 +130,25 @@ MetricAlertRef.implement({
       description: 'Welch–Satterthwaite degrees of freedom.',
     }),
     pValue: t.exposeFloat('pValue', { description: 'Two-sided p-value.' }),
+    state: t.field({
+      type: AlertStateEnum,
+      nullable: true,
+      description:
+        'As the scheduled job recorded it; null for a live alert the job has not (yet) opened.',
+      resolve: async (a, _args, context) => (await recordOf(context, a))?.state ?? null,
+    }),
+    openedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the scheduled job first found it (and wrote alert.opened).',
+      resolve: async (a, _args, context) => (await recordOf(context, a))?.openedAt ?? null,
+    }),
+    clearedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the scheduled job no longer found it (and wrote alert.cleared).',
+      resolve: async (a, _args, context) => (await recordOf(context, a))?.clearedAt ?? null,
+    }),
   }),
 });
 
@@ -122,19 +182,39 @@ builder.queryField('metricAlerts', (t) =>
         defaultValue: 30,
         description: 'Points each window needs before it is tested (at least 2).',
       }),
+      source: t.arg({
+        type: AlertSourceEnum,
+        required: true,
+        defaultValue: 'LIVE',
+        description:
+          'LIVE (default): computed now with the arguments above. RECORDED: the scheduled job’s alerts, open and recently cleared (the window arguments are then not used).',
+      }),
+      clearedWithinHours: t.arg.int({
+        required: true,
+        defaultValue: 168,
+        description: 'With RECORDED: cleared alerts of the last this many hours (0-8760).',
+      }),
     },
     resolve: (_root, args, context) =>
-      withUserErrors(() =>
-        findMetricAlerts(context.deps, context.viewer, {
-          modelId: args.modelId
-            ? decodeIdOf(String(args.modelId), ['Model'], ['modelId']).id
-            : null,
+      withUserErrors(async (): Promise<MetricAlert[]> => {
+        const modelId = args.modelId
+          ? decodeIdOf(String(args.modelId), ['Model'], ['modelId']).id
+          : null;
+        if (args.source === 'RECORDED') {
+          return recordedAlertsOf(context.deps, context.viewer, {
+            at: args.at ?? requestNow(context),
+            clearedWithinHours: args.clearedWithinHours,
+            modelId,
+          });
+        }
+        return findMetricAlerts(context.deps, context.viewer, {
+          modelId,
           at: args.at ?? requestNow(context),
           recentHours: args.recentHours,
           baselineHours: args.baselineHours,
           alpha: args.alpha,
           minSamples: args.minSamples,
-        }),
-      ),
+        });
+      }),
   }),
 );
