@@ -212,9 +212,11 @@ describe('the scheduled job reads once per run and stamps each rule in its decis
     expect(promotion?.some((s) => /"model_alias"/.test(s.sql))).toBe(true);
     // No winner: the job audits nothing, so the stamp is its decision's only write.
     expect(stampsOf(quiet.id)).toEqual([[expect.objectContaining({ sql: expect.any(String) })]]);
-    // No stamp outside a batch.
+    // No stamp outside a batch, except a failed rule's lone stamp (a rule of another test file
+    // running at the same time can fail: the job reads every organization's due rules).
+    const failed = results.filter((r) => r.outcome === 'FAILED').length;
     expect(prepared.filter(isStamp).length).toBe(
-      batches.flat().filter((s) => isStamp(s.sql)).length,
+      batches.flat().filter((s) => isStamp(s.sql)).length + failed,
     );
     expect((await ruleRow(model.id))?.last_evaluated_at).toBe(AT.toISOString());
     expect((await ruleRow(quiet.id))?.last_evaluated_at).toBe(AT.toISOString());
