@@ -13,6 +13,7 @@ import {
   unknownId,
 } from '../helpers/fixtures.ts';
 import { createTestOrg, gql, type TestOrg } from '../helpers/graphql.ts';
+import { deliveriesOf, seedWebhook } from '../webhooks/webhook-fixtures.ts';
 
 const BudgetSet = /* GraphQL */ `
   mutation BudgetSet($input: BudgetSetInput!) {
@@ -433,5 +434,31 @@ describe('retries and periods', () => {
     const withBudget = await track(org, { modelId, costUsd: 1 });
     // The budgets' read is the only extra statement (the counter call is not D1).
     expect(withBudget.statements - without.statements).toBe(1);
+  });
+
+  it('announces each crossed threshold to a webhook filtered on the budget’s model, once', async () => {
+    const { org, model, modelId } = await setup('budget-webhook');
+    const other = await seedModel(org, 'budget-webhook-other');
+    const { webhook } = await seedWebhook(org, {
+      events: ['BUDGET_THRESHOLD_CROSSED'],
+      filter: { modelIds: [model.id] },
+    });
+    const { webhook: elsewhere } = await seedWebhook(org, {
+      events: ['BUDGET_THRESHOLD_CROSSED'],
+      filter: { modelIds: [other.id] },
+    });
+    await setBudget(org, { scope: 'MODEL', scopeId: modelId, period: 'DAY', limitUsd: 4 });
+    // 0.5 reached by the second call, 0.8 by the fourth; later calls cross nothing new.
+    for (const _ of [1, 2, 3, 4]) await track(org, { modelId, costUsd: 0.8 });
+    await Promise.all([1, 2, 3].map(() => track(org, { modelId, costUsd: 0.1 })));
+
+    const deliveries = await deliveriesOf(org.orgId);
+    expect(deliveries.map((d) => [d.webhook_id, d.event_type])).toEqual([
+      [webhook.id, 'BUDGET_THRESHOLD_CROSSED'],
+      [webhook.id, 'BUDGET_THRESHOLD_CROSSED'],
+    ]);
+    expect(deliveries.some((d) => d.webhook_id === elsewhere.id)).toBe(false);
+    const events = await auditEvents(org.orgId, { action: 'budget.thresholdCrossed' });
+    expect(new Set(deliveries.map((d) => d.event_id))).toEqual(new Set(events.map((e) => e.id)));
   });
 });
