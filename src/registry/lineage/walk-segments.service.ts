@@ -29,6 +29,7 @@ import {
 } from './traversal.service.ts';
 import {
   deleteExpiredWalks,
+  deleteExpiredWalksOfAnyOrg,
   findFrontier,
   findStoredWalk,
   insertDiscoveredNodes,
@@ -41,6 +42,28 @@ import {
 
 /** How long the cursor of a stored walk can be followed. */
 export const STORED_WALK_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Walks per purge statement: a walk holds up to a node budget of node rows (100,000), deleted with
+ * it, so a statement deletes at most ~1M rows, far inside D1's 30 s per query.
+ */
+const PURGE_CHUNK = 10;
+/** Statements per purge run; what is left waits for the next trigger. */
+const PURGE_MAX_STATEMENTS = 50;
+
+/**
+ * Deletes the stored walks whose cursors expired before `now`, in every organization (storing a new
+ * walk purges only its own organization's). Returns how many walks it deleted.
+ */
+export async function purgeExpiredWalks(deps: Pick<Deps, 'db'>, now: Date): Promise<number> {
+  let deleted = 0;
+  for (let statement = 0; statement < PURGE_MAX_STATEMENTS; statement += 1) {
+    const count = await deleteExpiredWalksOfAnyOrg(deps.db, now.toISOString(), PURGE_CHUNK);
+    deleted += count;
+    if (count < PURGE_CHUNK) break;
+  }
+  return deleted;
+}
 
 /** The parameters a stored walk continues; a cursor is refused for any other request. */
 interface StoredWalkRequest {

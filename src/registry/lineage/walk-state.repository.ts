@@ -161,6 +161,23 @@ export function deleteExpiredWalks(db: Db, orgId: string, now: string): BatchQue
   return db.deleteFrom('lineage_walk').where('org_id', '=', orgId).where('expires_at', '<', now);
 }
 
+/**
+ * Up to `limit` walks of any organization whose cursors expired, oldest first; their nodes go with
+ * them (ON DELETE CASCADE). Returns how many walks it deleted.
+ */
+export async function deleteExpiredWalksOfAnyOrg(
+  db: Db,
+  now: string,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM lineage_walk WHERE id IN (
+      SELECT id FROM lineage_walk WHERE expires_at < ${now} ORDER BY expires_at, id LIMIT ${limit}
+    )
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 export function updateWalkSegments(db: Db, walkId: string, segments: string): BatchQuery {
   return db.updateTable('lineage_walk').set({ segments }).where('id', '=', walkId);
 }
