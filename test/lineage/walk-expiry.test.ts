@@ -93,20 +93,18 @@ describe('the expiry of stored lineage walks', () => {
   });
 
   it('keeps a walk until its expiry, and deletes it at the trigger time past it', async () => {
-    // given a stored walk
+    // given a stored walk aged to expire in five minutes (not the other tests' walks: the trigger
+    // times below stay far before their expiry, so a walk another test is paging is kept)
     const { walkId } = await givenStoredWalk();
+    const expiresAt = Date.now() + 5 * 60_000;
+    await env.DB.prepare('UPDATE lineage_walk SET expires_at = ? WHERE id = ?')
+      .bind(new Date(expiresAt).toISOString(), walkId)
+      .run();
 
     // when the job runs a minute before its expiry, then a minute after
-    const createdAt = Date.now();
-    await lineageWalkExpiryJob(
-      scheduledDeps(env),
-      new Date(createdAt + STORED_WALK_TTL_MS - 60_000),
-    );
+    await lineageWalkExpiryJob(scheduledDeps(env), new Date(expiresAt - 60_000));
     const before = await storedRows(walkId);
-    await lineageWalkExpiryJob(
-      scheduledDeps(env),
-      new Date(createdAt + STORED_WALK_TTL_MS + 60_000),
-    );
+    await lineageWalkExpiryJob(scheduledDeps(env), new Date(expiresAt + 60_000));
 
     // then
     expect(before.walks).toBe(1);

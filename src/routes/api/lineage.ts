@@ -284,7 +284,7 @@ export const lineageImpact = defineRoute({
   }),
   handler: async ({ params, query, context }) => {
     const model = await modelOfPath(context, params.modelId);
-    const report = await analyzeImpact(context.db, context.viewer.orgId, {
+    const report = await analyzeImpact(context.deps, context.viewer, {
       root: { kind: 'Model', id: model.id },
       maxDepth: query.max_depth,
       nodeBudget: context.deps.config.lineageNodeBudget,
