@@ -313,6 +313,14 @@ async function continueWalk(
   });
   // The root's seeds were listed by the first page, whichever direction starts here.
   const pageNodes = segment.nodes;
+  // A BOTH walk's second direction crosses again every edge between two of the root's seeds (a
+  // model's versions deriving from one another), each way round: the first direction listed it.
+  const edges =
+    directionIndex === 0
+      ? segment.edges
+      : segment.edges.filter(
+          (edge) => edge.depth !== 1 || segment.otherEnds.get(edge.to.id)?.depth !== 0,
+        );
   let depthReached = depthBefore;
   for (const node of pageNodes) if (node.depth > depthReached) depthReached = node.depth;
   let cut = cutBefore === 1 || segment.cut;
@@ -320,7 +328,7 @@ async function continueWalk(
     directionIndex,
     segment.complete ? 1 : 0,
     nodesBefore + pageNodes.length,
-    edgesBefore + segment.edges.length,
+    edgesBefore + edges.length,
     depthReached,
     segment.resume?.[0] ?? null,
     segment.resume?.[1] ?? null,
@@ -348,7 +356,7 @@ async function continueWalk(
       maxDepth: storedRequest.maxDepth,
     });
   }
-  return segmentPage(request, { ...segment, cut }, pageNodes, {
+  return segmentPage(request, { ...segment, edges, cut }, pageNodes, {
     hasNextPage,
     cursor: hasNextPage ? walkCursor({ walkId: stored.id, segment: cursor.segment + 1 }) : null,
     summary,
