@@ -3,6 +3,7 @@ import { expireArtifactUploads } from './registry/artifact/artifact-expiry.servi
 import { announceReachedThresholds } from './registry/budget/budget.service.ts';
 import type { Deps } from './registry/deps.ts';
 import { sweepExpiredKeys } from './registry/idempotency/idempotency.service.ts';
+import { purgeExpiredWalks } from './registry/lineage/walk-segments.service.ts';
 import { evaluateMetricAlerts } from './registry/metrics/metric-alert.service.ts';
 import { refreshStaleOrganizations } from './registry/search/search.service.ts';
 import { runDueAutoPromotions } from './registry/usage/auto-promotion.service.ts';
@@ -34,6 +35,12 @@ export async function expireArtifactUploadsJob(deps: Deps, scheduledTime: Date):
       `expired ${run.expired.length} artifact upload(s); ${run.abortFailures.length} R2 abort(s) failed`,
     );
   }
+}
+
+/** Stored lineage walks whose cursors expired (an organization that stops paging leaves them). */
+export async function lineageWalkExpiryJob(deps: Deps, scheduledTime: Date): Promise<void> {
+  const deleted = await purgeExpiredWalks(deps, scheduledTime);
+  if (deleted > 0) console.log(`lineage: deleted ${deleted} expired stored walk(s)`);
 }
 
 export async function autoPromotionJob(deps: Deps, scheduledTime: Date): Promise<void> {
@@ -74,6 +81,7 @@ export async function webhookSweepJob(deps: Deps, scheduledTime: Date): Promise<
 export const SCHEDULED_JOBS: ScheduledJob[] = [
   { name: 'idempotency-key-expiry', run: deleteExpiredIdempotencyKeys },
   { name: 'artifact-upload-expiry', run: expireArtifactUploadsJob },
+  { name: 'lineage-walk-expiry', run: lineageWalkExpiryJob },
   { name: 'usage-auto-promotion', run: autoPromotionJob },
   { name: 'usage-late-price-repricing', run: repricingJob },
   { name: 'search-embedding-refresh', run: embeddingRefreshJob },

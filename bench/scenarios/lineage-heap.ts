@@ -188,17 +188,67 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     (body) => document(body as unknown as GraphDocument),
     20,
   );
+  // The seed's whole-lineage route, every edge with its details, of the model of a last-layer
+  // version: its 40 versions reach nearly the whole DAG both ways. Each answer is one segment;
+  // the union is counted by id (a BOTH walk from a model lists a node reached both ways, and an
+  // edge crossed both ways, once per direction: docs/lineage.md).
+  type SeedLineage = {
+    nodes: { id: string }[];
+    edges: { id: string }[];
+    next_cursor: string | null;
+  };
+  const modelId = dag.graph.versionModel.get(dag.leafVersionId) as string;
+  const seedIds = { nodes: new Set<string>(), edges: new Set<string>() };
+  await fresh('seed lineage');
+  const seedLineage = await pages(
+    'REST /api/lineage/:modelId (BOTH, details)',
+    (after) =>
+      rest(
+        `/api/lineage/${encodeURIComponent(encodeGlobalId('Model', modelId))}${
+          after ? `?after=${encodeURIComponent(after)}` : ''
+        }`,
+      ),
+    (body) => {
+      const answer = body as unknown as SeedLineage;
+      for (const node of answer.nodes) seedIds.nodes.add(node.id);
+      for (const edge of answer.edges) seedIds.edges.add(edge.id);
+      return { nodes: answer.nodes.length, edges: answer.edges.length, next: answer.next_cursor };
+    },
+    40,
+  );
+  // impact walks every segment inside its one request (its summary kept, not the edge rows).
+  let impactCheck: Record<string, unknown> = {};
   await fresh('impact');
   await measure(
-    'impact',
+    'impact (every segment in one request)',
     1,
     graphql(
-      `query ($id: ID!) { impact(of: $id) { isTruncated affectedModelVersions { id }
-        affectedDeployments { deployment { id } path { depth } } owners { id } } }`,
+      `query ($id: ID!) { impact(of: $id) { isTruncated depthReached affectedModelVersions { id }
+        affectedModels { id } affectedDeployments { deployment { id } path { depth } } owners { id } } }`,
       { id: root },
     ),
     (body) => {
-      const impact = body.impact as { affectedModelVersions: unknown[]; isTruncated: boolean };
+      const impact = body.impact as {
+        affectedModelVersions: unknown[];
+        affectedModels: unknown[];
+        affectedDeployments: unknown[];
+        depthReached: number;
+        isTruncated: boolean;
+      };
+      const expected = dag.expectedImpact;
+      impactCheck = {
+        versions: impact.affectedModelVersions.length,
+        models: impact.affectedModels.length,
+        deployments: impact.affectedDeployments.length,
+        depth: impact.depthReached,
+        isTruncated: impact.isTruncated,
+        complete:
+          impact.affectedModelVersions.length === expected.versions &&
+          impact.affectedModels.length === expected.models &&
+          impact.affectedDeployments.length === expected.deployments &&
+          impact.depthReached === expected.depth &&
+          !impact.isTruncated,
+      };
       return { nodes: impact.affectedModelVersions.length, edges: 0, next: null };
     },
   );
@@ -224,10 +274,24 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       const ok = sum.whole && sum.edges === dag.expected.edges && sum.nodes === dag.expected.nodes;
       return `${name}: ${sum.pages} pages, ${sum.nodes} nodes and ${sum.edges} edges in all (${ok ? 'the whole walk' : `EXPECTED ${dag.expected.nodes} / ${dag.expected.edges}`})`;
     }),
+    `seed lineage of model ${modelId}: ${seedLineage.pages} answers${seedLineage.whole ? ' to next_cursor null' : ' (STOPPED before the end)'}, ${seedLineage.nodes} nodes (${seedIds.nodes.size} distinct) and ${seedLineage.edges} edges (${seedIds.edges.size} distinct)`,
+    `impact: ${JSON.stringify(impactCheck)} (expected ${JSON.stringify(dag.expectedImpact)})`,
   ];
   return {
     report: lines.join('\n'),
-    results: { expected: dag.expected, pages: results, typed, compact, detailed },
+    results: {
+      expected: dag.expected,
+      pages: results,
+      typed,
+      compact,
+      detailed,
+      seedLineage: {
+        ...seedLineage,
+        distinctNodes: seedIds.nodes.size,
+        distinctEdges: seedIds.edges.size,
+      },
+      impact: impactCheck,
+    },
   };
 }
 

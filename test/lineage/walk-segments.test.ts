@@ -212,6 +212,28 @@ describe('a walk past the edge-row budget', () => {
     expect(union.edges).toEqual(new Map(whole.edges.map((edge) => [edge.id, edge.depth])));
     expect(Math.max(...union.nodes.values())).toBeLessThanOrEqual(4);
     expect(union.nodes.size).toBe(whole.nodes.length);
+    // and the last page says that maxDepth cut the walk, as the whole walk does
+    expect(whole.isTruncated).toBe(true);
+    expect(pages.at(-1)).toMatchObject({ hasNextPage: false, isTruncated: true });
+  });
+
+  it('says the walk is whole when maxDepth is past its deepest node', async () => {
+    // given a 60-node DAG and a maxDepth one past the deepest node downstream of n0 (at the
+    // deepest node's own depth, its edges to nodes reached before would be cut)
+    const org = await createTestOrg('segments-depth-past');
+    const graph = await givenDag(org, 60);
+    const whole = await walkLineage(testDb(), org.orgId, requestOf(graph.node(0), 'DOWNSTREAM'));
+
+    // when
+    const pages = await allPages(org, {
+      ...requestOf(graph.node(0), 'DOWNSTREAM', 5),
+      maxDepth: whole.depthReached + 1,
+    });
+
+    // then
+    expect(whole.isTruncated).toBe(false);
+    expect(unionOf(pages).edges.size).toBe(whole.edges.length);
+    expect(pages.at(-1)).toMatchObject({ hasNextPage: false, isTruncated: false });
   });
 
   it('reads each page from the frontier, not the walk before it', async () => {

@@ -31,10 +31,10 @@ export const lineageQuery = (typename: string, direction: string, first: number)
 
 /** What a client drawing the graph asks for through the typed fields: labels and both ends. */
 export const drawQuery = (typename: string, direction: string, first: number) => /* GraphQL */ `
-  query Draw($id: ID!) {
+  query Draw($id: ID!, $after: String) {
     node(id: $id) {
       ... on ${typename} {
-        lineage(direction: ${direction}, first: ${first}) {
+        lineage(direction: ${direction}, first: ${first}, after: $after) {
           totalNodes totalEdges depthReached isTruncated
           nodeInfo { kind label depth }
           edges { type depth from { id } to { id } }
@@ -51,8 +51,8 @@ export const graphJsonQuery = (
   direction: string,
   first: number,
 ) => /* GraphQL */ `
-  query GraphJson($id: ID!) {
-    node(id: $id) { ... on ${typename} { lineage(direction: ${direction}, first: ${first}) { graph } } }
+  query GraphJson($id: ID!, $after: String) {
+    node(id: $id) { ... on ${typename} { lineage(direction: ${direction}, first: ${first}, after: $after) { graph } } }
   }
 `;
 
@@ -65,6 +65,8 @@ export const FIXED_COST = '{ __typename }';
 
 /** What the checks read: nodes of the page and edges with both ends named. */
 export interface GraphDocument {
+  /** The cursor of the next page of a walk answered in several (past the edge-row budget). */
+  next: string | null;
   nodes: { id: string; kind: string; label: string; depth: number }[];
   edges: { type: string; depth: number; source: string; target: string }[];
   total_nodes: number;
@@ -83,6 +85,7 @@ export interface CompactDocument {
   total_edges: number;
   depth_reached: number;
   is_truncated: boolean;
+  page_info: { has_next_page: boolean; end_cursor: string | null };
 }
 
 /**
@@ -102,6 +105,7 @@ export function resolvedDocument(
   ];
   const idAt = (index: unknown) => document.nodes[index as number]?.id ?? '?';
   return {
+    next: document.page_info.has_next_page ? document.page_info.end_cursor : null,
     nodes: document.nodes.filter((node) => !node.on_other_page),
     edges: document.edges.map((edge) => ({
       type: document.edge_types[edge[type] as number] ?? '?',
@@ -125,6 +129,7 @@ export interface DrawData {
       isTruncated: boolean;
       nodeInfo: { kind: string; label: string; depth: number }[];
       edges: { type: string; depth: number; from: { id: string }; to: { id: string } }[];
+      pageInfo: { endCursor: string | null; hasNextPage: boolean };
     };
   } | null;
 }
@@ -134,6 +139,8 @@ export function drawnDocument(data: DrawData): GraphDocument | null {
   const lineage = data.node?.lineage;
   if (!lineage) return null;
   return {
+    next: lineage.pageInfo.hasNextPage ? lineage.pageInfo.endCursor : null,
+    // nodeInfo lists each page's own nodes, without ids: numbered per page by the caller.
     nodes: lineage.nodeInfo.map((node, index) => ({ ...node, id: String(index) })),
     edges: lineage.edges.map((edge) => ({
       type: edge.type,

@@ -25,7 +25,9 @@ import { type Measuring, type Series, series } from './series.ts';
 /**
  * One whole-walk request (typed drawing query, the graph JSON field or the REST route), measured
  * like the others and checked against the BFS of the generated graph: every node once with a
- * label, every edge once, depths, nothing truncated.
+ * label, every edge once, depths, nothing truncated. A walk past one request's edge-row budget
+ * comes in pages (breadth-first segments): the first page is the measured series, the later
+ * ones follow its cursor once each (their times in the check), and the check is over them all.
  */
 async function measureWhole<T>(
   m: Measuring,
@@ -33,10 +35,47 @@ async function measureWhole<T>(
   call: Call,
   pick: (data: T) => GraphDocument | null,
   expected: Expected,
+  after: (cursor: string) => Call,
+  numberedPerPage = false,
 ) {
   const { series: s, data } = await series<T>(m, label, call, m.size.warm);
-  const document = data ? pick(data) : null;
-  if (!document) return { series: s, check: { complete: false, expected, error: s.stopped } };
+  const first = data ? pick(data) : null;
+  if (!first) return { series: s, check: { complete: false, expected, error: s.stopped } };
+  const pages: GraphDocument[] = [first];
+  const laterPages: { ms: number; bytes: number; statements: number }[] = [];
+  let error: string | null = null;
+  while ((pages.at(-1) as GraphDocument).next && pages.length < 25) {
+    const response = await m.api.postRetrying<T>(
+      after((pages.at(-1) as GraphDocument).next as string),
+    );
+    const page = response.ok && response.data ? pick(response.data) : null;
+    if (!page) {
+      error = `page ${pages.length + 1}: ${response.error ?? 'no document'}`;
+      if (response.timedOut) await m.restart();
+      break;
+    }
+    laterPages.push({ ms: response.ms, bytes: response.bytes, statements: response.statements });
+    pages.push(page);
+  }
+  const last = pages.at(-1) as GraphDocument;
+  const document: GraphDocument = {
+    next: last.next,
+    // Node ids are unique over the pages (each node on the page that first reached it); the
+    // typed drawing query's nodes are numbered per page.
+    nodes: numberedPerPage
+      ? pages.flatMap((page, index) =>
+          page.nodes.map((node) => ({ ...node, id: `${index}:${node.id}` })),
+        )
+      : pages.flatMap((page) => page.nodes),
+    edges: pages.flatMap((page) => page.edges),
+    total_nodes: last.total_nodes,
+    total_edges: last.total_edges,
+    depth_reached: last.depth_reached,
+    is_truncated: last.is_truncated || error !== null,
+  };
+  m.context.log(
+    `${label}: ${pages.length} page(s)${laterPages.length ? `, later pages ${laterPages.map((p) => ms(p.ms)).join(', ')}` : ''}`,
+  );
   const got = {
     nodes: document.nodes.length,
     distinctNodes: new Set(document.nodes.map((node) => node.id)).size,
@@ -50,6 +89,9 @@ async function measureWhole<T>(
       (edge) => edge.source === '?' || edge.target === '?' || edge.type === '?',
     ).length,
     isTruncated: document.is_truncated,
+    pages: pages.length,
+    laterPages,
+    ...(error ? { error } : {}),
   };
   const complete =
     got.nodes === expected.nodes &&
@@ -97,6 +139,11 @@ export async function measureExports(
     { query: drawQuery(typename, direction, m.size.pageSize), variables },
     drawnDocument,
     expected,
+    (cursor) => ({
+      query: drawQuery(typename, direction, m.size.pageSize),
+      variables: { ...variables, after: cursor },
+    }),
+    true,
   );
   const json = await measureWhole<{ node: { lineage: { graph: CompactDocument } } | null }>(
     m,
@@ -104,6 +151,10 @@ export async function measureExports(
     { query: graphJsonQuery(typename, direction, m.size.pageSize), variables },
     (data) => resolvedDocument(data.node?.lineage.graph),
     expected,
+    (cursor) => ({
+      query: graphJsonQuery(typename, direction, m.size.pageSize),
+      variables: { ...variables, after: cursor },
+    }),
   );
   const rest = await measureWhole<CompactDocument>(
     m,
@@ -111,6 +162,9 @@ export async function measureExports(
     { get: restGraphPath(rootGlobalId, direction) },
     resolvedDocument,
     expected,
+    (cursor) => ({
+      get: `${restGraphPath(rootGlobalId, direction)}&after=${encodeURIComponent(cursor)}`,
+    }),
   );
   const detailed = await measureWhole<CompactDocument>(
     m,
@@ -118,6 +172,9 @@ export async function measureExports(
     { get: restGraphPath(rootGlobalId, direction, true) },
     resolvedDocument,
     expected,
+    (cursor) => ({
+      get: `${restGraphPath(rootGlobalId, direction, true)}&after=${encodeURIComponent(cursor)}`,
+    }),
   );
   return {
     series: [draw.series, json.series, rest.series, detailed.series],

@@ -133,7 +133,7 @@ export async function requestDatasetErasure(
   if ((await findErasureRequestsByDatasetIds(deps.db, viewer.orgId, [dataset.id])).length) {
     throw conflict();
   }
-  const impact = await analyzeImpact(deps.db, viewer.orgId, {
+  const impact = await analyzeImpact(deps, viewer, {
     root: { kind: 'Dataset', id: dataset.id },
   });
   const deploymentIds = impact.affectedDeployments.map((entry) => entry.deploymentId);

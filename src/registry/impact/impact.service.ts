@@ -1,16 +1,18 @@
 // Impact analysis reads lineage and then the models, versions and deployments it reached: it sits
 // above the lineage domain (which knows node ids only) and the domains whose rows it reports.
-import type { Db } from '../../db/db.ts';
+import type { Viewer } from '../../auth/viewer.ts';
 import { findDeploymentsByIds } from '../deployment/deployment.repository.ts';
 import { type Deployment, toDeployment } from '../deployment/deployment.ts';
+import type { Deps } from '../deps.ts';
 import type { EdgeType } from '../lineage/lineage.ts';
 import {
   type LineageEdgeEntry,
+  type LineageNodeEntry,
   type LineageWalk,
   type NodeRef,
   pathTo,
-  walkLineage,
 } from '../lineage/traversal.service.ts';
+import { walkEverySegment } from '../lineage/walk-segments.service.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import { type Model, type ModelVersion, toModel, toModelVersion } from '../model/model.ts';
 
@@ -23,6 +25,10 @@ export const IMPACT_EDGE_TYPES: readonly EdgeType[] = [
 ];
 
 export interface ImpactReport {
+  /**
+   * The walk's summary: every node reached (by depth, then id) and the shortest-path tree, without
+   * its edges (a walk past the edge-row budget is read a segment at a time; `edges` is empty).
+   */
   walk: LineageWalk;
   affectedVersionIds: string[];
   /** The same versions, as read for the report (callers need not read them again). */
@@ -42,10 +48,16 @@ export interface ImpactReport {
 /**
  * What a change to a dataset, version or model would affect downstream: versions (and their
  * models), deployments ordered production first, and who to notify (whoever created them).
+ *
+ * Complete past the edge-row budget: the walk is read a breadth-first segment at a time within
+ * this request (walkEverySegment), keeping only each segment's nodes and the edges that first
+ * reached them (the paths to deployments), never all edge rows at once. An impact answer is a
+ * work list (who to tell, what to redeploy, what a GDPR erasure must cover; the erasure request
+ * stores it), and "production first" orders the whole set: a page of it would be neither.
  */
 export async function analyzeImpact(
-  db: Db,
-  orgId: string,
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
   request: {
     root: NodeRef;
     maxDepth?: number | null;
@@ -53,15 +65,43 @@ export async function analyzeImpact(
     edgeRowBudget?: number;
   },
 ): Promise<ImpactReport> {
-  const walk = await walkLineage(db, orgId, {
+  const { db } = deps;
+  const { orgId } = viewer;
+  const nodes: LineageNodeEntry[] = [];
+  const parents = new Map<string, LineageEdgeEntry>();
+  let single: LineageWalk | null = null;
+  const summary = await walkEverySegment(
+    deps,
+    viewer,
+    {
+      root: request.root,
+      rootPath: ['of'],
+      direction: 'DOWNSTREAM',
+      edgeTypes: IMPACT_EDGE_TYPES,
+      maxDepth: request.maxDepth,
+      nodeBudget: request.nodeBudget,
+      edgeRowBudget: request.edgeRowBudget,
+    },
+    (page) => {
+      if (page.segmentCut === undefined && !page.hasNextPage) {
+        // The walk held whole (the usual case): keep it as it is.
+        single = page.walk;
+        return;
+      }
+      for (const node of page.nodes) nodes.push(node);
+      for (const [id, edge] of page.walk.parents) parents.set(id, edge);
+    },
+  );
+  const walk: LineageWalk = single ?? {
     root: request.root,
-    rootPath: ['of'],
-    direction: 'DOWNSTREAM',
-    edgeTypes: IMPACT_EDGE_TYPES,
-    maxDepth: request.maxDepth,
-    nodeBudget: request.nodeBudget,
-    edgeRowBudget: request.edgeRowBudget,
-  });
+    nodes: nodes.sort(byDepthThenId),
+    edges: [],
+    depthReached: summary.depthReached,
+    isTruncated: summary.isTruncated,
+    parents,
+    edgeDetails: null,
+    overflow: null,
+  };
   const affected = walk.nodes.filter((node) => node.id !== walk.root.id);
   const versionIds = affected.filter((node) => node.kind === 'ModelVersion').map((node) => node.id);
   const deploymentNodes = affected.filter((node) => node.kind === 'Deployment');
@@ -115,4 +155,8 @@ export async function analyzeImpact(
     affectedDeployments,
     ownerIds: [...owners].sort(),
   };
+}
+
+function byDepthThenId(a: LineageNodeEntry, b: LineageNodeEntry) {
+  return a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

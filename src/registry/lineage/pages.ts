@@ -23,6 +23,11 @@ export interface LineagePage {
   totalEdges: number;
   depthReached: number;
   /**
+   * A segment of a walk past the edge-row budget: whether maxDepth cut the walk on this page or an
+   * earlier one (on the last page: anywhere). Unset on a page of a walk held whole.
+   */
+  segmentCut?: boolean;
+  /**
    * A segment of a stored walk: every node its edges touch (its own and earlier pages'), which
    * otherPageEnds reads instead of the walk's nodes.
    */

@@ -10,7 +10,13 @@ import type { Deps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { LineageWalkTable } from './lineage.table.ts';
-import { type LineagePage, type LineagePageRequest, pageLineage, walkCursor } from './pages.ts';
+import {
+  type LineagePage,
+  type LineagePageRequest,
+  pageLineage,
+  parseWalkCursor,
+  walkCursor,
+} from './pages.ts';
 import {
   DEFAULT_NODE_BUDGET,
   directionsOf,
@@ -29,18 +35,43 @@ import {
 } from './traversal.service.ts';
 import {
   deleteExpiredWalks,
+  deleteExpiredWalksOfAnyOrg,
+  deleteStoredWalk,
   findFrontier,
   findStoredWalk,
   insertDiscoveredNodes,
   insertStoredWalk,
   markExpanded,
   type StoredWalkPosition,
+  storedWalkCutAtDepth,
   updateWalkSegments,
   walkSegment,
 } from './walk-state.repository.ts';
 
 /** How long the cursor of a stored walk can be followed. */
 export const STORED_WALK_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Walks per purge statement: a walk holds up to a node budget of node rows (100,000), deleted with
+ * it, so a statement deletes at most ~1M rows, far inside D1's 30 s per query.
+ */
+const PURGE_CHUNK = 10;
+/** Statements per purge run; what is left waits for the next trigger. */
+const PURGE_MAX_STATEMENTS = 50;
+
+/**
+ * Deletes the stored walks whose cursors expired before `now`, in every organization (storing a new
+ * walk purges only its own organization's). Returns how many walks it deleted.
+ */
+export async function purgeExpiredWalks(deps: Pick<Deps, 'db'>, now: Date): Promise<number> {
+  let deleted = 0;
+  for (let statement = 0; statement < PURGE_MAX_STATEMENTS; statement += 1) {
+    const count = await deleteExpiredWalksOfAnyOrg(deps.db, now.toISOString(), PURGE_CHUNK);
+    deleted += count;
+    if (count < PURGE_CHUNK) break;
+  }
+  return deleted;
+}
 
 /** The parameters a stored walk continues; a cursor is refused for any other request. */
 interface StoredWalkRequest {
@@ -54,9 +85,19 @@ interface StoredWalkRequest {
 
 /**
  * Per served segment: [direction index, direction complete (0/1), nodes, edges, depth, the node
- * the segment stopped inside and its last edge read (or nulls)].
+ * the segment stopped inside and its last edge read (or nulls), maxDepth cut the walk through it
+ * (0/1; absent in walks stored before it was recorded)].
  */
-type SegmentSummary = [number, 0 | 1, number, number, number, string | null, string | null];
+type SegmentSummary = [
+  number,
+  0 | 1,
+  number,
+  number,
+  number,
+  string | null,
+  string | null,
+  (0 | 1)?,
+];
 
 function storedRequestOf(request: LineageRequest): StoredWalkRequest {
   return {
@@ -90,7 +131,68 @@ export async function lineagePage(
     ...first,
     hasNextPage: true,
     isTruncated: true,
+    segmentCut: walk.overflow.segment.cut,
     endCursor: walkCursor({ walkId, segment: 2 }),
+  };
+}
+
+/**
+ * Segments one request may walk for a caller that needs the whole walk (impact): each costs ~5 D1
+ * statements (the stored walk, its frontier, the segment, the visited nodes), so 100 stay well
+ * inside the 1,000 queries of a Worker invocation. At the default budget of 60,000 edge rows that
+ * is millions of edges, past the node budget of any walk.
+ */
+export const MAX_SEGMENTS_PER_REQUEST = 100;
+
+/** What walkEverySegment walked. */
+export interface EverySegmentWalk {
+  depthReached: number;
+  totalNodes: number;
+  totalEdges: number;
+  /** maxDepth or the node budget cut the walk, or it needed more than MAX_SEGMENTS_PER_REQUEST. */
+  isTruncated: boolean;
+  segments: number;
+}
+
+/**
+ * The whole walk within one request, for callers that keep a summary of it rather than its rows
+ * (impact): each page (the walk whole, or past the edge-row budget one breadth-first segment at a
+ * time, as lineagePage pages it) is handed to `onPage` and dropped before the next is read, so the
+ * request holds at most one page's rows besides what `onPage` keeps. The node budget holds for
+ * the whole walk. The stored walk, whose cursor never leaves the request, is deleted at the end.
+ */
+export async function walkEverySegment(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  request: LineageRequest,
+  onPage: (page: LineagePage) => void,
+): Promise<EverySegmentWalk> {
+  const nodeBudget = request.nodeBudget ?? DEFAULT_NODE_BUDGET;
+  let page = await lineagePage(deps, viewer, request, { size: nodeBudget, after: null });
+  onPage(page);
+  let segments = 1;
+  const first = page.hasNextPage && page.endCursor ? parseWalkCursor(page.endCursor) : null;
+  let stoppedEarly = false;
+  while (page.hasNextPage) {
+    const segment = page.endCursor ? parseWalkCursor(page.endCursor) : null;
+    if (!segment) throw new Error('A walk past the edge-row budget gave no cursor to go on');
+    if (segments >= MAX_SEGMENTS_PER_REQUEST || page.totalNodes >= nodeBudget) {
+      stoppedEarly = true;
+      break;
+    }
+    const size = nodeBudget - page.totalNodes;
+    page = await lineagePage(deps, viewer, request, { size, after: null, segment });
+    onPage(page);
+    segments += 1;
+  }
+  if (first) await deleteStoredWalk(deps.db, viewer.orgId, first.walkId);
+  return {
+    depthReached: page.depthReached,
+    totalNodes: page.totalNodes,
+    totalEdges: page.totalEdges,
+    // The last page says whether maxDepth (or, for a walk held whole, the node budget) cut it.
+    isTruncated: (page.segmentCut ?? page.isTruncated) || stoppedEarly,
+    segments,
   };
 }
 
@@ -119,6 +221,7 @@ async function storeWalk(
         walk.depthReached,
         overflow.segment.resume?.[0] ?? null,
         overflow.segment.resume?.[1] ?? null,
+        overflow.segment.cut ? 1 : 0,
       ] satisfies SegmentSummary,
     ]),
   };
@@ -160,7 +263,7 @@ async function continueWalk(
   if (!previous) throw refused('no such page');
   const directions = directionsOf(request.direction);
   const [previousDirection, previousComplete, nodesBefore, edgesBefore, depthBefore] = previous;
-  const [, , , , , resumeNode, resumeAfter] = previous;
+  const [, , , , , resumeNode, resumeAfter, cutBefore] = previous;
   const directionIndex = previousDirection + previousComplete;
   const direction = directions[directionIndex];
   if (!direction) throw refused('the walk had ended');
@@ -210,16 +313,26 @@ async function continueWalk(
   });
   // The root's seeds were listed by the first page, whichever direction starts here.
   const pageNodes = segment.nodes;
+  // A BOTH walk's second direction crosses again every edge between two of the root's seeds (a
+  // model's versions deriving from one another), each way round: the first direction listed it.
+  const edges =
+    directionIndex === 0
+      ? segment.edges
+      : segment.edges.filter(
+          (edge) => edge.depth !== 1 || segment.otherEnds.get(edge.to.id)?.depth !== 0,
+        );
   let depthReached = depthBefore;
   for (const node of pageNodes) if (node.depth > depthReached) depthReached = node.depth;
+  let cut = cutBefore === 1 || segment.cut;
   const summary: SegmentSummary = [
     directionIndex,
     segment.complete ? 1 : 0,
     nodesBefore + pageNodes.length,
-    edgesBefore + segment.edges.length,
+    edgesBefore + edges.length,
     depthReached,
     segment.resume?.[0] ?? null,
     segment.resume?.[1] ?? null,
+    cut ? 1 : 0,
   ];
   const hasNextPage = !(segment.complete && directionIndex === directions.length - 1);
   if (hasNextPage) {
@@ -231,7 +344,19 @@ async function continueWalk(
     ];
     await runBatch(deps.d1, writes);
   }
-  return segmentPage(request, segment, pageNodes, {
+  // The last page: nodes earlier pages recorded at maxDepth were not read; their edges say
+  // whether maxDepth cut the walk (this page read its own).
+  if (!hasNextPage && !cut && storedRequest.maxDepth !== null) {
+    cut = await storedWalkCutAtDepth(deps.db, {
+      walkId: stored.id,
+      orgId: viewer.orgId,
+      directions,
+      edgeTypes: edgeTypesOf(request.edgeTypes),
+      asOf: storedRequest.asOf,
+      maxDepth: storedRequest.maxDepth,
+    });
+  }
+  return segmentPage(request, { ...segment, edges, cut }, pageNodes, {
     hasNextPage,
     cursor: hasNextPage ? walkCursor({ walkId: stored.id, segment: cursor.segment + 1 }) : null,
     summary,
@@ -267,6 +392,7 @@ function segmentPage(
     edges: segment.edges,
     hasNextPage: next.hasNextPage,
     isTruncated: next.hasNextPage || segment.cut,
+    segmentCut: segment.cut,
     // A segment is served whole: no cursor points inside it.
     startCursor: null,
     endCursor: next.cursor,

@@ -130,6 +130,36 @@ export function walkSegment(db: Db, query: SegmentQuery): Promise<SegmentEdgeRow
   return rawRows<SegmentEdgeRow>(db, walkSegmentStatement(query).compile(db));
 }
 
+/**
+ * Whether a node a stored walk recorded at `maxDepth` (or deeper) has a live edge the walk would
+ * follow: maxDepth cut the walk. Such nodes are recorded as expanded without their edges being
+ * read (segmentOf), so a later segment cannot tell; the last page asks here.
+ */
+export async function storedWalkCutAtDepth(
+  db: Db,
+  query: {
+    walkId: string;
+    orgId: string;
+    directions: readonly WalkDirection[];
+    edgeTypes: readonly EdgeType[];
+    asOf: string | null;
+    maxDepth: number;
+  },
+): Promise<boolean> {
+  const live = liveCondition(query.asOf);
+  const tests = query.directions.flatMap((direction) => {
+    const { bySource, byTarget } = directionTypes({ direction, edgeTypes: query.edgeTypes });
+    const side = (near: 'src_id' | 'dst_id', types: string) => sql`EXISTS (
+      SELECT 1 FROM lineage_walk_node AS v CROSS JOIN edge AS e ON e.${sql.raw(near)} = v.node_id
+      WHERE v.walk_id = ${query.walkId} AND v.direction = ${direction}
+        AND v.depth >= ${query.maxDepth} AND +e.type IN (SELECT value FROM json_each(${types}))
+        AND e.org_id = ${query.orgId} AND ${live('e')})`;
+    return [side('src_id', bySource), side('dst_id', byTarget)];
+  });
+  const [row] = await rawRows<[number]>(db, sql`SELECT ${sql.join(tests, sql` OR `)}`.compile(db));
+  return row?.[0] === 1;
+}
+
 /** A stored walk's frontier when `segment` starts, by depth then id. */
 export async function findFrontier(db: Db, position: StoredWalkPosition) {
   return rawRows<[id: string, kind: NodeKind, depth: number]>(
@@ -156,9 +186,35 @@ export function insertStoredWalk(db: Db, row: LineageWalkTable): BatchQuery {
   return db.insertInto('lineage_walk').values(row);
 }
 
+/** One stored walk (its nodes go with it): a walk whose cursor never leaves the request. */
+export function deleteStoredWalk(db: Db, orgId: string, walkId: string) {
+  return db
+    .deleteFrom('lineage_walk')
+    .where('id', '=', walkId)
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
 /** Walks of the organization whose cursors expired (their nodes go with them). */
 export function deleteExpiredWalks(db: Db, orgId: string, now: string): BatchQuery {
   return db.deleteFrom('lineage_walk').where('org_id', '=', orgId).where('expires_at', '<', now);
+}
+
+/**
+ * Up to `limit` walks of any organization whose cursors expired, oldest first; their nodes go with
+ * them (ON DELETE CASCADE). Returns how many walks it deleted.
+ */
+export async function deleteExpiredWalksOfAnyOrg(
+  db: Db,
+  now: string,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM lineage_walk WHERE id IN (
+      SELECT id FROM lineage_walk WHERE expires_at < ${now} ORDER BY expires_at, id LIMIT ${limit}
+    )
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 export function updateWalkSegments(db: Db, walkId: string, segments: string): BatchQuery {

@@ -19,7 +19,7 @@ import {
   parseLineageCursor,
   parseWalkCursor,
 } from '../../registry/lineage/pages.ts';
-import { lineageEdgeDetails, walkLineage } from '../../registry/lineage/traversal.service.ts';
+import { lineageEdgeDetails } from '../../registry/lineage/traversal.service.ts';
 import { lineagePage } from '../../registry/lineage/walk-segments.service.ts';
 import { trackDatasetUsage } from '../../registry/model/dataset-usage.service.ts';
 import type { ResolvedVersion } from '../../registry/model/model.service.ts';
@@ -284,7 +284,7 @@ export const lineageImpact = defineRoute({
   }),
   handler: async ({ params, query, context }) => {
     const model = await modelOfPath(context, params.modelId);
-    const report = await analyzeImpact(context.db, context.viewer.orgId, {
+    const report = await analyzeImpact(context.deps, context.viewer, {
       root: { kind: 'Model', id: model.id },
       maxDepth: query.max_depth,
       nodeBudget: context.deps.config.lineageNodeBudget,
@@ -330,26 +330,6 @@ const LineageQuery = z.object({
   ),
   max_depth: maxDepth,
 });
-
-async function walkOfModel(
-  context: Parameters<typeof modelOfPath>[0],
-  modelId: string,
-  query: z.infer<typeof LineageQuery>,
-) {
-  const model = await modelOfPath(context, modelId);
-  const walk = await walkLineage(context.db, context.viewer.orgId, {
-    root: { kind: 'Model', id: model.id },
-    rootExists: true,
-    direction: query.direction ?? 'BOTH',
-    edgeTypes: query.edge_types,
-    maxDepth: query.max_depth,
-    nodeBudget: context.deps.config.lineageNodeBudget,
-    edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
-    // Every edge is listed with its properties and creation time: read them with the walk.
-    edgeDetails: true,
-  });
-  return { model, walk };
-}
 
 const WalkSummary = {
   depth_reached: z.number().check(z.int(), z.describe('The largest depth of any node.')),
@@ -534,6 +514,16 @@ export const lineageGraph = defineRoute({
   },
 });
 
+const LineageGetQuery = z.extend(LineageQuery, {
+  after: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(400)))
+    .check(
+      z.describe(
+        'The next_cursor of the previous answer: the next breadth-first segment of a walk too large for one answer.',
+      ),
+    ),
+});
+
 export const lineageGet = defineRoute({
   method: 'GET',
   path: '/api/lineage/:modelId',
@@ -544,25 +534,77 @@ export const lineageGet = defineRoute({
   tag: 'lineage',
   scope: 'viewer',
   params: ModelIdParams,
-  query: LineageQuery,
+  query: LineageGetQuery,
   inputPaths: { maxDepth: ['query', 'max_depth'] },
   response: z.object({
     model: ModelJson,
     nodes: z
       .array(LineageNodeJson)
-      .check(z.describe('By depth then id; the model and its versions first.')),
-    edges: z.array(LineageEdgeJson),
-    ...WalkSummary,
+      .check(
+        z.describe(
+          'By depth then id; the model and its versions first. After `?after=`, the nodes first reached in that segment.',
+        ),
+      ),
+    edges: z
+      .array(LineageEdgeJson)
+      .check(
+        z.describe(
+          'Each edge once over all answers of a walk; after `?after=`, the edges read in that segment (an end may be a node of an earlier answer).',
+        ),
+      ),
+    depth_reached: WalkSummary.depth_reached,
+    is_truncated: z
+      .boolean()
+      .check(
+        z.describe(
+          'max_depth or the node budget stopped the walk with more graph beyond it, or more of the walk follows (next_cursor).',
+        ),
+      ),
+    next_cursor: z
+      .nullable(z.string())
+      .check(
+        z.describe(
+          'Pass as ?after= (with the same direction, edge_types and max_depth) for the rest of a walk too large for one answer; null when this answer ends the walk.',
+        ),
+      ),
   }),
   handler: async ({ params, query, context }) => {
-    const { model, walk } = await walkOfModel(context, params.modelId, query);
-    const details = await lineageEdgeDetails(context.db, context.viewer.orgId, walk, walk.edges);
+    const segment = query.after === undefined ? null : parseWalkCursor(query.after);
+    if (query.after !== undefined && !segment) {
+      throw new ValidationError('"after" is not a cursor of this lineage', ['query', 'after']);
+    }
+    const model = await modelOfPath(context, params.modelId);
+    const page = await lineagePage(
+      context.deps,
+      context.viewer,
+      {
+        root: { kind: 'Model', id: model.id },
+        rootExists: true,
+        direction: query.direction ?? 'BOTH',
+        edgeTypes: query.edge_types,
+        maxDepth: query.max_depth,
+        nodeBudget: context.deps.config.lineageNodeBudget,
+        edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
+        // Every edge is listed with its properties and creation time: read them with the walk.
+        edgeDetails: true,
+      },
+      // The whole walk, or past the edge-row budget the whole next segment.
+      { size: MAX_NODE_BUDGET, after: null, segment },
+      ['query', 'after'],
+    );
+    const details = await lineageEdgeDetails(
+      context.db,
+      context.viewer.orgId,
+      page.walk,
+      page.edges,
+    );
     return {
       model: modelJson(model),
-      nodes: walk.nodes.map(lineageNodeJson),
-      edges: walk.edges.map((edge) => lineageEdgeJson(edge, details)),
-      depth_reached: walk.depthReached,
-      is_truncated: walk.isTruncated,
+      nodes: page.nodes.map(lineageNodeJson),
+      edges: page.edges.map((edge) => lineageEdgeJson(edge, details)),
+      depth_reached: page.depthReached,
+      is_truncated: page.isTruncated,
+      next_cursor: page.hasNextPage ? page.endCursor : null,
     };
   },
 });

@@ -68,7 +68,8 @@ const ImpactReportRef = builder.objectRef<ImpactReport>('ImpactReport').implemen
       resolve: (report) => report.walk.depthReached,
     }),
     isTruncated: t.boolean({
-      description: 'True when maxDepth or the node budget stopped the walk with more beyond.',
+      description:
+        'True when maxDepth or the node budget stopped the walk with more beyond (a walk past one request’s edge-row budget is still read whole, a segment at a time, up to 100 segments).',
       resolve: (report) => report.walk.isTruncated,
     }),
   }),
@@ -88,7 +89,7 @@ builder.queryField('impact', (t) =>
     },
     resolve: (_root, args, context) =>
       withUserErrors(() =>
-        analyzeImpact(context.db, context.viewer.orgId, {
+        analyzeImpact(context.deps, context.viewer, {
           root: decodeNodeId(args.of, NODE_KINDS, ['of']),
           maxDepth: args.maxDepth,
           nodeBudget: context.deps.config.lineageNodeBudget,
