@@ -6,14 +6,32 @@ import type { BudgetScope } from './budget.ts';
 /** Budgets one organization may hold: all of them are read by each tracking call. */
 export const MAX_BUDGETS_PER_ORGANIZATION = 100;
 
-export function findBudgetsOfOrganization(db: Db, orgId: string) {
+/** Every column of a budget row, for reads that carry rows as JSON (src/db/json-sets.ts). */
+export const BUDGET_COLUMNS = [
+  'id',
+  'org_id',
+  'scope',
+  'scope_id',
+  'period',
+  'limit_usd',
+  'thresholds',
+  'enforce',
+  'created_at',
+  'created_by',
+  'updated_at',
+] as const satisfies readonly (keyof BudgetTable)[];
+
+export function budgetsOfOrganizationQuery(db: Db, orgId: string) {
   return db
     .selectFrom('budget')
     .selectAll()
     .where('org_id', '=', orgId)
     .orderBy('id')
-    .limit(MAX_BUDGETS_PER_ORGANIZATION)
-    .execute();
+    .limit(MAX_BUDGETS_PER_ORGANIZATION);
+}
+
+export function findBudgetsOfOrganization(db: Db, orgId: string) {
+  return budgetsOfOrganizationQuery(db, orgId).execute();
 }
 
 export function findBudgetById(db: Db, orgId: string, id: string) {

@@ -302,8 +302,9 @@ function thresholdEvent(
 
 /**
  * Reserves a tracking call's cost with every budget that applies to it, before its D1 batch:
- * one statement (the organization's budgets) and one counter call per budget and period, only
- * when the organization has budgets (viewer.budgets, read by the auth statement). Returns the
+ * one counter call per budget and period, only when the organization has budgets
+ * (viewer.budgets, read by the auth statement); the budgets themselves come with the call's one
+ * read of its references (findTrackingReferences), so no D1 statement of its own. Returns the
  * threshold events to write in the call's batch, and the release to run if that batch fails.
  * With an enforced budget that the call would overshoot, every reservation is released, the
  * refusal recorded, and BudgetExceededError thrown.
@@ -311,10 +312,12 @@ function thresholdEvent(
 export async function reserveBudgets(
   deps: Pick<Deps, 'db' | 'd1' | 'budgetCounters'>,
   viewer: Viewer,
+  /** The organization's budgets, read by the caller with what else it checks (one statement). */
+  rows: readonly BudgetTable[],
   requests: readonly TrackedCost[],
 ): Promise<BudgetReservation> {
-  if (!viewer.budgets || requests.length === 0) return NO_RESERVATION;
-  const budgets = (await findBudgetsOfOrganization(deps.db, viewer.orgId)).map(toBudget);
+  if (!viewer.budgets || requests.length === 0 || rows.length === 0) return NO_RESERVATION;
+  const budgets = rows.map(toBudget);
   const holder = newId();
   type Claim = { budget: Budget; period: { start: string; end: string }; items: BudgetItem[] };
   const claims = new Map<string, Claim>();

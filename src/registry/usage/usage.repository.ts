@@ -1,6 +1,8 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
 import { type JsonSet, jsonSet, readJsonSets } from '../../db/json-sets.ts';
+import { BUDGET_COLUMNS, budgetsOfOrganizationQuery } from '../budget/budget.repository.ts';
+import type { BudgetTable } from '../budget/budget.table.ts';
 import { jsonKeys } from '../keys.ts';
 import { findDistributions } from '../metrics/distribution.repository.ts';
 import { bucketExpression } from '../metrics/metrics.repository.ts';
@@ -103,6 +105,8 @@ export interface TrackingKeys {
   pricedProviders: readonly string[];
   idempotencyKeys: readonly string[];
   traceIds: readonly string[];
+  /** Whether to read the organization's budgets too (it has some: viewer.budgets). */
+  budgets: boolean;
 }
 
 const PRICE_COLUMNS = [
@@ -124,7 +128,8 @@ const PRICE_COLUMNS = [
  * as ONE statement (src/db/json-sets.ts): the models, versions, deployments and experiments they
  * name, the prices of their providers (every price of them: matching patterns happens in code, on
  * few rows), requests already stored under their idempotency keys or spans, and spans stored as
- * unmatched usage. A tracked request then costs its token lookup, this read and its write batch.
+ * unmatched usage, and the organization's budgets when it has any. A tracked request then costs
+ * its token lookup, this read and its write batch (and, with budgets, its counters' calls).
  */
 export function findTrackingReferences(db: Db, orgId: string, keys: TrackingKeys) {
   const when = <Row>(list: readonly string[], set: () => JsonSet<Row>) =>
@@ -181,6 +186,9 @@ export function findTrackingReferences(db: Db, orgId: string, keys: TrackingKeys
         ['trace_id', 'span_id'],
       ),
     ),
+    budgets: keys.budgets
+      ? jsonSet<BudgetTable>(budgetsOfOrganizationQuery(db, orgId), BUDGET_COLUMNS)
+      : null,
   });
 }
 

@@ -14,7 +14,6 @@ import {
 } from '../idempotency/idempotency.service.ts';
 import { newId, nowIso } from '../ids.ts';
 import { requireFinite, requireTimestamp } from '../metrics/metrics.service.ts';
-import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import { requireName } from '../validate.ts';
 import {
   deleteRepricePending,
@@ -225,16 +224,26 @@ async function trackInferencesOnce(
   const unique = (values: (string | null | undefined)[]) => [
     ...new Set(values.filter((value): value is string => !!value)),
   ];
-  const { models, versions, deployments, experiments, prices, existing, spanRows, unmatchedRows } =
-    await findTrackingReferences(deps.db, viewer.orgId, {
-      modelIds: unique(drafts.map((d) => d.input.modelId)),
-      versionIds: unique(drafts.map((d) => d.input.versionId)),
-      deploymentIds: unique(drafts.map((d) => d.input.deploymentId)),
-      experimentIds: unique(drafts.map((d) => d.input.experimentId)),
-      pricedProviders: unique(drafts.filter((d) => d.costUsd === null).map((d) => d.provider)),
-      idempotencyKeys: unique(drafts.map((d) => d.idempotencyKey)),
-      traceIds: unique(drafts.map((d) => d.traceId)),
-    });
+  const {
+    models,
+    versions,
+    deployments,
+    experiments,
+    prices,
+    existing,
+    spanRows,
+    unmatchedRows,
+    budgets,
+  } = await findTrackingReferences(deps.db, viewer.orgId, {
+    modelIds: unique(drafts.map((d) => d.input.modelId)),
+    versionIds: unique(drafts.map((d) => d.input.versionId)),
+    deploymentIds: unique(drafts.map((d) => d.input.deploymentId)),
+    experimentIds: unique(drafts.map((d) => d.input.experimentId)),
+    pricedProviders: unique(drafts.filter((d) => d.costUsd === null).map((d) => d.provider)),
+    idempotencyKeys: unique(drafts.map((d) => d.idempotencyKey)),
+    traceIds: unique(drafts.map((d) => d.traceId)),
+    budgets: viewer.budgets,
+  });
   const modelIds = new Set(models.map((row) => row.id));
   const versionModel = new Map(versions.map((row) => [row.id, row.model_id]));
   const deploymentIds = new Set(deployments.map((row) => row.id));
@@ -378,10 +387,12 @@ async function trackInferencesOnce(
   );
   // Budgets: reserve in their counters first, then write the batch (threshold events in it), and
   // give the reservation back if the batch fails, so D1 and the counters agree. An organization
-  // without budgets skips this whole step (viewer.budgets, read by the auth statement).
+  // without budgets skips this whole step (viewer.budgets, read by the auth statement); one with
+  // budgets had them read with the references above.
   const reservation = await reserveBudgets(
     deps,
     viewer,
+    budgets,
     fresh.map((row) => ({
       key: row.idempotency_key
         ? `key:${row.idempotency_key}`
