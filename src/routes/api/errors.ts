@@ -233,14 +233,7 @@ export async function withItemBodyPaths<T>(
     if (!(error instanceof RegistryError)) throw error;
     const [index, field, ...rest] = error.path;
     if (index === undefined || !/^\d+$/.test(index)) throw error;
-    const fields = fieldsOf(Number(index));
-    const item = ['body', list, index];
-    const path =
-      field === undefined
-        ? item
-        : [...item, fields[field] ?? snakeCase(field), ...rest.map(snakeCase)];
-    const mapped = fromThrown(error);
-    throw new ApiError(mapped.status, mapped.code, mapped.message, path, mapped.details);
+    throw onBody(error, ['body', list, index], field, rest, fieldsOf(Number(index)));
   }
 }
 
@@ -260,11 +253,22 @@ export async function withBodyPaths<T>(
     if (!(error instanceof RegistryError)) throw error;
     if (!prefix.every((segment, index) => error.path[index] === segment)) throw error;
     const [field, ...rest] = error.path.slice(prefix.length);
-    const path =
-      field === undefined
-        ? ['body']
-        : ['body', fields[field] ?? snakeCase(field), ...rest.map(snakeCase)];
-    const mapped = fromThrown(error);
-    throw new ApiError(mapped.status, mapped.code, mapped.message, path, mapped.details);
+    throw onBody(error, ['body'], field, rest, fields);
   }
+}
+
+/** The error re-addressed to `at` in the body, its field renamed by `fields` or snake_cased. */
+function onBody(
+  error: RegistryError,
+  at: readonly string[],
+  field: string | undefined,
+  rest: readonly string[],
+  fields: Record<string, string>,
+): ApiError {
+  const path =
+    field === undefined
+      ? [...at]
+      : [...at, fields[field] ?? snakeCase(field), ...rest.map(snakeCase)];
+  const mapped = fromThrown(error);
+  return new ApiError(mapped.status, mapped.code, mapped.message, path, mapped.details);
 }
