@@ -4,13 +4,18 @@
 // period from D1 the first time it is asked about it.
 import { DurableObject } from 'cloudflare:workers';
 import { createDb } from './db/client.ts';
-import { findAnnouncedThresholds, sumSpend } from './registry/budget/budget.repository.ts';
+import {
+  findAnnouncedThresholds,
+  findRecordedReservationKeys,
+  sumSpend,
+} from './registry/budget/budget.repository.ts';
 import type {
   BudgetTerms,
   PeriodState,
   ReleaseRequest,
   ReserveRequest,
   ReserveResult,
+  SettleResult,
 } from './registry/budget/budget.ts';
 import {
   claimReached,
@@ -21,6 +26,8 @@ import {
   release,
   reserve,
   seedPeriod,
+  settleReservations,
+  staleReservations,
 } from './registry/budget/budget-ledger.ts';
 
 export class BudgetCounter extends DurableObject<Env> {
@@ -72,4 +79,33 @@ export class BudgetCounter extends DurableObject<Env> {
     await this.ensurePeriod(terms, period.start, period.end);
     return claimReached(this.sql, terms, period.start, holder);
   }
+
+  /**
+   * Checks reservations made before `before` against D1 (the scheduled job): recorded ones are
+   * forgotten, so the object's storage holds only recent calls; those D1 never got (a Worker died
+   * between reservation and batch) give their cost back.
+   */
+  async settle(terms: BudgetTerms, before: string): Promise<SettleResult> {
+    const total = { forgotten: 0, released: 0, releasedUsd: 0 };
+    const db = createDb(this.env.DB);
+    for (;;) {
+      const listed = staleReservations(this.sql, before, SETTLE_PAGE);
+      if (listed.length === 0) break;
+      const recorded = await findRecordedReservationKeys(
+        db,
+        terms.orgId,
+        listed.map((row) => row.key),
+      );
+      const done = settleReservations(this.sql, listed, recorded);
+      total.forgotten += done.forgotten;
+      total.released += done.released;
+      total.releasedUsd += done.releasedUsd;
+      // Rows another call joined meanwhile stay; stop rather than list them again.
+      if (done.forgotten + done.released < listed.length || listed.length < SETTLE_PAGE) break;
+    }
+    return total;
+  }
 }
+
+/** Reservations checked against D1 per statement. */
+const SETTLE_PAGE = 500;

@@ -14,5 +14,6 @@ export function durableBudgetCounters(
     state: (terms, period) => stub(terms.id).state(terms, period),
     claimThresholds: (terms, period, holder) =>
       stub(terms.id).claimThresholds(terms, period, holder),
+    settle: (terms, before) => stub(terms.id).settle(terms, before),
   };
 }

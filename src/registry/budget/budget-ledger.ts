@@ -30,8 +30,16 @@ export function createLedgerTables(sql: LedgerSql): void {
     cost REAL NOT NULL,
     -- JSON array of the calls that hold it: a key sent twice at once is counted once
     holders TEXT NOT NULL,
+    reserved_at TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (period_start, key)
   )`);
+  // Counters created before reserved_at existed get the column (their rows count as old).
+  const columns = sql
+    .exec<{ name: string }>('SELECT name FROM pragma_table_info(?)', 'reservation')
+    .toArray();
+  if (!columns.some((column) => column.name === 'reserved_at')) {
+    sql.exec("ALTER TABLE reservation ADD COLUMN reserved_at TEXT NOT NULL DEFAULT ''");
+  }
 }
 
 type PeriodRow = { period_start: string; spent: number; refused: number; fired: string };
@@ -84,6 +92,7 @@ export function reserve(
   periodStart: string,
   holder: string,
   items: readonly BudgetItem[],
+  now: string = new Date().toISOString(),
 ): ReserveResult {
   const period = periodRow(sql, periodStart);
   const fired = JSON.parse(period.fired) as Record<string, string>;
@@ -130,11 +139,12 @@ export function reserve(
   }
   for (const [key, cost] of fresh) {
     sql.exec(
-      'INSERT INTO reservation (period_start, key, cost, holders) VALUES (?, ?, ?, ?)',
+      'INSERT INTO reservation (period_start, key, cost, holders, reserved_at) VALUES (?, ?, ?, ?, ?)',
       periodStart,
       key,
       cost,
       JSON.stringify([holder]),
+      now,
     );
   }
   const crossed = reached(terms, fired, spentAfter);
@@ -226,4 +236,86 @@ export function claimReached(
     periodStart,
   );
   return crossed;
+}
+
+/** A reservation old enough that its call's D1 batch has landed or never will. */
+export interface StaleReservation {
+  period_start: string;
+  key: string;
+  cost: number;
+  holders: string;
+}
+
+/** Reservations made before `before`, oldest first, at most `limit`. */
+export function staleReservations(
+  sql: LedgerSql,
+  before: string,
+  limit: number,
+): StaleReservation[] {
+  return sql
+    .exec<StaleReservation & Record<string, SqlStorageValue>>(
+      'SELECT period_start, key, cost, holders FROM reservation WHERE reserved_at < ? ORDER BY reserved_at, key LIMIT ?',
+      before,
+      limit,
+    )
+    .toArray();
+}
+
+/**
+ * Settles stale reservations against what D1 recorded: a recorded one is only forgotten (its cost
+ * stays in the period's spend, and D1 now deduplicates its key); one D1 does not hold (its Worker
+ * died between the reservation and the batch) gives its cost back, and the thresholds its call
+ * was to announce (never written) are unmarked for the next call or the job to announce. A reservation another call
+ * joined since it was listed (its holders changed) is left for the next run.
+ */
+export function settleReservations(
+  sql: LedgerSql,
+  listed: readonly StaleReservation[],
+  recorded: ReadonlySet<string>,
+): { forgotten: number; released: number; releasedUsd: number } {
+  const summary = { forgotten: 0, released: 0, releasedUsd: 0 };
+  const givenBack = new Map<string, number>();
+  // The calls that never landed: a threshold one of them was to announce was never written.
+  const deadHolders = new Map<string, Set<string>>();
+  for (const row of listed) {
+    const current = sql
+      .exec<{ holders: string }>(
+        'SELECT holders FROM reservation WHERE period_start = ? AND key = ?',
+        row.period_start,
+        row.key,
+      )
+      .toArray()[0];
+    if (!current || current.holders !== row.holders) continue;
+    sql.exec(
+      'DELETE FROM reservation WHERE period_start = ? AND key = ?',
+      row.period_start,
+      row.key,
+    );
+    if (recorded.has(row.key)) {
+      summary.forgotten += 1;
+    } else {
+      summary.released += 1;
+      summary.releasedUsd += row.cost;
+      givenBack.set(row.period_start, (givenBack.get(row.period_start) ?? 0) + row.cost);
+      const holders = deadHolders.get(row.period_start) ?? new Set<string>();
+      for (const holder of JSON.parse(row.holders) as string[]) holders.add(holder);
+      deadHolders.set(row.period_start, holders);
+    }
+  }
+  for (const [periodStart, cost] of givenBack) {
+    if (!hasPeriod(sql, periodStart)) continue;
+    const dead = deadHolders.get(periodStart) ?? new Set<string>();
+    const fired = Object.fromEntries(
+      Object.entries(
+        JSON.parse(periodRow(sql, periodStart).fired) as Record<string, string>,
+      ).filter(([, owner]) => !dead.has(owner)),
+    );
+    sql.exec(
+      'UPDATE period SET spent = max(0, spent - ?), fired = ? WHERE period_start = ?',
+      cost,
+      JSON.stringify(fired),
+      periodStart,
+    );
+  }
+  return summary;
 }

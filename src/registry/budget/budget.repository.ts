@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
+import { jsonKeys } from '../keys.ts';
 import type { BudgetRefusalTable, BudgetTable } from './budget.table.ts';
 import type { BudgetScope } from './budget.ts';
 
@@ -170,4 +171,43 @@ export function findOrganizationIdsWithBudgets(db: Db) {
     .where('budget_count', '>', 0)
     .orderBy('id')
     .execute();
+}
+
+/**
+ * Which of a counter's reservation keys D1 recorded as requests: `row:<id>`, `key:<idempotency
+ * key>` or `span:<trace id>:<span id>` (the keys trackInferences reserves under).
+ */
+export async function findRecordedReservationKeys(
+  db: Db,
+  orgId: string,
+  keys: readonly string[],
+): Promise<Set<string>> {
+  const rowIds: string[] = [];
+  const idempotencyKeys: string[] = [];
+  const traceIds: string[] = [];
+  for (const key of keys) {
+    if (key.startsWith('row:')) rowIds.push(key.slice(4));
+    else if (key.startsWith('key:')) idempotencyKeys.push(key.slice(4));
+    else if (key.startsWith('span:')) traceIds.push(key.slice(5, key.lastIndexOf(':')));
+  }
+  if (rowIds.length + idempotencyKeys.length + traceIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('inference_request')
+    .select(['id', 'idempotency_key', 'trace_id', 'span_id'])
+    .where('org_id', '=', orgId)
+    .where((eb) =>
+      eb.or([
+        eb('id', 'in', jsonKeys(rowIds)),
+        eb('idempotency_key', 'in', jsonKeys(idempotencyKeys)),
+        eb('trace_id', 'in', jsonKeys(traceIds)),
+      ]),
+    )
+    .execute();
+  const found = new Set<string>();
+  for (const row of rows) {
+    found.add(`row:${row.id}`);
+    if (row.idempotency_key) found.add(`key:${row.idempotency_key}`);
+    if (row.trace_id && row.span_id) found.add(`span:${row.trace_id}:${row.span_id}`);
+  }
+  return found;
 }

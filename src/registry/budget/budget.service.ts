@@ -421,14 +421,23 @@ export async function reserveBudgets(
 }
 
 /**
- * The scheduled job's part for budgets: every budget's running period is looked at through its
- * counter (seeded from D1 if it lost its state), and any threshold the spend reaches that no
- * tracking call announced (its batch failed after the reservation, or the counter was re-seeded)
- * is announced now, once, with a system actor. One batch per organization.
+ * How old a reservation must be before the job checks it against D1: far longer than any tracking
+ * call takes from its reservation to its batch.
+ */
+const SETTLE_AFTER_MS = 10 * 60_000;
+
+/**
+ * The scheduled job's part for budgets: every budget's counter first settles its reservations
+ * older than `settleBefore` (default ten minutes before `at`) against D1 - forgetting recorded
+ * ones, giving back the cost of those D1 never got - then its running period is looked at (seeded
+ * from D1 if it lost its state), and any threshold the spend reaches that no tracking call
+ * announced (its batch failed after the reservation, or the counter was re-seeded) is announced
+ * now, once, with a system actor. One batch per organization.
  */
 export async function announceReachedThresholds(
   deps: Pick<Deps, 'db' | 'd1' | 'budgetCounters'>,
   at: Date,
+  settleBefore: Date = new Date(at.getTime() - SETTLE_AFTER_MS),
 ): Promise<{ budgets: number; announced: number }> {
   const orgs = await findOrganizationIdsWithBudgets(deps.db);
   let count = 0;
@@ -441,6 +450,17 @@ export async function announceReachedThresholds(
       budgets.map(async (budget) => {
         const range = periodOf(budget.period, at);
         const period = { start: range.start.toISOString(), end: range.end.toISOString() };
+        // First, reservations old enough to have landed: those D1 never got give their cost
+        // back, so the spend the thresholds are read from is D1's.
+        const settled = await deps.budgetCounters.settle(
+          termsOf(budget),
+          settleBefore.toISOString(),
+        );
+        if (settled.released > 0) {
+          console.warn(
+            `budgets: ${settled.released} reservation(s) of budget ${budget.id} never recorded, ${round(settled.releasedUsd)} USD given back`,
+          );
+        }
         const state = await deps.budgetCounters.state(termsOf(budget), period);
         const thresholds = await deps.budgetCounters.claimThresholds(
           termsOf(budget),

@@ -132,6 +132,15 @@ export interface PeriodState {
  * reservation of one budget goes through one single-threaded object, so concurrent tracking calls
  * never both take the last dollars.
  */
+/** What settling a counter's old reservations did (the scheduled job). */
+export interface SettleResult {
+  /** Reservations whose request D1 holds: dropped from the counter's storage, spend unchanged. */
+  forgotten: number;
+  /** Reservations D1 never recorded: their cost given back to the period. */
+  released: number;
+  releasedUsd: number;
+}
+
 export interface BudgetCounters {
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   release(budgetId: string, request: ReleaseRequest): Promise<void>;
@@ -142,4 +151,6 @@ export interface BudgetCounters {
     period: { start: string; end: string },
     holder: string,
   ): Promise<number[]>;
+  /** Settles the reservations made before `before` against what D1 recorded. */
+  settle(terms: BudgetTerms, before: string): Promise<SettleResult>;
 }
