@@ -137,6 +137,24 @@ describe('automatic promotion on the cron trigger', () => {
     expect(await auditEvents(org.orgId, { action: 'autoPromotion.decide' })).toHaveLength(0);
   });
 
+  it('does not evaluate the rule of a deleted model (it would fail every run)', async () => {
+    const { org, model } = await promotionSetup('cron-deleted-model');
+    await setAutoPromotionRule(serviceDeps(), viewerOf(org), {
+      modelId: model.id,
+      objective: 'QUALITY_PER_DOLLAR',
+      minSamples: 10,
+    });
+    // A deleted model keeps its row as a tombstone (deletion.service), and its rule with it.
+    await testDb()
+      .updateTable('model')
+      .set({ deleted_at: AT.toISOString() })
+      .where('id', '=', model.id)
+      .execute();
+    const results = await runDueAutoPromotions(serviceDeps(), AT, 10_000);
+    expect(results.filter((r) => r.orgId === org.orgId)).toEqual([]);
+    expect((await ruleRow(model.id))?.last_evaluated_at).toBeNull();
+  });
+
   it('records a refusal by the approval gate, and promotes nothing', async () => {
     const { org, model, v1 } = await promotionSetup('cron-refused', true);
     await setAutoPromotionRule(serviceDeps(), viewerOf(org), {

@@ -492,13 +492,27 @@ export function upsertRule(db: Db, row: AutoPromotionRuleTable) {
 }
 
 /** Enabled rules of every organization, least recently evaluated first (never evaluated first). */
+/**
+ * Enabled rules, least recently evaluated first, of models that still exist: a deleted model's
+ * rule has nothing to promote and would otherwise fail every run.
+ */
 export function findDueRules(db: Db, limit: number) {
   return db
     .selectFrom('auto_promotion_rule')
-    .selectAll()
-    .where('enabled', '=', 1)
-    .orderBy('last_evaluated_at')
-    .orderBy('model_id')
+    .selectAll('auto_promotion_rule')
+    .where('auto_promotion_rule.enabled', '=', 1)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('model')
+          .select('model.id')
+          .whereRef('model.id', '=', 'auto_promotion_rule.model_id')
+          .whereRef('model.org_id', '=', 'auto_promotion_rule.org_id')
+          .where('model.deleted_at', 'is', null),
+      ),
+    )
+    .orderBy('auto_promotion_rule.last_evaluated_at')
+    .orderBy('auto_promotion_rule.model_id')
     .limit(limit)
     .execute();
 }
