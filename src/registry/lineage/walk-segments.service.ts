@@ -34,6 +34,7 @@ import {
   walkLineage,
 } from './traversal.service.ts';
 import {
+  type DiscoveredNode,
   deleteExpiredWalks,
   deleteExpiredWalksOfAnyOrg,
   deleteStoredWalk,
@@ -230,9 +231,21 @@ async function storeWalk(
     direction: directions[overflow.directionIndex] as StoredWalkPosition['direction'],
     segment: 1,
   };
+  // A BOTH walk cut in its second direction: the first one, held whole on this page, is recorded
+  // too (the root's seeds with it), so that no later segment lists its nodes or edges again.
+  const earlier =
+    overflow.directionIndex === 0
+      ? []
+      : overflow.earlier.map((node): DiscoveredNode => [node.id, node.kind, node.depth, 1]);
+  const earlierPosition: StoredWalkPosition = {
+    walkId: row.id,
+    direction: directions[0] as StoredWalkPosition['direction'],
+    segment: 1,
+  };
   await runBatch(deps.d1, [
     deleteExpiredWalks(deps.db, viewer.orgId, now),
     insertStoredWalk(deps.db, row),
+    ...insertDiscoveredNodes(deps.db, earlierPosition, earlier),
     ...insertDiscoveredNodes(deps.db, position, overflow.segment.discovered),
   ]);
   return row.id;
@@ -300,6 +313,11 @@ async function continueWalk(
     details: request.edgeDetails ?? false,
     seeds: start.map((node) => node.id),
     stored: position,
+    // A BOTH walk's second direction lists neither the nodes nor the edges the first one listed.
+    listedBy:
+      directionIndex === 0
+        ? null
+        : { walkId: stored.id, direction: directions[0] as StoredWalkPosition['direction'] },
     resume: !fromRoot && resumeNode && resumeAfter ? [resumeNode, resumeAfter] : null,
     nodeLimit,
     rowLimit: rowLimit + 1,
@@ -311,16 +329,10 @@ async function continueWalk(
     rowLimit,
     recordStart: fromRoot,
   });
-  // The root's seeds were listed by the first page, whichever direction starts here.
+  // The root's seeds were listed by the first page, whichever direction starts here; in a BOTH
+  // walk's second direction, segmentOf left out what the first one listed.
   const pageNodes = segment.nodes;
-  // A BOTH walk's second direction crosses again every edge between two of the root's seeds (a
-  // model's versions deriving from one another), each way round: the first direction listed it.
-  const edges =
-    directionIndex === 0
-      ? segment.edges
-      : segment.edges.filter(
-          (edge) => edge.depth !== 1 || segment.otherEnds.get(edge.to.id)?.depth !== 0,
-        );
+  const edges = segment.edges;
   let depthReached = depthBefore;
   for (const node of pageNodes) if (node.depth > depthReached) depthReached = node.depth;
   let cut = cutBefore === 1 || segment.cut;
