@@ -174,11 +174,20 @@ describe('a BOTH walk from a model past the edge-row budget', () => {
         totalNodes: whole.nodes.length,
         totalEdges: whole.edges.length,
       });
-      // every edge end resolves on its page: a node of the page or one an earlier page listed
-      for (const page of pages.slice(1)) {
+      // every edge end resolves on its page: a node of the page or, as that page listed it
+      // (depth, reachedBy), one an earlier page listed
+      const listed = new Map<string, string>();
+      for (const page of pages) {
+        for (const node of page.nodes) listed.set(node.id, `${node.reachedBy}@${node.depth}`);
+        if (page === pages[0]) continue;
         const ends = page.endEntries as ReadonlyMap<string, LineageNodeEntry>;
         for (const edge of page.edges) {
-          expect(ends.has(edge.source.id) && ends.has(edge.target.id)).toBe(true);
+          for (const end of [edge.source, edge.target]) {
+            const entry = ends.get(end.id);
+            expect(entry && `${entry.reachedBy}@${entry.depth}`, graph.nameOf(end.id)).toBe(
+              listed.get(end.id),
+            );
+          }
         }
       }
     },

@@ -287,13 +287,19 @@ async function continueWalk(
   };
   // A direction's first segment starts at the root; a later one at the stored frontier.
   const fromRoot = previousComplete === 1;
+  // A BOTH walk's second direction lists neither the nodes nor the edges the first one listed.
+  const listedBy =
+    directionIndex === 0
+      ? null
+      : { walkId: stored.id, direction: directions[0] as StoredWalkPosition['direction'] };
+  const frontier = fromRoot ? [] : await findFrontier(deps.db, position, listedBy);
   const start: LineageNodeEntry[] = fromRoot
     ? seedEntriesOf(request.root, await seedsOf(deps.db, viewer.orgId, request.root))
-    : (await findFrontier(deps.db, position)).map(([id, kind, depth]) => ({
+    : frontier.map(([id, kind, depth]) => ({
         kind,
         id,
         depth,
-        reachedBy: direction,
+        reachedBy: depth === 0 ? 'ROOT' : direction,
       }));
   // Whether this page reads edge details (and so its row budget) is this request's choice.
   const rowLimit = edgeRowBudgetOf(request);
@@ -313,11 +319,7 @@ async function continueWalk(
     details: request.edgeDetails ?? false,
     seeds: start.map((node) => node.id),
     stored: position,
-    // A BOTH walk's second direction lists neither the nodes nor the edges the first one listed.
-    listedBy:
-      directionIndex === 0
-        ? null
-        : { walkId: stored.id, direction: directions[0] as StoredWalkPosition['direction'] },
+    listedBy,
     resume: !fromRoot && resumeNode && resumeAfter ? [resumeNode, resumeAfter] : null,
     nodeLimit,
     rowLimit: rowLimit + 1,
@@ -329,6 +331,12 @@ async function continueWalk(
     rowLimit,
     recordStart: fromRoot,
   });
+  // A frontier node the first direction listed is an end on that direction's page.
+  for (const [id, kind, , listed] of frontier) {
+    if (listed === null || !segment.otherEnds.has(id)) continue;
+    const reachedBy = listed === 0 ? 'ROOT' : (listedBy?.direction ?? direction);
+    segment.otherEnds.set(id, { kind, id, depth: listed, reachedBy });
+  }
   // The root's seeds were listed by the first page, whichever direction starts here; in a BOTH
   // walk's second direction, segmentOf left out what the first one listed.
   const pageNodes = segment.nodes;

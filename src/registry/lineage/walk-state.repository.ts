@@ -173,11 +173,22 @@ export async function storedWalkCutAtDepth(
   return row?.[0] === 1;
 }
 
-/** A stored walk's frontier when `segment` starts, by depth then id. */
-export async function findFrontier(db: Db, position: StoredWalkPosition) {
-  return rawRows<[id: string, kind: NodeKind, depth: number]>(
+/**
+ * A stored walk's frontier when `segment` starts, by depth then id; `listed` is each node's depth
+ * in the walk's other direction (SegmentQuery.listedBy), else null.
+ */
+export async function findFrontier(
+  db: Db,
+  position: StoredWalkPosition,
+  listedBy: SegmentQuery['listedBy'] = null,
+) {
+  const listed = listedBy
+    ? sql`(SELECT o.depth FROM lineage_walk_node AS o WHERE o.walk_id = ${listedBy.walkId}
+        AND o.direction = ${listedBy.direction} AND o.node_id = lineage_walk_node.node_id)`
+    : sql`NULL`;
+  return rawRows<[id: string, kind: NodeKind, depth: number, listed: number | null]>(
     db,
-    sql`SELECT node_id, node_kind, depth FROM lineage_walk_node
+    sql`SELECT node_id, node_kind, depth, ${listed} FROM lineage_walk_node
       WHERE ${frontierCondition(position)} ORDER BY depth, node_id`.compile(db),
   );
 }
