@@ -92,6 +92,47 @@ describe('GET /api/lineage/:modelId past the edge-row budget', () => {
     },
   );
 
+  it.each([1, 2, 3, 4, 5, 6, 7])(
+    'lists each node and edge once for a model around another model (BOTH, %i rows)',
+    async (budget) => {
+      // given m's versions a <- x1 <- x2 <- b (b also derives from x1): x1 and x2 are downstream of
+      // a and upstream of b, so a BOTH walk from m reaches them and their edges both ways
+      const graph = await GraphBuilder.forNewOrg('rest-pages-both');
+      await graph.dataset('d1');
+      await graph.model('m');
+      await graph.model('x');
+      await graph.version('a', 'm', '1.0.0', { trainedOn: ['d1'] });
+      await graph.version('x1', 'x', '1.0.0', { derivedFrom: ['a'] });
+      await graph.version('x2', 'x', '2.0.0', { derivedFrom: ['x1'] });
+      await graph.version('b', 'm', '2.0.0', { derivedFrom: ['x2', 'x1'] });
+      await graph.deployment('p1', 'production', ['x2', 'b']);
+      const token = graph.org.tokens.VIEWER;
+      const base = `/api/lineage/${encodeURIComponent(graph.gid('m'))}?direction=BOTH`;
+      const whole = await get(token, base);
+      expect(whole.body).toMatchObject({ is_truncated: false, next_cursor: null });
+
+      // when
+      const vars = { LINEAGE_EDGE_ROW_BUDGET: String(budget) };
+      const answers: LineageAnswer[] = [];
+      let cursor: string | null = null;
+      do {
+        const path: string = cursor ? `${base}&after=${encodeURIComponent(cursor)}` : base;
+        const answer = await get(token, path, vars);
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+        answers.push(answer.body);
+        cursor = answer.body.next_cursor;
+      } while (cursor && answers.length < 50);
+
+      // then the answers list exactly the whole answer's nodes and edges, each once
+      expect(answers.length).toBeGreaterThan(1);
+      const ids = (list: { id: string }[]) => list.map((entry) => entry.id).sort();
+      expect(ids(answers.flatMap((answer) => answer.edges))).toEqual(ids(whole.body.edges));
+      expect(ids(answers.flatMap((answer) => answer.nodes))).toEqual(ids(whole.body.nodes));
+      expect(whole.body.edges).toHaveLength(7);
+      expect(answers.at(-1)).toMatchObject({ is_truncated: false, next_cursor: null });
+    },
+  );
+
   it('refuses a tampered, foreign or mismatched cursor with a 400 naming query.after', async () => {
     // given the first answer of a cut walk, and another organization's model
     const graph = await givenModelGraph();

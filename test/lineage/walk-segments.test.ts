@@ -10,6 +10,7 @@ import type { EdgeType } from '../../src/registry/lineage/lineage.ts';
 import { type LineagePage, parseWalkCursor, walkCursor } from '../../src/registry/lineage/pages.ts';
 import {
   type LineageDirection,
+  type LineageNodeEntry,
   type LineageRequest,
   walkLineage,
 } from '../../src/registry/lineage/traversal.service.ts';
@@ -18,6 +19,7 @@ import { serviceDeps, viewerOf } from '../helpers/fixtures.ts';
 import { createTestOrg, type TestOrg, testDb } from '../helpers/graphql.ts';
 import { fetchWorker, graphqlBody, graphqlRequest } from '../http/worker-client.ts';
 import { givenDiamond } from './given-graphs.ts';
+import { GraphBuilder } from './graph-builder.ts';
 import { Lineage, type LineageJson } from './lineage-query.ts';
 
 /** A seeded pseudo-random DAG of raw edges: node i derives from 1-3 of the nodes before it. */
@@ -112,6 +114,85 @@ function unionOf(pages: readonly LineagePage[]) {
   }
   return { nodes, edges };
 }
+
+/**
+ * A model m whose versions are on both sides of another model's: a (trained on d1) <- x1 (also
+ * trained on d2) <- x2 <- b (derived from x1 and x2) <- c, so x1 and x2 are downstream of a and
+ * upstream of b and c; y1 derives from x2 (downstream only), p1 serves x2 and y1, p2 serves b.
+ * A BOTH walk from m reaches x1, x2 and their edges to m's versions both ways.
+ */
+async function givenModelAroundAnother() {
+  const graph = await GraphBuilder.forNewOrg('segments-model');
+  for (const name of ['d1', 'd2']) await graph.dataset(name);
+  for (const name of ['m', 'x', 'y']) await graph.model(name);
+  await graph.version('a', 'm', '1.0.0', { trainedOn: ['d1'] });
+  await graph.version('x1', 'x', '1.0.0', { derivedFrom: ['a'], trainedOn: ['d2'] });
+  await graph.version('x2', 'x', '2.0.0', { derivedFrom: ['x1'] });
+  await graph.version('b', 'm', '2.0.0', { derivedFrom: ['x2', 'x1'] });
+  await graph.version('c', 'm', '3.0.0', { derivedFrom: ['b'] });
+  await graph.version('y1', 'y', '1.0.0', { derivedFrom: ['x2'] });
+  await graph.deployment('p1', 'production', ['x2', 'y1']);
+  await graph.deployment('p2', 'staging', ['b']);
+  return graph;
+}
+
+describe('a BOTH walk from a model past the edge-row budget', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])(
+    'lists each node and edge once over its pages, %i rows at a time',
+    async (budget) => {
+      // given the model's walk held whole: x1 and x2 are reached both ways
+      const graph = await givenModelAroundAnother();
+      const request = (edgeRowBudget?: number): LineageRequest => ({
+        root: graph.ref('m'),
+        rootExists: true,
+        direction: 'BOTH',
+        edgeRowBudget,
+      });
+      const whole = await walkLineage(testDb(), graph.org.orgId, request());
+      expect(whole.isTruncated).toBe(false);
+      const names = (list: readonly { id: string }[]) =>
+        list.map((entry) => graph.nameOf(entry.id)).sort();
+      expect(names(whole.nodes)).toEqual(
+        ['m', 'a', 'b', 'c', 'd1', 'd2', 'x1', 'x2', 'y1', 'p1', 'p2'].sort(),
+      );
+      expect(whole.edges).toHaveLength(11);
+
+      // when
+      const pages = await allPages(graph.org, request(budget));
+
+      // then the pages are the whole walk, each node and edge on exactly one page
+      expect(pages.length).toBeGreaterThan(1);
+      for (const page of pages) expect(page.edges.length).toBeLessThanOrEqual(budget);
+      const nodes = pages.flatMap((page) => page.nodes.map((node) => node.id));
+      const edges = pages.flatMap((page) => page.edges.map((edge) => edge.id));
+      expect([...nodes].sort()).toEqual(whole.nodes.map((node) => node.id).sort());
+      expect([...edges].sort()).toEqual(whole.edges.map((edge) => edge.id).sort());
+      const last = pages.at(-1) as LineagePage;
+      expect(last).toMatchObject({
+        hasNextPage: false,
+        isTruncated: false,
+        totalNodes: whole.nodes.length,
+        totalEdges: whole.edges.length,
+      });
+      // every edge end resolves on its page: a node of the page or, as that page listed it
+      // (depth, reachedBy), one an earlier page listed
+      const listed = new Map<string, string>();
+      for (const page of pages) {
+        for (const node of page.nodes) listed.set(node.id, `${node.reachedBy}@${node.depth}`);
+        if (page === pages[0]) continue;
+        const ends = page.endEntries as ReadonlyMap<string, LineageNodeEntry>;
+        for (const edge of page.edges) {
+          for (const end of [edge.source, edge.target]) {
+            const entry = ends.get(end.id);
+            expect(entry && `${entry.reachedBy}@${entry.depth}`, graph.nameOf(end.id)).toBe(
+              listed.get(end.id),
+            );
+          }
+        }
+      }
+    },
+  );
+});
 
 describe('a walk past the edge-row budget', () => {
   it.each([

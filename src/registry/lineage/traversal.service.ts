@@ -92,6 +92,13 @@ export interface WalkOverflow {
   /** Index into the request's directions (UPSTREAM, DOWNSTREAM for BOTH). */
   directionIndex: number;
   segment: SegmentWalk;
+  /**
+   * The root's seeds and the nodes the earlier direction reached, held whole (a BOTH walk cut in
+   * its second direction), at their depths that way: the stored walk records them, so that its
+   * later segments do not list them, nor the edges it read, again. Unused (the seeds only) when the
+   * cut direction is the first.
+   */
+  earlier: LineageNodeEntry[];
 }
 
 export interface LineageRequest {
@@ -203,6 +210,13 @@ export async function walkLineage(
     const rowsLeft = rowBudget - rowsHeld;
     if (rowsLeft < 1) {
       isTruncated = true;
+      // The earlier direction took the whole row budget: the stored walk records it as complete,
+      // and its next segment starts this direction from the root.
+      const done = walks[walks.length - 1];
+      if (done) {
+        const segment = completedSegment([...seedNodes, ...done.nodes], done.cut);
+        overflow = { directionIndex: directionIndex - 1, segment, earlier: [] };
+      }
       break;
     }
     const query = {
@@ -238,7 +252,11 @@ export async function walkLineage(
           edgeDetails.set(id, [properties, createdAt]);
         }
       }
-      overflow = { directionIndex, segment };
+      overflow = {
+        directionIndex,
+        segment,
+        earlier: [...seedNodes, ...walks.flatMap((done) => done.nodes)],
+      };
       isTruncated = true;
       walks.push(segment);
       break;
@@ -493,9 +511,15 @@ function breadthFirst(
  * prefix of the walk's queue, and what a stored walk records to go on (walk-segments.service.ts).
  */
 export interface SegmentWalk {
-  /** Nodes first reached in this segment, by (depth, id), without its start nodes (listed before). */
+  /**
+   * Nodes first reached in this segment, by (depth, id), without its start nodes (listed before)
+   * and, in a BOTH walk's second direction, without those the first direction listed.
+   */
   nodes: LineageNodeEntry[];
-  /** The edges read from the nodes it expanded, each once, by (depth, id). */
+  /**
+   * The edges read from the nodes it expanded, each once, by (depth, id); in a BOTH walk's second
+   * direction without those the first direction listed.
+   */
   edges: LineageEdgeEntry[];
   parents: Map<string, LineageEdgeEntry>;
   /** maxDepth cut edges (or one node had more edges than the whole budget). */
@@ -506,7 +530,10 @@ export interface SegmentWalk {
   discovered: DiscoveredNode[];
   /** Start nodes (an earlier segment's frontier) whose edges this segment read. */
   expandedStart: string[];
-  /** Ends of this segment's edges that earlier segments listed (frontier and visited nodes). */
+  /**
+   * Ends of this segment's edges that earlier segments listed (frontier and visited nodes, and in
+   * a BOTH walk's second direction the nodes the first one listed).
+   */
   otherEnds: Map<string, LineageNodeEntry>;
   /** [id, properties, createdAt] of the edges, when the walk read details. */
   details: [string, string | null, string][];
@@ -569,12 +596,15 @@ export function segmentOf(
     return found;
   };
   const nodes: LineageNodeEntry[] = [];
+  // Reached here and walked on, but listed by the walk's other direction (a row's `listed`).
+  const listedBefore: LineageNodeEntry[] = [];
+  const otherDirection: WalkDirection = direction === 'DOWNSTREAM' ? 'UPSTREAM' : 'DOWNSTREAM';
   const edges: LineageEdgeEntry[] = [];
   const parents = new Map<string, LineageEdgeEntry>();
   const expanded = new Set<string>();
   const details: [string, string | null, string][] = [];
   for (const row of kept) {
-    const [, id, type, srcId, srcKind, dstId, dstKind, , known] = row;
+    const [, id, type, srcId, srcKind, dstId, dstKind, , known, listed] = row;
     const fromSource = TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
     const fromId = fromSource ? srcId : dstId;
     const fromDepth = depthOf.get(fromId);
@@ -590,17 +620,37 @@ export function segmentOf(
     const from = fromSource ? source : target;
     const to = fromSource ? target : source;
     const entry: LineageEdgeEntry = { id, type, source, target, from, to, depth: fromDepth + 1 };
-    edges.push(entry);
-    if (row.length > 9) details.push([id, row[9] ?? null, row[10] as string]);
+    // The other direction read this edge from `to` (each direction reads an edge from one end
+    // only) when it reached `to` short of maxDepth: it listed it.
+    if (listed === null || (maxDepth !== null && listed >= maxDepth)) {
+      edges.push(entry);
+      if (row.length > 10) details.push([id, row[10] ?? null, row[11] as string]);
+    }
     if (depthOf.has(to.id)) continue;
     if (known !== null) {
-      // Listed by an earlier segment: an end on another page.
+      // Listed by an earlier segment (of the other direction, when it listed it): an end on
+      // another page.
       depthOf.set(to.id, known);
-      otherEnds.set(to.id, { kind: to.kind, id: to.id, depth: known, reachedBy: direction });
+      const [depth, by]: [number, WalkDirection] =
+        listed === null ? [known, direction] : [listed, otherDirection];
+      otherEnds.set(to.id, { kind: to.kind, id: to.id, depth, reachedBy: depth ? by : 'ROOT' });
       continue;
     }
     depthOf.set(to.id, fromDepth + 1);
-    nodes.push({ kind: to.kind, id: to.id, depth: fromDepth + 1, reachedBy: direction });
+    const node: LineageNodeEntry = {
+      kind: to.kind,
+      id: to.id,
+      depth: fromDepth + 1,
+      reachedBy: direction,
+    };
+    if (listed !== null) {
+      // Listed by the other direction (at its depth that way): recorded and walked on from here.
+      listedBefore.push(node);
+      const reachedBy = listed ? otherDirection : 'ROOT';
+      otherEnds.set(to.id, { kind: to.kind, id: to.id, depth: listed, reachedBy });
+      continue;
+    }
+    nodes.push(node);
     parents.set(to.id, entry);
   }
   // The start nodes are the first places of the queue, in order: those before the node the
@@ -612,7 +662,7 @@ export function segmentOf(
   if (resume) expanded.delete(resume[0]);
   const isExpanded = (id: string, depth: number) =>
     expanded.has(id) || (maxDepth !== null && depth >= maxDepth) ? 1 : 0;
-  const discovered: DiscoveredNode[] = nodes.map((node) => [
+  const discovered: DiscoveredNode[] = [...nodes, ...listedBefore].map((node) => [
     node.id,
     node.kind,
     node.depth,
@@ -641,6 +691,25 @@ export function segmentOf(
   };
 }
 
+/**
+ * A direction held whole as the stored walk's segment (`visited`: the root's seeds and the nodes it
+ * reached, all expanded): the next segment starts the next direction from the root.
+ */
+function completedSegment(visited: readonly LineageNodeEntry[], cut: boolean): SegmentWalk {
+  return {
+    nodes: [],
+    edges: [],
+    parents: new Map(),
+    cut,
+    complete: true,
+    discovered: visited.map((node) => [node.id, node.kind, node.depth, 1]),
+    expandedStart: [],
+    otherEnds: new Map(),
+    details: [],
+    resume: null,
+  };
+}
+
 /** A direction's first segment, from the root's seeds. */
 async function walkFirstSegment(
   db: Db,
@@ -664,6 +733,7 @@ async function walkFirstSegment(
     details: query.details,
     seeds: query.seeds.map((node) => node.id),
     stored: null,
+    listedBy: null,
     resume: null,
     nodeLimit: query.nodeLimit,
     rowLimit: query.rowLimit + 1,

@@ -34,6 +34,7 @@ import {
   walkLineage,
 } from './traversal.service.ts';
 import {
+  type DiscoveredNode,
   deleteExpiredWalks,
   deleteExpiredWalksOfAnyOrg,
   deleteStoredWalk,
@@ -230,9 +231,21 @@ async function storeWalk(
     direction: directions[overflow.directionIndex] as StoredWalkPosition['direction'],
     segment: 1,
   };
+  // A BOTH walk cut in its second direction: the first one, held whole on this page, is recorded
+  // too (the root's seeds with it), so that no later segment lists its nodes or edges again.
+  const earlier =
+    overflow.directionIndex === 0
+      ? []
+      : overflow.earlier.map((node): DiscoveredNode => [node.id, node.kind, node.depth, 1]);
+  const earlierPosition: StoredWalkPosition = {
+    walkId: row.id,
+    direction: directions[0] as StoredWalkPosition['direction'],
+    segment: 1,
+  };
   await runBatch(deps.d1, [
     deleteExpiredWalks(deps.db, viewer.orgId, now),
     insertStoredWalk(deps.db, row),
+    ...insertDiscoveredNodes(deps.db, earlierPosition, earlier),
     ...insertDiscoveredNodes(deps.db, position, overflow.segment.discovered),
   ]);
   return row.id;
@@ -274,13 +287,19 @@ async function continueWalk(
   };
   // A direction's first segment starts at the root; a later one at the stored frontier.
   const fromRoot = previousComplete === 1;
+  // A BOTH walk's second direction lists neither the nodes nor the edges the first one listed.
+  const listedBy =
+    directionIndex === 0
+      ? null
+      : { walkId: stored.id, direction: directions[0] as StoredWalkPosition['direction'] };
+  const frontier = fromRoot ? [] : await findFrontier(deps.db, position, listedBy);
   const start: LineageNodeEntry[] = fromRoot
     ? seedEntriesOf(request.root, await seedsOf(deps.db, viewer.orgId, request.root))
-    : (await findFrontier(deps.db, position)).map(([id, kind, depth]) => ({
+    : frontier.map(([id, kind, depth]) => ({
         kind,
         id,
         depth,
-        reachedBy: direction,
+        reachedBy: depth === 0 ? 'ROOT' : direction,
       }));
   // Whether this page reads edge details (and so its row budget) is this request's choice.
   const rowLimit = edgeRowBudgetOf(request);
@@ -300,6 +319,7 @@ async function continueWalk(
     details: request.edgeDetails ?? false,
     seeds: start.map((node) => node.id),
     stored: position,
+    listedBy,
     resume: !fromRoot && resumeNode && resumeAfter ? [resumeNode, resumeAfter] : null,
     nodeLimit,
     rowLimit: rowLimit + 1,
@@ -311,16 +331,16 @@ async function continueWalk(
     rowLimit,
     recordStart: fromRoot,
   });
-  // The root's seeds were listed by the first page, whichever direction starts here.
+  // A frontier node the first direction listed is an end on that direction's page.
+  for (const [id, kind, , listed] of frontier) {
+    if (listed === null || !segment.otherEnds.has(id)) continue;
+    const reachedBy = listed === 0 ? 'ROOT' : (listedBy?.direction ?? direction);
+    segment.otherEnds.set(id, { kind, id, depth: listed, reachedBy });
+  }
+  // The root's seeds were listed by the first page, whichever direction starts here; in a BOTH
+  // walk's second direction, segmentOf left out what the first one listed.
   const pageNodes = segment.nodes;
-  // A BOTH walk's second direction crosses again every edge between two of the root's seeds (a
-  // model's versions deriving from one another), each way round: the first direction listed it.
-  const edges =
-    directionIndex === 0
-      ? segment.edges
-      : segment.edges.filter(
-          (edge) => edge.depth !== 1 || segment.otherEnds.get(edge.to.id)?.depth !== 0,
-        );
+  const edges = segment.edges;
   let depthReached = depthBefore;
   for (const node of pageNodes) if (node.depth > depthReached) depthReached = node.depth;
   let cut = cutBefore === 1 || segment.cut;

@@ -14,7 +14,8 @@ type BatchQuery = Compilable | CompiledQuery;
 /**
  * One edge of a segment: `seq` is the place of the node it was read from in the walk's
  * breadth-first order (the recursion's queue), `reached` the nodes the recursion reached, `known`
- * the stored depth of the far end when an earlier segment visited it (else null).
+ * the stored depth of the far end when an earlier segment visited it (else null), `listed` its
+ * stored depth in the walk's other direction (SegmentQuery.listedBy; else null).
  */
 export type SegmentEdgeRow = [
   seq: number,
@@ -26,6 +27,7 @@ export type SegmentEdgeRow = [
   dstKind: NodeKind,
   reached: number,
   known: number | null,
+  listed: number | null,
   properties?: string | null,
   createdAt?: string,
 ];
@@ -55,6 +57,11 @@ export interface SegmentQuery {
   resume: readonly [nodeId: string, afterEdgeId: string] | null;
   /** Skip the nodes this walk visited before `segment` (null: nothing visited yet). */
   stored: StoredWalkPosition | null;
+  /**
+   * A BOTH walk's second direction: the stored walk and its first direction, whose nodes (all
+   * recorded: that direction is complete) each row's `listed` looks the far end up in.
+   */
+  listedBy: { walkId: string; direction: WalkDirection } | null;
   /** Nodes the recursion may reach, the seeds included. */
   nodeLimit: number;
   /** Edge rows the segment may return: the memory budget. */
@@ -95,10 +102,16 @@ export function walkSegmentStatement(query: SegmentQuery) {
     stored ? sql`AND NOT EXISTS (${visitedBefore(stored, sql.raw(node))})` : sql``;
   const known = (node: string) =>
     stored ? sql`(${visitedBefore(stored, sql.raw(node))})` : sql`NULL`;
+  const listedBy = query.listedBy;
+  const listed = (node: string) =>
+    listedBy
+      ? sql`(SELECT v.depth FROM lineage_walk_node AS v WHERE v.walk_id = ${listedBy.walkId}
+        AND v.direction = ${listedBy.direction} AND v.node_id = ${sql.raw(node)})`
+      : sql`NULL`;
   const details = sql.raw(query.details ? ', e.properties, e.created_at' : '');
   const side = (near: 'src_id' | 'dst_id', far: 'src_id' | 'dst_id', types: string) => sql`
     SELECT r.seq, e.id, e.type, e.src_id, e.src_kind, e.dst_id, e.dst_kind,
-      (SELECT n FROM total), ${known(`e.${far}`)}${details}
+      (SELECT n FROM total), ${known(`e.${far}`)}, ${listed(`e.${far}`)}${details}
     FROM reached AS r CROSS JOIN edge AS e ON e.${sql.raw(near)} = r.id
     WHERE +e.type IN (SELECT value FROM json_each(${types})) AND e.org_id = ${query.orgId}
       AND ${live('e')} ${resumed}`;
@@ -160,11 +173,22 @@ export async function storedWalkCutAtDepth(
   return row?.[0] === 1;
 }
 
-/** A stored walk's frontier when `segment` starts, by depth then id. */
-export async function findFrontier(db: Db, position: StoredWalkPosition) {
-  return rawRows<[id: string, kind: NodeKind, depth: number]>(
+/**
+ * A stored walk's frontier when `segment` starts, by depth then id; `listed` is each node's depth
+ * in the walk's other direction (SegmentQuery.listedBy), else null.
+ */
+export async function findFrontier(
+  db: Db,
+  position: StoredWalkPosition,
+  listedBy: SegmentQuery['listedBy'] = null,
+) {
+  const listed = listedBy
+    ? sql`(SELECT o.depth FROM lineage_walk_node AS o WHERE o.walk_id = ${listedBy.walkId}
+        AND o.direction = ${listedBy.direction} AND o.node_id = lineage_walk_node.node_id)`
+    : sql`NULL`;
+  return rawRows<[id: string, kind: NodeKind, depth: number, listed: number | null]>(
     db,
-    sql`SELECT node_id, node_kind, depth FROM lineage_walk_node
+    sql`SELECT node_id, node_kind, depth, ${listed} FROM lineage_walk_node
       WHERE ${frontierCondition(position)} ORDER BY depth, node_id`.compile(db),
   );
 }
