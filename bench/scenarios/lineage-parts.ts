@@ -21,7 +21,7 @@ import { type Base, buildChain } from './lineage/graphs.ts';
 import { FIXED_COST, graphJsonQuery, lineageQuery, restGraphPath } from './lineage/queries.ts';
 import { walkParamsOn } from './lineage/raw-floors.ts';
 
-const ROUNDS = 9;
+const ROUNDS = Number(process.env.PARTS_ROUNDS ?? 9);
 const WARM = 2;
 
 const selection = (fields: string) => /* GraphQL */ `
@@ -51,9 +51,15 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const { server } = await context.startServer('lineage-parts');
   const api = new Api(context.seed.token, context.signal, 90_000);
   api.use(server);
+  // PARTS_EXPERIMENT=name: each request is also sent with the header x-experiment: name, for a
+  // Worker that switches an experiment on it (A/B in the same rounds; not in src/ by default).
+  const experiment = process.env.PARTS_EXPERIMENT;
+  const variantApi = new Api(context.seed.token, context.signal, 90_000);
+  variantApi.use(server);
+  if (experiment) variantApi.headers = { 'x-experiment': experiment };
   const tip = encodeGlobalId('ModelVersion', chain.tipId);
   const variables = { id: tip };
-  const calls: [string, Call][] = [
+  const baseCalls: [string, Call][] = [
     ['fixed: { __typename }', { query: FIXED_COST }],
     ['walk only: { totalNodes }', { query: selection('totalNodes'), variables }],
     [
@@ -71,6 +77,16 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     ['lineage { graph }', { query: graphJsonQuery('ModelVersion', 'UPSTREAM', 25_000), variables }],
     ['REST /graph', { get: restGraphPath(tip, 'UPSTREAM') }],
   ];
+  // PARTS_ONLY=word: only the requests whose label contains it (with the raw statement).
+  const only = process.env.PARTS_ONLY;
+  const calls: [string, Call, Api][] = baseCalls
+    .filter(([label]) => !only || label.includes(only))
+    .flatMap(([label, call]) => [
+      [label, call, api] as [string, Call, Api],
+      ...(experiment && !label.startsWith('fixed')
+        ? [[`${label} [${experiment}]`, call, variantApi] as [string, Call, Api]]
+        : []),
+    ]);
   const rawLabel = 'raw walk statement (node:sqlite, median of 3)';
   const params = walkParamsOn(copy, base.orgId)(chain.tipId, 'UPSTREAM');
   const raw = async () => {
@@ -83,9 +99,9 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     if (!result.ok || runs.length === 0) throw new Error(`raw: ${String(result.error)}`);
     return summarize(runs).p50;
   };
-  for (const [label, call] of calls) {
+  for (const [label, call, client] of calls) {
     for (let warm = 0; warm < WARM; warm++) {
-      const result = await api.postRetrying(call);
+      const result = await client.postRetrying(call);
       if (!result.ok) throw new Error(`${label}: ${result.error}`);
     }
   }
@@ -104,8 +120,8 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
         got.set(rawLabel, await raw());
         continue;
       }
-      const [label, call] = calls[index] as [string, Call];
-      const result = await api.postRetrying(call);
+      const [label, call, client] = calls[index] as [string, Call, Api];
+      const result = await client.postRetrying(call);
       if (!result.ok) throw new Error(`${label}: ${result.error}`);
       got.set(label, result.ms);
     }
@@ -127,10 +143,23 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       rs ? `${rs.p50.toFixed(2)}x (${rs.min.toFixed(2)}-${rs.max.toFixed(2)})` : '',
     ];
   });
+  const versus = experiment
+    ? baseCalls
+        .filter(([label]) => !label.startsWith('fixed') && (!only || label.includes(only)))
+        .map(([label]) => {
+          const base = times.get(label) as number[];
+          const variant = times.get(`${label} [${experiment}]`) as number[];
+          const r = summarize(variant.map((ms, i) => ms / (base[i] as number)));
+          return [label, `${r.p50.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)})`];
+        })
+    : [];
   const load = summarize(loads);
   const report = [
     `Chain of ${size.chainHops} hops, upstream from the tip; ${ROUNDS} rounds, shuffled order, client-side time; load average ${load.min.toFixed(1)}-${load.max.toFixed(1)}`,
     table(['request', 'p50 (min-max)', 'ratio to the raw statement of its round'], rows),
+    ...(experiment
+      ? ['', table(['request', `[${experiment}] / without, same round (min-max)`], versus)]
+      : []),
   ].join('\n');
   return {
     report,
