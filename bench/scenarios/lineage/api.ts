@@ -21,6 +21,8 @@ export type Call = { query: string; variables?: Record<string, unknown> } | { ge
 /** GraphQL over HTTP with the wrangler dev process tree watched; can move to a restarted server. */
 export class Api {
   sent = 0;
+  /** Sent with every request (an experiment's switch, for example). */
+  headers: Record<string, string> = {};
   private url = '';
   private pid: number | undefined;
   private readonly token: string;
@@ -54,7 +56,11 @@ export class Api {
         'get' in call
           ? // REST: the same server, the route's path.
             await fetch(new URL(call.get, this.url), {
-              headers: { accept: 'application/json', authorization: `Bearer ${this.token}` },
+              headers: {
+                accept: 'application/json',
+                authorization: `Bearer ${this.token}`,
+                ...this.headers,
+              },
               signal,
             })
           : await fetch(this.url, {
@@ -63,6 +69,7 @@ export class Api {
                 'content-type': 'application/json',
                 accept: 'application/graphql-response+json, application/json',
                 authorization: `Bearer ${this.token}`,
+                ...this.headers,
               },
               body: JSON.stringify({ query: call.query, variables: call.variables ?? {} }),
               signal,
