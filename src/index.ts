@@ -1,7 +1,6 @@
 import { registryConfig } from './config.ts';
 import type { StatementCounter } from './db/client.ts';
 import { createDb } from './db/client.ts';
-import { yogaFor } from './graphql/yoga.ts';
 import { guard } from './http/guard.ts';
 import { withHeaders } from './http/response-headers.ts';
 import type { WebhookMessage } from './registry/webhook/webhook-dispatch.service.ts';
@@ -21,7 +20,7 @@ export { BudgetCounter } from './budget-counter.ts';
 
 /**
  * The routes, each answering one family of paths; src/http/guard.ts wraps them all. The REST,
- * MLflow and OTLP families are imported on their first request: wrangler bundles a dynamic
+ * MLflow and OTLP families and GraphQL are imported on their first request: wrangler bundles a dynamic
  * import() into the same script (there is one upload), but esbuild then wraps the module in a
  * function that runs on that first import(), so what those modules build at load time (the REST
  * zod schemas, the OTLP protobuf classes and zod) stays out of the cold start of every other
@@ -59,6 +58,10 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (url.pathname !== '/graphql') {
     return Response.json({ error: 'Not found. The API is at /graphql.' }, { status: 404 });
   }
+  // Loaded on the first GraphQL request, like the route families above: building the Pothos
+  // schema is most of the GraphQL stack's startup, and no other route, the cron or the queue
+  // consumer needs it. A cold GraphQL request pays the same work here instead of at module scope.
+  const { yogaFor } = await import('./graphql/yoga.ts');
   const statements: StatementCounter = { statements: 0, roundTrips: 0 };
   const response = await yogaFor(env).fetch(request, { env, ctx, statements });
   // How many D1 statements the request ran: tests and benchmarks read it; it reveals nothing.

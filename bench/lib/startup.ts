@@ -214,40 +214,98 @@ function workerdCpuMs(): number {
   return ns / 1e6;
 }
 
+/** A request sent to a fresh instance that has just imported the Worker and runs its handler. */
+export interface ColdRequest {
+  label: string;
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** The answer must have this status and pass `check`, or the figure would time an error path. */
+  status: number;
+  check?: (text: string) => boolean;
+}
+
+/** Worker variables and local D1 for instances that run the Worker's own fetch handler. */
+export interface ColdRequestEnvironment {
+  /** `wrangler ... --persist-to` directory holding the migrated, seeded local D1. */
+  persistTo: string;
+  /** The D1 database_id of wrangler.jsonc (the key of the persisted database file). */
+  databaseId: string;
+  bindings: Record<string, string>;
+}
+
 async function firstRequest(
   bundle: string | null,
   compatibilityDate: string,
-): Promise<{ first: number; second: number; firstCpu: number }> {
+  cold?: { request: ColdRequest; environment: ColdRequestEnvironment },
+): Promise<{ first: number; second: number; firstCpu: number; secondCpu: number }> {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
   const importPath = bundle === null ? './empty.js' : './worker.js';
+  // With a cold request, the entry hands the request to the Worker's own fetch handler right
+  // after importing it, so the figure is module evaluation plus that first request.
+  const entry = cold
+    ? `export default { async fetch(request, env, ctx) { const worker = await import(${JSON.stringify(importPath)}); return worker.default.fetch(request, env, ctx); } };`
+    : `export default { async fetch() { await import(${JSON.stringify(importPath)}); return new Response('ok'); } };`;
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       compatibilityDate,
       modulesRoot: '/',
       modules: [
-        {
-          type: 'ESModule',
-          path: '/entry.mjs',
-          contents: `export default { async fetch() { await import(${JSON.stringify(importPath)}); return new Response('ok'); } };`,
-        },
+        { type: 'ESModule', path: '/entry.mjs', contents: entry },
         { type: 'ESModule', path: '/worker.js', contents: bundle ?? 'export default {};' },
         { type: 'ESModule', path: '/empty.js', contents: 'export default {};' },
       ],
+      ...(cold
+        ? {
+            bindings: cold.environment.bindings,
+            d1Databases: { DB: cold.environment.databaseId },
+            resourcePersistencePath: join(cold.environment.persistTo, 'v3'),
+          }
+        : {}),
     }),
   );
+  const send = async () => {
+    const request = cold?.request;
+    const response = await mf.dispatchFetch(`http://127.0.0.1${request?.path ?? '/'}`, {
+      method: request?.method ?? 'GET',
+      headers: request?.headers,
+      body: request?.body,
+    });
+    const text = await response.text();
+    if (request && (response.status !== request.status || request.check?.(text) === false)) {
+      throw new Error(`${request.label}: status ${response.status}: ${text.slice(0, 300)}`);
+    }
+  };
   try {
     await mf.ready;
-    const cpuBefore = workerdCpuMs();
+    let cpuBefore = workerdCpuMs();
     let started = performance.now();
-    await (await mf.dispatchFetch('http://127.0.0.1/')).text();
+    await send();
     const first = performance.now() - started;
     const firstCpu = workerdCpuMs() - cpuBefore;
+    cpuBefore = workerdCpuMs();
     started = performance.now();
-    await (await mf.dispatchFetch('http://127.0.0.1/')).text();
-    return { first, second: performance.now() - started, firstCpu };
+    await send();
+    return {
+      first,
+      second: performance.now() - started,
+      firstCpu,
+      secondCpu: workerdCpuMs() - cpuBefore,
+    };
   } finally {
     await mf.dispose();
   }
+}
+
+export interface ColdRequestEvaluation {
+  label: string;
+  /** Per round: first request to a fresh instance (Worker imported on it) minus the empty one. */
+  wall: Summary;
+  cpu: Summary;
+  cpuSamples: number[];
+  /** The same request sent again to that instance: what it costs once warm (CPU, not subtracted). */
+  warmCpu: Summary;
 }
 
 export interface BundleEvaluation {
@@ -259,53 +317,94 @@ export interface BundleEvaluation {
   /** The same difference in workerd CPU time (all threads), less disturbed by a loaded machine. */
   moduleEvaluationCpu: Summary;
   cpuSamples: number[];
+  /** One entry per `cold.requests`, in that order. */
+  coldRequests: ColdRequestEvaluation[];
 }
 
 /**
  * Module evaluation of several bundles measured side by side: each round starts one fresh
  * instance per bundle and one importing an empty module, in an order that rotates every round
  * (so no bundle always runs first, or right after the baseline), and subtracts that round's
- * baseline. Same machine, same minutes: the ratios are what to read.
+ * baseline. With `cold`, each round also starts one fresh instance per bundle and request whose
+ * first request runs the Worker's handler (module evaluation + that first request), in the same
+ * rotation. Same machine, same minutes: the ratios are what to read.
  */
 export async function compareModuleEvaluation(
   bundles: readonly { label: string; code: string }[],
   rounds: number,
   compatibilityDate: string,
   signal?: AbortSignal,
+  cold?: { environment: ColdRequestEnvironment; requests: readonly ColdRequest[] },
 ): Promise<{ baseline: Summary; baselineCpu: Summary; bundles: BundleEvaluation[] }> {
-  const samples = bundles.map(() => [] as number[]);
-  const cpuSamples = bundles.map(() => [] as number[]);
-  const baseline: number[] = [];
-  const baselineCpu: number[] = [];
-  const slots = [null, ...bundles.map((_, index) => index)];
+  const requests = cold?.requests ?? [];
+  type Slot = { bundle: number; request: number | null } | null;
+  const key = (slot: Slot) => (slot === null ? 'empty' : `${slot.bundle}:${slot.request ?? '-'}`);
+  const slots: Slot[] = [null];
+  for (const [bundle] of bundles.entries()) {
+    slots.push({ bundle, request: null });
+    for (const [request] of requests.entries()) slots.push({ bundle, request });
+  }
+  const wall = new Map<string, number[]>();
+  const cpu = new Map<string, number[]>();
+  const warmCpu = new Map<string, number[]>();
+  const push = (map: Map<string, number[]>, slot: Slot, value: number) => {
+    const list = map.get(key(slot)) ?? [];
+    list.push(value);
+    map.set(key(slot), list);
+  };
   // One warm-up round, not recorded: the first Miniflare start of a process pays for loading it.
   await firstRequest(null, compatibilityDate);
   for (let round = 0; round < rounds; round++) {
     signal?.throwIfAborted();
-    const order = slots.map((_, i) => slots[(i + round) % slots.length] as number | null);
-    const firsts = new Map<number | null, { first: number; firstCpu: number }>();
+    const order = slots.map((_, i) => slots[(i + round) % slots.length] as Slot);
+    const results = new Map<string, Awaited<ReturnType<typeof firstRequest>>>();
     for (const slot of order) {
-      const code = slot === null ? null : (bundles[slot]?.code ?? null);
-      firsts.set(slot, await firstRequest(code, compatibilityDate));
+      const code = slot === null ? null : (bundles[slot.bundle]?.code ?? null);
+      const request = slot?.request == null ? undefined : requests[slot.request];
+      results.set(
+        key(slot),
+        await firstRequest(
+          code,
+          compatibilityDate,
+          request && cold ? { request, environment: cold.environment } : undefined,
+        ),
+      );
     }
-    const empty = firsts.get(null) ?? { first: 0, firstCpu: 0 };
-    baseline.push(empty.first);
-    baselineCpu.push(empty.firstCpu);
-    for (const [index, list] of samples.entries()) {
-      list.push((firsts.get(index)?.first ?? 0) - empty.first);
-      cpuSamples[index]?.push((firsts.get(index)?.firstCpu ?? 0) - empty.firstCpu);
+    const empty = results.get('empty') ?? { first: 0, firstCpu: 0, second: 0, secondCpu: 0 };
+    push(wall, null, empty.first);
+    push(cpu, null, empty.firstCpu);
+    for (const slot of slots) {
+      if (slot === null) continue;
+      const result = results.get(key(slot));
+      push(wall, slot, (result?.first ?? 0) - empty.first);
+      push(cpu, slot, (result?.firstCpu ?? 0) - empty.firstCpu);
+      push(warmCpu, slot, result?.secondCpu ?? 0);
     }
   }
+  const of = (map: Map<string, number[]>, slot: Slot) => map.get(key(slot)) ?? [];
   return {
-    baseline: summarize(baseline),
-    baselineCpu: summarize(baselineCpu),
-    bundles: bundles.map((bundle, index) => ({
-      label: bundle.label,
-      bytes: Buffer.byteLength(bundle.code),
-      moduleEvaluation: summarize(samples[index] ?? []),
-      samples: samples[index] ?? [],
-      moduleEvaluationCpu: summarize(cpuSamples[index] ?? []),
-      cpuSamples: cpuSamples[index] ?? [],
-    })),
+    baseline: summarize(of(wall, null)),
+    baselineCpu: summarize(of(cpu, null)),
+    bundles: bundles.map((bundle, index) => {
+      const slot = { bundle: index, request: null };
+      return {
+        label: bundle.label,
+        bytes: Buffer.byteLength(bundle.code),
+        moduleEvaluation: summarize(of(wall, slot)),
+        samples: of(wall, slot),
+        moduleEvaluationCpu: summarize(of(cpu, slot)),
+        cpuSamples: of(cpu, slot),
+        coldRequests: requests.map((request, requestIndex) => {
+          const at = { bundle: index, request: requestIndex };
+          return {
+            label: request.label,
+            wall: summarize(of(wall, at)),
+            cpu: summarize(of(cpu, at)),
+            cpuSamples: of(cpu, at),
+            warmCpu: summarize(of(warmCpu, at)),
+          };
+        }),
+      };
+    }),
   };
 }

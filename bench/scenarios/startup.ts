@@ -5,7 +5,11 @@
 // --outdir` (the base from `git archive <ref>` into the work directory, with this checkout's
 // node_modules). Then, in rounds whose order rotates, a fresh workerd (Miniflare) per bundle and
 // one importing an empty module: first-request time minus the empty one's is parse + compile +
-// evaluation of the Worker. Last, `wrangler check startup --worker <bundle>` profiles each bundle
+// evaluation of the Worker. In the same rounds, a fresh workerd per bundle and request whose first
+// request runs the Worker's handler with production's variables and the runner's seeded local D1:
+// the cold first GraphQL request (`{ viewer { id name } }`) and the cold first REST request
+// (`GET /api/models`), each minus the empty one, i.e. module evaluation + everything that first
+// request builds and runs. Last, `wrangler check startup --worker <bundle>` profiles each bundle
 // (3 runs each, alternating) and names where the CPU went.
 //
 //   npx node bench/run.ts startup                 # against main
@@ -17,6 +21,7 @@ import { join } from 'node:path';
 import type { Scenario } from '../lib/scenario.ts';
 import {
   type CheckStartupResult,
+  type ColdRequest,
   checkStartup,
   compareModuleEvaluation,
   WATCHED_FUNCTIONS,
@@ -25,6 +30,39 @@ import { ms, summarize, table } from '../lib/stats.ts';
 import { mustRunWrangler, REPO_ROOT } from '../lib/wrangler.ts';
 
 const PROFILE_RUNS = 3;
+
+/** Production's variables (wrangler.jsonc env.production), without the rate limiter's binding. */
+const PRODUCTION_VARS: Record<string, string> = {
+  ENVIRONMENT: 'production',
+  LINEAGE_NODE_BUDGET: '100000',
+  EXPOSE_ERRORS: 'false',
+  GRAPHQL_INTROSPECTION: 'false',
+  GRAPHIQL: 'false',
+  PERSISTED_OPERATIONS: 'allow',
+  CORS_ORIGINS: '',
+  RATE_LIMIT: 'off',
+};
+
+function coldRequests(token: string): ColdRequest[] {
+  const authorization = `Bearer ${token}`;
+  return [
+    {
+      label: 'cold first GraphQL request `{ viewer { id name } }`',
+      path: '/graphql',
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ viewer { id name } }' }),
+      status: 200,
+      check: (text) => text.includes('"viewer"') && !text.includes('"errors"'),
+    },
+    {
+      label: 'cold first REST request `GET /api/models`',
+      path: '/api/models',
+      headers: { authorization },
+      status: 200,
+    },
+  ];
+}
 
 interface Built {
   label: string;
@@ -110,11 +148,15 @@ export const scenario: Scenario = {
       join(context.workDir, 'dist-current'),
     );
 
-    context.log(`Module evaluation: ${rounds} rotating rounds of 3 fresh workerd instances`);
+    context.log(
+      `Module evaluation and cold first requests: ${rounds} rotating rounds of 7 fresh workerd instances`,
+    );
+    const config = readFileSync(join(REPO_ROOT, 'wrangler.jsonc'), 'utf8');
     const compatibilityDate =
-      /"compatibility_date"\s*:\s*"([\d-]+)"/.exec(
-        readFileSync(join(REPO_ROOT, 'wrangler.jsonc'), 'utf8'),
-      )?.[1] ?? '2026-11-01';
+      /"compatibility_date"\s*:\s*"([\d-]+)"/.exec(config)?.[1] ?? '2026-11-01';
+    // The local (top-level) database the runner migrated and seeded.
+    const databaseId = /"database_id"\s*:\s*"([^"]+)"/.exec(config)?.[1] ?? '';
+    const requests = coldRequests(context.seed.token);
     const evaluation = await compareModuleEvaluation(
       [
         { label: base.label, code: base.code },
@@ -123,6 +165,10 @@ export const scenario: Scenario = {
       rounds,
       compatibilityDate,
       context.signal,
+      {
+        environment: { persistTo: context.persistTo, databaseId, bindings: PRODUCTION_VARS },
+        requests,
+      },
     );
     const [baseEval, currentEval] = evaluation.bundles;
     // Per-round ratios as well as the ratio of medians: a round shares the machine's state.
@@ -191,6 +237,39 @@ export const scenario: Scenario = {
         `${ms(currentEval?.moduleEvaluationCpu.min)} / ${ms(currentEval?.moduleEvaluationCpu.max)}`,
         `per-round ratio median ${summarize(cpuRoundRatios).p50.toFixed(2)}`,
       ],
+      ...requests.flatMap((request, index) => {
+        const b = baseEval?.coldRequests[index];
+        const c = currentEval?.coldRequests[index];
+        const perRound = (c?.cpuSamples ?? []).map(
+          (value, round) => value / (b?.cpuSamples[round] ?? Number.NaN),
+        );
+        return [
+          [
+            `${request.label}, workerd CPU time, median of ${rounds}`,
+            ms(b?.cpu.p50),
+            ms(c?.cpu.p50),
+            ratio(c?.cpu.p50, b?.cpu.p50),
+          ],
+          [
+            '  min / max',
+            `${ms(b?.cpu.min)} / ${ms(b?.cpu.max)}`,
+            `${ms(c?.cpu.min)} / ${ms(c?.cpu.max)}`,
+            `per-round ratio median ${summarize(perRound).p50.toFixed(2)}`,
+          ],
+          [
+            '  wall time, median',
+            ms(b?.wall.p50),
+            ms(c?.wall.p50),
+            ratio(c?.wall.p50, b?.wall.p50),
+          ],
+          [
+            '  the same request again, warm (CPU, not subtracted)',
+            ms(b?.warmCpu.p50),
+            ms(c?.warmCpu.p50),
+            ratio(c?.warmCpu.p50, b?.warmCpu.p50),
+          ],
+        ];
+      }),
       [
         `wrangler check startup: active CPU, median of ${PROFILE_RUNS}`,
         ms(baseActive.p50),

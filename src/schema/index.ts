@@ -1,3 +1,4 @@
+import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
 import { synchronousNodeIds } from './lib/nodes.ts';
 import './scalars.ts';
@@ -105,4 +106,16 @@ builder.mutationType({ description: 'Every change, as one logical action per mut
 
 // Not sorted here (Pothos sorts unless told not to): sorting rebuilds every type, 10-15 ms of each
 // cold start, and only the printed schema.graphql needs it (scripts/print-schema.ts sorts).
-export const schema = synchronousNodeIds(builder.toSchema({ sortSchema: false }));
+export const schema = assumeValid(synchronousNodeIds(builder.toSchema({ sortSchema: false })));
+
+/**
+ * Marks the schema as validated, as `new GraphQLSchema({ assumeValid: true })` would (Pothos
+ * passes no such option): otherwise graphql validates the whole type system again on the first
+ * operation of every isolate (assertValidSchema, part of each cold GraphQL request), although the
+ * code builds the same schema every time. test/graphql/schema.test.ts validates a copy of it
+ * instead. Should graphql rename its cache field, this is a no-op and validation runs as before.
+ */
+function assumeValid(built: GraphQLSchema): GraphQLSchema {
+  (built as { __validationErrors?: readonly GraphQLError[] }).__validationErrors = [];
+  return built;
+}

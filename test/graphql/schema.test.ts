@@ -1,10 +1,12 @@
 import {
+  GraphQLSchema,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
   isObjectType,
   lexicographicSortSchema,
   printSchema,
+  validateSchema,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import committedSchema from '../../schema.graphql?raw';
@@ -13,6 +15,13 @@ import { schema } from '../../src/schema/index.ts';
 describe('schema.graphql', () => {
   it('matches the schema printed from the code (run `npm run schema:print` after changes)', () => {
     expect(committedSchema).toBe(`${printSchema(lexicographicSortSchema(schema))}\n`);
+  });
+
+  it('is a valid type system (the Worker skips this check at startup: src/schema/index.ts)', () => {
+    // Given a copy of the schema graphql has not been told is valid
+    const copy = new GraphQLSchema({ ...schema.toConfig(), assumeValid: false });
+    // Then graphql's own schema validation finds nothing
+    expect(validateSchema(copy).map((error) => error.message)).toEqual([]);
   });
 
   it('describes every type, field, argument and enum value', () => {
