@@ -22,7 +22,7 @@ import type {
   StartedServer,
   StartupResults,
 } from './lib/scenario.ts';
-import { iso, newApiToken, SqlWriter, Uuid7Clock } from './lib/sql.ts';
+import { organizationSeedSql } from './lib/sql.ts';
 import { checkStartup, measureModuleEvaluation, WATCHED_FUNCTIONS } from './lib/startup.ts';
 import { ms, summarize, table } from './lib/stats.ts';
 import { type DevServer, mustRunWrangler, REPO_ROOT, startDev } from './lib/wrangler.ts';
@@ -229,38 +229,15 @@ let serverReloads = 0;
 
 /** The organization, admin user and token every scenario starts from. */
 function seedSql() {
-  const clock = new Uuid7Clock();
   const createdAtMs = Date.now() - 40 * 24 * 3600_000;
-  const org = clock.next(createdAtMs);
-  const user = clock.next(createdAtMs + 1000);
-  const tokenRow = clock.next(createdAtMs + 2000);
-  const { token, prefix, hash } = newApiToken();
-  const sql = new SqlWriter();
-  sql.insert('organization', { id: org.id, name: 'bench-org', created_at: iso(org.ms) });
-  sql.insert('user', {
-    id: user.id,
-    org_id: org.id,
-    name: 'Bench Admin',
+  const { sql, orgId, userId, token } = organizationSeedSql({
+    name: 'bench-org',
+    adminName: 'Bench Admin',
     email: 'bench-admin@example.com',
-    role: 'ADMIN',
-    created_at: iso(user.ms),
-    created_by: null,
+    tokenName: 'bench',
+    createdAtMs,
   });
-  sql.insert('api_token', {
-    id: tokenRow.id,
-    org_id: org.id,
-    user_id: user.id,
-    name: 'bench',
-    token_hash: hash,
-    prefix,
-    created_at: iso(tokenRow.ms),
-    created_by: user.id,
-    expires_at: null,
-    revoked_at: null,
-    // Recent, so the first requests do not also record last use (an extra write off the path).
-    last_used_at: new Date().toISOString(),
-  });
-  return { sql: sql.toSql(), seed: { orgId: org.id, userId: user.id, token, createdAtMs } };
+  return { sql, seed: { orgId, userId, token, createdAtMs } };
 }
 
 function formatStartup({ checkStartup: checks, moduleEvaluation: m }: StartupResults): string {

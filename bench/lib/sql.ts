@@ -103,3 +103,47 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * SQL for one organization with an admin user and an API token (scenarios write it before the
+ * server starts). The token's last use is recent, so the first requests do not also record it
+ * (an extra write off the request path).
+ */
+export function organizationSeedSql(options: {
+  name: string;
+  adminName: string;
+  email: string;
+  tokenName: string;
+  createdAtMs: number;
+}) {
+  const clock = new Uuid7Clock();
+  const org = clock.next(options.createdAtMs);
+  const user = clock.next(options.createdAtMs + 1000);
+  const tokenRow = clock.next(options.createdAtMs + 2000);
+  const { token, prefix, hash } = newApiToken();
+  const sql = new SqlWriter();
+  sql.insert('organization', { id: org.id, name: options.name, created_at: iso(org.ms) });
+  sql.insert('user', {
+    id: user.id,
+    org_id: org.id,
+    name: options.adminName,
+    email: options.email,
+    role: 'ADMIN',
+    created_at: iso(user.ms),
+    created_by: null,
+  });
+  sql.insert('api_token', {
+    id: tokenRow.id,
+    org_id: org.id,
+    user_id: user.id,
+    name: options.tokenName,
+    token_hash: hash,
+    prefix,
+    created_at: iso(tokenRow.ms),
+    created_by: user.id,
+    expires_at: null,
+    revoked_at: null,
+    last_used_at: new Date().toISOString(),
+  });
+  return { sql: sql.toSql(), orgId: org.id, userId: user.id, token };
+}

@@ -10,7 +10,7 @@
 //      budget path's calls per second over today's.
 import type { Client } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
-import { iso, newApiToken, SqlWriter, Uuid7Clock } from '../lib/sql.ts';
+import { organizationSeedSql } from '../lib/sql.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
 
 const SIZES = {
@@ -176,37 +176,14 @@ async function budgetFigures(client: Client, budgetId: string, modelId: string) 
 
 /** A second organization (no budgets) with an admin token, written before the server starts. */
 async function seedPlainOrganization(context: ScenarioContext): Promise<string> {
-  const clock = new Uuid7Clock();
-  const at = Date.now() - 86_400_000;
-  const org = clock.next(at);
-  const user = clock.next(at + 1);
-  const tokenRow = clock.next(at + 2);
-  const { token, prefix, hash } = newApiToken();
-  const sql = new SqlWriter();
-  sql.insert('organization', { id: org.id, name: 'bench-plain-org', created_at: iso(org.ms) });
-  sql.insert('user', {
-    id: user.id,
-    org_id: org.id,
-    name: 'Plain Admin',
+  const { sql, token } = organizationSeedSql({
+    name: 'bench-plain-org',
+    adminName: 'Plain Admin',
     email: 'plain-admin@example.com',
-    role: 'ADMIN',
-    created_at: iso(user.ms),
-    created_by: null,
+    tokenName: 'plain',
+    createdAtMs: Date.now() - 86_400_000,
   });
-  sql.insert('api_token', {
-    id: tokenRow.id,
-    org_id: org.id,
-    user_id: user.id,
-    name: 'plain',
-    token_hash: hash,
-    prefix,
-    created_at: iso(tokenRow.ms),
-    created_by: user.id,
-    expires_at: null,
-    revoked_at: null,
-    last_used_at: new Date().toISOString(),
-  });
-  await context.execSql('plain-org', sql.toSql());
+  await context.execSql('plain-org', sql);
   return token;
 }
 
