@@ -458,7 +458,11 @@ describe('a cursor of a stored walk, through the API', () => {
     const tampered = await send(graph.org.tokens.VIEWER, {
       id: graph.gid('v3'),
       direction: 'BOTH',
-      after: walkCursor({ walkId: `${position?.walkId.slice(0, -1)}0`, segment: 2 }),
+      // One character changed (never to itself: an id ending in 0 would stay the same).
+      after: walkCursor({
+        walkId: `${position?.walkId.slice(0, -1)}${position?.walkId.endsWith('0') ? '1' : '0'}`,
+        segment: 2,
+      }),
     });
     const skipped = await send(graph.org.tokens.VIEWER, {
       id: graph.gid('v3'),
