@@ -3,8 +3,9 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
+import { findPathBetween } from '../../src/registry/lineage/lineage-path.service.ts';
 import { findLineagePath, PATH_WALK_STAGES } from '../../src/registry/lineage/traversal.service.ts';
-import { seedDataset, seedModel, seedVersion } from '../helpers/fixtures.ts';
+import { seedDataset, seedModel, seedVersion, serviceDeps, viewerOf } from '../helpers/fixtures.ts';
 import { createTestOrg, gql } from '../helpers/graphql.ts';
 import { givenChain } from './given-graphs.ts';
 
@@ -104,6 +105,32 @@ describe('lineagePath walks', () => {
     expect(walks).toHaveLength(3);
     expect(walks[1]).toBeLessThanOrEqual(PATH_WALK_STAGES[0]);
     expect(walks[2]).toBe(hops + 1);
+  });
+
+  it('finds a target past one request’s edge rows, walking on segment by segment', async () => {
+    // given a dataset 121 hops upstream of the tip, and a budget of 50 edge rows per request
+    const hops = 120;
+    const { org, tip, dataset } = await givenLongChainNearTarget(hops, hops);
+    const request = {
+      from: { kind: 'ModelVersion' as const, id: tip.id },
+      to: { kind: 'Dataset' as const, id: dataset.id },
+      edgeRowBudget: 50,
+    };
+
+    // when / then: the whole path, its edges in order from the tip
+    const path = await findPathBetween(serviceDeps(), viewerOf(org), request);
+    expect(path?.edges).toHaveLength(hops + 1);
+    expect(path?.edges[0]?.from.id).toBe(tip.id);
+    expect(path?.edges.at(-1)?.to.id).toBe(dataset.id);
+    for (const [index, edge] of (path?.edges ?? []).entries()) {
+      if (index > 0) expect(edge.from.id).toBe(path?.edges[index - 1]?.to.id);
+    }
+    // the staged walks alone stop at the budget and would answer "not connected"
+    expect(await findLineagePath(createDb(env.DB), org.orgId, request)).toBeNull();
+    // and with maxDepth short of the target, still null
+    expect(
+      await findPathBetween(serviceDeps(), viewerOf(org), { ...request, maxDepth: hops }),
+    ).toBeNull();
   });
 
   it('refuses paths longer than maxDepth, through the API', async () => {

@@ -791,6 +791,13 @@ export async function findLineagePath(
     maxDepth?: number | null;
     nodeBudget?: number;
     edgeRowBudget?: number;
+    /**
+     * Searches a direction whose walk the edge-row budget cut (lineage-path.service.ts walks its
+     * stored-frontier segments); without it such a direction counts as not reaching `to`.
+     */
+    beyondRowBudget?: (
+      direction: 'DOWNSTREAM' | 'UPSTREAM',
+    ) => Promise<{ edges: LineageEdgeEntry[]; walk: LineageWalk } | null>;
   },
 ): Promise<{ edges: LineageEdgeEntry[]; walk: LineageWalk } | null> {
   validateMaxDepth(request.maxDepth, ['maxDepth']);
@@ -821,6 +828,12 @@ export async function findLineagePath(
       rootExists = true;
       const edges = pathTo(walk, request.to.id);
       if (edges) return { edges, walk };
+      // Cut by the edge-row budget: the rest of this direction is past one request's rows.
+      if (walk.overflow) {
+        const found = await request.beyondRowBudget?.(direction);
+        if (found) return found;
+        break;
+      }
       // The whole walk (within maxDepth) without the target: not this way.
       if (!walk.isTruncated || walk.nodes.length < nodeBudget) break;
     }

@@ -1,11 +1,8 @@
 // The shortest lineage path between two nodes (lineagePath).
 import { decodeNodeId } from '../../global-id.ts';
 import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
-import {
-  findLineagePath,
-  type LineageEdgeEntry,
-  type LineageWalk,
-} from '../../registry/lineage/traversal.service.ts';
+import { findPathBetween } from '../../registry/lineage/lineage-path.service.ts';
+import type { LineageEdgeEntry, LineageWalk } from '../../registry/lineage/traversal.service.ts';
 import { builder } from '../builder.ts';
 import { loadNode } from '../lib/nodes.ts';
 import { withUserErrors } from '../lib/user-errors.ts';
@@ -56,7 +53,7 @@ builder.queryField('lineagePath', (t) =>
     },
     resolve: (_root, args, context) =>
       withUserErrors(() =>
-        findLineagePath(context.db, context.viewer.orgId, {
+        findPathBetween(context.deps, context.viewer, {
           from: decodeNodeId(args.from, NODE_KINDS, ['from']),
           to: decodeNodeId(args.to, NODE_KINDS, ['to']),
           edgeTypes: args.edgeTypes,
