@@ -7,12 +7,11 @@ import type { Deps } from '../deps.ts';
 import type { EdgeType } from '../lineage/lineage.ts';
 import {
   type LineageEdgeEntry,
-  type LineageNodeEntry,
   type LineageWalk,
   type NodeRef,
   pathTo,
 } from '../lineage/traversal.service.ts';
-import { walkEverySegment } from '../lineage/walk-segments.service.ts';
+import { walkShortestPathTree } from '../lineage/walk-segments.service.ts';
 import { findModelsByIds, findVersionsByIds } from '../model/model.repository.ts';
 import { type Model, type ModelVersion, toModel, toModelVersion } from '../model/model.ts';
 
@@ -67,41 +66,15 @@ export async function analyzeImpact(
 ): Promise<ImpactReport> {
   const { db } = deps;
   const { orgId } = viewer;
-  const nodes: LineageNodeEntry[] = [];
-  const parents = new Map<string, LineageEdgeEntry>();
-  let single: LineageWalk | null = null;
-  const summary = await walkEverySegment(
-    deps,
-    viewer,
-    {
-      root: request.root,
-      rootPath: ['of'],
-      direction: 'DOWNSTREAM',
-      edgeTypes: IMPACT_EDGE_TYPES,
-      maxDepth: request.maxDepth,
-      nodeBudget: request.nodeBudget,
-      edgeRowBudget: request.edgeRowBudget,
-    },
-    (page) => {
-      if (page.segmentCut === undefined && !page.hasNextPage) {
-        // The walk held whole (the usual case): keep it as it is.
-        single = page.walk;
-        return;
-      }
-      for (const node of page.nodes) nodes.push(node);
-      for (const [id, edge] of page.walk.parents) parents.set(id, edge);
-    },
-  );
-  const walk: LineageWalk = single ?? {
+  const walk = await walkShortestPathTree(deps, viewer, {
     root: request.root,
-    nodes: nodes.sort(byDepthThenId),
-    edges: [],
-    depthReached: summary.depthReached,
-    isTruncated: summary.isTruncated,
-    parents,
-    edgeDetails: null,
-    overflow: null,
-  };
+    rootPath: ['of'],
+    direction: 'DOWNSTREAM',
+    edgeTypes: IMPACT_EDGE_TYPES,
+    maxDepth: request.maxDepth,
+    nodeBudget: request.nodeBudget,
+    edgeRowBudget: request.edgeRowBudget,
+  });
   const affected = walk.nodes.filter((node) => node.id !== walk.root.id);
   const versionIds = affected.filter((node) => node.kind === 'ModelVersion').map((node) => node.id);
   const deploymentNodes = affected.filter((node) => node.kind === 'Deployment');
@@ -155,8 +128,4 @@ export async function analyzeImpact(
     affectedDeployments,
     ownerIds: [...owners].sort(),
   };
-}
-
-function byDepthThenId(a: LineageNodeEntry, b: LineageNodeEntry) {
-  return a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -1,19 +1,18 @@
 // lineagePath past one request's edge rows: findLineagePath walks each direction in growing node
 // budgets; when even the request's walk is cut by the edge-row budget, the direction is walked on
-// segment by segment from a stored frontier (walkEverySegment, as impact does), keeping only the
-// shortest-path tree, so a far target is found instead of answered as "not connected".
+// segment by segment from a stored frontier (walkShortestPathTree, as impact does), keeping only
+// the shortest-path tree, so a far target is found instead of answered as "not connected".
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Deps } from '../deps.ts';
 import type { EdgeType } from './lineage.ts';
 import {
   findLineagePath,
   type LineageEdgeEntry,
-  type LineageNodeEntry,
   type LineageWalk,
   type NodeRef,
   pathTo,
 } from './traversal.service.ts';
-import { walkEverySegment } from './walk-segments.service.ts';
+import { walkShortestPathTree } from './walk-segments.service.ts';
 
 export interface LineagePathRequest {
   from: NodeRef;
@@ -32,37 +31,16 @@ export function findPathBetween(
   return findLineagePath(deps.db, viewer.orgId, {
     ...request,
     beyondRowBudget: async (direction) => {
-      const nodes: LineageNodeEntry[] = [];
-      const parents = new Map<string, LineageEdgeEntry>();
-      const summary = await walkEverySegment(
-        deps,
-        viewer,
-        {
-          root: request.from,
-          rootPath: ['from'],
-          rootExists: true,
-          direction,
-          edgeTypes: request.edgeTypes,
-          maxDepth: request.maxDepth,
-          nodeBudget: request.nodeBudget,
-          edgeRowBudget: request.edgeRowBudget,
-        },
-        (page) => {
-          for (const node of page.nodes) nodes.push(node);
-          for (const [id, edge] of page.walk.parents) parents.set(id, edge);
-        },
-      );
-      const walk: LineageWalk = {
+      const walk = await walkShortestPathTree(deps, viewer, {
         root: request.from,
-        // Depth-0 nodes first: pathTo reads the roots from the front of the list.
-        nodes: nodes.sort((a, b) => a.depth - b.depth),
-        edges: [],
-        depthReached: summary.depthReached,
-        isTruncated: summary.isTruncated,
-        parents,
-        edgeDetails: null,
-        overflow: null,
-      };
+        rootPath: ['from'],
+        rootExists: true,
+        direction,
+        edgeTypes: request.edgeTypes,
+        maxDepth: request.maxDepth,
+        nodeBudget: request.nodeBudget,
+        edgeRowBudget: request.edgeRowBudget,
+      });
       const edges = pathTo(walk, request.to.id);
       return edges ? { edges, walk } : null;
     },

@@ -373,7 +373,10 @@ export function edgeDetailsOf(
   return found;
 }
 
-function byDepthThenId(a: { depth: number; id: string }, b: { depth: number; id: string }) {
+export function byDepthThenId(
+  a: { depth: number; id: string },
+  b: { depth: number; id: string },
+): number {
   return a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 

@@ -18,11 +18,13 @@ import {
   walkCursor,
 } from './pages.ts';
 import {
+  byDepthThenId,
   DEFAULT_NODE_BUDGET,
   directionsOf,
   type EdgeDetailText,
   edgeRowBudgetOf,
   edgeTypesOf,
+  type LineageEdgeEntry,
   type LineageNodeEntry,
   type LineageRequest,
   type LineageWalk,
@@ -195,6 +197,43 @@ export async function walkEverySegment(
     isTruncated: (page.segmentCut ?? page.isTruncated) || stoppedEarly,
     segments,
   };
+}
+
+/**
+ * The whole walk's nodes and shortest-path tree (parents) without its edge rows, for callers that
+ * follow paths through it (impact's paths to deployments, lineagePath): the walk as it is when
+ * one request holds it, else assembled from every segment (walkEverySegment), one page's rows at
+ * a time. `edges` is empty in the assembled case.
+ */
+export async function walkShortestPathTree(
+  deps: Pick<Deps, 'db' | 'd1'>,
+  viewer: Viewer,
+  request: LineageRequest,
+): Promise<LineageWalk> {
+  const nodes: LineageNodeEntry[] = [];
+  const parents = new Map<string, LineageEdgeEntry>();
+  let single: LineageWalk | null = null;
+  const summary = await walkEverySegment(deps, viewer, request, (page) => {
+    if (page.segmentCut === undefined && !page.hasNextPage) {
+      // The walk held whole (the usual case): keep it as it is.
+      single = page.walk;
+      return;
+    }
+    for (const node of page.nodes) nodes.push(node);
+    for (const [id, edge] of page.walk.parents) parents.set(id, edge);
+  });
+  return (
+    single ?? {
+      root: request.root,
+      nodes: nodes.sort(byDepthThenId),
+      edges: [],
+      depthReached: summary.depthReached,
+      isTruncated: summary.isTruncated,
+      parents,
+      edgeDetails: null,
+      overflow: null,
+    }
+  );
 }
 
 async function storeWalk(
