@@ -12,6 +12,7 @@ import {
 import type {
   BudgetTerms,
   PeriodState,
+  ReconcileResult,
   ReleaseRequest,
   ReserveRequest,
   ReserveResult,
@@ -71,21 +72,29 @@ export class BudgetCounter extends DurableObject<Env> {
     return periodState(this.sql, period.start);
   }
 
-  async claimThresholds(
-    terms: BudgetTerms,
-    period: { start: string; end: string },
-    holder: string,
-  ): Promise<number[]> {
-    await this.ensurePeriod(terms, period.start, period.end);
-    return claimReached(this.sql, terms, period.start, holder);
-  }
-
   /**
    * Checks reservations made before `before` against D1 (the scheduled job): recorded ones are
    * forgotten, so the object's storage holds only recent calls; those D1 never got (a Worker died
-   * between reservation and batch) give their cost back.
+   * between reservation and batch) give their cost back. Then the period's spend is read (seeded
+   * from D1 if the object lost its state) and the thresholds it reaches that no call announced are
+   * marked for `holder`: the job's whole catch-up in one round trip.
    */
-  async settle(terms: BudgetTerms, before: string): Promise<SettleResult> {
+  async reconcile(
+    terms: BudgetTerms,
+    period: { start: string; end: string },
+    before: string,
+    holder: string,
+  ): Promise<ReconcileResult> {
+    const settled = await this.settle(terms, before);
+    await this.ensurePeriod(terms, period.start, period.end);
+    return {
+      settled,
+      spentUsd: periodState(this.sql, period.start).spentUsd,
+      thresholds: claimReached(this.sql, terms, period.start, holder),
+    };
+  }
+
+  private async settle(terms: BudgetTerms, before: string): Promise<SettleResult> {
     const total = { forgotten: 0, released: 0, releasedUsd: 0 };
     const db = createDb(this.env.DB);
     for (;;) {

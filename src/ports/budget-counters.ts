@@ -12,8 +12,7 @@ export function durableBudgetCounters(
     reserve: (request) => stub(request.terms.id).reserve(request),
     release: (budgetId, request) => stub(budgetId).release(request),
     state: (terms, period) => stub(terms.id).state(terms, period),
-    claimThresholds: (terms, period, holder) =>
-      stub(terms.id).claimThresholds(terms, period, holder),
-    settle: (terms, before) => stub(terms.id).settle(terms, before),
+    reconcile: (terms, period, before, holder) =>
+      stub(terms.id).reconcile(terms, period, before, holder),
   };
 }

@@ -450,24 +450,20 @@ export async function announceReachedThresholds(
       budgets.map(async (budget) => {
         const range = periodOf(budget.period, at);
         const period = { start: range.start.toISOString(), end: range.end.toISOString() };
-        // First, reservations old enough to have landed: those D1 never got give their cost
-        // back, so the spend the thresholds are read from is D1's.
-        const settled = await deps.budgetCounters.settle(
+        // Reservations old enough to have landed are settled first: those D1 never got give
+        // their cost back, so the spend the thresholds are read from is D1's.
+        const { settled, spentUsd, thresholds } = await deps.budgetCounters.reconcile(
           termsOf(budget),
+          period,
           settleBefore.toISOString(),
+          holder,
         );
         if (settled.released > 0) {
           console.warn(
             `budgets: ${settled.released} reservation(s) of budget ${budget.id} never recorded, ${round(settled.releasedUsd)} USD given back`,
           );
         }
-        const state = await deps.budgetCounters.state(termsOf(budget), period);
-        const thresholds = await deps.budgetCounters.claimThresholds(
-          termsOf(budget),
-          period,
-          holder,
-        );
-        return { budget, period, thresholds, spentUsd: state.spentUsd };
+        return { budget, period, thresholds, spentUsd };
       }),
     );
     const events = claimed.flatMap((c) =>

@@ -141,16 +141,28 @@ export interface SettleResult {
   releasedUsd: number;
 }
 
+/** What the scheduled job's one call to a counter did (BudgetCounters.reconcile). */
+export interface ReconcileResult {
+  settled: SettleResult;
+  /** The period's spend after settling. */
+  spentUsd: number;
+  /** Thresholds the spend reaches that no call announced, now marked for `holder` to announce. */
+  thresholds: number[];
+}
+
 export interface BudgetCounters {
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   release(budgetId: string, request: ReleaseRequest): Promise<void>;
   state(terms: BudgetTerms, period: { start: string; end: string }): Promise<PeriodState>;
-  /** Marks thresholds as announced (the scheduled job's catch-up); returns those newly marked. */
-  claimThresholds(
+  /**
+   * The scheduled job's catch-up, one round trip: settles the reservations made before `before`
+   * against what D1 recorded, then marks the thresholds the period's spend reaches that no call
+   * announced.
+   */
+  reconcile(
     terms: BudgetTerms,
     period: { start: string; end: string },
+    before: string,
     holder: string,
-  ): Promise<number[]>;
-  /** Settles the reservations made before `before` against what D1 recorded. */
-  settle(terms: BudgetTerms, before: string): Promise<SettleResult>;
+  ): Promise<ReconcileResult>;
 }
