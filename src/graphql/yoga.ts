@@ -11,6 +11,7 @@ import { UnauthenticatedError } from '../auth/unauthenticated.ts';
 import { type HttpConfig, type HttpVars, httpConfig } from '../config.ts';
 import { type Context, createContext, type ServerContext } from '../context.ts';
 import { schema } from '../schema/index.ts';
+import { graphqlJsArgs } from './execution-args.ts';
 import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQLPage } from './graphiql.ts';
 import { useMaxAliases, useMaxDirectives, useMaxTokens, useSingleOperation } from './limits.ts';
 import { useVariableErrorCodes } from './variable-errors.ts';
@@ -128,8 +129,7 @@ function useGraphQLJsExecution(): Plugin {
   return {
     onExecute({ setExecuteFn }) {
       setExecuteFn((args) => {
-        const { signal, ...rest } = args as ExecutionArgs & { signal?: AbortSignal };
-        const result = execute({ ...rest, abortSignal: signal ?? rest.abortSignal });
+        const result = execute(graphqlJsArgs(args as ExecutionArgs & { signal?: AbortSignal }));
         // No `data` at all: the operation never started (variables that do not coerce, an unknown
         // operation name), a request error: 400, as Yoga's own executor answers it.
         if (result instanceof Promise || 'data' in result || !result.errors) return result;
