@@ -4,15 +4,31 @@
 // requests per second and their ratio. Both go through the same service (trackInferences), so the
 // ratio is the cost of OTLP decoding, attribute mapping and span de-duplication. Every export must
 // be answered without rejections, and the model's usage must count every span once.
+//
+// `--profile` then CPU-profiles the Worker isolate over PROFILED_BATCHES more batches each way
+// (fresh spans, so de-duplication finds nothing, as in the measured part) and prints the top
+// functions and modules of each; the .cpuprofile files go to bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import '../../src/otlp/protobuf-runtime.ts';
 import { opentelemetry } from '../../src/otlp/proto/otlp.js';
+import {
+  annotateProfile,
+  devBundleResolver,
+  type ProfileSummary,
+  profileDuring,
+  profileReport,
+  summarizeProfile,
+} from '../lib/cpu-profile.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
 import { pool, registerModel, usageRequests } from '../lib/tracked.ts';
+import { REPO_ROOT } from '../lib/wrangler.ts';
 
 const SIZES = { full: { requests: 100_000 }, quick: { requests: 10_000 } };
 const BATCH = 512;
 const CONCURRENCY = 8;
+const PROFILED_BATCHES = 40;
 
 const trace = opentelemetry.proto.collector.trace.v1;
 
@@ -72,11 +88,7 @@ async function run(context: ScenarioContext) {
     exportBody(otlpModel, sizeOf(b), startMs + b * BATCH),
   );
   const failures: string[] = [];
-  context.log(
-    `OTLP: ${requests} spans in ${batches} exports of ${BATCH}, ${CONCURRENCY} concurrent`,
-  );
-  const otlp = await pool(bodies.length, CONCURRENCY, async (index) => {
-    const body = bodies[index] as Uint8Array<ArrayBuffer>;
+  const sendExport = async (body: Uint8Array<ArrayBuffer>) => {
     const response = await fetch(tracesUrl, {
       method: 'POST',
       headers: {
@@ -95,12 +107,10 @@ async function run(context: ScenarioContext) {
         `HTTP ${response.status}, ${rejected} rejected: ${answer.partialSuccess?.errorMessage}`,
       );
     }
-  });
-
-  context.log(`inferenceTrack: ${requests} requests in ${batches} batches of ${BATCH}`);
-  const track = await pool(batches, CONCURRENCY, async (b) => {
-    const batch = Array.from({ length: sizeOf(b) }, (_, index) => ({
-      modelId: trackModelId,
+  };
+  const sendTrack = async (modelId: string, size: number, fromMs: number) => {
+    const batch = Array.from({ length: size }, (_, index) => ({
+      modelId,
       provider: 'openai',
       providerModel: 'gpt-4o-2024-08-06',
       latencyMs: 350,
@@ -108,7 +118,7 @@ async function run(context: ScenarioContext) {
       outputTokens: 20 + (index % 300),
       status: 'SUCCESS',
       endUserId: `user-${index % 50}`,
-      timestamp: new Date(startMs + b * BATCH + index).toISOString(),
+      timestamp: new Date(fromMs + index).toISOString(),
     }));
     const result = await client.request<{
       inferenceTrack: { recorded?: number; message?: string };
@@ -119,7 +129,54 @@ async function run(context: ScenarioContext) {
     if (result.data.inferenceTrack.recorded !== batch.length) {
       failures.push(`inferenceTrack: ${JSON.stringify(result.data.inferenceTrack)}`);
     }
-  });
+  };
+  context.log(
+    `OTLP: ${requests} spans in ${batches} exports of ${BATCH}, ${CONCURRENCY} concurrent`,
+  );
+  const otlp = await pool(bodies.length, CONCURRENCY, (index) =>
+    sendExport(bodies[index] as Uint8Array<ArrayBuffer>),
+  );
+
+  context.log(`inferenceTrack: ${requests} requests in ${batches} batches of ${BATCH}`);
+  const track = await pool(batches, CONCURRENCY, (b) =>
+    sendTrack(trackModelId, sizeOf(b), startMs + b * BATCH),
+  );
+
+  const profiles: Record<string, ProfileSummary> = {};
+  if (process.argv.includes('--profile')) {
+    const resultsDir = join(REPO_ROOT, 'bench', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const profileModel = `otlp-profile-${runId}`;
+    const profileModelId = await registerModel(client, profileModel);
+    const fromMs = startMs - 3_600_000;
+    const extra = Array.from({ length: PROFILED_BATCHES }, (_, b) =>
+      exportBody(profileModel, BATCH, fromMs + b * BATCH),
+    );
+    const parts: [string, () => Promise<unknown>][] = [
+      ['otlp', () => pool(PROFILED_BATCHES, CONCURRENCY, (b) => sendExport(extra[b] as never))],
+      [
+        'inferenceTrack',
+        () =>
+          pool(PROFILED_BATCHES, CONCURRENCY, (b) =>
+            sendTrack(profileModelId, BATCH, fromMs - 3_600_000 + b * BATCH),
+          ),
+      ],
+    ];
+    for (const [name, load] of parts) {
+      context.log(`Profiling ${name} over ${PROFILED_BATCHES} batches of ${BATCH}`);
+      const cpu = annotateProfile(
+        await profileDuring(server.inspectorPort, async () => {
+          await load();
+        }),
+        devBundleResolver(REPO_ROOT),
+      );
+      const file = join(resultsDir, `otlp-${name}-${stamp}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(cpu));
+      profiles[name] = summarizeProfile(cpu);
+      context.log(`Wrote ${file}`);
+    }
+  }
 
   const [otlpCounted, trackCounted] = [
     await usageRequests(client, otlpModelId),
@@ -160,6 +217,7 @@ async function run(context: ScenarioContext) {
     failures.length
       ? `FAILURES (${failures.length}): ${failures.slice(0, 5).join(' | ')}`
       : 'No failures: every span and request counted once.',
+    ...Object.entries(profiles).map(([name, summary]) => `\n${profileReport(name, summary)}`),
   ].join('\n');
   return {
     report,
@@ -181,6 +239,7 @@ async function run(context: ScenarioContext) {
       },
       ratio: otlpRate / trackRate,
       failures,
+      profiles,
     },
   };
 }
