@@ -2,7 +2,7 @@
 // registry records of an LLM call, with the registry's own attributes (registry.*) turned into
 // references. A span that lacks what a request needs gets the reason instead, named after the
 // attribute, so that partialSuccess tells the exporter's owner what to fix.
-import { decodeGlobalID } from '@pothos/plugin-relay';
+import { readGlobalID } from '../global-id.ts';
 import type { NodeRef, SpanInference } from '../registry/usage/span-ingest.service.ts';
 import type { AttributeValue, ExportedSpan } from './otlp-spans.ts';
 
@@ -75,12 +75,8 @@ function registryValue(span: ExportedSpan, name: string): string | null {
 /** A global ID of `typename` as the row id, anything else as a name. */
 function nodeRef(value: string | null, typename: string): NodeRef | null {
   if (value === null) return null;
-  try {
-    const decoded = decodeGlobalID(value);
-    if (decoded.typename === typename && decoded.id) return { id: decoded.id };
-  } catch {
-    // Not a global ID: a name.
-  }
+  const decoded = readGlobalID(value);
+  if (decoded?.typename === typename) return { id: decoded.id };
   return { name: value };
 }
 

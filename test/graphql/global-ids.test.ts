@@ -4,9 +4,55 @@
 import { decodeGlobalID, encodeGlobalID as pluginEncode } from '@pothos/plugin-relay';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeGlobalID } from '../../src/global-id.ts';
+import { encodeGlobalID, readGlobalID } from '../../src/global-id.ts';
 import { newId } from '../../src/registry/ids.ts';
 import { createTestOrg, gql } from '../helpers/graphql.ts';
+
+/** The relay plugin's answer for `value`, null where it throws. */
+function pluginRead(value: string) {
+  try {
+    return decodeGlobalID(value);
+  } catch {
+    return null;
+  }
+}
+
+describe('readGlobalID', () => {
+  it('answers what the relay plugin decodes, and null where the plugin throws', () => {
+    const samples = [
+      encodeGlobalID('Model', newId()),
+      encodeGlobalID('ModelVersion', 'a:b:c'),
+      encodeGlobalID('Model', 'a:'),
+      btoa('Model::x'),
+      btoa('Model:'),
+      btoa(':id'),
+      btoa('9Model:id'),
+      btoa('Mo-del:id'),
+      btoa('Model'),
+      encodeGlobalID('Model', 'naïve:🚀'),
+      encodeGlobalID('Model', '\ufeffbom'),
+      btoa('Model:\xff\xfe'),
+      'otlp-bench-model',
+      'my model',
+      '',
+      'TW9kZWw6aWQ',
+      'TW9kZWw6aWQ=',
+      'TW9kZWw6aWQ==',
+      'TW9kZWw6aW=Q',
+    ];
+    for (const value of samples) expect(readGlobalID(value), value).toEqual(pluginRead(value));
+    const bytes = fc.uint8Array({ maxLength: 40 }).map((b) => btoa(String.fromCharCode(...b)));
+    const texts = fc
+      .tuple(fc.constantFrom('Model', 'A_b9', '', '1x', 'Mo del'), fc.string({ unit: 'binary' }))
+      .map(([typename, id]) => encodeGlobalID(typename, id));
+    fc.assert(
+      fc.property(fc.oneof(bytes, texts, fc.string()), (value) => {
+        expect(readGlobalID(value)).toEqual(pluginRead(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('encodeGlobalID', () => {
   it('writes the relay plugin’s strings for type names and row ids', () => {

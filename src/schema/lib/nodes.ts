@@ -1,7 +1,6 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../context.ts';
-import { encodeGlobalID } from '../../global-id.ts';
+import { encodeGlobalID, readGlobalID } from '../../global-id.ts';
 import type { NodeKind } from '../../registry/lineage/lineage.ts';
 import {
   DatasetRef,
@@ -56,12 +55,8 @@ export function registerRefetchable(typename: string, ref: LoaderRef): void {
  * is no Node: mutations treat such IDs as not found too.
  */
 export function loadNodeByGlobalId(context: Context, globalId: string) {
-  let decoded: { typename: string; id: string };
-  try {
-    decoded = decodeGlobalID(globalId);
-  } catch {
-    return null;
-  }
+  const decoded = readGlobalID(globalId);
+  if (decoded === null) return null;
   if (!Object.hasOwn(REFETCHABLE, decoded.typename)) return null;
   return loadVisible(REFETCHABLE[decoded.typename] as LoaderRef, context, decoded.id);
 }

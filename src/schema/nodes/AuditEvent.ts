@@ -1,6 +1,5 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
-import { encodeGlobalID } from '../../global-id.ts';
+import { encodeGlobalID, readGlobalID } from '../../global-id.ts';
 import type { AuditEvent } from '../../registry/audit/audit.ts';
 import {
   aliasMovePagesOf,
@@ -74,11 +73,7 @@ builder.queryField('auditEvents', (t) =>
     resolve: (_root, args, context) => {
       let subjectId: string | null = null;
       if (args.subject != null) {
-        try {
-          subjectId = decodeGlobalID(args.subject).id;
-        } catch {
-          subjectId = null;
-        }
+        subjectId = readGlobalID(args.subject)?.id ?? null;
         if (!subjectId) {
           throw new GraphQLError('"subject" is not an ID returned by this API', {
             extensions: { code: 'BAD_USER_INPUT', argument: 'subject' },

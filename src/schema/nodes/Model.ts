@@ -1,4 +1,4 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
+import { readGlobalID } from '../../global-id.ts';
 import { type Model, type ModelAlias, PRODUCTION_ALIAS } from '../../registry/model/model.ts';
 import { modelByName } from '../../registry/model/model-read.service.ts';
 import { builder } from '../builder.ts';
@@ -195,13 +195,10 @@ builder.queryField('model', (t) =>
     },
     resolve: async (_root, args, context) => {
       if (args.id) {
-        try {
-          const decoded = decodeGlobalID(String(args.id));
-          if (decoded.typename !== 'Model') return null;
-          return (await loadVisible(ModelRef, context, decoded.id)) as Model | null;
-        } catch {
-          return null; // a malformed id names nothing, like an unknown one
-        }
+        // A malformed id names nothing, like an unknown one.
+        const decoded = readGlobalID(String(args.id));
+        if (decoded?.typename !== 'Model') return null;
+        return (await loadVisible(ModelRef, context, decoded.id)) as Model | null;
       }
       if (args.name) {
         // The model itself, not its id: the loader is primed with it instead of reading it again.
