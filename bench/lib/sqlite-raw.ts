@@ -31,6 +31,8 @@ export interface WalkParams {
   bySource: string[];
   byTarget: string[];
   nodeLimit: number;
+  /** The edge-row budget the Worker passes (`WalkQuery.rowLimit`); absent: the statement without it. */
+  rowLimit?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export function apiWalk(p: WalkParams): { sql: string; parameters: unknown[] } {
     edgeTypes: p.edgeTypes as EdgeType[],
     nodeLimit: p.nodeLimit,
     asOf: null,
+    ...(p.rowLimit === undefined ? {} : { rowLimit: p.rowLimit }),
   }).compile(compiler);
   return { sql: compiled.sql, parameters: [...compiled.parameters] };
 }

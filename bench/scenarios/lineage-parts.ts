@@ -5,18 +5,25 @@
 // what each part costs; each request's ratio to the raw statement of its own round is the paired
 // ratio of the lineage-chain scenario.
 //
+// Two floors in every round: the walk statement run by node:sqlite on a copy of the D1 file (what
+// SQLite can do), and the same statement run through a D1 binding by a control Worker
+// (bench/controls/walk-d1.ts, on its own copy of the D1 state), answering the row count or the
+// rows as JSON (what a Worker on local D1 can reach). Each request gets its ratio to both.
+//
 //   npx node bench/run.ts lineage-parts           # the 10,000-hop chain, ~1.5 min
 //   npx node bench/run.ts lineage-parts --quick   # the 1,000-hop chain
 import { copyFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_EDGE_ROW_BUDGET } from '../../src/registry/lineage/traversal.service.ts';
 import { encodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
 import { Uuid7Clock } from '../lib/sql.ts';
-import { findD1File, runRawJob } from '../lib/sqlite-raw.ts';
+import { apiWalk, findD1File, runRawJob } from '../lib/sqlite-raw.ts';
 import { summarize, table } from '../lib/stats.ts';
 import { Api, type Call } from './lineage/api.ts';
 import { sizeFor } from './lineage/config.ts';
+import { copyD1State, type D1Floor, startD1Floor } from './lineage/d1-floor.ts';
 import { type Base, buildChain } from './lineage/graphs.ts';
 import { FIXED_COST, graphJsonQuery, lineageQuery, restGraphPath } from './lineage/queries.ts';
 import { walkParamsOn } from './lineage/raw-floors.ts';
@@ -48,6 +55,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   for (const suffix of ['', '-wal']) {
     if (existsSync(`${dbFile}${suffix}`)) copyFileSync(`${dbFile}${suffix}`, `${copy}${suffix}`);
   }
+  const controlState = copyD1State(context.persistTo, context.workDir, 'walk-d1-state');
   const { server } = await context.startServer('lineage-parts');
   const api = new Api(context.seed.token, context.signal, 90_000);
   api.use(server);
@@ -88,7 +96,27 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
         : []),
     ]);
   const rawLabel = 'raw walk statement (node:sqlite, median of 3)';
-  const params = walkParamsOn(copy, base.orgId)(chain.tipId, 'UPSTREAM');
+  const d1CountLabel = 'D1 walk statement, row count (control Worker)';
+  const d1RowsLabel = 'D1 walk statement, rows as JSON (control Worker)';
+  // The statement as the Worker sends it: with the edge-row budget of a walk without details.
+  const params = {
+    ...walkParamsOn(copy, base.orgId)(chain.tipId, 'UPSTREAM'),
+    rowLimit: DEFAULT_EDGE_ROW_BUDGET + 1,
+  };
+  const control: D1Floor = await startD1Floor(context, controlState, params, size.chainHops);
+  const short = (label: string) =>
+    label === rawLabel
+      ? 'sqlite'
+      : label === d1CountLabel
+        ? 'd1-count'
+        : label === d1RowsLabel
+          ? 'd1-rows'
+          : (label.split(':')[0] as string);
+  const floors = new Map<string, () => Promise<number>>([
+    [rawLabel, () => raw()],
+    [d1CountLabel, async () => (await control.walk('count')).ms],
+    [d1RowsLabel, async () => (await control.walk('rows')).ms],
+  ]);
   const raw = async () => {
     const result = await runRawJob(
       { kind: 'walk', variant: 'api', runs: 3, budgetMs: 60_000, ...params },
@@ -99,81 +127,115 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     if (!result.ok || runs.length === 0) throw new Error(`raw: ${String(result.error)}`);
     return summarize(runs).p50;
   };
-  for (const [label, call, client] of calls) {
+  try {
     for (let warm = 0; warm < WARM; warm++) {
-      const result = await client.postRetrying(call);
-      if (!result.ok) throw new Error(`${label}: ${result.error}`);
-    }
-  }
-  const times = new Map<string, number[]>([
-    [rawLabel, []],
-    ...calls.map(([l]) => [l, []] as [string, number[]]),
-  ]);
-  const ratios = new Map<string, number[]>(calls.map(([l]) => [l, []]));
-  const loads: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    loads.push(loadavg()[0] as number);
-    const order = [...calls.keys(), -1].sort(() => Math.random() - 0.5);
-    const got = new Map<string, number>();
-    for (const index of order) {
-      if (index === -1) {
-        got.set(rawLabel, await raw());
-        continue;
+      for (const [label, call, client] of calls) {
+        const result = await client.postRetrying(call);
+        if (!result.ok) throw new Error(`${label}: ${result.error}`);
       }
-      const [label, call, client] = calls[index] as [string, Call, Api];
-      const result = await client.postRetrying(call);
-      if (!result.ok) throw new Error(`${label}: ${result.error}`);
-      got.set(label, result.ms);
+      await control.walk('count');
+      await control.walk('rows');
     }
-    for (const [label, ms] of got) times.get(label)?.push(ms);
-    const rawMs = got.get(rawLabel) as number;
-    for (const [label] of calls) ratios.get(label)?.push((got.get(label) as number) / rawMs);
-    context.log(
-      `round ${round + 1}: ${[...got].map(([l, ms]) => `${l.split(':')[0]} ${ms.toFixed(0)}`).join(', ')}`,
+    // Every floor and request once per round, in a shuffled order; each request's ratio to each
+    // floor of its round.
+    const floorLabels = [...floors.keys()];
+    const labels = [...floorLabels, ...calls.map(([label]) => label)];
+    const times = new Map<string, number[]>(labels.map((label) => [label, []]));
+    const ratios = new Map<string, Map<string, number[]>>(
+      floorLabels.map((floor) => [floor, new Map(labels.map((label) => [label, []]))]),
     );
+    const loads: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      loads.push(loadavg()[0] as number);
+      const order = [...labels].sort(() => Math.random() - 0.5);
+      const got = new Map<string, number>();
+      for (const label of order) {
+        const floor = floors.get(label);
+        if (floor) {
+          got.set(label, await floor());
+          continue;
+        }
+        const [, call, client] = calls.find(([l]) => l === label) as [string, Call, Api];
+        const result = await client.postRetrying(call);
+        if (!result.ok) throw new Error(`${label}: ${result.error}`);
+        got.set(label, result.ms);
+      }
+      for (const [label, ms] of got) times.get(label)?.push(ms);
+      for (const floor of floorLabels) {
+        const floorMs = got.get(floor) as number;
+        for (const label of labels) {
+          ratios
+            .get(floor)
+            ?.get(label)
+            ?.push((got.get(label) as number) / floorMs);
+        }
+      }
+      context.log(
+        `round ${round + 1}: ${[...got].map(([l, ms]) => `${short(l)} ${ms.toFixed(0)}`).join(', ')}`,
+      );
+    }
+    const ratioCell = (floor: string, label: string) => {
+      if (floor === label) return '';
+      const r = summarize(ratios.get(floor)?.get(label) ?? []);
+      return `${r.p50.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)})`;
+    };
+    const rows = [...times].map(([label, list]) => {
+      const s = summarize(list);
+      return [
+        label,
+        `${s.p50.toFixed(1)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)})`,
+        ...floorLabels.map((floor) => ratioCell(floor, label)),
+      ];
+    });
+    const versus = experiment
+      ? baseCalls
+          .filter(([label]) => !label.startsWith('fixed') && (!only || label.includes(only)))
+          .map(([label]) => {
+            const base = times.get(label) as number[];
+            const variant = times.get(`${label} [${experiment}]`) as number[];
+            const r = summarize(variant.map((ms, i) => ms / (base[i] as number)));
+            return [label, `${r.p50.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)})`];
+          })
+      : [];
+    const load = summarize(loads);
+    const report = [
+      `Chain of ${size.chainHops} hops, upstream from the tip; ${ROUNDS} rounds, shuffled order, client-side time; load average ${load.min.toFixed(1)}-${load.max.toFixed(1)}`,
+      'Ratios: p50 of the per-round ratios (min-max) to each floor of the same round.',
+      table(
+        [
+          'request',
+          'p50 (min-max)',
+          '/ node:sqlite statement',
+          '/ D1 statement, count',
+          '/ D1 statement, rows',
+        ],
+        rows,
+      ),
+      ...(experiment
+        ? ['', table(['request', `[${experiment}] / without, same round (min-max)`], versus)]
+        : []),
+    ].join('\n');
+    return {
+      report,
+      results: {
+        times: Object.fromEntries(times),
+        ratios: Object.fromEntries(
+          [...ratios].map(([floor, byLabel]) => [floor, Object.fromEntries(byLabel)]),
+        ),
+        d1Floor: { sql: apiWalk(params).sql, rowLimit: params.rowLimit },
+        loadavg: loads,
+      },
+    };
+  } finally {
+    await control.stop();
+    await context.stopServer();
   }
-  await context.stopServer();
-  const rows = [...times].map(([label, list]) => {
-    const s = summarize(list);
-    const r = ratios.get(label);
-    const rs = r ? summarize(r) : null;
-    return [
-      label,
-      `${s.p50.toFixed(1)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)})`,
-      rs ? `${rs.p50.toFixed(2)}x (${rs.min.toFixed(2)}-${rs.max.toFixed(2)})` : '',
-    ];
-  });
-  const versus = experiment
-    ? baseCalls
-        .filter(([label]) => !label.startsWith('fixed') && (!only || label.includes(only)))
-        .map(([label]) => {
-          const base = times.get(label) as number[];
-          const variant = times.get(`${label} [${experiment}]`) as number[];
-          const r = summarize(variant.map((ms, i) => ms / (base[i] as number)));
-          return [label, `${r.p50.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)})`];
-        })
-    : [];
-  const load = summarize(loads);
-  const report = [
-    `Chain of ${size.chainHops} hops, upstream from the tip; ${ROUNDS} rounds, shuffled order, client-side time; load average ${load.min.toFixed(1)}-${load.max.toFixed(1)}`,
-    table(['request', 'p50 (min-max)', 'ratio to the raw statement of its round'], rows),
-    ...(experiment
-      ? ['', table(['request', `[${experiment}] / without, same round (min-max)`], versus)]
-      : []),
-  ].join('\n');
-  return {
-    report,
-    results: {
-      times: Object.fromEntries(times),
-      ratios: Object.fromEntries(ratios),
-      loadavg: loads,
-    },
-  };
 }
 
 export const scenario: Scenario = {
   name: 'lineage-parts',
-  description: 'The chain lineage request by parts, in shuffled rounds with its raw statement',
+  description:
+    'The chain lineage request by parts, in shuffled rounds with the walk statement on node:sqlite and through D1',
   skipStartup: true,
   run,
 };
