@@ -128,13 +128,27 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     return summarize(runs).p50;
   };
   try {
+    // An experiment must answer what the plain Worker answers (PARTS_SAME=0: one meant to differ,
+    // such as a part left out to see what it costs).
+    const answers = new Map<string, string>();
+    const mismatches: string[] = [];
     for (let warm = 0; warm < WARM; warm++) {
       for (const [label, call, client] of calls) {
         const result = await client.postRetrying(call);
         if (!result.ok) throw new Error(`${label}: ${result.error}`);
+        const plain = label.replace(/ \[[^\]]+\]$/, '');
+        const text = JSON.stringify(result.data);
+        const other = answers.get(plain);
+        if (other === undefined) answers.set(plain, text);
+        else if (other !== text && !mismatches.includes(plain)) mismatches.push(plain);
       }
       await control.walk('count');
       await control.walk('rows');
+    }
+    if (mismatches.length > 0) {
+      const message = `[${experiment}] answers differ from the plain Worker's: ${mismatches.join(', ')}`;
+      if (process.env.PARTS_SAME !== '0') throw new Error(message);
+      context.log(`WARNING: ${message}`);
     }
     // Every floor and request once per round, in a shuffled order; each request's ratio to each
     // floor of its round.
