@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: response shapes are checked by the assertions
 // REST lineage past the edge-row budget (issue 20, section 5): GET /api/lineage/:modelId and
 // /graph answer a walk too large for one request a breadth-first segment at a time, as GraphQL
 // does; following next_cursor (page_info.end_cursor for /graph) to the end gives exactly the whole
@@ -35,6 +36,28 @@ async function get(token: string, path: string, vars: Record<string, string> = {
   return { status: response.status, body: (await response.json()) as any };
 }
 
+/**
+ * Every answer of a paged walk: `base`, then `base&after=<cursor>` while `next` gives a cursor
+ * (at most 50 answers), each checked to be a 200.
+ */
+async function followPages<Answer>(
+  token: string,
+  base: string,
+  vars: Record<string, string>,
+  next: (answer: Answer) => string | null,
+): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  let cursor: string | null = null;
+  do {
+    const path: string = cursor ? `${base}&after=${encodeURIComponent(cursor)}` : base;
+    const answer = await get(token, path, vars);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    answers.push(answer.body);
+    cursor = next(answer.body);
+  } while (cursor && answers.length < 50);
+  return answers;
+}
+
 interface LineageAnswer {
   nodes: { id: string; depth: number; reached_by: string }[];
   edges: { id: string; depth: number }[];
@@ -61,15 +84,7 @@ describe('GET /api/lineage/:modelId past the edge-row budget', () => {
 
       // when every answer holds at most `budget` edge rows
       const vars = { LINEAGE_EDGE_ROW_BUDGET: String(budget) };
-      const answers: LineageAnswer[] = [];
-      let cursor: string | null = null;
-      do {
-        const path: string = cursor ? `${base}&after=${encodeURIComponent(cursor)}` : base;
-        const answer = await get(token, path, vars);
-        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-        answers.push(answer.body);
-        cursor = answer.body.next_cursor;
-      } while (cursor && answers.length < 50);
+      const answers = await followPages<LineageAnswer>(token, base, vars, (a) => a.next_cursor);
 
       // then the answers are the whole walk, each node and edge once, at the whole walk's depths
       expect(answers.length).toBeGreaterThan(2);
@@ -113,15 +128,7 @@ describe('GET /api/lineage/:modelId past the edge-row budget', () => {
 
       // when
       const vars = { LINEAGE_EDGE_ROW_BUDGET: String(budget) };
-      const answers: LineageAnswer[] = [];
-      let cursor: string | null = null;
-      do {
-        const path: string = cursor ? `${base}&after=${encodeURIComponent(cursor)}` : base;
-        const answer = await get(token, path, vars);
-        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-        answers.push(answer.body);
-        cursor = answer.body.next_cursor;
-      } while (cursor && answers.length < 50);
+      const answers = await followPages<LineageAnswer>(token, base, vars, (a) => a.next_cursor);
 
       // then the answers list exactly the whole answer's nodes and edges, each once
       expect(answers.length).toBeGreaterThan(1);
@@ -183,15 +190,9 @@ describe('GET /api/lineage/:id/graph past the edge-row budget', () => {
 
     // when
     const vars = { LINEAGE_EDGE_ROW_BUDGET: '2' };
-    const pages: any[] = [];
-    let cursor: string | null = null;
-    do {
-      const path: string = cursor ? `${base}&after=${encodeURIComponent(cursor)}` : base;
-      const page = await get(token, path, vars);
-      expect(page.status, JSON.stringify(page.body)).toBe(200);
-      pages.push(page.body);
-      cursor = page.body.page_info.has_next_page ? page.body.page_info.end_cursor : null;
-    } while (cursor && pages.length < 50);
+    const pages = await followPages<any>(token, base, vars, (page) =>
+      page.page_info.has_next_page ? page.page_info.end_cursor : null,
+    );
 
     // then each edge once over the pages, by id, with the whole document's depth and details
     const edgesOf = (doc: any) =>
