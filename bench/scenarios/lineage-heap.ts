@@ -12,9 +12,8 @@
 import { encodeGlobalId } from '../lib/graphql.ts';
 import { Inspector } from '../lib/inspector.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
-import { Uuid7Clock } from '../lib/sql.ts';
 import { sizeFor } from './lineage/config.ts';
-import { type Base, buildDag } from './lineage/graphs.ts';
+import { baseOf, buildDag, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
 
 const MiB = 1024 * 1024;
 
@@ -33,16 +32,8 @@ interface PageResult {
 
 async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const size = sizeFor(context.quick);
-  const base: Base = {
-    clock: new Uuid7Clock(),
-    orgId: context.seed.orgId,
-    userId: context.seed.userId,
-  };
-  const dag = buildDag(base, size, context.seed.createdAtMs + 24 * 3600_000);
-  for (const [index, writer] of dag.files.writers.entries()) {
-    const loaded = await context.execSql(`dag-${index + 1}`, writer.toSql());
-    context.log(`Loaded dag-${index + 1} (${(loaded.bytes / 1e6).toFixed(1)} MB)`);
-  }
+  const dag = buildDag(baseOf(context), size, graphStartMs(context));
+  await loadSqlFiles(context, 'dag', dag.files);
   context.log(`DAG root reaches ${dag.expected.nodes} nodes, ${dag.expected.edges} edges`);
   // The small DAG fits any page: a small budget makes it page as the full one does.
   const vars: Record<string, string> = context.quick ? { LINEAGE_EDGE_ROW_BUDGET: '2000' } : {};

@@ -18,13 +18,12 @@ import { join } from 'node:path';
 import { DEFAULT_EDGE_ROW_BUDGET } from '../../src/registry/lineage/traversal.service.ts';
 import { encodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
-import { Uuid7Clock } from '../lib/sql.ts';
 import { apiWalk, findD1File, runRawJob } from '../lib/sqlite-raw.ts';
 import { summarize, table } from '../lib/stats.ts';
 import { Api, type Call } from './lineage/api.ts';
 import { sizeFor } from './lineage/config.ts';
 import { copyD1State, type D1Floor, startD1Floor } from './lineage/d1-floor.ts';
-import { type Base, buildChain } from './lineage/graphs.ts';
+import { baseOf, buildChain, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
 import { FIXED_COST, graphJsonQuery, lineageQuery, restGraphPath } from './lineage/queries.ts';
 import { walkParamsOn } from './lineage/raw-floors.ts';
 
@@ -41,15 +40,8 @@ const selection = (fields: string) => /* GraphQL */ `
 
 async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const size = sizeFor(context.quick);
-  const base: Base = {
-    clock: new Uuid7Clock(),
-    orgId: context.seed.orgId,
-    userId: context.seed.userId,
-  };
-  const chain = buildChain(base, size, context.seed.createdAtMs + 24 * 3600_000);
-  for (const [index, writer] of chain.files.writers.entries()) {
-    await context.execSql(`chain-${index + 1}`, writer.toSql());
-  }
+  const chain = buildChain(baseOf(context), size, graphStartMs(context));
+  await loadSqlFiles(context, 'chain', chain.files);
   const dbFile = findD1File(context.persistTo);
   const copy = join(context.workDir, 'parts-copy.sqlite');
   for (const suffix of ['', '-wal']) {
@@ -100,7 +92,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const d1RowsLabel = 'D1 walk statement, rows as JSON (control Worker)';
   // The statement as the Worker sends it: with the edge-row budget of a walk without details.
   const params = {
-    ...walkParamsOn(copy, base.orgId)(chain.tipId, 'UPSTREAM'),
+    ...walkParamsOn(copy, context.seed.orgId)(chain.tipId, 'UPSTREAM'),
     rowLimit: DEFAULT_EDGE_ROW_BUDGET + 1,
   };
   const control: D1Floor = await startD1Floor(context, controlState, params, size.chainHops);

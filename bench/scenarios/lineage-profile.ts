@@ -8,9 +8,8 @@
 import { encodeGlobalId } from '../lib/graphql.ts';
 import { attribute, type CpuProfile, Inspector, profile } from '../lib/inspector.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
-import { Uuid7Clock } from '../lib/sql.ts';
 import { sizeFor } from './lineage/config.ts';
-import { type Base, buildChain } from './lineage/graphs.ts';
+import { baseOf, buildChain, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
 import { graphJsonQuery, lineageQuery } from './lineage/queries.ts';
 
 const WARM = 2;
@@ -18,15 +17,8 @@ const PROFILED = 5;
 
 async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const size = sizeFor(context.quick);
-  const base: Base = {
-    clock: new Uuid7Clock(),
-    orgId: context.seed.orgId,
-    userId: context.seed.userId,
-  };
-  const chain = buildChain(base, size, context.seed.createdAtMs + 24 * 3600_000);
-  for (const [index, writer] of chain.files.writers.entries()) {
-    await context.execSql(`chain-${index + 1}`, writer.toSql());
-  }
+  const chain = buildChain(baseOf(context), size, graphStartMs(context));
+  await loadSqlFiles(context, 'chain', chain.files);
   const { server } = await context.startServer('lineage-profile');
   const inspector = await Inspector.connect(server.inspectorPort);
   const origin = new URL(server.url).origin;

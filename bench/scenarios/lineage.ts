@@ -19,18 +19,18 @@ import { join } from 'node:path';
 import { encodeGlobalId } from '../lib/graphql.ts';
 import { readMemory } from '../lib/procmem.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
-import { Uuid7Clock } from '../lib/sql.ts';
 import { findD1File, runRawJob } from '../lib/sqlite-raw.ts';
-import { ms } from '../lib/stats.ts';
 import { Api, type Call } from './lineage/api.ts';
 import { EXTRA_TRAINING, IMPACT_EDGE_TYPES, sizeFor } from './lineage/config.ts';
 import {
-  type Base,
+  baseOf,
   buildChain,
   buildDag,
   type ChainData,
   type DagData,
   type Expected,
+  graphStartMs,
+  loadSqlFiles,
   type SqlFiles,
 } from './lineage/graphs.ts';
 import { measurePaired, type PairedRow } from './lineage/paired.ts';
@@ -60,26 +60,13 @@ async function runLineage(
   parts: { chain: boolean; dag: boolean },
 ): Promise<ScenarioOutput> {
   const size = sizeFor(context.quick);
-  const base: Base = {
-    clock: new Uuid7Clock(),
-    orgId: context.seed.orgId,
-    userId: context.seed.userId,
-  };
-  let t = context.seed.createdAtMs + 24 * 3600_000;
+  const base = baseOf(context);
+  let t = graphStartMs(context);
 
   // ---- Data, bulk-loaded as SQL files (the server is not running).
   const loads: BulkLoad[] = [];
   const load = async (name: string, files: SqlFiles) => {
-    for (const [index, writer] of files.writers.entries()) {
-      const fileName = `${name}-${index + 1}`;
-      const result = await context.execSql(fileName, writer.toSql());
-      loads.push({ name: fileName, ...result, rows: writer.rowCounts() });
-      context.log(
-        `Loaded ${fileName}: ${Object.entries(writer.rowCounts())
-          .map(([k, n]) => `${n} ${k}`)
-          .join(', ')} ` + `(${(result.bytes / 1e6).toFixed(1)} MB, ${ms(result.ms)})`,
-      );
-    }
+    loads.push(...(await loadSqlFiles(context, name, files)));
   };
   let chain: ChainData | null = null;
   let dag: DagData | null = null;

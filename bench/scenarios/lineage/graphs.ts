@@ -1,6 +1,7 @@
 // Building the graphs: rows as SQL files for bulk loading, and the same edges in memory to compute
 // what each walk must return.
-import { iso, prng, SqlWriter, type Uuid7Clock } from '../../lib/sql.ts';
+import type { ScenarioContext } from '../../lib/scenario.ts';
+import { iso, prng, SqlWriter, Uuid7Clock } from '../../lib/sql.ts';
 import {
   ALL_EDGE_TYPES,
   EXTRA_TRAINING,
@@ -100,6 +101,37 @@ export interface Base {
   clock: Uuid7Clock;
   orgId: string;
   userId: string;
+}
+
+/** The seeded organization and admin the graphs belong to, with a fresh id clock. */
+export function baseOf(context: ScenarioContext): Base {
+  return { clock: new Uuid7Clock(), orgId: context.seed.orgId, userId: context.seed.userId };
+}
+
+/** When a scenario's graph starts: a day after the seed, so every row is newer than it. */
+export function graphStartMs(context: ScenarioContext): number {
+  return context.seed.createdAtMs + 24 * 3600_000;
+}
+
+/** Bulk-loads files as `<name>-1`, `<name>-2` ... (the server is not running), logging each. */
+export async function loadSqlFiles(
+  context: ScenarioContext,
+  name: string,
+  files: SqlFiles,
+): Promise<{ name: string; ms: number; bytes: number; rows: Record<string, number> }[]> {
+  const loads = [];
+  for (const [index, writer] of files.writers.entries()) {
+    const fileName = `${name}-${index + 1}`;
+    const result = await context.execSql(fileName, writer.toSql());
+    const rows = writer.rowCounts();
+    loads.push({ name: fileName, ...result, rows });
+    context.log(
+      `Loaded ${fileName}: ${Object.entries(rows)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')} (${(result.bytes / 1e6).toFixed(1)} MB, ${Math.round(result.ms)} ms)`,
+    );
+  }
+  return loads;
 }
 
 function modelRow(base: Base, id: string, name: string, atMs: number, updatedMs: number) {
