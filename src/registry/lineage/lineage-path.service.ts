@@ -4,24 +4,14 @@
 // the shortest-path tree, so a far target is found instead of answered as "not connected".
 import type { Viewer } from '../../auth/viewer.ts';
 import type { Deps } from '../deps.ts';
-import type { EdgeType } from './lineage.ts';
 import {
   findLineagePath,
   type LineageEdgeEntry,
+  type LineagePathRequest,
   type LineageWalk,
-  type NodeRef,
   pathTo,
 } from './traversal.service.ts';
 import { walkShortestPathTree } from './walk-segments.service.ts';
-
-export interface LineagePathRequest {
-  from: NodeRef;
-  to: NodeRef;
-  edgeTypes?: readonly EdgeType[] | null;
-  maxDepth?: number | null;
-  nodeBudget?: number;
-  edgeRowBudget?: number;
-}
 
 export function findPathBetween(
   deps: Pick<Deps, 'db' | 'd1'>,

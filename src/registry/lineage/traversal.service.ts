@@ -778,6 +778,16 @@ export function pathTo(walk: LineageWalk, target: string): LineageEdgeEntry[] | 
  */
 export const PATH_WALK_STAGES = [256, 4_096, 65_536] as const;
 
+/** What lineagePath is asked: the two ends and the walk's bounds. */
+export interface LineagePathRequest {
+  from: NodeRef;
+  to: NodeRef;
+  edgeTypes?: readonly EdgeType[] | null;
+  maxDepth?: number | null;
+  nodeBudget?: number;
+  edgeRowBudget?: number;
+}
+
 /**
  * A shortest path between two nodes, following lineage downstream from `from`, else upstream, of
  * at most `maxDepth` edges. Each direction walks in stages of growing node budgets
@@ -787,13 +797,7 @@ export const PATH_WALK_STAGES = [256, 4_096, 65_536] as const;
 export async function findLineagePath(
   db: Db,
   orgId: string,
-  request: {
-    from: NodeRef;
-    to: NodeRef;
-    edgeTypes?: readonly EdgeType[] | null;
-    maxDepth?: number | null;
-    nodeBudget?: number;
-    edgeRowBudget?: number;
+  request: LineagePathRequest & {
     /**
      * Searches a direction whose walk the edge-row budget cut (lineage-path.service.ts walks its
      * stored-frontier segments); without it such a direction counts as not reaching `to`.
