@@ -6,10 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { PRODUCTION_VARS, productionVarsDrift } from './production-vars.ts';
 
 const outdir = process.argv[2] ?? '.wrangler/dry-run';
 const config = readFileSync('wrangler.jsonc', 'utf8');
 const compatibilityDate = /"compatibility_date"\s*:\s*"([\d-]+)"/.exec(config)?.[1] ?? '2026-11-01';
+const drift = productionVarsDrift(config);
+if (drift.length > 0) {
+  console.error(
+    `scripts/production-vars.ts differs from wrangler.jsonc env.production: ${drift.join(', ')}`,
+  );
+  process.exit(1);
+}
 
 const mf = new Miniflare(
   convertV4MiniflareOptions({
@@ -22,17 +30,7 @@ const mf = new Miniflare(
         contents: readFileSync(join(outdir, 'index.js'), 'utf8'),
       },
     ],
-    bindings: {
-      ENVIRONMENT: 'production',
-      LINEAGE_NODE_BUDGET: '100000',
-      EXPOSE_ERRORS: 'false',
-      GRAPHQL_INTROSPECTION: 'false',
-      GRAPHIQL: 'false',
-      PERSISTED_OPERATIONS: 'allow',
-      CORS_ORIGINS: '',
-      // No rate-limit binding here; the limiter has tests of its own.
-      RATE_LIMIT: 'off',
-    },
+    bindings: PRODUCTION_VARS,
     d1Databases: ['DB'],
   }),
 );

@@ -18,6 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRODUCTION_VARS } from '../../scripts/production-vars.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import {
   type CheckStartupResult,
@@ -30,18 +31,6 @@ import { ms, summarize, table } from '../lib/stats.ts';
 import { mustRunWrangler, REPO_ROOT } from '../lib/wrangler.ts';
 
 const PROFILE_RUNS = 3;
-
-/** Production's variables (wrangler.jsonc env.production), without the rate limiter's binding. */
-const PRODUCTION_VARS: Record<string, string> = {
-  ENVIRONMENT: 'production',
-  LINEAGE_NODE_BUDGET: '100000',
-  EXPOSE_ERRORS: 'false',
-  GRAPHQL_INTROSPECTION: 'false',
-  GRAPHIQL: 'false',
-  PERSISTED_OPERATIONS: 'allow',
-  CORS_ORIGINS: '',
-  RATE_LIMIT: 'off',
-};
 
 function coldRequests(token: string): ColdRequest[] {
   const authorization = `Bearer ${token}`;
