@@ -278,19 +278,16 @@ export function settleReservations(
   // The calls that never landed: a threshold one of them was to announce was never written.
   const deadHolders = new Map<string, Set<string>>();
   for (const row of listed) {
-    const current = sql
-      .exec<{ holders: string }>(
-        'SELECT holders FROM reservation WHERE period_start = ? AND key = ?',
+    // Deleted only if no call joined it since it was listed (same holders).
+    const deleted = sql
+      .exec(
+        'DELETE FROM reservation WHERE period_start = ? AND key = ? AND holders = ? RETURNING key',
         row.period_start,
         row.key,
+        row.holders,
       )
-      .toArray()[0];
-    if (!current || current.holders !== row.holders) continue;
-    sql.exec(
-      'DELETE FROM reservation WHERE period_start = ? AND key = ?',
-      row.period_start,
-      row.key,
-    );
+      .toArray();
+    if (deleted.length === 0) continue;
     if (recorded.has(row.key)) {
       summary.forgotten += 1;
     } else {
