@@ -491,10 +491,10 @@ export function upsertRule(db: Db, row: AutoPromotionRuleTable) {
     .onConflict((conflict) => conflict.column('model_id').doUpdateSet(changes));
 }
 
-/** Enabled rules of every organization, least recently evaluated first (never evaluated first). */
 /**
- * Enabled rules, least recently evaluated first, of models that still exist: a deleted model's
- * rule has nothing to promote and would otherwise fail every run.
+ * Enabled rules of every organization, least recently evaluated first (never evaluated first), of
+ * models that still exist: a deleted model's rule has nothing to promote and would otherwise fail
+ * every run.
  */
 export function findDueRules(db: Db, limit: number) {
   return db
