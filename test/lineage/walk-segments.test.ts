@@ -9,12 +9,20 @@ import { createDb } from '../../src/db/client.ts';
 import type { EdgeType } from '../../src/registry/lineage/lineage.ts';
 import { type LineagePage, parseWalkCursor, walkCursor } from '../../src/registry/lineage/pages.ts';
 import {
+  DEFAULT_NODE_BUDGET,
+  directionsOf,
+  edgeTypesOf,
   type LineageDirection,
   type LineageNodeEntry,
   type LineageRequest,
+  type LineageWalk,
+  type SegmentWalk,
+  seedEntriesOf,
+  segmentOf,
   walkLineage,
 } from '../../src/registry/lineage/traversal.service.ts';
 import { lineagePage } from '../../src/registry/lineage/walk-segments.service.ts';
+import { walkSegment } from '../../src/registry/lineage/walk-state.repository.ts';
 import { serviceDeps, viewerOf } from '../helpers/fixtures.ts';
 import { createTestOrg, type TestOrg, testDb } from '../helpers/graphql.ts';
 import { fetchWorker, graphqlBody, graphqlRequest } from '../http/worker-client.ts';
@@ -352,13 +360,148 @@ describe('a walk past the edge-row budget', () => {
           .bind(...values)
           .run()
       ).meta.rows_read;
-    // the whole chain at once (the first request's check against the budget), then the segments
+    // the whole chain at once (the first request's walk, its rows the first segment), then the
+    // later segments
     const whole = await rowsRead(walks[0] as [string, unknown[]]);
-    const second = await rowsRead(walks[2] as [string, unknown[]]);
+    const second = await rowsRead(walks[1] as [string, unknown[]]);
     const late = await rowsRead(walks[36] as [string, unknown[]]);
     expect(whole).toBeGreaterThan(1_000);
     expect(late).toBeLessThan(2 * second + 50);
     expect(late * 10).toBeLessThan(whole);
+  });
+});
+
+describe('the first segment past the edge-row budget', () => {
+  /** A segment as its page and the stored walk see it. */
+  const shapeOf = (segment: SegmentWalk) => ({
+    nodes: segment.nodes.map((node) => `${node.id}@${node.depth}`),
+    edges: segment.edges.map((edge) => `${edge.id}@${edge.depth}`),
+    discovered: segment.discovered.map((node) => node.join(' ')).sort(),
+    complete: segment.complete,
+    cut: segment.cut,
+    details: segment.details,
+  });
+
+  // The cases and how each first segment comes out: `same` rows as the segment statement's,
+  // `before` a node the walk's join stopped inside (fewer rows), `walked` by the segment statement
+  // (one node holds more than half the budget's edges on one side).
+  it.each([
+    ['UPSTREAM', 'n59', 3, null, false, 'before'],
+    ['UPSTREAM', 'n59', 12, null, true, 'before'],
+    ['DOWNSTREAM', 'n0', 7, null, false, 'before'],
+    ['DOWNSTREAM', 'n0', 20, 5, false, 'before'],
+    ['DOWNSTREAM', 'n0', 5, 1, false, 'walked'],
+    ['DOWNSTREAM', 'n3', 5, null, true, 'before'],
+    ['DOWNSTREAM', 'n1', 2, null, false, 'walked'],
+    ['UPSTREAM', 'n50', 1, null, false, 'walked'],
+    ['BOTH', 'n30', 3, null, false, 'before'],
+    ['BOTH', 'n20', 9, null, true, 'same'],
+  ] as const)(
+    'from the walk statement’s rows: %s from %s, %i rows, maxDepth %s, details %s: %s',
+    async (direction, root, budget, maxDepth, details, how) => {
+      // given a 60-node DAG, and the first segment the segment statement walks from the root
+      const org = await createTestOrg('segments-first');
+      const graph = await givenDag(org, 60);
+      const id = graph.node(Number(root.slice(1)));
+      const recorded = recordingD1(env.DB);
+
+      // when the walk runs past the budget
+      const walk = await walkLineage(recorded.deps.db, org.orgId, {
+        ...requestOf(id, direction, budget),
+        maxDepth,
+        edgeDetails: details,
+      });
+
+      // then its first segment is the segment statement's, or that segment up to a node the
+      // walk's join stopped inside; only a segment walked again ran a second walk statement
+      const overflow = walk.overflow as NonNullable<LineageWalk['overflow']>;
+      expect(overflow).not.toBeNull();
+      const walks = recorded.statements.filter(([query]) => query.includes('WITH RECURSIVE'));
+      const walked = walks.length > overflow.directionIndex + 1;
+      const seeds = seedEntriesOf({ kind: 'ModelVersion', id }, [id]);
+      const toward = directionsOf(direction)[overflow.directionIndex] as 'UPSTREAM' | 'DOWNSTREAM';
+      const rowsLeft = budget - (walk.edges.length - overflow.segment.edges.length);
+      const nodeLimit = Math.min(DEFAULT_NODE_BUDGET + 1, seeds.length + rowsLeft + 1);
+      const rows = await walkSegment(testDb(), {
+        orgId: org.orgId,
+        direction: toward,
+        edgeTypes: edgeTypesOf(null),
+        asOf: null,
+        details,
+        seeds: [id],
+        stored: null,
+        listedBy: null,
+        resume: null,
+        nodeLimit,
+        rowLimit: rowsLeft + 1,
+      });
+      const statement = segmentOf(seeds, rows, {
+        direction: toward,
+        maxDepth,
+        nodeLimit,
+        rowLimit: rowsLeft,
+        recordStart: true,
+      });
+      const mine = shapeOf(overflow.segment);
+      const theirs = shapeOf(statement);
+      const same =
+        overflow.segment.resume !== null || JSON.stringify(mine) === JSON.stringify(theirs);
+      expect(walked ? 'walked' : same ? 'same' : 'before').toBe(how);
+      expect(walks).toHaveLength(overflow.directionIndex + (walked ? 2 : 1));
+      if (how !== 'before') {
+        expect(mine).toEqual(theirs);
+        expect(overflow.segment.resume).toEqual(statement.resume);
+        return;
+      }
+      // ended before a node: that node's edges and those after it are left out, the rest is the
+      // statement's (each node and edge at the same depth), and the next segment starts there
+      expect(overflow.segment.resume).toBeNull();
+      expect(mine.edges.length * 2).toBeGreaterThanOrEqual(rowsLeft);
+      expect(mine.edges.length).toBeLessThanOrEqual(theirs.edges.length);
+      expect(theirs.edges).toEqual(expect.arrayContaining(mine.edges));
+      expect(theirs.nodes).toEqual(expect.arrayContaining(mine.nodes));
+      const depthOf = (list: string[]) =>
+        list.map((entry) => entry.split(' ').slice(0, 3).join(' '));
+      expect(depthOf(theirs.discovered)).toEqual(expect.arrayContaining(depthOf(mine.discovered)));
+      expect(mine.complete).toBe(false);
+    },
+  );
+
+  it('comes from the walk statement, once per page, on a chain paged 10 rows at a time', async () => {
+    // given a 100-hop chain, its statements recorded
+    const org = await createTestOrg('segments-one-walk');
+    const prefix = crypto.randomUUID().slice(0, 8);
+    const now = new Date().toISOString();
+    await env.DB.batch(
+      Array.from({ length: 100 }, (_, index) =>
+        env.DB.prepare(
+          `INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, created_at)
+           VALUES (?, ?, 'DERIVED_FROM', ?, 'ModelVersion', ?, 'ModelVersion', ?)`,
+        ).bind(
+          `${prefix}-e${index}`,
+          org.orgId,
+          `${prefix}-v${index + 1}`,
+          `${prefix}-v${index}`,
+          now,
+        ),
+      ),
+    );
+    const recorded = recordingD1(env.DB);
+
+    // when
+    const pages = await allPages(
+      org,
+      requestOf(`${prefix}-v100`, 'UPSTREAM', 10),
+      200,
+      recorded.deps,
+    );
+
+    // then 10 pages of 10 edges (the walk's join stopped inside v90's edge: it starts page 2),
+    // each page one walk statement: the first page's segment is made of the first walk's rows
+    expect(pages.map((page) => page.edges.length)).toEqual(Array(10).fill(10));
+    expect(pages[0]?.edges.map((edge) => edge.to.id).at(-1)).toBe(`${prefix}-v90`);
+    const walks = recorded.statements.filter(([query]) => query.includes('WITH RECURSIVE'));
+    expect(walks).toHaveLength(pages.length);
   });
 });
 

@@ -114,7 +114,10 @@ describe('the walk statement', () => {
   });
 
   it('is planned on the covering indexes by D1', async () => {
-    const compiled = walkEdgesStatement(upstream('org', 'seed', 101)).compile(testDb());
+    // (with the row budget, as walkLineage runs it)
+    const compiled = walkEdgesStatement({ ...upstream('org', 'seed', 101), rowLimit: 61 }).compile(
+      testDb(),
+    );
     const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`)
       .bind(...compiled.parameters)
       .all<{ detail: string }>();
@@ -126,6 +129,10 @@ describe('the walk statement', () => {
       expect(search).toMatch(/USING COVERING INDEX edge_(src|dst)_walk \((src|dst)_id=\?\)/);
     }
     expect(details.some((detail) => /SCAN e\b/.test(detail))).toBe(false);
+    // Each direction of the edge selection scans the reached set as its outer loop, in the
+    // recursion's queue order: a direction cut by its LIMIT holds a prefix of the queue
+    // (firstSegmentOfRows makes a stored walk's first segment of it).
+    expect(details.filter((detail) => /^SCAN r\b/.test(detail))).toHaveLength(2);
   });
 });
 

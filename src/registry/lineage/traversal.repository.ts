@@ -27,6 +27,12 @@ export type WalkEdgeRow = [
   dstId: string,
   dstKind: NodeKind,
   reached: number,
+  /**
+   * The place in the recursion's queue (breadth-first order, the seeds first) of the node the
+   * edge was read from; null in a depth-bounded walk. A walk past the row budget becomes the
+   * first segment of a stored walk by this order (traversal.service.ts, firstSegmentOfRows).
+   */
+  seq: number | null,
   /** Only when the walk was asked for details (`WalkQuery.details`). */
   properties?: string | null,
   createdAt?: string,
@@ -103,9 +109,11 @@ export function walkEdgesStatement(query: WalkQuery) {
   if (query.maxDepth !== null && query.maxDepth !== undefined) return depthBoundStatement(query);
   const { bySource, byTarget } = directionTypes(query);
   const live = liveCondition(query.asOf);
-  const columns = walkColumns(query.details ?? false);
+  const columns = walkColumns(query.details ?? false, 'r.seq');
   // The row budget bounds each direction of the join before the sort: a LIMIT on the sorted
   // result made SQLite use its bounded sorter, 20-35% slower on the DAG even when it did not bind.
+  // The reached set is the join's outer loop, in queue order: a direction that hits its LIMIT
+  // has every edge of the nodes before the last one it read from (firstSegmentOfRows relies on it).
   const branch = (select: RawBuilder<unknown>) =>
     query.rowLimit === undefined ? select : sql`SELECT * FROM (${select} LIMIT ${query.rowLimit})`;
   return sql<Record<string, unknown>>`
@@ -123,7 +131,8 @@ export function walkEdgesStatement(query: WalkQuery) {
     ),
     -- Materialised once: referencing the recursive CTE from the edge selection below made SQLite
     -- re-walk it per candidate row (22 s instead of 105 ms for a 10,000-hop chain).
-    reached AS MATERIALIZED (SELECT id FROM reach),
+    -- The recursion's output order is its queue's: breadth-first, the seeds first.
+    reached AS MATERIALIZED (SELECT id, row_number() OVER () AS seq FROM reach),
     total AS MATERIALIZED (SELECT count(*) AS n FROM reached)
     ${branch(sql`
     SELECT ${columns}
@@ -159,9 +168,9 @@ function depthBoundStatement(query: WalkQuery) {
   const { bySource, byTarget } = directionTypes(query);
   const live = liveCondition(query.asOf);
   const rowLimit = query.nodeLimit * (maxDepth + 1);
-  const columns = walkColumns(query.details ?? false);
+  const columns = walkColumns(query.details ?? false, 'NULL');
   const nulls = sql.raw(
-    `NULL, NULL, NULL, NULL, NULL, NULL, n${query.details ? ', NULL, NULL' : ''}`,
+    `NULL, NULL, NULL, NULL, NULL, NULL, n, NULL${query.details ? ', NULL, NULL' : ''}`,
   );
   const side = (near: 'src_id' | 'dst_id', types: string, depth: RawBuilder<unknown>) => sql`
     SELECT ${columns}
@@ -224,12 +233,12 @@ export function liveCondition(asOf: string | null) {
 }
 
 /** The columns of WalkEdgeRow, in order. */
-function walkColumns(details: boolean) {
+function walkColumns(details: boolean, seq: 'r.seq' | 'NULL') {
   return sql.raw(
     `e.id, ${codeOf('e.type', EDGE_TYPES)}, e.src_id, ${codeOf('e.src_kind', NODE_KINDS)}, e.dst_id, ${codeOf(
       'e.dst_kind',
       NODE_KINDS,
-    )}, (SELECT n FROM total) AS reached${details ? ', e.properties, e.created_at' : ''}`,
+    )}, (SELECT n FROM total) AS reached, ${seq}${details ? ', e.properties, e.created_at' : ''}`,
   );
 }
 

@@ -10,6 +10,7 @@ import {
   type WalkDirection,
   type WalkEdgeRow,
   type WalkQuery,
+  type WalkResult,
   walkEdges,
 } from './traversal.repository.ts';
 import { type DiscoveredNode, type SegmentEdgeRow, walkSegment } from './walk-state.repository.ts';
@@ -231,22 +232,28 @@ export async function walkLineage(
     };
     const maxDepth = request.maxDepth ?? null;
     const walk = await boundedWalk(db, query, limit, maxDepth);
-    if (!walk) {
+    if (!walk.whole) {
       // More rows than the memory budget: this direction's walk is served a breadth-first
-      // segment at a time, the first one now.
-      const segment = await walkFirstSegment(db, {
-        orgId,
+      // segment at a time, the first one now: from the rows the walk read when they hold it,
+      // else walked from the seeds.
+      const first = {
         seeds: seedNodes,
         direction,
-        edgeTypes,
-        asOf,
-        details: request.edgeDetails ?? false,
+        maxDepth,
         // Each node expanded returns a row or is a sink: the recursion need not reach further.
         // (one more than that, so that reaching exactly that many is not taken for a cut).
         nodeLimit: Math.min(limit + 1, seeds.length + rowsLeft + 1),
         rowLimit: rowsLeft,
-        maxDepth,
-      });
+      };
+      const segment =
+        (walk.rows && firstSegmentOfRows(walk.rows, query.rowLimit, first)) ??
+        (await walkFirstSegment(db, {
+          ...first,
+          orgId,
+          edgeTypes,
+          asOf,
+          details: request.edgeDetails ?? false,
+        }));
       if (edgeDetails) {
         for (const [id, properties, createdAt] of segment.details) {
           edgeDetails.set(id, [properties, createdAt]);
@@ -261,14 +268,14 @@ export async function walkLineage(
       walks.push(segment);
       break;
     }
-    const rows = walk.edges;
+    const rows = walk.walk.edges;
     rowsHeld += rows.length;
     if (edgeDetails) {
-      for (const [id, , , , , , , properties, createdAt] of rows) {
+      for (const [id, , , , , , , , properties, createdAt] of rows) {
         edgeDetails.set(id, [properties ?? null, createdAt as string]);
       }
     }
-    if (walk.reached > limit) isTruncated = true;
+    if (walk.walk.reached > limit) isTruncated = true;
     const result = breadthFirst(seeds, rows, direction, request.maxDepth ?? null, limit);
     if (result.cut) isTruncated = true;
     reachedCount += result.nodes.length;
@@ -286,24 +293,28 @@ export async function walkLineage(
 }
 
 /**
- * One direction's walk within the row budget, or null when it has more rows (the statement stops
- * one row past the budget). A few hops are bounded inside the recursion: only what that depth
- * needs is read. When the node budget ends such a walk, the unbounded walk decides which nodes it
- * keeps, as for any walk.
+ * One direction's walk within the row budget, or, when it has more rows (the statement stops one
+ * row past the budget in each direction of its join), the rows of the unbounded walk if they can
+ * start the stored walk (firstSegmentOfRows: every node it reached, no node budget cut). A few
+ * hops are bounded inside the recursion: only what that depth needs is read. When the node budget
+ * ends such a walk, the unbounded walk decides which nodes it keeps, as for any walk.
  */
 async function boundedWalk(
   db: Db,
   query: WalkQuery & { rowLimit: number },
   limit: number,
   maxDepth: number | null,
-) {
+): Promise<{ whole: true; walk: WalkResult } | { whole: false; rows: WalkEdgeRow[] | null }> {
   let walk =
     maxDepth !== null && maxDepth <= MAX_DEPTH_IN_RECURSION
       ? await walkEdges(db, { ...query, maxDepth })
       : null;
-  if (walk && walk.edges.length >= query.rowLimit) return null;
+  // Sorted by edge id and cut by a LIMIT: not a prefix of the queue.
+  if (walk && walk.edges.length >= query.rowLimit) return { whole: false, rows: null };
   if (!walk || walk.reached > limit) walk = await walkEdges(db, query);
-  return walk.edges.length >= query.rowLimit ? null : walk;
+  if (walk.edges.length < query.rowLimit) return { whole: true, walk };
+  // Cut by the node budget, the rows are those among the reached nodes only.
+  return { whole: false, rows: walk.reached > limit ? null : walk.edges };
 }
 
 /** Both directions' walks as one: each node and edge once, at the smaller depth. */
@@ -563,17 +574,24 @@ export function segmentOf(
      * by this segment. Otherwise they are an earlier segment's frontier, already recorded.
      */
     recordStart: boolean;
+    /**
+     * The rows are every edge read from the nodes before this place of the queue and none after
+     * (at most rowLimit of them): the segment ends there, the walk goes on (firstSegmentOfRows).
+     */
+    endsBefore?: number;
   },
 ): SegmentWalk {
   const { direction, maxDepth } = options;
+  const endsBefore = options.endsBefore ?? null;
   // The statement is asked for one row more than the budget: a page that ends exactly at a node's
   // last edge then does not leave an empty page behind it.
-  const rowCut = rows.length > options.rowLimit;
-  const kept = rowCut ? rows.slice(0, options.rowLimit) : rows;
+  const rowLimitCut = endsBefore === null && rows.length > options.rowLimit;
+  const rowCut = rowLimitCut || endsBefore !== null;
+  const kept = rowLimitCut ? rows.slice(0, options.rowLimit) : rows;
   let cut = false;
   // The budget may have ended among the edges of the last node read: it stays on the frontier and
   // its next segment reads its edges after the last one here (rows are by seq, then edge id).
-  const lastRow = rowCut ? (kept[kept.length - 1] as SegmentEdgeRow) : null;
+  const lastRow = rowLimitCut ? (kept[kept.length - 1] as SegmentEdgeRow) : null;
   let resume: [string, string] | null = null;
   if (lastRow) {
     const [, id, type, srcId, , dstId] = lastRow;
@@ -658,7 +676,7 @@ export function segmentOf(
   }
   // The start nodes are the first places of the queue, in order: those before the node the
   // budget stopped inside were expanded, edges or not (one without edges returns no rows).
-  const lastSeq = lastRow ? lastRow[0] : Number.POSITIVE_INFINITY;
+  const lastSeq = lastRow ? lastRow[0] : (endsBefore ?? Number.POSITIVE_INFINITY);
   start.forEach((node, index) => {
     if (index + 1 < lastSeq) expanded.add(node.id);
   });
@@ -711,6 +729,69 @@ function completedSegment(visited: readonly LineageNodeEntry[], cut: boolean): S
     details: [],
     resume: null,
   };
+}
+
+/**
+ * A direction's first segment from the rows of its unbounded walk (boundedWalk), instead of
+ * walking it again: null when they hold too little of it. Each direction of the walk's join
+ * (edges read from their source, and from their target) returned at most `branchLimit` rows in
+ * queue order, so one that returned that many may have stopped inside the edges of the last node
+ * it read from: the rows read from nodes before it are all there. Ordered by (seq, id), those rows
+ * are the segment statement's rows, and its first rowLimit + 1 when they are that many; otherwise
+ * the segment ends before that node, none of whose edges it lists.
+ */
+export function firstSegmentOfRows(
+  rows: readonly WalkEdgeRow[],
+  branchLimit: number,
+  query: {
+    seeds: readonly LineageNodeEntry[];
+    direction: WalkDirection;
+    maxDepth: number | null;
+    nodeLimit: number;
+    rowLimit: number;
+  },
+): SegmentWalk | null {
+  const downstream = query.direction === 'DOWNSTREAM';
+  const fromSource = (type: EdgeType) => TARGET_IS_DOWNSTREAM.has(type) === downstream;
+  const count = [0, 0];
+  const last = [0, 0];
+  for (const row of rows) {
+    const side = fromSource(row[1]) ? 0 : 1;
+    count[side] = (count[side] as number) + 1;
+    last[side] = Math.max(last[side] as number, row[7] as number);
+  }
+  let boundary = Number.POSITIVE_INFINITY;
+  for (const side of [0, 1]) {
+    if ((count[side] as number) >= branchLimit) boundary = Math.min(boundary, last[side] as number);
+  }
+  const prefix: SegmentEdgeRow[] = [];
+  for (const row of rows) {
+    const [id, type, srcId, srcKind, dstId, dstKind, reached, seq] = row;
+    if ((seq as number) >= boundary) continue;
+    const segmentRow: SegmentEdgeRow = [
+      seq as number,
+      id,
+      type,
+      srcId,
+      srcKind,
+      dstId,
+      dstKind,
+      reached,
+      null,
+      null,
+    ];
+    if (row.length > 8) segmentRow.push(row[8] ?? null, row[9] as string);
+    prefix.push(segmentRow);
+  }
+  // A node with most of the budget's edges on one side: its segment is read by the segment
+  // statement, which stops inside it, rather than a page of a few rows.
+  if (prefix.length * 2 < query.rowLimit) return null;
+  // Stable: the rows of one node stay in edge id order (the walk's ORDER BY).
+  prefix.sort((a, b) => a[0] - b[0]);
+  const options = { ...query, recordStart: true };
+  return prefix.length > query.rowLimit
+    ? segmentOf(query.seeds, prefix.slice(0, query.rowLimit + 1), options)
+    : segmentOf(query.seeds, prefix, { ...options, endsBefore: boundary });
 }
 
 /** A direction's first segment, from the root's seeds. */
