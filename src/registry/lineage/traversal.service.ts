@@ -738,10 +738,10 @@ function completedSegment(visited: readonly LineageNodeEntry[], cut: boolean): S
  * queue order, so one that returned that many may have stopped inside the edges of the last node
  * it read from: the rows read from nodes before it are all there. Ordered by (seq, id), those rows
  * are the segment statement's rows, and its first rowLimit + 1 when they are that many; otherwise
- * the segment ends before that node, none of whose edges it lists.
+ * the segment ends before that node, none of whose edges it lists. Empties `rows`.
  */
 export function firstSegmentOfRows(
-  rows: readonly WalkEdgeRow[],
+  rows: WalkEdgeRow[],
   branchLimit: number,
   query: {
     seeds: readonly LineageNodeEntry[];
@@ -783,6 +783,8 @@ export function firstSegmentOfRows(
     if (row.length > 8) segmentRow.push(row[8] ?? null, row[9] as string);
     prefix.push(segmentRow);
   }
+  // The walk's rows are most of its heap: the segment's copies are what it keeps.
+  rows.length = 0;
   // A node with most of the budget's edges on one side: its segment is read by the segment
   // statement, which stops inside it, rather than a page of a few rows.
   if (prefix.length * 2 < query.rowLimit) return null;
