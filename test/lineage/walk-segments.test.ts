@@ -72,6 +72,27 @@ async function givenDag(org: TestOrg, size: number, seed = 7) {
   return { node, edges };
 }
 
+/** A chain of `length` hops, v<length> derived from ... from v0; returns the ids' prefix. */
+async function givenChain(org: TestOrg, length: number) {
+  const prefix = crypto.randomUUID().slice(0, 8);
+  const now = new Date().toISOString();
+  await env.DB.batch(
+    Array.from({ length }, (_, index) =>
+      env.DB.prepare(
+        `INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, created_at)
+         VALUES (?, ?, 'DERIVED_FROM', ?, 'ModelVersion', ?, 'ModelVersion', ?)`,
+      ).bind(
+        `${prefix}-e${index}`,
+        org.orgId,
+        `${prefix}-v${index + 1}`,
+        `${prefix}-v${index}`,
+        now,
+      ),
+    ),
+  );
+  return prefix;
+}
+
 function requestOf(
   id: string,
   direction: LineageDirection,
@@ -328,22 +349,7 @@ describe('a walk past the edge-row budget', () => {
   it('reads each page from the frontier, not the walk before it', async () => {
     // given a 400-hop chain walked upstream 10 rows at a time, its statements recorded
     const org = await createTestOrg('segments-rows');
-    const prefix = crypto.randomUUID().slice(0, 8);
-    const now = new Date().toISOString();
-    await env.DB.batch(
-      Array.from({ length: 400 }, (_, index) =>
-        env.DB.prepare(
-          `INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, created_at)
-           VALUES (?, ?, 'DERIVED_FROM', ?, 'ModelVersion', ?, 'ModelVersion', ?)`,
-        ).bind(
-          `${prefix}-e${index}`,
-          org.orgId,
-          `${prefix}-v${index + 1}`,
-          `${prefix}-v${index}`,
-          now,
-        ),
-      ),
-    );
+    const prefix = await givenChain(org, 400);
     const recorded = recordingD1(env.DB);
     const request = requestOf(`${prefix}-v400`, 'UPSTREAM', 10);
 
@@ -470,22 +476,7 @@ describe('the first segment past the edge-row budget', () => {
   it('comes from the walk statement, once per page, on a chain paged 10 rows at a time', async () => {
     // given a 100-hop chain, its statements recorded
     const org = await createTestOrg('segments-one-walk');
-    const prefix = crypto.randomUUID().slice(0, 8);
-    const now = new Date().toISOString();
-    await env.DB.batch(
-      Array.from({ length: 100 }, (_, index) =>
-        env.DB.prepare(
-          `INSERT INTO edge (id, org_id, type, src_id, src_kind, dst_id, dst_kind, created_at)
-           VALUES (?, ?, 'DERIVED_FROM', ?, 'ModelVersion', ?, 'ModelVersion', ?)`,
-        ).bind(
-          `${prefix}-e${index}`,
-          org.orgId,
-          `${prefix}-v${index + 1}`,
-          `${prefix}-v${index}`,
-          now,
-        ),
-      ),
-    );
+    const prefix = await givenChain(org, 100);
     const recorded = recordingD1(env.DB);
 
     // when
