@@ -384,6 +384,11 @@ export function edgeDetailsOf(
   return found;
 }
 
+/** Whether a walk in `direction` crosses an edge of this type from its source to its target. */
+function readFromSource(type: EdgeType, direction: WalkDirection): boolean {
+  return TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
+}
+
 export function byDepthThenId(
   a: { depth: number; id: string },
   b: { depth: number; id: string },
@@ -423,7 +428,7 @@ function breadthFirst(
     const [, type, srcId, srcKind, dstId, dstKind] = rows[edge] as WalkEdgeRow;
     const source = intern(srcKind, srcId);
     const target = intern(dstKind, dstId);
-    const downstreamFromSource = TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
+    const downstreamFromSource = readFromSource(type, direction);
     fromSource[edge] = downstreamFromSource ? 1 : 0;
     fromOf[edge] = downstreamFromSource ? source : target;
     toOf[edge] = downstreamFromSource ? target : source;
@@ -595,7 +600,7 @@ export function segmentOf(
   let resume: [string, string] | null = null;
   if (lastRow) {
     const [, id, type, srcId, , dstId] = lastRow;
-    const fromSource = TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
+    const fromSource = readFromSource(type, direction);
     resume = [fromSource ? srcId : dstId, id];
   }
   const nodeCut = (rows[0]?.[7] ?? 0) >= options.nodeLimit;
@@ -626,7 +631,7 @@ export function segmentOf(
   const details: [string, string | null, string][] = [];
   for (const row of kept) {
     const [, id, type, srcId, srcKind, dstId, dstKind, , known, listed] = row;
-    const fromSource = TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
+    const fromSource = readFromSource(type, direction);
     const fromId = fromSource ? srcId : dstId;
     const fromDepth = depthOf.get(fromId);
     // Read from a node past maxDepth (the recursion does not know depths): not part of the walk.
@@ -751,12 +756,10 @@ export function firstSegmentOfRows(
     rowLimit: number;
   },
 ): SegmentWalk | null {
-  const downstream = query.direction === 'DOWNSTREAM';
-  const fromSource = (type: EdgeType) => TARGET_IS_DOWNSTREAM.has(type) === downstream;
   const count = [0, 0];
   const last = [0, 0];
   for (const row of rows) {
-    const side = fromSource(row[1]) ? 0 : 1;
+    const side = readFromSource(row[1], query.direction) ? 0 : 1;
     count[side] = (count[side] as number) + 1;
     last[side] = Math.max(last[side] as number, row[7] as number);
   }
