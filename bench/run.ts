@@ -36,6 +36,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   'lineage-heap': async () => (await import('./scenarios/lineage-heap.ts')).scenario,
   'lineage-profile': async () => (await import('./scenarios/lineage-profile.ts')).scenario,
   'lineage-parts': async () => (await import('./scenarios/lineage-parts.ts')).scenario,
+  'startup-profile': async () => (await import('./scenarios/startup-profile.ts')).scenario,
   usage: async () => (await import('./scenarios/usage.ts')).scenario,
   similarity: async () => (await import('./scenarios/similarity.ts')).scenario,
   artifacts: async () => (await import('./scenarios/artifacts.ts')).scenario,

@@ -1,0 +1,214 @@
+// Scenario `startup-profile` (issue 20 section 4): where the CPU of a cold first GraphQL request
+// goes. Builds this checkout's production Worker unminified (so that function names survive), then
+// starts a fresh workerd (Miniflare) per run with an inspector port, CPU-profiles its first request
+// `{ viewer { id name } }` (module evaluation, the schema, Yoga, validation, execution, the token
+// lookup in the runner's seeded local D1) at 0.1 ms sampling, and attributes the profiles to
+// functions: inclusive and self time, median over the runs.
+//
+//   npx node bench/run.ts startup-profile            # 5 runs
+//   npx node bench/run.ts startup-profile --quick    # 2 runs
+//
+// Profiled times are about twice the unprofiled ones: read the shares, and measure a change with
+// scenario `startup` (unprofiled, side by side).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { PRODUCTION_VARS } from '../../scripts/production-vars.ts';
+import type { Scenario } from '../lib/scenario.ts';
+import { ms } from '../lib/stats.ts';
+import { mustRunWrangler, REPO_ROOT } from '../lib/wrangler.ts';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A DevTools-protocol client on workerd's inspector (the ws package sends the Origin header). */
+async function connect(port: number) {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+    title?: string;
+    id?: string;
+  }[];
+  const target =
+    list.find((entry) => !`${entry.title ?? entry.id}`.includes('internal')) ?? list[0];
+  if (!target) throw new Error('no inspector target');
+  const { default: WebSocket } = await import('ws');
+  const socket = new WebSocket(target.webSocketDebuggerUrl, {
+    headers: { Origin: 'https://devtools.devprod.cloudflare.dev' },
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  let nextId = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const send = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 30_000);
+      pending.set(id, (result) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        resolve(result);
+      });
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => socket.close() };
+}
+
+/** Inclusive (once per sample however deep the recursion) and self ms per function. */
+function attribute(profile: CpuProfile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const keyOf = (id: number) => {
+    const frame = byId.get(id)?.callFrame;
+    const file = frame?.url.split('/').slice(-1)[0] ?? '';
+    return `${frame?.functionName || '(anonymous)'} ${file}:${(frame?.lineNumber ?? 0) + 1}`;
+  };
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  let active = 0;
+  profile.samples.forEach((id, index) => {
+    const spent = (profile.timeDeltas[index] ?? 0) / 1000;
+    const name = byId.get(id)?.callFrame.functionName;
+    if (name === '(idle)' || name === '(program)') return;
+    active += spent;
+    self.set(keyOf(id), (self.get(keyOf(id)) ?? 0) + spent);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const key = keyOf(at);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      total.set(key, (total.get(key) ?? 0) + spent);
+    }
+  });
+  return { active, self, total };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : (sorted[Math.floor((sorted.length - 1) / 2)] as number);
+};
+
+export const scenario: Scenario = {
+  name: 'startup-profile',
+  description: 'CPU profile of the cold first GraphQL request, unminified production build',
+  skipStartup: true,
+  async run(context) {
+    const runs = context.quick ? 2 : 5;
+    const outdir = join(context.workDir, 'dist-profile');
+    context.log('Building the production bundle unminified');
+    await mustRunWrangler(
+      ['deploy', '--dry-run', '--env', 'production', '--minify=false', '--outdir', outdir],
+      { timeoutMs: 180_000 },
+    );
+    const code = readFileSync(join(outdir, 'index.js'), 'utf8');
+    const config = readFileSync(join(REPO_ROOT, 'wrangler.jsonc'), 'utf8');
+    const compatibilityDate =
+      /"compatibility_date"\s*:\s*"([\d-]+)"/.exec(config)?.[1] ?? '2026-11-01';
+    const databaseId = /"database_id"\s*:\s*"([^"]+)"/.exec(config)?.[1] ?? '';
+    const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
+    const attributed: ReturnType<typeof attribute>[] = [];
+    for (let run = 1; run <= runs; run++) {
+      context.signal.throwIfAborted();
+      const inspectorPort = await freePort();
+      const mf = new Miniflare(
+        convertV4MiniflareOptions({
+          compatibilityDate,
+          inspectorPort,
+          modulesRoot: '/',
+          modules: [
+            {
+              type: 'ESModule',
+              path: '/entry.mjs',
+              contents:
+                'export default { async fetch(request, env, ctx) { const worker = await import("./worker.js"); return worker.default.fetch(request, env, ctx); } };',
+            },
+            { type: 'ESModule', path: '/worker.js', contents: code },
+          ],
+          bindings: PRODUCTION_VARS,
+          d1Databases: { DB: databaseId },
+          resourcePersistencePath: join(context.persistTo, 'v3'),
+        }),
+      );
+      try {
+        await mf.ready;
+        const inspector = await connect(inspectorPort);
+        await inspector.send('Profiler.enable');
+        await inspector.send('Profiler.setSamplingInterval', { interval: 100 });
+        await inspector.send('Profiler.start');
+        const response = await mf.dispatchFetch('http://127.0.0.1/graphql', {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${context.seed.token}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ query: '{ viewer { id name } }' }),
+        });
+        const text = await response.text();
+        const { profile } = (await inspector.send('Profiler.stop')) as { profile: CpuProfile };
+        inspector.close();
+        if (response.status !== 200 || text.includes('"errors"')) {
+          throw new Error(`cold request: ${response.status} ${text.slice(0, 300)}`);
+        }
+        writeFileSync(
+          join(context.workDir, `cold-graphql-${run}.cpuprofile`),
+          JSON.stringify(profile),
+        );
+        const result = attribute(profile);
+        attributed.push(result);
+        context.log(`run ${run}: ${ms(result.active)} active in the profile`);
+      } finally {
+        await mf.dispose();
+      }
+    }
+    const medianOf = (pick: (entry: ReturnType<typeof attribute>) => Map<string, number>) => {
+      const names = new Set(attributed.flatMap((entry) => [...pick(entry).keys()]));
+      return [...names]
+        .map(
+          (name) => [name, median(attributed.map((entry) => pick(entry).get(name) ?? 0))] as const,
+        )
+        .sort((a, b) => b[1] - a[1]);
+    };
+    const total = medianOf((entry) => entry.total).slice(0, context.quick ? 45 : 80);
+    const self = medianOf((entry) => entry.self).slice(0, 30);
+    const active = median(attributed.map((entry) => entry.active));
+    const lines = [
+      `Cold first GraphQL request, profiled at 0.1 ms, ${runs} fresh workerd instances: active ${ms(active)} (median)`,
+      '',
+      'Inclusive (median ms):',
+      ...total.map(([name, value]) => `  ${value.toFixed(1).padStart(7)}  ${name}`),
+      '',
+      'Self (median ms):',
+      ...self.map(([name, value]) => `  ${value.toFixed(1).padStart(7)}  ${name}`),
+    ];
+    return {
+      report: lines.join('\n'),
+      results: { runs, active, total: Object.fromEntries(total), self: Object.fromEntries(self) },
+    };
+  },
+};
