@@ -1,5 +1,6 @@
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
+import { lazyFieldsDuring } from './lib/lazy-fields.ts';
 import { synchronousNodeIds } from './lib/nodes.ts';
 import './scalars.ts';
 import './errors.ts';
@@ -106,7 +107,10 @@ builder.mutationType({ description: 'Every change, as one logical action per mut
 
 // Not sorted here (Pothos sorts unless told not to): sorting rebuilds every type, 10-15 ms of each
 // cold start, and only the printed schema.graphql needs it (scripts/print-schema.ts sorts).
-export const schema = assumeValid(synchronousNodeIds(builder.toSchema({ sortSchema: false })));
+// Fields are built per type on first use (lib/lazy-fields.ts).
+export const schema = assumeValid(
+  synchronousNodeIds(lazyFieldsDuring(builder, () => builder.toSchema({ sortSchema: false }))),
+);
 
 /**
  * Marks the schema as validated, as `new GraphQLSchema({ assumeValid: true })` would (Pothos

@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, isObjectType } from 'graphql';
 import type { Context } from '../../context.ts';
 import { encodeGlobalID, readGlobalID } from '../../global-id.ts';
 import type { NodeKind } from '../../registry/lineage/lineage.ts';
@@ -13,6 +13,7 @@ import {
   RunRef,
   UserRef,
 } from '../objects/refs.ts';
+import { whenFieldsBuilt } from './lazy-fields.ts';
 
 const REFS = {
   Model: ModelRef,
@@ -79,12 +80,14 @@ export async function loadVisible(ref: LoaderRef, context: Context, id: string) 
  */
 export function synchronousNodeIds(schema: GraphQLSchema): GraphQLSchema {
   for (const typename of [...Object.keys(REFS), 'Organization', 'GraphEdge']) {
-    const type = schema.getType(typename) as { getFields?: () => Record<string, unknown> } | null;
-    const field = type?.getFields?.().id as
-      | { resolve?: (parent: { id: string }) => unknown }
-      | undefined;
-    if (!field) throw new Error(`synchronousNodeIds: ${typename} has no id field`);
-    field.resolve = (parent) => encodeGlobalID(typename, String(parent.id));
+    const type = schema.getType(typename);
+    if (!isObjectType(type)) throw new Error(`synchronousNodeIds: ${typename} is no object type`);
+    // Patched when the type's fields are first built (src/schema/lib/lazy-fields.ts), not now.
+    whenFieldsBuilt(type, (fields) => {
+      const field = fields.id;
+      if (!field) throw new Error(`synchronousNodeIds: ${typename} has no id field`);
+      field.resolve = (parent: { id: string }) => encodeGlobalID(typename, String(parent.id));
+    });
   }
   return schema;
 }
