@@ -239,6 +239,7 @@ async function firstRequest(
   bundle: string | null,
   compatibilityDate: string,
   cold?: { request: ColdRequest; environment: ColdRequestEnvironment },
+  compatibilityFlags: readonly string[] = [],
 ): Promise<{ first: number; second: number; firstCpu: number; secondCpu: number }> {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
   const importPath = bundle === null ? './empty.js' : './worker.js';
@@ -250,6 +251,7 @@ async function firstRequest(
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       compatibilityDate,
+      compatibilityFlags: [...compatibilityFlags],
       modulesRoot: '/',
       modules: [
         { type: 'ESModule', path: '/entry.mjs', contents: entry },
@@ -330,7 +332,7 @@ export interface BundleEvaluation {
  * rotation. Same machine, same minutes: the ratios are what to read.
  */
 export async function compareModuleEvaluation(
-  bundles: readonly { label: string; code: string }[],
+  bundles: readonly { label: string; code: string; compatibilityFlags?: readonly string[] }[],
   rounds: number,
   compatibilityDate: string,
   signal?: AbortSignal,
@@ -360,6 +362,7 @@ export async function compareModuleEvaluation(
     const results = new Map<string, Awaited<ReturnType<typeof firstRequest>>>();
     for (const slot of order) {
       const code = slot === null ? null : (bundles[slot.bundle]?.code ?? null);
+      const flags = slot === null ? [] : (bundles[slot.bundle]?.compatibilityFlags ?? []);
       const request = slot?.request == null ? undefined : requests[slot.request];
       results.set(
         key(slot),
@@ -367,6 +370,7 @@ export async function compareModuleEvaluation(
           code,
           compatibilityDate,
           request && cold ? { request, environment: cold.environment } : undefined,
+          flags,
         ),
       );
     }

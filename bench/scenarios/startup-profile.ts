@@ -131,6 +131,10 @@ export const scenario: Scenario = {
     const compatibilityDate =
       /"compatibility_date"\s*:\s*"([\d-]+)"/.exec(config)?.[1] ?? '2026-11-01';
     const databaseId = /"database_id"\s*:\s*"([^"]+)"/.exec(config)?.[1] ?? '';
+    const flagList = /"compatibility_flags"\s*:\s*\[([^\]]*)\]/.exec(config)?.[1] ?? '';
+    const compatibilityFlags = [...flagList.matchAll(/"([^"]+)"/g)].map(
+      (match) => match[1] as string,
+    );
     const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
     const attributed: ReturnType<typeof attribute>[] = [];
     for (let run = 1; run <= runs; run++) {
@@ -139,6 +143,7 @@ export const scenario: Scenario = {
       const mf = new Miniflare(
         convertV4MiniflareOptions({
           compatibilityDate,
+          compatibilityFlags,
           inspectorPort,
           modulesRoot: '/',
           modules: [

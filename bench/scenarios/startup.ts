@@ -61,6 +61,8 @@ interface Built {
   /** The multipart upload wrangler would send (`--outfile`), for `wrangler check startup --worker`. */
   upload: string;
   code: string;
+  /** wrangler.jsonc's compatibility_flags of the tree it was built from. */
+  compatibilityFlags: string[];
   /** What wrangler printed as "Total Upload". */
   uploadKiB: number | undefined;
   gzipKiB: number | undefined;
@@ -68,6 +70,13 @@ interface Built {
 
 function git(args: string[], cwd = REPO_ROOT): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 }).trim();
+}
+
+/** The compatibility_flags a tree's wrangler.jsonc sets (top level), to run its bundle with. */
+function compatibilityFlagsOf(root: string): string[] {
+  const config = readFileSync(join(root, 'wrangler.jsonc'), 'utf8');
+  const list = /"compatibility_flags"\s*:\s*\[([^\]]*)\]/.exec(config)?.[1] ?? '';
+  return [...list.matchAll(/"([^"]+)"/g)].map((match) => match[1] as string);
 }
 
 async function build(label: string, ref: string, root: string, outdir: string): Promise<Built> {
@@ -93,6 +102,7 @@ async function build(label: string, ref: string, root: string, outdir: string): 
     file,
     upload: `${outdir}.bundle`,
     code: readFileSync(file, 'utf8'),
+    compatibilityFlags: compatibilityFlagsOf(root),
     uploadKiB: upload ? Number(upload[1]) : undefined,
     gzipKiB: upload ? Number(upload[2]) : undefined,
   };
@@ -148,8 +158,12 @@ export const scenario: Scenario = {
     const requests = coldRequests(context.seed.token);
     const evaluation = await compareModuleEvaluation(
       [
-        { label: base.label, code: base.code },
-        { label: current.label, code: current.code },
+        { label: base.label, code: base.code, compatibilityFlags: base.compatibilityFlags },
+        {
+          label: current.label,
+          code: current.code,
+          compatibilityFlags: current.compatibilityFlags,
+        },
       ],
       rounds,
       compatibilityDate,
