@@ -73,6 +73,21 @@ export function apiWalk(p: WalkParams): { sql: string; parameters: unknown[] } {
   return { sql: compiled.sql, parameters: [...compiled.parameters] };
 }
 
+/** The API statement's queue ordinal, as walkEdgesStatement writes it. */
+export const SEQ_WINDOW = 'row_number() OVER () AS seq';
+
+/**
+ * `api` without its `seq` column's cost: the same compiled statement, its rows' seq NULL (no window
+ * over the reached set). The floor of what the ordinal costs (firstSegmentOfRows needs it).
+ */
+export function apiWalkWithoutSeq(p: WalkParams): { sql: string; parameters: unknown[] } {
+  const api = apiWalk(p);
+  if (!api.sql.includes(SEQ_WINDOW)) {
+    throw new Error(`walkEdgesStatement no longer has \`${SEQ_WINDOW}\`: update api-noseq`);
+  }
+  return { sql: api.sql.replace(SEQ_WINDOW, 'NULL AS seq'), parameters: api.parameters };
+}
+
 const walkArgs = (p: WalkParams) => [
   JSON.stringify(p.seeds),
   JSON.stringify(p.bySource),
@@ -188,7 +203,7 @@ export const WALK_FORMULATIONS = {
   'closure (count)': `${reachCte(false)} SELECT count(*) AS n FROM reach`,
   'closure (count), seek by node': `${reachCte(true)} SELECT count(*) AS n FROM reach`,
 } as const;
-export type WalkFormulation = keyof typeof WALK_FORMULATIONS | 'api';
+export type WalkFormulation = keyof typeof WALK_FORMULATIONS | 'api' | 'api-noseq';
 
 const NAMED = ['seeds', 'bySource', 'byTarget', 'org', 'limit'] as const;
 
@@ -240,6 +255,7 @@ function measureFormulations(
     limit: job.nodeLimit,
   };
   const api = apiWalk(job);
+  const noSeq = apiWalkWithoutSeq(job);
   const cases: {
     result: FormulationResult;
     run: () => { reached?: number; n?: number }[];
@@ -254,6 +270,7 @@ function measureFormulations(
     const db = new DatabaseSync(copy, { readOnly: true });
     const texts: [WalkFormulation, string, (string | number)[] | typeof named][] = [
       ['api', api.sql, api.parameters as (string | number)[]],
+      ['api-noseq', noSeq.sql, noSeq.parameters as (string | number)[]],
       ...Object.entries(WALK_FORMULATIONS).map(
         ([name, text]) =>
           [name as WalkFormulation, text, named] as [WalkFormulation, string, typeof named],
