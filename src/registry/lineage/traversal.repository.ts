@@ -103,7 +103,11 @@ export async function walkEdges(db: Db, query: WalkQuery): Promise<WalkResult> {
  *   end was reached too" is only made when the LIMIT cut the walk (SQLite evaluates the constant
  *   left side of the OR first and skips the right side);
  * - CROSS JOIN keeps the reached set as the outer loop: otherwise SQLite may scan all of `edge` in
- *   id order to save the ORDER BY's sort.
+ *   id order to save the ORDER BY's sort;
+ * - the rows' `seq` (the window over the reached set) costs 8-10% of the statement on a
+ *   10,000-hop chain (`api` / `api-noseq`), within the noise on the DAG. Numbering the reached ids
+ *   by json_each over one json_group_array is cheaper but outgrows D1's 2 MB value limit past
+ *   ~51,000 ids; the other ways tried cost as much (`npx node bench/walk-seq.ts`).
  */
 export function walkEdgesStatement(query: WalkQuery) {
   if (query.maxDepth !== null && query.maxDepth !== undefined) return depthBoundStatement(query);
