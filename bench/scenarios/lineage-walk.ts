@@ -5,6 +5,7 @@
 //   lineage-walk   a 10,000-hop DERIVED_FROM chain (upstream walk of its tip, 10,001 nodes) plus
 //                  20,000 edges of another organization; median of 5 interleaved runs each.
 
+import { DEFAULT_EDGE_ROW_BUDGET } from '../../src/registry/lineage/traversal.service.ts';
 import { measureThroughD1 } from '../lib/d1-walk.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
 import { Uuid7Clock } from '../lib/sql.ts';
@@ -48,7 +49,12 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   await load('foreign', foreign);
 
   const file = findD1File(context.persistTo);
-  const walk = walkParamsOn(file, context.seed.orgId)(chain.tipId, 'UPSTREAM');
+  // With the edge-row budget the Worker passes (rows left + 1, each branch then under a LIMIT), so
+  // that `api` is the Worker's statement, not the same without its budget.
+  const walk = {
+    ...walkParamsOn(file, context.seed.orgId)(chain.tipId, 'UPSTREAM'),
+    rowLimit: DEFAULT_EDGE_ROW_BUDGET + 1,
+  };
   // LINEAGE_WALK_RUNS: more interleaved rounds, for a ratio of two close statements (default 5).
   const runs = Number(process.env.LINEAGE_WALK_RUNS ?? 5);
   context.log(`Formulations on ${file.slice(context.persistTo.length)}, ${runs} runs each`);
