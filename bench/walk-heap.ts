@@ -4,9 +4,6 @@
 // V8's heap measured around it (not the process RSS).
 //
 //   npx node --expose-gc bench/walk-heap.ts
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import {
   DummyDriver,
   Kysely,
@@ -17,34 +14,14 @@ import {
 import type { Db } from '../src/db/db.ts';
 import { registerRawBinding } from '../src/db/raw.ts';
 import { walkLineage } from '../src/registry/lineage/traversal.service.ts';
-import { iso, SqlWriter, Uuid7Clock } from './lib/sql.ts';
-import { REPO_ROOT } from './lib/wrangler.ts';
+import { memoryRegistry } from './lib/memory-registry.ts';
 import { sizeFor } from './scenarios/lineage/config.ts';
 import { buildDag } from './scenarios/lineage/graphs.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('Run with node --expose-gc');
 
-const sqlite = new DatabaseSync(':memory:');
-const migrations = join(REPO_ROOT, 'migrations');
-for (const file of readdirSync(migrations).sort())
-  sqlite.exec(readFileSync(join(migrations, file), 'utf8'));
-const clock = new Uuid7Clock();
-const startMs = Date.now() - 30 * 24 * 3600_000;
-const org = clock.next(startMs).id;
-const user = clock.next(startMs).id;
-const seed = new SqlWriter();
-seed.insert('organization', { id: org, name: 'heap', created_at: iso(startMs) });
-seed.insert('user', {
-  id: user,
-  org_id: org,
-  name: 'Heap',
-  email: 'heap@example.com',
-  role: 'ADMIN',
-  created_at: iso(startMs),
-  created_by: null,
-});
-sqlite.exec(seed.toSql());
+const { sqlite, clock, startMs, org, user } = memoryRegistry('heap');
 const dag = buildDag({ clock, orgId: org, userId: user }, sizeFor(false), startMs + 1000);
 for (const writer of dag.files.writers) sqlite.exec(writer.toSql());
 

@@ -7,12 +7,8 @@
 // the median of its per-round ratios.
 //
 //   npx node bench/walk-seq.ts            # ~1 min; WALK_SEQ_RUNS=40 (chain) by default, DAG a third
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
-import { iso, SqlWriter, Uuid7Clock } from './lib/sql.ts';
+import { memoryRegistry } from './lib/memory-registry.ts';
 import { apiWalk, apiWalkWithoutSeq, SEQ_WINDOW, type WalkParams } from './lib/sqlite-raw.ts';
-import { REPO_ROOT } from './lib/wrangler.ts';
 import { ALL_EDGE_TYPES, directionTypes, NODE_LIMIT, sizeFor } from './scenarios/lineage/config.ts';
 import { buildChain, buildDag, buildForeignEdges } from './scenarios/lineage/graphs.ts';
 
@@ -72,27 +68,7 @@ function replace(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
-const sqlite = new DatabaseSync(':memory:');
-const migrations = join(REPO_ROOT, 'migrations');
-for (const file of readdirSync(migrations).sort()) {
-  sqlite.exec(readFileSync(join(migrations, file), 'utf8'));
-}
-const clock = new Uuid7Clock();
-const startMs = Date.now() - 30 * 24 * 3600_000;
-const org = clock.next(startMs).id;
-const user = clock.next(startMs).id;
-const seed = new SqlWriter();
-seed.insert('organization', { id: org, name: 'walk-seq', created_at: iso(startMs) });
-seed.insert('user', {
-  id: user,
-  org_id: org,
-  name: 'Walk',
-  email: 'walk-seq@example.com',
-  role: 'ADMIN',
-  created_at: iso(startMs),
-  created_by: null,
-});
-sqlite.exec(seed.toSql());
+const { sqlite, clock, startMs, org, user } = memoryRegistry('walk-seq');
 const size = sizeFor(false);
 const base = { clock, orgId: org, userId: user };
 const chain = buildChain(base, size, startMs + 1000);

@@ -31,8 +31,28 @@ export class Inspector {
 
   /** Connects with the Origin header workerd's inspector requires (Node's WebSocket sends none). */
   static async connect(port: number): Promise<Inspector> {
+    return Inspector.connectTo(`ws://127.0.0.1:${port}/ws`);
+  }
+
+  /**
+   * Connects to a bare workerd's inspector (Miniflare's `inspectorPort`, no wrangler proxy in
+   * front): its first target that is not one of workerd's internal ones.
+   */
+  static async connectToWorker(port: number): Promise<Inspector> {
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+      webSocketDebuggerUrl: string;
+      title?: string;
+      id?: string;
+    }[];
+    const target =
+      targets.find((entry) => !`${entry.title ?? entry.id}`.includes('internal')) ?? targets[0];
+    if (!target) throw new Error(`no inspector target on port ${port}`);
+    return Inspector.connectTo(target.webSocketDebuggerUrl);
+  }
+
+  static async connectTo(url: string): Promise<Inspector> {
     const { default: WebSocket } = await import('ws');
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+    const socket = new WebSocket(url, {
       headers: { Origin: 'https://devtools.devprod.cloudflare.dev' },
     });
     await new Promise<void>((resolve, reject) => {
@@ -94,50 +114,68 @@ export class Inspector {
   }
 }
 
-/** CPU profile of whatever the isolate runs during `run` (1 ms sampling). */
+/** CPU profile of whatever the isolate runs during `run` (sampling every `intervalUs`, 1 ms). */
 export async function profile<T>(
   inspector: Inspector,
   run: () => Promise<T>,
+  intervalUs = 1000,
 ): Promise<{ result: T; profile: CpuProfile }> {
   await inspector.send('Profiler.enable');
-  await inspector.send('Profiler.setSamplingInterval', { interval: 1000 });
+  await inspector.send('Profiler.setSamplingInterval', { interval: intervalUs });
   await inspector.send('Profiler.start');
   const result = await run();
   const { profile: cpu } = (await inspector.send('Profiler.stop')) as { profile: CpuProfile };
   return { result, profile: cpu };
 }
 
+/** Time the isolate spent outside JavaScript it ran: waiting, or in the runtime itself. */
+const NOT_RUNNING = new Set(['(idle)', '(program)']);
+
 /**
- * Self time and inclusive time per function (name and place), in ms, over one or more profiles.
- * Inclusive time counts a function once per sample however deep its recursion.
+ * One profile's self and inclusive time per function (name and place), in ms. Inclusive time
+ * counts a function once per sample however deep its recursion. `activeMs` leaves out the idle
+ * and runtime samples.
  */
+export function attributeOne(cpu: CpuProfile) {
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  let sampled = 0;
+  let active = 0;
+  const byId = new Map(cpu.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of cpu.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const keyOf = (id: number) => {
+    const frame = byId.get(id)?.callFrame;
+    const file = frame?.url.split('/').slice(-1)[0] ?? '';
+    return `${frame?.functionName || '(anonymous)'} ${file}:${(frame?.lineNumber ?? 0) + 1}`;
+  };
+  cpu.samples.forEach((id, index) => {
+    const ms = (cpu.timeDeltas[index] ?? 0) / 1000;
+    sampled += ms;
+    if (!NOT_RUNNING.has(byId.get(id)?.callFrame.functionName ?? '')) active += ms;
+    const key = keyOf(id);
+    self.set(key, (self.get(key) ?? 0) + ms);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const name = keyOf(at);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      total.set(name, (total.get(name) ?? 0) + ms);
+    }
+  });
+  return { sampledMs: sampled, activeMs: active, self, total };
+}
+
+/** Self time and inclusive time per function over one or more profiles, summed; the heaviest. */
 export function attribute(profiles: readonly CpuProfile[]) {
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let sampled = 0;
   for (const cpu of profiles) {
-    const byId = new Map(cpu.nodes.map((node) => [node.id, node]));
-    const parent = new Map<number, number>();
-    for (const node of cpu.nodes)
-      for (const child of node.children ?? []) parent.set(child, node.id);
-    const keyOf = (id: number) => {
-      const frame = byId.get(id)?.callFrame;
-      const file = frame?.url.split('/').slice(-1)[0] ?? '';
-      return `${frame?.functionName || '(anonymous)'} ${file}:${(frame?.lineNumber ?? 0) + 1}`;
-    };
-    cpu.samples.forEach((id, index) => {
-      const ms = (cpu.timeDeltas[index] ?? 0) / 1000;
-      sampled += ms;
-      const key = keyOf(id);
-      self.set(key, (self.get(key) ?? 0) + ms);
-      const seen = new Set<string>();
-      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-        const name = keyOf(at);
-        if (seen.has(name)) continue;
-        seen.add(name);
-        total.set(name, (total.get(name) ?? 0) + ms);
-      }
-    });
+    const one = attributeOne(cpu);
+    sampled += one.sampledMs;
+    for (const [name, ms] of one.self) self.set(name, (self.get(name) ?? 0) + ms);
+    for (const [name, ms] of one.total) total.set(name, (total.get(name) ?? 0) + ms);
   }
   const top = (map: Map<string, number>, count: number) =>
     [...map].sort((a, b) => b[1] - a[1]).slice(0, count);

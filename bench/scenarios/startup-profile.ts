@@ -14,20 +14,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PRODUCTION_VARS } from '../../scripts/production-vars.ts';
+import { attributeOne, Inspector, profile } from '../lib/inspector.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { ms } from '../lib/stats.ts';
 import { mustRunWrangler, REPO_ROOT } from '../lib/wrangler.ts';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,75 +28,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-/** A DevTools-protocol client on workerd's inspector (the ws package sends the Origin header). */
-async function connect(port: number) {
-  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
-    webSocketDebuggerUrl: string;
-    title?: string;
-    id?: string;
-  }[];
-  const target =
-    list.find((entry) => !`${entry.title ?? entry.id}`.includes('internal')) ?? list[0];
-  if (!target) throw new Error('no inspector target');
-  const { default: WebSocket } = await import('ws');
-  const socket = new WebSocket(target.webSocketDebuggerUrl, {
-    headers: { Origin: 'https://devtools.devprod.cloudflare.dev' },
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  let nextId = 1;
-  const pending = new Map<number, (result: unknown) => void>();
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) pending.get(message.id)?.(message.result);
-  });
-  const send = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = nextId++;
-      const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 30_000);
-      pending.set(id, (result) => {
-        clearTimeout(timer);
-        pending.delete(id);
-        resolve(result);
-      });
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-  return { send, close: () => socket.close() };
-}
-
-/** Inclusive (once per sample however deep the recursion) and self ms per function. */
-function attribute(profile: CpuProfile) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes)
-    for (const child of node.children ?? []) parent.set(child, node.id);
-  const keyOf = (id: number) => {
-    const frame = byId.get(id)?.callFrame;
-    const file = frame?.url.split('/').slice(-1)[0] ?? '';
-    return `${frame?.functionName || '(anonymous)'} ${file}:${(frame?.lineNumber ?? 0) + 1}`;
-  };
-  const self = new Map<string, number>();
-  const total = new Map<string, number>();
-  let active = 0;
-  profile.samples.forEach((id, index) => {
-    const spent = (profile.timeDeltas[index] ?? 0) / 1000;
-    const name = byId.get(id)?.callFrame.functionName;
-    if (name === '(idle)' || name === '(program)') return;
-    active += spent;
-    self.set(keyOf(id), (self.get(keyOf(id)) ?? 0) + spent);
-    const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const key = keyOf(at);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      total.set(key, (total.get(key) ?? 0) + spent);
-    }
-  });
-  return { active, self, total };
 }
 
 const median = (values: number[]) => {
@@ -136,7 +57,7 @@ export const scenario: Scenario = {
       (match) => match[1] as string,
     );
     const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
-    const attributed: ReturnType<typeof attribute>[] = [];
+    const attributed: ReturnType<typeof attributeOne>[] = [];
     for (let run = 1; run <= runs; run++) {
       context.signal.throwIfAborted();
       const inspectorPort = await freePort();
@@ -162,37 +83,39 @@ export const scenario: Scenario = {
       );
       try {
         await mf.ready;
-        const inspector = await connect(inspectorPort);
-        await inspector.send('Profiler.enable');
-        await inspector.send('Profiler.setSamplingInterval', { interval: 100 });
-        await inspector.send('Profiler.start');
-        const response = await mf.dispatchFetch('http://127.0.0.1/graphql', {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${context.seed.token}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({ query: '{ viewer { id name } }' }),
-        });
+        const inspector = await Inspector.connectToWorker(inspectorPort);
+        const { result: response, profile: cpu } = await profile(
+          inspector,
+          () =>
+            mf.dispatchFetch('http://127.0.0.1/graphql', {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${context.seed.token}`,
+                'content-type': 'application/json',
+              },
+              body: JSON.stringify({ query: '{ viewer { id name } }' }),
+            }),
+          100,
+        );
         const text = await response.text();
-        const { profile } = (await inspector.send('Profiler.stop')) as { profile: CpuProfile };
         inspector.close();
         if (response.status !== 200 || text.includes('"errors"')) {
           throw new Error(`cold request: ${response.status} ${text.slice(0, 300)}`);
         }
-        writeFileSync(
-          join(context.workDir, `cold-graphql-${run}.cpuprofile`),
-          JSON.stringify(profile),
-        );
-        const result = attribute(profile);
+        writeFileSync(join(context.workDir, `cold-graphql-${run}.cpuprofile`), JSON.stringify(cpu));
+        const result = attributeOne(cpu);
         attributed.push(result);
-        context.log(`run ${run}: ${ms(result.active)} active in the profile`);
+        context.log(`run ${run}: ${ms(result.activeMs)} active in the profile`);
       } finally {
         await mf.dispose();
       }
     }
-    const medianOf = (pick: (entry: ReturnType<typeof attribute>) => Map<string, number>) => {
-      const names = new Set(attributed.flatMap((entry) => [...pick(entry).keys()]));
+    const medianOf = (pick: (entry: ReturnType<typeof attributeOne>) => Map<string, number>) => {
+      const names = new Set(
+        attributed
+          .flatMap((entry) => [...pick(entry).keys()])
+          .filter((name) => !name.startsWith('(idle)') && !name.startsWith('(program)')),
+      );
       return [...names]
         .map(
           (name) => [name, median(attributed.map((entry) => pick(entry).get(name) ?? 0))] as const,
@@ -201,7 +124,7 @@ export const scenario: Scenario = {
     };
     const total = medianOf((entry) => entry.total).slice(0, context.quick ? 45 : 80);
     const self = medianOf((entry) => entry.self).slice(0, 30);
-    const active = median(attributed.map((entry) => entry.active));
+    const active = median(attributed.map((entry) => entry.activeMs));
     const lines = [
       `Cold first GraphQL request, profiled at 0.1 ms, ${runs} fresh workerd instances: active ${ms(active)} (median)`,
       '',
