@@ -20,13 +20,22 @@ export const EAGER_TYPES: ReadonlySet<string> = new Set([
 export interface FieldConfigSource {
   configStore: {
     typeConfigs: ReadonlyMap<string, unknown>;
-    getTypeConfig(name: string): { name: string; interfaces?: readonly unknown[] };
+    getTypeConfig(ref: string): { name: string; interfaces?: readonly unknown[] };
     getFields(name: string, kind?: never): ReadonlyMap<string, { pothosOptions: object }>;
   };
 }
 
 type FieldsOwner = GraphQLObjectType | GraphQLInterfaceType;
 type OnField = (this: { name: string }, callback: unknown) => void;
+
+/** The name a ref's type is stored under, once the store has its config. */
+function configName(store: FieldConfigSource['configStore'], ref: object): string | undefined {
+  try {
+    return store.getTypeConfig(ref as never).name;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Runs `build` (Pothos's `toSchema`) with the object and interface types other than `eager`
@@ -92,8 +101,13 @@ export function lazyFieldsDuring<T>(
   for (const prototype of [ObjectRef.prototype, InterfaceRef.prototype] as { onField: OnField }[]) {
     const onField = prototype.onField;
     const deferred: OnField = function (callback) {
-      if (eager.has(this.name)) return onField.call(this, callback);
-      definitions.set(this.name, () => onField.call(this, callback));
+      // Keyed by the type's name as getFields asks for it; a type made during the build (an
+      // inline connection) is not in the store yet, and goes by its ref's name.
+      const name = store.typeConfigs.has(this.name)
+        ? this.name
+        : (configName(store, this) ?? this.name);
+      if (eager.has(name) || definitions.has(name)) return onField.call(this, callback);
+      definitions.set(name, () => onField.call(this, callback));
     };
     Object.defineProperty(prototype, 'onField', {
       configurable: true,
