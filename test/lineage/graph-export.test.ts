@@ -10,7 +10,7 @@ import { encodeCursorKey } from '../../src/registry/paging.ts';
 import { type ApiErrorBody, api } from '../api/api-client.ts';
 import { createTestOrg, gql, testDb } from '../helpers/graphql.ts';
 import { givenChain, givenCycles, givenDiamond, givenEveryEdgeType } from './given-graphs.ts';
-import { type GraphBuilder, rowIdOf } from './graph-builder.ts';
+import { GraphBuilder, rowIdOf } from './graph-builder.ts';
 import { type LineageArgs, lineageOf, onlyError } from './lineage-query.ts';
 
 interface GraphNode {
@@ -615,5 +615,119 @@ describe('the lineage graph document (REST and LineageGraph.graph)', () => {
     expect(ends(ids)).toEqual(ends(loaded));
     expect(ids.statements).toBe(none.statements);
     expect(loaded.statements).toBeGreaterThan(ids.statements);
+  });
+
+  describe('labels read with the walk', () => {
+    const walkOnly = /* GraphQL */ `
+      query ($id: ID!, $direction: LineageDirection!, $maxDepth: Int) {
+        node(id: $id) {
+          ... on LineageNode { lineage(direction: $direction, maxDepth: $maxDepth) { totalNodes } }
+        }
+      }
+    `;
+    const drawing = (fields: string) => /* GraphQL */ `
+      query ($id: ID!, $direction: LineageDirection!, $maxDepth: Int) {
+        node(id: $id) {
+          ... on LineageNode { lineage(direction: $direction, maxDepth: $maxDepth) { ${fields} } }
+        }
+      }
+    `;
+
+    /** Uses the token once and lets its last-use write finish, so it is not counted later. */
+    async function warm(graph: GraphBuilder) {
+      await gql(graph.org.tokens.VIEWER, '{ __typename }');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    it.each<[string, Direction, number | null]>([
+      ['v3', 'BOTH', null],
+      ['d', 'DOWNSTREAM', null],
+      ['m', 'BOTH', null],
+      ['v3', 'UPSTREAM', 1],
+    ])(
+      'draws the diamond from %s (%s, maxDepth %s) in no statement more than the walk alone',
+      async (root, direction, maxDepth) => {
+        // given
+        const graph = await givenDiamond();
+        await warm(graph);
+        const variables = { id: graph.gid(root), direction, maxDepth };
+
+        // when
+        const bare = await gql(graph.org.tokens.VIEWER, walkOnly, variables);
+        const document = await gql(graph.org.tokens.VIEWER, drawing('graph'), variables);
+        const pictures = await gql(graph.org.tokens.VIEWER, drawing('mermaid dot'), variables);
+        const typed = await gql(
+          graph.org.tokens.VIEWER,
+          drawing('nodeInfo { node { id } label }'),
+          variables,
+        );
+        const depth = maxDepth === null ? '' : `&max_depth=${maxDepth}`;
+        const rest = await api<GraphDocument>(
+          graph.org.tokens.VIEWER,
+          'GET',
+          restPath(graph, root, `direction=${direction}${depth}`),
+        );
+        const mermaid = await SELF.fetch(
+          `http://registry.test${restPath(graph, root, `direction=${direction}${depth}&format=mermaid`)}`,
+          { headers: { authorization: `Bearer ${graph.org.tokens.VIEWER}` } },
+        );
+
+        // then every node is labelled by its name (model@version for a version)
+        const expected = (node: { id: string }) => {
+          const name = graph.nameOf(node.id);
+          return name.startsWith('v') ? `m@${name.slice(1)}.0.0` : name;
+        };
+        const labels = (rest.body as GraphDocument).nodes;
+        expect(labels.length).toBeGreaterThan(maxDepth === null ? 2 : 1);
+        for (const node of labels) expect(node.label).toBe(expected(node));
+        expect(document.data?.node.lineage.graph).toEqual(rest.body);
+        for (const info of typed.data?.node.lineage.nodeInfo ?? []) {
+          expect(info.label).toBe(expected(info.node));
+        }
+        expect(pictures.data?.node.lineage.mermaid).toContain('m@3.0.0');
+        expect(mermaid.status).toBe(200);
+        expect(await mermaid.text()).toContain('m@3.0.0');
+        // and the labels came with the walk's rows: no statement of their own
+        expect(bare.errors).toBeUndefined();
+        for (const answer of [document, pictures, typed]) {
+          expect(answer.errors).toBeUndefined();
+          expect(answer.statements).toBe(bare.statements);
+        }
+        expect(rest.statements).toBe(bare.statements);
+        expect(Number(mermaid.headers.get('x-d1-statements'))).toBe(bare.statements);
+      },
+    );
+
+    it('labels roots without edges, and tombstones by the names they had', async () => {
+      // given a dataset and a model with one version, none with an edge, and the diamond's
+      // dataset and first version made tombstones (migration 0011) behind their live edges
+      const graph = await GraphBuilder.forNewOrg('labels');
+      await graph.dataset('lonely');
+      await graph.model('solo');
+      await graph.version('s1', 'solo', '0.1.0');
+      const diamond = await givenDiamond();
+      await testDb()
+        .updateTable('dataset')
+        .set({ name: 'tombstone-of-d', deleted_name: 'd' })
+        .where('id', '=', diamond.id('d'))
+        .execute();
+      await testDb()
+        .updateTable('model_version')
+        .set({ version: 'tombstone-of-1.0.0', deleted_version: '1.0.0' })
+        .where('id', '=', diamond.id('v1'))
+        .execute();
+
+      // when
+      const lonely = await restGraph(graph, 'lonely', 'direction=BOTH');
+      const solo = await restGraph(graph, 'solo', 'direction=BOTH');
+      const tombstones = await restGraph(diamond, 'v3', 'direction=UPSTREAM');
+
+      // then
+      expect(lonely.nodes.map((node) => node.label)).toEqual(['lonely']);
+      expect(solo.nodes.map((node) => node.label)).toEqual(['solo', 'solo@0.1.0']);
+      expect(
+        tombstones.nodes.map((node) => `${diamond.nameOf(node.id)} ${node.label}`).sort(),
+      ).toEqual(['d d', 'v1 m@1.0.0', 'v2 m@2.0.0', 'v3 m@3.0.0']);
+    });
   });
 });

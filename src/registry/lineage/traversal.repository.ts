@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.ts';
 import { rawRows } from '../../db/raw.ts';
 import { jsonKeys } from '../keys.ts';
+import { takeNodeLabels, withNodeLabels } from './lineage.repository.ts';
 import { EDGE_TYPES, type EdgeType, NODE_KINDS, type NodeKind } from './lineage.ts';
 
 /**
@@ -59,6 +60,11 @@ export interface WalkQuery {
    * keeps, to detect the cut. Absent: every row.
    */
   rowLimit?: number;
+  /**
+   * Also read the label of every node the walk reaches, and of these seeds, in the same statement
+   * (a drawing; lineage.repository.ts `withNodeLabels`).
+   */
+  labelSeeds?: readonly { kind: NodeKind; id: string }[];
 }
 
 /**
@@ -72,6 +78,8 @@ export const MAX_DEPTH_IN_RECURSION = 3;
 export interface WalkResult {
   edges: WalkEdgeRow[];
   reached: number;
+  /** The nodes' labels by id, when the query asked for them (`labelSeeds`). */
+  labels?: Map<string, string>;
 }
 
 /**
@@ -82,14 +90,25 @@ export interface WalkResult {
  * recursive queue first-in first-out, so the LIMIT keeps the nodes nearest the seeds.
  */
 export async function walkEdges(db: Db, query: WalkQuery): Promise<WalkResult> {
-  const rows = await rawRows<WalkEdgeRow>(db, walkEdgesStatement(query).compile(db));
+  const walk = walkEdgesStatement(query);
+  // The type codes this walk reads from the edge's source (codeOf's indexes).
+  const fromSource = query.labelSeeds
+    ? (JSON.parse(directionTypes(query).bySource) as EdgeType[]).map((type) =>
+        EDGE_TYPES.indexOf(type),
+      )
+    : [];
+  const statement = query.labelSeeds
+    ? withNodeLabels(walk, query.details ? 10 : 8, query.orgId, query.labelSeeds, fromSource)
+    : walk;
+  const rows = await rawRows<WalkEdgeRow>(db, statement.compile(db));
+  const labels = query.labelSeeds ? { labels: takeNodeLabels(rows, fromSource) } : {};
   decodeRows(rows);
   if (query.maxDepth === null || query.maxDepth === undefined) {
-    return { edges: rows, reached: rows[0]?.[6] ?? query.seeds.length };
+    return { edges: rows, reached: rows[0]?.[6] ?? query.seeds.length, ...labels };
   }
   // A depth-bounded walk's first row (id NULL, first in id order) carries the count alone.
   const [count, ...edges] = rows;
-  return { edges, reached: count?.[6] ?? query.seeds.length };
+  return { edges, reached: count?.[6] ?? query.seeds.length, ...labels };
 }
 
 /**

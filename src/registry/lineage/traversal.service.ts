@@ -86,6 +86,12 @@ export interface LineageWalk {
    * (walk-segments.service.ts). Null when the walk is whole, or cut by maxDepth or the node budget.
    */
   overflow: WalkOverflow | null;
+  /**
+   * Labels of the nodes by id, read with the walk when the request asked (`labels`): every node of
+   * a walk held whole; of a walk cut by the edge-row budget, those its rows reached
+   * (lineageLabels reads any other a page draws). Null when not asked.
+   */
+  labels: Map<string, string> | null;
 }
 
 /** Where a walk cut by the edge-row budget stopped, in the direction it was walking. */
@@ -120,6 +126,8 @@ export interface LineageRequest {
   edgeDetails?: boolean;
   /** Edge rows the walk may hold (DEFAULT_EDGE_ROW_BUDGET, or the detailed one). */
   edgeRowBudget?: number;
+  /** Read the nodes' labels in the walk's own statement (a caller that will draw the walk). */
+  labels?: boolean;
 }
 
 /** The directions a request walks, in order. */
@@ -197,6 +205,7 @@ export async function walkLineage(
   const asOf = request.asOf ? request.asOf.toISOString() : null;
   const walks: ReturnType<typeof breadthFirst>[] = [];
   const edgeDetails = request.edgeDetails ? new Map<string, EdgeDetailText>() : null;
+  const labels = request.labels ? new Map<string, string>() : null;
   let isTruncated = false;
   let reachedCount = 0;
   let rowsHeld = 0;
@@ -229,9 +238,13 @@ export async function walkLineage(
       asOf,
       details: request.edgeDetails ?? false,
       rowLimit: rowsLeft + 1,
+      ...(labels ? { labelSeeds: seedNodes } : {}),
     };
     const maxDepth = request.maxDepth ?? null;
     const walk = await boundedWalk(db, query, limit, maxDepth);
+    // Any label the walk read is the node's: kept whether or not the walk is held whole.
+    const read = walk.whole ? walk.walk.labels : walk.labels;
+    if (labels && read) for (const [id, label] of read) labels.set(id, label);
     if (!walk.whole) {
       // More rows than the memory budget: this direction's walk is served a breadth-first
       // segment at a time, the first one now: from the rows the walk read when they hold it,
@@ -289,7 +302,17 @@ export async function walkLineage(
   nodes.sort(byDepthThenId);
   let depthReached = 0;
   for (const node of nodes) if (node.depth > depthReached) depthReached = node.depth;
-  return { root, nodes, edges, depthReached, isTruncated, parents, edgeDetails, overflow };
+  return {
+    root,
+    nodes,
+    edges,
+    depthReached,
+    isTruncated,
+    parents,
+    edgeDetails,
+    overflow,
+    labels,
+  };
 }
 
 /**
@@ -304,17 +327,22 @@ async function boundedWalk(
   query: WalkQuery & { rowLimit: number },
   limit: number,
   maxDepth: number | null,
-): Promise<{ whole: true; walk: WalkResult } | { whole: false; rows: WalkEdgeRow[] | null }> {
+): Promise<
+  | { whole: true; walk: WalkResult }
+  | { whole: false; rows: WalkEdgeRow[] | null; labels: WalkResult['labels'] }
+> {
   let walk =
     maxDepth !== null && maxDepth <= MAX_DEPTH_IN_RECURSION
       ? await walkEdges(db, { ...query, maxDepth })
       : null;
   // Sorted by edge id and cut by a LIMIT: not a prefix of the queue.
-  if (walk && walk.edges.length >= query.rowLimit) return { whole: false, rows: null };
+  if (walk && walk.edges.length >= query.rowLimit) {
+    return { whole: false, rows: null, labels: walk.labels };
+  }
   if (!walk || walk.reached > limit) walk = await walkEdges(db, query);
   if (walk.edges.length < query.rowLimit) return { whole: true, walk };
   // Cut by the node budget, the rows are those among the reached nodes only.
-  return { whole: false, rows: walk.reached > limit ? null : walk.edges };
+  return { whole: false, rows: walk.reached > limit ? null : walk.edges, labels: walk.labels };
 }
 
 /** Both directions' walks as one: each node and edge once, at the smaller depth. */

@@ -232,6 +232,7 @@ export async function walkShortestPathTree(
       parents,
       edgeDetails: null,
       overflow: null,
+      labels: null,
     }
   );
 }
@@ -442,6 +443,7 @@ function segmentPage(
     parents: segment.parents,
     edgeDetails,
     overflow: null,
+    labels: null,
   };
   const endEntries = new Map<string, LineageNodeEntry>(segment.otherEnds);
   for (const node of nodes) endEntries.set(node.id, node);

@@ -487,6 +487,8 @@ export const lineageGraph = defineRoute({
         asOf: query.as_of,
         nodeBudget: context.deps.config.lineageNodeBudget,
         edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
+        // Every format draws the nodes with their labels: read them with the walk.
+        labels: true,
         // Read with the walk when the answer lists every edge (of the walk, or of a segment of a
         // stored walk) with its details; a page of a walk in memory reads its own.
         edgeDetails:
@@ -501,7 +503,12 @@ export const lineageGraph = defineRoute({
     );
     const walk = page.walk;
     const format = query.format ?? 'JSON';
-    const labels = await lineageLabels(context.db, context.viewer.orgId, drawnNodes(page));
+    const labels = await lineageLabels(
+      context.db,
+      context.viewer.orgId,
+      drawnNodes(page),
+      page.walk.labels,
+    );
     if (format !== 'JSON') {
       const text = format === 'MERMAID' ? lineageMermaid(page, labels) : lineageDot(page, labels);
       const type = format === 'MERMAID' ? 'text/vnd.mermaid' : 'text/vnd.graphviz';

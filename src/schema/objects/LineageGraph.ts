@@ -160,6 +160,25 @@ export function selectionAsksEdgeDetails(info: GraphQLResolveInfo): boolean {
 }
 
 /**
+ * Whether a `lineage` selection will draw its nodes with their labels: `graph`, `mermaid`, `dot`
+ * or `nodeInfo { label }`, through fragments too. Such a walk reads the labels in its own
+ * statement instead of one more.
+ */
+export function selectionDraws(info: GraphQLResolveInfo): boolean {
+  const fields = (field: FieldNode) =>
+    fieldsOf(field.selectionSet?.selections ?? [], info.fragments);
+  return info.fieldNodes.some((lineage) =>
+    fields(lineage).some((field) =>
+      field.name.value === 'nodeInfo'
+        ? fields(field).some((read) => read.name.value === 'label')
+        : DRAWING_FIELDS.has(field.name.value),
+    ),
+  );
+}
+
+const DRAWING_FIELDS = new Set(['graph', 'mermaid', 'dot']);
+
+/**
  * Hands the details of a page's edges (read with the walk) to the request's loader, so the fields
  * that ask for them read no more. Only the page's: the walk read every edge's text, but parsing
  * and keeping them grows with the page, not the walk.
@@ -333,7 +352,7 @@ const labelsOfPage = new WeakMap<LineagePage, Promise<Map<string, string>>>();
 function labels(context: Context, page: LineagePage) {
   let pending = labelsOfPage.get(page);
   if (!pending) {
-    pending = lineageLabels(context.db, context.viewer.orgId, drawnNodes(page));
+    pending = lineageLabels(context.db, context.viewer.orgId, drawnNodes(page), page.walk.labels);
     labelsOfPage.set(page, pending);
   }
   return pending;
@@ -476,6 +495,7 @@ builder.interfaceField(LineageNodeRef, 'lineage', (t) =>
             edgeRowBudget: context.deps.config.lineageEdgeRowBudget ?? undefined,
             // Read with the walk when the selection will list them: no statement more.
             edgeDetails: selectionAsksEdgeDetails(info),
+            labels: selectionDraws(info),
           },
           page,
         );
