@@ -12,9 +12,12 @@
 //
 //   npx node bench/run.ts lineage-parts           # the 10,000-hop chain, ~1.5 min
 //   npx node bench/run.ts lineage-parts --quick   # the 1,000-hop chain
+//   PARTS_GRAPH=dag npx node bench/run.ts lineage-parts   # the DAG downstream of its root dataset
+//                                                         # (the first page past the edge-row budget)
 import { copyFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { DEFAULT_EDGE_ROW_BUDGET } from '../../src/registry/lineage/traversal.service.ts';
 import { encodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
@@ -23,25 +26,55 @@ import { summarize, table } from '../lib/stats.ts';
 import { Api, type Call } from './lineage/api.ts';
 import { sizeFor } from './lineage/config.ts';
 import { copyD1State, type D1Floor, startD1Floor } from './lineage/d1-floor.ts';
-import { baseOf, buildChain, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
+import { baseOf, buildChain, buildDag, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
 import { FIXED_COST, graphJsonQuery, lineageQuery, restGraphPath } from './lineage/queries.ts';
 import { walkParamsOn } from './lineage/raw-floors.ts';
 
 const ROUNDS = Number(process.env.PARTS_ROUNDS ?? 9);
 const WARM = 2;
 
-const selection = (fields: string) => /* GraphQL */ `
+const selection = (typename: string, direction: string, fields: string) => /* GraphQL */ `
   query Part($id: ID!) {
     node(id: $id) {
-      ... on ModelVersion { lineage(direction: UPSTREAM, first: 25000) { ${fields} } }
+      ... on ${typename} { lineage(direction: ${direction}, first: 25000) { ${fields} } }
     }
   }
 `;
 
 async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const size = sizeFor(context.quick);
-  const chain = buildChain(baseOf(context), size, graphStartMs(context));
-  await loadSqlFiles(context, 'chain', chain.files);
+  // PARTS_GRAPH=dag: the DAG of lineage-dag downstream of its root dataset instead of the chain.
+  const onDag = process.env.PARTS_GRAPH === 'dag';
+  const graph = onDag
+    ? (() => {
+        const dag = buildDag(baseOf(context), size, graphStartMs(context));
+        return {
+          name: 'dag',
+          files: dag.files,
+          rootId: dag.rootDatasetId,
+          typename: 'Dataset',
+          direction: 'DOWNSTREAM' as const,
+          // Past the edge-row budget: counted on the copy (each direction of the statement's
+          // join stops one row past it).
+          rows: null,
+          describe: `DAG downstream of its root dataset (${dag.expected.nodes} nodes, ${dag.expected.edges} edges; first page)`,
+        };
+      })()
+    : (() => {
+        const chain = buildChain(baseOf(context), size, graphStartMs(context));
+        return {
+          name: 'chain',
+          files: chain.files,
+          rootId: chain.tipId,
+          typename: 'ModelVersion',
+          direction: 'UPSTREAM' as const,
+          rows: size.chainHops as number | null,
+          describe: `Chain of ${size.chainHops} hops, upstream from the tip`,
+        };
+      })();
+  await loadSqlFiles(context, graph.name, graph.files);
+  const { typename, direction } = graph;
+  const part = (fields: string) => selection(typename, direction, fields);
   const dbFile = findD1File(context.persistTo);
   const copy = join(context.workDir, 'parts-copy.sqlite');
   for (const suffix of ['', '-wal']) {
@@ -57,25 +90,31 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const variantApi = new Api(context.seed.token, context.signal, 90_000);
   variantApi.use(server);
   if (experiment) variantApi.headers = { 'x-experiment': experiment };
-  const tip = encodeGlobalId('ModelVersion', chain.tipId);
+  // PARTS_VARIANT_HEADERS='{"accept-encoding":"identity"}' (with PARTS_EXPERIMENT naming it): the
+  // variant sends these headers too, e.g. to see what wrangler dev's emulation of Cloudflare's
+  // compression costs (it gzips application/json answers, not application/graphql-response+json).
+  if (experiment && process.env.PARTS_VARIANT_HEADERS) {
+    variantApi.headers = {
+      ...variantApi.headers,
+      ...(JSON.parse(process.env.PARTS_VARIANT_HEADERS) as Record<string, string>),
+    };
+  }
+  const tip = encodeGlobalId(typename, graph.rootId);
   const variables = { id: tip };
   const baseCalls: [string, Call][] = [
     ['fixed: { __typename }', { query: FIXED_COST }],
-    ['walk only: { totalNodes }', { query: selection('totalNodes'), variables }],
-    [
-      'nodes: { totalNodes nodes { id } }',
-      { query: selection('totalNodes nodes { id }'), variables },
-    ],
+    ['walk only: { totalNodes }', { query: part('totalNodes'), variables }],
+    ['nodes: { totalNodes nodes { id } }', { query: part('totalNodes nodes { id }'), variables }],
     [
       'edges: { totalNodes edges { depth } }',
-      { query: selection('totalNodes edges { depth }'), variables },
+      { query: part('totalNodes edges { depth }'), variables },
     ],
     [
       'typed: the lineage-chain query',
-      { query: lineageQuery('ModelVersion', 'UPSTREAM', 25_000), variables },
+      { query: lineageQuery(typename, direction, 25_000), variables },
     ],
-    ['lineage { graph }', { query: graphJsonQuery('ModelVersion', 'UPSTREAM', 25_000), variables }],
-    ['REST /graph', { get: restGraphPath(tip, 'UPSTREAM') }],
+    ['lineage { graph }', { query: graphJsonQuery(typename, direction, 25_000), variables }],
+    ['REST /graph', { get: restGraphPath(tip, direction) }],
   ];
   // PARTS_ONLY=word: only the requests whose label contains it (with the raw statement).
   const only = process.env.PARTS_ONLY;
@@ -92,10 +131,21 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const d1RowsLabel = 'D1 walk statement, rows as JSON (control Worker)';
   // The statement as the Worker sends it: with the edge-row budget of a walk without details.
   const params = {
-    ...walkParamsOn(copy, context.seed.orgId)(chain.tipId, 'UPSTREAM'),
+    ...walkParamsOn(copy, context.seed.orgId)(graph.rootId, direction),
     rowLimit: DEFAULT_EDGE_ROW_BUDGET + 1,
   };
-  const control: D1Floor = await startD1Floor(context, controlState, params, size.chainHops);
+  const rows =
+    graph.rows ??
+    (() => {
+      const { sql, parameters } = apiWalk(params);
+      const db = new DatabaseSync(copy, { readOnly: true });
+      try {
+        return db.prepare(sql).all(...(parameters as SQLInputValue[])).length;
+      } finally {
+        db.close();
+      }
+    })();
+  const control: D1Floor = await startD1Floor(context, controlState, params, rows);
   const short = (label: string) =>
     label === rawLabel
       ? 'sqlite'
@@ -129,7 +179,13 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
         const result = await client.postRetrying(call);
         if (!result.ok) throw new Error(`${label}: ${result.error}`);
         const plain = label.replace(/ \[[^\]]+\]$/, '');
-        const text = JSON.stringify(result.data);
+        // A first page past the edge-row budget stores its walk: the cursor names a new one.
+        const text = onDag
+          ? JSON.stringify(result.data).replace(
+              /"(end_cursor|endCursor)":"[^"]*"/g,
+              '"$1":"<walk>"',
+            )
+          : JSON.stringify(result.data);
         const other = answers.get(plain);
         if (other === undefined) answers.set(plain, text);
         else if (other !== text && !mismatches.includes(plain)) mismatches.push(plain);
@@ -205,7 +261,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       : [];
     const load = summarize(loads);
     const report = [
-      `Chain of ${size.chainHops} hops, upstream from the tip; ${ROUNDS} rounds, shuffled order, client-side time; load average ${load.min.toFixed(1)}-${load.max.toFixed(1)}`,
+      `${graph.describe}; ${ROUNDS} rounds, shuffled order, client-side time; load average ${load.min.toFixed(1)}-${load.max.toFixed(1)}`,
       'Ratios: p50 of the per-round ratios (min-max) to each floor of the same round.',
       table(
         [
