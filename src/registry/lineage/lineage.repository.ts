@@ -422,6 +422,10 @@ export function withNodeLabels(
   // c2/c3 and c4/c5 its source and target (id, kind code). Versions, most nodes of a walk, are
   // joined: with a correlated subquery per row the labels took ~16 ms instead of ~11 on the
   // 10,000-hop chain (node:sqlite); the other kinds read their one table in a subquery.
+  // `walk` is MATERIALIZED for its order too: the rows must come out as the walk statement sorts
+  // them (by edge id; breadthFirst and firstSegmentOfRows rely on it), and SQLite drops the ORDER
+  // BY of a FROM-clause subquery that is part of a join (SQLITE_OmitOrderBy) unless the subquery
+  // is a MATERIALIZED CTE, an optimization fence. The LEFT JOINs keep `walk` the outer loop.
   return sql`
     WITH walk(${sql.raw(names.join(', '))}) AS MATERIALIZED (${walk}),
     far AS (
