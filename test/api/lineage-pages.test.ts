@@ -213,6 +213,13 @@ describe('GET /api/lineage/:id/graph past the edge-row budget', () => {
       page.nodes.filter((node: any) => !node.on_other_page).map((node: any) => node.id),
     );
     expect([...nodes].sort()).toEqual(whole.body.nodes.map((node: any) => node.id).sort());
+    // every node of every page (another page's too) labelled as in the whole document: the first
+    // page's labels come with the walk's rows, the stored walk's pages read theirs
+    const labelOf = new Map(whole.body.nodes.map((node: any) => [node.id, node.label]));
+    expect([...labelOf.values()].every((label) => !String(label).includes('-'))).toBe(true);
+    for (const page of pages) {
+      for (const node of page.nodes) expect(node.label).toBe(labelOf.get(node.id));
+    }
     expect(pages.at(-1)).toMatchObject({
       is_truncated: false,
       page_info: { has_next_page: false },
