@@ -115,6 +115,26 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     ],
     ['lineage { graph }', { query: graphJsonQuery(typename, direction, 25_000), variables }],
     ['REST /graph', { get: restGraphPath(tip, direction) }],
+    // What the lineage page (public/lineage/) asks by default: a few hops, a small page, labels.
+    [
+      'page: the lineage page query (BOTH, maxDepth 3, first 300)',
+      {
+        query: /* GraphQL */ `
+          query LineagePage($id: ID!) {
+            node(id: $id) {
+              ... on LineageNode {
+                lineage(direction: BOTH, maxDepth: 3, first: 300) {
+                  root { id } depthReached isTruncated totalNodes totalEdges
+                  nodeInfo { kind label depth reachedBy node { id } }
+                  edges { id type depth from { id } to { id } }
+                }
+              }
+            }
+          }
+        `,
+        variables,
+      },
+    ],
   ];
   // PARTS_ONLY=word: only the requests whose label contains it (with the raw statement).
   const only = process.env.PARTS_ONLY;
