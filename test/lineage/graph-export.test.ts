@@ -5,7 +5,9 @@
 // details come only when asked.
 import { SELF } from 'cloudflare:test';
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { withNodeLabels } from '../../src/registry/lineage/lineage.repository.ts';
 import { encodeCursorKey } from '../../src/registry/paging.ts';
 import { type ApiErrorBody, api } from '../api/api-client.ts';
 import { createTestOrg, gql, testDb } from '../helpers/graphql.ts';
@@ -697,6 +699,47 @@ describe('the lineage graph document (REST and LineageGraph.graph)', () => {
         expect(Number(mermaid.headers.get('x-d1-statements'))).toBe(bare.statements);
       },
     );
+
+    it('labels a Model root with more versions than one key parameter holds', async () => {
+      // given a model with 50,000 versions (their ids and kinds as one JSON value would pass
+      // D1's 2,000,000-byte limit on a bound value), none with an edge
+      const graph = await GraphBuilder.forNewOrg('many-seeds');
+      await graph.model('big');
+      const versions = 50_000;
+      await sql`
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${versions})
+        INSERT INTO model_version (id, org_id, model_id, version, created_at, updated_at)
+        SELECT printf('00000000-0000-7000-8000-%012d', i), ${graph.org.orgId}, ${graph.id('big')},
+          '0.0.' || i, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
+        FROM n`.execute(testDb());
+
+      // when
+      const rest = await restGraph(graph, 'big', 'direction=UPSTREAM');
+
+      // then the model and every version, each by its name
+      expect(rest.nodes).toHaveLength(versions + 1);
+      const model = rest.nodes.filter((node) => node.kind === 'Model');
+      expect(model.map((node) => node.label)).toEqual(['big']);
+      const labels = new Set(
+        rest.nodes.filter((node) => node.kind === 'ModelVersion').map((node) => node.label),
+      );
+      expect(labels.size).toBe(versions);
+      expect(labels.has('big@0.0.1')).toBe(true);
+      expect(labels.has(`big@0.0.${versions}`)).toBe(true);
+      // and no value bound to that statement is past D1's limit on one (local D1 does not check)
+      const seeds = [
+        { kind: 'Model' as const, id: graph.id('big') },
+        ...Array.from({ length: versions }, (_, i) => ({
+          kind: 'ModelVersion' as const,
+          id: `00000000-0000-7000-8000-${String(i + 1).padStart(12, '0')}`,
+        })),
+      ];
+      const { parameters } = withNodeLabels(sql`SELECT 1`, 8, graph.org.orgId, seeds, []).compile(
+        testDb(),
+      );
+      const sizes = parameters.map((value) => new TextEncoder().encode(String(value)).length);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(2_000_000);
+    });
 
     it('labels roots without edges, and tombstones by the names they had', async () => {
       // given a dataset and a model with one version, none with an edge, and the diamond's

@@ -409,7 +409,9 @@ export function withNodeLabels(
   fromSource: readonly number[],
 ): RawBuilder<unknown> {
   const names = Array.from({ length: columns }, (_, index) => `c${index}`);
-  const seedCodes = JSON.stringify(seeds.map((seed) => [seed.id, NODE_KINDS.indexOf(seed.kind)]));
+  // "<kind code>:<id>" (codes are one digit), as key parameters: a Model's seeds are all its
+  // versions, more than one parameter holds past ~15,000.
+  const seedKeys = seeds.map((seed) => `${NODE_KINDS.indexOf(seed.kind)}:${seed.id}`);
   const padding = sql.raw(
     names
       .slice(2)
@@ -441,8 +443,12 @@ export function withNodeLabels(
       AND v.org_id = ${orgId}
     LEFT JOIN model AS m ON m.id = v.model_id AND m.org_id = v.org_id
     UNION ALL
-    SELECT value ->> 0, ${sql.lit(LABEL_ROW)}, ${padding}${labelOfCode(sql`value ->> 1`, sql`value ->> 0`, orgId)}
-    FROM json_each(${seedCodes})`;
+    SELECT substr(k.value, 3), ${sql.lit(LABEL_ROW)}, ${padding}${labelOfCode(
+      sql`CAST(substr(k.value, 1, 1) AS INTEGER)`,
+      sql`substr(k.value, 3)`,
+      orgId,
+    )}
+    FROM ${jsonKeys(seedKeys)} AS k`;
 }
 
 /**
