@@ -4,6 +4,7 @@ import type { ApiToken } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ApiTokenRef } from '../nodes/User.ts';
 
 const ApiTokenCreateInput = builder.inputType('ApiTokenCreateInput', {
@@ -32,12 +33,15 @@ ApiTokenCreatePayload.implement({
   }),
 });
 
+const ApiTokenCreateResult = mutationResult('apiTokenCreate', ApiTokenCreatePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('apiTokenCreate', (t) =>
   t.field({
-    type: ApiTokenCreatePayload,
+    type: ApiTokenCreateResult,
     description: 'Creates an API token for a user. Admins only; audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ApiTokenCreateInput, required: true, description: 'What to do.' }),
     },

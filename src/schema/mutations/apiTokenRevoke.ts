@@ -4,6 +4,7 @@ import type { ApiToken } from '../../registry/user/user.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ApiTokenRef } from '../nodes/User.ts';
 
 const ApiTokenRevokeInput = builder.inputType('ApiTokenRevokeInput', {
@@ -21,12 +22,15 @@ ApiTokenRevokePayload.implement({
   }),
 });
 
+const ApiTokenRevokeResult = mutationResult('apiTokenRevoke', ApiTokenRevokePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('apiTokenRevoke', (t) =>
   t.field({
-    type: ApiTokenRevokePayload,
+    type: ApiTokenRevokeResult,
     description: 'Revokes a token at once: the next request with it is refused. Admins only.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ApiTokenRevokeInput, required: true, description: 'What to do.' }),
     },

@@ -7,6 +7,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
 import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
@@ -51,13 +52,16 @@ const ApprovalRequestPayload = builder
     }),
   });
 
+const ApprovalRequestResult = mutationResult('approvalRequest', ApprovalRequestPayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('approvalRequest', (t) =>
   t.field({
-    type: ApprovalRequestPayload,
+    type: ApprovalRequestResult,
     description:
       'Asks for a version to be approved for production and runs the requested checks at once; one pending request per version.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ApprovalRequestInput, required: true, description: 'What to do.' }),
     },

@@ -6,6 +6,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 
 const ReviewDecisionEnum = builder.enumType('ReviewDecision', {
@@ -42,13 +43,17 @@ ApprovalReviewPayload.implement({
   }),
 });
 
+const ApprovalReviewResult = mutationResult('approvalReview', ApprovalReviewPayload, [
+  ...COMMON_ERRORS,
+  ForbiddenError,
+]);
+
 builder.mutationField('approvalReview', (t) =>
   t.field({
-    type: ApprovalReviewPayload,
+    type: ApprovalReviewResult,
     description:
       'Approves or rejects a pending request (REVIEWER or ADMIN, never the requester); approving writes the APPROVED_BY edge. Decisions are final.',
     authScopes: { reviewer: true },
-    errors: { types: [...COMMON_ERRORS, ForbiddenError] },
     args: {
       input: t.arg({ type: ApprovalReviewInput, required: true, description: 'What to do.' }),
     },

@@ -3,6 +3,7 @@ import { deleteArtifactById } from '../../registry/artifact/artifact-deletion.se
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const ArtifactDeleteInput = builder.inputType('ArtifactDeleteInput', {
@@ -31,13 +32,16 @@ ArtifactDeletePayload.implement({
   }),
 });
 
+const ArtifactDeleteResult = mutationResult('artifactDelete', ArtifactDeletePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('artifactDelete', (t) =>
   t.field({
-    type: ArtifactDeletePayload,
+    type: ArtifactDeleteResult,
     description:
       'Deletes an artifact and its bytes (administrators only); the deletion is audited in the same batch.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ArtifactDeleteInput, required: true, description: 'What to do.' }),
     },

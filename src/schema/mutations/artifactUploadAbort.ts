@@ -3,6 +3,7 @@ import { abortArtifactUpload } from '../../registry/artifact/artifact-upload.ser
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const ArtifactUploadAbortInput = builder.inputType('ArtifactUploadAbortInput', {
@@ -30,13 +31,18 @@ ArtifactUploadAbortPayload.implement({
   }),
 });
 
+const ArtifactUploadAbortResult = mutationResult(
+  'artifactUploadAbort',
+  ArtifactUploadAbortPayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('artifactUploadAbort', (t) =>
   t.field({
-    type: ArtifactUploadAbortPayload,
+    type: ArtifactUploadAbortResult,
     description:
       'Abandons a pending upload: R2’s multipart upload is aborted and the name is free again.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ArtifactUploadAbortInput, required: true, description: 'What to do.' }),
     },

@@ -5,6 +5,7 @@ import { completeArtifactUpload } from '../../registry/artifact/artifact-multipa
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ArtifactRef } from '../nodes/Artifact.ts';
 
 const ArtifactUploadCompleteInput = builder.inputType('ArtifactUploadCompleteInput', {
@@ -32,13 +33,18 @@ ArtifactUploadCompletePayload.implement({
   }),
 });
 
+const ArtifactUploadCompleteResult = mutationResult(
+  'artifactUploadComplete',
+  ArtifactUploadCompletePayload,
+  [...COMMON_ERRORS, ChecksumMismatchError, UploadExpiredError],
+);
+
 builder.mutationField('artifactUploadComplete', (t) =>
   t.field({
-    type: ArtifactUploadCompletePayload,
+    type: ArtifactUploadCompleteResult,
     description:
       'Verifies a multipart upload and has R2 assemble it. Each part was hashed (SHA-256) by the Worker as it streamed in; with one part, its digest must equal the declared sha256; with more, the SHA-256 of the part digests must equal compositeSha256. The object is never read back, so files of many GB complete in one short request; for more than one part the whole-file sha256 is recorded as declared (checksumVerification: PARTS). A mismatch aborts the upload (ChecksumMismatchError, nothing registered); an upload past its time to live is refused (UploadExpiredError). The completion is audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS, ChecksumMismatchError, UploadExpiredError] },
     args: {
       input: t.arg({
         type: ArtifactUploadCompleteInput,

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ArtifactKindEnum, ArtifactRef } from '../nodes/Artifact.ts';
 
 const ArtifactUploadCreateInput = builder.inputType('ArtifactUploadCreateInput', {
@@ -53,13 +54,18 @@ ArtifactUploadCreatePayload.implement({
   }),
 });
 
+const ArtifactUploadCreateResult = mutationResult(
+  'artifactUploadCreate',
+  ArtifactUploadCreatePayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('artifactUploadCreate', (t) =>
   t.field({
-    type: ArtifactUploadCreatePayload,
+    type: ArtifactUploadCreateResult,
     description:
       'Starts uploading a file to a model version (in parts for large files). Names are write-once per version: an existing one is a ConflictError.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ArtifactUploadCreateInput, required: true, description: 'What to do.' }),
     },

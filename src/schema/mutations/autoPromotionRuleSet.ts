@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { AutoPromotionRuleRef, PromotionObjectiveEnum } from '../objects/AutoPromotionRule.ts';
 
 const AutoPromotionRuleSetInput = builder.inputType('AutoPromotionRuleSetInput', {
@@ -38,12 +39,17 @@ AutoPromotionRuleSetPayload.implement({
   }),
 });
 
+const AutoPromotionRuleSetResult = mutationResult(
+  'autoPromotionRuleSet',
+  AutoPromotionRuleSetPayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('autoPromotionRuleSet', (t) =>
   t.field({
-    type: AutoPromotionRuleSetPayload,
+    type: AutoPromotionRuleSetResult,
     description: 'Opts a model into automatic promotion, or changes its rule; audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: AutoPromotionRuleSetInput, required: true, description: 'The rule.' }),
     },

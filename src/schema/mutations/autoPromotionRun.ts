@@ -7,6 +7,7 @@ import {
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { PromotionDecisionRef } from '../objects/AutoPromotionDecision.ts';
 
 const AutoPromotionRunInput = builder.inputType('AutoPromotionRunInput', {
@@ -40,13 +41,16 @@ AutoPromotionRunPayload.implement({
   }),
 });
 
+const AutoPromotionRunResult = mutationResult('autoPromotionRun', AutoPromotionRunPayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('autoPromotionRun', (t) =>
   t.field({
-    type: AutoPromotionRunPayload,
+    type: AutoPromotionRunResult,
     description:
       'Compares the model’s versions under its rule and promotes a significant winner through the same gate as modelVersionPromote (as you). The decision and its statistics are audited; dryRun writes nothing.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: AutoPromotionRunInput, required: true, description: 'What to run.' }),
     },

@@ -4,6 +4,7 @@ import type { Budget } from '../../registry/budget/budget.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { BudgetRef } from '../objects/Budget.ts';
 
 const BudgetDeleteInput = builder.inputType('BudgetDeleteInput', {
@@ -25,13 +26,14 @@ BudgetDeletePayload.implement({
   }),
 });
 
+const BudgetDeleteResult = mutationResult('budgetDelete', BudgetDeletePayload, [...COMMON_ERRORS]);
+
 builder.mutationField('budgetDelete', (t) =>
   t.field({
-    type: BudgetDeletePayload,
+    type: BudgetDeleteResult,
     description:
       'Deletes a budget (admins; audited as budget.deleted): its limit no longer applies.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: BudgetDeleteInput, required: true, description: 'Which.' }),
     },

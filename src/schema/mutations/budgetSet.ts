@@ -4,6 +4,7 @@ import { type Budget, SCOPE_KINDS } from '../../registry/budget/budget.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { BudgetPeriodEnum, BudgetRef, BudgetScopeEnum } from '../objects/Budget.ts';
 
 const BudgetSetInput = builder.inputType('BudgetSetInput', {
@@ -45,13 +46,14 @@ export function budgetScopeId(
   return decodeIdOf(scopeId, [SCOPE_KINDS[scope]], path).id;
 }
 
+const BudgetSetResult = mutationResult('budgetSet', BudgetSetPayload, [...COMMON_ERRORS]);
+
 builder.mutationField('budgetSet', (t) =>
   t.field({
-    type: BudgetSetPayload,
+    type: BudgetSetResult,
     description:
       'Sets a spend budget on the organization, a model, an API token or an experiment, per UTC day or month (admins; audited as budget.set). Spend is counted at track time; with enforce, inferenceTrack answers BudgetExceededError instead of overshooting.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: BudgetSetInput, required: true, description: 'The budget.' }),
     },

@@ -7,6 +7,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ApprovalRef } from '../nodes/Approval.ts';
 import { ApprovalEvidenceInput, toCheckEvidence } from '../objects/ApprovalEvidenceInput.ts';
 import { CheckTypeEnum, ComplianceCheckRef } from '../objects/ComplianceCheck.ts';
@@ -58,13 +59,18 @@ const ComplianceCheckRunPayload = builder
     }),
   });
 
+const ComplianceCheckRunResultUnion = mutationResult(
+  'complianceCheckRun',
+  ComplianceCheckRunPayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('complianceCheckRun', (t) =>
   t.field({
-    type: ComplianceCheckRunPayload,
+    type: ComplianceCheckRunResultUnion,
     description:
       'Re-runs compliance checks on demand; results are appended, the latest per check is current.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ComplianceCheckRunInput, required: true, description: 'What to do.' }),
     },

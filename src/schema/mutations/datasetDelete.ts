@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { deletionPayload } from '../objects/Deletion.ts';
 
 const DatasetDeletePayload = deletionPayload('DatasetDeletePayload');
@@ -17,13 +18,16 @@ const DatasetDeleteInput = builder.inputType('DatasetDeleteInput', {
   }),
 });
 
+const DatasetDeleteResult = mutationResult('datasetDelete', DatasetDeletePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('datasetDelete', (t) =>
   t.field({
-    type: DatasetDeletePayload,
+    type: DatasetDeleteResult,
     description:
       'Deletes a dataset: refused (ConflictError listing them) while live versions, neither archived nor deleted, are trained on it. Its lineage edges end and its name is free again; its GDPR declarations and the audit trail stay.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: DatasetDeleteInput, required: true, description: 'What to do.' }),
     },

@@ -7,6 +7,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ErasureRequestRef } from '../objects/DatasetGovernance.ts';
 import { DeploymentRef, ModelRef, ModelVersionRef } from '../objects/refs.ts';
 
@@ -50,13 +51,18 @@ const DatasetErasureRequestPayload = builder
     }),
   });
 
+const DatasetErasureRequestResult = mutationResult(
+  'datasetErasureRequest',
+  DatasetErasureRequestPayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('datasetErasureRequest', (t) =>
   t.field({
-    type: DatasetErasureRequestPayload,
+    type: DatasetErasureRequestResult,
     description:
       'Marks a dataset as under erasure (its dependants then fail GDPR) and returns the work list, by impact analysis.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({
         type: DatasetErasureRequestInput,

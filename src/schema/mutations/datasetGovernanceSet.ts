@@ -7,6 +7,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { DatasetGovernanceInput, DatasetGovernanceRef } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
@@ -49,13 +50,18 @@ const DatasetGovernanceSetPayload = builder
     }),
   });
 
+const DatasetGovernanceSetResult = mutationResult(
+  'datasetGovernanceSet',
+  DatasetGovernanceSetPayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('datasetGovernanceSet', (t) =>
   t.field({
-    type: DatasetGovernanceSetPayload,
+    type: DatasetGovernanceSetResult,
     description:
       'Declares or changes the GDPR facts of an existing dataset (audited with before and after). Later GDPR checks read the new declaration.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: DatasetGovernanceSetInput, required: true, description: 'What to do.' }),
     },

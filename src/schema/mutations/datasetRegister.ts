@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { DatasetGovernanceInput } from '../objects/DatasetGovernance.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
@@ -35,12 +36,15 @@ DatasetRegisterPayload.implement({
   }),
 });
 
+const DatasetRegisterResult = mutationResult('datasetRegister', DatasetRegisterPayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('datasetRegister', (t) =>
   t.field({
-    type: DatasetRegisterPayload,
+    type: DatasetRegisterResult,
     description: 'Registers a dataset.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: DatasetRegisterInput, required: true, description: 'What to do.' }),
     },

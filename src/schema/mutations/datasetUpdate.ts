@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { namedEditFields } from '../lib/named-edit-fields.ts';
 import { DatasetRef } from '../objects/refs.ts';
 
@@ -25,13 +26,16 @@ DatasetUpdatePayload.implement({
   }),
 });
 
+const DatasetUpdateResult = mutationResult('datasetUpdate', DatasetUpdatePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('datasetUpdate', (t) =>
   t.field({
-    type: DatasetUpdatePayload,
+    type: DatasetUpdateResult,
     description:
       'Edits a dataset: name, description, metadata; audited as dataset.update with before and after. Nothing to change writes nothing.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: DatasetUpdateInput, required: true, description: 'What to do.' }),
     },

@@ -8,6 +8,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { DeploymentRef } from '../objects/refs.ts';
 
 const DeployedVersionInput = builder.inputType('DeployedVersionInput', {
@@ -55,12 +56,16 @@ DeploymentCreatePayload.implement({
   }),
 });
 
+const DeploymentCreateResult = mutationResult('deploymentCreate', DeploymentCreatePayload, [
+  ...COMMON_ERRORS,
+  ...EDGE_ERRORS,
+]);
+
 builder.mutationField('deploymentCreate', (t) =>
   t.field({
-    type: DeploymentCreatePayload,
+    type: DeploymentCreateResult,
     description: 'Records a deployment and the versions it serves.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
     args: {
       input: t.arg({ type: DeploymentCreateInput, required: true, description: 'What to do.' }),
     },

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { namedEditFields } from '../lib/named-edit-fields.ts';
 import { DeploymentRef } from '../objects/refs.ts';
 
@@ -31,13 +32,16 @@ DeploymentUpdatePayload.implement({
   }),
 });
 
+const DeploymentUpdateResult = mutationResult('deploymentUpdate', DeploymentUpdatePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('deploymentUpdate', (t) =>
   t.field({
-    type: DeploymentUpdatePayload,
+    type: DeploymentUpdateResult,
     description:
       'Edits a deployment: name, description, metadata; audited as deployment.update with before and after. Nothing to change writes nothing.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: DeploymentUpdateInput, required: true, description: 'What to do.' }),
     },

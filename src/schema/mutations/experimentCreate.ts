@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ExperimentRef } from '../objects/refs.ts';
 
 const ExperimentCreateInput = builder.inputType('ExperimentCreateInput', {
@@ -30,12 +31,15 @@ ExperimentCreatePayload.implement({
   }),
 });
 
+const ExperimentCreateResult = mutationResult('experimentCreate', ExperimentCreatePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('experimentCreate', (t) =>
   t.field({
-    type: ExperimentCreatePayload,
+    type: ExperimentCreateResult,
     description: 'Records an experiment.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ExperimentCreateInput, required: true, description: 'What to do.' }),
     },

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { namedEditFields } from '../lib/named-edit-fields.ts';
 import { ExperimentRef } from '../objects/refs.ts';
 
@@ -31,13 +32,16 @@ ExperimentUpdatePayload.implement({
   }),
 });
 
+const ExperimentUpdateResult = mutationResult('experimentUpdate', ExperimentUpdatePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('experimentUpdate', (t) =>
   t.field({
-    type: ExperimentUpdatePayload,
+    type: ExperimentUpdateResult,
     description:
       'Edits a experiment: name, description, metadata; audited as experiment.update with before and after. Nothing to change writes nothing.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ExperimentUpdateInput, required: true, description: 'What to do.' }),
     },

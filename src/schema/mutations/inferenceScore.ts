@@ -2,6 +2,7 @@ import { type ScoredInference, scoreInference } from '../../registry/usage/score
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import {
   InferenceRequestRef,
   InferenceScoreRef,
@@ -38,13 +39,16 @@ InferenceScorePayload.implement({
   }),
 });
 
+const InferenceScoreResult = mutationResult('inferenceScore', InferenceScorePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('inferenceScore', (t) =>
   t.field({
-    type: InferenceScorePayload,
+    type: InferenceScoreResult,
     description:
       'Scores a tracked request after the fact (a user rating, a model judge, a human review). Several named scores per request; the mean of its scores named "quality" becomes its quality in usage, ROI and A/B reports.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: InferenceScoreInput, required: true, description: 'The score.' }),
     },

@@ -12,6 +12,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
 import '../objects/Budget.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { InferenceRequestRef, InferenceStatusEnum } from '../objects/InferenceRequest.ts';
 
 const InferenceRequestInput = builder.inputType('InferenceRequestInput', {
@@ -141,13 +142,17 @@ function prefixedPath(error: unknown, prefix: readonly string[]): unknown {
   return error instanceof RegistryError ? atPath(error, [...prefix, ...error.path]) : error;
 }
 
+const InferenceTrackResult = mutationResult('inferenceTrack', InferenceTrackPayload, [
+  ...COMMON_ERRORS,
+  BudgetExceededError,
+]);
+
 builder.mutationField('inferenceTrack', (t) =>
   t.field({
-    type: InferenceTrackPayload,
+    type: InferenceTrackResult,
     description:
       'Records LLM requests (latency, tokens, cost, quality), all or nothing in one D1 batch, and writes each new one to Analytics Engine. Cost comes from the request, else the price table, else the request is unpriced. Idempotency keys record once. An enforced budget that the call would take past its limit refuses it whole (BudgetExceededError).',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS, BudgetExceededError] },
     args: {
       input: t.arg({
         type: InferenceTrackInputRef,

@@ -6,6 +6,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { EdgeTypeEnum } from '../objects/enums.ts';
 import { GraphEdgeRef } from '../objects/refs.ts';
 
@@ -28,13 +29,17 @@ LineageEdgePayload.implement({
   }),
 });
 
+const LineageEdgeAddResult = mutationResult('lineageEdgeAdd', LineageEdgePayload, [
+  ...COMMON_ERRORS,
+  ...EDGE_ERRORS,
+]);
+
 builder.mutationField('lineageEdgeAdd', (t) =>
   t.field({
-    type: LineageEdgePayload,
+    type: LineageEdgeAddResult,
     description:
       'Adds an edge of an allowed type between two nodes. Refuses duplicates, disallowed kinds and cycles in DERIVED_FROM/REPLACED_BY.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
     args: {
       input: t.arg({ type: LineageEdgeAddInput, required: true, description: 'What to do.' }),
     },

@@ -4,6 +4,7 @@ import { NODE_KINDS } from '../../registry/lineage/lineage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { EdgeTypeEnum } from '../objects/enums.ts';
 import { LineageEdgePayload } from './lineageEdgeAdd.ts';
 
@@ -18,13 +19,16 @@ const LineageEdgeRemoveInput = builder.inputType('LineageEdgeRemoveInput', {
   }),
 });
 
+const LineageEdgeRemoveResult = mutationResult('lineageEdgeRemove', LineageEdgePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('lineageEdgeRemove', (t) =>
   t.field({
-    type: LineageEdgePayload,
+    type: LineageEdgeRemoveResult,
     description:
       'Ends a live edge. The edge is kept with removedAt set, so lineage history stays readable.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: LineageEdgeRemoveInput, required: true, description: 'What to do.' }),
     },

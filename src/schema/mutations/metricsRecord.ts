@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { MetricTypeEnum } from '../objects/MetricStats.ts';
 
 const MetricPointInput = builder.inputType('MetricPointInput', {
@@ -49,13 +50,16 @@ MetricsRecordPayload.implement({
   }),
 });
 
+const MetricsRecordResult = mutationResult('metricsRecord', MetricsRecordPayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('metricsRecord', (t) =>
   t.field({
-    type: MetricsRecordPayload,
+    type: MetricsRecordResult,
     description:
       'Records performance metric points, all or nothing in one D1 batch, and writes each to Analytics Engine. A bad point is reported with its index in the error path.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: MetricsRecordInput, required: true, description: 'What to record.' }),
     },

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelRef, ModelVersionRef } from '../objects/refs.ts';
 
 const ModelAliasDeleteInput = builder.inputType('ModelAliasDeleteInput', {
@@ -35,13 +36,16 @@ ModelAliasDeletePayload.implement({
   }),
 });
 
+const ModelAliasDeleteResult = mutationResult('modelAliasDelete', ModelAliasDeletePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('modelAliasDelete', (t) =>
   t.field({
-    type: ModelAliasDeletePayload,
+    type: ModelAliasDeleteResult,
     description:
       'Removes an alias from a model (production too: then no version is in production); audited, guarded against a concurrent move.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ModelAliasDeleteInput, required: true, description: 'What to do.' }),
     },

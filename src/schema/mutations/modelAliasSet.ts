@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { aliasMovePayload } from '../objects/AliasMove.ts';
 
 const ModelAliasSetInput = builder.inputType('ModelAliasSetInput', {
@@ -24,12 +25,15 @@ const ModelAliasSetPayload = aliasMovePayload(
   'The version the alias now points at, and the one it pointed at before.',
 );
 
+const ModelAliasSetResult = mutationResult('modelAliasSet', ModelAliasSetPayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('modelAliasSet', (t) =>
   t.field({
-    type: ModelAliasSetPayload,
+    type: ModelAliasSetResult,
     description: 'Moves (or creates) a named alias: one version per alias per model; audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ModelAliasSetInput, required: true, description: 'What to do.' }),
     },

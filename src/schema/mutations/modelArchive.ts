@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelArchiveInput = builder.inputType('ModelArchiveInput', {
@@ -28,13 +29,14 @@ ModelArchivePayload.implement({
   }),
 });
 
+const ModelArchiveResult = mutationResult('modelArchive', ModelArchivePayload, [...COMMON_ERRORS]);
+
 builder.mutationField('modelArchive', (t) =>
   t.field({
-    type: ModelArchivePayload,
+    type: ModelArchiveResult,
     description:
       'Archives a model: hidden from models and search unless asked for (filter status ARCHIVED), still readable by id, never promoted, not editable. Refused while a version is in production or deployed (the ConflictError names them). Audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: ModelArchiveInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
       withInputPaths(async () => ({

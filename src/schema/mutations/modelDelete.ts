@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { deletionPayload } from '../objects/Deletion.ts';
 
 const ModelDeletePayload = deletionPayload('ModelDeletePayload');
@@ -17,13 +18,14 @@ const ModelDeleteInput = builder.inputType('ModelDeleteInput', {
   }),
 });
 
+const ModelDeleteResult = mutationResult('modelDelete', ModelDeletePayload, [...COMMON_ERRORS]);
+
 builder.mutationField('modelDelete', (t) =>
   t.field({
-    type: ModelDeletePayload,
+    type: ModelDeleteResult,
     description:
       'Deletes a model and its versions: refused (ConflictError naming it) while a version is in production or served by a live deployment. Lineage edges end, aliases and artifacts (R2 bytes too) are removed, the name is free again; the audit trail keeps the record.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: ModelDeleteInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
       withInputPaths(() =>

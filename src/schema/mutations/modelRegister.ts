@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelRegisterInput = builder.inputType('ModelRegisterInput', {
@@ -32,12 +33,15 @@ ModelRegisterPayload.implement({
   }),
 });
 
+const ModelRegisterResult = mutationResult('modelRegister', ModelRegisterPayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('modelRegister', (t) =>
   t.field({
-    type: ModelRegisterPayload,
+    type: ModelRegisterResult,
     description: 'Registers a model. Errors: duplicate name, bad metadata or tags.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ModelRegisterInput, required: true, description: 'What to do.' }),
     },

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelReplaceInput = builder.inputType('ModelReplaceInput', {
@@ -32,13 +33,17 @@ ModelReplacePayload.implement({
   }),
 });
 
+const ModelReplaceResult = mutationResult('modelReplace', ModelReplacePayload, [
+  ...COMMON_ERRORS,
+  ...EDGE_ERRORS,
+]);
+
 builder.mutationField('modelReplace', (t) =>
   t.field({
-    type: ModelReplacePayload,
+    type: ModelReplaceResult,
     description:
       'Adds a REPLACED_BY edge and deprecates the replaced model, in one batch. Refuses cycles.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
     args: { input: t.arg({ type: ModelReplaceInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
       withInputPaths(() =>

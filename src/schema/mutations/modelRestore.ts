@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelRef } from '../objects/refs.ts';
 
 const ModelRestoreInput = builder.inputType('ModelRestoreInput', {
@@ -28,13 +29,14 @@ ModelRestorePayload.implement({
   }),
 });
 
+const ModelRestoreResult = mutationResult('modelRestore', ModelRestorePayload, [...COMMON_ERRORS]);
+
 builder.mutationField('modelRestore', (t) =>
   t.field({
-    type: ModelRestorePayload,
+    type: ModelRestoreResult,
     description:
       'Restores an archived model: ACTIVE again (DEPRECATED if it was replaced). Audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: ModelRestoreInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
       withInputPaths(async () => ({

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { MetadataModeEnum } from '../objects/enums.ts';
 import { ModelRef } from '../objects/refs.ts';
 
@@ -50,13 +51,14 @@ ModelUpdatePayload.implement({
   }),
 });
 
+const ModelUpdateResult = mutationResult('modelUpdate', ModelUpdatePayload, [...COMMON_ERRORS]);
+
 builder.mutationField('modelUpdate', (t) =>
   t.field({
-    type: ModelUpdatePayload,
+    type: ModelUpdateResult,
     description:
       'Edits a model: name, description, metadata, tags, provider, framework, model type; audited with before and after. An archived model cannot be edited (restore it first); nothing to change writes nothing.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: ModelUpdateInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
       withInputPaths(async () => ({

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const ModelVersionArchiveInput = builder.inputType('ModelVersionArchiveInput', {
@@ -35,13 +36,18 @@ ModelVersionArchivePayload.implement({
   }),
 });
 
+const ModelVersionArchiveResult = mutationResult(
+  'modelVersionArchive',
+  ModelVersionArchivePayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('modelVersionArchive', (t) =>
   t.field({
-    type: ModelVersionArchivePayload,
+    type: ModelVersionArchiveResult,
     description:
       'Archives a model version: hidden from Model.versions (unless includeArchived), REST version lists and search, still readable by id and node(id), never promoted or given an alias, not editable. Refused while it is in production or deployed (the ConflictError names what holds it) and while its model is archived. Audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ModelVersionArchiveInput, required: true, description: 'What to do.' }),
     },

@@ -9,6 +9,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS, EDGE_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const DatasetLinkInput = builder.inputType('DatasetLinkInput', {
@@ -66,13 +67,17 @@ ModelVersionCreatePayload.implement({
   }),
 });
 
+const ModelVersionCreateResult = mutationResult('modelVersionCreate', ModelVersionCreatePayload, [
+  ...COMMON_ERRORS,
+  ...EDGE_ERRORS,
+]);
+
 builder.mutationField('modelVersionCreate', (t) =>
   t.field({
-    type: ModelVersionCreatePayload,
+    type: ModelVersionCreateResult,
     description:
       'Creates a version with its derivedFrom, trainedOn and evaluatedOn edges, all or nothing.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS, ...EDGE_ERRORS] },
     args: {
       input: t.arg({ type: ModelVersionCreateInput, required: true, description: 'What to do.' }),
     },

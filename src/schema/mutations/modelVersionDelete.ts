@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { deletionPayload } from '../objects/Deletion.ts';
 
 const ModelVersionDeletePayload = deletionPayload('ModelVersionDeletePayload');
@@ -17,13 +18,16 @@ const ModelVersionDeleteInput = builder.inputType('ModelVersionDeleteInput', {
   }),
 });
 
+const ModelVersionDeleteResult = mutationResult('modelVersionDelete', ModelVersionDeletePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('modelVersionDelete', (t) =>
   t.field({
-    type: ModelVersionDeletePayload,
+    type: ModelVersionDeleteResult,
     description:
       'Deletes a version: refused (ConflictError naming it) while it is in production or served by a live deployment. Its lineage edges end, its other aliases and its artifacts (R2 bytes too) are removed, its version string is free again; the audit trail keeps the record.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ModelVersionDeleteInput, required: true, description: 'What to do.' }),
     },

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { aliasMovePayload } from '../objects/AliasMove.ts';
 
 const ModelVersionPromoteInput = builder.inputType('ModelVersionPromoteInput', {
@@ -21,13 +22,18 @@ const ModelVersionPromotePayload = aliasMovePayload(
   'The promoted version and the one it displaced.',
 );
 
+const ModelVersionPromoteResult = mutationResult(
+  'modelVersionPromote',
+  ModelVersionPromotePayload,
+  [...COMMON_ERRORS, ApprovalRequiredError],
+);
+
 builder.mutationField('modelVersionPromote', (t) =>
   t.field({
-    type: ModelVersionPromotePayload,
+    type: ModelVersionPromoteResult,
     description:
       'Makes a version its model’s production version (exactly one per model) if the promotion policy is met; the move is audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS, ApprovalRequiredError] },
     args: {
       input: t.arg({ type: ModelVersionPromoteInput, required: true, description: 'What to do.' }),
     },

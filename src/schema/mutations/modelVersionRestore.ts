@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
 const ModelVersionRestoreInput = builder.inputType('ModelVersionRestoreInput', {
@@ -35,13 +36,18 @@ ModelVersionRestorePayload.implement({
   }),
 });
 
+const ModelVersionRestoreResult = mutationResult(
+  'modelVersionRestore',
+  ModelVersionRestorePayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('modelVersionRestore', (t) =>
   t.field({
-    type: ModelVersionRestorePayload,
+    type: ModelVersionRestoreResult,
     description:
       'Restores an archived model version to ACTIVE: listed, searchable and promotable again. Refused while its model is archived (restore the model first). Audited.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ModelVersionRestoreInput, required: true, description: 'What to do.' }),
     },

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { MetadataModeEnum } from '../objects/enums.ts';
 import { ModelVersionRef } from '../objects/refs.ts';
 
@@ -47,13 +48,16 @@ ModelVersionUpdatePayload.implement({
   }),
 });
 
+const ModelVersionUpdateResult = mutationResult('modelVersionUpdate', ModelVersionUpdatePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('modelVersionUpdate', (t) =>
   t.field({
-    type: ModelVersionUpdatePayload,
+    type: ModelVersionUpdateResult,
     description:
       'Edits a model version’s description and metadata (merge or replace), audited with before and after; everything else about a version is immutable. A version of an archived model cannot be edited; nothing to change writes nothing.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ModelVersionUpdateInput, required: true, description: 'What to do.' }),
     },

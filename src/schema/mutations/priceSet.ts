@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ModelPriceRef } from '../objects/ModelPrice.ts';
 
 const PriceSetInput = builder.inputType('PriceSetInput', {
@@ -43,13 +44,14 @@ PriceSetPayload.implement({
   }),
 });
 
+const PriceSetResult = mutationResult('priceSet', PriceSetPayload, [...COMMON_ERRORS]);
+
 builder.mutationField('priceSet', (t) =>
   t.field({
-    type: PriceSetPayload,
+    type: PriceSetResult,
     description:
       'Adds or corrects an entry of the price table (admins). Costs already recorded keep their price; the change is audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: PriceSetInput, required: true, description: 'The price.' }) },
     resolve: (_root, { input }, context) =>
       withInputPaths(async () => ({

@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { CheckTypeEnum } from '../objects/ComplianceCheck.ts';
 import { PromotionPolicyRef } from '../objects/PromotionPolicy.ts';
 
@@ -37,12 +38,15 @@ PromotionPolicySetPayload.implement({
   }),
 });
 
+const PromotionPolicySetResult = mutationResult('promotionPolicySet', PromotionPolicySetPayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('promotionPolicySet', (t) =>
   t.field({
-    type: PromotionPolicySetPayload,
+    type: PromotionPolicySetResult,
     description: 'Sets your organization’s promotion policy (admins); the change is audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: PromotionPolicySetInput, required: true, description: 'What to do.' }),
     },

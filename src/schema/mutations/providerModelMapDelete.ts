@@ -4,6 +4,7 @@ import type { ProviderModelMap } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ProviderModelMapRef } from '../objects/ProviderModelMap.ts';
 
 const ProviderModelMapDeleteInput = builder.inputType('ProviderModelMapDeleteInput', {
@@ -27,13 +28,18 @@ ProviderModelMapDeletePayload.implement({
   }),
 });
 
+const ProviderModelMapDeleteResult = mutationResult(
+  'providerModelMapDelete',
+  ProviderModelMapDeletePayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('providerModelMapDelete', (t) =>
   t.field({
-    type: ProviderModelMapDeletePayload,
+    type: ProviderModelMapDeleteResult,
     description:
       'Removes a provider model mapping (admins; audited): later spans of that name are kept as unmatched usage.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ProviderModelMapDeleteInput, required: true, description: 'Which.' }),
     },

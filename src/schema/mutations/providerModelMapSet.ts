@@ -4,6 +4,7 @@ import type { ProviderModelMap } from '../../registry/usage/usage.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { ProviderModelMapRef } from '../objects/ProviderModelMap.ts';
 
 const ProviderModelMapSetInput = builder.inputType('ProviderModelMapSetInput', {
@@ -40,13 +41,18 @@ ProviderModelMapSetPayload.implement({
   }),
 });
 
+const ProviderModelMapSetResult = mutationResult(
+  'providerModelMapSet',
+  ProviderModelMapSetPayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('providerModelMapSet', (t) =>
   t.field({
-    type: ProviderModelMapSetPayload,
+    type: ProviderModelMapSetResult,
     description:
       'Maps a provider model name to a registered model for GenAI spans that carry no registry.model (admins; audited). Spans recorded earlier keep their attribution.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: ProviderModelMapSetInput, required: true, description: 'The entry.' }),
     },

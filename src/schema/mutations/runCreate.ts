@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { RunKeyValueInput } from '../nodes/Run.ts';
 import { RunRef } from '../objects/refs.ts';
 
@@ -35,13 +36,14 @@ RunCreatePayload.implement({
   }),
 });
 
+const RunCreateResult = mutationResult('runCreate', RunCreatePayload, [...COMMON_ERRORS]);
+
 builder.mutationField('runCreate', (t) =>
   t.field({
-    type: RunCreatePayload,
+    type: RunCreateResult,
     description:
       'Starts a run of an experiment; audited as run.create. The same as MLflow’s runs/create.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: RunCreateInput, required: true, description: 'What to do.' }),
     },

@@ -4,6 +4,7 @@ import { logRun } from '../../registry/run/run.service.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { RunKeyValueInput } from '../nodes/Run.ts';
 import { RunRef } from '../objects/refs.ts';
 
@@ -44,13 +45,14 @@ RunLogPayload.implement({
   }),
 });
 
+const RunLogResult = mutationResult('runLog', RunLogPayload, [...COMMON_ERRORS]);
+
 builder.mutationField('runLog', (t) =>
   t.field({
-    type: RunLogPayload,
+    type: RunLogResult,
     description:
       'Logs metrics, params and tags to a run, all or nothing, in one D1 batch. Sending the same batch again writes nothing new: a metric point is kept once per (key, step, timestamp, value), params are written once and tags are overwritten with the same values. Not audited (telemetry); the run’s creation and status changes are.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: RunLogInput, required: true, description: 'What to log.' }),
     },

@@ -4,6 +4,7 @@ import type { Run } from '../../registry/run/run.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { RunStatusEnum } from '../nodes/Run.ts';
 import { RunRef } from '../objects/refs.ts';
 
@@ -26,13 +27,14 @@ RunUpdatePayload.implement({
   }),
 });
 
+const RunUpdateResult = mutationResult('runUpdate', RunUpdatePayload, [...COMMON_ERRORS]);
+
 builder.mutationField('runUpdate', (t) =>
   t.field({
-    type: RunUpdatePayload,
+    type: RunUpdateResult,
     description:
       'Ends or renames a run; audited as run.update with before and after. Nothing to change writes nothing.',
     authScopes: { editor: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: RunUpdateInput, required: true, description: 'What to change.' }),
     },

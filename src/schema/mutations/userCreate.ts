@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotent } from '../lib/idempotency.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { RoleEnum } from '../objects/enums.ts';
 import { UserRef } from '../objects/refs.ts';
 
@@ -26,12 +27,13 @@ UserCreatePayload.implement({
   }),
 });
 
+const UserCreateResult = mutationResult('userCreate', UserCreatePayload, [...COMMON_ERRORS]);
+
 builder.mutationField('userCreate', (t) =>
   t.field({
-    type: UserCreatePayload,
+    type: UserCreateResult,
     description: 'Adds a user to your organization. Admins only.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: { input: t.arg({ type: UserCreateInput, required: true, description: 'What to do.' }) },
     resolve: (_root, { input }, context) =>
       withInputPaths(async () => ({

@@ -5,6 +5,7 @@ import type { Webhook } from '../../registry/webhook/webhook.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { WebhookEventTypeEnum, WebhookRef } from '../nodes/Webhook.ts';
 
 export const WebhookFilterInputRef = builder.inputType('WebhookFilterInput', {
@@ -66,12 +67,15 @@ WebhookCreatePayload.implement({
   }),
 });
 
+const WebhookCreateResult = mutationResult('webhookCreate', WebhookCreatePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('webhookCreate', (t) =>
   t.field({
-    type: WebhookCreatePayload,
+    type: WebhookCreateResult,
     description: 'Creates a webhook. Admins only; audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: WebhookCreateInput, required: true, description: 'What to do.' }),
     },

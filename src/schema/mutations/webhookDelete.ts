@@ -4,6 +4,7 @@ import type { Webhook } from '../../registry/webhook/webhook.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { WebhookRef } from '../nodes/Webhook.ts';
 
 const WebhookDeleteInput = builder.inputType('WebhookDeleteInput', {
@@ -25,13 +26,16 @@ WebhookDeletePayload.implement({
   }),
 });
 
+const WebhookDeleteResult = mutationResult('webhookDelete', WebhookDeletePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('webhookDelete', (t) =>
   t.field({
-    type: WebhookDeletePayload,
+    type: WebhookDeleteResult,
     description:
       'Deletes a webhook and its deliveries; queued deliveries are dropped unsent. Admins only; audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: WebhookDeleteInput, required: true, description: 'What to do.' }),
     },

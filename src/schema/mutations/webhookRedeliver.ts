@@ -4,6 +4,7 @@ import type { WebhookDelivery } from '../../registry/webhook/webhook.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { WebhookDeliveryRef } from '../nodes/Webhook.ts';
 
 const WebhookRedeliverInput = builder.inputType('WebhookRedeliverInput', {
@@ -27,13 +28,16 @@ WebhookRedeliverPayload.implement({
   }),
 });
 
+const WebhookRedeliverResult = mutationResult('webhookRedeliver', WebhookRedeliverPayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('webhookRedeliver', (t) =>
   t.field({
-    type: WebhookRedeliverPayload,
+    type: WebhookRedeliverResult,
     description:
       'Sends a delivery again (whatever its status), with the same `webhook-id`. Admins only; audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: WebhookRedeliverInput, required: true, description: 'What to do.' }),
     },

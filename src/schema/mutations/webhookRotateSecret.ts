@@ -4,6 +4,7 @@ import type { Webhook } from '../../registry/webhook/webhook.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { WebhookRef } from '../nodes/Webhook.ts';
 
 const WebhookRotateSecretInput = builder.inputType('WebhookRotateSecretInput', {
@@ -28,13 +29,18 @@ WebhookRotateSecretPayload.implement({
   }),
 });
 
+const WebhookRotateSecretResult = mutationResult(
+  'webhookRotateSecret',
+  WebhookRotateSecretPayload,
+  [...COMMON_ERRORS],
+);
+
 builder.mutationField('webhookRotateSecret', (t) =>
   t.field({
-    type: WebhookRotateSecretPayload,
+    type: WebhookRotateSecretResult,
     description:
       'Replaces a webhook’s signing secret; deliveries carry both signatures during the grace period. Admins only; audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: WebhookRotateSecretInput, required: true, description: 'What to do.' }),
     },

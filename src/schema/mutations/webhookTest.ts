@@ -4,6 +4,7 @@ import type { WebhookDelivery } from '../../registry/webhook/webhook.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { WebhookDeliveryRef } from '../nodes/Webhook.ts';
 
 const WebhookTestInput = builder.inputType('WebhookTestInput', {
@@ -26,13 +27,14 @@ WebhookTestPayload.implement({
   }),
 });
 
+const WebhookTestResult = mutationResult('webhookTest', WebhookTestPayload, [...COMMON_ERRORS]);
+
 builder.mutationField('webhookTest', (t) =>
   t.field({
-    type: WebhookTestPayload,
+    type: WebhookTestResult,
     description:
       'Sends a `webhook.test` event to one webhook, whatever it subscribes to. Admins only; audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: WebhookTestInput, required: true, description: 'What to do.' }),
     },

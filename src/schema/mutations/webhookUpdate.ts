@@ -4,6 +4,7 @@ import type { Webhook } from '../../registry/webhook/webhook.ts';
 import { builder } from '../builder.ts';
 import { COMMON_ERRORS } from '../errors.ts';
 import { withInputPaths } from '../lib/input-paths.ts';
+import { mutationResult } from '../lib/mutation-result.ts';
 import { WebhookEventTypeEnum, WebhookRef } from '../nodes/Webhook.ts';
 import { filterInput, WebhookFilterInputRef } from './webhookCreate.ts';
 
@@ -27,13 +28,16 @@ WebhookUpdatePayload.implement({
   }),
 });
 
+const WebhookUpdateResult = mutationResult('webhookUpdate', WebhookUpdatePayload, [
+  ...COMMON_ERRORS,
+]);
+
 builder.mutationField('webhookUpdate', (t) =>
   t.field({
-    type: WebhookUpdatePayload,
+    type: WebhookUpdateResult,
     description:
       'Changes a webhook’s URL, events, filter, description or enabled state. Admins only; audited.',
     authScopes: { admin: true },
-    errors: { types: [...COMMON_ERRORS] },
     args: {
       input: t.arg({ type: WebhookUpdateInput, required: true, description: 'What to do.' }),
     },
