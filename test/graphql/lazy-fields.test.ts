@@ -144,6 +144,24 @@ describe('fields defined and built on first use (src/schema/lib/lazy-fields.ts)'
     );
   });
 
+  it("leaves the Worker's Mutation fields to their first use, with every result union made", () => {
+    // Given the Worker's builder built again as src/schema/index.ts builds it
+    const made = lazyFieldsDuring(builder, () => builder.toSchema({ sortSchema: false }));
+    const mutation = made.getMutationType() as GraphQLObjectType;
+    // Then Mutation's fields are still graphql's thunk (its private `_fields`, until the first
+    // getFields()), yet every mutation's result union is in the type map
+    expect(typeof (mutation as unknown as { _fields: unknown })._fields).toBe('function');
+    expect(made.getType('ModelArchiveResult')).toBeDefined();
+    // And once built, each mutation returns its own union
+    const fields = Object.values(mutation.getFields());
+    expect(fields.length).toBeGreaterThan(50);
+    for (const field of fields) {
+      const union = `${field.name.charAt(0).toUpperCase()}${field.name.slice(1)}Result`;
+      expect(String(field.type), field.name).toBe(`${union}!`);
+      expect(made.getType(union), union).toBeDefined();
+    }
+  });
+
   it("puts graphql's getFields and Pothos's onField back, also when the build throws", () => {
     const getFields = GraphQLObjectType.prototype.getFields;
     const onField = [ObjectRef.prototype.onField, InterfaceRef.prototype.onField];

@@ -4,17 +4,13 @@ import { GraphQLInterfaceType, GraphQLObjectType } from 'graphql';
 /**
  * The types built with the schema, all others on first use: those whose field definitions make
  * types (Query's, Run's and TrainedOnConnection's define connection and object types inline) and
- * those whose fields make types while built (Mutation: the errors plugin makes each mutation's
- * result union then). A type made after the schema would be missing from its type map, so a
- * deferred type that turns out to make one fails loudly on first use, naming itself (and
- * `npm run schema:check`, which prints every field, fails in CI).
+ * those whose fields make types while built (a field with the errors plugin's `errors` option:
+ * its result union is made then; Mutation's unions are made beforehand, lib/mutation-result.ts).
+ * A type made after the schema would be missing from its type map, so a deferred type that turns
+ * out to make one fails loudly on first use, naming itself (and `npm run schema:check`, which
+ * prints every field, fails in CI).
  */
-export const EAGER_TYPES: ReadonlySet<string> = new Set([
-  'Query',
-  'Mutation',
-  'Run',
-  'TrainedOnConnection',
-]);
+export const EAGER_TYPES: ReadonlySet<string> = new Set(['Query', 'Run', 'TrainedOnConnection']);
 
 /** What lazyFieldsDuring needs of a Pothos builder (all public members of its config store). */
 export interface FieldConfigSource {
@@ -80,7 +76,7 @@ export function lazyFieldsDuring<T>(
       );
     if (makesTypes) {
       throw new Error(
-        `Schema type ${name} makes types when its fields are defined or built: add it to EAGER_TYPES (src/schema/lib/lazy-fields.ts)`,
+        `Schema type ${name} makes types when its fields are defined or built: add it to EAGER_TYPES (src/schema/lib/lazy-fields.ts), or for a mutation's errors make its union with mutationResult (src/schema/lib/mutation-result.ts)`,
       );
     }
   };
