@@ -7,7 +7,8 @@
 // one importing an empty module: first-request time minus the empty one's is parse + compile +
 // evaluation of the Worker. In the same rounds, a fresh workerd per bundle and request whose first
 // request runs the Worker's handler with production's variables and the runner's seeded local D1:
-// the cold first GraphQL request (`{ viewer { id name } }`) and the cold first REST request
+// the cold first GraphQL request (`{ viewer { id name } }`), the cold first mutation (`modelArchive`
+// of a missing model, answered NotFoundError as data) and the cold first REST request
 // (`GET /api/models`), each minus the empty one, i.e. module evaluation + everything that first
 // request builds and runs. Last, `wrangler check startup --worker <bundle>` profiles each bundle
 // (3 runs each, alternating) and names where the CPU went.
@@ -19,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRODUCTION_VARS } from '../../scripts/production-vars.ts';
+import { encodeGlobalID } from '../../src/global-id.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import {
   type CheckStartupResult,
@@ -32,6 +34,9 @@ import { mustRunWrangler, REPO_ROOT } from '../lib/wrangler.ts';
 
 const PROFILE_RUNS = 3;
 
+/** A model id no seed has: the cold mutation is answered NotFoundError. */
+const MISSING_MODEL = '00000000-0000-7000-8000-000000000000';
+
 function coldRequests(token: string): ColdRequest[] {
   const authorization = `Bearer ${token}`;
   return [
@@ -43,6 +48,19 @@ function coldRequests(token: string): ColdRequest[] {
       body: JSON.stringify({ query: '{ viewer { id name } }' }),
       status: 200,
       check: (text) => text.includes('"viewer"') && !text.includes('"errors"'),
+    },
+    {
+      // A mutation that reads and answers an error as data, the same every time: Mutation's
+      // fields and the errors plugin's path, no write (the model does not exist).
+      label: 'cold first mutation `modelArchive` (NotFoundError as data)',
+      path: '/graphql',
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `mutation { modelArchive(input: { modelId: "${encodeGlobalID('Model', MISSING_MODEL)}" }) { __typename ... on NotFoundError { message } } }`,
+      }),
+      status: 200,
+      check: (text) => text.includes('"NotFoundError"') && !text.includes('"errors"'),
     },
     {
       label: 'cold first REST request `GET /api/models`',
@@ -148,7 +166,7 @@ export const scenario: Scenario = {
     );
 
     context.log(
-      `Module evaluation and cold first requests: ${rounds} rotating rounds of 7 fresh workerd instances`,
+      `Module evaluation and cold first requests: ${rounds} rotating rounds of 9 fresh workerd instances`,
     );
     const config = readFileSync(join(REPO_ROOT, 'wrangler.jsonc'), 'utf8');
     const compatibilityDate =
