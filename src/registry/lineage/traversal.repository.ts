@@ -15,6 +15,11 @@ export const TARGET_IS_DOWNSTREAM: ReadonlySet<EdgeType> = new Set(['DEPLOYED_TO
 
 export type WalkDirection = 'UPSTREAM' | 'DOWNSTREAM';
 
+/** Whether a walk in `direction` crosses an edge of this type from its source to its target. */
+export function readFromSource(type: EdgeType, direction: WalkDirection): boolean {
+  return TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
+}
+
 /**
  * One edge as the walk returns it, as an array (D1's `raw()`): the columns a walk needs, without
  * the edge's properties and creation time (read only when asked, `findEdgeDetails`). `reached`
@@ -93,12 +98,18 @@ export async function walkEdges(db: Db, query: WalkQuery): Promise<WalkResult> {
   const walk = walkEdgesStatement(query);
   // The type codes this walk reads from the edge's source (codeOf's indexes).
   const fromSource = query.labelSeeds
-    ? (JSON.parse(directionTypes(query).bySource) as EdgeType[]).map((type) =>
-        EDGE_TYPES.indexOf(type),
-      )
+    ? query.edgeTypes
+        .filter((type) => readFromSource(type, query.direction))
+        .map((type) => EDGE_TYPES.indexOf(type))
     : [];
   const statement = query.labelSeeds
-    ? withNodeLabels(walk, query.details ? 10 : 8, query.orgId, query.labelSeeds, fromSource)
+    ? withNodeLabels(
+        walk,
+        walkRowWidth(query.details ?? false),
+        query.orgId,
+        query.labelSeeds,
+        fromSource,
+      )
     : walk;
   const rows = await rawRows<WalkEdgeRow>(db, statement.compile(db));
   const labels = query.labelSeeds ? { labels: takeNodeLabels(rows, fromSource) } : {};
@@ -237,14 +248,11 @@ function rowLimitClause(rowLimit: number | undefined) {
 
 /** The edge types followed from source to target, and from target to source, as JSON arrays. */
 export function directionTypes(query: Pick<WalkQuery, 'direction' | 'edgeTypes'>) {
-  const forward = query.edgeTypes.filter((type) => TARGET_IS_DOWNSTREAM.has(type));
-  const backward = query.edgeTypes.filter((type) => !TARGET_IS_DOWNSTREAM.has(type));
   // Walking downstream follows forward edges from source to target and backward edges from
   // target to source; upstream is the mirror image.
-  return {
-    bySource: JSON.stringify(query.direction === 'DOWNSTREAM' ? forward : backward),
-    byTarget: JSON.stringify(query.direction === 'DOWNSTREAM' ? backward : forward),
-  };
+  const bySource = query.edgeTypes.filter((type) => readFromSource(type, query.direction));
+  const byTarget = query.edgeTypes.filter((type) => !readFromSource(type, query.direction));
+  return { bySource: JSON.stringify(bySource), byTarget: JSON.stringify(byTarget) };
 }
 
 /** An edge alive now (asOf null: the covering indexes' own condition) or at `asOf`. */
@@ -253,6 +261,11 @@ export function liveCondition(asOf: string | null) {
     asOf === null
       ? sql.raw(`${alias}.removed_at IS NULL`)
       : sql`${sql.raw(alias)}.created_at <= ${asOf} AND (${sql.raw(alias)}.removed_at IS NULL OR ${sql.raw(alias)}.removed_at > ${asOf})`;
+}
+
+/** How many columns a walk row has (WalkEdgeRow; with the edge details, two more). */
+function walkRowWidth(details: boolean): number {
+  return details ? 10 : 8;
 }
 
 /** The columns of WalkEdgeRow, in order. */

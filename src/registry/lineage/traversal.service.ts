@@ -6,7 +6,7 @@ import {
   findEdgeDetails,
   findVersionIdsOfModel,
   MAX_DEPTH_IN_RECURSION,
-  TARGET_IS_DOWNSTREAM,
+  readFromSource,
   type WalkDirection,
   type WalkEdgeRow,
   type WalkQuery,
@@ -410,11 +410,6 @@ export function edgeDetailsOf(
   const found = details.get(edge.id);
   if (!found) throw new Error(`Lineage edge ${edge.id} vanished during the request`);
   return found;
-}
-
-/** Whether a walk in `direction` crosses an edge of this type from its source to its target. */
-function readFromSource(type: EdgeType, direction: WalkDirection): boolean {
-  return TARGET_IS_DOWNSTREAM.has(type) === (direction === 'DOWNSTREAM');
 }
 
 export function byDepthThenId(
