@@ -140,8 +140,6 @@ export function selectsOnlyIdentity(
  * through fragments too. Such a walk reads them in its own statement instead of one more.
  */
 export function selectionAsksEdgeDetails(info: GraphQLResolveInfo): boolean {
-  const fields = (field: FieldNode) =>
-    fieldsOf(field.selectionSet?.selections ?? [], info.fragments);
   const graphAsks = (graph: FieldNode) => {
     const argument = graph.arguments?.find((arg) => arg.name.value === 'edgeDetails');
     if (argument?.value.kind === Kind.BOOLEAN) return argument.value.value;
@@ -150,12 +148,10 @@ export function selectionAsksEdgeDetails(info: GraphQLResolveInfo): boolean {
       info.variableValues.coerced[argument.value.name.value] === true
     );
   };
-  return info.fieldNodes.some((lineage) =>
-    fields(lineage).some((field) =>
-      field.name.value === 'edges'
-        ? fields(field).some((read) => ['properties', 'createdAt'].includes(read.name.value))
-        : field.name.value === 'graph' && graphAsks(field),
-    ),
+  return lineageSelects(info, (field, fields) =>
+    field.name.value === 'edges'
+      ? fields(field).some((read) => ['properties', 'createdAt'].includes(read.name.value))
+      : field.name.value === 'graph' && graphAsks(field),
   );
 }
 
@@ -165,18 +161,27 @@ export function selectionAsksEdgeDetails(info: GraphQLResolveInfo): boolean {
  * statement instead of one more.
  */
 export function selectionDraws(info: GraphQLResolveInfo): boolean {
-  const fields = (field: FieldNode) =>
-    fieldsOf(field.selectionSet?.selections ?? [], info.fragments);
-  return info.fieldNodes.some((lineage) =>
-    fields(lineage).some((field) =>
-      field.name.value === 'nodeInfo'
-        ? fields(field).some((read) => read.name.value === 'label')
-        : DRAWING_FIELDS.has(field.name.value),
-    ),
+  return lineageSelects(info, (field, fields) =>
+    field.name.value === 'nodeInfo'
+      ? fields(field).some((read) => read.name.value === 'label')
+      : DRAWING_FIELDS.has(field.name.value),
   );
 }
 
 const DRAWING_FIELDS = new Set(['graph', 'mermaid', 'dot']);
+
+/**
+ * Whether a field the `lineage` selection reads (through fragments too) passes `test`, which gets
+ * the way to that field's own fields.
+ */
+function lineageSelects(
+  info: GraphQLResolveInfo,
+  test: (field: FieldNode, fields: (of: FieldNode) => readonly FieldNode[]) => boolean,
+): boolean {
+  const fields = (field: FieldNode) =>
+    fieldsOf(field.selectionSet?.selections ?? [], info.fragments);
+  return info.fieldNodes.some((lineage) => fields(lineage).some((field) => test(field, fields)));
+}
 
 /**
  * Hands the details of a page's edges (read with the walk) to the request's loader, so the fields
