@@ -294,6 +294,18 @@ export function findLinkedVersions(
     .execute();
 }
 
+/** A version's label, "model@version", over `v` (model_version) joined with `m` (its model). */
+const VERSION_LABEL = sql.raw(
+  "coalesce(m.deleted_name, m.name) || '@' || coalesce(v.deleted_version, v.version)",
+);
+
+/** A named node's label over `t` (its kind's table): a tombstone (migration 0011) by the name it had. */
+function nameLabel(kind: NodeKind) {
+  return TOMBSTONED_KINDS.has(kind)
+    ? sql.raw('coalesce(t.deleted_name, t.name)')
+    : sql.raw('t.name');
+}
+
 /**
  * The label of every node given, in one statement for up to five kinds (two for all six): the name, or
  * "model@version" for a version (joined with its model). Only the two columns a picture needs are
@@ -312,15 +324,11 @@ export async function findNodeLabels(
   }
   const parts = [...idsOf].map(([kind, ids]) =>
     kind === 'ModelVersion'
-      ? sql`SELECT v.id AS id,
-            coalesce(m.deleted_name, m.name) || '@' || coalesce(v.deleted_version, v.version) AS label
+      ? sql`SELECT v.id AS id, ${VERSION_LABEL} AS label
           FROM ${jsonKeys(ids)} AS k CROSS JOIN model_version AS v ON v.id = k.value
           JOIN model AS m ON m.id = v.model_id AND m.org_id = v.org_id
           WHERE v.org_id = ${orgId}`
-      : sql`SELECT t.id AS id, ${
-          // A tombstone (migration 0011) is labelled with the name it had.
-          TOMBSTONED_KINDS.has(kind) ? sql`coalesce(t.deleted_name, t.name)` : sql`t.name`
-        } AS label FROM ${sql.table(KIND_TABLES[kind])} AS t
+      : sql`SELECT t.id AS id, ${nameLabel(kind)} AS label FROM ${sql.table(KIND_TABLES[kind])} AS t
           WHERE t.id IN ${jsonKeys(ids)} AND t.org_id = ${orgId}`,
   );
   // D1 refuses a compound SELECT of more than 5 terms: six kinds make two statements, in parallel.
@@ -381,12 +389,10 @@ function labelOfCode(kind: RawBuilder<unknown>, id: RawBuilder<unknown>, orgId: 
   const branches = NODE_KINDS.map((nodeKind, code) => {
     const label =
       nodeKind === 'ModelVersion'
-        ? sql`SELECT coalesce(m.deleted_name, m.name) || '@' || coalesce(v.deleted_version, v.version)
+        ? sql`SELECT ${VERSION_LABEL}
             FROM model_version AS v JOIN model AS m ON m.id = v.model_id AND m.org_id = v.org_id
             WHERE v.id = ${id} AND v.org_id = ${orgId}`
-        : sql`SELECT ${
-            TOMBSTONED_KINDS.has(nodeKind) ? sql`coalesce(t.deleted_name, t.name)` : sql`t.name`
-          } FROM ${sql.table(KIND_TABLES[nodeKind])} AS t WHERE t.id = ${id} AND t.org_id = ${orgId}`;
+        : sql`SELECT ${nameLabel(nodeKind)} FROM ${sql.table(KIND_TABLES[nodeKind])} AS t WHERE t.id = ${id} AND t.org_id = ${orgId}`;
     return sql`WHEN ${sql.lit(code)} THEN (${label})`;
   });
   return sql`CASE ${kind} ${sql.join(branches, sql` `)} END`;
@@ -436,7 +442,7 @@ export function withNodeLabels(
       FROM walk
     )
     SELECT ${sql.raw(names.join(', '))}, CASE WHEN far_kind = ${sql.lit(version)}
-      THEN coalesce(m.deleted_name, m.name) || '@' || coalesce(v.deleted_version, v.version)
+      THEN ${VERSION_LABEL}
       ELSE ${labelOfCode(sql`far_kind`, sql`far_id`, orgId)} END
     FROM far
     LEFT JOIN model_version AS v ON far_kind = ${sql.lit(version)} AND v.id = far_id
