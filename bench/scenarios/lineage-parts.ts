@@ -5,10 +5,14 @@
 // what each part costs; each request's ratio to the raw statement of its own round is the paired
 // ratio of the lineage-chain scenario.
 //
-// Two floors in every round: the walk statement run by node:sqlite on a copy of the D1 file (what
+// Floors in every round: the walk statement run by node:sqlite on a copy of the D1 file (what
 // SQLite can do), and the same statement run through a D1 binding by a control Worker
 // (bench/controls/walk-d1.ts, on its own copy of the D1 state), answering the row count or the
-// rows as JSON (what a Worker on local D1 can reach). Each request gets its ratio to both.
+// rows as JSON (what a Worker on local D1 can reach). And each request's own statements: the D1
+// statements it sends, recorded by running the Worker's handlers in Node over a copy of the D1
+// file (bench/lib/statement-recorder.ts), replayed through the control Worker as the request sent
+// them (section 1's "every lineage request within 1.5x of its statement"). Each request gets its
+// ratio to every floor of its round.
 //
 //   npx node bench/run.ts lineage-parts           # the 10,000-hop chain, ~1.5 min
 //   npx node bench/run.ts lineage-parts --quick   # the 1,000-hop chain
@@ -22,13 +26,23 @@ import { DEFAULT_EDGE_ROW_BUDGET } from '../../src/registry/lineage/traversal.se
 import { encodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
 import { apiWalk, findD1File, runRawJob } from '../lib/sqlite-raw.ts';
+import { recordStatements, type StatementGroups } from '../lib/statement-recorder.ts';
 import { summarize, table } from '../lib/stats.ts';
 import { Api, type Call } from './lineage/api.ts';
 import { sizeFor } from './lineage/config.ts';
 import { copyD1State, type D1Floor, startD1Floor } from './lineage/d1-floor.ts';
 import { baseOf, buildChain, buildDag, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
-import { FIXED_COST, graphJsonQuery, lineageQuery, restGraphPath } from './lineage/queries.ts';
+import {
+  FIXED_COST,
+  graphJsonQuery,
+  IMPACT,
+  lineageQuery,
+  restGraphPath,
+} from './lineage/queries.ts';
 import { walkParamsOn } from './lineage/raw-floors.ts';
+
+const statementCount = (groups: StatementGroups) =>
+  groups.reduce((sum, group) => sum + group.statements.length, 0);
 
 const ROUNDS = Number(process.env.PARTS_ROUNDS ?? 9);
 const WARM = 2;
@@ -54,6 +68,9 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
           rootId: dag.rootDatasetId,
           typename: 'Dataset',
           direction: 'DOWNSTREAM' as const,
+          // impact of the root; lineagePath from the root to a version of the last layer.
+          impactOf: encodeGlobalId('Dataset', dag.rootDatasetId),
+          pathTo: encodeGlobalId('ModelVersion', dag.leafVersionId),
           // Past the edge-row budget: counted on the copy (each direction of the statement's
           // join stops one row past it).
           rows: null,
@@ -68,6 +85,10 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
           rootId: chain.tipId,
           typename: 'ModelVersion',
           direction: 'UPSTREAM' as const,
+          // impact of the chain's first version (every other one derives from it); lineagePath
+          // from the tip to it (downstream finds nothing, then upstream in growing stages).
+          impactOf: encodeGlobalId('ModelVersion', chain.rootId),
+          pathTo: encodeGlobalId('ModelVersion', chain.rootId),
           rows: size.chainHops as number | null,
           describe: `Chain of ${size.chainHops} hops, upstream from the tip`,
         };
@@ -99,9 +120,14 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       ...(JSON.parse(process.env.PARTS_VARIANT_HEADERS) as Record<string, string>),
     };
   }
+  // The REST export asked without compression: wrangler dev gzips application/json answers for a
+  // client that accepts gzip (Cloudflare's compression, outside the Worker in production).
+  const identityApi = new Api(context.seed.token, context.signal, 90_000);
+  identityApi.use(server);
+  identityApi.headers = { 'accept-encoding': 'identity' };
   const tip = encodeGlobalId(typename, graph.rootId);
   const variables = { id: tip };
-  const baseCalls: [string, Call][] = [
+  const baseCalls: [string, Call, Api?][] = [
     ['fixed: { __typename }', { query: FIXED_COST }],
     ['walk only: { totalNodes }', { query: part('totalNodes'), variables }],
     ['nodes: { totalNodes nodes { id } }', { query: part('totalNodes nodes { id }'), variables }],
@@ -115,6 +141,23 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     ],
     ['lineage { graph }', { query: graphJsonQuery(typename, direction, 25_000), variables }],
     ['REST /graph', { get: restGraphPath(tip, direction) }],
+    [
+      'REST /graph, identity: accept-encoding identity',
+      { get: restGraphPath(tip, direction) },
+      identityApi,
+    ],
+    ['impact: the impact query', { query: IMPACT, variables: { id: graph.impactOf } }],
+    [
+      'path: lineagePath(from: root, to: far end)',
+      {
+        query: /* GraphQL */ `
+          query Path($from: ID!, $to: ID!) {
+            lineagePath(from: $from, to: $to) { length nodes { id } edges { depth } }
+          }
+        `,
+        variables: { from: tip, to: graph.pathTo },
+      },
+    ],
     // What the lineage page (public/lineage/) asks by default: a few hops, a small page, labels.
     [
       'page: the lineage page query (BOTH, maxDepth 3, first 300)',
@@ -140,9 +183,9 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const only = process.env.PARTS_ONLY;
   const calls: [string, Call, Api][] = baseCalls
     .filter(([label]) => !only || label.includes(only))
-    .flatMap(([label, call]) => [
-      [label, call, api] as [string, Call, Api],
-      ...(experiment && !label.startsWith('fixed')
+    .flatMap(([label, call, client]) => [
+      [label, call, client ?? api] as [string, Call, Api],
+      ...(experiment && !label.startsWith('fixed') && !client
         ? [[`${label} [${experiment}]`, call, variantApi] as [string, Call, Api]]
         : []),
     ]);
@@ -166,14 +209,16 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       }
     })();
   const control: D1Floor = await startD1Floor(context, controlState, params, rows);
-  const short = (label: string) =>
-    label === rawLabel
-      ? 'sqlite'
-      : label === d1CountLabel
-        ? 'd1-count'
-        : label === d1RowsLabel
-          ? 'd1-rows'
-          : (label.split(':')[0] as string);
+  const short = (label: string): string =>
+    label.startsWith('own: ')
+      ? `own ${short(label.slice(5))}`
+      : label === rawLabel
+        ? 'sqlite'
+        : label === d1CountLabel
+          ? 'd1-count'
+          : label === d1RowsLabel
+            ? 'd1-rows'
+            : (label.split(':')[0] as string);
   const floors = new Map<string, () => Promise<number>>([
     [rawLabel, () => raw()],
     [d1CountLabel, async () => (await control.walk('count')).ms],
@@ -218,21 +263,56 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       if (process.env.PARTS_SAME !== '0') throw new Error(message);
       context.log(`WARNING: ${message}`);
     }
+    // Each plain request's own statements, recorded on a copy of the D1 file, and replayed in the
+    // rounds as its floor (`own: <label>`); a variant is held to its plain request's statements.
+    const plainCalls = calls.filter(([, , client]) => client !== variantApi || !experiment);
+    const recorded = await recordStatements(
+      copy,
+      context.workDir,
+      { ENVIRONMENT: 'development', RATE_LIMIT: 'off' },
+      context.seed.token,
+      plainCalls.map(([, call]) => call),
+    );
+    const statementsOf = new Map<string, StatementGroups>(
+      plainCalls.map(([label], index) => [label, recorded[index] as StatementGroups]),
+    );
+    const ownLabel = (label: string) => `own: ${label.replace(/ \[[^\]]+\]$/, '')}`;
+    const ownFloors = new Map<string, () => Promise<number>>(
+      [...statementsOf].map(([label, groups]) => [
+        ownLabel(label),
+        async () => (await control.replay(groups)).ms,
+      ]),
+    );
+    for (const [label, groups] of statementsOf) {
+      await control.replay(groups);
+      context.log(
+        `${label}: ${statementCount(groups)} statements in ${groups.length} groups (${groups
+          .map((group) =>
+            group.batch
+              ? `batch of ${group.statements.length}`
+              : group.statements.map((statement) => statement.method).join('+'),
+          )
+          .join(', ')})`,
+      );
+    }
     // Every floor and request once per round, in a shuffled order; each request's ratio to each
     // floor of its round.
     const floorLabels = [...floors.keys()];
     const labels = [...floorLabels, ...calls.map(([label]) => label)];
-    const times = new Map<string, number[]>(labels.map((label) => [label, []]));
+    const times = new Map<string, number[]>(
+      [...labels, ...ownFloors.keys()].map((label) => [label, []]),
+    );
+    const ownRatios = new Map<string, number[]>(labels.map((label) => [label, []]));
     const ratios = new Map<string, Map<string, number[]>>(
       floorLabels.map((floor) => [floor, new Map(labels.map((label) => [label, []]))]),
     );
     const loads: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       loads.push(loadavg()[0] as number);
-      const order = [...labels].sort(() => Math.random() - 0.5);
+      const order = [...labels, ...ownFloors.keys()].sort(() => Math.random() - 0.5);
       const got = new Map<string, number>();
       for (const label of order) {
-        const floor = floors.get(label);
+        const floor = floors.get(label) ?? ownFloors.get(label);
         if (floor) {
           got.set(label, await floor());
           continue;
@@ -243,6 +323,12 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
         got.set(label, result.ms);
       }
       for (const [label, ms] of got) times.get(label)?.push(ms);
+      for (const label of labels) {
+        const own = got.get(ownLabel(label));
+        if (own !== undefined && !floors.has(label)) {
+          ownRatios.get(label)?.push((got.get(label) as number) / own);
+        }
+      }
       for (const floor of floorLabels) {
         const floorMs = got.get(floor) as number;
         for (const label of labels) {
@@ -261,17 +347,31 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       const r = summarize(ratios.get(floor)?.get(label) ?? []);
       return `${r.p50.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)})`;
     };
-    const rows = [...times].map(([label, list]) => {
-      const s = summarize(list);
-      return [
-        label,
-        `${s.p50.toFixed(1)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)})`,
-        ...floorLabels.map((floor) => ratioCell(floor, label)),
-      ];
-    });
+    const ownCell = (label: string) => {
+      const list = ownRatios.get(label) ?? [];
+      if (list.length === 0) return '';
+      const r = summarize(list);
+      const floor = summarize(times.get(ownLabel(label)) ?? []);
+      const count = statementCount(statementsOf.get(label.replace(/ \[[^\]]+\]$/, '')) ?? []);
+      return `${r.p50.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)}) of ${floor.p50.toFixed(1)} ms, ${count} st.`;
+    };
+    const rows = [...times]
+      .filter(([label]) => !ownFloors.has(label))
+      .map(([label, list]) => {
+        const s = summarize(list);
+        return [
+          label,
+          `${s.p50.toFixed(1)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)})`,
+          ...floorLabels.map((floor) => ratioCell(floor, label)),
+          ownCell(label),
+        ];
+      });
     const versus = experiment
       ? baseCalls
-          .filter(([label]) => !label.startsWith('fixed') && (!only || label.includes(only)))
+          .filter(
+            ([label, , client]) =>
+              !label.startsWith('fixed') && !client && (!only || label.includes(only)),
+          )
           .map(([label]) => {
             const base = times.get(label) as number[];
             const variant = times.get(`${label} [${experiment}]`) as number[];
@@ -290,6 +390,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
           '/ node:sqlite statement',
           '/ D1 statement, count',
           '/ D1 statement, rows',
+          '/ its own statements (D1, replayed)',
         ],
         rows,
       ),
@@ -305,6 +406,16 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
           [...ratios].map(([floor, byLabel]) => [floor, Object.fromEntries(byLabel)]),
         ),
         d1Floor: { sql: apiWalk(params).sql, rowLimit: params.rowLimit },
+        ownRatios: Object.fromEntries(ownRatios),
+        ownStatements: Object.fromEntries(
+          [...statementsOf].map(([label, groups]) => [
+            label,
+            groups.map((group) => ({
+              batch: group.batch,
+              statements: group.statements.map(({ sql, method }) => ({ method, sql })),
+            })),
+          ]),
+        ),
         loadavg: loads,
       },
     };

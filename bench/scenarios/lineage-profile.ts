@@ -5,11 +5,15 @@
 //
 //   npx node bench/run.ts lineage-profile           # ~2 min
 //   npx node bench/run.ts lineage-profile --quick   # the 1,000-hop chain
+//   PROFILE_GRAPH=dag npx node bench/run.ts lineage-profile   # the DAG downstream of its root
+//                                                             # dataset (the first page past the
+//                                                             # edge-row budget)
+//   PROFILE_ONLY=word ...                                      # only the requests naming it
 import { encodeGlobalId } from '../lib/graphql.ts';
 import { attribute, type CpuProfile, Inspector, profile } from '../lib/inspector.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
 import { sizeFor } from './lineage/config.ts';
-import { baseOf, buildChain, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
+import { baseOf, buildChain, buildDag, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
 import { graphJsonQuery, lineageQuery } from './lineage/queries.ts';
 
 const WARM = 2;
@@ -17,12 +21,22 @@ const PROFILED = 5;
 
 async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const size = sizeFor(context.quick);
-  const chain = buildChain(baseOf(context), size, graphStartMs(context));
-  await loadSqlFiles(context, 'chain', chain.files);
+  const onDag = process.env.PROFILE_GRAPH === 'dag';
+  const graph = onDag
+    ? (() => {
+        const dag = buildDag(baseOf(context), size, graphStartMs(context));
+        return { name: 'dag', files: dag.files, rootId: dag.rootDatasetId, typename: 'Dataset' };
+      })()
+    : (() => {
+        const chain = buildChain(baseOf(context), size, graphStartMs(context));
+        return { name: 'chain', files: chain.files, rootId: chain.tipId, typename: 'ModelVersion' };
+      })();
+  const direction = onDag ? 'DOWNSTREAM' : 'UPSTREAM';
+  await loadSqlFiles(context, graph.name, graph.files);
   const { server } = await context.startServer('lineage-profile');
   const inspector = await Inspector.connect(server.inspectorPort);
   const origin = new URL(server.url).origin;
-  const tip = encodeGlobalId('ModelVersion', chain.tipId);
+  const tip = encodeGlobalId(graph.typename, graph.rootId);
   const headers = { authorization: `Bearer ${context.seed.token}` };
   const graphql = (query: string) => async () => {
     const response = await fetch(`${origin}/graphql`, {
@@ -40,14 +54,26 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     if (!response.ok) throw new Error(text.slice(0, 500));
     return text.length;
   };
-  const requests: [string, () => Promise<number>][] = [
+  const only = process.env.PROFILE_ONLY;
+  const requests: [string, () => Promise<number>][] = (
     [
-      'typed nodes { id } edges { depth }',
-      graphql(lineageQuery('ModelVersion', 'UPSTREAM', 25_000)),
-    ],
-    ['lineage { graph }', graphql(graphJsonQuery('ModelVersion', 'UPSTREAM', 25_000))],
-    ['REST /graph', rest(`/api/lineage/${encodeURIComponent(tip)}/graph?direction=upstream`)],
-  ];
+      [
+        'walk only { totalNodes }',
+        graphql(
+          `query ($id: ID!) { node(id: $id) { ... on ${graph.typename} { lineage(direction: ${direction}, first: 25000) { totalNodes } } } }`,
+        ),
+      ],
+      [
+        'typed nodes { id } edges { depth }',
+        graphql(lineageQuery(graph.typename, direction, 25_000)),
+      ],
+      ['lineage { graph }', graphql(graphJsonQuery(graph.typename, direction, 25_000))],
+      [
+        'REST /graph',
+        rest(`/api/lineage/${encodeURIComponent(tip)}/graph?direction=${direction.toLowerCase()}`),
+      ],
+    ] as [string, () => Promise<number>][]
+  ).filter(([name]) => !only || name.includes(only));
   const lines: string[] = [];
   const results: Record<string, unknown> = {};
   for (const [name, send] of requests) {
@@ -84,7 +110,8 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
 
 export const scenario: Scenario = {
   name: 'lineage-profile',
-  description: 'CPU profiles of the chain lineage requests in the Worker isolate (inspector)',
+  description:
+    'CPU profiles of the chain (or DAG) lineage requests in the Worker isolate (inspector)',
   skipStartup: true,
   run,
 };

@@ -5,6 +5,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioContext } from '../../lib/scenario.ts';
 import { apiWalk, type WalkParams } from '../../lib/sqlite-raw.ts';
+import type { StatementGroups } from '../../lib/statement-recorder.ts';
 import { type DevServer, REPO_ROOT, startDev } from '../../lib/wrangler.ts';
 
 const CONTROL_CONFIG = join(REPO_ROOT, 'bench', 'controls', 'walk-d1.wrangler.jsonc');
@@ -16,6 +17,8 @@ export interface D1Floor {
   server: DevServer;
   /** One walk through the control; ms from sending to the whole body read. */
   walk(answer: D1FloorAnswer): Promise<{ ms: number; rows: number; bytes: number }>;
+  /** A request's own statements replayed (statement-recorder.ts); ms as for walk. */
+  replay(groups: StatementGroups): Promise<{ ms: number; rows: number }>;
   stop(): Promise<void>;
 }
 
@@ -47,18 +50,26 @@ export async function startD1Floor(
   });
   const origin = `http://127.0.0.1:${server.port}/`;
   const { sql, parameters } = apiWalk(params);
-  const walk = async (answer: D1FloorAnswer) => {
+  const post = async (body: string) => {
     const started = performance.now();
     const response = await fetch(origin, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sql, parameters, answer }),
+      body,
       signal: AbortSignal.any([context.signal, AbortSignal.timeout(90_000)]),
     });
     const text = await response.text();
     const ms = performance.now() - started;
     if (!response.ok)
       throw new Error(`walk-d1 control: HTTP ${response.status}: ${text.slice(0, 500)}`);
+    return { ms, text };
+  };
+  const replay = async (groups: StatementGroups) => {
+    const { ms, text } = await post(JSON.stringify({ groups }));
+    return { ms, rows: (JSON.parse(text) as { rows: number }).rows };
+  };
+  const walk = async (answer: D1FloorAnswer) => {
+    const { ms, text } = await post(JSON.stringify({ sql, parameters, answer }));
     const rows =
       answer === 'count'
         ? (JSON.parse(text) as { rows: number }).rows
@@ -84,5 +95,5 @@ export async function startD1Floor(
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  return { server, walk, stop: () => server.stop() };
+  return { server, walk, replay, stop: () => server.stop() };
 }
