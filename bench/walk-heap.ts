@@ -4,17 +4,8 @@
 // V8's heap measured around it (not the process RSS).
 //
 //   npx node --expose-gc bench/walk-heap.ts
-import {
-  DummyDriver,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from 'kysely';
-import type { Db } from '../src/db/db.ts';
-import { registerRawBinding } from '../src/db/raw.ts';
 import { walkLineage } from '../src/registry/lineage/traversal.service.ts';
-import { memoryRegistry } from './lib/memory-registry.ts';
+import { memoryDb, memoryRegistry } from './lib/memory-registry.ts';
 import { sizeFor } from './scenarios/lineage/config.ts';
 import { buildDag } from './scenarios/lineage/graphs.ts';
 
@@ -25,25 +16,7 @@ const { sqlite, clock, startMs, org, user } = memoryRegistry('heap');
 const dag = buildDag({ clock, orgId: org, userId: user }, sizeFor(false), startMs + 1000);
 for (const writer of dag.files.writers) sqlite.exec(writer.toSql());
 
-const db = new Kysely<never>({
-  dialect: {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (k) => new SqliteIntrospector(k),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  },
-}) as unknown as Db;
-registerRawBinding(db, {
-  prepare: (text) => ({
-    bind: (...values) => ({
-      raw: async <Row extends unknown[]>() => {
-        const statement = sqlite.prepare(text);
-        statement.setReturnArrays(true);
-        return statement.all(...(values as (string | number | null)[])) as unknown as Row[];
-      },
-    }),
-  }),
-});
+const db = memoryDb(sqlite);
 
 const heap = () => {
   gc();

@@ -1,8 +1,18 @@
 // An in-memory node:sqlite database made from migrations/, with one organization and its admin,
-// for benchmarks that run the Worker's statements in process (walk-heap.ts, walk-seq.ts).
+// for benchmarks that run the Worker's statements in process (walk-heap.ts, walk-seq.ts,
+// walk-js.ts), and a Db over it for the repositories.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import type { Db } from '../../src/db/db.ts';
+import { registerRawBinding } from '../../src/db/raw.ts';
 import { iso, SqlWriter, Uuid7Clock } from './sql.ts';
 import { REPO_ROOT } from './wrangler.ts';
 
@@ -29,4 +39,37 @@ export function memoryRegistry(name: string) {
   });
   sqlite.exec(seed.toSql());
   return { sqlite, clock, startMs, org, user };
+}
+
+/**
+ * A Db whose `rawRows` (D1's raw()) run on `sqlite`: the lineage walk's statements. `fresh`: each
+ * answer is a deep copy made through JSON, as D1 hands the Worker a parsed answer (new strings and
+ * arrays per request); otherwise node:sqlite's own arrays. `timed.ms` adds up the statements' time
+ * (and the copies'). Statements through Kysely's execute() get no rows (DummyDriver).
+ */
+export function memoryDb(sqlite: DatabaseSync, fresh = false, timed?: { ms: number }): Db {
+  const db = new Kysely<never>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new SqliteIntrospector(k),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  }) as unknown as Db;
+  registerRawBinding(db, {
+    prepare: (text) => ({
+      bind: (...values) => ({
+        raw: async <Row extends unknown[]>() => {
+          const started = performance.now();
+          const statement = sqlite.prepare(text);
+          statement.setReturnArrays(true);
+          const rows = statement.all(...(values as SQLInputValue[])) as unknown as Row[];
+          const answer = fresh ? (JSON.parse(JSON.stringify(rows)) as Row[]) : rows;
+          if (timed) timed.ms += performance.now() - started;
+          return answer;
+        },
+      }),
+    }),
+  });
+  return db;
 }

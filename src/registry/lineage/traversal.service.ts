@@ -583,6 +583,39 @@ export interface SegmentWalk {
   resume: [string, string] | null;
 }
 
+/** What segmentOf knows of a node: its shared ref, its depth (-1: not yet), its edges read. */
+interface NodeState {
+  ref: NodeRef;
+  depth: number;
+  expanded: boolean;
+}
+
+/**
+ * Puts `edges` in (depth, id) order in place: `edgeOfRow` holds each listed edge at its row's
+ * index, `idOrder` the row indexes in edge id order; a stable pass by depth keeps that order.
+ */
+function edgesByDepthInIdOrder(
+  edges: LineageEdgeEntry[],
+  edgeOfRow: readonly (LineageEdgeEntry | undefined)[],
+  idOrder: Int32Array,
+): void {
+  const startOf: number[] = [];
+  for (const edge of edges) startOf[edge.depth] = (startOf[edge.depth] ?? 0) + 1;
+  let total = 0;
+  for (let depth = 0; depth < startOf.length; depth++) {
+    const count = startOf[depth] ?? 0;
+    startOf[depth] = total;
+    total += count;
+  }
+  for (const index of idOrder) {
+    const edge = edgeOfRow[index];
+    if (!edge) continue;
+    const position = startOf[edge.depth] as number;
+    edges[position] = edge;
+    startOf[edge.depth] = position + 1;
+  }
+}
+
 /**
  * A segment from its statement's rows (ordered by the breadth-first place of the node each was
  * read from, then id). When the rows hit the budget, the last node's edges may be partial: they
@@ -607,6 +640,11 @@ export function segmentOf(
      * (at most rowLimit of them): the segment ends there, the walk goes on (firstSegmentOfRows).
      */
     endsBefore?: number;
+    /**
+     * The rows' indexes in edge id order (firstSegmentOfRows: the walk statement's order): the
+     * edges then come out by (depth, id) by bucketing them by depth, without comparing ids.
+     */
+    idOrder?: Int32Array;
   },
 ): SegmentWalk {
   const { direction, maxDepth } = options;
@@ -627,68 +665,86 @@ export function segmentOf(
     resume = [fromSource ? srcId : dstId, id];
   }
   const nodeCut = (rows[0]?.[7] ?? 0) >= options.nodeLimit;
-  const refOf = new Map<string, NodeRef>();
-  const depthOf = new Map<string, number>();
+  // One entry per node id met (a Map lookup per edge end): its shared { kind, id }, its depth (-1
+  // until the segment knows it) and whether the segment read its edges.
+  const states = new Map<string, NodeState>();
+  const stateOf = (kind: NodeKind, id: string) => {
+    let state = states.get(id);
+    if (!state) {
+      state = { ref: { kind, id }, depth: -1, expanded: false };
+      states.set(id, state);
+    }
+    return state;
+  };
   const otherEnds = new Map<string, LineageNodeEntry>();
   for (const node of start) {
-    refOf.set(node.id, { kind: node.kind, id: node.id });
-    depthOf.set(node.id, node.depth);
+    stateOf(node.kind, node.id).depth = node.depth;
     // Listed by an earlier page (a frontier), or with the root (the root's seeds).
     otherEnds.set(node.id, node);
   }
-  const ref = (kind: NodeKind, id: string) => {
-    let found = refOf.get(id);
-    if (!found) {
-      found = { kind, id };
-      refOf.set(id, found);
-    }
-    return found;
-  };
   const nodes: LineageNodeEntry[] = [];
   // Reached here and walked on, but listed by the walk's other direction (a row's `listed`).
   const listedBefore: LineageNodeEntry[] = [];
   const otherDirection: WalkDirection = direction === 'DOWNSTREAM' ? 'UPSTREAM' : 'DOWNSTREAM';
   const edges: LineageEdgeEntry[] = [];
+  // The edge listed from each kept row, by row index (for idOrder).
+  const edgeOfRow: (LineageEdgeEntry | undefined)[] | null = options.idOrder
+    ? new Array(kept.length)
+    : null;
   const parents = new Map<string, LineageEdgeEntry>();
-  const expanded = new Set<string>();
   const details: [string, string | null, string][] = [];
-  for (const row of kept) {
+  for (let index = 0; index < kept.length; index++) {
+    const row = kept[index] as SegmentEdgeRow;
     const [, id, type, srcId, srcKind, dstId, dstKind, , known, listed] = row;
     const fromSource = readFromSource(type, direction);
-    const fromId = fromSource ? srcId : dstId;
-    const fromDepth = depthOf.get(fromId);
+    const source = stateOf(srcKind, srcId);
+    const target = stateOf(dstKind, dstId);
+    const from = fromSource ? source : target;
+    const to = fromSource ? target : source;
+    const fromDepth = from.depth;
     // Read from a node past maxDepth (the recursion does not know depths): not part of the walk.
-    if (fromDepth === undefined) continue;
-    expanded.add(fromId);
+    if (fromDepth < 0) continue;
+    from.expanded = true;
     if (maxDepth !== null && fromDepth >= maxDepth) {
       cut = true;
       continue;
     }
-    const source = ref(srcKind, srcId);
-    const target = ref(dstKind, dstId);
-    const from = fromSource ? source : target;
-    const to = fromSource ? target : source;
-    const entry: LineageEdgeEntry = { id, type, source, target, from, to, depth: fromDepth + 1 };
+    const entry: LineageEdgeEntry = {
+      id,
+      type,
+      source: source.ref,
+      target: target.ref,
+      from: from.ref,
+      to: to.ref,
+      depth: fromDepth + 1,
+    };
     // The other direction read this edge from `to` (each direction reads an edge from one end
     // only) when it reached `to` short of maxDepth: it listed it.
     if (listed === null || (maxDepth !== null && listed >= maxDepth)) {
       edges.push(entry);
+      if (edgeOfRow) edgeOfRow[index] = entry;
       if (row.length > 10) details.push([id, row[10] ?? null, row[11] as string]);
     }
-    if (depthOf.has(to.id)) continue;
+    if (to.depth >= 0) continue;
+    const toRef = to.ref;
     if (known !== null) {
       // Listed by an earlier segment (of the other direction, when it listed it): an end on
       // another page.
-      depthOf.set(to.id, known);
+      to.depth = known;
       const [depth, by]: [number, WalkDirection] =
         listed === null ? [known, direction] : [listed, otherDirection];
-      otherEnds.set(to.id, { kind: to.kind, id: to.id, depth, reachedBy: depth ? by : 'ROOT' });
+      otherEnds.set(toRef.id, {
+        kind: toRef.kind,
+        id: toRef.id,
+        depth,
+        reachedBy: depth ? by : 'ROOT',
+      });
       continue;
     }
-    depthOf.set(to.id, fromDepth + 1);
+    to.depth = fromDepth + 1;
     const node: LineageNodeEntry = {
-      kind: to.kind,
-      id: to.id,
+      kind: toRef.kind,
+      id: toRef.id,
       depth: fromDepth + 1,
       reachedBy: direction,
     };
@@ -696,21 +752,24 @@ export function segmentOf(
       // Listed by the other direction (at its depth that way): recorded and walked on from here.
       listedBefore.push(node);
       const reachedBy = listed ? otherDirection : 'ROOT';
-      otherEnds.set(to.id, { kind: to.kind, id: to.id, depth: listed, reachedBy });
+      otherEnds.set(toRef.id, { kind: toRef.kind, id: toRef.id, depth: listed, reachedBy });
       continue;
     }
     nodes.push(node);
-    parents.set(to.id, entry);
+    parents.set(toRef.id, entry);
   }
   // The start nodes are the first places of the queue, in order: those before the node the
   // budget stopped inside were expanded, edges or not (one without edges returns no rows).
   const lastSeq = lastRow ? lastRow[0] : (endsBefore ?? Number.POSITIVE_INFINITY);
   start.forEach((node, index) => {
-    if (index + 1 < lastSeq) expanded.add(node.id);
+    if (index + 1 < lastSeq) stateOf(node.kind, node.id).expanded = true;
   });
-  if (resume) expanded.delete(resume[0]);
+  if (resume) {
+    const stopped = states.get(resume[0]);
+    if (stopped) stopped.expanded = false;
+  }
   const isExpanded = (id: string, depth: number) =>
-    expanded.has(id) || (maxDepth !== null && depth >= maxDepth) ? 1 : 0;
+    states.get(id)?.expanded || (maxDepth !== null && depth >= maxDepth) ? 1 : 0;
   const discovered: DiscoveredNode[] = [...nodes, ...listedBefore].map((node) => [
     node.id,
     node.kind,
@@ -723,7 +782,14 @@ export function segmentOf(
     }
   }
   nodes.sort(byDepthThenId);
-  edges.sort(byDepthThenId);
+  if (edgeOfRow && options.idOrder) {
+    edgesByDepthInIdOrder(edges, edgeOfRow, options.idOrder);
+  } else {
+    edges.sort(byDepthThenId);
+  }
+  const expandedStart = options.recordStart
+    ? []
+    : start.filter((node) => states.get(node.id)?.expanded).map((node) => node.id);
   return {
     nodes,
     edges,
@@ -731,9 +797,7 @@ export function segmentOf(
     cut,
     complete: !rowCut && !nodeCut,
     discovered,
-    expandedStart: options.recordStart
-      ? []
-      : start.filter((n) => expanded.has(n.id)).map((n) => n.id),
+    expandedStart,
     otherEnds,
     details,
     resume,
@@ -814,12 +878,37 @@ export function firstSegmentOfRows(
   // A node with most of the budget's edges on one side: its segment is read by the segment
   // statement, which stops inside it, rather than a page of a few rows.
   if (prefix.length * 2 < query.rowLimit) return null;
-  // Stable: the rows of one node stay in edge id order (the walk's ORDER BY).
-  prefix.sort((a, b) => a[0] - b[0]);
-  const options = { ...query, recordStart: true };
-  return prefix.length > query.rowLimit
-    ? segmentOf(query.seeds, prefix.slice(0, query.rowLimit + 1), options)
-    : segmentOf(query.seeds, prefix, { ...options, endsBefore: boundary });
+  // By seq, stably (the rows of one node stay in edge id order, the walk's ORDER BY): a counting
+  // sort, seq being the node's place in the queue. idOrder keeps where each row went, so that
+  // segmentOf can give its edges (depth, id) order without comparing ids.
+  const { sorted, idOrder } = bySeq(prefix);
+  const options = { ...query, recordStart: true, idOrder };
+  return sorted.length > query.rowLimit
+    ? segmentOf(query.seeds, sorted.slice(0, query.rowLimit + 1), options)
+    : segmentOf(query.seeds, sorted, { ...options, endsBefore: boundary });
+}
+
+/**
+ * `rows` (in edge id order) stably sorted by seq, and for each of them in id order its index in
+ * the sorted rows.
+ */
+function bySeq(rows: readonly SegmentEdgeRow[]): { sorted: SegmentEdgeRow[]; idOrder: Int32Array } {
+  let maxSeq = 0;
+  for (const row of rows) if (row[0] > maxSeq) maxSeq = row[0];
+  const startOf = new Int32Array(maxSeq + 2);
+  for (const row of rows) startOf[row[0] + 1] = (startOf[row[0] + 1] as number) + 1;
+  for (let seq = 1; seq < startOf.length; seq++) {
+    startOf[seq] = (startOf[seq] as number) + (startOf[seq - 1] as number);
+  }
+  const sorted = new Array<SegmentEdgeRow>(rows.length);
+  const idOrder = new Int32Array(rows.length);
+  rows.forEach((row, index) => {
+    const position = startOf[row[0]] as number;
+    sorted[position] = row;
+    idOrder[index] = position;
+    startOf[row[0]] = position + 1;
+  });
+  return { sorted, idOrder };
 }
 
 /** A direction's first segment, from the root's seeds. */
