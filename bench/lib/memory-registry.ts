@@ -4,16 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import {
-  DummyDriver,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from 'kysely';
 import type { Db } from '../../src/db/db.ts';
 import { registerRawBinding } from '../../src/db/raw.ts';
 import { iso, SqlWriter, Uuid7Clock } from './sql.ts';
+import { compilingKysely } from './sqlite-compiler.ts';
 import { REPO_ROOT } from './wrangler.ts';
 
 export function memoryRegistry(name: string) {
@@ -48,14 +42,7 @@ export function memoryRegistry(name: string) {
  * (and the copies'). Statements through Kysely's execute() get no rows (DummyDriver).
  */
 export function memoryDb(sqlite: DatabaseSync, fresh = false, timed?: { ms: number }): Db {
-  const db = new Kysely<never>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (k) => new SqliteIntrospector(k),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  }) as unknown as Db;
+  const db = compilingKysely<never>() as unknown as Db;
   registerRawBinding(db, {
     prepare: (text) => ({
       bind: (...values) => ({

@@ -7,18 +7,20 @@
 //
 // As a child: `node bench/lib/sqlite-raw.ts <job.json>` prints one JSON result line.
 import { spawn } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  DummyDriver,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from 'kysely';
 import type { EdgeType } from '../../src/registry/lineage/lineage.ts';
 import { walkEdgesStatement } from '../../src/registry/lineage/traversal.repository.ts';
+import { compilingKysely } from './sqlite-compiler.ts';
 
 export interface WalkParams {
   file: string;
@@ -53,14 +55,7 @@ export type RawJob =
  * the Worker's current statement with its parameters.
  */
 export function apiWalk(p: WalkParams): { sql: string; parameters: unknown[] } {
-  const compiler = new Kysely<Record<string, never>>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new SqliteIntrospector(db),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  });
+  const compiler = compilingKysely<Record<string, never>>();
   const compiled = walkEdgesStatement({
     orgId: p.orgId,
     seeds: p.seeds,
@@ -319,6 +314,18 @@ export function findD1File(persistTo: string): string {
   if (files.length === 0) throw new Error(`No .sqlite file in ${dir}`);
   // The largest one: D1 keeps one file per database (there is only one here).
   return files.sort((a, b) => statSync(b).size - statSync(a).size)[0] as string;
+}
+
+/**
+ * Copies a D1 file with its write-ahead log (a stopped or running workerd may not have checkpointed
+ * it: the main file alone can be an unreadable database) to `to`, replacing any earlier copy.
+ */
+export function copyD1File(dbFile: string, to: string): string {
+  for (const suffix of ['', '-wal']) {
+    rmSync(`${to}${suffix}`, { force: true });
+    if (existsSync(`${dbFile}${suffix}`)) copyFileSync(`${dbFile}${suffix}`, `${to}${suffix}`);
+  }
+  return to;
 }
 
 export interface RawResult {

@@ -12,12 +12,13 @@
 // again next round; the commit is not paid, so that floor is, if anything, low). Each call is
 // recorded warm, as the rounds send it: a token's hourly last-use write (waitUntil) is then not
 // among its statements.
-import { copyFileSync, existsSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type { Call } from '../scenarios/lineage/api.ts';
+import { copyD1File } from './sqlite-raw.ts';
 import { REPO_ROOT } from './wrangler.ts';
 
 /** One statement as the request sent it, and the D1 method it was read with. */
@@ -172,10 +173,7 @@ export async function recordStatements(
   token: string,
   calls: readonly Call[],
 ): Promise<StatementGroups[]> {
-  const copy = `${workDir}/recorder-copy.sqlite`;
-  copyFileSync(dbFile, copy);
-  if (existsSync(`${dbFile}-wal`)) copyFileSync(`${dbFile}-wal`, `${copy}-wal`);
-  const sqlite = new DatabaseSync(copy);
+  const sqlite = new DatabaseSync(copyD1File(dbFile, join(workDir, 'recorder-copy.sqlite')));
   const groups: StatementGroups = [];
   let recording = false;
   const env = { ...vars, DB: recordingD1(sqlite, groups, () => recording) } as never;

@@ -18,14 +18,13 @@
 //   npx node bench/run.ts lineage-parts --quick   # the 1,000-hop chain
 //   PARTS_GRAPH=dag npx node bench/run.ts lineage-parts   # the DAG downstream of its root dataset
 //                                                         # (the first page past the edge-row budget)
-import { copyFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { DEFAULT_EDGE_ROW_BUDGET } from '../../src/registry/lineage/traversal.service.ts';
 import { encodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
-import { apiWalk, findD1File, runRawJob } from '../lib/sqlite-raw.ts';
+import { apiWalk, copyD1File, findD1File, runRawJob } from '../lib/sqlite-raw.ts';
 import { recordStatements, type StatementGroups } from '../lib/statement-recorder.ts';
 import { summarize, table } from '../lib/stats.ts';
 import { Api, type Call } from './lineage/api.ts';
@@ -98,9 +97,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   const part = (fields: string) => selection(typename, direction, fields);
   const dbFile = findD1File(context.persistTo);
   const copy = join(context.workDir, 'parts-copy.sqlite');
-  for (const suffix of ['', '-wal']) {
-    if (existsSync(`${dbFile}${suffix}`)) copyFileSync(`${dbFile}${suffix}`, `${copy}${suffix}`);
-  }
+  copyD1File(dbFile, copy);
   const controlState = copyD1State(context.persistTo, context.workDir, 'walk-d1-state');
   const { server } = await context.startServer('lineage-parts');
   const api = new Api(context.seed.token, context.signal, 90_000);

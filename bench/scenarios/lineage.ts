@@ -14,12 +14,11 @@
 //
 // Per request: client-side time, D1 statements (x-d1-statements), response size, and the peak memory
 // of the wrangler dev process tree (VmHWM after resetting it through /proc/<pid>/clear_refs).
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeGlobalId } from '../lib/graphql.ts';
 import { readMemory } from '../lib/procmem.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
-import { findD1File, runRawJob } from '../lib/sqlite-raw.ts';
+import { copyD1File, findD1File, runRawJob } from '../lib/sqlite-raw.ts';
 import { Api, type Call } from './lineage/api.ts';
 import { EXTRA_TRAINING, IMPACT_EDGE_TYPES, sizeFor } from './lineage/config.ts';
 import {
@@ -90,11 +89,7 @@ async function runLineage(
   const dbFile = findD1File(context.persistTo);
   // A copy for the paired measurements, whose raw side runs while workerd holds the original.
   const pairedFile = join(context.workDir, 'paired-copy.sqlite');
-  for (const suffix of ['', '-wal']) {
-    rmSync(`${pairedFile}${suffix}`, { force: true });
-    if (existsSync(`${dbFile}${suffix}`))
-      copyFileSync(`${dbFile}${suffix}`, `${pairedFile}${suffix}`);
-  }
+  copyD1File(dbFile, pairedFile);
   const info = await runRawJob({ kind: 'info', file: dbFile }, context.workDir, 60_000);
   context.log(
     `D1 file <persist-to>${dbFile.slice(context.persistTo.length)}: ${JSON.stringify(info)}`,

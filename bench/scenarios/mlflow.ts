@@ -3,7 +3,6 @@
 // metric filter and a metric order over the sweep. Each side is measured against its floor: the
 // same statements (compiled from src/, the very SQL and parameters the Worker sends) run raw with
 // node:sqlite on a copy of the D1 file, in the same run.
-import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
@@ -29,7 +28,7 @@ import {
 import { storedMetricValue } from '../../src/registry/run/run.ts';
 import { parseFilter, parseOrderBy } from '../../src/registry/tracking/search-filter.ts';
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
-import { findD1File } from '../lib/sqlite-raw.ts';
+import { copyD1File, findD1File } from '../lib/sqlite-raw.ts';
 import { ms, type Summary, summarize, table } from '../lib/stats.ts';
 
 const FULL = { runs: 200, metrics: 20, steps: 500, concurrency: 20, searches: 40 };
@@ -228,9 +227,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
   // ---- The floor: the same statements on a copy of the D1 file, raw.
   const dbFile = findD1File(context.persistTo);
   const copy = join(context.workDir, 'mlflow-raw.sqlite');
-  for (const suffix of ['', '-wal']) {
-    if (existsSync(`${dbFile}${suffix}`)) copyFileSync(`${dbFile}${suffix}`, `${copy}${suffix}`);
-  }
+  copyD1File(dbFile, copy);
   const raw = new DatabaseSync(copy);
   const capture = capturingDb();
   // Fresh runs for the raw inserts, so they write the same new rows the Worker wrote.

@@ -14,16 +14,8 @@
 // Every request must be answered 201/200 without errors and the model's usage must count each
 // request once; the report gives requests per second, p50/p99 latency, the D1 statements of one
 // tracked request, and the ratios registry / control.
-import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import {
-  DummyDriver,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from 'kysely';
 import type { Db } from '../../src/db/db.ts';
 import {
   insertInferenceRequests,
@@ -32,7 +24,8 @@ import {
 import type { InferenceRequestTable } from '../../src/registry/usage/usage.table.ts';
 import { decodeGlobalId } from '../lib/graphql.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
-import { findD1File } from '../lib/sqlite-raw.ts';
+import { compilingKysely } from '../lib/sqlite-compiler.ts';
+import { copyD1File, findD1File } from '../lib/sqlite-raw.ts';
 import { ms, summarize, table } from '../lib/stats.ts';
 import { pool, registerModel, usageRequests } from '../lib/tracked.ts';
 import { type DevServer, REPO_ROOT, startDev } from '../lib/wrangler.ts';
@@ -85,17 +78,10 @@ const TRACK_ONE =
  */
 function writerFloor(context: ScenarioContext, modelId: string) {
   const file = join(context.workDir, 'writer-floor.sqlite');
-  copyFileSync(findD1File(context.persistTo), file);
+  copyD1File(findD1File(context.persistTo), file);
   const sqlite = new DatabaseSync(file);
   sqlite.exec('PRAGMA foreign_keys = ON');
-  const compiler = new Kysely<Record<string, never>>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new SqliteIntrospector(db),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  }) as unknown as Db;
+  const compiler = compilingKysely<Record<string, never>>() as unknown as Db;
   const now = new Date().toISOString();
   const row = (index: number): InferenceRequestTable => ({
     id: crypto.randomUUID(),
