@@ -210,15 +210,16 @@ function readsOnlyIdentity(info: GraphQLResolveInfo): boolean {
   return only;
 }
 
-/** A node of the walk: its kind and id when that is all the selection reads, else its row. */
+/**
+ * A node of the walk: the walk's own entry (its kind and id are all LineageNode's type and `id`
+ * read) when that is all the selection reads, else its row.
+ */
 function nodeOfWalk(
   context: Context,
   info: GraphQLResolveInfo,
   entry: { kind: LineageNodeEntry['kind']; id: string },
 ) {
-  return readsOnlyIdentity(info)
-    ? ({ kind: entry.kind, id: entry.id } as never)
-    : loadEntry(context, entry);
+  return readsOnlyIdentity(info) ? (entry as never) : loadEntry(context, entry);
 }
 
 /**
@@ -313,8 +314,13 @@ const LineageNodeInfoRef = builder.objectRef<NodeOfPage>('LineageNodeInfo').impl
     kind: t.field({ type: NodeKindEnum, description: 'Its kind.', resolve: (entry) => entry.kind }),
     label: t.string({
       description: 'A short label: the name, or "model@version" for a version.',
-      resolve: async (entry, _args, context) =>
-        (await labels(context, entry.page)).get(entry.id) ?? entry.id,
+      // Synchronous once the page's labels are read (nodeInfo reads them first when the walk
+      // brought them): a promise per node made 10,000 of them for a 10,000-node page.
+      resolve: (entry, _args, context) => {
+        const ready = readyLabels.get(entry.page);
+        if (ready) return ready.get(entry.id) ?? entry.id;
+        return labels(context, entry.page).then((read) => read.get(entry.id) ?? entry.id);
+      },
     }),
     depth: t.int({
       description: 'Hops from the root (0 for the root).',
@@ -349,6 +355,8 @@ const LineagePageInfo = builder.objectRef<LineagePage>('LineagePageInfo').implem
 });
 
 const labelsOfPage = new WeakMap<LineagePage, Promise<Map<string, string>>>();
+/** The same labels once read. */
+const readyLabels = new WeakMap<LineagePage, Map<string, string>>();
 
 /**
  * Labels of every node a page draws (its nodes and both ends of its edges), read once per page
@@ -359,6 +367,10 @@ function labels(context: Context, page: LineagePage) {
   if (!pending) {
     pending = lineageLabels(context.db, context.viewer.orgId, drawnNodes(page), page.walk.labels);
     labelsOfPage.set(page, pending);
+    pending.then(
+      (read) => readyLabels.set(page, read),
+      () => undefined,
+    );
   }
   return pending;
 }
@@ -379,13 +391,18 @@ export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').im
         // Drawing a graph mostly needs ids: those come from the walk itself, so skip loading
         // 10,000 rows only to read their ids back.
         selectsOnlyIdentity(info.fieldNodes, info.fragments)
-          ? page.nodes.map(({ kind, id }) => ({ kind, id }) as never)
+          ? (page.nodes as never[])
           : Promise.all(page.nodes.map((entry) => loadEntry(context, entry))),
     }),
     nodeInfo: t.field({
       type: [LineageNodeInfoRef],
       description: 'The same nodes with kind, label, depth and direction, for drawing.',
-      resolve: (page) => page.nodes.map((entry) => ({ ...entry, page })),
+      resolve: (page, _args, context) => {
+        const entries = () => page.nodes.map((entry) => ({ ...entry, page }));
+        // The walk read the labels (the selection draws, selectionDraws): have them ready before
+        // the nodes resolve, so that each node's label is read synchronously.
+        return page.walk.labels ? labels(context, page).then(entries) : entries();
+      },
     }),
     edges: t.field({
       type: [LineageEdgeRef],
