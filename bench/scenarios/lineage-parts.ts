@@ -32,6 +32,7 @@ import { sizeFor } from './lineage/config.ts';
 import { copyD1State, type D1Floor, startD1Floor } from './lineage/d1-floor.ts';
 import { baseOf, buildChain, buildDag, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
 import {
+  drawQuery,
   FIXED_COST,
   graphJsonQuery,
   IMPACT,
@@ -137,7 +138,12 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       { query: lineageQuery(typename, direction, 25_000), variables },
     ],
     ['lineage { graph }', { query: graphJsonQuery(typename, direction, 25_000), variables }],
+    [
+      'draw: the typed drawing query (labels, both ends)',
+      { query: drawQuery(typename, direction, 25_000), variables },
+    ],
     ['REST /graph', { get: restGraphPath(tip, direction) }],
+    ['REST details: /graph?edge_details=true', { get: restGraphPath(tip, direction, true) }],
     [
       'REST /graph, identity: accept-encoding identity',
       { get: restGraphPath(tip, direction) },

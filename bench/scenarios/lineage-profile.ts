@@ -14,7 +14,7 @@ import { attribute, type CpuProfile, Inspector, profile } from '../lib/inspector
 import type { Scenario, ScenarioContext, ScenarioOutput } from '../lib/scenario.ts';
 import { sizeFor } from './lineage/config.ts';
 import { baseOf, buildChain, buildDag, graphStartMs, loadSqlFiles } from './lineage/graphs.ts';
-import { graphJsonQuery, lineageQuery } from './lineage/queries.ts';
+import { drawQuery, graphJsonQuery, lineageQuery } from './lineage/queries.ts';
 
 const WARM = 2;
 const PROFILED = 5;
@@ -68,6 +68,16 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
         graphql(lineageQuery(graph.typename, direction, 25_000)),
       ],
       ['lineage { graph }', graphql(graphJsonQuery(graph.typename, direction, 25_000))],
+      [
+        'draw: typed drawing query (labels, both ends)',
+        graphql(drawQuery(graph.typename, direction, 25_000)),
+      ],
+      [
+        'REST details /graph?edge_details=true',
+        rest(
+          `/api/lineage/${encodeURIComponent(tip)}/graph?direction=${direction.toLowerCase()}&edge_details=true`,
+        ),
+      ],
       [
         'REST /graph',
         rest(`/api/lineage/${encodeURIComponent(tip)}/graph?direction=${direction.toLowerCase()}`),
