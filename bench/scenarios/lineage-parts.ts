@@ -286,8 +286,17 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
         async () => (await control.replay(groups)).ms,
       ]),
     );
+    // The recording must be the Worker's statements: as many as its x-d1-statements header counts.
+    const countMismatches: string[] = [];
     for (const [label, groups] of statementsOf) {
       await control.replay(groups);
+      const [, call, client] = calls.find(([l]) => l === label) as [string, Call, Api];
+      const sent = (await client.postRetrying(call)).statements;
+      if (sent !== statementCount(groups)) {
+        countMismatches.push(
+          `${label}: the Worker ran ${sent}, ${statementCount(groups)} recorded`,
+        );
+      }
       context.log(
         `${label}: ${statementCount(groups)} statements in ${groups.length} groups (${groups
           .map((group) =>
@@ -297,6 +306,9 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
           )
           .join(', ')})`,
       );
+    }
+    if (countMismatches.length > 0) {
+      throw new Error(`recorded statements differ: ${countMismatches.join('; ')}`);
     }
     // Every floor and request once per round, in a shuffled order; each request's ratio to each
     // floor of its round.
