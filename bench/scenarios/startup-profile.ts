@@ -7,6 +7,8 @@
 //
 //   npx node bench/run.ts startup-profile            # 5 runs
 //   npx node bench/run.ts startup-profile --quick    # 2 runs
+//   STARTUP_PROFILE_REQUEST=mutation npx node bench/run.ts startup-profile   # the cold first
+//                           # mutation of scenario startup instead (`rest`: its REST request)
 //
 // Profiled times are about twice the unprofiled ones: read the shares, and measure a change with
 // scenario `startup` (unprofiled, side by side).
@@ -18,6 +20,7 @@ import { attributeOne, Inspector, profile } from '../lib/inspector.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { ms } from '../lib/stats.ts';
 import { mustRunWrangler, REPO_ROOT } from '../lib/wrangler.ts';
+import { coldRequests } from './startup.ts';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,6 +60,16 @@ export const scenario: Scenario = {
       (match) => match[1] as string,
     );
     const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
+    // Scenario startup's cold requests: the GraphQL query (default), the mutation or REST.
+    const which = process.env.STARTUP_PROFILE_REQUEST ?? 'query';
+    const cold = coldRequests(context.seed.token).find((request) =>
+      which === 'mutation'
+        ? request.label.includes('mutation')
+        : which === 'rest'
+          ? request.label.includes('REST')
+          : request.label.includes('GraphQL request'),
+    );
+    if (!cold) throw new Error(`STARTUP_PROFILE_REQUEST=${which}: query, mutation or rest`);
     const attributed: ReturnType<typeof attributeOne>[] = [];
     for (let run = 1; run <= runs; run++) {
       context.signal.throwIfAborted();
@@ -87,19 +100,16 @@ export const scenario: Scenario = {
         const { result: response, profile: cpu } = await profile(
           inspector,
           () =>
-            mf.dispatchFetch('http://127.0.0.1/graphql', {
-              method: 'POST',
-              headers: {
-                authorization: `Bearer ${context.seed.token}`,
-                'content-type': 'application/json',
-              },
-              body: JSON.stringify({ query: '{ viewer { id name } }' }),
+            mf.dispatchFetch(`http://127.0.0.1${cold.path}`, {
+              method: cold.method ?? 'GET',
+              headers: cold.headers ?? {},
+              ...(cold.body === undefined ? {} : { body: cold.body }),
             }),
           100,
         );
         const text = await response.text();
         inspector.close();
-        if (response.status !== 200 || text.includes('"errors"')) {
+        if (response.status !== cold.status || (cold.check && !cold.check(text))) {
           throw new Error(`cold request: ${response.status} ${text.slice(0, 300)}`);
         }
         writeFileSync(join(context.workDir, `cold-graphql-${run}.cpuprofile`), JSON.stringify(cpu));
@@ -126,7 +136,7 @@ export const scenario: Scenario = {
     const self = medianOf((entry) => entry.self).slice(0, 30);
     const active = median(attributed.map((entry) => entry.activeMs));
     const lines = [
-      `Cold first GraphQL request, profiled at 0.1 ms, ${runs} fresh workerd instances: active ${ms(active)} (median)`,
+      `${cold.label}, profiled at 0.1 ms, ${runs} fresh workerd instances: active ${ms(active)} (median)`,
       '',
       'Inclusive (median ms):',
       ...total.map(([name, value]) => `  ${value.toFixed(1).padStart(7)}  ${name}`),

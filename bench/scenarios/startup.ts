@@ -37,7 +37,7 @@ const PROFILE_RUNS = 3;
 /** A model id no seed has: the cold mutation is answered NotFoundError. */
 const MISSING_MODEL = '00000000-0000-7000-8000-000000000000';
 
-function coldRequests(token: string): ColdRequest[] {
+export function coldRequests(token: string): ColdRequest[] {
   const authorization = `Bearer ${token}`;
   return [
     {
