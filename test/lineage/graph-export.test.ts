@@ -619,6 +619,44 @@ describe('the lineage graph document (REST and LineageGraph.graph)', () => {
     expect(loaded.statements).toBeGreaterThan(ids.statements);
   });
 
+  it('loads an end a sibling selection reads, when the same fragment asks only its id elsewhere', async () => {
+    // given: the fragment's `from` is alone in `a`, merged with a selection of rows in `b`
+    const graph = await givenDiamond();
+    const query = /* GraphQL */ `
+      query ($id: ID!) {
+        node(id: $id) {
+          ... on LineageNode {
+            a: lineage(direction: BOTH) { edges { id ...Ends } }
+            b: lineage(direction: BOTH) {
+              edges {
+                id
+                ...Ends
+                from { ... on ModelVersion { version } ... on Dataset { name } ... on Deployment { name } }
+              }
+            }
+          }
+        }
+      }
+      fragment Ends on LineageEdge { from { id } }
+    `;
+
+    // when
+    const response = await gql(graph.org.tokens.VIEWER, query, { id: graph.gid('v3') });
+
+    // then: a's ends carry their id alone, b's their id and their row's name or version
+    expect(response.errors).toBeUndefined();
+    const lineage = response.data?.node as Record<
+      'a' | 'b',
+      { edges: { id: string; from: Record<string, unknown> }[] }
+    >;
+    expect(lineage.a.edges.length).toBeGreaterThan(0);
+    for (const edge of lineage.a.edges) expect(Object.keys(edge.from)).toEqual(['id']);
+    expect(lineage.b.edges.map((edge) => edge.id)).toEqual(lineage.a.edges.map((edge) => edge.id));
+    for (const edge of lineage.b.edges) {
+      expect(typeof (edge.from.version ?? edge.from.name)).toBe('string');
+    }
+  });
+
   describe('labels read with the walk', () => {
     const walkOnly = /* GraphQL */ `
       query ($id: ID!, $direction: LineageDirection!, $maxDepth: Int) {

@@ -195,18 +195,33 @@ export async function primeEdgeDetails(context: Context, page: LineagePage) {
   for (const [id, entry] of details) loader.prime(id, entry);
 }
 
-const identityOnly = new WeakMap<readonly FieldNode[], boolean>();
-
 /**
- * selectsOnlyIdentity for a field of a list item, decided once per selection: graphql-js hands
- * every item of a list the same field nodes, so 70,000 edges ask once, not 70,000 times.
+ * selectsOnlyIdentity for a field of a list item, decided once per selection: every item of a
+ * list is completed with the same field nodes, so 70,000 edges ask once, not 70,000 times. Keyed
+ * by the first field node (graphql-js 17 hands each call a new `fieldNodes` array, so the array
+ * itself is no key); the same node can be merged with others elsewhere (a fragment spread in two
+ * places), so each answer is kept with the nodes it was decided for.
  */
+const identityOnly = new WeakMap<FieldNode, { nodes: readonly FieldNode[]; only: boolean }[]>();
+
 function readsOnlyIdentity(info: GraphQLResolveInfo): boolean {
-  let only = identityOnly.get(info.fieldNodes);
-  if (only === undefined) {
-    only = selectsOnlyIdentity(info.fieldNodes, info.fragments);
-    identityOnly.set(info.fieldNodes, only);
+  const { fieldNodes } = info;
+  const first = fieldNodes[0] as FieldNode;
+  let decided = identityOnly.get(first);
+  if (!decided) {
+    decided = [];
+    identityOnly.set(first, decided);
   }
+  for (const entry of decided) {
+    if (
+      entry.nodes.length === fieldNodes.length &&
+      entry.nodes.every((node, index) => node === fieldNodes[index])
+    ) {
+      return entry.only;
+    }
+  }
+  const only = selectsOnlyIdentity(fieldNodes, info.fragments);
+  decided.push({ nodes: [...fieldNodes], only });
   return only;
 }
 
