@@ -8,10 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import type { EdgeType } from '../../src/registry/lineage/lineage.ts';
 import { type LineagePage, parseWalkCursor, walkCursor } from '../../src/registry/lineage/pages.ts';
+import type { WalkEdgeRow } from '../../src/registry/lineage/traversal.repository.ts';
 import {
   DEFAULT_NODE_BUDGET,
   directionsOf,
   edgeTypesOf,
+  firstSegmentOfRows,
   type LineageDirection,
   type LineageNodeEntry,
   type LineageRequest,
@@ -22,7 +24,10 @@ import {
   walkLineage,
 } from '../../src/registry/lineage/traversal.service.ts';
 import { lineagePage } from '../../src/registry/lineage/walk-segments.service.ts';
-import { walkSegment } from '../../src/registry/lineage/walk-state.repository.ts';
+import {
+  type SegmentEdgeRow,
+  walkSegment,
+} from '../../src/registry/lineage/walk-state.repository.ts';
 import { serviceDeps, viewerOf } from '../helpers/fixtures.ts';
 import { createTestOrg, type TestOrg, testDb } from '../helpers/graphql.ts';
 import { fetchWorker, graphqlBody, graphqlRequest } from '../http/worker-client.ts';
@@ -472,6 +477,74 @@ describe('the first segment past the edge-row budget', () => {
       expect(mine.complete).toBe(false);
     },
   );
+
+  it('orders the edges made from the walk rows as the segment statement’s order would', () => {
+    // given a tree of 200 nodes (each reached from node (i - 1) / 3), its edges' ids in no
+    // relation to the queue, the rows in edge id order as the walk statement returns them
+    const id = (index: number) => `n${String(index).padStart(4, '0')}`;
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed.toString(16).padStart(8, '0');
+    };
+    const rows: WalkEdgeRow[] = [];
+    for (let child = 1; child < 200; child++) {
+      const parent = Math.floor((child - 1) / 3);
+      rows.push([
+        random(),
+        'DEPLOYED_TO',
+        id(parent),
+        'ModelVersion',
+        id(child),
+        'Deployment',
+        200,
+        parent + 1,
+      ]);
+    }
+    rows.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const bySeq: SegmentEdgeRow[] = rows
+      .map(
+        (row): SegmentEdgeRow => [
+          row[7] as number,
+          row[0],
+          row[1],
+          row[2],
+          row[3],
+          row[4],
+          row[5],
+          row[6],
+          null,
+          null,
+        ],
+      )
+      .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
+    const seeds = seedEntriesOf({ kind: 'ModelVersion', id: id(0) }, [id(0)]);
+    const query = {
+      seeds,
+      direction: 'DOWNSTREAM',
+      maxDepth: null,
+      nodeLimit: 1000,
+      rowLimit: 300,
+    } as const;
+
+    // when the first segment is made from those rows (edges put in order by bucketing), and by
+    // segmentOf from the same rows in the segment statement's order (edges sorted by depth, id)
+    const fromWalk = firstSegmentOfRows([...rows], 10_000, query);
+    const sorted = segmentOf(seeds, bySeq, {
+      ...query,
+      recordStart: true,
+      endsBefore: Number.POSITIVE_INFINITY,
+    });
+
+    // then both list the same edges and nodes, in the same (depth, id) order
+    expect(fromWalk).not.toBeNull();
+    expect(sorted.edges).toHaveLength(199);
+    expect(shapeOf(fromWalk as SegmentWalk)).toEqual(shapeOf(sorted));
+    const keys = sorted.edges.map((edge) => [edge.depth, edge.id] as const);
+    expect(keys).toEqual(
+      [...keys].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)),
+    );
+  });
 
   it('comes from the walk statement, once per page, on a chain paged 10 rows at a time', async () => {
     // given a 100-hop chain, its statements recorded
