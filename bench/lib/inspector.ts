@@ -131,12 +131,21 @@ export async function profile<T>(
 /** Time the isolate spent outside JavaScript it ran: waiting, or in the runtime itself. */
 const NOT_RUNNING = new Set(['(idle)', '(program)']);
 
+type CallFrame = CpuProfile['nodes'][number]['callFrame'];
+
+/** A function by name and place (file:line), for a bundle whose names repeat. */
+const byNameAndPlace = (frame: CallFrame) =>
+  `${frame.functionName || '(anonymous)'} ${frame.url.split('/').slice(-1)[0] ?? ''}:${frame.lineNumber + 1}`;
+
 /**
- * One profile's self and inclusive time per function (name and place), in ms. Inclusive time
- * counts a function once per sample however deep its recursion. `activeMs` leaves out the idle
- * and runtime samples.
+ * One profile's self and inclusive time per function (`keyOf` its call frame: name and place by
+ * default), in ms. Inclusive time counts a function once per sample however deep its recursion.
+ * `activeMs` leaves out the idle and runtime samples.
  */
-export function attributeOne(cpu: CpuProfile) {
+export function attributeOne(
+  cpu: Pick<CpuProfile, 'nodes' | 'samples' | 'timeDeltas'>,
+  keyOf: (frame: CallFrame) => string = byNameAndPlace,
+) {
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let sampled = 0;
@@ -144,20 +153,19 @@ export function attributeOne(cpu: CpuProfile) {
   const byId = new Map(cpu.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of cpu.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const keyOf = (id: number) => {
+  const keyOfNode = (id: number) => {
     const frame = byId.get(id)?.callFrame;
-    const file = frame?.url.split('/').slice(-1)[0] ?? '';
-    return `${frame?.functionName || '(anonymous)'} ${file}:${(frame?.lineNumber ?? 0) + 1}`;
+    return frame ? keyOf(frame) : '(anonymous)';
   };
   cpu.samples.forEach((id, index) => {
     const ms = (cpu.timeDeltas[index] ?? 0) / 1000;
     sampled += ms;
     if (!NOT_RUNNING.has(byId.get(id)?.callFrame.functionName ?? '')) active += ms;
-    const key = keyOf(id);
+    const key = keyOfNode(id);
     self.set(key, (self.get(key) ?? 0) + ms);
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const name = keyOf(at);
+      const name = keyOfNode(at);
       if (seen.has(name)) continue;
       seen.add(name);
       total.set(name, (total.get(name) ?? 0) + ms);

@@ -7,6 +7,7 @@
 //    module is the cost of parsing, compiling and evaluating the Worker's modules.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { attributeOne, type CpuProfile } from './inspector.ts';
 import { processTree } from './procmem.ts';
 import { type Summary, summarize } from './stats.ts';
 import { mustRunWrangler } from './wrangler.ts';
@@ -70,16 +71,6 @@ export async function checkStartup(
   }
 }
 
-interface CpuProfile {
-  nodes: {
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
-    children?: number[];
-  }[];
-  samples?: number[];
-  timeDeltas?: number[];
-}
-
 /** Functions worth following across runs: schema build, its sorting, graphql 17's tracing hook. */
 export const WATCHED_FUNCTIONS = [
   'toSchema',
@@ -94,25 +85,11 @@ export const WATCHED_FUNCTIONS = [
  */
 function hotFunctions(file: string, limit = 15) {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parentOf = new Map<number, number>();
-  for (const node of profile.nodes)
-    for (const child of node.children ?? []) parentOf.set(child, node.id);
-  const name = (id: number) => byId.get(id)?.callFrame.functionName || '(anonymous)';
-  const inclusive = new Map<string, number>();
-  const self = new Map<string, number>();
+  const { self, total: inclusive } = attributeOne(
+    profile,
+    (frame) => frame.functionName || '(anonymous)',
+  );
   const skip = new Set(['(root)', '(idle)', '(program)', '(anonymous)', 'fetch', 'startup']);
-  (profile.samples ?? []).forEach((sample, index) => {
-    const delta = (profile.timeDeltas?.[index] ?? 0) / 1000;
-    self.set(name(sample), (self.get(name(sample)) ?? 0) + delta);
-    const seen = new Set<string>();
-    for (let id: number | undefined = sample; id !== undefined; id = parentOf.get(id)) {
-      const n = name(id);
-      if (seen.has(n)) continue;
-      seen.add(n);
-      inclusive.set(n, (inclusive.get(n) ?? 0) + delta);
-    }
-  });
   const heaviest = [...inclusive]
     .filter(([n]) => !skip.has(n))
     .sort((a, b) => b[1] - a[1])
