@@ -41,6 +41,9 @@ import {
 } from './lineage/queries.ts';
 import { walkParamsOn } from './lineage/raw-floors.ts';
 
+/** A variant's label (`<label> [<experiment>]`) without its experiment. */
+const plainLabel = (label: string) => label.replace(/ \[[^\]]+\]$/, '');
+
 const statementCount = (groups: StatementGroups) =>
   groups.reduce((sum, group) => sum + group.statements.length, 0);
 
@@ -246,7 +249,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       for (const [label, call, client] of calls) {
         const result = await client.postRetrying(call);
         if (!result.ok) throw new Error(`${label}: ${result.error}`);
-        const plain = label.replace(/ \[[^\]]+\]$/, '');
+        const plain = plainLabel(label);
         // A first page past the edge-row budget stores its walk: the cursor names a new one.
         const text = onDag
           ? JSON.stringify(result.data).replace(
@@ -268,7 +271,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     }
     // Each plain request's own statements, recorded on a copy of the D1 file, and replayed in the
     // rounds as its floor (`own: <label>`); a variant is held to its plain request's statements.
-    const plainCalls = calls.filter(([, , client]) => client !== variantApi || !experiment);
+    const plainCalls = calls.filter(([, , client]) => client !== variantApi);
     const recorded = await recordStatements(
       copy,
       context.workDir,
@@ -279,7 +282,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
     const statementsOf = new Map<string, StatementGroups>(
       plainCalls.map(([label], index) => [label, recorded[index] as StatementGroups]),
     );
-    const ownLabel = (label: string) => `own: ${label.replace(/ \[[^\]]+\]$/, '')}`;
+    const ownLabel = (label: string) => `own: ${plainLabel(label)}`;
     const ownFloors = new Map<string, () => Promise<number>>(
       [...statementsOf].map(([label, groups]) => [
         ownLabel(label),
@@ -367,7 +370,7 @@ async function run(context: ScenarioContext): Promise<ScenarioOutput> {
       if (list.length === 0) return '';
       const r = summarize(list);
       const floor = summarize(times.get(ownLabel(label)) ?? []);
-      const count = statementCount(statementsOf.get(label.replace(/ \[[^\]]+\]$/, '')) ?? []);
+      const count = statementCount(statementsOf.get(plainLabel(label)) ?? []);
       return `${r.p50.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)}) of ${floor.p50.toFixed(1)} ms, ${count} st.`;
     };
     const rows = [...times]
