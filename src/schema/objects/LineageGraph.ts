@@ -332,7 +332,7 @@ const LineageNodeInfoRef = builder.objectRef<NodeOfPage>('LineageNodeInfo').impl
       // Synchronous once the page's labels are read (nodeInfo reads them first when the walk
       // brought them): a promise per node made 10,000 of them for a 10,000-node page.
       resolve: (entry, _args, context) => {
-        const ready = readyLabels.get(entry.page);
+        const ready = labelsOfPage.get(entry.page)?.ready;
         if (ready) return ready.get(entry.id) ?? entry.id;
         return labels(context, entry.page).then((read) => read.get(entry.id) ?? entry.id);
       },
@@ -369,25 +369,31 @@ const LineagePageInfo = builder.objectRef<LineagePage>('LineagePageInfo').implem
   }),
 });
 
-const labelsOfPage = new WeakMap<LineagePage, Promise<Map<string, string>>>();
-/** The same labels once read. */
-const readyLabels = new WeakMap<LineagePage, Map<string, string>>();
+/** A page's labels being read, and once read, the labels themselves. */
+type PageLabels = { pending: Promise<Map<string, string>>; ready?: Map<string, string> };
+
+const labelsOfPage = new WeakMap<LineagePage, PageLabels>();
 
 /**
  * Labels of every node a page draws (its nodes and both ends of its edges), read once per page
  * however many fields (nodeInfo, mermaid, dot) ask.
  */
 function labels(context: Context, page: LineagePage) {
-  let pending = labelsOfPage.get(page);
-  if (!pending) {
-    pending = lineageLabels(context.db, context.viewer.orgId, drawnNodes(page), page.walk.labels);
-    labelsOfPage.set(page, pending);
-    pending.then(
-      (read) => readyLabels.set(page, read),
+  let read = labelsOfPage.get(page);
+  if (!read) {
+    const entry: PageLabels = {
+      pending: lineageLabels(context.db, context.viewer.orgId, drawnNodes(page), page.walk.labels),
+    };
+    entry.pending.then(
+      (ready) => {
+        entry.ready = ready;
+      },
       () => undefined,
     );
+    labelsOfPage.set(page, entry);
+    read = entry;
   }
-  return pending;
+  return read.pending;
 }
 
 export const LineageGraphRef = builder.objectRef<LineagePage>('LineageGraph').implement({
